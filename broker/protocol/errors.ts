@@ -1,0 +1,88 @@
+/**
+ * The one table of error codes shared by broker and client. The wire carries the numeric code; both sides
+ * rebuild a {@link BrookError} from it, and retry logic asks `error.retriable`, never the message text.
+ */
+export const ErrorCodes = {
+  UNKNOWN: { code: 1, retriable: false, message: 'unexpected broker error' },
+  INVALID_REQUEST: { code: 2, retriable: false, message: 'malformed frame or request' },
+  UNSUPPORTED_VERSION: { code: 3, retriable: false, message: 'unsupported protocol version' },
+  UNKNOWN_TOPIC: { code: 4, retriable: false, message: 'topic does not exist' },
+  UNKNOWN_PARTITION: { code: 5, retriable: false, message: 'partition does not exist' },
+  TOPIC_EXISTS: { code: 6, retriable: false, message: 'topic already exists' },
+  INVALID_TOPIC: { code: 7, retriable: false, message: 'invalid topic name, partition count or config' },
+  OFFSET_OUT_OF_RANGE: { code: 8, retriable: false, message: 'offset is outside the log' },
+  MESSAGE_TOO_LARGE: { code: 9, retriable: false, message: 'record batch larger than maxMessageBytes' },
+  FRAME_TOO_LARGE: { code: 10, retriable: false, message: 'frame larger than maxFrameBytes' },
+  CORRUPT_BATCH: { code: 11, retriable: true, message: 'record batch checksum mismatch' },
+  NOT_LEADER: { code: 12, retriable: true, message: 'this broker does not lead the partition' },
+  NOT_ENOUGH_REPLICAS: { code: 13, retriable: true, message: 'not enough in-sync replicas' },
+  THROTTLED: { code: 14, retriable: true, message: 'produce window exceeded' },
+  UNAUTHORIZED: { code: 15, retriable: false, message: 'authentication failed' },
+  REQUEST_TIMED_OUT: { code: 16, retriable: true, message: 'request timed out' },
+  STORAGE_ERROR: { code: 17, retriable: true, message: 'storage failed (disk full or I/O error)' },
+  SHUTTING_DOWN: { code: 18, retriable: true, message: 'broker is shutting down' },
+  HANDSHAKE_REQUIRED: { code: 19, retriable: false, message: 'hello must be the first request' },
+  UNKNOWN_SUBSCRIPTION: { code: 20, retriable: false, message: 'no such subscription on this connection' },
+  TOO_MANY_CONNECTIONS: { code: 21, retriable: true, message: 'broker connection limit reached' },
+  HANDSHAKE_TIMEOUT: { code: 22, retriable: true, message: 'no hello within the handshake deadline' },
+  IDLE_TIMEOUT: { code: 23, retriable: true, message: 'connection idle for too long' },
+  NETWORK_ERROR: { code: 100, retriable: true, message: 'connection lost' },
+  CLOSED: { code: 101, retriable: false, message: 'client was closed' },
+} as const;
+
+/** The name of an error, e.g. `'NOT_LEADER'`. */
+export type ErrorName = keyof typeof ErrorCodes;
+
+const byCode = new Map<number, ErrorName>(
+  (Object.keys(ErrorCodes) as ErrorName[]).map((name) => [ErrorCodes[name].code, name]),
+);
+
+/** The error body on the wire. */
+export interface WireError {
+  code: number;
+  message: string;
+  /** NOT_LEADER: the broker id that leads the partition, when known. */
+  leaderId?: number;
+}
+
+/** Every error Brook raises on purpose, on either side of the wire. */
+export class BrookError extends Error {
+  /** Stable name of the error kind, e.g. `'UNKNOWN_TOPIC'`. */
+  readonly code: ErrorName;
+  /** Whether repeating the same request may succeed. */
+  readonly retriable: boolean;
+  /** NOT_LEADER: the leader's broker id, when known. */
+  readonly leaderId: number | undefined;
+
+  constructor(code: ErrorName, message?: string, opts: { leaderId?: number; cause?: unknown } = {}) {
+    super(message ?? ErrorCodes[code].message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = 'BrookError';
+    this.code = code;
+    this.retriable = ErrorCodes[code].retriable;
+    this.leaderId = opts.leaderId;
+  }
+
+  /** The wire form of this error. */
+  toWire(): WireError {
+    const wire: WireError = { code: ErrorCodes[this.code].code, message: this.message };
+    if (this.leaderId !== undefined) wire.leaderId = this.leaderId;
+    return wire;
+  }
+
+  /** Rebuilds the error a peer sent; an unknown code becomes UNKNOWN with the code in the message. */
+  static fromWire(wire: WireError): BrookError {
+    const name = byCode.get(wire.code);
+    if (name === undefined) return new BrookError('UNKNOWN', `error code ${String(wire.code)}: ${wire.message}`);
+    return wire.leaderId === undefined
+      ? new BrookError(name, wire.message)
+      : new BrookError(name, wire.message, { leaderId: wire.leaderId });
+  }
+}
+
+/** A malformed frame or request body: the only error the frame decoder throws. */
+export class ProtocolError extends BrookError {
+  constructor(message: string) {
+    super('INVALID_REQUEST', message);
+    this.name = 'ProtocolError';
+  }
+}

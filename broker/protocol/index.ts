@@ -1,0 +1,9 @@
+/** The wire contract shared by broker and client. Imports nothing outside this folder but msgpackr. */
+export * from './errors.js';
+export * from './messages.js';
+export * from './ops.js';
+export * from './frame.js';
+export * from './length-prefix.js';
+export * from './records.js';
+export { crc32c } from './crc32c.js';
+export type { Infer, Schema } from './schema.js';

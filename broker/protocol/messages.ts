@@ -1,0 +1,174 @@
+/**
+ * Every body on the wire, defined once as a schema. Types are inferred from these schemas; the broker checks
+ * each request against its schema before handling it. docs/protocol.md describes the same shapes in prose.
+ */
+import { array, bytes, either, int, literal, map, nullable, object, optional, str, type Infer } from './schema.js';
+
+/** Topic names as Kafka allows them. */
+export const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
+
+const topic = str({ maxLength: 249, pattern: TOPIC_NAME });
+const partition = int({ min: 0, max: 99_999 });
+const offset = int({ min: 0 });
+const u32 = int({ min: 0, max: 0xffffffff });
+const count = int({ min: 1, max: 1_000_000 });
+
+/** An error as carried inside a response (per topic or partition). */
+export const wireError = object({ code: int(), message: str(), leaderId: optional(int()) });
+
+// ---- record batches -------------------------------------------------------------------------------------------
+
+/**
+ * A record batch as a producer sends it. `records` holds the records encoded as in records.ts; the broker stores
+ * it as is and never decodes it. `crc` is CRC32C of `records`. `attributes` bit 0 marks a control batch.
+ */
+export const produceBatch = object({
+  count,
+  firstTimestamp: int({ min: 0 }),
+  maxTimestamp: int({ min: 0 }),
+  crc: u32,
+  producerId: int({ min: -1 }),
+  producerEpoch: int({ min: -1, max: 0x7fff }),
+  baseSequence: int({ min: -1 }),
+  attributes: int({ min: 0, max: 0xffff }),
+  records: bytes,
+});
+export type ProduceBatch = Infer<typeof produceBatch>;
+
+/** A stored batch as fetch and deliver return it: the producer's batch plus the offset the log gave it. */
+export const fetchedBatch = object({
+  baseOffset: offset,
+  count,
+  firstTimestamp: int({ min: 0 }),
+  maxTimestamp: int({ min: 0 }),
+  crc: u32,
+  producerId: int({ min: -1 }),
+  producerEpoch: int({ min: -1, max: 0x7fff }),
+  baseSequence: int({ min: -1 }),
+  attributes: int({ min: 0, max: 0xffff }),
+  records: bytes,
+});
+export type FetchedBatch = Infer<typeof fetchedBatch>;
+
+// ---- handshake and metadata -----------------------------------------------------------------------------------
+
+export const helloRequest = object({
+  protocolVersion: int({ min: 1 }),
+  clientId: str({ maxLength: 256 }),
+  username: optional(str({ maxLength: 256 })),
+  password: optional(str({ maxLength: 1024 })),
+});
+export const helloResponse = object({
+  protocolVersion: int(),
+  brokerId: int(),
+  clusterId: str(),
+  maxFrameBytes: int(),
+  maxMessageBytes: int(),
+  produceWindowBytes: int(),
+  idleTimeoutMs: int(),
+});
+
+export const metadataRequest = object({ topics: optional(array(topic)) });
+const brokerInfo = object({ id: int(), host: str(), port: int(), wsPort: int() });
+const partitionInfo = object({
+  partition,
+  leader: int(),
+  replicas: array(int()),
+  isr: array(int()),
+  logStartOffset: offset,
+  highWatermark: offset,
+});
+const topicInfo = object({
+  name: str(),
+  error: optional(wireError),
+  partitions: array(partitionInfo),
+  config: map(str()),
+});
+export const metadataResponse = object({
+  clusterId: str(),
+  controllerId: int(),
+  brokers: array(brokerInfo),
+  topics: array(topicInfo),
+});
+
+// ---- admin ----------------------------------------------------------------------------------------------------
+
+export const createTopicsRequest = object({
+  topics: array(
+    object({
+      name: topic,
+      partitions: int({ min: 1, max: 100_000 }),
+      replicationFactor: int({ min: 1, max: 16 }),
+      config: map(str({ maxLength: 1024 }), { maxKeys: 64 }),
+    }),
+    { maxLength: 1000 },
+  ),
+});
+const topicResult = object({ name: str(), error: optional(wireError) });
+export const createTopicsResponse = object({ results: array(topicResult) });
+
+export const deleteTopicsRequest = object({ names: array(topic, { maxLength: 1000 }) });
+export const deleteTopicsResponse = object({ results: array(topicResult) });
+
+// ---- produce and fetch ----------------------------------------------------------------------------------------
+
+/** acks: 0 = no response, 1 = after the leader's append, -1 (all) = after commit by the in-sync replicas. */
+export const ACKS = [0, 1, -1] as const;
+export type Acks = (typeof ACKS)[number];
+
+export const produceRequest = object({
+  acks: literal(...ACKS),
+  timeoutMs: int({ min: 0, max: 3_600_000 }),
+  partitions: array(object({ topic, partition, batch: produceBatch }), { maxLength: 100_000 }),
+});
+export const produceResponse = object({
+  partitions: array(object({ topic: str(), partition: int(), baseOffset: int(), error: optional(wireError) })),
+});
+
+export const fetchRequest = object({
+  topic,
+  partition,
+  offset,
+  maxBytes: int({ min: 1 }),
+  maxWaitMs: int({ min: 0, max: 60_000 }),
+});
+export const fetchResponse = object({
+  highWatermark: offset,
+  logStartOffset: offset,
+  batches: array(fetchedBatch),
+});
+
+/** Where a log position is asked for: the first offset, the next offset, or the first at or after a timestamp. */
+const position = either(literal('earliest', 'latest'), int({ min: 0 }));
+
+export const listOffsetsRequest = object({ topic, partition, at: position });
+/** `timestamp` is null for 'earliest'/'latest', or when no record is at or after the asked timestamp. */
+export const listOffsetsResponse = object({ offset, timestamp: nullable(int()) });
+
+// ---- push delivery and credit ---------------------------------------------------------------------------------
+
+/** Credit a subscriber grants: the broker may start a batch only while both are positive. */
+export const credit = object({ records: int({ min: 0 }), bytes: int({ min: 0 }) });
+
+export const subscribeRequest = object({
+  subscriptionId: u32,
+  topic,
+  partition,
+  /** An offset, or 'earliest' / 'latest'. */
+  offset: position,
+  credit,
+});
+export const subscribeResponse = object({ offset, highWatermark: offset, logStartOffset: offset });
+
+export const unsubscribeRequest = object({ subscriptionId: u32 });
+export const emptyBody = object({});
+
+/** Client -> broker, no response: adds to a subscription's credit. */
+export const creditNotice = object({ subscriptionId: u32, records: int({ min: 0 }), bytes: int({ min: 0 }) });
+
+/** Broker -> client: batches for a subscription. */
+export const deliverPush = object({ subscriptionId: u32, highWatermark: offset, batches: array(fetchedBatch) });
+/** Broker -> client: more produce window, in bytes. */
+export const grantPush = object({ bytes: int({ min: 0 }) });
+/** Broker -> client: the broker ended a subscription (topic deleted, offset out of range, ...). */
+export const subscriptionEndPush = object({ subscriptionId: u32, error: wireError });

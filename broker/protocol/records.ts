@@ -1,0 +1,214 @@
+/**
+ * The encoding of records inside a batch's `records` bytes. The producer encodes, the consumer decodes; the broker
+ * stores and forwards the bytes untouched. Per record, in order (varints are unsigned LEB128, "zigzag" maps a
+ * signed integer n to 2n or -2n-1):
+ *
+ *   timestampDelta  zigzag varint, record timestamp minus the batch's firstTimestamp (ms)
+ *   keyLength       varint, byte length + 1, or 0 for a null key;   then the key bytes
+ *   valueLength     varint, byte length + 1, or 0 for a null value; then the value bytes
+ *   headerCount     varint; then per header: keyLength varint + UTF-8 key, valueLength varint (+1, 0 = null) + bytes
+ *
+ * A record's offset is the batch's baseOffset plus its position in the batch.
+ */
+import { crc32c } from './crc32c.js';
+import { ProtocolError } from './errors.js';
+import type { FetchedBatch, ProduceBatch } from './messages.js';
+
+/** A header: a UTF-8 key and a byte value (null allowed). Keys may repeat, as in Kafka. */
+export type RecordHeader = readonly [key: string, value: Uint8Array | null];
+
+/** A record to encode. */
+export interface RecordToEncode {
+  key: Uint8Array | null;
+  value: Uint8Array | null;
+  /** Milliseconds since the Unix epoch. */
+  timestamp: number;
+  headers?: readonly RecordHeader[];
+}
+
+/** A record decoded from a fetched batch. `key`/`value` are views into the batch bytes. */
+export interface DecodedRecord {
+  offset: number;
+  timestamp: number;
+  key: Uint8Array | null;
+  value: Uint8Array | null;
+  headers: readonly RecordHeader[];
+}
+
+/** Bit 0 of a batch's attributes: a control batch (Raft no-op or marker) that consumers skip. */
+export const CONTROL_BATCH = 1;
+
+const NO_HEADERS: readonly RecordHeader[] = Object.freeze([]);
+const utf8Encoder = new TextEncoder();
+const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
+
+/** Worst-case encoded size of one record, for batch size planning. */
+export function recordSizeBound(record: RecordToEncode): number {
+  let size = 10 + 10 + (record.key?.byteLength ?? 0) + 10 + (record.value?.byteLength ?? 0) + 5;
+  for (const [k, v] of record.headers ?? NO_HEADERS) size += 10 + k.length * 3 + 10 + (v?.byteLength ?? 0);
+  return size;
+}
+
+/** Accumulates records into one batch's bytes. */
+export class RecordBatchBuilder {
+  private buf: Uint8Array;
+  private pos = 0;
+  private n = 0;
+  private firstTs = 0;
+  private maxTs = 0;
+
+  /** @param initialBytes starting buffer size; it doubles as needed. */
+  constructor(initialBytes = 16 * 1024) {
+    this.buf = new Uint8Array(initialBytes);
+  }
+
+  /** Records added so far. */
+  get count(): number {
+    return this.n;
+  }
+
+  /** Encoded bytes so far. */
+  get sizeBytes(): number {
+    return this.pos;
+  }
+
+  /** Appends a record. */
+  add(record: RecordToEncode): void {
+    if (this.n === 0) {
+      this.firstTs = record.timestamp;
+      this.maxTs = record.timestamp;
+    } else if (record.timestamp > this.maxTs) {
+      this.maxTs = record.timestamp;
+    }
+    this.ensure(recordSizeBound(record));
+    this.writeVarint(zigzag(record.timestamp - this.firstTs));
+    this.writeBytes(record.key);
+    this.writeBytes(record.value);
+    const headers = record.headers ?? NO_HEADERS;
+    this.writeVarint(headers.length);
+    for (const [k, v] of headers) {
+      const keyBytes = utf8Encoder.encode(k);
+      this.writeVarint(keyBytes.byteLength);
+      this.buf.set(keyBytes, this.pos);
+      this.pos += keyBytes.byteLength;
+      this.writeBytes(v);
+    }
+    this.n++;
+  }
+
+  /** Finishes the batch (with its CRC32C) and resets the builder for reuse. */
+  build(producer: { producerId: number; producerEpoch: number; baseSequence: number } = NO_PRODUCER): ProduceBatch {
+    const records = this.buf.slice(0, this.pos);
+    const batch: ProduceBatch = {
+      count: this.n,
+      firstTimestamp: this.firstTs,
+      maxTimestamp: this.maxTs,
+      crc: crc32c(records),
+      producerId: producer.producerId,
+      producerEpoch: producer.producerEpoch,
+      baseSequence: producer.baseSequence,
+      attributes: 0,
+      records,
+    };
+    this.pos = 0;
+    this.n = 0;
+    return batch;
+  }
+
+  private ensure(extra: number): void {
+    if (this.pos + extra <= this.buf.byteLength) return;
+    let size = this.buf.byteLength * 2;
+    while (size < this.pos + extra) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(this.buf.subarray(0, this.pos));
+    this.buf = next;
+  }
+
+  private writeBytes(bytes: Uint8Array | null): void {
+    if (bytes === null) {
+      this.writeVarint(0);
+      return;
+    }
+    this.writeVarint(bytes.byteLength + 1);
+    this.buf.set(bytes, this.pos);
+    this.pos += bytes.byteLength;
+  }
+
+  private writeVarint(value: number): void {
+    const buf = this.buf;
+    let v = value;
+    while (v >= 0x80) {
+      buf[this.pos++] = (v % 0x80) | 0x80;
+      v = Math.floor(v / 0x80);
+    }
+    buf[this.pos++] = v;
+  }
+}
+
+const NO_PRODUCER = { producerId: -1, producerEpoch: -1, baseSequence: -1 };
+
+function zigzag(n: number): number {
+  return n >= 0 ? n * 2 : -n * 2 - 1;
+}
+
+function unzigzag(n: number): number {
+  return n % 2 === 0 ? n / 2 : -(n + 1) / 2;
+}
+
+/**
+ * Decodes the records of `batch` with offset >= `fromOffset` and appends them to `out`. Throws a
+ * {@link ProtocolError} if the bytes do not hold `batch.count` well-formed records.
+ */
+export function decodeRecords(batch: FetchedBatch, fromOffset: number, out: DecodedRecord[]): void {
+  const buf = batch.records;
+  const end = buf.byteLength;
+  let pos = 0;
+
+  const varint = (): number => {
+    let result = 0;
+    let scale = 1;
+    for (;;) {
+      if (pos >= end) throw new ProtocolError('record batch truncated');
+      const b = buf[pos++] ?? 0;
+      result += (b & 0x7f) * scale;
+      if (b < 0x80) return result;
+      scale *= 0x80;
+      if (scale > 2 ** 56) throw new ProtocolError('varint too long');
+    }
+  };
+  const bytesOrNull = (): Uint8Array | null => {
+    const len = varint();
+    if (len === 0) return null;
+    if (pos + len - 1 > end) throw new ProtocolError('record batch truncated');
+    const view = buf.subarray(pos, pos + len - 1);
+    pos += len - 1;
+    return view;
+  };
+
+  for (let i = 0; i < batch.count; i++) {
+    const timestamp = batch.firstTimestamp + unzigzag(varint());
+    const key = bytesOrNull();
+    const value = bytesOrNull();
+    const headerCount = varint();
+    let headers = NO_HEADERS;
+    if (headerCount > 0) {
+      const list: RecordHeader[] = [];
+      for (let h = 0; h < headerCount; h++) {
+        const keyLength = varint();
+        if (pos + keyLength > end) throw new ProtocolError('record batch truncated');
+        let headerKey: string;
+        try {
+          headerKey = utf8Decoder.decode(buf.subarray(pos, pos + keyLength));
+        } catch {
+          throw new ProtocolError('header key is not UTF-8');
+        }
+        pos += keyLength;
+        list.push([headerKey, bytesOrNull()]);
+      }
+      headers = list;
+    }
+    const offset = batch.baseOffset + i;
+    if (offset >= fromOffset) out.push({ offset, timestamp, key, value, headers });
+  }
+  if (pos !== end) throw new ProtocolError('record batch has trailing bytes');
+}
