@@ -1,4 +1,5 @@
 import { crc32c } from '@node-rs/crc32';
+import { LogError, LogErrorKind } from './log-error.js';
 
 /**
  * A record batch as the producer sent it, before the log assigns offsets.
@@ -41,4 +42,46 @@ export interface StoredBatch extends BatchToAppend {
 /** The CRC32C (Castagnoli) of a batch's encoded records, as an unsigned 32-bit integer. */
 export function recordsCrc(records: Uint8Array): number {
   return crc32c(records);
+}
+
+const MAX_UINT32 = 0xffff_ffff;
+
+/**
+ * Checks that a batch is well formed and that its CRC matches its records.
+ * Throws a {@link LogError}: INVALID_ARGUMENT for a malformed field, CORRUPT_BATCH for a CRC mismatch.
+ */
+export function checkBatch(batch: BatchToAppend): void {
+  if (!Number.isSafeInteger(batch.count) || batch.count < 1) invalid('count must be an integer >= 1', batch.count);
+  checkInteger('firstTimestamp', batch.firstTimestamp);
+  checkInteger('maxTimestamp', batch.maxTimestamp);
+  checkInteger('producerId', batch.producerId);
+  checkInteger('producerEpoch', batch.producerEpoch);
+  checkInteger('baseSequence', batch.baseSequence);
+  checkInteger('attributes', batch.attributes);
+  if (!Number.isInteger(batch.crc) || batch.crc < 0 || batch.crc > MAX_UINT32) {
+    invalid('crc must be an unsigned 32-bit integer', batch.crc);
+  }
+  if (!(batch.records instanceof Uint8Array)) {
+    throw new LogError(LogErrorKind.INVALID_ARGUMENT, 'records must be a Uint8Array');
+  }
+  const actual = recordsCrc(batch.records);
+  if (actual !== batch.crc) {
+    throw new LogError(
+      LogErrorKind.CORRUPT_BATCH,
+      `batch CRC32C mismatch: header says ${hex(batch.crc)}, records hash to ${hex(actual)} ` +
+        `(${String(batch.records.byteLength)} bytes)`,
+    );
+  }
+}
+
+function checkInteger(name: string, value: number): void {
+  if (!Number.isSafeInteger(value)) invalid(`${name} must be a safe integer`, value);
+}
+
+function invalid(message: string, value: unknown): never {
+  throw new LogError(LogErrorKind.INVALID_ARGUMENT, `invalid batch: ${message}, got ${String(value)}`);
+}
+
+function hex(crc: number): string {
+  return `0x${crc.toString(16).padStart(8, '0')}`;
 }

@@ -52,7 +52,8 @@ export function decodeFrame(bytes: Uint8Array, maxFrameBytes: number): Frame {
   } catch (err: unknown) {
     throw new ProtocolError(`undecodable frame: ${err instanceof Error ? err.message : String(err)}`);
   }
-  if (!Array.isArray(value) || value.length !== 4) throw new ProtocolError('frame is not [version, op, correlationId, body]');
+  if (!Array.isArray(value) || value.length !== 4)
+    throw new ProtocolError('frame is not [version, op, correlationId, body]');
   const [version, op, correlationId, body] = value as unknown[];
   if (typeof version !== 'number' || typeof op !== 'number' || typeof correlationId !== 'number') {
     throw new ProtocolError('frame header fields must be integers');

@@ -56,7 +56,10 @@ export class LengthPrefixSplitter {
   private readLength(bytes: Uint8Array, pos: number): number {
     const length = new DataView(bytes.buffer, bytes.byteOffset + pos, LENGTH_PREFIX_BYTES).getUint32(0);
     if (length > this.maxFrameBytes) {
-      throw new BrookError('FRAME_TOO_LARGE', `frame of ${String(length)} bytes exceeds maxFrameBytes ${String(this.maxFrameBytes)}`);
+      throw new BrookError(
+        'FRAME_TOO_LARGE',
+        `frame of ${String(length)} bytes exceeds maxFrameBytes ${String(this.maxFrameBytes)}`,
+      );
     }
     return length;
   }

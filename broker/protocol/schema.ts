@@ -36,7 +36,8 @@ export function str(opts: { maxLength?: number; pattern?: RegExp } = {}): Schema
     parse(value, path) {
       if (typeof value !== 'string') fail(path, 'string', value);
       if (value.length > maxLength) fail(path, `string of at most ${String(maxLength)} characters`, value);
-      if (opts.pattern !== undefined && !opts.pattern.test(value)) fail(path, `string matching ${String(opts.pattern)}`, value);
+      if (opts.pattern !== undefined && !opts.pattern.test(value))
+        fail(path, `string matching ${String(opts.pattern)}`, value);
       return value;
     },
   };
@@ -128,7 +129,8 @@ export function tuple<const S extends readonly Schema<unknown>[]>(
 ): Schema<{ -readonly [K in keyof S]: Infer<S[K]> }> {
   return {
     parse(value, path) {
-      if (!Array.isArray(value) || value.length !== items.length) fail(path, `array of ${String(items.length)} items`, value);
+      if (!Array.isArray(value) || value.length !== items.length)
+        fail(path, `array of ${String(items.length)} items`, value);
       for (let i = 0; i < items.length; i++) items[i]?.parse(value[i], `${path}[${String(i)}]`);
       return value as { -readonly [K in keyof S]: Infer<S[K]> };
     },

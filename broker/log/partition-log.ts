@@ -1,0 +1,500 @@
+import fs from 'node:fs';
+import { checkBatch, type BatchToAppend, type StoredBatch } from './batch.js';
+import { LogError, LogErrorKind } from './log-error.js';
+import { resolveLogOptions, type LogOptions, type ResolvedLogOptions } from './log-options.js';
+import { LogStore, storageError, type BatchRow, type Removed } from './log-store.js';
+import { recover, type RecoveredState, type RecoveryReport } from './recovery.js';
+
+/** Offsets a successful append was given. */
+export interface AppendResult {
+  baseOffset: number;
+  lastOffset: number;
+}
+
+/** Counters for metrics and tests. */
+export interface LogStats {
+  /** Group-commit transactions that committed. */
+  commits: number;
+  /** Batches written by those transactions. */
+  batchesCommitted: number;
+  /** Group-commit transactions that failed (every append in them was rejected). */
+  failedCommits: number;
+}
+
+/**
+ * Told each time a log uses its database, so an LRU of open handles (see `LogManager`) can close the
+ * least recently used ones. The log reopens its database on demand after {@link PartitionLog.releaseHandle}.
+ */
+export interface HandleTracker {
+  touched(log: PartitionLog): void;
+}
+
+interface Settle {
+  resolve: (result: AppendResult) => void;
+  reject: (err: LogError) => void;
+}
+
+/**
+ * The log of one partition replica: record batches in one SQLite database at `<dir>/log.db`, one row per
+ * batch, records opaque.
+ *
+ * Appends are group-committed: {@link append} assigns offsets at once (consecutive, in call order) and queues
+ * the row; every append queued in one event-loop turn is written in one transaction from a `setImmediate`.
+ * Readers see a batch once its transaction has committed.
+ *
+ * Not safe to open the same directory twice: the database is opened in exclusive locking mode, so a second
+ * open fails with STORAGE_ERROR (SQLITE_BUSY).
+ */
+export class PartitionLog {
+  /** What recovery did when this log was opened. */
+  readonly recovery: RecoveryReport;
+
+  private store: LogStore | null;
+  private closed = false;
+  private startOffset: number;
+  private startTerm: number;
+  private endOffset: number;
+  private endTerm: number;
+  private committedEnd: number;
+  private committedTerm: number;
+  private bytes: number;
+  private pendingRows: BatchRow[] = [];
+  private pendingSettles: (Settle | null)[] = [];
+  private commitTimer: NodeJS.Immediate | null = null;
+  private readonly counters: LogStats = { commits: 0, batchesCommitted: 0, failedCommits: 0 };
+  private readonly commitTurn = (): void => {
+    this.commitTimer = null;
+    // A failure has already rejected every append in the group; nothing else is waiting for it.
+    this.commitPending();
+  };
+
+  private constructor(
+    /** The partition's directory (holds `log.db`). */
+    readonly dir: string,
+    /** The options after defaults. */
+    readonly options: ResolvedLogOptions,
+    store: LogStore,
+    state: RecoveredState,
+    private readonly tracker: HandleTracker | null,
+  ) {
+    this.store = store;
+    this.recovery = state.report;
+    this.startOffset = state.logStartOffset;
+    this.startTerm = state.startTerm;
+    this.endOffset = this.committedEnd = state.logEndOffset;
+    this.endTerm = this.committedTerm = state.lastTerm;
+    this.bytes = state.sizeBytes;
+  }
+
+  /**
+   * Opens the log in `dir` (created if missing), recovering its state: the log start offset from `meta`, the
+   * log end offset from the last batch, and a corrupt tail truncated (see {@link recovery}).
+   * Throws a {@link LogError} (STORAGE_ERROR, STORAGE_FULL, INVALID_ARGUMENT for bad options).
+   */
+  static open(dir: string, options: LogOptions, tracker?: HandleTracker): PartitionLog {
+    const resolved = resolveLogOptions(options);
+    try {
+      fs.mkdirSync(dir, { recursive: true });
+    } catch (err) {
+      throw storageError(err, `creating ${dir}`);
+    }
+    const store = LogStore.open(dir, resolved);
+    let state: RecoveredState;
+    try {
+      state = recover(store);
+    } catch (err) {
+      store.close();
+      throw storageError(err, `recovering ${dir}`);
+    }
+    return new PartitionLog(dir, resolved, store, state, tracker ?? null);
+  }
+
+  /** First offset still in the log (moved forward by retention, persisted). */
+  get logStartOffset(): number {
+    return this.startOffset;
+  }
+
+  /** Next offset to assign; includes appends queued but not yet committed. */
+  get logEndOffset(): number {
+    return this.endOffset;
+  }
+
+  /** End of what is committed in SQLite (readable, and durable as far as the flush policy makes it). */
+  get committedEndOffset(): number {
+    return this.committedEnd;
+  }
+
+  /** Sum of the payload bytes of the committed batches. */
+  get sizeBytes(): number {
+    return this.bytes;
+  }
+
+  /** Term of the last batch (queued ones included); when the log is empty, the term of the last removed one. */
+  get lastTerm(): number {
+    return this.endTerm;
+  }
+
+  /** Counters since open. */
+  get stats(): Readonly<LogStats> {
+    return this.counters;
+  }
+
+  /** True once {@link close} was called. */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /**
+   * Appends a batch written in `term`. Offsets are assigned before this returns (two appends in one turn get
+   * consecutive offsets in call order); the promise resolves once the group commit holding the batch has
+   * committed. Rejects with a {@link LogError}: CORRUPT_BATCH or INVALID_ARGUMENT (nothing queued; also when
+   * `term` is below {@link lastTerm}), STORAGE_FULL or STORAGE_ERROR (the whole group failed, the log end
+   * offset went back to the committed end, earlier data is intact), CLOSED.
+   */
+  append(batch: BatchToAppend, term: number): Promise<AppendResult> {
+    // The executor runs synchronously, so offsets are assigned now; a throw in it becomes the rejection.
+    return new Promise((resolve, reject) => {
+      this.enqueue(batch, term, { resolve, reject });
+      this.commitTimer ??= setImmediate(this.commitTurn);
+    });
+  }
+
+  /**
+   * Appends a batch and commits it, with anything queued before it, in one transaction before returning.
+   * Same checks and errors as {@link append}, thrown instead of rejected.
+   */
+  appendSync(batch: BatchToAppend, term: number): AppendResult {
+    const result = this.enqueue(batch, term, null);
+    const err = this.commitPending();
+    if (err !== null) throw err;
+    return result;
+  }
+
+  /**
+   * Batches whose range contains or follows `offset`, in order (the first may start before `offset`: the
+   * client skips earlier records). Stops before the first batch with `lastOffset >= maxOffset` (the high
+   * watermark, exclusive) and before the payload bytes would exceed `maxBytes`, except that a first batch
+   * larger than `maxBytes` is still returned so a consumer always makes progress.
+   * Throws OFFSET_OUT_OF_RANGE when `offset` is below {@link logStartOffset} or above {@link logEndOffset}.
+   */
+  read(offset: number, maxBytes: number, maxOffset: number): StoredBatch[] {
+    this.checkOffsetInRange(offset);
+    if (!Number.isSafeInteger(maxBytes) || maxBytes < 0 || !Number.isSafeInteger(maxOffset)) {
+      throw invalidArgument(`read needs integer maxBytes >= 0 and maxOffset, got ${String(maxBytes)}, ${String(maxOffset)}`);
+    }
+    const batches: StoredBatch[] = [];
+    if (maxOffset <= offset) return batches;
+    const store = this.db();
+    let totalBytes = 0;
+    try {
+      for (const row of store.scan(offset, maxOffset)) {
+        if (row[1] >= maxOffset) break;
+        const payload = row[11];
+        totalBytes += payload.byteLength;
+        if (totalBytes > maxBytes && batches.length > 0) break;
+        batches.push({
+          baseOffset: row[0],
+          term: row[2],
+          count: row[3],
+          firstTimestamp: row[4],
+          maxTimestamp: row[5],
+          crc: row[6],
+          producerId: row[7],
+          producerEpoch: row[8],
+          baseSequence: row[9],
+          attributes: row[10],
+          records: payload,
+        });
+      }
+    } catch (err) {
+      throw storageError(err, `reading ${this.dir} at offset ${String(offset)}`);
+    }
+    return batches;
+  }
+
+  /**
+   * Base offset of the earliest committed batch whose max timestamp is >= `timestampMs` (Kafka ListOffsets by
+   * time, at batch granularity), or null when there is none.
+   */
+  offsetForTimestamp(timestampMs: number): number | null {
+    const store = this.db();
+    try {
+      return store.firstWithMaxTsAtLeast(timestampMs);
+    } catch (err) {
+      throw storageError(err, `looking up timestamp ${String(timestampMs)} in ${this.dir}`);
+    }
+  }
+
+  /**
+   * Term of the batch holding `offset`, queued batches included. For `logStartOffset - 1` it is the term of
+   * the last batch removed from the head (what Raft calls the snapshot's last term). Null outside the log.
+   */
+  termAt(offset: number): number | null {
+    if (!Number.isSafeInteger(offset) || offset < 0 || offset >= this.endOffset) return null;
+    if (offset === this.startOffset - 1) return this.startTerm;
+    if (offset < this.startOffset) return null;
+    if (offset >= this.committedEnd) {
+      for (const row of this.pendingRows) if (offset <= row[1]) return row[2];
+      return null;
+    }
+    const store = this.db();
+    let row: [number, number, number] | undefined;
+    try {
+      row = store.rowAtOrBefore(offset);
+    } catch (err) {
+      throw storageError(err, `reading the term at ${String(offset)} in ${this.dir}`);
+    }
+    return row !== undefined && offset <= row[1] ? row[2] : null;
+  }
+
+  /**
+   * Deletes whole batches from the head by time (max timestamp older than `nowMs - retentionMs`) and by size
+   * (while the log minus its head batch still holds `retentionBytes`), and persists the new log start offset.
+   * Only batches ending below `upToOffset` may go (pass the high watermark so uncommitted Raft entries stay);
+   * default: every committed batch. Unlike Kafka's active segment, the last batch may go too: the log is then
+   * empty with `logStartOffset === logEndOffset`, and both survive a reopen. Returns the batches deleted.
+   */
+  applyRetention(nowMs: number, upToOffset: number = this.committedEnd): number {
+    const { retentionMs, retentionBytes } = this.options;
+    if (retentionMs < 0 && retentionBytes < 0) return 0;
+    const store = this.db();
+    let cut = this.startOffset;
+    let removed: Removed;
+    let startTerm: number;
+    try {
+      if (retentionMs >= 0) {
+        cut = store.firstWithMaxTsAtLeast(nowMs - retentionMs) ?? this.committedEnd;
+      }
+      if (retentionBytes >= 0 && this.bytes > retentionBytes) {
+        cut = Math.max(cut, this.sizeCut(store, retentionBytes));
+      }
+      cut = Math.min(cut, this.batchBoundaryAtOrBefore(store, upToOffset));
+      if (cut <= this.startOffset) return 0;
+      removed = store.countBefore(cut);
+      startTerm = this.termBefore(store, cut);
+      store.deleteBefore(cut, cut, startTerm);
+    } catch (err) {
+      throw storageError(err, `applying retention to ${this.dir}`);
+    }
+    this.startOffset = cut;
+    this.startTerm = startTerm;
+    this.bytes -= removed.bytes;
+    return removed.batches;
+  }
+
+  /**
+   * Removes every batch with base offset >= `offset` (Raft drops a divergent suffix). `offset` must be a batch
+   * boundary between {@link logStartOffset} and {@link logEndOffset}. Queued appends are committed first.
+   */
+  truncateFrom(offset: number): void {
+    this.commitOrThrow();
+    this.checkOffsetInRange(offset);
+    if (offset === this.endOffset) return;
+    const store = this.db();
+    let removed: Removed;
+    let term: number;
+    try {
+      if (store.rowAtOrBefore(offset)?.[0] !== offset) {
+        throw invalidArgument(`truncateFrom(${String(offset)}): not the base offset of a batch in ${this.dir}`);
+      }
+      removed = store.countFrom(offset);
+      term = this.termBefore(store, offset);
+      store.deleteFrom(offset);
+    } catch (err) {
+      throw storageError(err, `truncating ${this.dir}`);
+    }
+    this.endOffset = this.committedEnd = offset;
+    this.endTerm = this.committedTerm = term;
+    this.bytes -= removed.bytes;
+  }
+
+  /**
+   * Discards every batch and restarts the log at `startOffset`, with `startTerm` as the term before it (a Raft
+   * follower too far behind restarts from the leader's log start). Queued appends are committed first.
+   */
+  resetTo(startOffset: number, startTerm: number): void {
+    if (!Number.isSafeInteger(startOffset) || startOffset < 0 || !Number.isSafeInteger(startTerm) || startTerm < 0) {
+      throw invalidArgument(`resetTo needs non-negative integers, got ${String(startOffset)}, ${String(startTerm)}`);
+    }
+    this.commitOrThrow();
+    try {
+      this.db().reset(startOffset, startTerm);
+    } catch (err) {
+      throw storageError(err, `resetting ${this.dir}`);
+    }
+    this.startOffset = this.endOffset = this.committedEnd = startOffset;
+    this.startTerm = this.endTerm = this.committedTerm = startTerm;
+    this.bytes = 0;
+  }
+
+  /**
+   * Commits queued appends, then runs a PASSIVE WAL checkpoint, which fsyncs the WAL and the database under
+   * flush 'interval' or 'always' (under 'never' it only moves pages, without fsync). The broker calls this on
+   * a timer under flush 'interval'.
+   */
+  sync(): void {
+    this.commitOrThrow();
+    try {
+      this.db().checkpoint();
+    } catch (err) {
+      throw storageError(err, `syncing ${this.dir}`);
+    }
+  }
+
+  /**
+   * Commits queued appends, then closes the database (or keeps it closed if released). Appends and reads
+   * after close fail with CLOSED. Idempotent.
+   */
+  close(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    if (this.commitTimer !== null) clearImmediate(this.commitTimer);
+    this.commitTimer = null;
+    this.commitPending();
+    this.closed = true;
+    const store = this.store;
+    this.store = null;
+    try {
+      store?.close();
+    } catch (err) {
+      return Promise.reject(storageError(err, `closing ${this.dir}`));
+    }
+    return Promise.resolve();
+  }
+
+  /**
+   * Closes the database handle while keeping the log usable: the next operation reopens it. Used by the LRU
+   * of open handles so idle partitions hold no file descriptor or cache. Returns false (and keeps the handle)
+   * when closed already or when appends are queued.
+   */
+  releaseHandle(): boolean {
+    // A log with queued appends is in use; closing it here would also re-enter the tracker via commitPending.
+    if (this.closed || this.store === null || this.pendingRows.length > 0) return false;
+    const store = this.store;
+    this.store = null;
+    try {
+      store.close();
+    } catch {
+      // Closing a healthy handle does not fail; if it did, the next use reopens the file and SQLite recovers.
+    }
+    return true;
+  }
+
+  /** True while the database handle is open (false after {@link releaseHandle} until the next use). */
+  get hasOpenHandle(): boolean {
+    return this.store !== null;
+  }
+
+  private enqueue(batch: BatchToAppend, term: number, settle: Settle | null): AppendResult {
+    if (this.closed) throw new LogError(LogErrorKind.CLOSED, `log ${this.dir} is closed`);
+    if (!Number.isSafeInteger(term) || term < this.endTerm) {
+      throw invalidArgument(`append term ${String(term)} is below the log's last term ${String(this.endTerm)}`);
+    }
+    checkBatch(batch);
+    const baseOffset = this.endOffset;
+    const lastOffset = baseOffset + batch.count - 1;
+    this.pendingRows.push([
+      baseOffset,
+      lastOffset,
+      term,
+      batch.count,
+      batch.firstTimestamp,
+      batch.maxTimestamp,
+      batch.crc,
+      batch.producerId,
+      batch.producerEpoch,
+      batch.baseSequence,
+      batch.attributes,
+      batch.records,
+    ]);
+    this.pendingSettles.push(settle);
+    this.endOffset = lastOffset + 1;
+    this.endTerm = term;
+    return { baseOffset, lastOffset };
+  }
+
+  /**
+   * The one write path for appends: commits every queued row in one transaction and settles their promises.
+   * On failure the end offset and term go back to the committed ones; returns the error (already delivered
+   * to the async appenders) or null.
+   */
+  private commitPending(): LogError | null {
+    const rows = this.pendingRows;
+    const settles = this.pendingSettles;
+    if (rows.length === 0) return null;
+    this.pendingRows = [];
+    this.pendingSettles = [];
+    let addedBytes = 0;
+    try {
+      this.db().insert(rows);
+    } catch (err) {
+      const error = storageError(err, `appending ${String(rows.length)} batches to ${this.dir}`);
+      this.endOffset = this.committedEnd;
+      this.endTerm = this.committedTerm;
+      this.counters.failedCommits++;
+      for (const settle of settles) settle?.reject(error);
+      return error;
+    }
+    this.committedEnd = this.endOffset;
+    this.committedTerm = this.endTerm;
+    this.counters.commits++;
+    this.counters.batchesCommitted += rows.length;
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i];
+      if (row === undefined) continue;
+      addedBytes += row[11].byteLength;
+      settles[i]?.resolve({ baseOffset: row[0], lastOffset: row[1] });
+    }
+    this.bytes += addedBytes;
+    return null;
+  }
+
+  private commitOrThrow(): void {
+    const err = this.commitPending();
+    if (err !== null) throw err;
+  }
+
+  /** The open store, reopened if it was released; throws CLOSED after close. */
+  private db(): LogStore {
+    if (this.closed) throw new LogError(LogErrorKind.CLOSED, `log ${this.dir} is closed`);
+    this.store ??= LogStore.open(this.dir, this.options);
+    this.tracker?.touched(this);
+    return this.store;
+  }
+
+  private checkOffsetInRange(offset: number): void {
+    if (!Number.isSafeInteger(offset)) throw invalidArgument(`offset must be an integer, got ${String(offset)}`);
+    if (offset < this.startOffset || offset > this.endOffset) {
+      throw new LogError(
+        LogErrorKind.OFFSET_OUT_OF_RANGE,
+        `offset ${String(offset)} is outside [${String(this.startOffset)}, ${String(this.endOffset)}] in ${this.dir}`,
+      );
+    }
+  }
+
+  /** Base offset of the first batch that size retention keeps (the committed end when none is kept). */
+  private sizeCut(store: LogStore, retentionBytes: number): number {
+    let remaining = this.bytes;
+    for (const [baseOffset, payloadBytes] of store.headSizes()) {
+      if (remaining - payloadBytes < retentionBytes) return baseOffset;
+      remaining -= payloadBytes;
+    }
+    return this.committedEnd;
+  }
+
+  /** The greatest batch boundary <= `offset` among committed batches. */
+  private batchBoundaryAtOrBefore(store: LogStore, offset: number): number {
+    if (offset >= this.committedEnd) return this.committedEnd;
+    if (offset <= this.startOffset) return this.startOffset;
+    return store.rowAtOrBefore(offset)?.[0] ?? this.startOffset;
+  }
+
+  /** Term of the batch that ends right before `offset` (a batch boundary), or the start term. */
+  private termBefore(store: LogStore, offset: number): number {
+    if (offset <= this.startOffset) return this.startTerm;
+    return store.rowAtOrBefore(offset - 1)?.[2] ?? this.startTerm;
+  }
+}
+
+function invalidArgument(message: string): LogError {
+  return new LogError(LogErrorKind.INVALID_ARGUMENT, message);
+}

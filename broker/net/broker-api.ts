@@ -1,0 +1,85 @@
+/**
+ * What the network layer needs from the rest of the broker. Sessions speak the protocol (handshake, limits,
+ * produce window, subscriptions and credit); everything about topics and logs is behind {@link BrokerCore}.
+ */
+import type { ErrorName, FetchedBatch, RequestOf, ResponseOf } from '../protocol/index.js';
+
+/** Ops a session answers by calling the core; hello, ping, subscribe, unsubscribe and credit are the session's. */
+export type CoreOp = 'metadata' | 'createTopics' | 'deleteTopics' | 'produce' | 'fetch' | 'listOffsets';
+
+/**
+ * The core's request handlers. They throw {@link BrookError} for request-level failures. `produce` resolves when the
+ * request's acks are satisfied (for acks=0, when the appends are done); the session then re-grants the window.
+ */
+export type CoreHandlers = { readonly [K in CoreOp]: (request: RequestOf<K>) => Promise<ResponseOf<K>> };
+
+/** A readable view of one partition, for push delivery to subscribers. */
+export interface PartitionFeed {
+  readonly topic: string;
+  readonly partition: number;
+  /** First offset still in the log. */
+  readonly logStartOffset: number;
+  /** End of what consumers may read (exclusive). */
+  readonly highWatermark: number;
+  /**
+   * Whole batches from the one containing `offset`, all below the high watermark, stopping before `maxBytes` of
+   * records bytes are exceeded but always at least one batch when `offset` < high watermark; [] when `offset` equals
+   * it. Throws BrookError OFFSET_OUT_OF_RANGE when `offset` is below the log start or above the high watermark.
+   */
+  read(offset: number, maxBytes: number): FetchedBatch[];
+  /**
+   * Calls `listener('data')` after the high watermark advances and `listener('closed')` once if the partition is
+   * deleted. Returns a function that removes the listener. Listeners are called outside of `read`.
+   */
+  watch(listener: (event: 'data' | 'closed') => void): () => void;
+}
+
+/** Counters and timings the network layer reports. */
+export interface NetMetrics {
+  connectionOpened(transport: Transport): void;
+  connectionClosed(transport: Transport): void;
+  /** One request answered (or failed), with its duration. */
+  requestDone(op: string, seconds: number): void;
+  /** Push delivery paused for lack of credit, or because the socket's buffer is full. */
+  deliveryStalled(reason: 'credit' | 'socket'): void;
+  /** Records and bytes pushed to subscribers (counted with fetched records). */
+  delivered(topic: string, records: number, bytes: number): void;
+  /** A request or connection refused with this error. */
+  errorSent(code: ErrorName): void;
+  /** A produce request refused because it exceeded the connection's window. */
+  produceThrottled(): void;
+}
+
+export type Transport = 'tcp' | 'ws';
+
+/** Limits every session enforces. All sizes in bytes, durations in milliseconds. */
+export interface SessionLimits {
+  /** Largest frame accepted or sent. */
+  readonly maxFrameBytes: number;
+  /** Largest record batch (its records bytes) accepted in a produce. */
+  readonly maxMessageBytes: number;
+  /** Produce bytes (sum of batches' records bytes) a connection may have in flight. */
+  readonly produceWindowBytes: number;
+  /** A connection that has not completed hello by then is closed. */
+  readonly handshakeTimeoutMs: number;
+  /** A connection that sends nothing for this long is closed (clients ping at a third of it). */
+  readonly idleTimeoutMs: number;
+  /** Connections beyond this are refused with TOO_MANY_CONNECTIONS. */
+  readonly maxConnections: number;
+  /** Push delivery pauses while the socket holds more than this unsent, and resumes on drain. */
+  readonly socketBufferBytes: number;
+  /** Most records bytes in one deliver frame. */
+  readonly deliverMaxBytes: number;
+}
+
+/** The broker as sessions see it. */
+export interface BrokerCore {
+  readonly brokerId: number;
+  readonly clusterId: string;
+  readonly handlers: CoreHandlers;
+  readonly metrics: NetMetrics;
+  /** The feed of an existing partition; throws BrookError UNKNOWN_TOPIC or UNKNOWN_PARTITION. */
+  feed(topic: string, partition: number): PartitionFeed;
+  /** Whether these credentials may connect (always true when the broker has no users configured). */
+  authenticate(username: string | undefined, password: string | undefined): boolean;
+}
