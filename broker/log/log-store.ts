@@ -69,6 +69,7 @@ export class LogStore {
   private readonly scanStmt;
   private readonly tailStmt;
   private readonly lastRowStmt;
+  private readonly headRowStmt;
   private readonly containingStmt;
   private readonly bytesStmt;
   private readonly headSizesStmt;
@@ -99,6 +100,9 @@ export class LogStore {
     this.tailStmt = db.prepare<[], BatchRow>(`SELECT ${COLUMNS} FROM batches ORDER BY base_offset DESC`).raw(true);
     this.lastRowStmt = db
       .prepare<[], [number, number]>('SELECT last_offset, term FROM batches ORDER BY base_offset DESC LIMIT 1')
+      .raw(true);
+    this.headRowStmt = db
+      .prepare<[], [number, number]>('SELECT max_ts, length(payload) FROM batches ORDER BY base_offset LIMIT 1')
       .raw(true);
     this.containingStmt = db
       .prepare<[number], [number, number, number]>(
@@ -191,6 +195,11 @@ export class LogStore {
   /** `[lastOffset, term]` of the last row, if any. */
   lastRow(): [number, number] | undefined {
     return this.lastRowStmt.get();
+  }
+
+  /** `[maxTs, payloadBytes]` of the first row, if any. */
+  headRow(): [number, number] | undefined {
+    return this.headRowStmt.get();
   }
 
   /** `[baseOffset, lastOffset, term]` of the row with the greatest base offset <= `offset`, if any. */

@@ -1,15 +1,13 @@
 import fs from 'node:fs';
+import { AppendQueue, type AppendResult, type Settle } from './append-queue.js';
 import { checkBatch, type BatchToAppend, type StoredBatch } from './batch.js';
 import { LogError, LogErrorKind } from './log-error.js';
 import { resolveLogOptions, type LogOptions, type ResolvedLogOptions } from './log-options.js';
-import { LogStore, storageError, type BatchRow, type Removed } from './log-store.js';
-import { recover, type RecoveredState, type RecoveryReport } from './recovery.js';
+import { LogStore, storageError, type Removed } from './log-store.js';
+import { readHead, recover, type RecoveredState, type RecoveryReport } from './recovery.js';
+import { retentionCut, retentionMayDelete, type HeadBatch } from './retention.js';
 
-/** Offsets a successful append was given. */
-export interface AppendResult {
-  baseOffset: number;
-  lastOffset: number;
-}
+export type { AppendResult } from './append-queue.js';
 
 /** Counters for metrics and tests. */
 export interface LogStats {
@@ -22,16 +20,12 @@ export interface LogStats {
 }
 
 /**
- * Told each time a log uses its database, so an LRU of open handles (see `LogManager`) can close the
- * least recently used ones. The log reopens its database on demand after {@link PartitionLog.releaseHandle}.
+ * Told when a log uses or closes its database, so an LRU of open handles (see `LogManager`) can release the
+ * least recently used ones. A log reopens its database on demand after {@link PartitionLog.releaseHandle}.
  */
 export interface HandleTracker {
   touched(log: PartitionLog): void;
-}
-
-interface Settle {
-  resolve: (result: AppendResult) => void;
-  reject: (err: LogError) => void;
+  closed(log: PartitionLog): void;
 }
 
 /**
@@ -42,8 +36,8 @@ interface Settle {
  * the row; every append queued in one event-loop turn is written in one transaction from a `setImmediate`.
  * Readers see a batch once its transaction has committed.
  *
- * Not safe to open the same directory twice: the database is opened in exclusive locking mode, so a second
- * open fails with STORAGE_ERROR (SQLITE_BUSY).
+ * The database is opened in exclusive locking mode: a second open of the same directory (in this process or
+ * another) fails with STORAGE_ERROR instead of sharing it.
  */
 export class PartitionLog {
   /** What recovery did when this log was opened. */
@@ -52,20 +46,23 @@ export class PartitionLog {
   private store: LogStore | null;
   private closed = false;
   private startOffset: number;
+  /** Term of the batch just before the log start (what Raft calls the snapshot's last term). */
   private startTerm: number;
   private endOffset: number;
   private endTerm: number;
   private committedEnd: number;
   private committedTerm: number;
   private bytes: number;
-  private pendingRows: BatchRow[] = [];
-  private pendingSettles: (Settle | null)[] = [];
+  private head: HeadBatch | null;
+  /** Something was written since the last checkpoint, so {@link sync} has work to do. */
+  private unsynced = false;
+  private readonly queue = new AppendQueue();
   private commitTimer: NodeJS.Immediate | null = null;
   private readonly counters: LogStats = { commits: 0, batchesCommitted: 0, failedCommits: 0 };
   private readonly commitTurn = (): void => {
     this.commitTimer = null;
-    // A failure has already rejected every append in the group; nothing else is waiting for it.
-    this.commitPending();
+    // A failure has already rejected every append in the group; nobody else waits for it.
+    this.commitQueued();
   };
 
   private constructor(
@@ -84,12 +81,13 @@ export class PartitionLog {
     this.endOffset = this.committedEnd = state.logEndOffset;
     this.endTerm = this.committedTerm = state.lastTerm;
     this.bytes = state.sizeBytes;
+    this.head = state.head;
   }
 
   /**
-   * Opens the log in `dir` (created if missing), recovering its state: the log start offset from `meta`, the
-   * log end offset from the last batch, and a corrupt tail truncated (see {@link recovery}).
-   * Throws a {@link LogError} (STORAGE_ERROR, STORAGE_FULL, INVALID_ARGUMENT for bad options).
+   * Opens the log in `dir` (created if missing) and recovers it: the log start offset from `meta`, a corrupt
+   * tail truncated (see {@link recovery}), the log end offset from the last intact batch.
+   * Throws a {@link LogError}: STORAGE_ERROR or STORAGE_FULL, INVALID_ARGUMENT for bad options.
    */
   static open(dir: string, options: LogOptions, tracker?: HandleTracker): PartitionLog {
     const resolved = resolveLogOptions(options);
@@ -144,6 +142,11 @@ export class PartitionLog {
     return this.closed;
   }
 
+  /** True while the database handle is open (false after {@link releaseHandle} until the next use). */
+  get hasOpenHandle(): boolean {
+    return this.store !== null;
+  }
+
   /**
    * Appends a batch written in `term`. Offsets are assigned before this returns (two appends in one turn get
    * consecutive offsets in call order); the promise resolves once the group commit holding the batch has
@@ -165,8 +168,7 @@ export class PartitionLog {
    */
   appendSync(batch: BatchToAppend, term: number): AppendResult {
     const result = this.enqueue(batch, term, null);
-    const err = this.commitPending();
-    if (err !== null) throw err;
+    this.commitOrThrow();
     return result;
   }
 
@@ -178,13 +180,15 @@ export class PartitionLog {
    * Throws OFFSET_OUT_OF_RANGE when `offset` is below {@link logStartOffset} or above {@link logEndOffset}.
    */
   read(offset: number, maxBytes: number, maxOffset: number): StoredBatch[] {
+    const store = this.db();
     this.checkOffsetInRange(offset);
     if (!Number.isSafeInteger(maxBytes) || maxBytes < 0 || !Number.isSafeInteger(maxOffset)) {
-      throw invalidArgument(`read needs integer maxBytes >= 0 and maxOffset, got ${String(maxBytes)}, ${String(maxOffset)}`);
+      throw invalidArgument(
+        `read needs integers maxBytes >= 0 and maxOffset, got ${String(maxBytes)}, ${String(maxOffset)}`,
+      );
     }
     const batches: StoredBatch[] = [];
     if (maxOffset <= offset) return batches;
-    const store = this.db();
     let totalBytes = 0;
     try {
       for (const row of store.scan(offset, maxOffset)) {
@@ -233,10 +237,7 @@ export class PartitionLog {
     if (!Number.isSafeInteger(offset) || offset < 0 || offset >= this.endOffset) return null;
     if (offset === this.startOffset - 1) return this.startTerm;
     if (offset < this.startOffset) return null;
-    if (offset >= this.committedEnd) {
-      for (const row of this.pendingRows) if (offset <= row[1]) return row[2];
-      return null;
-    }
+    if (offset >= this.committedEnd) return this.queue.termAt(offset);
     const store = this.db();
     let row: [number, number, number] | undefined;
     try {
@@ -248,34 +249,41 @@ export class PartitionLog {
   }
 
   /**
-   * Deletes whole batches from the head by time (max timestamp older than `nowMs - retentionMs`) and by size
-   * (while the log minus its head batch still holds `retentionBytes`), and persists the new log start offset.
-   * Only batches ending below `upToOffset` may go (pass the high watermark so uncommitted Raft entries stay);
-   * default: every committed batch. Unlike Kafka's active segment, the last batch may go too: the log is then
-   * empty with `logStartOffset === logEndOffset`, and both survive a reopen. Returns the batches deleted.
+   * Deletes whole batches from the head by time (max timestamp older than `nowMs - retentionMs`; an expired
+   * batch behind a live one waits, as in Kafka) and by size (while the log minus its head batch still holds
+   * `retentionBytes`), and persists the new log start offset. Only batches ending below `upToOffset` may go
+   * (pass the high watermark so uncommitted Raft entries stay); default: every committed batch. Unlike Kafka,
+   * which keeps the active segment, the last batch may go too: the log is then empty with
+   * `logStartOffset === logEndOffset`, and both survive a reopen. Returns the number of batches deleted.
+   * Opens no database when nothing is due, so passes over idle partitions stay cheap.
    */
   applyRetention(nowMs: number, upToOffset: number = this.committedEnd): number {
-    const { retentionMs, retentionBytes } = this.options;
-    if (retentionMs < 0 && retentionBytes < 0) return 0;
+    const input = {
+      retentionMs: this.options.retentionMs,
+      retentionBytes: this.options.retentionBytes,
+      nowMs,
+      logStartOffset: this.startOffset,
+      committedEndOffset: this.committedEnd,
+      sizeBytes: this.bytes,
+      head: this.head,
+      upToOffset,
+    };
+    if (this.closed || !retentionMayDelete(input)) return 0;
     const store = this.db();
-    let cut = this.startOffset;
     let removed: Removed;
+    let cut: number;
     let startTerm: number;
     try {
-      if (retentionMs >= 0) {
-        cut = store.firstWithMaxTsAtLeast(nowMs - retentionMs) ?? this.committedEnd;
-      }
-      if (retentionBytes >= 0 && this.bytes > retentionBytes) {
-        cut = Math.max(cut, this.sizeCut(store, retentionBytes));
-      }
-      cut = Math.min(cut, this.batchBoundaryAtOrBefore(store, upToOffset));
+      cut = retentionCut(store, input);
       if (cut <= this.startOffset) return 0;
       removed = store.countBefore(cut);
       startTerm = this.termBefore(store, cut);
       store.deleteBefore(cut, cut, startTerm);
+      this.head = readHead(store);
     } catch (err) {
       throw storageError(err, `applying retention to ${this.dir}`);
     }
+    this.unsynced = true;
     this.startOffset = cut;
     this.startTerm = startTerm;
     this.bytes -= removed.bytes;
@@ -303,9 +311,11 @@ export class PartitionLog {
     } catch (err) {
       throw storageError(err, `truncating ${this.dir}`);
     }
+    this.unsynced = true;
     this.endOffset = this.committedEnd = offset;
     this.endTerm = this.committedTerm = term;
     this.bytes -= removed.bytes;
+    if (offset === this.startOffset) this.head = null;
   }
 
   /**
@@ -317,40 +327,48 @@ export class PartitionLog {
       throw invalidArgument(`resetTo needs non-negative integers, got ${String(startOffset)}, ${String(startTerm)}`);
     }
     this.commitOrThrow();
+    const store = this.db();
     try {
-      this.db().reset(startOffset, startTerm);
+      store.reset(startOffset, startTerm);
     } catch (err) {
       throw storageError(err, `resetting ${this.dir}`);
     }
+    this.unsynced = true;
     this.startOffset = this.endOffset = this.committedEnd = startOffset;
     this.startTerm = this.endTerm = this.committedTerm = startTerm;
     this.bytes = 0;
+    this.head = null;
   }
 
   /**
    * Commits queued appends, then runs a PASSIVE WAL checkpoint, which fsyncs the WAL and the database under
    * flush 'interval' or 'always' (under 'never' it only moves pages, without fsync). The broker calls this on
-   * a timer under flush 'interval'.
+   * a timer under flush 'interval'. Does nothing, and opens no released handle, when nothing was written since
+   * the last sync.
    */
   sync(): void {
     this.commitOrThrow();
+    if (!this.unsynced || this.closed) return;
+    const store = this.db();
     try {
-      this.db().checkpoint();
+      store.checkpoint();
     } catch (err) {
       throw storageError(err, `syncing ${this.dir}`);
     }
+    this.unsynced = false;
   }
 
   /**
-   * Commits queued appends, then closes the database (or keeps it closed if released). Appends and reads
-   * after close fail with CLOSED. Idempotent.
+   * Commits queued appends, then closes the database; SQLite checkpoints the WAL on a clean close. Appends and
+   * reads after close fail with CLOSED. Idempotent.
    */
   close(): Promise<void> {
     if (this.closed) return Promise.resolve();
     if (this.commitTimer !== null) clearImmediate(this.commitTimer);
     this.commitTimer = null;
-    this.commitPending();
+    this.commitQueued();
     this.closed = true;
+    this.tracker?.closed(this);
     const store = this.store;
     this.store = null;
     try {
@@ -362,26 +380,22 @@ export class PartitionLog {
   }
 
   /**
-   * Closes the database handle while keeping the log usable: the next operation reopens it. Used by the LRU
-   * of open handles so idle partitions hold no file descriptor or cache. Returns false (and keeps the handle)
-   * when closed already or when appends are queued.
+   * Closes the database handle but keeps the log usable: the next operation reopens it. The LRU of open
+   * handles calls this so idle partitions hold no file descriptors or page cache. Returns false, keeping the
+   * handle, when the log is closed, already released, or has appends queued.
    */
   releaseHandle(): boolean {
-    // A log with queued appends is in use; closing it here would also re-enter the tracker via commitPending.
-    if (this.closed || this.store === null || this.pendingRows.length > 0) return false;
+    // With appends queued the log is in use; committing them here would also re-enter the tracker.
+    if (this.closed || this.store === null || this.queue.length > 0) return false;
     const store = this.store;
     this.store = null;
     try {
       store.close();
+      this.unsynced = false;
     } catch {
-      // Closing a healthy handle does not fail; if it did, the next use reopens the file and SQLite recovers.
+      // Not expected for a healthy handle; the next use reopens the file and SQLite recovers its WAL.
     }
     return true;
-  }
-
-  /** True while the database handle is open (false after {@link releaseHandle} until the next use). */
-  get hasOpenHandle(): boolean {
-    return this.store !== null;
   }
 
   private enqueue(batch: BatchToAppend, term: number, settle: Settle | null): AppendResult {
@@ -392,21 +406,23 @@ export class PartitionLog {
     checkBatch(batch);
     const baseOffset = this.endOffset;
     const lastOffset = baseOffset + batch.count - 1;
-    this.pendingRows.push([
-      baseOffset,
-      lastOffset,
-      term,
-      batch.count,
-      batch.firstTimestamp,
-      batch.maxTimestamp,
-      batch.crc,
-      batch.producerId,
-      batch.producerEpoch,
-      batch.baseSequence,
-      batch.attributes,
-      batch.records,
-    ]);
-    this.pendingSettles.push(settle);
+    this.queue.push(
+      [
+        baseOffset,
+        lastOffset,
+        term,
+        batch.count,
+        batch.firstTimestamp,
+        batch.maxTimestamp,
+        batch.crc,
+        batch.producerId,
+        batch.producerEpoch,
+        batch.baseSequence,
+        batch.attributes,
+        batch.records,
+      ],
+      settle,
+    );
     this.endOffset = lastOffset + 1;
     this.endTerm = term;
     return { baseOffset, lastOffset };
@@ -414,42 +430,38 @@ export class PartitionLog {
 
   /**
    * The one write path for appends: commits every queued row in one transaction and settles their promises.
-   * On failure the end offset and term go back to the committed ones; returns the error (already delivered
+   * On failure the end offset and term go back to the committed ones. Returns the error (already delivered
    * to the async appenders) or null.
    */
-  private commitPending(): LogError | null {
-    const rows = this.pendingRows;
-    const settles = this.pendingSettles;
-    if (rows.length === 0) return null;
-    this.pendingRows = [];
-    this.pendingSettles = [];
-    let addedBytes = 0;
+  private commitQueued(): LogError | null {
+    const group = this.queue.takeAll();
+    if (group === null) return null;
     try {
-      this.db().insert(rows);
+      this.db().insert(group.rows);
     } catch (err) {
-      const error = storageError(err, `appending ${String(rows.length)} batches to ${this.dir}`);
+      const error = storageError(err, `appending ${String(group.rows.length)} batches to ${this.dir}`);
       this.endOffset = this.committedEnd;
       this.endTerm = this.committedTerm;
       this.counters.failedCommits++;
-      for (const settle of settles) settle?.reject(error);
+      group.reject(error);
       return error;
     }
+    const first = group.rows[0];
+    if (this.committedEnd === this.startOffset && first !== undefined) {
+      this.head = { maxTimestamp: first[5], bytes: first[11].byteLength };
+    }
+    this.unsynced = true;
     this.committedEnd = this.endOffset;
     this.committedTerm = this.endTerm;
+    this.bytes += group.bytes;
     this.counters.commits++;
-    this.counters.batchesCommitted += rows.length;
-    for (let i = 0; i < rows.length; i++) {
-      const row = rows[i];
-      if (row === undefined) continue;
-      addedBytes += row[11].byteLength;
-      settles[i]?.resolve({ baseOffset: row[0], lastOffset: row[1] });
-    }
-    this.bytes += addedBytes;
+    this.counters.batchesCommitted += group.rows.length;
+    group.resolve();
     return null;
   }
 
   private commitOrThrow(): void {
-    const err = this.commitPending();
+    const err = this.commitQueued();
     if (err !== null) throw err;
   }
 
@@ -469,23 +481,6 @@ export class PartitionLog {
         `offset ${String(offset)} is outside [${String(this.startOffset)}, ${String(this.endOffset)}] in ${this.dir}`,
       );
     }
-  }
-
-  /** Base offset of the first batch that size retention keeps (the committed end when none is kept). */
-  private sizeCut(store: LogStore, retentionBytes: number): number {
-    let remaining = this.bytes;
-    for (const [baseOffset, payloadBytes] of store.headSizes()) {
-      if (remaining - payloadBytes < retentionBytes) return baseOffset;
-      remaining -= payloadBytes;
-    }
-    return this.committedEnd;
-  }
-
-  /** The greatest batch boundary <= `offset` among committed batches. */
-  private batchBoundaryAtOrBefore(store: LogStore, offset: number): number {
-    if (offset >= this.committedEnd) return this.committedEnd;
-    if (offset <= this.startOffset) return this.startOffset;
-    return store.rowAtOrBefore(offset)?.[0] ?? this.startOffset;
   }
 
   /** Term of the batch that ends right before `offset` (a batch boundary), or the start term. */

@@ -1,5 +1,6 @@
 import { recordsCrc } from './batch.js';
 import type { BatchRow, LogStore } from './log-store.js';
+import type { HeadBatch } from './retention.js';
 
 /** What recovery did when a partition log was opened. */
 export interface RecoveryReport {
@@ -15,6 +16,7 @@ export interface RecoveredState {
   logEndOffset: number;
   lastTerm: number;
   sizeBytes: number;
+  head: HeadBatch | null;
   report: RecoveryReport;
 }
 
@@ -34,8 +36,15 @@ export function recover(store: LogStore): RecoveredState {
     logEndOffset: last === undefined ? logStartOffset : Math.max(last[0] + 1, logStartOffset),
     lastTerm: last === undefined ? startTerm : last[1],
     sizeBytes: store.payloadBytes(),
+    head: readHead(store),
     report,
   };
+}
+
+/** The first batch's max timestamp and size, or null when the log is empty. */
+export function readHead(store: LogStore): HeadBatch | null {
+  const row = store.headRow();
+  return row === undefined ? null : { maxTimestamp: row[0], bytes: row[1] };
 }
 
 /**

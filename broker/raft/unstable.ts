@@ -77,7 +77,9 @@ export class Unstable {
   slice(lo: number, hi: number): Entry[] {
     const upper = this.offset + this.entries.length;
     if (lo < this.offset || hi > upper || lo > hi) {
-      throw new RangeError(`unstable slice [${String(lo)}, ${String(hi)}) out of [${String(this.offset)}, ${String(upper)})`);
+      throw new RangeError(
+        `unstable slice [${String(lo)}, ${String(hi)}) out of [${String(this.offset)}, ${String(upper)})`,
+      );
     }
     return this.entries.slice(lo - this.offset, hi - this.offset);
   }

@@ -1,0 +1,215 @@
+/**
+ * The composition root of one broker: config, topic registry, partitions, request handlers, metrics and the
+ * network servers, with one flush timer and one retention timer for the whole broker.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Registry } from 'prom-client';
+import { TopicStore } from './cluster/topic-store.js';
+import type { TopicRegistry } from './cluster/topic-registry.js';
+import { resolveConfig, sessionLimits, type BrokerConfig, type BrokerConfigInput } from './config.js';
+import { createAuthenticator, createHandlers, type BrokerInfo, type HandlerContext } from './handlers/index.js';
+import { createLogger, type Logger } from './logger.js';
+import { BrokerMetrics } from './metrics/broker-metrics.js';
+import type { BrokerCore } from './net/broker-api.js';
+import { startServers } from './net/servers.js';
+import { PartitionRegistry } from './partitions/partition-registry.js';
+
+/** What a broker takes besides its config (tests and embedders inject these). */
+export interface BrokerDeps {
+  /** Logger to use; default a pino logger on stdout at `config.logLevel`. */
+  readonly logger?: Logger;
+  /** Wall clock in epoch milliseconds (topic creation times, retention); default `Date.now`. */
+  readonly nowMs?: () => number;
+}
+
+type Servers = Awaited<ReturnType<typeof startServers>>;
+
+export class Broker {
+  /** The resolved, frozen config. */
+  readonly config: Readonly<BrokerConfig>;
+  /** The cluster id (configured, persisted in the data dir, or generated on first start). */
+  readonly clusterId: string;
+  /** This broker's metrics. */
+  readonly metrics: BrokerMetrics;
+  readonly logger: Logger;
+  /** What the network layer calls. */
+  readonly core: BrokerCore;
+
+  private readonly topics: TopicRegistry;
+  private readonly partitions: PartitionRegistry;
+  private servers: Servers | null = null;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private started = false;
+  private stopping = false;
+  private closing: Promise<void> | null = null;
+
+  private constructor(
+    config: Readonly<BrokerConfig>,
+    logger: Logger,
+    topics: TopicRegistry,
+    partitions: PartitionRegistry,
+    private readonly nowMs: () => number,
+  ) {
+    this.config = config;
+    this.logger = logger;
+    this.topics = topics;
+    this.partitions = partitions;
+    this.clusterId = topics.clusterId;
+    this.metrics = new BrokerMetrics({ partitions: () => partitions.all() });
+    const ctx: HandlerContext = {
+      brokerId: config.brokerId,
+      clusterId: this.clusterId,
+      topics,
+      partitions,
+      metrics: this.metrics,
+      retentionDefaults: { retentionMs: config.retentionMs, retentionBytes: config.retentionBytes },
+      logger,
+      nowMs,
+      brokers: () => this.brokers(),
+      isShuttingDown: () => this.stopping,
+    };
+    this.core = Object.freeze({
+      brokerId: config.brokerId,
+      clusterId: this.clusterId,
+      handlers: createHandlers(ctx),
+      metrics: this.metrics,
+      feed: (topic: string, partition: number) => partitions.partition(topic, partition),
+      authenticate: createAuthenticator(config.users),
+    });
+  }
+
+  /**
+   * Starts a broker: resolves the config, opens the data dir (recovering every partition log), and listens.
+   * Rejects with a ConfigError for a bad config, or with the failure that stopped the start (everything opened
+   * so far is closed again).
+   */
+  static async start(input: BrokerConfigInput = {}, deps: BrokerDeps = {}): Promise<Broker> {
+    const config = resolveConfig(input);
+    const logger = deps.logger ?? createLogger(config.logLevel, config.brokerId);
+    const nowMs = deps.nowMs ?? Date.now;
+    fs.mkdirSync(config.dataDir, { recursive: true });
+    const topics = TopicStore.open(config.dataDir, { clusterId: config.clusterId, brokerIds: [config.brokerId] });
+    const partitions = new PartitionRegistry({
+      dataDir: config.dataDir,
+      brokerId: config.brokerId,
+      flush: config.flush,
+      retentionDefaults: { retentionMs: config.retentionMs, retentionBytes: config.retentionBytes },
+      maxMessageBytes: config.maxMessageBytes,
+      warn: (fields, message) => {
+        logger.warn(fields, message);
+      },
+    });
+    try {
+      await partitions.openAll(topics.list());
+    } catch (err) {
+      topics.close();
+      throw err;
+    }
+    const broker = new Broker(config, logger, topics, partitions, nowMs);
+    try {
+      await broker.listen();
+    } catch (err) {
+      await broker.close();
+      throw err;
+    }
+    return broker;
+  }
+
+  /** This broker's Prometheus registry. */
+  get registry(): Registry {
+    return this.metrics.registry;
+  }
+
+  /** The bound TCP port (the real one when the config asked for port 0). */
+  get tcpPort(): number {
+    return this.servers?.tcpPort ?? 0;
+  }
+
+  /** The bound WebSocket and HTTP port. */
+  get wsPort(): number {
+    return this.servers?.wsPort ?? 0;
+  }
+
+  /** True from the end of start until close begins (what /readyz reports). */
+  get ready(): boolean {
+    return this.started && !this.stopping;
+  }
+
+  /**
+   * Stops gracefully: stops accepting connections, answers waiting long polls, waits for in-flight requests
+   * (appends included), closes the connections, then every partition (after its in-flight group commit) and the
+   * topic store. Idempotent: later calls return the same promise.
+   */
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async listen(): Promise<void> {
+    const { config } = this;
+    this.servers = await startServers({
+      core: this.core,
+      limits: sessionLimits(config),
+      host: config.host,
+      tcpPort: config.port,
+      wsPort: config.wsPort,
+      metricsText: () => this.metrics.metricsText(),
+      isReady: () => this.ready,
+      logger: this.logger,
+    });
+    this.startTimers();
+    this.started = true;
+    this.logger.info(
+      { tcpPort: this.tcpPort, wsPort: this.wsPort, dataDir: path.resolve(config.dataDir), clusterId: this.clusterId },
+      'broker started',
+    );
+  }
+
+  private startTimers(): void {
+    const { config, partitions, logger } = this;
+    const every = (intervalMs: number, task: () => void): void => {
+      const timer = setInterval(task, intervalMs);
+      // Background upkeep must not keep an otherwise finished process alive.
+      timer.unref();
+      this.timers.push(timer);
+    };
+    if (config.flush === 'interval') {
+      every(config.flushIntervalMs, () => {
+        partitions.syncAppended();
+      });
+    }
+    every(config.retentionCheckIntervalMs, () => {
+      const deleted = partitions.retentionPass(this.nowMs());
+      if (deleted > 0) logger.debug({ batches: deleted }, 'retention deleted batches');
+    });
+  }
+
+  private async shutdown(): Promise<void> {
+    this.stopping = true;
+    this.logger.info('broker stopping');
+    for (const timer of this.timers) clearInterval(timer);
+    const servers = this.servers;
+    try {
+      if (servers !== null) {
+        servers.stopAccepting();
+        // Long polls answer now with what they have, instead of holding the shutdown for up to maxWaitMs.
+        this.partitions.wakeWaiters();
+        // close() drains in-flight produce requests (new ones get SHUTTING_DOWN), then closes every connection.
+        await servers.close();
+      }
+    } finally {
+      try {
+        await this.partitions.closeAll();
+      } finally {
+        this.topics.close();
+        this.metrics.close();
+        this.logger.info('broker stopped');
+      }
+    }
+  }
+
+  private brokers(): BrokerInfo[] {
+    return [{ id: this.config.brokerId, host: this.config.advertisedHost, port: this.tcpPort, wsPort: this.wsPort }];
+  }
+}

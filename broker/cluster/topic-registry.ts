@@ -1,0 +1,37 @@
+/**
+ * The cluster's topic metadata as the rest of the broker sees it. Today one broker's SQLite file implements it
+ * ({@link TopicStore}); a Raft-replicated metadata state machine replaces it later behind the same interface.
+ */
+import type { TopicSpec } from './topic-config.js';
+
+/** A topic as the registry holds it. */
+export interface TopicRecord {
+  readonly name: string;
+  readonly partitions: number;
+  readonly replicationFactor: number;
+  /** Replica broker ids of each partition (index = partition), the preferred leader first. */
+  readonly replicas: readonly (readonly number[])[];
+  /** Topic config overrides as given at creation (keys of TOPIC_CONFIG_KEYS). */
+  readonly config: Readonly<Record<string, string>>;
+  /** Creation time, epoch milliseconds. */
+  readonly createdMs: number;
+}
+
+/** Topic metadata: create, delete, look up. */
+export interface TopicRegistry {
+  /** The id of the cluster this metadata belongs to. */
+  readonly clusterId: string;
+  /** Ids of the brokers replicas may be placed on. */
+  readonly brokerIds: readonly number[];
+  /**
+   * Creates a topic and places its replicas. Throws BrookError TOPIC_EXISTS, or INVALID_TOPIC for a bad name,
+   * partition count, replication factor or config.
+   */
+  create(spec: TopicSpec, nowMs: number): TopicRecord;
+  /** Deletes a topic's metadata; throws BrookError UNKNOWN_TOPIC. */
+  delete(name: string): void;
+  get(name: string): TopicRecord | undefined;
+  /** Every topic, by name. */
+  list(): TopicRecord[];
+  close(): void;
+}

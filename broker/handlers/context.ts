@@ -1,0 +1,27 @@
+/** What the request handlers work with: the topic registry, the hosted partitions, metrics, time. */
+import type { Logger } from 'pino';
+import type { TopicRetention } from '../cluster/topic-config.js';
+import type { TopicRegistry } from '../cluster/topic-registry.js';
+import type { BrokerMetrics } from '../metrics/broker-metrics.js';
+import type { PartitionRegistry } from '../partitions/partition-registry.js';
+import type { ResponseOf } from '../protocol/index.js';
+
+/** A broker as metadata describes it. */
+export type BrokerInfo = ResponseOf<'metadata'>['brokers'][number];
+
+export interface HandlerContext {
+  readonly brokerId: number;
+  readonly clusterId: string;
+  readonly topics: TopicRegistry;
+  readonly partitions: PartitionRegistry;
+  readonly metrics: Pick<BrokerMetrics, 'produced' | 'fetched' | 'errorSent' | 'topicDeleted'>;
+  /** Broker-wide topic defaults, shown in metadata where a topic does not override them. */
+  readonly retentionDefaults: TopicRetention;
+  readonly logger: Logger;
+  /** Epoch milliseconds. */
+  nowMs(): number;
+  /** The live brokers with the ports they listen on. */
+  brokers(): readonly BrokerInfo[];
+  /** True once the broker has begun to stop: writes are refused with SHUTTING_DOWN. */
+  isShuttingDown(): boolean;
+}

@@ -1,0 +1,23 @@
+/** The core's request handlers, one per op; together they form the `CoreHandlers` sessions call. */
+import type { CoreHandlers } from '../net/broker-api.js';
+import type { HandlerContext } from './context.js';
+import { fetchHandler } from './fetch.js';
+import { listOffsetsHandler } from './list-offsets.js';
+import { metadataHandler } from './metadata.js';
+import { produceHandler } from './produce.js';
+import { createTopicsHandler, deleteTopicsHandler } from './topics.js';
+
+export type { BrokerInfo, HandlerContext } from './context.js';
+export { createAuthenticator } from './authenticate.js';
+
+/** Builds the handler table over `ctx`. */
+export function createHandlers(ctx: HandlerContext): CoreHandlers {
+  return Object.freeze({
+    metadata: metadataHandler(ctx),
+    createTopics: createTopicsHandler(ctx),
+    deleteTopics: deleteTopicsHandler(ctx),
+    produce: produceHandler(ctx),
+    fetch: fetchHandler(ctx),
+    listOffsets: listOffsetsHandler(ctx),
+  });
+}

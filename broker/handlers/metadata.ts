@@ -1,0 +1,59 @@
+/** metadata: the brokers, and each topic's partitions with their leader, replicas and offsets. */
+import { topicRetention } from '../cluster/topic-config.js';
+import type { TopicRecord } from '../cluster/topic-registry.js';
+import { BrookError, type RequestOf, type ResponseOf } from '../protocol/index.js';
+import type { HandlerContext } from './context.js';
+
+type TopicInfo = ResponseOf<'metadata'>['topics'][number];
+type PartitionInfo = TopicInfo['partitions'][number];
+
+export function metadataHandler(ctx: HandlerContext) {
+  return (request: RequestOf<'metadata'>): Promise<ResponseOf<'metadata'>> => {
+    const topics =
+      request.topics === undefined
+        ? ctx.topics.list().map((record) => describeTopic(ctx, record))
+        : [...new Set(request.topics)].map((name) => {
+            const record = ctx.topics.get(name);
+            return record === undefined ? unknownTopic(name) : describeTopic(ctx, record);
+          });
+    return Promise.resolve({ clusterId: ctx.clusterId, controllerId: ctx.brokerId, brokers: [...ctx.brokers()], topics });
+  };
+}
+
+function describeTopic(ctx: HandlerContext, record: TopicRecord): TopicInfo {
+  const hosted = ctx.partitions.topic(record.name);
+  const partitions: PartitionInfo[] = [];
+  for (let p = 0; p < record.partitions; p++) {
+    const replicas = [...(record.replicas[p] ?? [])];
+    const local = hosted?.get(p);
+    partitions.push({
+      partition: p,
+      leader: local?.leaderId ?? replicas[0] ?? -1,
+      replicas,
+      isr: local === undefined ? replicas : [...local.isr],
+      logStartOffset: local?.logStartOffset ?? 0,
+      highWatermark: local?.highWatermark ?? 0,
+    });
+  }
+  const retention = topicRetention(record.config, ctx.retentionDefaults);
+  return {
+    name: record.name,
+    partitions,
+    // The effective config: the topic's overrides over the broker's defaults.
+    config: {
+      'cleanup.policy': 'delete',
+      ...record.config,
+      'retention.ms': String(retention.retentionMs),
+      'retention.bytes': String(retention.retentionBytes),
+    },
+  };
+}
+
+function unknownTopic(name: string): TopicInfo {
+  return {
+    name,
+    error: new BrookError('UNKNOWN_TOPIC', `topic '${name}' does not exist`).toWire(),
+    partitions: [],
+    config: {},
+  };
+}

@@ -1,0 +1,38 @@
+/**
+ * produce: appends each partition's batch and answers per partition. Every append of a request is started in
+ * the same event-loop turn, so the batches bound for one partition share its group commit.
+ */
+import type { Acks, ProduceBatch, RequestOf, ResponseOf } from '../protocol/index.js';
+import type { HandlerContext } from './context.js';
+import { refuseWhenStopping, reportedError } from './errors.js';
+
+type PartitionResult = ResponseOf<'produce'>['partitions'][number];
+
+export function produceHandler(ctx: HandlerContext) {
+  return async (request: RequestOf<'produce'>): Promise<ResponseOf<'produce'>> => {
+    refuseWhenStopping(ctx);
+    const { acks, timeoutMs } = request;
+    // map() runs each appendOne up to its first await, so all appends are queued before any commit runs.
+    const partitions = await Promise.all(
+      request.partitions.map((entry) => appendOne(ctx, entry.topic, entry.partition, entry.batch, acks, timeoutMs)),
+    );
+    return { partitions };
+  };
+}
+
+async function appendOne(
+  ctx: HandlerContext,
+  topic: string,
+  partition: number,
+  batch: ProduceBatch,
+  acks: Acks,
+  timeoutMs: number,
+): Promise<PartitionResult> {
+  try {
+    const { baseOffset } = await ctx.partitions.leader(topic, partition).append(batch, acks, timeoutMs);
+    ctx.metrics.produced(topic, batch.count, batch.records.byteLength);
+    return { topic, partition, baseOffset };
+  } catch (err) {
+    return { topic, partition, baseOffset: -1, error: reportedError(ctx, err, 'produce') };
+  }
+}

@@ -1,0 +1,32 @@
+/**
+ * Embedded mode (`import { startBroker } from 'brook/broker'`): run a broker inside your own Node process.
+ *
+ * ```ts
+ * const broker = await startBroker({ dataDir: '/var/lib/brook', port: 0, wsPort: 0 });
+ * console.log(broker.tcpPort, broker.wsPort);
+ * await broker.close();
+ * ```
+ */
+import { Broker, type BrokerDeps } from './broker.js';
+import type { BrokerConfigInput } from './config.js';
+
+export { Broker, type BrokerDeps } from './broker.js';
+export {
+  ConfigError,
+  DEFAULT_CONFIG,
+  resolveConfig,
+  sessionLimits,
+  type BrokerConfig,
+  type BrokerConfigInput,
+  type FlushSetting,
+  type LogLevel,
+} from './config.js';
+
+/**
+ * Starts a broker with `options` over the defaults (see BrokerConfig) and resolves once it listens.
+ * Without `dataDir` the broker keeps its data in `./data` under the current working directory; pass a directory
+ * of your own (tests: a temp dir, with `port: 0` and `wsPort: 0` for free ports). Call `close()` to stop it.
+ */
+export function startBroker(options: BrokerConfigInput = {}, deps: BrokerDeps = {}): Promise<Broker> {
+  return Broker.start(options, deps);
+}

@@ -1,0 +1,54 @@
+/** The broker's HTTP endpoints, served by uWS on the WebSocket port: /metrics, /healthz, /readyz. */
+import type { HttpResponse, TemplatedApp } from 'uWebSockets.js';
+
+/** Prometheus exposition text, as prom-client's registry produces it. */
+export type MetricsText = () => Promise<{ contentType: string; body: string }>;
+
+export interface HttpRoutesOptions {
+  readonly metricsText: MetricsText;
+  /** Whether the broker is ready to serve clients (GET /readyz answers 200, else 503). */
+  readonly isReady: () => boolean;
+  /** Logs a failure to produce the metrics text. */
+  readonly onError: (err: unknown) => void;
+}
+
+/** Adds the routes to `app`; anything else answers 404. WebSocket upgrades on `/` are routed before these. */
+export function addHttpRoutes(app: TemplatedApp, options: HttpRoutesOptions): void {
+  app.get('/metrics', (res) => {
+    serveMetrics(res, options);
+  });
+  app.get('/healthz', (res) => {
+    res.writeHeader('Content-Type', 'text/plain').end('ok\n');
+  });
+  app.get('/readyz', (res) => {
+    if (options.isReady()) res.writeHeader('Content-Type', 'text/plain').end('ready\n');
+    else res.writeStatus('503 Service Unavailable').writeHeader('Content-Type', 'text/plain').end('not ready\n');
+  });
+  app.any('/*', (res) => {
+    res.writeStatus('404 Not Found').writeHeader('Content-Type', 'text/plain').end('not found\n');
+  });
+}
+
+function serveMetrics(res: HttpResponse, options: HttpRoutesOptions): void {
+  // uWS requires an abort handler before any asynchronous work, and the response must not be used once aborted.
+  let aborted = false;
+  res.onAborted(() => {
+    aborted = true;
+  });
+  void options.metricsText().then(
+    ({ contentType, body }) => {
+      if (aborted) return;
+      // Outside the route handler uWS is not corked: cork so status, headers and body leave in one write.
+      res.cork(() => {
+        res.writeStatus('200 OK').writeHeader('Content-Type', contentType).end(body);
+      });
+    },
+    (err: unknown) => {
+      options.onError(err);
+      if (aborted) return;
+      res.cork(() => {
+        res.writeStatus('500 Internal Server Error').writeHeader('Content-Type', 'text/plain').end('metrics failed\n');
+      });
+    },
+  );
+}

@@ -1,0 +1,73 @@
+/**
+ * Every live session of a broker, over both transports: admission against maxConnections, one server-wide sweep
+ * timer for handshake deadlines and idle timeouts (no timer per connection), graceful drain and close.
+ */
+import { BrookError } from '../protocol/index.js';
+import type { SessionLimits } from './broker-api.js';
+import type { ServerConnection } from './connection.js';
+import { FrameWriter } from './frame-writer.js';
+import { Session, type SessionOptions } from './session.js';
+
+/** How often the sweep runs: a tenth of the shortest deadline, between 5 ms and 1 s. */
+export function sweepIntervalMs(limits: Pick<SessionLimits, 'handshakeTimeoutMs' | 'idleTimeoutMs'>): number {
+  const shortestMs = limits.idleTimeoutMs > 0 ? Math.min(limits.handshakeTimeoutMs, limits.idleTimeoutMs) : limits.handshakeTimeoutMs;
+  return Math.min(1000, Math.max(5, Math.floor(shortestMs / 10)));
+}
+
+export class SessionRegistry {
+  private readonly sessions = new Set<Session>();
+  private sweepTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly options: SessionOptions) {}
+
+  /** Live sessions. */
+  get size(): number {
+    return this.sessions.size;
+  }
+
+  /**
+   * Opens a session for a new connection, or, when maxConnections sessions are live, sends it TOO_MANY_CONNECTIONS
+   * (correlation id 0), closes it and returns undefined.
+   */
+  open(conn: ServerConnection): Session | undefined {
+    const { core, limits } = this.options;
+    if (this.sessions.size >= limits.maxConnections) {
+      const out = new FrameWriter(conn, core.metrics);
+      out.fail(0, new BrookError('TOO_MANY_CONNECTIONS', `broker limit of ${String(limits.maxConnections)} connections reached`));
+      out.close();
+      return undefined;
+    }
+    const session = new Session(conn, this.options, (ended) => this.sessions.delete(ended));
+    this.sessions.add(session);
+    return session;
+  }
+
+  /** Applies deadlines to every session at time `nowMs`. */
+  sweep(nowMs: number): void {
+    for (const session of this.sessions) session.checkDeadlines(nowMs);
+  }
+
+  /** Starts the periodic sweep (unref'd: it never keeps the process alive). */
+  startSweep(intervalMs: number = sweepIntervalMs(this.options.limits)): void {
+    if (this.sweepTimer !== undefined) return;
+    this.sweepTimer = setInterval(() => {
+      this.sweep(this.options.clock.nowMs());
+    }, intervalMs);
+    this.sweepTimer.unref();
+  }
+
+  stopSweep(): void {
+    clearInterval(this.sweepTimer);
+    this.sweepTimer = undefined;
+  }
+
+  /** Refuses new produce requests on every session and resolves once the admitted ones are done. */
+  async drain(): Promise<void> {
+    await Promise.all([...this.sessions].map((s) => s.drain()));
+  }
+
+  /** Closes every session, sending `error` (correlation id 0) first if given. */
+  closeAll(error?: BrookError): void {
+    for (const session of [...this.sessions]) session.close(error);
+  }
+}

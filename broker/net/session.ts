@@ -1,0 +1,279 @@
+/**
+ * The protocol state machine of one client connection: handshake, request dispatch, connection errors, idle and
+ * handshake deadlines. Produce and push delivery live in {@link ProduceHandler} and {@link Subscriptions}. It owns no
+ * timer and no socket: a server feeds it frames, a server-wide sweep feeds it the time, and it writes to a
+ * {@link ServerConnection}.
+ */
+import type { Logger } from 'pino';
+import {
+  BrookError,
+  decodeFrame,
+  notices,
+  opKind,
+  PROTOCOL_VERSION,
+  requests,
+  type Frame,
+  type RequestOf,
+  type RequestOp,
+  type ResponseOf,
+  type Schema,
+} from '../protocol/index.js';
+import type { BrokerCore, CoreOp, SessionLimits } from './broker-api.js';
+import type { Clock } from './clock.js';
+import type { ServerConnection } from './connection.js';
+import { FrameWriter } from './frame-writer.js';
+import { ProduceHandler } from './produce-handler.js';
+import { asBrookError, requestDone, type Defer, type SessionContext } from './session-context.js';
+import { Subscriptions } from './subscriptions.js';
+
+/** What every session of a server shares. */
+export interface SessionOptions {
+  readonly core: BrokerCore;
+  readonly limits: SessionLimits;
+  readonly clock: Clock;
+  /** Where grants and deliveries are deferred to (coalescing point). Default: setImmediate. */
+  readonly defer?: Defer;
+  readonly logger?: Logger | undefined;
+}
+
+const defaultDefer: Defer = (fn) => {
+  setImmediate(fn);
+};
+
+export class Session {
+  private readonly ctx: SessionContext;
+  private readonly out: FrameWriter;
+  private readonly produce: ProduceHandler;
+  private readonly subscriptions: Subscriptions;
+  private readonly openedAtMs: number;
+  private lastFrameAtMs: number;
+  private greeted = false;
+  private ended = false;
+
+  /**
+   * @param onEnded called once when the session ends, whether it closed the connection or the peer did.
+   */
+  constructor(
+    private readonly conn: ServerConnection,
+    options: SessionOptions,
+    private readonly onEnded: (session: Session) => void = () => undefined,
+  ) {
+    this.out = new FrameWriter(conn, options.core.metrics);
+    this.ctx = {
+      core: options.core,
+      limits: options.limits,
+      clock: options.clock,
+      defer: options.defer ?? defaultDefer,
+      out: this.out,
+      logger: options.logger,
+    };
+    this.produce = new ProduceHandler(this.ctx);
+    this.subscriptions = new Subscriptions(this.ctx);
+    this.openedAtMs = options.clock.nowMs();
+    this.lastFrameAtMs = this.openedAtMs;
+    options.core.metrics.connectionOpened(conn.transport);
+    conn.onDrain(() => {
+      this.subscriptions.onDrain();
+    });
+  }
+
+  /** Whether the session has ended (closed by either side). */
+  get isClosed(): boolean {
+    return this.ended;
+  }
+
+  /** Handles one frame's bytes (without the TCP length prefix). Frames arriving after close are ignored. */
+  receive(bytes: Uint8Array): void {
+    if (this.out.closed) return;
+    this.lastFrameAtMs = this.ctx.clock.nowMs();
+    const maxFrameBytes = this.ctx.limits.maxFrameBytes;
+    if (bytes.byteLength > maxFrameBytes) {
+      this.connectionError(
+        new BrookError('FRAME_TOO_LARGE', `frame of ${String(bytes.byteLength)} bytes exceeds maxFrameBytes ${String(maxFrameBytes)}`),
+      );
+      return;
+    }
+    let frame: Frame;
+    try {
+      frame = decodeFrame(bytes, maxFrameBytes);
+    } catch (err: unknown) {
+      this.connectionError(asBrookError(this.ctx, err, 'frame decoding'));
+      return;
+    }
+    if (frame.version !== PROTOCOL_VERSION) {
+      this.refuse(frame.correlationId, new BrookError('UNSUPPORTED_VERSION', `frame version ${String(frame.version)} is not ${String(PROTOCOL_VERSION)}`));
+      return;
+    }
+    const kind = opKind(frame.op);
+    if (!this.greeted) {
+      if (kind?.kind === 'request' && kind.op === 'hello' && frame.correlationId >= 1) this.hello(frame);
+      else this.refuse(frame.correlationId, new BrookError('HANDSHAKE_REQUIRED'));
+      return;
+    }
+    if (kind?.kind === 'request') {
+      if (frame.correlationId === 0) {
+        this.connectionError(new BrookError('INVALID_REQUEST', 'a request needs a correlationId >= 1'));
+        return;
+      }
+      this.request(kind.op, frame.correlationId, frame.body);
+    } else if (kind?.kind === 'notice') {
+      this.creditNotice(frame);
+    } else {
+      this.out.fail(frame.correlationId, new BrookError('INVALID_REQUEST', `op code ${String(frame.op)} is not a request`));
+    }
+  }
+
+  /**
+   * A connection-level failure (undecodable bytes, oversized frame...): error frame with correlation id 0, then
+   * close this connection.
+   */
+  connectionError(error: BrookError): void {
+    this.ctx.logger?.debug({ remote: this.conn.remoteAddress, code: error.code, reason: error.message }, 'closing connection');
+    this.refuse(0, error);
+  }
+
+  /** Applies the handshake deadline and the idle timeout (0 disables it) at time `nowMs`. */
+  checkDeadlines(nowMs: number): void {
+    if (this.out.closed) return;
+    const { handshakeTimeoutMs, idleTimeoutMs } = this.ctx.limits;
+    if (!this.greeted) {
+      if (nowMs - this.openedAtMs >= handshakeTimeoutMs) this.connectionError(new BrookError('HANDSHAKE_TIMEOUT'));
+    } else if (idleTimeoutMs > 0 && nowMs - this.lastFrameAtMs >= idleTimeoutMs) {
+      this.connectionError(new BrookError('IDLE_TIMEOUT'));
+    }
+  }
+
+  /** Refuses further produce requests (SHUTTING_DOWN) and resolves once the admitted ones are done. */
+  drain(): Promise<void> {
+    return this.produce.drain();
+  }
+
+  /** Closes the connection, first sending `error` (correlation id 0) if given. */
+  close(error?: BrookError): void {
+    if (error !== undefined) this.out.fail(0, error);
+    this.out.close();
+    this.end();
+  }
+
+  /** The server reports that the connection is gone (closed by us or by the peer). */
+  handleClosed(): void {
+    this.out.close();
+    this.end();
+  }
+
+  private end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.subscriptions.closeAll();
+    this.ctx.core.metrics.connectionClosed(this.conn.transport);
+    this.onEnded(this);
+  }
+
+  /** Sends `error` under `correlationId`, then closes. */
+  private refuse(correlationId: number, error: BrookError): void {
+    this.out.fail(correlationId, error);
+    this.close();
+  }
+
+  private hello(frame: Frame): void {
+    const startedMs = this.ctx.clock.nowMs();
+    const version = isRecord(frame.body) ? frame.body['protocolVersion'] : undefined;
+    if (typeof version === 'number' && version !== PROTOCOL_VERSION) {
+      this.refuse(frame.correlationId, new BrookError('UNSUPPORTED_VERSION', `protocol version ${String(version)} is not ${String(PROTOCOL_VERSION)}`));
+      return;
+    }
+    let hello: RequestOf<'hello'>;
+    try {
+      hello = requests.hello.request.parse(frame.body, '');
+    } catch (err: unknown) {
+      this.out.fail(frame.correlationId, asBrookError(this.ctx, err, 'hello'));
+      return;
+    }
+    if (!this.ctx.core.authenticate(hello.username, hello.password)) {
+      this.refuse(frame.correlationId, new BrookError('UNAUTHORIZED'));
+      return;
+    }
+    this.greeted = true;
+    const { core, limits } = this.ctx;
+    this.out.respond('hello', frame.correlationId, {
+      protocolVersion: PROTOCOL_VERSION,
+      brokerId: core.brokerId,
+      clusterId: core.clusterId,
+      maxFrameBytes: limits.maxFrameBytes,
+      maxMessageBytes: limits.maxMessageBytes,
+      produceWindowBytes: limits.produceWindowBytes,
+      idleTimeoutMs: limits.idleTimeoutMs,
+    });
+    requestDone(this.ctx, 'hello', startedMs);
+  }
+
+  private request(op: RequestOp, correlationId: number, body: unknown): void {
+    const startedMs = this.ctx.clock.nowMs();
+    try {
+      switch (op) {
+        case 'hello':
+          throw new BrookError('INVALID_REQUEST', 'hello was already received');
+        case 'ping':
+          requests.ping.request.parse(body, '');
+          this.out.respond('ping', correlationId, {});
+          break;
+        case 'subscribe':
+          this.out.respond('subscribe', correlationId, this.subscriptions.subscribe(requests.subscribe.request.parse(body, '')));
+          break;
+        case 'unsubscribe':
+          this.subscriptions.unsubscribe(requests.unsubscribe.request.parse(body, ''));
+          this.out.respond('unsubscribe', correlationId, {});
+          break;
+        case 'produce':
+          // Produce reports its own completion: it answers later (or never, for acks=0).
+          this.produce.handle(correlationId, requests.produce.request.parse(body, ''), startedMs);
+          return;
+        default:
+          this.callCore(op, correlationId, parseRequest(op, body), startedMs);
+          return;
+      }
+    } catch (err: unknown) {
+      this.out.fail(correlationId, asBrookError(this.ctx, err, op));
+    }
+    requestDone(this.ctx, op, startedMs);
+  }
+
+  private callCore<K extends Exclude<CoreOp, 'produce'>>(op: K, correlationId: number, request: RequestOf<K>, startedMs: number): void {
+    const handler: (request: RequestOf<K>) => Promise<ResponseOf<K>> = this.ctx.core.handlers[op];
+    let pending: Promise<ResponseOf<K>>;
+    try {
+      pending = handler(request);
+    } catch (err: unknown) {
+      pending = Promise.reject(err);
+    }
+    void pending.then(
+      (response) => {
+        this.out.respond(op, correlationId, response);
+        requestDone(this.ctx, op, startedMs);
+      },
+      (err: unknown) => {
+        this.out.fail(correlationId, asBrookError(this.ctx, err, op));
+        requestDone(this.ctx, op, startedMs);
+      },
+    );
+  }
+
+  private creditNotice(frame: Frame): void {
+    try {
+      this.subscriptions.credit(notices.credit.body.parse(frame.body, ''));
+    } catch (err: unknown) {
+      this.out.fail(frame.correlationId, asBrookError(this.ctx, err, 'credit'));
+    }
+  }
+}
+
+/** Checks a request body against its op's schema (throws ProtocolError). */
+function parseRequest<K extends RequestOp>(op: K, body: unknown): RequestOf<K> {
+  // TypeScript cannot follow K through the op table's union of schemas; requests[op] is K's schema by construction.
+  const schema = requests[op].request as Schema<RequestOf<K>>;
+  return schema.parse(body, '');
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

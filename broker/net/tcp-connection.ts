@@ -1,0 +1,67 @@
+/**
+ * A TCP socket as a {@link ServerConnection}. Writes made in one event-loop turn are coalesced: the socket is corked
+ * on the first write of a turn and uncorked at the end of it, so a burst of small frames costs one writev
+ * instead of one syscall each.
+ */
+import type { Socket } from 'node:net';
+import type { ServerConnection } from './connection.js';
+
+/** When the writes of a turn are flushed. nextTick measured faster than setImmediate (see bench/net-frames.ts). */
+export type FlushScheduler = (flush: () => void) => void;
+
+const flushAtEndOfTick: FlushScheduler = (flush) => {
+  process.nextTick(flush);
+};
+
+export class TcpConnection implements ServerConnection {
+  readonly transport = 'tcp';
+  readonly remoteAddress: string;
+  private corked = false;
+  private closed = false;
+  private drainListener: () => void = () => undefined;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly scheduleFlush: FlushScheduler = flushAtEndOfTick,
+  ) {
+    this.remoteAddress = `${socket.remoteAddress ?? 'unknown'}:${String(socket.remotePort ?? 0)}`;
+    socket.on('drain', () => {
+      this.drainListener();
+    });
+    socket.once('close', () => {
+      this.closed = true;
+    });
+  }
+
+  send(frame: Uint8Array): void {
+    if (this.closed) return;
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      this.scheduleFlush(this.flush);
+    }
+    this.socket.write(frame);
+  }
+
+  /** socket.writableLength: what is corked or waiting for the kernel. */
+  bufferedBytes(): number {
+    return this.socket.writableLength;
+  }
+
+  onDrain(listener: () => void): void {
+    this.drainListener = listener;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    // end() uncorks and flushes what is queued, then sends FIN; destroying once flushed means a peer that never
+    // closes its side cannot keep the socket open.
+    this.socket.end(() => this.socket.destroy());
+  }
+
+  private readonly flush = (): void => {
+    this.corked = false;
+    this.socket.uncork();
+  };
+}

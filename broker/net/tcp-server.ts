@@ -1,0 +1,105 @@
+/**
+ * The TCP listener: one {@link Session} per accepted socket, frames split by their 4-byte length prefix, no copy
+ * of the bytes read (frames are views of the socket's chunks).
+ */
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import type { Logger } from 'pino';
+import { BrookError, LengthPrefixSplitter } from '../protocol/index.js';
+import type { SessionLimits } from './broker-api.js';
+import type { SessionRegistry } from './session-registry.js';
+import { TcpConnection, type FlushScheduler } from './tcp-connection.js';
+
+export interface TcpServerOptions {
+  readonly host: string;
+  /** 0 picks a free port; read it back from {@link TcpServer.port}. */
+  readonly port: number;
+  readonly limits: SessionLimits;
+  readonly registry: SessionRegistry;
+  readonly logger?: Logger | undefined;
+  /** When a turn's writes are flushed (default: process.nextTick). */
+  readonly scheduleFlush?: FlushScheduler;
+}
+
+export class TcpServer {
+  private readonly sockets = new Set<Socket>();
+  private closed: Promise<void> | undefined;
+
+  private constructor(
+    private readonly server: Server,
+    private readonly options: TcpServerOptions,
+  ) {
+    server.on('connection', (socket) => {
+      this.accept(socket);
+    });
+  }
+
+  /** Starts listening; resolves once bound. */
+  static async listen(options: TcpServerOptions): Promise<TcpServer> {
+    // A write high-water mark of socketBufferBytes makes 'drain' fire whenever delivery paused on a full socket.
+    const server = createServer({ noDelay: true, highWaterMark: options.limits.socketBufferBytes });
+    const tcp = new TcpServer(server, options);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port, options.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    server.on('error', (err) => options.logger?.error({ err }, 'tcp server error'));
+    return tcp;
+  }
+
+  /** The bound port. */
+  get port(): number {
+    return (this.server.address() as AddressInfo).port;
+  }
+
+  /** Stops accepting connections; open ones are untouched. */
+  stopAccepting(): void {
+    this.closed ??= new Promise((resolve) => {
+      this.server.close(() => {
+        resolve();
+      });
+    });
+  }
+
+  /**
+   * Stops accepting and resolves once every socket is closed. Sockets still open after one more turn (their
+   * sessions were closed, so only a peer that does not read keeps them) are destroyed.
+   */
+  async close(): Promise<void> {
+    this.stopAccepting();
+    for (const socket of this.sockets) socket.end();
+    await new Promise((resolve) => setImmediate(resolve));
+    for (const socket of this.sockets) socket.destroy();
+    await this.closed;
+  }
+
+  private accept(socket: Socket): void {
+    const { registry, limits, logger } = this.options;
+    this.sockets.add(socket);
+    const conn = new TcpConnection(socket, this.options.scheduleFlush);
+    socket.on('error', (err) => logger?.debug({ err, remote: conn.remoteAddress }, 'tcp socket error'));
+    const session = registry.open(conn);
+    socket.once('close', () => {
+      this.sockets.delete(socket);
+      session?.handleClosed();
+    });
+    if (session === undefined) return;
+    const splitter = new LengthPrefixSplitter(limits.maxFrameBytes);
+    socket.on('data', (chunk: Buffer) => {
+      if (session.isClosed) return;
+      let frames: Uint8Array[];
+      try {
+        frames = splitter.push(chunk);
+      } catch (err: unknown) {
+        session.connectionError(err instanceof BrookError ? err : new BrookError('INVALID_REQUEST'));
+        return;
+      }
+      for (const frame of frames) {
+        session.receive(frame);
+        if (session.isClosed) return;
+      }
+    });
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * A uWebSockets.js socket as a {@link ServerConnection}: one binary message per frame. Sends made in one turn are
+ * queued and written inside one `cork()` at the end of the turn, so they leave in one syscall.
+ */
+import type { WebSocket } from 'uWebSockets.js';
+import type { ServerConnection } from './connection.js';
+import type { Session } from './session.js';
+
+/** Per-socket data uWS keeps for us; `session` is set once the connection is admitted. */
+export interface WsUserData {
+  conn?: WsConnection;
+  session?: Session;
+}
+
+/** uWS send() results. */
+const SEND_DROPPED = 2;
+/** WebSocket close code for a normal closure (the reason, if any, went in an error frame before it). */
+const WS_CLOSE_NORMAL = 1000;
+
+export class WsConnection implements ServerConnection {
+  readonly transport = 'ws';
+  private closed = false;
+  private queue: Uint8Array[] = [];
+  private queuedBytes = 0;
+  private drainListener: () => void = () => undefined;
+
+  constructor(
+    private readonly ws: WebSocket<WsUserData>,
+    readonly remoteAddress: string,
+  ) {}
+
+  send(frame: Uint8Array): void {
+    if (this.closed) return;
+    if (this.queue.length === 0) process.nextTick(this.flush);
+    this.queue.push(frame);
+    this.queuedBytes += frame.byteLength;
+  }
+
+  /** Frames queued this turn plus what uWS holds in backpressure. */
+  bufferedBytes(): number {
+    return this.closed ? 0 : this.queuedBytes + this.ws.getBufferedAmount();
+  }
+
+  onDrain(listener: () => void): void {
+    this.drainListener = listener;
+  }
+
+  /** uWS reports that its backpressure went down. */
+  notifyDrain(): void {
+    if (!this.closed) this.drainListener();
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.flush();
+    this.closed = true;
+    // end() sends a close frame after what is queued and calls our close handler at once.
+    this.ws.end(WS_CLOSE_NORMAL);
+  }
+
+  /** uWS closed the socket (either side): it must not be touched again. */
+  markClosed(): void {
+    this.closed = true;
+    this.queue = [];
+    this.queuedBytes = 0;
+  }
+
+  private readonly flush = (): void => {
+    if (this.closed || this.queue.length === 0) return;
+    const frames = this.queue;
+    this.queue = [];
+    this.queuedBytes = 0;
+    let dropped = 0;
+    this.ws.cork(() => {
+      for (const frame of frames) {
+        if (this.ws.send(frame, true, false) === SEND_DROPPED) dropped++;
+      }
+    });
+    // maxBackpressure is 0 (unlimited), so uWS does not drop; if it did, the stream of frames would be broken.
+    if (dropped > 0) this.close();
+  };
+}

@@ -1,0 +1,127 @@
+/**
+ * The WebSocket listener (uWebSockets.js): frames as binary messages on `/`, plus the HTTP routes on the same port.
+ */
+import uWS from 'uWebSockets.js';
+import type { Logger } from 'pino';
+import { BrookError } from '../protocol/index.js';
+import type { SessionLimits } from './broker-api.js';
+import { addHttpRoutes, type MetricsText } from './http-routes.js';
+import type { SessionRegistry } from './session-registry.js';
+import { WsConnection, type WsUserData } from './ws-connection.js';
+
+export interface WsServerOptions {
+  readonly host: string;
+  /** 0 picks a free port; read it back from {@link WsServer.port}. */
+  readonly port: number;
+  readonly limits: SessionLimits;
+  readonly registry: SessionRegistry;
+  readonly metricsText: MetricsText;
+  readonly isReady: () => boolean;
+  readonly logger?: Logger | undefined;
+}
+
+/**
+ * The largest message uWS lets through to us. Above maxFrameBytes so that a message somewhat over the limit reaches
+ * the session, which answers FRAME_TOO_LARGE before closing; uWS closes (code 1006, no error frame) beyond it.
+ */
+export function wsMaxPayloadBytes(maxFrameBytes: number): number {
+  return maxFrameBytes + Math.max(64 * 1024, Math.ceil(maxFrameBytes / 4));
+}
+
+export class WsServer {
+  private readonly open = new Set<WsConnection>();
+  private listenSocket: uWS.us_listen_socket | undefined;
+  private boundPort = 0;
+
+  private constructor(private readonly options: WsServerOptions) {}
+
+  /** Starts listening; resolves once bound. */
+  static async listen(options: WsServerOptions): Promise<WsServer> {
+    const server = new WsServer(options);
+    const app = uWS.App();
+    server.route(app);
+    await new Promise<void>((resolve, reject) => {
+      app.listen(options.host, options.port, (listenSocket) => {
+        if (listenSocket === false) {
+          reject(new Error(`cannot listen on ${options.host}:${String(options.port)} (WebSocket)`));
+          return;
+        }
+        server.listenSocket = listenSocket;
+        server.boundPort = uWS.us_socket_local_port(listenSocket);
+        resolve();
+      });
+    });
+    return server;
+  }
+
+  /** The bound port. */
+  get port(): number {
+    return this.boundPort;
+  }
+
+  /** Stops accepting connections (and HTTP requests); open WebSockets are untouched. */
+  stopAccepting(): void {
+    if (this.listenSocket === undefined) return;
+    uWS.us_listen_socket_close(this.listenSocket);
+    this.listenSocket = undefined;
+  }
+
+  /** Stops accepting and closes every WebSocket still open. */
+  close(): Promise<void> {
+    this.stopAccepting();
+    for (const conn of [...this.open]) conn.close();
+    return Promise.resolve();
+  }
+
+  private route(app: uWS.TemplatedApp): void {
+    const { limits, registry, logger } = this.options;
+    app.ws<WsUserData>('/', {
+      maxPayloadLength: wsMaxPayloadBytes(limits.maxFrameBytes),
+      // Our sweep applies idleTimeoutMs to client frames; uWS's own timer (which also counts our sends) is off.
+      idleTimeout: 0,
+      sendPingsAutomatically: false,
+      // Unlimited: delivery pauses at socketBufferBytes on its own, and a dropped frame would break the stream.
+      maxBackpressure: 0,
+      compression: uWS.DISABLED,
+      open: (ws) => {
+        const conn = new WsConnection(ws, Buffer.from(ws.getRemoteAddressAsText()).toString());
+        const data = ws.getUserData();
+        data.conn = conn;
+        this.open.add(conn);
+        const session = registry.open(conn);
+        // A refused connection is already closed (registry.open closed it, and uWS ran our close handler).
+        if (session !== undefined && !session.isClosed) data.session = session;
+      },
+      message: (ws, message, isBinary) => {
+        const session = ws.getUserData().session;
+        if (session === undefined || session.isClosed) return;
+        if (!isBinary) {
+          session.connectionError(new BrookError('INVALID_REQUEST', 'frames must be binary WebSocket messages'));
+        } else if (message.byteLength > limits.maxFrameBytes) {
+          session.connectionError(
+            new BrookError('FRAME_TOO_LARGE', `message of ${String(message.byteLength)} bytes exceeds maxFrameBytes ${String(limits.maxFrameBytes)}`),
+          );
+        } else {
+          // uWS neuters `message` when this handler returns, and request bodies outlive it: one copy per frame.
+          session.receive(new Uint8Array(message.slice(0)));
+        }
+      },
+      drain: (ws) => {
+        ws.getUserData().conn?.notifyDrain();
+      },
+      close: (ws) => {
+        const data = ws.getUserData();
+        if (data.conn !== undefined) {
+          data.conn.markClosed();
+          this.open.delete(data.conn);
+        }
+        data.session?.handleClosed();
+      },
+    });
+    addHttpRoutes(app, {
+      metricsText: this.options.metricsText,
+      isReady: this.options.isReady,
+      onError: (err) => logger?.error({ err }, 'metrics scrape failed'),
+    });
+  }
+}

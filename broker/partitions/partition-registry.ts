@@ -1,0 +1,245 @@
+/**
+ * The partition replicas this broker hosts, by topic. Opens them on start for every topic in the registry,
+ * creates and deletes them (with their directories `<dataDir>/<topic>-<partition>`), and drives the broker-wide
+ * flush and retention passes.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { LogManager, partitionDir } from '../log/log-manager.js';
+import type { FlushPolicy } from '../log/log-options.js';
+import { BrookError } from '../protocol/index.js';
+import type { TopicRecord } from '../cluster/topic-registry.js';
+import { topicRetention, type TopicRetention } from '../cluster/topic-config.js';
+import { Partition } from './partition.js';
+import type { SetTimer } from './hw-waiters.js';
+
+/** A problem the registry handled but someone should hear about. */
+export type Warn = (fields: Record<string, unknown>, message: string) => void;
+
+export interface PartitionRegistryOptions {
+  readonly dataDir: string;
+  readonly brokerId: number;
+  readonly flush: FlushPolicy;
+  /** Retention of topics that do not set their own. */
+  readonly retentionDefaults: TopicRetention;
+  readonly maxMessageBytes: number;
+  /** Most partition databases open at once (least recently used ones are closed). Default: LogManager's. */
+  readonly maxOpenLogs?: number;
+  readonly setTimer?: SetTimer;
+  readonly warn?: Warn;
+}
+
+interface HostedTopic {
+  readonly record: TopicRecord;
+  /** The replicas hosted here, by partition number. */
+  readonly partitions: Map<number, Partition>;
+}
+
+const PARTITION_DIR = /^(.+)-(\d+)$/;
+const LOG_FILE = 'log.db';
+
+export class PartitionRegistry {
+  private readonly topics = new Map<string, HostedTopic>();
+  /** Partitions appended to since the last flush. */
+  private readonly appended = new Set<Partition>();
+  /** Topics whose partitions are still closing after a delete; a new topic of that name waits for it. */
+  private readonly deleting = new Map<string, Promise<void>>();
+  private readonly logs: LogManager;
+  private readonly warn: Warn;
+
+  constructor(private readonly options: PartitionRegistryOptions) {
+    this.logs = new LogManager({
+      dataDir: options.dataDir,
+      ...(options.maxOpenLogs === undefined ? {} : { maxOpenHandles: options.maxOpenLogs }),
+    });
+    this.warn = options.warn ?? (() => undefined);
+  }
+
+  /**
+   * Opens the replicas of every topic (their logs recover as they open) and removes partition directories left
+   * by a delete that a crash interrupted. On failure, closes what it opened and throws.
+   */
+  async openAll(topics: readonly TopicRecord[]): Promise<void> {
+    try {
+      for (const record of topics) this.host(record, false);
+    } catch (err) {
+      await this.closeAll();
+      throw err;
+    }
+    this.removeOrphans(new Set(topics.map((t) => t.name)));
+  }
+
+  /** Opens fresh, empty replicas for a just-created topic (any stale directory of the same name is removed). */
+  async createTopic(record: TopicRecord): Promise<void> {
+    await this.deleting.get(record.name);
+    if (this.topics.has(record.name)) throw new BrookError('TOPIC_EXISTS', `topic '${record.name}' already exists`);
+    try {
+      this.host(record, true);
+    } catch (err) {
+      await this.dropTopic(record.name);
+      throw err;
+    }
+  }
+
+  /**
+   * Closes the topic's replicas (watchers hear 'closed', waiters fail with UNKNOWN_TOPIC) and deletes their
+   * directories. The topic is unknown to {@link partition} from the moment this is called.
+   */
+  deleteTopic(name: string): Promise<void> {
+    const done = this.dropTopic(name).finally(() => {
+      this.deleting.delete(name);
+    });
+    this.deleting.set(name, done);
+    return done;
+  }
+
+  /** The topic's hosted replicas, if it is known. */
+  topic(name: string): ReadonlyMap<number, Partition> | undefined {
+    return this.topics.get(name)?.partitions;
+  }
+
+  /**
+   * The replica of `topic`/`partition` hosted here. Throws UNKNOWN_TOPIC, UNKNOWN_PARTITION, or NOT_LEADER
+   * (with the leader's id) when the partition exists but is not hosted on this broker.
+   */
+  partition(topic: string, partition: number): Partition {
+    const hosted = this.topics.get(topic);
+    if (hosted === undefined) throw new BrookError('UNKNOWN_TOPIC', `topic '${topic}' does not exist`);
+    const replica = hosted.partitions.get(partition);
+    if (replica !== undefined) return replica;
+    if (partition < 0 || partition >= hosted.record.partitions) {
+      throw new BrookError(
+        'UNKNOWN_PARTITION',
+        `topic '${topic}' has no partition ${String(partition)} (it has ${String(hosted.record.partitions)})`,
+      );
+    }
+    const leaderId = hosted.record.replicas[partition]?.[0];
+    const message = `partition ${topic}-${String(partition)} is not hosted on broker ${String(this.options.brokerId)}`;
+    throw leaderId === undefined
+      ? new BrookError('NOT_LEADER', message)
+      : new BrookError('NOT_LEADER', message, { leaderId });
+  }
+
+  /** The replica of `topic`/`partition` if this broker leads it; else throws as {@link partition} or NOT_LEADER. */
+  leader(topic: string, partition: number): Partition {
+    const replica = this.partition(topic, partition);
+    if (replica.leaderId !== this.options.brokerId) {
+      throw new BrookError('NOT_LEADER', `broker ${String(this.options.brokerId)} does not lead ${topic}-${String(partition)}`, {
+        leaderId: replica.leaderId,
+      });
+    }
+    return replica;
+  }
+
+  /** Every hosted replica. */
+  *all(): IterableIterator<Partition> {
+    for (const hosted of this.topics.values()) yield* hosted.partitions.values();
+  }
+
+  /** Syncs every partition appended to since the last call; returns how many. Failures are warned about. */
+  syncAppended(): number {
+    const partitions = [...this.appended];
+    this.appended.clear();
+    for (const p of partitions) {
+      try {
+        p.sync();
+      } catch (err) {
+        this.warn({ err, topic: p.topic, partition: p.partition }, 'flush failed');
+      }
+    }
+    return partitions.length;
+  }
+
+  /** Applies retention to every replica; returns the batches deleted. Failures are warned about. */
+  retentionPass(nowMs: number): number {
+    let deleted = 0;
+    for (const p of this.all()) {
+      try {
+        deleted += p.applyRetention(nowMs);
+      } catch (err) {
+        this.warn({ err, topic: p.topic, partition: p.partition }, 'retention failed');
+      }
+    }
+    return deleted;
+  }
+
+  /** Releases every waiting fetch and produce (the broker is stopping). */
+  wakeWaiters(): void {
+    for (const p of this.all()) p.wakeWaiters();
+  }
+
+  /** Closes every replica (each after its in-flight group commit). Idempotent. */
+  async closeAll(): Promise<void> {
+    const partitions = [...this.all()];
+    this.topics.clear();
+    this.appended.clear();
+    await Promise.all([...this.deleting.values()]);
+    const results = await Promise.allSettled(partitions.map((p) => p.close('shutdown')));
+    await this.logs.closeAll();
+    const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failure !== undefined) throw failure.reason;
+  }
+
+  private host(record: TopicRecord, fresh: boolean): void {
+    const partitions = new Map<number, Partition>();
+    this.topics.set(record.name, { record, partitions });
+    const retention = topicRetention(record.config, this.options.retentionDefaults);
+    for (let p = 0; p < record.partitions; p++) {
+      const replicas = record.replicas[p] ?? [];
+      if (!replicas.includes(this.options.brokerId)) continue;
+      if (fresh) fs.rmSync(partitionDir(this.options.dataDir, record.name, p), { recursive: true, force: true });
+      const log = this.logs.open(record.name, p, { flush: this.options.flush, ...retention });
+      partitions.set(
+        p,
+        new Partition({
+          topic: record.name,
+          partition: p,
+          log,
+          replicas,
+          leaderId: replicas[0] ?? this.options.brokerId,
+          maxMessageBytes: this.options.maxMessageBytes,
+          soleReplica: replicas.length === 1,
+          onAppend: (partition) => this.appended.add(partition),
+          onListenerError: (err) => {
+            this.warn({ err, topic: record.name, partition: p }, 'partition watcher threw');
+          },
+          ...(this.options.setTimer === undefined ? {} : { setTimer: this.options.setTimer }),
+        }),
+      );
+    }
+  }
+
+  private async dropTopic(name: string): Promise<void> {
+    const hosted = this.topics.get(name);
+    if (hosted === undefined) return;
+    this.topics.delete(name);
+    for (const p of hosted.partitions.values()) this.appended.delete(p);
+    await Promise.allSettled([...hosted.partitions.values()].map((p) => p.close('deleted')));
+    for (let p = 0; p < hosted.record.partitions; p++) {
+      try {
+        await this.logs.drop(name, p);
+      } catch (err) {
+        this.warn({ err, topic: name, partition: p }, 'could not remove a deleted partition directory');
+      }
+    }
+  }
+
+  private removeOrphans(known: ReadonlySet<string>): void {
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(this.options.dataDir, { withFileTypes: true });
+    } catch (err) {
+      this.warn({ err, dataDir: this.options.dataDir }, 'could not list the data dir');
+      return;
+    }
+    for (const entry of entries) {
+      const match = PARTITION_DIR.exec(entry.name);
+      const topic = match?.[1];
+      if (!entry.isDirectory() || topic === undefined || known.has(topic)) continue;
+      const dir = path.join(this.options.dataDir, entry.name);
+      if (!fs.existsSync(path.join(dir, LOG_FILE))) continue;
+      this.warn({ dir }, 'removing the directory of a deleted topic');
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }
+}

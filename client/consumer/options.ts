@@ -1,0 +1,68 @@
+/** Consumer options, their defaults and validation. */
+import type { Codec } from '../codecs.js';
+import { jsonCodec } from '../codecs.js';
+import { positive, type ClientOptions } from '../options.js';
+
+/**
+ * Where a partition is read from when it is assigned: its first offset, its end (only records produced from now
+ * on), a given offset, or the first batch whose records reach a timestamp (ms since the epoch; batch granularity,
+ * earlier records of that batch are included).
+ */
+export type StartPosition = 'earliest' | 'latest' | { readonly offset: number } | { readonly timestamp: number };
+
+/** What happens when the position falls outside the log (retention deleted it, or a seek went past the end). */
+export type OffsetReset = 'earliest' | 'latest' | 'none';
+
+/** Options of a {@link Consumer}. */
+export interface ConsumerOptions<T> extends ClientOptions {
+  /** Turns record bytes into values. Default {@link jsonCodec}. */
+  readonly codec?: Codec<T>;
+  /** Start position of assigned partitions (assign() may override it). Default `'latest'`. */
+  readonly from?: StartPosition;
+  /**
+   * Records the broker may push per partition ahead of the application (the credit window). Default 10 000.
+   */
+  readonly creditRecords?: number;
+  /** Bytes of records the broker may push per partition ahead of the application. Default 4 MiB. */
+  readonly creditBytes?: number;
+  /**
+   * When the position is out of range: restart from `'earliest'` (default) or `'latest'`, or `'none'`: the iterator
+   * throws OFFSET_OUT_OF_RANGE (and the partition stays stopped until seek()).
+   */
+  readonly offsetReset?: OffsetReset;
+}
+
+/** Resolved consumer-specific settings. */
+export interface ResolvedConsumerOptions<T> {
+  readonly codec: Codec<T>;
+  readonly from: StartPosition;
+  readonly creditRecords: number;
+  readonly creditBytes: number;
+  readonly offsetReset: OffsetReset;
+}
+
+export function resolveConsumerOptions<T>(options: ConsumerOptions<T>): ResolvedConsumerOptions<T> {
+  const offsetReset = options.offsetReset ?? 'earliest';
+  if (offsetReset !== 'earliest' && offsetReset !== 'latest' && offsetReset !== 'none') {
+    throw new RangeError(`offsetReset must be 'earliest', 'latest' or 'none', got ${String(offsetReset)}`);
+  }
+  const from = options.from ?? 'latest';
+  checkStartPosition(from);
+  return Object.freeze({
+    codec: options.codec ?? (jsonCodec() as Codec<T>),
+    from,
+    creditRecords: Math.floor(positive('creditRecords', options.creditRecords, 10_000)),
+    creditBytes: Math.floor(positive('creditBytes', options.creditBytes, 4 * 1024 * 1024)),
+    offsetReset,
+  });
+}
+
+/** Throws RangeError for a malformed start position. */
+export function checkStartPosition(from: StartPosition): void {
+  if (from === 'earliest' || from === 'latest') return;
+  if (typeof from === 'object') {
+    const n = 'offset' in from ? from.offset : from.timestamp;
+    if (Number.isSafeInteger(n) && n >= 0) return;
+  }
+  throw new RangeError(`from must be 'earliest', 'latest', { offset } or { timestamp } with an integer >= 0, got ${JSON.stringify(from)}`);
+}

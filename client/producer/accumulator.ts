@@ -1,0 +1,274 @@
+/**
+ * The producer's record accumulator: records are appended to a per-partition batch that closes when it reaches
+ * `batchBytes` or has lingered `lingerMs`; closed batches wait in a per-partition queue until the sender drains
+ * them. Pure: no timers, no I/O; the caller passes the time and is told when to come back (`nextWakeMs`).
+ *
+ * Ordering: a partition has at most `maxInFlight` batches out at once. After a batch comes back for a retry the
+ * partition sends one batch at a time, oldest first, until its retried batches are acknowledged, so a retry
+ * cannot overtake an older batch. (With maxInFlight > 1 a later batch already in flight may still succeed before
+ * an earlier one is retried; set maxInFlight to 1 for strict order under errors.)
+ */
+import { RecordBatchBuilder, type ProduceBatch, type RecordToEncode } from '../../broker/protocol/index.js';
+
+/** What a record's sender is told. */
+export interface RecordCompletion<M> {
+  resolve(metadata: M): void;
+  reject(error: Error): void;
+}
+
+/** A closed batch: in the queue, in flight, or waiting for a retry. */
+export interface ProducerBatch<C> {
+  readonly topic: string;
+  readonly partition: number;
+  readonly batch: ProduceBatch;
+  /** One per record, in record order. */
+  readonly completions: readonly C[];
+  /** Each record's timestamp, in record order. */
+  readonly timestamps: readonly number[];
+  /** When the first record was appended (ms). */
+  readonly createdMs: number;
+  /** Buffer memory the records hold until the batch completes (bytes). */
+  readonly memoryBytes: number;
+  /** Order of the batch within its partition. */
+  readonly sequence: number;
+  /** Sends so far that failed. */
+  attempts: number;
+  /** Not sent again before this time (ms). */
+  retryAtMs: number;
+  /** The error of the last failed send. */
+  lastError: Error | undefined;
+}
+
+/** Accumulator settings. */
+export interface AccumulatorOptions {
+  /** A batch closes once its records reach this many bytes. */
+  readonly batchBytes: number;
+  /** A batch closes this long after its first record, in ms, if it has not filled up. */
+  readonly lingerMs: number;
+  /** Batches of one partition that may be out (drained, not completed) at once. */
+  readonly maxInFlight: number;
+  /** Called when a batch closes, e.g. so the sticky partitioner moves on. */
+  readonly onBatchClosed?: (topic: string, partition: number) => void;
+}
+
+interface PartitionQueue<C> {
+  readonly topic: string;
+  readonly partition: number;
+  builder: RecordBatchBuilder | undefined;
+  completions: C[];
+  timestamps: number[];
+  openedMs: number;
+  openMemoryBytes: number;
+  readonly closed: ProducerBatch<C>[];
+  inFlight: number;
+  /** Retried batches not yet completed: while > 0 the partition sends one batch at a time. */
+  retries: number;
+  nextSequence: number;
+}
+
+/** Builders kept for reuse; each holds a buffer of up to about batchBytes. */
+const BUILDER_POOL_SIZE = 8;
+const INITIAL_BUILDER_BYTES = 16 * 1024;
+
+export class RecordAccumulator<C> {
+  private batchBytes: number;
+  private readonly queues = new Map<string, Map<number, PartitionQueue<C>>>();
+  /** Partitions with an open or queued batch, so drain does not visit idle ones. */
+  private readonly active = new Set<PartitionQueue<C>>();
+  private readonly pool: RecordBatchBuilder[] = [];
+  private batchesOut = 0;
+  private recordsHeld = 0;
+
+  constructor(private readonly options: AccumulatorOptions) {
+    this.batchBytes = options.batchBytes;
+  }
+
+  /** Changes the batch size for batches opened from now on (the producer caps it once broker limits are known). */
+  setBatchBytes(bytes: number): void {
+    this.batchBytes = bytes;
+  }
+
+  /** Records appended and not yet completed (in batches queued, open or out). */
+  get pendingRecords(): number {
+    return this.recordsHeld;
+  }
+
+  /** Batches drained and not yet completed or requeued. */
+  get inFlightBatches(): number {
+    return this.batchesOut;
+  }
+
+  /**
+   * Appends a record to its partition's open batch, closing the batch first if the record would push it past
+   * batchBytes. Returns true when this closed a batch (it filled up), so there is something to send at once.
+   */
+  append(topic: string, partition: number, record: RecordToEncode, sizeBytes: number, completion: C, nowMs: number): boolean {
+    const q = this.queue(topic, partition);
+    let builder = q.builder;
+    let closed = false;
+    if (builder !== undefined && builder.count > 0 && builder.sizeBytes + sizeBytes > this.batchBytes) {
+      this.close(q);
+      builder = undefined;
+      closed = true;
+    }
+    if (builder === undefined) {
+      builder = this.pool.pop() ?? new RecordBatchBuilder(Math.min(INITIAL_BUILDER_BYTES, this.batchBytes + 64));
+      q.builder = builder;
+      q.openedMs = nowMs;
+    }
+    builder.add(record);
+    q.completions.push(completion);
+    q.timestamps.push(record.timestamp);
+    q.openMemoryBytes += sizeBytes;
+    this.recordsHeld++;
+    this.active.add(q);
+    if (builder.sizeBytes >= this.batchBytes) {
+      this.close(q);
+      closed = true;
+    }
+    return closed;
+  }
+
+  /**
+   * Takes the batches that may be sent now: queued ones whose retry time has come, and open ones that have lingered
+   * long enough (all open ones when `flushing`), within each partition's in-flight limit, oldest first.
+   */
+  drain(nowMs: number, flushing: boolean): ProducerBatch<C>[] {
+    const out: ProducerBatch<C>[] = [];
+    for (const q of this.active) {
+      const limit = q.retries > 0 ? 1 : this.options.maxInFlight;
+      while (q.inFlight < limit) {
+        const head = q.closed[0];
+        if (head !== undefined) {
+          if (head.retryAtMs > nowMs) break;
+          q.closed.shift();
+        } else if (q.builder !== undefined && q.builder.count > 0 && (flushing || nowMs - q.openedMs >= this.options.lingerMs)) {
+          this.close(q);
+          const batch = q.closed.shift();
+          if (batch === undefined) break;
+          out.push(batch);
+          q.inFlight++;
+          this.batchesOut++;
+          continue;
+        } else {
+          break;
+        }
+        out.push(head);
+        q.inFlight++;
+        this.batchesOut++;
+      }
+      if (q.closed.length === 0 && (q.builder === undefined || q.builder.count === 0) && q.inFlight === 0) {
+        this.active.delete(q);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The earliest time (ms) at which {@link drain} could return something it cannot return now, or undefined when
+   * nothing is waiting on time (empty, or blocked by the in-flight limit until a batch completes).
+   */
+  nextWakeMs(nowMs: number): number | undefined {
+    let next: number | undefined;
+    for (const q of this.active) {
+      const limit = q.retries > 0 ? 1 : this.options.maxInFlight;
+      if (q.inFlight >= limit) continue;
+      const head = q.closed[0];
+      let due: number | undefined;
+      if (head !== undefined) due = head.retryAtMs;
+      else if (q.builder !== undefined && q.builder.count > 0) due = q.openedMs + this.options.lingerMs;
+      if (due === undefined) continue;
+      const at = Math.max(due, nowMs);
+      if (next === undefined || at < next) next = at;
+    }
+    return next;
+  }
+
+  /** A drained batch is done (acknowledged, or failed for good): frees its in-flight slot. */
+  complete(batch: ProducerBatch<C>): void {
+    const q = this.queue(batch.topic, batch.partition);
+    q.inFlight--;
+    this.batchesOut--;
+    this.recordsHeld -= batch.completions.length;
+    if (batch.attempts > 0) q.retries--;
+    if (q.closed.length > 0 || (q.builder !== undefined && q.builder.count > 0)) this.active.add(q);
+  }
+
+  /** A drained batch failed retriably: it goes back to the head of its partition's queue, in sequence order. */
+  requeue(batch: ProducerBatch<C>, retryAtMs: number): void {
+    const q = this.queue(batch.topic, batch.partition);
+    q.inFlight--;
+    this.batchesOut--;
+    if (batch.attempts === 0) q.retries++;
+    batch.attempts++;
+    batch.retryAtMs = retryAtMs;
+    let i = 0;
+    while (i < q.closed.length && (q.closed[i]?.sequence ?? Infinity) < batch.sequence) i++;
+    q.closed.splice(i, 0, batch);
+    this.active.add(q);
+  }
+
+  /** Removes every batch not out (queued or open) and returns them, e.g. to fail them on close. */
+  takeAll(): ProducerBatch<C>[] {
+    const out: ProducerBatch<C>[] = [];
+    for (const q of this.active) {
+      if (q.builder !== undefined && q.builder.count > 0) this.close(q);
+      for (const batch of q.closed.splice(0)) {
+        this.recordsHeld -= batch.completions.length;
+        out.push(batch);
+      }
+    }
+    return out;
+  }
+
+  private queue(topic: string, partition: number): PartitionQueue<C> {
+    let byPartition = this.queues.get(topic);
+    if (byPartition === undefined) {
+      byPartition = new Map();
+      this.queues.set(topic, byPartition);
+    }
+    let q = byPartition.get(partition);
+    if (q === undefined) {
+      q = {
+        topic,
+        partition,
+        builder: undefined,
+        completions: [],
+        timestamps: [],
+        openedMs: 0,
+        openMemoryBytes: 0,
+        closed: [],
+        inFlight: 0,
+        retries: 0,
+        nextSequence: 0,
+      };
+      byPartition.set(partition, q);
+    }
+    return q;
+  }
+
+  /** Closes the open batch of `q` into its queue and returns the builder to the pool. */
+  private close(q: PartitionQueue<C>): void {
+    const builder = q.builder;
+    if (builder === undefined || builder.count === 0) return;
+    q.closed.push({
+      topic: q.topic,
+      partition: q.partition,
+      batch: builder.build(),
+      completions: q.completions,
+      timestamps: q.timestamps,
+      createdMs: q.openedMs,
+      memoryBytes: q.openMemoryBytes,
+      sequence: q.nextSequence++,
+      attempts: 0,
+      retryAtMs: 0,
+      lastError: undefined,
+    });
+    q.builder = undefined;
+    q.completions = [];
+    q.timestamps = [];
+    q.openMemoryBytes = 0;
+    if (this.pool.length < BUILDER_POOL_SIZE) this.pool.push(builder);
+    this.options.onBatchClosed?.(q.topic, q.partition);
+  }
+}

@@ -1,0 +1,74 @@
+/** Producer options, their defaults and validation. */
+import type { Acks } from '../../broker/protocol/index.js';
+import type { Codec } from '../codecs.js';
+import { jsonCodec } from '../codecs.js';
+import { nonNegative, positive, type ClientOptions } from '../options.js';
+import type { PartitionerStrategy } from '../partitioner.js';
+
+/** Options of a {@link Producer}. */
+export interface ProducerOptions<T> extends ClientOptions {
+  /** Turns values into record bytes. Default {@link jsonCodec}. */
+  readonly codec?: Codec<T>;
+  /**
+   * When a send is acknowledged: `0` as soon as it is written to the socket (no response; offsets are -1), `1`
+   * after the leader appended it, `'all'` after the in-sync replicas have it. Default `'all'`.
+   */
+  readonly acks?: 0 | 1 | 'all';
+  /** How long a batch waits for more records before it is sent, in ms. Default 5. */
+  readonly lingerMs?: number;
+  /** Largest batch per partition, in bytes of encoded records; capped at the broker's maxMessageBytes. Default 256 KiB. */
+  readonly batchBytes?: number;
+  /**
+   * Bytes of records the client may hold (waiting to be sent or acknowledged). When full, `send()` waits for room
+   * before taking the record. Default 32 MiB.
+   */
+  readonly bufferMemoryBytes?: number;
+  /**
+   * Upper bound on the time from `send()` to its acknowledgement, retries included, in ms; a record not acknowledged
+   * by then fails with REQUEST_TIMED_OUT. Retriable errors are retried (with backoff) until then. Default 120 000.
+   */
+  readonly deliveryTimeoutMs?: number;
+  /**
+   * Retries of a batch after retriable errors (NOT_LEADER, NETWORK_ERROR, ...), within deliveryTimeoutMs.
+   * Default Infinity. Non-retriable errors (MESSAGE_TOO_LARGE, UNKNOWN_TOPIC, UNAUTHORIZED, ...) are never retried.
+   */
+  readonly retries?: number;
+  /**
+   * Batches of one partition in flight at once. With more than one, a batch that fails retriably can be overtaken by
+   * a later batch already in flight; 1 keeps strict per-partition order under errors. Default 5.
+   */
+  readonly maxInFlightPerPartition?: number;
+  /** How keyless records are spread (keyed records use Kafka's murmur2). Default `'sticky'`. */
+  readonly partitioner?: PartitionerStrategy;
+}
+
+/** Resolved producer-specific settings. */
+export interface ResolvedProducerOptions<T> {
+  readonly codec: Codec<T>;
+  readonly acks: Acks;
+  readonly lingerMs: number;
+  readonly batchBytes: number;
+  readonly bufferMemoryBytes: number;
+  readonly deliveryTimeoutMs: number;
+  readonly retries: number;
+  readonly maxInFlightPerPartition: number;
+  readonly partitioner: PartitionerStrategy;
+}
+
+export function resolveProducerOptions<T>(options: ProducerOptions<T>): ResolvedProducerOptions<T> {
+  const acks = options.acks ?? 'all';
+  if (acks !== 0 && acks !== 1 && acks !== 'all') throw new RangeError(`acks must be 0, 1 or 'all', got ${String(acks)}`);
+  const maxInFlight = positive('maxInFlightPerPartition', options.maxInFlightPerPartition, 5);
+  if (!Number.isInteger(maxInFlight)) throw new RangeError('maxInFlightPerPartition must be an integer');
+  return Object.freeze({
+    codec: options.codec ?? (jsonCodec() as Codec<T>),
+    acks: acks === 'all' ? -1 : acks,
+    lingerMs: nonNegative('lingerMs', options.lingerMs, 5),
+    batchBytes: positive('batchBytes', options.batchBytes, 256 * 1024),
+    bufferMemoryBytes: positive('bufferMemoryBytes', options.bufferMemoryBytes, 32 * 1024 * 1024),
+    deliveryTimeoutMs: positive('deliveryTimeoutMs', options.deliveryTimeoutMs, 120_000),
+    retries: nonNegative('retries', options.retries, Infinity),
+    maxInFlightPerPartition: maxInFlight,
+    partitioner: options.partitioner ?? 'sticky',
+  });
+}

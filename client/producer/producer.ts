@@ -1,0 +1,329 @@
+/**
+ * The producer: `send()` encodes a record, picks its partition, and hands it to the accumulator; the sender ships
+ * batches to partition leaders. Memory is bounded twice: the broker's produce window bounds what is in flight per
+ * connection, and bufferMemoryBytes bounds what the client holds (a send that does not fit waits for room before
+ * its record is taken).
+ */
+import { BrookError, recordSizeBound, type RecordHeader, type RecordToEncode } from '../../broker/protocol/index.js';
+import { Cluster } from '../cluster.js';
+import { resolveClientOptions, type Platform, type ResolvedClientOptions } from '../options.js';
+import { Partitioner } from '../partitioner.js';
+import { Utf8Encoder } from '../utf8.js';
+import { RecordAccumulator } from './accumulator.js';
+import { resolveProducerOptions, type ProducerOptions, type ResolvedProducerOptions } from './options.js';
+import { Sender, type RecordMetadata, type SendCompletion } from './sender.js';
+
+/** Header values given to `send`: strings are stored as UTF-8. */
+export type ProducerHeaders =
+  | Readonly<Record<string, string | Uint8Array | null>>
+  | readonly (readonly [key: string, value: string | Uint8Array | null])[];
+
+/** A record to send. */
+export interface ProducerRecord<T> {
+  readonly topic: string;
+  /** Records with the same key go to the same partition (Kafka's murmur2 of the key bytes). Strings are UTF-8. */
+  readonly key?: string | Uint8Array | null;
+  readonly value: T;
+  readonly headers?: ProducerHeaders;
+  /** Milliseconds since the epoch. Default: now. */
+  readonly timestamp?: number;
+  /** Sends to this partition, bypassing the partitioner. */
+  readonly partition?: number;
+}
+
+interface Completion extends SendCompletion {
+  readonly epoch: number;
+}
+
+interface Prepared {
+  readonly topic: string;
+  readonly partition: number | undefined;
+  readonly key: Uint8Array | null;
+  readonly encoded: RecordToEncode;
+  readonly sizeBytes: number;
+}
+
+interface Waiting {
+  readonly prepared: Prepared;
+  readonly completion: Completion;
+}
+
+/** The shared core of the Node and browser `Producer` classes (which supply the transports). */
+export class ProducerCore<T> {
+  private readonly client: ResolvedClientOptions;
+  private readonly settings: ResolvedProducerOptions<T>;
+  private readonly cluster: Cluster;
+  private readonly partitioner: Partitioner;
+  private readonly accumulator: RecordAccumulator<Completion>;
+  private readonly sender: Sender;
+  private readonly utf8 = new Utf8Encoder();
+  private readonly waiting: Waiting[] = [];
+  private processingWaiting = false;
+  private bufferedBytes = 0;
+  private roomWaiters: (() => void)[] = [];
+  private epoch = 0;
+  private readonly outstandingByEpoch = new Map<number, number>();
+  private flushWaiters: { epoch: number; resolve: () => void }[] = [];
+  private maxRecordBytes = 0;
+  private closing: Promise<void> | undefined;
+
+  constructor(options: ProducerOptions<T>, platform: Platform) {
+    this.client = resolveClientOptions(options, platform);
+    this.settings = resolveProducerOptions(options);
+    this.cluster = new Cluster(this.client);
+    this.partitioner = new Partitioner(this.settings.partitioner, this.client.random);
+    // batchBytes is capped once the broker's limits are known; until then records wait in `waiting`.
+    this.accumulator = new RecordAccumulator<Completion>({
+      batchBytes: this.settings.batchBytes,
+      lingerMs: this.settings.lingerMs,
+      maxInFlight: this.settings.maxInFlightPerPartition,
+      onBatchClosed: (topic, partition) => {
+        const count = this.cluster.cachedTopic(topic)?.partitions.length ?? 0;
+        this.partitioner.batchClosed(topic, partition, count);
+      },
+    });
+    this.sender = new Sender(this.cluster, this.accumulator, {
+      acks: this.settings.acks,
+      deliveryTimeoutMs: this.settings.deliveryTimeoutMs,
+      retries: this.settings.retries,
+      requestTimeoutMs: this.client.requestTimeoutMs,
+      onBatchDone: (batch) => {
+        this.releaseMemory(batch.memoryBytes);
+      },
+    });
+  }
+
+  /** Bytes of records held by the client (waiting to be sent, or sent and not yet acknowledged). */
+  get bufferedRecordBytes(): number {
+    return this.bufferedBytes;
+  }
+
+  /**
+   * Sends a record. Resolves with its partition and offset once acknowledged per `acks` (offset -1 with acks 0,
+   * once written to the socket). Rejects with MESSAGE_TOO_LARGE at once if the record can never fit a batch, with
+   * UNKNOWN_TOPIC if the topic does not exist, with the broker's error for non-retriable failures, or with
+   * REQUEST_TIMED_OUT after deliveryTimeoutMs. When bufferMemoryBytes is full the record waits for room first.
+   */
+  send(record: ProducerRecord<T>): Promise<RecordMetadata> {
+    if (this.closing !== undefined) return Promise.reject(new BrookError('CLOSED', 'producer was closed'));
+    let prepared: Prepared;
+    try {
+      prepared = this.prepare(record);
+    } catch (err: unknown) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+    return new Promise<RecordMetadata>((resolve, reject) => {
+      const epoch = this.epoch;
+      this.outstandingByEpoch.set(epoch, (this.outstandingByEpoch.get(epoch) ?? 0) + 1);
+      const completion: Completion = {
+        epoch,
+        resolve: (metadata) => {
+          this.settled(epoch);
+          resolve(metadata);
+        },
+        reject: (error) => {
+          this.settled(epoch);
+          reject(error);
+        },
+      };
+      if (this.waiting.length === 0 && this.tryTake(prepared, completion)) return;
+      this.waiting.push({ prepared, completion });
+      void this.processWaiting();
+    });
+  }
+
+  /**
+   * Resolves when the producer can take another record without waiting for buffer room: a high-rate producer awaits
+   * this between sends instead of holding a promise per record.
+   */
+  whenWritable(): Promise<void> {
+    if (this.hasRoom()) return Promise.resolve();
+    return new Promise((resolve) => {
+      const check = (): void => {
+        if (this.hasRoom() || this.closing !== undefined) resolve();
+        else this.roomWaiters.push(check);
+      };
+      this.roomWaiters.push(check);
+    });
+  }
+
+  /** Resolves when every record sent before this call is acknowledged (or has failed). Lingering is skipped meanwhile. */
+  flush(): Promise<void> {
+    const epoch = this.epoch++;
+    if (this.doneUpTo(epoch)) return Promise.resolve();
+    this.sender.beginFlush();
+    return new Promise((resolve) => {
+      this.flushWaiters.push({
+        epoch,
+        resolve: () => {
+          this.sender.endFlush();
+          resolve();
+        },
+      });
+    });
+  }
+
+  /**
+   * Flushes, then closes the connections. Sends after close() reject with CLOSED.
+   * @param options.timeoutMs how long to wait for the flush, in ms (default: no limit beyond deliveryTimeoutMs);
+   *   records still unacknowledged then fail with CLOSED.
+   */
+  close(options: { readonly timeoutMs?: number } = {}): Promise<void> {
+    this.closing ??= (async () => {
+      const flushed = this.flush();
+      if (options.timeoutMs === undefined) await flushed;
+      else await Promise.race([flushed, this.cluster.sleep(options.timeoutMs).catch(() => undefined)]);
+      this.sender.stop();
+      const closed = new BrookError('CLOSED', 'producer was closed');
+      for (const batch of this.accumulator.takeAll()) {
+        for (const completion of batch.completions) completion.reject(closed);
+        this.releaseMemory(batch.memoryBytes);
+      }
+      this.failWaiting(() => true, closed);
+      for (const wake of this.roomWaiters.splice(0)) wake();
+      await this.cluster.close();
+    })();
+    return this.closing;
+  }
+
+  // ---- taking records ---------------------------------------------------------------------------------------------
+
+  private prepare(record: ProducerRecord<T>): Prepared {
+    const key = record.key === undefined || record.key === null ? null : this.bytesOf(record.key);
+    const value = this.settings.codec.encode(record.value);
+    const timestamp = record.timestamp ?? this.client.clock.nowMs();
+    if (!Number.isSafeInteger(timestamp) || timestamp < 0) throw new RangeError(`timestamp must be an integer >= 0, got ${String(timestamp)}`);
+    const encoded: RecordToEncode =
+      record.headers === undefined ? { key, value, timestamp } : { key, value, timestamp, headers: this.headersOf(record.headers) };
+    const partition = record.partition;
+    if (partition !== undefined && (!Number.isInteger(partition) || partition < 0)) {
+      throw new RangeError(`partition must be an integer >= 0, got ${String(partition)}`);
+    }
+    return { topic: record.topic, partition, key, encoded, sizeBytes: recordSizeBound(encoded) };
+  }
+
+  private bytesOf(value: string | Uint8Array): Uint8Array {
+    return typeof value === 'string' ? this.utf8.encode(value) : value;
+  }
+
+  private headersOf(headers: ProducerHeaders): RecordHeader[] {
+    const entries: readonly (readonly [string, string | Uint8Array | null])[] = isHeaderList(headers) ? headers : Object.entries(headers);
+    return entries.map(([k, v]) => [k, v === null ? null : this.bytesOf(v)] as const);
+  }
+
+  /** Takes a record into the accumulator if limits and metadata are known and there is room; false to wait. */
+  private tryTake(p: Prepared, completion: Completion): boolean {
+    if (this.maxRecordBytes === 0) return false;
+    const meta = this.cluster.cachedTopic(p.topic);
+    if (meta === undefined) return false;
+    if (p.sizeBytes > this.maxRecordBytes) {
+      completion.reject(
+        new BrookError('MESSAGE_TOO_LARGE', `record of up to ${String(p.sizeBytes)} bytes exceeds the largest batch the broker accepts (${String(this.maxRecordBytes)} bytes)`),
+      );
+      return true;
+    }
+    if (this.bufferedBytes > 0 && this.bufferedBytes + p.sizeBytes > this.settings.bufferMemoryBytes) return false;
+    const count = meta.partitions.length;
+    const partition = p.partition ?? this.partitioner.partition(p.topic, p.key, count);
+    if (partition >= count) {
+      completion.reject(new BrookError('UNKNOWN_PARTITION', `topic ${p.topic} has no partition ${String(partition)}`));
+      return true;
+    }
+    this.bufferedBytes += p.sizeBytes;
+    const nowMs = this.client.clock.nowMs();
+    this.accumulator.append(p.topic, partition, p.encoded, p.sizeBytes, completion, nowMs);
+    // One drain per turn however many records arrive: it sends full batches and arms the linger timer.
+    this.sender.wake();
+    return true;
+  }
+
+  /** Takes waiting records in order, waiting for the broker's limits, topic metadata and buffer room as needed. */
+  private async processWaiting(): Promise<void> {
+    if (this.processingWaiting) return;
+    this.processingWaiting = true;
+    try {
+      while (this.waiting.length > 0) {
+        const head = this.waiting[0];
+        if (head === undefined) break;
+        if (this.maxRecordBytes === 0) {
+          try {
+            this.applyLimits(await this.cluster.ready());
+          } catch (err: unknown) {
+            this.failWaiting(() => true, err);
+          }
+          continue;
+        }
+        const topic = head.prepared.topic;
+        if (this.cluster.cachedTopic(topic) === undefined) {
+          try {
+            await this.cluster.topic(topic);
+          } catch (err: unknown) {
+            this.failWaiting((w) => w.prepared.topic === topic, err);
+          }
+          continue;
+        }
+        if (this.tryTake(head.prepared, head.completion)) {
+          this.waiting.shift();
+          continue;
+        }
+        await new Promise<void>((resolve) => this.roomWaiters.push(resolve));
+      }
+    } finally {
+      this.processingWaiting = false;
+    }
+  }
+
+  private applyLimits(hello: { maxMessageBytes: number; produceWindowBytes: number }): void {
+    this.maxRecordBytes = Math.min(hello.maxMessageBytes, hello.produceWindowBytes);
+    this.accumulator.setBatchBytes(Math.min(this.settings.batchBytes, this.maxRecordBytes));
+  }
+
+  private failWaiting(match: (w: Waiting) => boolean, err: unknown): void {
+    const error = err instanceof Error ? err : new Error(String(err));
+    const keep: Waiting[] = [];
+    for (const w of this.waiting.splice(0)) {
+      if (match(w)) w.completion.reject(error);
+      else keep.push(w);
+    }
+    this.waiting.push(...keep);
+  }
+
+  private hasRoom(): boolean {
+    return this.waiting.length === 0 && this.bufferedBytes < this.settings.bufferMemoryBytes;
+  }
+
+  // ---- completion -------------------------------------------------------------------------------------------------
+
+  private releaseMemory(bytes: number): void {
+    this.bufferedBytes -= bytes;
+    const waiters = this.roomWaiters;
+    this.roomWaiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  private settled(epoch: number): void {
+    const left = (this.outstandingByEpoch.get(epoch) ?? 1) - 1;
+    if (left > 0) {
+      this.outstandingByEpoch.set(epoch, left);
+      return;
+    }
+    this.outstandingByEpoch.delete(epoch);
+    if (this.flushWaiters.length === 0) return;
+    const still: { epoch: number; resolve: () => void }[] = [];
+    for (const waiter of this.flushWaiters) {
+      if (this.doneUpTo(waiter.epoch)) waiter.resolve();
+      else still.push(waiter);
+    }
+    this.flushWaiters = still;
+  }
+
+  /** Whether every record of epochs <= `epoch` has settled. */
+  private doneUpTo(epoch: number): boolean {
+    for (const e of this.outstandingByEpoch.keys()) if (e <= epoch) return false;
+    return true;
+  }
+}
+
+function isHeaderList(headers: ProducerHeaders): headers is readonly (readonly [string, string | Uint8Array | null])[] {
+  return Array.isArray(headers);
+}

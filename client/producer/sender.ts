@@ -1,0 +1,315 @@
+/**
+ * The producer's I/O driver: drains ready batches from the accumulator, groups them by leader broker into produce
+ * requests (one request carries batches of several partitions), spends the connection's produce window before
+ * sending, and settles records from the responses. Retriable failures go back to the accumulator with backoff until
+ * the delivery deadline; everything else fails the batch's records.
+ */
+import { BrookError, type Acks, type ResponseOf } from '../../broker/protocol/index.js';
+import { backoffDelayMs } from '../backoff.js';
+import type { TimerHandle } from '../clock.js';
+import { isRoutingError, type Cluster } from '../cluster.js';
+import type { Connection } from '../connection.js';
+import type { ProducerBatch, RecordAccumulator } from './accumulator.js';
+
+/** The acknowledgement of one record. */
+export interface RecordMetadata {
+  readonly topic: string;
+  readonly partition: number;
+  /** The record's offset, or -1 with acks 0. */
+  readonly offset: number;
+  /** The record's timestamp (ms since the epoch). */
+  readonly timestamp: number;
+}
+
+/** What the sender needs to settle a record. */
+export interface SendCompletion {
+  resolve(metadata: RecordMetadata): void;
+  reject(error: Error): void;
+}
+
+type Batch = ProducerBatch<SendCompletion>;
+
+/** Settings the sender uses. */
+export interface SenderOptions {
+  readonly acks: Acks;
+  readonly deliveryTimeoutMs: number;
+  readonly retries: number;
+  readonly requestTimeoutMs: number;
+  /** Called when a batch is done (acknowledged or failed for good), to release buffer memory. */
+  readonly onBatchDone: (batch: Batch) => void;
+}
+
+/** Room left in a frame for everything but the records bytes (headers, batch fields), per batch and per request. */
+const FRAME_OVERHEAD_PER_BATCH_BYTES = 128;
+const FRAME_OVERHEAD_BYTES = 1024;
+
+export class Sender {
+  private readonly outboxes = new Map<number, Batch[]>();
+  private readonly pumping = new Set<number>();
+  private scheduled = false;
+  private timer: TimerHandle | undefined;
+  private timerDueMs = Infinity;
+  private flushing = 0;
+  private stopped = false;
+
+  constructor(
+    private readonly cluster: Cluster,
+    private readonly accumulator: RecordAccumulator<SendCompletion>,
+    private readonly options: SenderOptions,
+  ) {}
+
+  /** Batches drained and not yet settled. */
+  get inFlightBatches(): number {
+    return this.accumulator.inFlightBatches;
+  }
+
+  /** Runs a drain soon (once per turn, however many records arrived in it). */
+  wake(): void {
+    if (this.scheduled || this.stopped) return;
+    this.scheduled = true;
+    queueMicrotask(() => {
+      this.scheduled = false;
+      this.run();
+    });
+  }
+
+  /** While a flush is waiting, batches go out without lingering. */
+  beginFlush(): void {
+    this.flushing++;
+    this.wake();
+  }
+
+  endFlush(): void {
+    this.flushing = Math.max(0, this.flushing - 1);
+  }
+
+  /** Stops timers; batches still out settle through their requests. */
+  stop(): void {
+    this.stopped = true;
+    if (this.timer !== undefined) this.cluster.options.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private run(): void {
+    if (this.stopped) return;
+    const clock = this.cluster.options.clock;
+    const nowMs = clock.nowMs();
+    for (const batch of this.accumulator.drain(nowMs, this.flushing > 0)) {
+      if (nowMs - batch.createdMs >= this.options.deliveryTimeoutMs) {
+        this.failForGood(batch, this.timedOut(batch));
+        continue;
+      }
+      this.route(batch);
+    }
+    this.armTimer(nowMs);
+  }
+
+  private armTimer(nowMs: number): void {
+    const wakeMs = this.accumulator.nextWakeMs(nowMs);
+    if (wakeMs === undefined || wakeMs >= this.timerDueMs) return;
+    const clock = this.cluster.options.clock;
+    if (this.timer !== undefined) clock.clearTimeout(this.timer);
+    this.timerDueMs = wakeMs;
+    this.timer = clock.setTimeout(() => {
+      this.timer = undefined;
+      this.timerDueMs = Infinity;
+      this.run();
+    }, Math.max(0, wakeMs - nowMs));
+  }
+
+  /** Puts a batch in the outbox of its partition's leader, or sends it back for a retry if the leader is unknown. */
+  private route(batch: Batch): void {
+    const meta = this.cluster.cachedTopic(batch.topic);
+    const leader = meta?.partitions[batch.partition]?.leader;
+    if (leader === undefined || leader < 0) {
+      const error = new BrookError('NOT_LEADER', `no known leader for ${batch.topic}/${String(batch.partition)}`);
+      this.cluster.topic(batch.topic).catch(() => undefined);
+      this.fail(batch, error);
+      return;
+    }
+    let outbox = this.outboxes.get(leader);
+    if (outbox === undefined) {
+      outbox = [];
+      this.outboxes.set(leader, outbox);
+    }
+    outbox.push(batch);
+    if (!this.pumping.has(leader)) void this.pump(leader);
+  }
+
+  /** Sends the outbox of one broker as produce requests, as its window allows. One pump per broker at a time. */
+  private async pump(brokerId: number): Promise<void> {
+    this.pumping.add(brokerId);
+    try {
+      const outbox = this.outboxes.get(brokerId);
+      while (outbox !== undefined && outbox.length > 0) {
+        let connection: Connection;
+        try {
+          connection = this.cluster.connectionFor(brokerId);
+          if (!connection.isReady) await connection.ready();
+          if (connection.backpressured) await connection.drained();
+        } catch (err: unknown) {
+          for (const batch of outbox.splice(0)) this.fail(batch, asBrookError(err));
+          return;
+        }
+        const hello = connection.brokerHello;
+        const windowBytes = connection.window.capacityBytes;
+        const maxRequestBytes = Math.min(windowBytes, (hello?.maxFrameBytes ?? windowBytes) - FRAME_OVERHEAD_BYTES);
+        const take = this.composeCount(outbox, maxRequestBytes);
+        const batches = outbox.splice(0, take);
+        const bytes = batches.reduce((sum, b) => sum + b.batch.records.byteLength, 0);
+        const session = connection.session;
+        try {
+          if (!connection.window.tryAcquire(bytes)) await connection.window.acquire(bytes);
+        } catch (err: unknown) {
+          for (const batch of batches) this.fail(batch, asBrookError(err));
+          continue;
+        }
+        if (connection.session !== session || !connection.isReady) {
+          // The window belonged to a session that ended while we waited.
+          for (const batch of batches) this.fail(batch, new BrookError('NETWORK_ERROR', `connection to ${connection.name} lost`));
+          continue;
+        }
+        this.send(connection, batches, bytes);
+      }
+    } finally {
+      this.pumping.delete(brokerId);
+      // Batches routed here while the last request was being sent (after the loop ended) still need a pump.
+      if ((this.outboxes.get(brokerId)?.length ?? 0) > 0 && !this.stopped) void this.pump(brokerId);
+    }
+  }
+
+  /** How many batches from the head of `outbox` fit in one request (at least one). */
+  private composeCount(outbox: readonly Batch[], maxRequestBytes: number): number {
+    let total = 0;
+    let n = 0;
+    for (const batch of outbox) {
+      const size = batch.batch.records.byteLength + FRAME_OVERHEAD_PER_BATCH_BYTES;
+      if (n > 0 && total + size > maxRequestBytes) break;
+      total += size;
+      n++;
+    }
+    return n;
+  }
+
+  private send(connection: Connection, batches: Batch[], bytes: number): void {
+    const body = {
+      acks: this.options.acks,
+      timeoutMs: this.options.requestTimeoutMs,
+      partitions: batches.map((b) => ({ topic: b.topic, partition: b.partition, batch: b.batch })),
+    };
+    if (this.options.acks === 0) {
+      if (!connection.sendWithoutResponse('produce', body)) {
+        for (const batch of batches) this.fail(batch, new BrookError('NETWORK_ERROR', `connection to ${connection.name} lost`));
+        return;
+      }
+      for (const batch of batches) this.succeed(batch, -1);
+      return;
+    }
+    connection.request('produce', body).then(
+      (response) => {
+        this.onResponse(connection, batches, response);
+      },
+      (err: unknown) => {
+        const error = asBrookError(err);
+        // The broker refused the whole request before counting it against the window: the bytes come back unspent.
+        if (!isLocalFailure(error)) connection.window.release(bytes);
+        for (const batch of batches) this.fail(batch, error);
+      },
+    );
+  }
+
+  private onResponse(connection: Connection, batches: Batch[], response: ResponseOf<'produce'>): void {
+    const results = response.partitions;
+    let throttledBytes = 0;
+    for (let i = 0; i < batches.length; i++) {
+      const batch = batches[i];
+      if (batch === undefined) continue;
+      let result = results[i];
+      if (result === undefined || result.topic !== batch.topic || result.partition !== batch.partition) {
+        result = results.find((r) => r.topic === batch.topic && r.partition === batch.partition);
+      }
+      if (result === undefined) {
+        this.fail(batch, new BrookError('UNKNOWN', `produce response has no result for ${batch.topic}/${String(batch.partition)}`));
+      } else if (result.error !== undefined) {
+        const error = BrookError.fromWire(result.error);
+        if (error.code === 'THROTTLED') throttledBytes += batch.batch.records.byteLength;
+        this.fail(batch, error);
+      } else {
+        this.succeed(batch, result.baseOffset);
+      }
+    }
+    // A THROTTLED request was not counted by the broker, so no grant will return its bytes.
+    if (throttledBytes > 0) connection.window.release(throttledBytes);
+  }
+
+  private succeed(batch: Batch, baseOffset: number): void {
+    this.accumulator.complete(batch);
+    const { topic, partition, completions, timestamps } = batch;
+    for (let i = 0; i < completions.length; i++) {
+      completions[i]?.resolve({ topic, partition, offset: baseOffset < 0 ? -1 : baseOffset + i, timestamp: timestamps[i] ?? 0 });
+    }
+    this.options.onBatchDone(batch);
+    this.wake();
+  }
+
+  /** A drained batch failed: retry it if the error allows and time remains, else fail its records. */
+  private fail(batch: Batch, error: BrookError): void {
+    batch.lastError = error;
+    const clock = this.cluster.options.clock;
+    const nowMs = clock.nowMs();
+    if (isRoutingError(error)) this.cluster.invalidate(batch.topic);
+    if (this.stopped || !this.retriable(batch, error, nowMs)) {
+      this.accumulator.complete(batch);
+      this.settleFailure(batch, error);
+      return;
+    }
+    const delayMs = backoffDelayMs(batch.attempts, this.cluster.options.retryBackoff, this.cluster.options.random);
+    if (nowMs + delayMs - batch.createdMs >= this.options.deliveryTimeoutMs) {
+      this.accumulator.complete(batch);
+      this.settleFailure(batch, this.timedOut(batch));
+      return;
+    }
+    this.accumulator.requeue(batch, nowMs + delayMs);
+    this.armTimer(nowMs);
+  }
+
+  private retriable(batch: Batch, error: BrookError, nowMs: number): boolean {
+    if (batch.attempts >= this.options.retries) return false;
+    if (error.retriable) return true;
+    // A topic created a moment ago may not be known to every broker yet.
+    const unknown = error.code === 'UNKNOWN_TOPIC' || error.code === 'UNKNOWN_PARTITION';
+    return unknown && nowMs - batch.createdMs < this.cluster.options.metadataWaitMs;
+  }
+
+  /** Fails a batch that was taken from the accumulator but never counted as out. */
+  private failForGood(batch: Batch, error: BrookError): void {
+    this.accumulator.complete(batch);
+    this.settleFailure(batch, error);
+  }
+
+  private settleFailure(batch: Batch, error: Error): void {
+    for (const completion of batch.completions) completion.reject(error);
+    this.options.onBatchDone(batch);
+    this.wake();
+  }
+
+  private timedOut(batch: Batch): BrookError {
+    const last = batch.lastError;
+    return new BrookError(
+      'REQUEST_TIMED_OUT',
+      `${batch.topic}/${String(batch.partition)}: not acknowledged within deliveryTimeoutMs ${String(this.options.deliveryTimeoutMs)}` +
+        (last === undefined ? '' : ` (last error: ${last.message})`),
+      last === undefined ? {} : { cause: last },
+    );
+  }
+}
+
+/** Errors raised on this side of the wire: the broker may still have (or have had) the request. */
+function isLocalFailure(error: BrookError): boolean {
+  return error.code === 'NETWORK_ERROR' || error.code === 'REQUEST_TIMED_OUT' || error.code === 'CLOSED';
+}
+
+function asBrookError(err: unknown): BrookError {
+  if (err instanceof BrookError) return err;
+  return new BrookError('UNKNOWN', err instanceof Error ? err.message : String(err), { cause: err });
+}

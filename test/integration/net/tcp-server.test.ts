@@ -1,0 +1,164 @@
+import t, { type Test } from 'tap';
+import { requests, type RequestOf } from '../../../broker/protocol/index.js';
+import { errorName, startTestServers, TcpTestClient, WsTestClient } from './helpers.js';
+
+function produce(bytes: number): RequestOf<'produce'> {
+  return {
+    acks: 1,
+    timeoutMs: 1000,
+    partitions: [
+      {
+        topic: 't',
+        partition: 0,
+        batch: {
+          count: 1,
+          firstTimestamp: 0,
+          maxTimestamp: 0,
+          crc: 0,
+          producerId: -1,
+          producerEpoch: -1,
+          baseSequence: -1,
+          attributes: 0,
+          records: new Uint8Array(bytes),
+        },
+      },
+    ],
+  };
+}
+
+/** Checks that a connection still gets answers. */
+async function stillServes(t: Test, client: TcpTestClient): Promise<void> {
+  const pong = await client.call('ping', 77, {});
+  t.same([pong.op, pong.correlationId], [requests.ping.code, 77], 'the other connection keeps working');
+}
+
+t.test('hello, ping and metadata over length-prefixed frames', async (t) => {
+  const { servers } = await startTestServers(t);
+  t.ok(servers.tcpPort > 0);
+  const client = await TcpTestClient.connect(t, servers.tcpPort);
+  await client.hello();
+  const pong = await client.call('ping', 2, {});
+  t.same(pong, { version: 1, op: requests.ping.code, correlationId: 2, body: {} });
+  const meta = await client.call('metadata', 3, {});
+  t.match(meta, { op: requests.metadata.code, correlationId: 3, body: { clusterId: 'net-test' } });
+});
+
+t.test('pipelined requests in one write are all answered, in order', async (t) => {
+  const { servers } = await startTestServers(t);
+  const client = await TcpTestClient.connect(t, servers.tcpPort);
+  await client.hello();
+  const { encodeFrame } = await import('../../../broker/protocol/index.js');
+  const frames = Array.from({ length: 100 }, (_, i) => encodeFrame(requests.ping.code, i + 2, {}, true));
+  client.sendBytes(Buffer.concat(frames));
+  const ids: number[] = [];
+  for (let i = 0; i < 100; i++) ids.push((await client.next()).correlationId);
+  t.same(
+    ids,
+    Array.from({ length: 100 }, (_, i) => i + 2),
+  );
+});
+
+t.test('undecodable bytes: INVALID_REQUEST (correlationId 0), then only that connection closes', async (t) => {
+  const { servers } = await startTestServers(t);
+  const other = await TcpTestClient.connect(t, servers.tcpPort);
+  await other.hello();
+  const bad = await TcpTestClient.connect(t, servers.tcpPort);
+  await bad.hello();
+  bad.sendBytes(Uint8Array.from([0, 0, 0, 3, 0xc1, 0xc1, 0xc1]));
+  const frame = await bad.next();
+  t.equal(errorName(frame), 'INVALID_REQUEST');
+  t.equal(frame.correlationId, 0);
+  await bad.closed;
+  await stillServes(t, other);
+});
+
+t.test('a length prefix above maxFrameBytes: FRAME_TOO_LARGE, then only that connection closes', async (t) => {
+  const { servers } = await startTestServers(t, { maxFrameBytes: 1024 });
+  const other = await TcpTestClient.connect(t, servers.tcpPort);
+  await other.hello();
+  const bad = await TcpTestClient.connect(t, servers.tcpPort);
+  bad.sendBytes(Uint8Array.from([0, 0, 4, 1])); // 1025 bytes announced, none sent
+  const frame = await bad.next();
+  t.equal(errorName(frame), 'FRAME_TOO_LARGE');
+  t.equal(frame.correlationId, 0);
+  await bad.closed;
+  await stillServes(t, other);
+});
+
+t.test('text where frames are expected (an HTTP request) is refused, not buffered', async (t) => {
+  const { servers } = await startTestServers(t);
+  const bad = await TcpTestClient.connect(t, servers.tcpPort);
+  bad.sendBytes(Buffer.from('GET / HTTP/1.1\r\n\r\n'));
+  t.equal(errorName(await bad.next()), 'FRAME_TOO_LARGE', "'GET ' read as a length is about 1.2 GB");
+  await bad.closed;
+});
+
+t.test('maxConnections (over both transports) refuses the extra connection with TOO_MANY_CONNECTIONS', async (t) => {
+  const { servers } = await startTestServers(t, { maxConnections: 2 });
+  const first = await TcpTestClient.connect(t, servers.tcpPort);
+  await first.hello();
+  const second = await WsTestClient.connect(t, servers.wsPort);
+  await second.hello();
+  const extra = await TcpTestClient.connect(t, servers.tcpPort);
+  const frame = await extra.next();
+  t.equal(errorName(frame), 'TOO_MANY_CONNECTIONS');
+  t.equal(frame.correlationId, 0);
+  await extra.closed;
+  const extraWs = await WsTestClient.connect(t, servers.wsPort);
+  t.equal(errorName(await extraWs.next()), 'TOO_MANY_CONNECTIONS');
+  await extraWs.closed;
+  await stillServes(t, first);
+
+  first.end();
+  await first.closed;
+  // The server sees the close asynchronously: retry until the place is free (each try is refused or admitted).
+  for (;;) {
+    const again = await TcpTestClient.connect(t, servers.tcpPort);
+    const reply = await again.call('hello', 1, { protocolVersion: 1, clientId: 'c' });
+    if (errorName(reply) === undefined) break;
+    await again.closed;
+  }
+  t.pass('admitted once a place was free');
+});
+
+t.test('no hello within handshakeTimeoutMs: HANDSHAKE_TIMEOUT from the server-wide sweep', async (t) => {
+  const { servers } = await startTestServers(t, { handshakeTimeoutMs: 50 });
+  const client = await TcpTestClient.connect(t, servers.tcpPort);
+  const frame = await client.next();
+  t.equal(errorName(frame), 'HANDSHAKE_TIMEOUT');
+  await client.closed;
+});
+
+t.test('produce is answered and its bytes granted back', async (t) => {
+  const { servers } = await startTestServers(t);
+  const client = await TcpTestClient.connect(t, servers.tcpPort);
+  await client.hello();
+  const response = await client.call('produce', 2, produce(1000));
+  t.match(response, { op: requests.produce.code, correlationId: 2, body: { partitions: [{ baseOffset: 0 }] } });
+  t.same(await client.next(), { version: 1, op: 33, correlationId: 0, body: { bytes: 1000 } });
+});
+
+t.test('close waits for in-flight produces, then sends SHUTTING_DOWN and closes', async (t) => {
+  const { servers, core } = await startTestServers(t);
+  core.autoAck = false;
+  const client = await TcpTestClient.connect(t, servers.tcpPort);
+  await client.hello();
+  client.send('produce', 2, produce(10));
+  while (core.heldProduces === 0) await client.call('ping', 3, {});
+  let closed = false;
+  const closing = servers.close().then(() => {
+    closed = true;
+  });
+  await new Promise((resolve) => setImmediate(resolve));
+  t.notOk(closed, 'waiting for the produce');
+  core.releaseProduces();
+  t.match(await client.next(), { op: requests.produce.code, correlationId: 2 });
+  const frames = [await client.next(), await client.next()];
+  t.same(
+    frames.map((f) => (f.op === 33 ? 'grant' : errorName(f))).sort(),
+    ['SHUTTING_DOWN', 'grant'],
+  );
+  await client.closed;
+  await closing;
+  t.ok(closed);
+});

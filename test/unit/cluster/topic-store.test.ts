@@ -1,0 +1,129 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import t, { type Test } from 'tap';
+import { TopicStore, type TopicStoreOptions } from '../../../broker/cluster/topic-store.js';
+import type { TopicSpec } from '../../../broker/cluster/topic-config.js';
+import { BrookError } from '../../../broker/protocol/index.js';
+
+function tempDir(t: Test): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'brook-meta-'));
+  t.teardown(() => {
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  return dir;
+}
+
+function open(t: Test, dir: string, options: Partial<TopicStoreOptions> = {}): TopicStore {
+  const store = TopicStore.open(dir, { brokerIds: [1], ...options });
+  t.teardown(() => {
+    store.close();
+  });
+  return store;
+}
+
+function spec(name: string, fields: Partial<TopicSpec> = {}): TopicSpec {
+  return { name, partitions: 3, replicationFactor: 1, config: {}, ...fields };
+}
+
+/** The BrookError code `fn` throws. */
+function codeOf(fn: () => unknown): string | undefined {
+  try {
+    fn();
+  } catch (err) {
+    return err instanceof BrookError ? err.code : `not a BrookError: ${String(err)}`;
+  }
+  return undefined;
+}
+
+t.test('create, get, list and delete', async (t) => {
+  const store = open(t, tempDir(t));
+  const created = store.create(spec('orders', { config: { 'retention.ms': '1000' } }), 1234);
+  t.same(created, {
+    name: 'orders',
+    partitions: 3,
+    replicationFactor: 1,
+    replicas: [[1], [1], [1]],
+    config: { 'retention.ms': '1000' },
+    createdMs: 1234,
+  });
+  store.create(spec('audit', { partitions: 1 }), 5);
+  t.same(
+    store.list().map((r) => r.name),
+    ['audit', 'orders'],
+    'sorted by name',
+  );
+  t.same(store.get('orders'), created);
+  t.equal(store.get('nope'), undefined);
+
+  store.delete('orders');
+  t.equal(store.get('orders'), undefined);
+  t.same(
+    store.list().map((r) => r.name),
+    ['audit'],
+  );
+  t.equal(codeOf(() => store.delete('orders')), 'UNKNOWN_TOPIC');
+});
+
+t.test('topics and the cluster id survive a reopen', async (t) => {
+  const dir = tempDir(t);
+  const first = TopicStore.open(dir, { brokerIds: [1], newClusterId: () => 'cluster-A' });
+  first.create(spec('kept', { config: { 'cleanup.policy': 'delete' } }), 10);
+  first.create(spec('gone'), 11);
+  first.delete('gone');
+  first.close();
+  first.close(); // idempotent
+
+  const second = open(t, dir, { newClusterId: () => 'cluster-B' });
+  t.equal(second.clusterId, 'cluster-A', 'generated once, then read back');
+  t.same(second.list(), [
+    { name: 'kept', partitions: 3, replicationFactor: 1, replicas: [[1], [1], [1]], config: { 'cleanup.policy': 'delete' }, createdMs: 10 },
+  ]);
+});
+
+t.test('a configured cluster id is persisted and must match later', async (t) => {
+  const dir = tempDir(t);
+  TopicStore.open(dir, { brokerIds: [1], clusterId: 'given' }).close();
+  const again = TopicStore.open(dir, { brokerIds: [1] });
+  t.equal(again.clusterId, 'given');
+  again.close();
+  t.throws(() => TopicStore.open(dir, { brokerIds: [1], clusterId: 'other' }), /belongs to cluster 'given'/);
+  t.equal(open(t, tempDir(t)).clusterId.length, 22, 'a generated id is 16 random bytes in base64url');
+});
+
+t.test('a second open of the same data dir fails while the first holds it', async (t) => {
+  const dir = tempDir(t);
+  open(t, dir);
+  t.throws(() => TopicStore.open(dir, { brokerIds: [1] }));
+});
+
+t.test('invalid topics are refused with INVALID_TOPIC and TOPIC_EXISTS', async (t) => {
+  const store = open(t, tempDir(t));
+  store.create(spec('dup'), 0);
+  t.equal(codeOf(() => store.create(spec('dup'), 0)), 'TOPIC_EXISTS');
+  t.equal(codeOf(() => store.create(spec('bad name'), 0)), 'INVALID_TOPIC');
+  t.equal(codeOf(() => store.create(spec('..'), 0)), 'INVALID_TOPIC');
+  t.equal(codeOf(() => store.create(spec('t', { partitions: 0 }), 0)), 'INVALID_TOPIC');
+  t.equal(codeOf(() => store.create(spec('t', { config: { 'cleanup.policy': 'compact' } }), 0)), 'INVALID_TOPIC');
+  t.equal(codeOf(() => store.create(spec('t', { config: { 'segment.ms': '1' } }), 0)), 'INVALID_TOPIC');
+  t.throws(() => store.create(spec('t', { replicationFactor: 3 }), 0), {
+    code: 'INVALID_TOPIC',
+    message: 'replication factor 3 exceeds the 1 available broker(s)',
+  });
+  t.same(
+    store.list().map((r) => r.name),
+    ['dup'],
+    'nothing invalid was stored',
+  );
+});
+
+t.test('replicas are placed over the known brokers', async (t) => {
+  const store = open(t, tempDir(t), { brokerIds: [1, 2, 3] });
+  const record = store.create(spec('spread', { partitions: 30, replicationFactor: 2 }), 0);
+  for (const replicas of record.replicas) {
+    t.equal(new Set(replicas).size, 2);
+    for (const id of replicas) t.ok([1, 2, 3].includes(id));
+  }
+  const leaders = new Set(record.replicas.map((r) => r[0]));
+  t.equal(leaders.size, 3, 'leadership is spread over every broker');
+});

@@ -1,0 +1,111 @@
+import t, { type Test } from 'tap';
+import { ConfigError, DEFAULT_CONFIG, resolveConfig, sessionLimits, type BrokerConfigInput } from '../../broker/config.js';
+
+/** Asserts that resolving `input` fails on `field` with a message matching `pattern`. */
+function rejects(t: Test, input: BrokerConfigInput, field: string, pattern: RegExp): void {
+  let error: unknown;
+  try {
+    resolveConfig(input);
+  } catch (err) {
+    error = err;
+  }
+  t.ok(error instanceof ConfigError, `${field}: throws a ConfigError`);
+  if (!(error instanceof ConfigError)) return;
+  t.equal(error.field, field);
+  t.match(error.message, pattern);
+  t.match(error.message, field, 'the message names the field');
+}
+
+t.test('defaults', async (t) => {
+  const config = resolveConfig();
+  t.equal(config.brokerId, 1);
+  t.equal(config.clusterId, undefined);
+  t.equal(config.dataDir, './data');
+  t.equal(config.host, '127.0.0.1');
+  t.equal(config.advertisedHost, '127.0.0.1');
+  t.equal(config.port, 9400);
+  t.equal(config.wsPort, 9401);
+  t.equal(config.maxFrameBytes, 8 * 1024 * 1024);
+  t.equal(config.maxMessageBytes, 1024 * 1024);
+  t.equal(config.produceWindowBytes, 16 * 1024 * 1024);
+  t.equal(config.handshakeTimeoutMs, 10_000);
+  t.equal(config.idleTimeoutMs, 300_000);
+  t.equal(config.maxConnections, 10_000);
+  t.equal(config.socketBufferBytes, 1024 * 1024);
+  t.equal(config.deliverMaxBytes, 1024 * 1024);
+  t.equal(config.flush, 'interval');
+  t.equal(config.flushIntervalMs, 1_000);
+  t.equal(config.retentionMs, 7 * 24 * 3600 * 1000);
+  t.equal(config.retentionBytes, -1);
+  t.equal(config.retentionCheckIntervalMs, 30_000);
+  t.same(config.users, {});
+  t.equal(config.logLevel, 'info');
+  t.same(Object.keys(config).sort(), Object.keys(DEFAULT_CONFIG).sort());
+});
+
+t.test('clones the input, fills defaults and freezes the result', async (t) => {
+  const users = { alice: 'secret' };
+  const input: BrokerConfigInput = { host: '0.0.0.0', port: 0, wsPort: 0, users, dataDir: undefined };
+  const config = resolveConfig(input);
+  t.equal(config.host, '0.0.0.0');
+  t.equal(config.advertisedHost, '0.0.0.0', 'advertisedHost follows host');
+  t.equal(config.dataDir, './data', 'undefined takes the default');
+  t.ok(Object.isFrozen(config));
+  t.ok(Object.isFrozen(config.users));
+  users.alice = 'changed';
+  t.equal(config.users.alice, 'secret', 'later changes to the input do not leak in');
+  t.same(input, { host: '0.0.0.0', port: 0, wsPort: 0, users, dataDir: undefined }, 'input untouched');
+  t.equal(resolveConfig({ host: '0.0.0.0', advertisedHost: 'brook.example' }).advertisedHost, 'brook.example');
+});
+
+t.test('each field is validated with a message naming it', async (t) => {
+  rejects(t, { brokerId: -1 } , 'brokerId', /integer in \[0, /);
+  rejects(t, { brokerId: 1.5 }, 'brokerId', /got 1.5/);
+  rejects(t, { clusterId: 'has space' }, 'clusterId', /must match/);
+  rejects(t, { dataDir: '' }, 'dataDir', /non-empty string/);
+  rejects(t, { host: '' }, 'host', /non-empty string/);
+  rejects(t, { advertisedHost: '' }, 'advertisedHost', /non-empty string/);
+  rejects(t, { port: 70_000 }, 'port', /\[0, 65535\], got 70000/);
+  rejects(t, { wsPort: -1 }, 'wsPort', /\[0, 65535\]/);
+  rejects(t, { port: 9500, wsPort: 9500 }, 'wsPort', /must differ from port/);
+  rejects(t, { maxFrameBytes: 100 }, 'maxFrameBytes', /got 100/);
+  rejects(t, { maxMessageBytes: 0 }, 'maxMessageBytes', /got 0/);
+  rejects(t, { maxMessageBytes: 8 * 1024 * 1024 }, 'maxMessageBytes', /leaves no room in a frame/);
+  rejects(t, { produceWindowBytes: 1024 * 1024 }, 'produceWindowBytes', /below maxFrameBytes/);
+  rejects(t, { handshakeTimeoutMs: 0 }, 'handshakeTimeoutMs', /integer in/);
+  rejects(t, { idleTimeoutMs: 2 ** 40 }, 'idleTimeoutMs', /integer in/);
+  rejects(t, { maxConnections: 0 }, 'maxConnections', /integer in/);
+  rejects(t, { socketBufferBytes: 0 }, 'socketBufferBytes', /integer in/);
+  rejects(t, { deliverMaxBytes: 9 * 1024 * 1024 }, 'deliverMaxBytes', /does not fit in a frame/);
+  rejects(t, { flush: 'sometimes' as 'always' }, 'flush', /'always', 'interval', 'never', got "sometimes"/);
+  rejects(t, { flushIntervalMs: 0 }, 'flushIntervalMs', /integer in/);
+  rejects(t, { retentionMs: -2 }, 'retentionMs', /\[-1, /);
+  rejects(t, { retentionBytes: Number.NaN }, 'retentionBytes', /got NaN/);
+  rejects(t, { retentionCheckIntervalMs: 0 }, 'retentionCheckIntervalMs', /integer in/);
+  rejects(t, { users: { alice: '' } }, 'users', /password of 'alice'/);
+  rejects(t, { users: { '': 'x' } }, 'users', /non-empty/);
+  rejects(t, { users: [] as unknown as Record<string, string> }, 'users', /map of username/);
+  rejects(t, { logLevel: 'loud' as 'info' }, 'logLevel', /one of 'fatal'/);
+    rejects(t, { portt: 1 } as BrokerConfigInput, 'portt', /unknown config field/);
+});
+
+t.test('a port of 0 may be shared by both listeners; -1 retention means unlimited', async (t) => {
+  const config = resolveConfig({ port: 0, wsPort: 0, retentionMs: -1, retentionBytes: 0 });
+  t.equal(config.port, 0);
+  t.equal(config.retentionMs, -1);
+  t.equal(config.retentionBytes, 0);
+});
+
+t.test('sessionLimits takes the session fields of the config', async (t) => {
+  const config = resolveConfig({ maxFrameBytes: 64 * 1024, maxMessageBytes: 32 * 1024, produceWindowBytes: 128 * 1024, deliverMaxBytes: 16 * 1024 });
+  t.same(sessionLimits(config), {
+    maxFrameBytes: 64 * 1024,
+    maxMessageBytes: 32 * 1024,
+    produceWindowBytes: 128 * 1024,
+    handshakeTimeoutMs: 10_000,
+    idleTimeoutMs: 300_000,
+    maxConnections: 10_000,
+    socketBufferBytes: 1024 * 1024,
+    deliverMaxBytes: 16 * 1024,
+  });
+});

@@ -1,0 +1,45 @@
+import fs from 'node:fs';
+import t from 'tap';
+import { harness } from './fixtures.js';
+
+t.test('createTopics answers per topic', async (t) => {
+  const h = await harness(t);
+  const { results } = await h.handlers.createTopics({
+    topics: [
+      { name: 'ok', partitions: 2, replicationFactor: 1, config: { 'retention.ms': '1000' } },
+      { name: 'ok', partitions: 1, replicationFactor: 1, config: {} },
+      { name: 'rf', partitions: 1, replicationFactor: 3, config: {} },
+      { name: 'compact', partitions: 1, replicationFactor: 1, config: { 'cleanup.policy': 'compact' } },
+      { name: 'typo', partitions: 1, replicationFactor: 1, config: { 'retention.msec': '1' } },
+    ],
+  });
+  t.same(results[0], { name: 'ok' });
+  t.match(results[1], { name: 'ok', error: { code: 6 } }, 'TOPIC_EXISTS');
+  t.match(results[2], { name: 'rf', error: { code: 7, message: 'replication factor 3 exceeds the 1 available broker(s)' } });
+  t.match(results[3], { name: 'compact', error: { code: 7 } });
+  t.match(results[4], { name: 'typo', error: { code: 7, message: /unknown topic config key/ } });
+  t.same(h.recorded.errors, ['TOPIC_EXISTS', 'INVALID_TOPIC', 'INVALID_TOPIC', 'INVALID_TOPIC']);
+  t.same(h.topics.list().map((r) => r.name), ['ok']);
+  t.equal([...h.partitions.all()].length, 2);
+  t.equal(h.topics.get('ok')?.createdMs, 42);
+});
+
+t.test('deleteTopics answers per topic and forgets the topic everywhere', async (t) => {
+  const h = await harness(t);
+  await h.handlers.createTopics({ topics: [{ name: 'd', partitions: 1, replicationFactor: 1, config: {} }] });
+  t.ok(fs.readdirSync(h.dataDir).includes('d-0'));
+  const { results } = await h.handlers.deleteTopics({ names: ['d', 'missing'] });
+  t.same(results[0], { name: 'd' });
+  t.match(results[1], { name: 'missing', error: { code: 4 } });
+  t.equal(h.topics.get('d'), undefined);
+  t.throws(() => h.partitions.partition('d', 0), { code: 'UNKNOWN_TOPIC' });
+  t.same(h.recorded.deletedTopics, ['d']);
+  t.notOk(fs.readdirSync(h.dataDir).includes('d-0'));
+});
+
+t.test('admin requests are refused while the broker stops', async (t) => {
+  const h = await harness(t);
+  h.stopping.value = true;
+  await t.rejects(h.handlers.createTopics({ topics: [] }), { code: 'SHUTTING_DOWN' });
+  await t.rejects(h.handlers.deleteTopics({ names: [] }), { code: 'SHUTTING_DOWN' });
+});

@@ -1,0 +1,65 @@
+import t from 'tap';
+import { isLogError } from '../../../broker/log/log-error.js';
+import { PartitionLog } from '../../../broker/log/partition-log.js';
+import { makeBatch, tempDir, TEST_OPTIONS } from './log-fixtures.js';
+
+// SQLite's max_page_count makes the database hit SQLITE_FULL exactly as a full disk would: the same error code
+// from the same page allocation path, without filling a real disk.
+const QUOTA_PAGES = 40;
+const BATCH_BYTES = 4_000;
+
+t.test('a full disk rejects the whole group, keeps committed data, and recovers once space is back', async (t) => {
+  const dir = tempDir(t);
+  const log = PartitionLog.open(dir, { ...TEST_OPTIONS, retentionBytes: 0, maxPageCount: QUOTA_PAGES });
+  t.teardown(() => log.close());
+
+  // Fill the quota one commit at a time until a commit fails.
+  let fullError: unknown = null;
+  let committed = 0;
+  for (let seed = 0; seed < QUOTA_PAGES && fullError === null; seed++) {
+    try {
+      await log.append(makeBatch(10, BATCH_BYTES, seed), 1);
+      committed++;
+    } catch (err) {
+      fullError = err;
+    }
+  }
+  t.ok(isLogError(fullError, 'STORAGE_FULL'), 'the append that does not fit fails with STORAGE_FULL');
+  t.match(fullError, { message: /storage full/ });
+  t.ok(committed > 3, `some batches fit first (${String(committed)})`);
+  t.equal(log.logEndOffset, committed * 10, 'the end offset rolled back to the committed end');
+  t.equal(log.committedEndOffset, committed * 10);
+  t.equal(log.stats.failedCommits, 1);
+
+  const group = [log.append(makeBatch(1, 10, 100), 1), log.append(makeBatch(1, BATCH_BYTES, 101), 1)];
+  const results = await Promise.allSettled(group);
+  t.same(
+    results.map((r) => r.status === 'rejected' && isLogError(r.reason, 'STORAGE_FULL')),
+    [true, true],
+    'every append in a failed group rejects, even the one that alone would have fit',
+  );
+  t.equal(log.logEndOffset, committed * 10);
+
+  const before = log.read(0, Number.MAX_SAFE_INTEGER, log.logEndOffset);
+  t.equal(before.length, committed, 'everything committed before is still there');
+  t.ok(
+    before.every((batch, i) => Buffer.from(makeBatch(10, BATCH_BYTES, i).records).equals(batch.records)),
+    'with its payload intact',
+  );
+
+  // Space comes back: retention frees pages, which SQLite reuses.
+  t.ok(log.applyRetention(0, 20) > 0);
+  t.same(await log.append(makeBatch(10, BATCH_BYTES, 200), 1), {
+    baseOffset: committed * 10,
+    lastOffset: committed * 10 + 9,
+  });
+  await log.close();
+
+  // Or the quota is raised.
+  const bigger = PartitionLog.open(dir, { ...TEST_OPTIONS, maxPageCount: QUOTA_PAGES * 4 });
+  t.teardown(() => bigger.close());
+  t.equal(bigger.logEndOffset, (committed + 1) * 10);
+  for (let i = 0; i < 5; i++) await bigger.append(makeBatch(10, BATCH_BYTES, 300 + i), 1);
+  t.equal(bigger.logEndOffset, (committed + 6) * 10);
+  t.equal(bigger.read(20, Number.MAX_SAFE_INTEGER, bigger.logEndOffset).length, committed + 4);
+});

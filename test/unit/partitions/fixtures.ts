@@ -1,0 +1,52 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Test } from 'tap';
+import type { SetTimer } from '../../../broker/partitions/hw-waiters.js';
+import { RecordBatchBuilder, type ProduceBatch } from '../../../broker/protocol/index.js';
+
+/** A fresh temp directory, removed in the test's teardown. */
+export function tempDir(t: Test, prefix = 'brook-part-'): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  t.teardown(() => {
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  return dir;
+}
+
+/** A valid batch of `count` records with `valueBytes`-byte values, timestamps from `timestamp`. */
+export function batchOf(count: number, timestamp = 1_000, valueBytes = 8): ProduceBatch {
+  const builder = new RecordBatchBuilder();
+  for (let i = 0; i < count; i++) {
+    builder.add({ key: null, value: new Uint8Array(valueBytes).fill(i & 0xff), timestamp: timestamp + i });
+  }
+  return builder.build();
+}
+
+/** A timer driven by hand: `advance(ms)` fires what is due. */
+export class ManualTimer {
+  private nowMs = 0;
+  private readonly pending = new Set<{ at: number; fn: () => void }>();
+
+  readonly set: SetTimer = (fn, delayMs) => {
+    const entry = { at: this.nowMs + delayMs, fn };
+    this.pending.add(entry);
+    return () => {
+      this.pending.delete(entry);
+    };
+  };
+
+  get armed(): number {
+    return this.pending.size;
+  }
+
+  advance(ms: number): void {
+    this.nowMs += ms;
+    for (const entry of [...this.pending]) {
+      if (entry.at <= this.nowMs) {
+        this.pending.delete(entry);
+        entry.fn();
+      }
+    }
+  }
+}

@@ -1,0 +1,124 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import t, { type Test } from 'tap';
+import type { TopicRecord } from '../../../broker/cluster/topic-registry.js';
+import { PartitionRegistry, type PartitionRegistryOptions } from '../../../broker/partitions/partition-registry.js';
+import { batchOf, tempDir } from './fixtures.js';
+
+function topic(name: string, partitions: number, fields: Partial<TopicRecord> = {}): TopicRecord {
+  return {
+    name,
+    partitions,
+    replicationFactor: 1,
+    replicas: Array.from({ length: partitions }, () => [1]),
+    config: {},
+    createdMs: 0,
+    ...fields,
+  };
+}
+
+function registry(t: Test, dataDir: string, options: Partial<PartitionRegistryOptions> = {}): PartitionRegistry {
+  const r = new PartitionRegistry({
+    dataDir,
+    brokerId: 1,
+    flush: 'never',
+    retentionDefaults: { retentionMs: -1, retentionBytes: -1 },
+    maxMessageBytes: 1 << 20,
+    ...options,
+  });
+  t.teardown(() => r.closeAll());
+  return r;
+}
+
+t.test('create opens every partition in its own directory; lookups name what is missing', async (t) => {
+  const dir = tempDir(t);
+  const r = registry(t, dir);
+  await r.createTopic(topic('orders', 2));
+  t.ok(fs.existsSync(path.join(dir, 'orders-0', 'log.db')));
+  t.ok(fs.existsSync(path.join(dir, 'orders-1', 'log.db')));
+  t.equal(r.partition('orders', 1).partition, 1);
+  t.equal([...r.all()].length, 2);
+  t.throws(() => r.partition('nope', 0), { code: 'UNKNOWN_TOPIC' });
+  t.throws(() => r.partition('orders', 2), { code: 'UNKNOWN_PARTITION', message: /has no partition 2 \(it has 2\)/ });
+  await t.rejects(r.createTopic(topic('orders', 1)), { code: 'TOPIC_EXISTS' });
+});
+
+t.test('partitions hosted elsewhere or led by another broker answer NOT_LEADER with the leader', async (t) => {
+  const r = registry(t, tempDir(t));
+  await r.createTopic(topic('spread', 2, { replicationFactor: 2, replicas: [[2, 3], [2, 1]] }));
+  t.throws(() => r.partition('spread', 0), { code: 'NOT_LEADER', leaderId: 2 });
+  t.equal(r.partition('spread', 1).leaderId, 2, 'a follower replica is hosted');
+  t.throws(() => r.leader('spread', 1), { code: 'NOT_LEADER', leaderId: 2 });
+  t.equal(r.partition('spread', 1).highWatermark, 0);
+});
+
+t.test('delete closes the partitions, tells watchers, removes directories; a new topic starts empty', async (t) => {
+  const dir = tempDir(t);
+  const r = registry(t, dir);
+  await r.createTopic(topic('gone', 1));
+  const p = r.partition('gone', 0);
+  await p.append(batchOf(5), 1, 1000);
+  const events: string[] = [];
+  p.watch((e) => events.push(e));
+  const deleting = r.deleteTopic('gone');
+  t.throws(() => r.partition('gone', 0), { code: 'UNKNOWN_TOPIC' }, 'unknown from the moment of the delete');
+  const recreating = r.createTopic(topic('gone', 1));
+  await deleting;
+  t.same(events, ['closed']);
+  await recreating;
+  t.equal(r.partition('gone', 0).highWatermark, 0, 'recreated after the delete finished: empty');
+  await r.deleteTopic('gone');
+  t.notOk(fs.existsSync(path.join(dir, 'gone-0')));
+  await r.deleteTopic('gone');
+});
+
+t.test('reopen recovers offsets, removes leftovers of deleted topics, keeps other files', async (t) => {
+  const dir = tempDir(t);
+  const first = new PartitionRegistry({
+    dataDir: dir,
+    brokerId: 1,
+    flush: 'never',
+    retentionDefaults: { retentionMs: -1, retentionBytes: -1 },
+    maxMessageBytes: 1 << 20,
+  });
+  await first.openAll([]);
+  await first.createTopic(topic('kept', 1));
+  await first.createTopic(topic('a-1', 1));
+  await first.createTopic(topic('orphan', 1));
+  await first.partition('kept', 0).append(batchOf(4), 1, 1000);
+  await first.closeAll();
+  fs.mkdirSync(path.join(dir, 'not-a-partition-7'));
+  fs.writeFileSync(path.join(dir, 'meta.db'), '');
+
+  const warnings: string[] = [];
+  const second = registry(t, dir, { warn: (_fields, message) => warnings.push(message) });
+  await second.openAll([topic('kept', 1), topic('a-1', 1)]);
+  t.equal(second.partition('kept', 0).highWatermark, 4);
+  t.equal(second.partition('kept', 0).logEndOffset, 4);
+  t.notOk(fs.existsSync(path.join(dir, 'orphan-0')), 'the orphan directory is removed');
+  t.ok(fs.existsSync(path.join(dir, 'a-1-0')));
+  t.ok(fs.existsSync(path.join(dir, 'not-a-partition-7')), 'directories without a log are left alone');
+  t.ok(fs.existsSync(path.join(dir, 'meta.db')));
+  t.same(warnings, ['removing the directory of a deleted topic']);
+});
+
+t.test('syncAppended syncs only what was appended since the last pass', async (t) => {
+  const r = registry(t, tempDir(t));
+  await r.createTopic(topic('s', 3));
+  t.equal(r.syncAppended(), 0);
+  await Promise.all([r.partition('s', 0).append(batchOf(1), 1, 1000), r.partition('s', 2).append(batchOf(1), 1, 1000)]);
+  t.equal(r.syncAppended(), 2);
+  t.equal(r.syncAppended(), 0);
+});
+
+t.test('retentionPass applies each topic\'s retention', async (t) => {
+  const r = registry(t, tempDir(t), { retentionDefaults: { retentionMs: -1, retentionBytes: -1 } });
+  await r.createTopic(topic('short', 1, { config: { 'retention.ms': '1000' } }));
+  await r.createTopic(topic('forever', 1));
+  await r.partition('short', 0).append(batchOf(1, 1_000), 1, 1000);
+  await r.partition('short', 0).append(batchOf(1, 5_000), 1, 1000);
+  await r.partition('forever', 0).append(batchOf(1, 1_000), 1, 1000);
+  t.equal(r.retentionPass(5_500), 1, 'the batch older than 1 s');
+  t.equal(r.partition('short', 0).logStartOffset, 1);
+  t.equal(r.partition('forever', 0).logStartOffset, 0);
+});

@@ -1,0 +1,215 @@
+/**
+ * Shared fixtures for the protocol tests: a realistic body for every request, response, notice and push in the op
+ * table, a seeded byte generator, and a normaliser that makes decoded bodies comparable with the originals.
+ */
+import {
+  RecordBatchBuilder,
+  type FetchedBatch,
+  type NoticeOf,
+  type ProduceBatch,
+  type NoticeOp,
+  type PushOf,
+  type PushOp,
+  type RequestOf,
+  type RequestOp,
+  type ResponseOf,
+  type WireError,
+} from '../../../broker/protocol/index.js';
+
+const utf8 = new TextEncoder();
+
+/** A deterministic byte generator (xorshift32), so failures reproduce. */
+export function seededBytes(seed: number): (length: number) => Uint8Array {
+  let state = seed >>> 0 || 0x9e3779b9;
+  return (length) => {
+    const out = new Uint8Array(length);
+    for (let i = 0; i < length; i++) {
+      state ^= state << 13;
+      state ^= state >>> 17;
+      state ^= state << 5;
+      out[i] = state & 0xff;
+    }
+    return out;
+  };
+}
+
+/**
+ * Turns a decoded value into plain data that tap compares strictly: bytes become `{ hex }`. tap's `same` treats a
+ * Buffer and a Uint8Array with different contents as equal, so bytes are never compared as objects.
+ */
+export function plain(value: unknown): unknown {
+  if (value instanceof Uint8Array) return { hex: Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('hex') };
+  if (Array.isArray(value)) return value.map(plain);
+  if (typeof value === 'object' && value !== null) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = plain(v);
+    return out;
+  }
+  return value;
+}
+
+/** Three ordinary records with a key, a null key, headers (one repeated, one null) and out-of-order timestamps. */
+function sampleBatch(): ProduceBatch {
+  const builder = new RecordBatchBuilder();
+  builder.add({
+    key: utf8.encode('customer-42'),
+    value: utf8.encode('{"orderId":9001,"total":"12.50"}'),
+    timestamp: 1_700_000_000_000,
+    headers: [
+      ['trace-id', utf8.encode('4bf92f3577b34da6')],
+      ['retry', null],
+    ],
+  });
+  builder.add({ key: null, value: utf8.encode('no key'), timestamp: 1_699_999_999_000 });
+  builder.add({ key: utf8.encode('k'), value: null, timestamp: 1_700_000_000_500 });
+  return builder.build({ producerId: 7, producerEpoch: 0, baseSequence: 120 });
+}
+
+const produceBatch = sampleBatch();
+const batchA: FetchedBatch = { baseOffset: 5_000_000_000, ...produceBatch };
+const batchB: FetchedBatch = { baseOffset: 5_000_000_003, ...sampleBatch() };
+
+const notLeader: WireError = { code: 12, message: 'this broker does not lead the partition', leaderId: 3 };
+const unknownTopic: WireError = { code: 4, message: 'topic does not exist' };
+
+/** Realistic bodies; at least one per op, including optional fields both present and absent. */
+export const requestSamples: { [K in RequestOp]: { requests: RequestOf<K>[]; responses: ResponseOf<K>[] } } = {
+  hello: {
+    requests: [
+      { protocolVersion: 1, clientId: 'orders-service/1.4.2' },
+      { protocolVersion: 1, clientId: 'billing', username: 'alice', password: 'correct horse battery staple' },
+    ],
+    responses: [
+      {
+        protocolVersion: 1,
+        brokerId: 1,
+        clusterId: 'brook-3f9c2a',
+        maxFrameBytes: 8 * 1024 * 1024,
+        maxMessageBytes: 1024 * 1024,
+        produceWindowBytes: 16 * 1024 * 1024,
+        idleTimeoutMs: 300_000,
+      },
+    ],
+  },
+  metadata: {
+    requests: [{}, { topics: ['orders', 'payments.v2'] }],
+    responses: [
+      {
+        clusterId: 'brook-3f9c2a',
+        controllerId: 1,
+        brokers: [
+          { id: 1, host: '10.0.0.11', port: 9092, wsPort: 9093 },
+          { id: 2, host: 'broker-2.internal', port: 9092, wsPort: 9093 },
+        ],
+        topics: [
+          {
+            name: 'orders',
+            partitions: [
+              { partition: 0, leader: 1, replicas: [1, 2], isr: [1, 2], logStartOffset: 0, highWatermark: 5_000_000_006 },
+              { partition: 1, leader: 2, replicas: [2, 1], isr: [2], logStartOffset: 120, highWatermark: 120 },
+            ],
+            config: { 'retention.ms': '604800000', 'cleanup.policy': 'delete' },
+          },
+          { name: 'payments.v2', error: unknownTopic, partitions: [], config: {} },
+        ],
+      },
+    ],
+  },
+  createTopics: {
+    requests: [
+      {
+        topics: [
+          { name: 'orders', partitions: 12, replicationFactor: 3, config: { 'retention.ms': '-1', 'retention.bytes': '1073741824' } },
+          { name: 'audit_log', partitions: 1, replicationFactor: 1, config: {} },
+        ],
+      },
+    ],
+    responses: [
+      {
+        results: [
+          { name: 'orders' },
+          { name: 'audit_log', error: { code: 6, message: 'topic already exists' } },
+        ],
+      },
+    ],
+  },
+  deleteTopics: {
+    requests: [{ names: ['orders', 'audit_log'] }],
+    responses: [{ results: [{ name: 'orders' }, { name: 'audit_log', error: unknownTopic }] }],
+  },
+  produce: {
+    requests: [
+      { acks: 1, timeoutMs: 30_000, partitions: [{ topic: 'orders', partition: 0, batch: produceBatch }] },
+      {
+        acks: -1,
+        timeoutMs: 0,
+        partitions: [
+          { topic: 'orders', partition: 0, batch: produceBatch },
+          { topic: 'orders', partition: 1, batch: { ...produceBatch, attributes: 1 } },
+        ],
+      },
+      { acks: 0, timeoutMs: 1000, partitions: [] },
+    ],
+    responses: [
+      {
+        partitions: [
+          { topic: 'orders', partition: 0, baseOffset: 5_000_000_000 },
+          { topic: 'orders', partition: 1, baseOffset: -1, error: notLeader },
+        ],
+      },
+    ],
+  },
+  fetch: {
+    requests: [{ topic: 'orders', partition: 0, offset: 5_000_000_001, maxBytes: 1024 * 1024, maxWaitMs: 500 }],
+    responses: [
+      { highWatermark: 5_000_000_006, logStartOffset: 0, batches: [batchA, batchB] },
+      { highWatermark: 0, logStartOffset: 0, batches: [] },
+    ],
+  },
+  subscribe: {
+    requests: [
+      { subscriptionId: 1, topic: 'orders', partition: 0, offset: 'earliest', credit: { records: 1000, bytes: 1024 * 1024 } },
+      { subscriptionId: 0xffffffff, topic: 'orders', partition: 3, offset: 'latest', credit: { records: 0, bytes: 0 } },
+      { subscriptionId: 2, topic: 'orders', partition: 1, offset: 5_000_000_002, credit: { records: 1, bytes: 1 } },
+    ],
+    responses: [{ offset: 5_000_000_002, highWatermark: 5_000_000_006, logStartOffset: 0 }],
+  },
+  unsubscribe: {
+    requests: [{ subscriptionId: 2 }],
+    responses: [{}],
+  },
+  listOffsets: {
+    requests: [
+      { topic: 'orders', partition: 0, at: 'earliest' },
+      { topic: 'orders', partition: 0, at: 'latest' },
+      { topic: 'orders', partition: 0, at: 1_700_000_000_000 },
+    ],
+    responses: [
+      { offset: 0, timestamp: null },
+      { offset: 5_000_000_000, timestamp: 1_700_000_000_500 },
+    ],
+  },
+  ping: { requests: [{}], responses: [{}] },
+};
+
+export const noticeSamples: { [K in NoticeOp]: NoticeOf<K>[] } = {
+  credit: [
+    { subscriptionId: 1, records: 250, bytes: 256 * 1024 },
+    { subscriptionId: 0xffffffff, records: 0, bytes: 0 },
+  ],
+};
+
+export const pushSamples: { [K in PushOp]: PushOf<K>[] } = {
+  deliver: [
+    { subscriptionId: 1, highWatermark: 5_000_000_006, batches: [batchA, batchB] },
+    { subscriptionId: 1, highWatermark: 5_000_000_006, batches: [] },
+  ],
+  grant: [{ bytes: 65_536 }, { bytes: 0 }],
+  subscriptionEnd: [
+    { subscriptionId: 1, error: { code: 8, message: 'offset is outside the log' } },
+    { subscriptionId: 2, error: unknownTopic },
+  ],
+};
+
+/** Error frame bodies. */
+export const errorSamples: WireError[] = [notLeader, unknownTopic, { code: 999, message: 'from a newer broker' }];
