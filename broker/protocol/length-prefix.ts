@@ -47,7 +47,7 @@ export class LengthPrefixSplitter {
         const rest = this.chunks[0];
         this.chunks = [];
         this.buffered = 0;
-        if (rest !== undefined) frames.push(...this.push(rest));
+        if (rest !== undefined) for (const frame of this.push(rest)) frames.push(frame);
         return frames;
       }
     }

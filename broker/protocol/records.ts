@@ -35,6 +35,9 @@ export interface DecodedRecord {
   headers: readonly RecordHeader[];
 }
 
+/** Largest timestamp a record may carry (ms): deltas stay exact in a double's 53-bit mantissa. */
+export const MAX_TIMESTAMP_MS = 2 ** 52;
+
 /** Bit 0 of a batch's attributes: a control batch (Raft no-op or marker) that consumers skip. */
 export const CONTROL_BATCH = 1;
 
@@ -74,6 +77,10 @@ export class RecordBatchBuilder {
 
   /** Appends a record. */
   add(record: RecordToEncode): void {
+    const ts = record.timestamp;
+    if (!Number.isSafeInteger(ts) || ts < 0 || ts > MAX_TIMESTAMP_MS) {
+      throw new RangeError(`record timestamp must be an integer in [0, 2^52] ms, got ${String(ts)}`);
+    }
     if (this.n === 0) {
       this.firstTs = record.timestamp;
       this.maxTs = record.timestamp;
@@ -117,7 +124,7 @@ export class RecordBatchBuilder {
 
   private ensure(extra: number): void {
     if (this.pos + extra <= this.buf.byteLength) return;
-    let size = this.buf.byteLength * 2;
+    let size = Math.max(this.buf.byteLength * 2, 64);
     while (size < this.pos + extra) size *= 2;
     const next = new Uint8Array(size);
     next.set(this.buf.subarray(0, this.pos));

@@ -97,7 +97,7 @@ export function either<A, B>(a: Schema<A>, b: Schema<B>): Schema<A | B> {
   };
 }
 
-/** A field that may be absent from its object. */
+/** A field that may be absent from its object (omit the key: nil is not "absent"). */
 export function optional<T>(inner: Schema<T>): Schema<T> & { readonly optional: true } {
   return {
     optional: true,

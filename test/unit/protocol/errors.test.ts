@@ -12,7 +12,7 @@ import {
 
 const names = Object.keys(ErrorCodes) as ErrorName[];
 
-t.test('the error table is the documented one', async (t) => {
+void t.test('the error table is the documented one', (t) => {
   // docs/protocol.md lists this table; a change here is a wire change.
   const table = Object.fromEntries(names.map((n) => [n, [ErrorCodes[n].code, ErrorCodes[n].retriable]]));
   t.strictSame(table, {
@@ -43,10 +43,14 @@ t.test('the error table is the documented one', async (t) => {
     CLOSED: [101, false],
   });
   t.equal(new Set(names.map((n) => ErrorCodes[n].code)).size, names.length, 'codes are unique');
-  t.ok(names.every((n) => ErrorCodes[n].message.length > 0), 'every code has a default message');
+  t.ok(
+    names.every((n) => ErrorCodes[n].message.length > 0),
+    'every code has a default message',
+  );
+  t.end();
 });
 
-t.test('every code round-trips through toWire/fromWire and an error frame', async (t) => {
+void t.test('every code round-trips through toWire/fromWire and an error frame', (t) => {
   for (const name of names) {
     const original = new BrookError(name);
     t.equal(original.code, name);
@@ -55,7 +59,11 @@ t.test('every code round-trips through toWire/fromWire and an error frame', asyn
     t.ok(original instanceof Error);
     t.equal(original.name, 'BrookError');
     const wire = original.toWire();
-    t.strictSame(wire, { code: ErrorCodes[name].code, message: ErrorCodes[name].message }, `${name}: wire form has no leaderId`);
+    t.strictSame(
+      wire,
+      { code: ErrorCodes[name].code, message: ErrorCodes[name].message },
+      `${name}: wire form has no leaderId`,
+    );
     const frame = decodeFrame(encodeFrame(ERROR_OP, 7, wire, false), 1024);
     const back = BrookError.fromWire(wireError.parse(frame.body, ''));
     t.equal(back.code, name, `${name}: name survives`);
@@ -63,33 +71,40 @@ t.test('every code round-trips through toWire/fromWire and an error frame', asyn
     t.equal(back.message, original.message);
     t.equal(back.leaderId, undefined);
   }
+  t.end();
 });
 
-t.test('leaderId and custom messages survive', async (t) => {
+void t.test('leaderId and custom messages survive', (t) => {
   const err = new BrookError('NOT_LEADER', 'partition orders-3 moved', { leaderId: 2 });
   t.strictSame(err.toWire(), { code: 12, message: 'partition orders-3 moved', leaderId: 2 });
   const back = BrookError.fromWire(err.toWire());
-  t.strictSame([back.code, back.message, back.leaderId, back.retriable], ['NOT_LEADER', 'partition orders-3 moved', 2, true]);
+  t.strictSame(
+    [back.code, back.message, back.leaderId, back.retriable],
+    ['NOT_LEADER', 'partition orders-3 moved', 2, true],
+  );
   t.equal(BrookError.fromWire({ code: 12, message: 'm', leaderId: 0 }).leaderId, 0, 'broker id 0 is a leader id');
+  t.end();
 });
 
-t.test('a cause is kept on the local error but never sent', async (t) => {
+void t.test('a cause is kept on the local error but never sent', (t) => {
   const cause = new Error('SQLITE_FULL');
   const err = new BrookError('STORAGE_ERROR', undefined, { cause });
   t.equal(err.cause, cause);
   t.strictSame(err.toWire(), { code: 17, message: 'storage failed (disk full or I/O error)' });
+  t.end();
 });
 
-t.test('unknown codes become UNKNOWN and keep the code in the message', async (t) => {
+void t.test('unknown codes become UNKNOWN and keep the code in the message', (t) => {
   for (const code of [0, 24, 99, 102, 999, -5]) {
     const err = BrookError.fromWire({ code, message: 'from the future' });
     t.equal(err.code, 'UNKNOWN');
     t.equal(err.retriable, false);
     t.equal(err.message, `error code ${String(code)}: from the future`);
   }
+  t.end();
 });
 
-t.test('ProtocolError is an INVALID_REQUEST BrookError', async (t) => {
+void t.test('ProtocolError is an INVALID_REQUEST BrookError', (t) => {
   const err = new ProtocolError('partitions[0].batch.crc: expected integer, got string');
   t.ok(err instanceof BrookError);
   t.equal(err.name, 'ProtocolError');
@@ -99,4 +114,5 @@ t.test('ProtocolError is an INVALID_REQUEST BrookError', async (t) => {
   const back = BrookError.fromWire(err.toWire());
   t.equal(back.code, 'INVALID_REQUEST');
   t.notOk(back instanceof ProtocolError, 'the peer rebuilds a plain BrookError');
+  t.end();
 });

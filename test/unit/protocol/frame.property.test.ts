@@ -43,28 +43,34 @@ for (const op of Object.keys(requests) as RequestOp[]) {
   }
 }
 for (const op of Object.keys(notices) as NoticeOp[]) {
-  for (const body of noticeSamples[op]) validFrames.push(Uint8Array.from(encodeFrame(notices[op].code, 0, body, false)));
+  for (const body of noticeSamples[op])
+    validFrames.push(Uint8Array.from(encodeFrame(notices[op].code, 0, body, false)));
 }
 for (const op of Object.keys(pushes) as PushOp[]) {
   for (const body of pushSamples[op]) validFrames.push(Uint8Array.from(encodeFrame(pushes[op].code, 0, body, false)));
 }
 
-t.test('decodeFrame on arbitrary bytes only ever throws a ProtocolError', async (t) => {
+void t.test('decodeFrame on arbitrary bytes only ever throws a ProtocolError', (t) => {
   slowestMs = 0;
   fc.assert(
-    fc.property(fc.uint8Array({ maxLength: 512 }), (bytes) => {
+    fc.property(fc.uint8Array({ maxLength: 256 }), (bytes) => {
       tryDecode(bytes);
     }),
     { seed: SEED, numRuns: 10_000 },
   );
   // Bytes that start like a frame reach deeper into the decoder.
   fc.assert(
-    fc.property(fc.uint8Array({ maxLength: 256 }), fc.constantFrom(0x80, 0x81, 0x82, 0x91, 0x92, 0xde, 0xdc, 0xc4, 0xa3), (tail, bodyStart) => {
-      tryDecode(Uint8Array.from([0x94, 0x01, 0x05, 0x01, bodyStart, ...tail]));
-    }),
+    fc.property(
+      fc.uint8Array({ maxLength: 256 }),
+      fc.constantFrom(0x80, 0x81, 0x82, 0x91, 0x92, 0xde, 0xdc, 0xc4, 0xa3),
+      (tail, bodyStart) => {
+        tryDecode(Uint8Array.from([0x94, 0x01, 0x05, 0x01, bodyStart, ...tail]));
+      },
+    ),
     { seed: SEED + 1, numRuns: 10_000 },
   );
   t.ok(slowestMs < SLOW_MS, `slowest decode ${slowestMs.toFixed(2)} ms`);
+  t.end();
 });
 
 type Mutation = readonly ['flip' | 'set' | 'insert' | 'delete' | 'truncate' | 'duplicate', number, number];
@@ -83,7 +89,7 @@ function mutate(frame: Uint8Array, mutations: readonly Mutation[]): Uint8Array {
   return Uint8Array.from(bytes);
 }
 
-t.test('decodeFrame on mutated valid frames only ever throws a ProtocolError', async (t) => {
+void t.test('decodeFrame on mutated valid frames only ever throws a ProtocolError', (t) => {
   slowestMs = 0;
   const mutation = fc.tuple(
     fc.constantFrom('flip', 'set', 'insert', 'delete', 'truncate', 'duplicate'),
@@ -91,12 +97,17 @@ t.test('decodeFrame on mutated valid frames only ever throws a ProtocolError', a
     fc.integer({ min: 0, max: 255 }),
   );
   fc.assert(
-    fc.property(fc.constantFrom(...validFrames), fc.array(mutation, { minLength: 1, maxLength: 6 }), (frame, mutations) => {
-      tryDecode(mutate(frame, mutations));
-    }),
+    fc.property(
+      fc.constantFrom(...validFrames),
+      fc.array(mutation, { minLength: 1, maxLength: 6 }),
+      (frame, mutations) => {
+        tryDecode(mutate(frame, mutations));
+      },
+    ),
     { seed: SEED + 2, numRuns: 15_000 },
   );
   t.ok(slowestMs < SLOW_MS, `slowest decode ${slowestMs.toFixed(2)} ms`);
+  t.end();
 });
 
 /** Values msgpackr can carry and give back unchanged: no undefined, no NaN/-0, no `__proto__` keys. */
@@ -111,27 +122,37 @@ const wireValue = fc.letrec((tie) => ({
     fc.string({ unit: 'binary', maxLength: 40 }),
     fc.uint8Array({ maxLength: 40 }),
     fc.array(tie('value'), { maxLength: 5 }),
-    fc.dictionary(fc.string({ maxLength: 10 }).filter((k) => k !== '__proto__'), tie('value'), { maxKeys: 5 }),
+    fc.dictionary(
+      fc.string({ maxLength: 10 }).filter((k) => k !== '__proto__'),
+      tie('value'),
+      { maxKeys: 5 },
+    ),
   ),
 })).value;
 
-t.test('any wire value round-trips through a frame, with and without the prefix', async (t) => {
+void t.test('any wire value round-trips through a frame, with and without the prefix', (t) => {
   fc.assert(
-    fc.property(wireValue, fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: 0, max: 127 }), (body, correlationId, op) => {
-      const frame = decodeFrame(encodeFrame(op, correlationId, body, false), MAX);
-      if (frame.op !== op || frame.correlationId !== correlationId) return false;
-      const prefixed = encodeFrame(op, correlationId, body, true);
-      const [payload] = new LengthPrefixSplitter(MAX).push(prefixed);
-      const again = decodeFrame(payload ?? new Uint8Array(), MAX);
-      const want = JSON.stringify(plain(body));
-      return JSON.stringify(plain(frame.body)) === want && JSON.stringify(plain(again.body)) === want;
-    }),
+    fc.property(
+      wireValue,
+      fc.integer({ min: 0, max: 0xffffffff }),
+      fc.integer({ min: 0, max: 127 }),
+      (body, correlationId, op) => {
+        const frame = decodeFrame(encodeFrame(op, correlationId, body, false), MAX);
+        if (frame.op !== op || frame.correlationId !== correlationId) return false;
+        const prefixed = encodeFrame(op, correlationId, body, true);
+        const [payload] = new LengthPrefixSplitter(MAX).push(prefixed);
+        const again = decodeFrame(payload ?? new Uint8Array(), MAX);
+        const want = JSON.stringify(plain(body));
+        return JSON.stringify(plain(frame.body)) === want && JSON.stringify(plain(again.body)) === want;
+      },
+    ),
     { seed: SEED + 3, numRuns: 3000 },
   );
   t.pass('round-trips');
+  t.end();
 });
 
-t.test('every op schema refuses arbitrary values with a ProtocolError only', async (t) => {
+void t.test('every op schema refuses arbitrary values with a ProtocolError only', (t) => {
   const schemas: Schema<unknown>[] = [
     ...Object.values(requests).flatMap((d) => [d.request, d.response]),
     ...Object.values(notices).map((d) => d.body),
@@ -148,16 +169,24 @@ t.test('every op schema refuses arbitrary values with a ProtocolError only', asy
     { seed: SEED + 4, numRuns: 5000 },
   );
   t.pass('only ProtocolErrors');
+  t.end();
 });
 
-t.test('LengthPrefixSplitter reproduces the frames under any chunking', async (t) => {
+void t.test('LengthPrefixSplitter reproduces the frames under any chunking', (t) => {
   fc.assert(
     fc.property(
       fc.array(fc.uint8Array({ maxLength: 300 }), { minLength: 1, maxLength: 12 }),
       fc.array(fc.nat(), { maxLength: 20 }),
       (payloads, rawCuts) => {
         const stream: number[] = [];
-        for (const p of payloads) stream.push(p.byteLength >>> 24, (p.byteLength >>> 16) & 0xff, (p.byteLength >>> 8) & 0xff, p.byteLength & 0xff, ...p);
+        for (const p of payloads)
+          stream.push(
+            p.byteLength >>> 24,
+            (p.byteLength >>> 16) & 0xff,
+            (p.byteLength >>> 8) & 0xff,
+            p.byteLength & 0xff,
+            ...p,
+          );
         const bytes = Uint8Array.from(stream);
         const cuts = [...new Set(rawCuts.map((c) => c % (bytes.byteLength + 1)))].sort((a, b) => a - b);
         const splitter = new LengthPrefixSplitter(300);
@@ -174,4 +203,5 @@ t.test('LengthPrefixSplitter reproduces the frames under any chunking', async (t
     { seed: SEED + 5, numRuns: 3000 },
   );
   t.pass('same frames');
+  t.end();
 });

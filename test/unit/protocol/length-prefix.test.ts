@@ -44,21 +44,23 @@ const payloads = [random(1), new Uint8Array(0), random(37), random(5), random(30
 const stream = concat(payloads.map(prefixed));
 const expected = hexes(payloads);
 
-t.test('several frames in one chunk', async (t) => {
+void t.test('several frames in one chunk', (t) => {
   const s = new LengthPrefixSplitter(MAX);
   t.strictSame(hexes(s.push(stream)), expected);
   t.equal(s.bufferedBytes, 0);
+  t.end();
 });
 
-t.test('frames split at every byte boundary', async (t) => {
+void t.test('frames split at every byte boundary', (t) => {
   for (let cut = 0; cut <= stream.byteLength; cut++) {
     const s = new LengthPrefixSplitter(MAX);
     t.strictSame(feed(s, stream, [cut]), expected, `one cut at ${String(cut)}`);
     t.equal(s.bufferedBytes, 0);
   }
+  t.end();
 });
 
-t.test('frames split at every pair of byte boundaries (first 60 bytes)', async (t) => {
+void t.test('frames split at every pair of byte boundaries (first 60 bytes)', (t) => {
   let cases = 0;
   for (let a = 0; a <= 60; a++) {
     for (let b = a; b <= 60; b++) {
@@ -68,15 +70,17 @@ t.test('frames split at every pair of byte boundaries (first 60 bytes)', async (
     }
   }
   t.equal(cases, 1891);
+  t.end();
 });
 
-t.test('one byte at a time', async (t) => {
+void t.test('one byte at a time', (t) => {
   const s = new LengthPrefixSplitter(MAX);
   const cuts = Array.from({ length: stream.byteLength - 1 }, (_, i) => i + 1);
   t.strictSame(feed(s, stream, cuts), expected);
+  t.end();
 });
 
-t.test('bufferedBytes counts what waits for the rest of a frame', async (t) => {
+void t.test('bufferedBytes counts what waits for the rest of a frame', (t) => {
   const s = new LengthPrefixSplitter(MAX);
   const frame = prefixed(random(100));
   t.strictSame(s.push(frame.subarray(0, 2)), []);
@@ -85,28 +89,36 @@ t.test('bufferedBytes counts what waits for the rest of a frame', async (t) => {
   t.equal(s.bufferedBytes, 50);
   t.equal(s.push(frame.subarray(50)).length, 1);
   t.equal(s.bufferedBytes, 0);
+  t.end();
 });
 
-t.test('frames wholly inside a chunk are views, not copies', async (t) => {
+void t.test('frames wholly inside a chunk are views, not copies', (t) => {
   const chunk = stream.slice();
   const frames = new LengthPrefixSplitter(MAX).push(chunk);
   t.ok(frames.every((f) => f.buffer === chunk.buffer));
+  t.end();
 });
 
-t.test('real encoded frames come back whole', async (t) => {
-  const frames = [encodeFrame(10, 1, {}, true), encodeFrame(5, 2, { records: random(5000) }, true), encodeFrame(10, 3, {}, true)];
+void t.test('real encoded frames come back whole', (t) => {
+  const frames = [
+    encodeFrame(10, 1, {}, true),
+    encodeFrame(5, 2, { records: random(5000) }, true),
+    encodeFrame(10, 3, {}, true),
+  ];
   const joined = concat(frames);
   const s = new LengthPrefixSplitter(MAX);
   const got = [...s.push(joined.subarray(0, 3000)), ...s.push(joined.subarray(3000))];
   t.strictSame(plain(got), plain(frames.map((f) => f.subarray(4))));
+  t.end();
 });
 
-t.test('a frame of exactly maxFrameBytes is accepted', async (t) => {
+void t.test('a frame of exactly maxFrameBytes is accepted', (t) => {
   const s = new LengthPrefixSplitter(64);
   t.equal(s.push(prefixed(random(64)))[0]?.byteLength, 64);
+  t.end();
 });
 
-t.test('an oversized prefix throws FRAME_TOO_LARGE before the body is buffered', async (t) => {
+void t.test('an oversized prefix throws FRAME_TOO_LARGE before the body is buffered', (t) => {
   const check = (label: string, run: (s: LengthPrefixSplitter) => void): void => {
     const s = new LengthPrefixSplitter(64);
     try {
@@ -135,9 +147,10 @@ t.test('an oversized prefix throws FRAME_TOO_LARGE before the body is buffered',
   });
   const huge = new LengthPrefixSplitter(8 * 1024 * 1024);
   t.throws(() => huge.push(Uint8Array.of(0xff, 0xff, 0xff, 0xff)), { code: 'FRAME_TOO_LARGE' }, '4 GiB announced');
+  t.end();
 });
 
-t.test('many small frames in one large chunk after a partial frame', async (t) => {
+void t.test('many small frames in one large chunk after a partial frame', (t) => {
   // A reader that got a partial prefix and then one large chunk (a big socket read) must still split it.
   const frameCount = 200_000;
   const frame = prefixed(Uint8Array.of(0xc0));
@@ -151,4 +164,5 @@ t.test('many small frames in one large chunk after a partial frame', async (t) =
   }, 'no stack overflow');
   t.equal(frames.length, frameCount);
   t.equal(s.bufferedBytes, 0);
+  t.end();
 });

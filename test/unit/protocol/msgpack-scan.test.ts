@@ -17,7 +17,7 @@ function refusal(bytes: Uint8Array, maxDepth = 16): string {
   return 'accepted';
 }
 
-t.test('accepts every msgpack type Brook uses, in every width', async (t) => {
+void t.test('accepts every msgpack type Brook uses, in every width', (t) => {
   const values: [string, string][] = [
     ['positive fixint', '7f'],
     ['negative fixint', 'e0'],
@@ -54,22 +54,30 @@ t.test('accepts every msgpack type Brook uses, in every width', async (t) => {
     ['empty map16', 'de 0000'],
   ];
   for (const [label, bytes] of values) t.equal(refusal(hex(bytes)), 'accepted', label);
+  t.end();
 });
 
-t.test('accepts what msgpackr encodes for Brook-shaped values', async (t) => {
+void t.test('accepts what msgpackr encodes for Brook-shaped values', (t) => {
   const packr = new Packr({ useRecords: false, encodeUndefinedAsNil: true, moreTypes: false });
   const value = {
     acks: -1,
     timeoutMs: 30_000,
-    partitions: [{ topic: 'orders', partition: 0, batch: { count: 1, firstTimestamp: 1_700_000_000_000, records: new Uint8Array(300) } }],
+    partitions: [
+      {
+        topic: 'orders',
+        partition: 0,
+        batch: { count: 1, firstTimestamp: 1_700_000_000_000, records: new Uint8Array(300) },
+      },
+    ],
     big: 'x'.repeat(70_000),
     many: new Array<number>(70_000).fill(1),
     nothing: null,
   };
   t.equal(refusal(packr.pack(value)), 'accepted');
+  t.end();
 });
 
-t.test('rejects the bytes msgpackr would otherwise trust', async (t) => {
+void t.test('rejects the bytes msgpackr would otherwise trust', (t) => {
   t.match(refusal(hex('dd ffffffff')), /more elements than the frame holds/, 'array32 of 2^32-1');
   t.match(refusal(hex('df ffffffff')), /more elements than the frame holds/, 'map32 of 2^32-1');
   t.match(refusal(hex('df 80000000' + '00'.repeat(64))), /more elements/, 'a map needs two values per entry');
@@ -83,18 +91,29 @@ t.test('rejects the bytes msgpackr would otherwise trust', async (t) => {
   t.match(refusal(hex('cd ff')), /truncated/, 'uint16 cut short');
   t.match(refusal(hex('cb 00 00')), /truncated/, 'float64 cut short');
   t.match(refusal(hex('')), /truncated/, 'nothing at all');
+  t.end();
 });
 
-t.test('a container count must fit the bytes actually left', async (t) => {
+void t.test('a container count must fit the bytes actually left', (t) => {
   // Exactly enough bytes is fine; one fewer is refused before reading any element.
   t.equal(refusal(hex('dd 00000003 01 02 03')), 'accepted');
   t.match(refusal(hex('dd 00000004 01 02 03')), /more elements/);
   t.equal(refusal(hex('de 0002 a1 61 01 a1 62 02')), 'accepted');
   t.match(refusal(hex('de 0004 a1 61 01 a1 62 02')), /more elements/, 'a map needs two bytes per entry at least');
+  t.end();
 });
 
-t.test('rejects extension types, the reserved byte and non-string keys', async (t) => {
-  for (const b of ['c7 01 01 00', 'c8 0001 01 00', 'c9 00000001 01 00', 'd4 01 00', 'd5 01 0000', 'd6 ff 00000000', 'd7 ff 0000000000000000', 'd8 01' + '00'.repeat(16)]) {
+void t.test('rejects extension types, the reserved byte and non-string keys', (t) => {
+  for (const b of [
+    'c7 01 01 00',
+    'c8 0001 01 00',
+    'c9 00000001 01 00',
+    'd4 01 00',
+    'd5 01 0000',
+    'd6 ff 00000000',
+    'd7 ff 0000000000000000',
+    'd8 01' + '00'.repeat(16),
+  ]) {
     t.match(refusal(hex(b)), /msgpack type 0x(c7|c8|c9|d4|d5|d6|d7|d8) is not allowed/, `ext ${b.slice(0, 2)}`);
   }
   t.match(refusal(hex('c1')), /0xc1 is not allowed/);
@@ -105,14 +124,16 @@ t.test('rejects extension types, the reserved byte and non-string keys', async (
   t.equal(refusal(hex('82 a1 61 81 a1 62 01 a1 63 90')), 'accepted', 'map values may be anything');
   t.match(refusal(hex('81 a1 61 81 02 03')), /map key is not a string/, 'key of a nested map');
   t.match(refusal(hex('92 81 a1 61 01 81 01 01')), /map key is not a string/, 'map inside an array');
+  t.end();
 });
 
-t.test('rejects trailing bytes after the single value', async (t) => {
+void t.test('rejects trailing bytes after the single value', (t) => {
   t.match(refusal(hex('c0 c0')), /trailing bytes/);
   t.match(refusal(hex('91 01 02')), /trailing bytes/);
+  t.end();
 });
 
-t.test('nesting is limited by maxDepth; empty containers do not count', async (t) => {
+void t.test('nesting is limited by maxDepth; empty containers do not count', (t) => {
   const nested = (n: number, inner = 'c0'): Uint8Array => hex('91'.repeat(n) + inner);
   t.equal(refusal(nested(4), 4), 'accepted', 'depth 4 of 4');
   t.match(refusal(nested(5), 4), /nesting deeper than 4/, 'depth 5 of 4');
@@ -120,13 +141,21 @@ t.test('nesting is limited by maxDepth; empty containers do not count', async (t
   t.equal(refusal(nested(256), 256), 'accepted', 'the largest allowed maxDepth works');
   t.match(refusal(nested(10_000), 16), /nesting deeper than 16/, '10,000 levels');
   t.match(refusal(hex('81 a1 61'.repeat(10_000) + 'c0'), 16), /nesting deeper than 16/, '10,000 maps');
-  t.throws(() => checkMsgpack(hex('c0'), 257), RangeError, 'maxDepth above 256 is a programming error');
+  t.throws(
+    () => {
+      checkMsgpack(hex('c0'), 257);
+    },
+    RangeError,
+    'maxDepth above 256 is a programming error',
+  );
   // Depth returns as containers close: siblings at the limit are fine.
   t.equal(refusal(hex('92 91 91 01 91 91 02'), 3), 'accepted', 'siblings');
+  t.end();
 });
 
-t.test('works on a view with a byte offset', async (t) => {
+void t.test('works on a view with a byte offset', (t) => {
   const backing = hex('ff ff 92 01 02 ff');
   t.equal(refusal(backing.subarray(2, 5)), 'accepted');
   t.match(refusal(backing.subarray(2, 4)), /more elements|truncated/);
+  t.end();
 });

@@ -38,7 +38,8 @@ export function seededBytes(seed: number): (length: number) => Uint8Array {
  * Buffer and a Uint8Array with different contents as equal, so bytes are never compared as objects.
  */
 export function plain(value: unknown): unknown {
-  if (value instanceof Uint8Array) return { hex: Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('hex') };
+  if (value instanceof Uint8Array)
+    return { hex: Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('hex') };
   if (Array.isArray(value)) return value.map(plain);
   if (typeof value === 'object' && value !== null) {
     const out: Record<string, unknown> = {};
@@ -105,7 +106,14 @@ export const requestSamples: { [K in RequestOp]: { requests: RequestOf<K>[]; res
           {
             name: 'orders',
             partitions: [
-              { partition: 0, leader: 1, replicas: [1, 2], isr: [1, 2], logStartOffset: 0, highWatermark: 5_000_000_006 },
+              {
+                partition: 0,
+                leader: 1,
+                replicas: [1, 2],
+                isr: [1, 2],
+                logStartOffset: 0,
+                highWatermark: 5_000_000_006,
+              },
               { partition: 1, leader: 2, replicas: [2, 1], isr: [2], logStartOffset: 120, highWatermark: 120 },
             ],
             config: { 'retention.ms': '604800000', 'cleanup.policy': 'delete' },
@@ -119,17 +127,19 @@ export const requestSamples: { [K in RequestOp]: { requests: RequestOf<K>[]; res
     requests: [
       {
         topics: [
-          { name: 'orders', partitions: 12, replicationFactor: 3, config: { 'retention.ms': '-1', 'retention.bytes': '1073741824' } },
+          {
+            name: 'orders',
+            partitions: 12,
+            replicationFactor: 3,
+            config: { 'retention.ms': '-1', 'retention.bytes': '1073741824' },
+          },
           { name: 'audit_log', partitions: 1, replicationFactor: 1, config: {} },
         ],
       },
     ],
     responses: [
       {
-        results: [
-          { name: 'orders' },
-          { name: 'audit_log', error: { code: 6, message: 'topic already exists' } },
-        ],
+        results: [{ name: 'orders' }, { name: 'audit_log', error: { code: 6, message: 'topic already exists' } }],
       },
     ],
   },
@@ -168,7 +178,13 @@ export const requestSamples: { [K in RequestOp]: { requests: RequestOf<K>[]; res
   },
   subscribe: {
     requests: [
-      { subscriptionId: 1, topic: 'orders', partition: 0, offset: 'earliest', credit: { records: 1000, bytes: 1024 * 1024 } },
+      {
+        subscriptionId: 1,
+        topic: 'orders',
+        partition: 0,
+        offset: 'earliest',
+        credit: { records: 1000, bytes: 1024 * 1024 },
+      },
       { subscriptionId: 0xffffffff, topic: 'orders', partition: 3, offset: 'latest', credit: { records: 0, bytes: 0 } },
       { subscriptionId: 2, topic: 'orders', partition: 1, offset: 5_000_000_002, credit: { records: 1, bytes: 1 } },
     ],

@@ -29,7 +29,7 @@ function refuses<T>(t: Test, schema: Schema<T>, value: unknown, message: string,
   }
 }
 
-t.test('str', async (t) => {
+void t.test('str', (t) => {
   t.equal(str().parse('', 'x'), '');
   t.equal(str({ maxLength: 3 }).parse('abc', 'x'), 'abc');
   refuses(t, str({ maxLength: 3 }), 'abcd', 'x: expected string of at most 3 characters, got string');
@@ -43,9 +43,10 @@ t.test('str', async (t) => {
   // maxLength counts UTF-16 code units, as String.length does.
   t.equal(str({ maxLength: 2 }).parse('😀', 'x'), '😀');
   refuses(t, str({ maxLength: 1 }), '😀', 'x: expected string of at most 1 characters, got string');
+  t.end();
 });
 
-t.test('int', async (t) => {
+void t.test('int', (t) => {
   t.equal(int().parse(0, 'x'), 0);
   t.equal(int().parse(Number.MAX_SAFE_INTEGER, 'x'), Number.MAX_SAFE_INTEGER);
   t.equal(int().parse(Number.MIN_SAFE_INTEGER, 'x'), Number.MIN_SAFE_INTEGER);
@@ -61,9 +62,10 @@ t.test('int', async (t) => {
   t.equal(bounded.parse(10, 'x'), 10);
   refuses(t, bounded, -2, 'x: expected integer in [-1, 10], got number');
   refuses(t, bounded, 11, 'x: expected integer in [-1, 10], got number');
+  t.end();
 });
 
-t.test('bool and bytes', async (t) => {
+void t.test('bool and bytes', (t) => {
   t.equal(bool.parse(false, 'x'), false);
   refuses(t, bool, 0, 'x: expected boolean, got number');
   const b = Uint8Array.of(1, 2);
@@ -72,9 +74,10 @@ t.test('bool and bytes', async (t) => {
   refuses(t, bytes, 'AQI=', 'x: expected bytes, got string');
   refuses(t, bytes, [1, 2], 'x: expected bytes, got array');
   refuses(t, bytes, new ArrayBuffer(2), 'x: expected bytes, got object');
+  t.end();
 });
 
-t.test('literal and either', async (t) => {
+void t.test('literal and either', (t) => {
   const acks = literal(0, 1, -1);
   t.equal(acks.parse(-1, 'acks'), -1);
   refuses(t, acks, 2, 'acks: expected one of 0, 1, -1, got number', 'acks');
@@ -92,9 +95,10 @@ t.test('literal and either', async (t) => {
     },
   };
   t.throws(() => either(broken, int()).parse(1, 'x'), TypeError);
+  t.end();
 });
 
-t.test('nullable and optional', async (t) => {
+void t.test('nullable and optional', (t) => {
   const n = nullable(int());
   t.equal(n.parse(null, 'x'), null);
   t.equal(n.parse(3, 'x'), 3);
@@ -106,9 +110,10 @@ t.test('nullable and optional', async (t) => {
   refuses(t, o, { a: 1, b: null }, 'b: expected integer, got null', '');
   refuses(t, o, { b: 2 }, 'a: expected integer, got undefined', '');
   t.equal(optional(int()).optional, true);
+  t.end();
 });
 
-t.test('array and tuple', async (t) => {
+void t.test('array and tuple', (t) => {
   const a = array(int(), { maxLength: 3 });
   const value = [1, 2, 3];
   t.equal(a.parse(value, 'xs'), value, 'the same array, not a copy');
@@ -119,15 +124,22 @@ t.test('array and tuple', async (t) => {
   refuses(t, a, new Uint8Array(2), 'xs: expected array, got object', 'xs');
   // The default limit is 100,000 items.
   t.equal(array(int()).parse(new Array<number>(100_000).fill(0), 'xs').length, 100_000);
-  refuses(t, array(int()), new Array<number>(100_001).fill(0), 'xs: expected array of at most 100000 items, got array', 'xs');
+  refuses(
+    t,
+    array(int()),
+    new Array<number>(100_001).fill(0),
+    'xs: expected array of at most 100000 items, got array',
+    'xs',
+  );
   const pair = tuple(str(), int());
   t.strictSame(pair.parse(['a', 1], 'p'), ['a', 1]);
   refuses(t, pair, ['a'], 'p: expected array of 2 items, got array', 'p');
   refuses(t, pair, ['a', 1, 2], 'p: expected array of 2 items, got array', 'p');
   refuses(t, pair, [1, 1], 'p[0]: expected string, got number', 'p');
+  t.end();
 });
 
-t.test('map', async (t) => {
+void t.test('map', (t) => {
   const m = map(str(), { maxKeys: 2 });
   t.strictSame(m.parse({ 'retention.ms': '1000' }, 'config'), { 'retention.ms': '1000' });
   t.strictSame(m.parse({}, 'config'), {});
@@ -137,31 +149,53 @@ t.test('map', async (t) => {
   refuses(t, m, null, 'config: expected map, got null', 'config');
   refuses(t, m, new Uint8Array(1), 'config: expected map, got object', 'config');
   refuses(t, m, 'a=1', 'config: expected map, got string', 'config');
-  const keys = (n: number): Record<string, number> => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${String(i)}`, i]));
+  const keys = (n: number): Record<string, number> =>
+    Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${String(i)}`, i]));
   t.equal(Object.keys(map(int()).parse(keys(1000), 'm')).length, 1000, 'the default limit is 1000 keys');
   refuses(t, map(int()), keys(1001), 'm: expected map of at most 1000 keys, got object', 'm');
+  t.end();
 });
 
-t.test('object', async (t) => {
+void t.test('object', (t) => {
   const s = object({ name: str(), partitions: array(object({ id: int(), tags: optional(map(str())) })) });
   const value = { name: 'orders', partitions: [{ id: 0 }, { id: 1, tags: { a: 'b' } }], future: 'ignored' };
   t.equal(s.parse(value, ''), value, 'returns its input; unknown fields are kept and ignored');
-  refuses(t, s, { name: 'orders', partitions: [{ id: 0 }, { id: '1' }] }, 'partitions[1].id: expected integer, got string', '');
-  refuses(t, s, { name: 'orders', partitions: [{ id: 0, tags: { a: 1 } }] }, 'partitions[0].tags.a: expected string, got number', '');
+  refuses(
+    t,
+    s,
+    { name: 'orders', partitions: [{ id: 0 }, { id: '1' }] },
+    'partitions[1].id: expected integer, got string',
+    '',
+  );
+  refuses(
+    t,
+    s,
+    { name: 'orders', partitions: [{ id: 0, tags: { a: 1 } }] },
+    'partitions[0].tags.a: expected string, got number',
+    '',
+  );
   refuses(t, s, { partitions: [] }, 'name: expected string, got undefined', '');
   refuses(t, s, [], 'body: expected object, got array', '');
   refuses(t, s, null, 'body: expected object, got null', '');
   refuses(t, s, new Uint8Array(0), 'body: expected object, got object', '');
   refuses(t, s, 7, 'batch: expected object, got number', 'batch');
   // A nested object reports its full path.
-  refuses(t, object({ batch: object({ crc: int({ min: 0 }) }) }), { batch: { crc: -1 } }, 'partitions[0].batch.crc: expected integer in [0, 9007199254740991], got number', 'partitions[0]');
+  refuses(
+    t,
+    object({ batch: object({ crc: int({ min: 0 }) }) }),
+    { batch: { crc: -1 } },
+    'partitions[0].batch.crc: expected integer in [0, 9007199254740991], got number',
+    'partitions[0]',
+  );
   t.strictSame(object({}).parse({ anything: [1, 2] }, ''), { anything: [1, 2] }, 'the empty body accepts any map');
+  t.end();
 });
 
-t.test('Infer gives the declared shape', async (t) => {
+void t.test('Infer gives the declared shape', (t) => {
   const s = object({ a: int(), b: optional(str()), c: nullable(array(bool)), d: either(literal('x'), int()) });
   const v: Infer<typeof s> = { a: 1, c: null, d: 'x' };
   const w: Infer<typeof s> = { a: 1, b: 'y', c: [true], d: 3 };
   t.strictSame(s.parse(v, ''), v);
   t.strictSame(s.parse(w, ''), w);
+  t.end();
 });
