@@ -55,7 +55,10 @@ export function decodeFrame(bytes: Uint8Array, maxFrameBytes: number): Frame {
   if (!Array.isArray(value) || value.length !== 4)
     throw new ProtocolError('frame is not [version, op, correlationId, body]');
   const [version, op, correlationId, body] = value as unknown[];
-  if (!Number.isInteger(version) || !Number.isInteger(op) || typeof correlationId !== 'number') {
+  if (typeof version !== 'number' || typeof op !== 'number' || typeof correlationId !== 'number') {
+    throw new ProtocolError('frame header fields must be integers');
+  }
+  if (!Number.isInteger(version) || !Number.isInteger(op)) {
     throw new ProtocolError('frame header fields must be integers');
   }
   if (!Number.isInteger(correlationId) || correlationId < 0 || correlationId > 0xffffffff) {

@@ -1,0 +1,63 @@
+/** `brook topic create|list|describe|delete`. */
+import { Admin } from '../../client/index.js';
+import { clientOptions, type CliConnection } from './client-options.js';
+
+/** Writes lines of text (stdout in the CLI, a buffer in tests). */
+export type Print = (line: string) => void;
+
+async function withAdmin<R>(conn: CliConnection, work: (admin: Admin) => Promise<R>): Promise<R> {
+  const admin = new Admin(clientOptions(conn));
+  try {
+    return await work(admin);
+  } finally {
+    await admin.close();
+  }
+}
+
+/** Creates a topic; `config` entries are `key=value`. */
+export async function createTopic(
+  conn: CliConnection,
+  name: string,
+  opts: { partitions: number; replicationFactor: number; config: readonly string[] },
+  print: Print,
+): Promise<void> {
+  const config: Record<string, string> = {};
+  for (const entry of opts.config) {
+    const eq = entry.indexOf('=');
+    if (eq <= 0) throw new Error(`--config expects key=value, got "${entry}"`);
+    config[entry.slice(0, eq)] = entry.slice(eq + 1);
+  }
+  await withAdmin(conn, (admin) =>
+    admin.createTopic(name, { partitions: opts.partitions, replicationFactor: opts.replicationFactor, config }),
+  );
+  print(`Created topic ${name} with ${String(opts.partitions)} partition(s).`);
+}
+
+/** Prints one topic name per line. */
+export async function listTopics(conn: CliConnection, print: Print): Promise<void> {
+  const names = await withAdmin(conn, (admin) => admin.listTopics());
+  for (const name of names.sort()) print(name);
+}
+
+/** Prints each topic's config and, per partition, leader, replicas, in-sync replicas and offsets. */
+export async function describeTopics(conn: CliConnection, names: readonly string[], print: Print): Promise<void> {
+  const topics = await withAdmin(conn, (admin) => admin.describeTopics(names.length > 0 ? names : undefined));
+  for (const topic of topics) {
+    const config = Object.entries(topic.config)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(',');
+    print(`Topic: ${topic.name}\tPartitions: ${String(topic.partitions.length)}\tConfig: ${config || '(defaults)'}`);
+    for (const p of topic.partitions) {
+      print(
+        `\tPartition: ${String(p.partition)}\tLeader: ${String(p.leader)}\tReplicas: ${p.replicas.join(',')}` +
+          `\tIsr: ${p.isr.join(',')}\tLogStart: ${String(p.logStartOffset)}\tHighWatermark: ${String(p.highWatermark)}`,
+      );
+    }
+  }
+}
+
+/** Deletes a topic and its data. */
+export async function deleteTopic(conn: CliConnection, name: string, print: Print): Promise<void> {
+  await withAdmin(conn, (admin) => admin.deleteTopic(name));
+  print(`Deleted topic ${name}.`);
+}
