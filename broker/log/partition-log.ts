@@ -278,7 +278,7 @@ export class PartitionLog {
       if (cut <= this.startOffset) return 0;
       removed = store.countBefore(cut);
       startTerm = this.termBefore(store, cut);
-      store.deleteBefore(cut, cut, startTerm);
+      store.deleteBefore(cut, startTerm);
       this.head = readHead(store);
     } catch (err) {
       throw storageError(err, `applying retention to ${this.dir}`);

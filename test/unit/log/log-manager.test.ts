@@ -11,7 +11,7 @@ function makeManager(t: Test, options: Partial<LogManagerOptions> = {}): { manag
   return { manager, dataDir };
 }
 
-t.test('open creates <dataDir>/<topic>-<partition>/log.db and returns the same log until closed', async (t) => {
+void t.test('open creates <dataDir>/<topic>-<partition>/log.db and returns the same log until closed', async (t) => {
   const { manager, dataDir } = makeManager(t);
   const log = manager.open('orders.v1', 3, TEST_OPTIONS);
   t.ok(fs.existsSync(path.join(dataDir, 'orders.v1-3', 'log.db')));
@@ -33,7 +33,7 @@ t.test('open creates <dataDir>/<topic>-<partition>/log.db and returns the same l
   t.not(reopened, log);
 });
 
-t.test('names that are not safe directory names are refused', async (t) => {
+void t.test('names that are not safe directory names are refused', (t) => {
   const { manager } = makeManager(t);
   t.throws(() => manager.open('../etc', 0, TEST_OPTIONS), { name: 'LogError', kind: 'INVALID_ARGUMENT' });
   t.throws(() => manager.open('a/b', 0, TEST_OPTIONS), { name: 'LogError', kind: 'INVALID_ARGUMENT' });
@@ -41,9 +41,10 @@ t.test('names that are not safe directory names are refused', async (t) => {
   t.throws(() => manager.open('ok', -1, TEST_OPTIONS), { name: 'LogError', kind: 'INVALID_ARGUMENT' });
   t.throws(() => manager.open('ok', 0.5, TEST_OPTIONS), { name: 'LogError', kind: 'INVALID_ARGUMENT' });
   t.equal(partitionDir('/data', 'a_b-c.d', 12), path.join('/data', 'a_b-c.d-12'));
+  t.end();
 });
 
-t.test('drop closes the log and deletes its directory', async (t) => {
+void t.test('drop closes the log and deletes its directory', async (t) => {
   const { manager, dataDir } = makeManager(t);
   const log = manager.open('t', 0, TEST_OPTIONS);
   await log.append(makeBatch(1, 10), 1);
@@ -59,7 +60,7 @@ t.test('drop closes the log and deletes its directory', async (t) => {
   t.pass('dropping a partition that does not exist is fine');
 });
 
-t.test('syncAll and retentionPass run over every log', async (t) => {
+void t.test('syncAll and retentionPass run over every log', async (t) => {
   const { manager } = makeManager(t);
   const options = { ...TEST_OPTIONS, retentionBytes: 0 };
   const a = manager.open('a', 0, options);
@@ -77,7 +78,7 @@ t.test('syncAll and retentionPass run over every log', async (t) => {
   t.equal(b.logStartOffset, 2);
 });
 
-t.test('closeAll closes every log; the data is there on the next open', async (t) => {
+void t.test('closeAll closes every log; the data is there on the next open', async (t) => {
   const { manager, dataDir } = makeManager(t);
   const logs = [0, 1, 2].map((p) => manager.open('t', p, TEST_OPTIONS));
   for (const log of logs) void log.append(makeBatch(2, 10), 1);
@@ -92,7 +93,7 @@ t.test('closeAll closes every log; the data is there on the next open', async (t
   );
 });
 
-t.test('at most maxOpenHandles databases stay open; evicted logs reopen on use', async (t) => {
+void t.test('at most maxOpenHandles databases stay open; evicted logs reopen on use', async (t) => {
   const { manager } = makeManager(t, { maxOpenHandles: 2 });
   const logs = [0, 1, 2, 3, 4].map((p) => manager.open('t', p, TEST_OPTIONS));
   t.equal(manager.openHandleCount, 2);

@@ -135,7 +135,7 @@ function checkAgainstModel(log: PartitionLog, model: Model): void {
   if (log.sizeBytes !== size) throw new Error(`sizeBytes ${String(log.sizeBytes)} != ${String(size)}`);
 }
 
-t.test('appends, retention, truncation and reopen keep offsets gapless, monotonic and never reused', async (t) => {
+void t.test('appends, retention, truncation and reopen keep offsets gapless, monotonic and never reused', async (t) => {
   const root = tempDir(t);
   let run = 0;
   await fc.assert(

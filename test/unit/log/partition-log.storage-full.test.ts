@@ -8,7 +8,7 @@ import { makeBatch, tempDir, TEST_OPTIONS } from './log-fixtures.js';
 const QUOTA_PAGES = 40;
 const BATCH_BYTES = 4_000;
 
-t.test('a full disk rejects the whole group, keeps committed data, and recovers once space is back', async (t) => {
+void t.test('a full disk rejects the whole group, keeps committed data, and recovers once space is back', async (t) => {
   const dir = tempDir(t);
   const log = PartitionLog.open(dir, { ...TEST_OPTIONS, retentionBytes: 0, maxPageCount: QUOTA_PAGES });
   t.teardown(() => log.close());

@@ -17,7 +17,7 @@ async function appendAll(log: PartitionLog, batches: BatchToAppend[], term = 1):
   await Promise.all(batches.map((batch) => log.append(batch, term)));
 }
 
-t.test('append then read returns the batches as appended, offsets consecutive', async (t) => {
+void t.test('append then read returns the batches as appended, offsets consecutive', async (t) => {
   const log = openLog(t, tempDir(t));
   const first = makeBatch(3, 20, 1, {
     firstTimestamp: 10,
@@ -44,7 +44,7 @@ t.test('append then read returns the batches as appended, offsets consecutive', 
   t.equal(log.lastTerm, 2);
 });
 
-t.test('appends in one turn share one transaction; offsets are assigned at call time', async (t) => {
+void t.test('appends in one turn share one transaction; offsets are assigned at call time', async (t) => {
   const log = openLog(t, tempDir(t));
   const promises = [log.append(makeBatch(2, 10), 1), log.append(makeBatch(5, 10), 1), log.append(makeBatch(1, 10), 1)];
   t.equal(log.logEndOffset, 8, 'offsets assigned synchronously');
@@ -63,7 +63,7 @@ t.test('appends in one turn share one transaction; offsets are assigned at call 
   t.equal(log.stats.commits, 2, 'the next turn is the next transaction');
 });
 
-t.test('appendSync commits at once, together with appends queued before it', async (t) => {
+void t.test('appendSync commits at once, together with appends queued before it', async (t) => {
   const log = openLog(t, tempDir(t));
   const queued = log.append(makeBatch(2, 10), 1);
   t.same(log.appendSync(makeBatch(3, 10), 1), { baseOffset: 2, lastOffset: 4 });
@@ -73,7 +73,7 @@ t.test('appendSync commits at once, together with appends queued before it', asy
   t.equal(log.read(0, 1000, 5).length, 2);
 });
 
-t.test('read: first batch always, maxBytes, maxOffset exclusive, mid-batch offsets', async (t) => {
+void t.test('read: first batch always, maxBytes, maxOffset exclusive, mid-batch offsets', async (t) => {
   const log = openLog(t, tempDir(t));
   // Four batches of 10 records, 100 payload bytes each: offsets 0-9, 10-19, 20-29, 30-39.
   await appendAll(
@@ -99,7 +99,7 @@ t.test('read: first batch always, maxBytes, maxOffset exclusive, mid-batch offse
   t.same(bases(0, 1_000, 0), []);
 });
 
-t.test('read outside [logStartOffset, logEndOffset] throws OFFSET_OUT_OF_RANGE', async (t) => {
+void t.test('read outside [logStartOffset, logEndOffset] throws OFFSET_OUT_OF_RANGE', async (t) => {
   const log = openLog(t, tempDir(t), { retentionBytes: 100 });
   await appendAll(
     log,
@@ -114,7 +114,7 @@ t.test('read outside [logStartOffset, logEndOffset] throws OFFSET_OUT_OF_RANGE',
   t.throws(() => log.read(1.5, 1000, 100), { name: 'LogError', kind: 'INVALID_ARGUMENT' });
 });
 
-t.test('a batch whose CRC does not match its records is rejected and nothing is appended', async (t) => {
+void t.test('a batch whose CRC does not match its records is rejected and nothing is appended', async (t) => {
   const log = openLog(t, tempDir(t));
   await log.append(makeBatch(2, 10), 1);
   const bad = { ...makeBatch(3, 10), crc: 12345 };
@@ -127,7 +127,7 @@ t.test('a batch whose CRC does not match its records is rejected and nothing is 
   t.equal(log.read(0, 1000, 10).length, 2);
 });
 
-t.test('malformed batches and a term going backwards are INVALID_ARGUMENT', async (t) => {
+void t.test('malformed batches and a term going backwards are INVALID_ARGUMENT', async (t) => {
   const log = openLog(t, tempDir(t));
   await t.rejects(log.append(makeBatch(0, 10), 1), { name: 'LogError', kind: 'INVALID_ARGUMENT' });
   await t.rejects(log.append({ ...makeBatch(1, 10), producerId: 1.5 }, 1), {
@@ -140,7 +140,7 @@ t.test('malformed batches and a term going backwards are INVALID_ARGUMENT', asyn
   t.equal(log.lastTerm, 5);
 });
 
-t.test('retention by time deletes expired batches from the head only', async (t) => {
+void t.test('retention by time deletes expired batches from the head only', async (t) => {
   const dir = tempDir(t);
   const log = openLog(t, dir, { retentionMs: 1_000 });
   const maxTimestamps = [100, 200, 5_000, 300, 6_000];
@@ -167,7 +167,7 @@ t.test('retention by time deletes expired batches from the head only', async (t)
   t.same(await reopened.append(makeBatch(1, 10), 2), { baseOffset: 10, lastOffset: 10 });
 });
 
-t.test('retention by size keeps at least retentionBytes', async (t) => {
+void t.test('retention by size keeps at least retentionBytes', async (t) => {
   const log = openLog(t, tempDir(t), { retentionBytes: 250 });
   await appendAll(
     log,
@@ -183,7 +183,7 @@ t.test('retention by size keeps at least retentionBytes', async (t) => {
   );
 });
 
-t.test('retention never deletes a batch that ends at or past upToOffset', async (t) => {
+void t.test('retention never deletes a batch that ends at or past upToOffset', async (t) => {
   const log = openLog(t, tempDir(t), { retentionBytes: 0 });
   await appendAll(
     log,
@@ -197,13 +197,24 @@ t.test('retention never deletes a batch that ends at or past upToOffset', async 
   t.equal(log.logEndOffset, 40);
 });
 
-t.test('truncateFrom removes a suffix at a batch boundary', async (t) => {
+void t.test('truncateFrom removes a suffix at a batch boundary', async (t) => {
   const dir = tempDir(t);
   const log = openLog(t, dir);
   await appendAll(log, [makeBatch(5, 10, 1), makeBatch(5, 10, 2)], 1);
   await appendAll(log, [makeBatch(5, 10, 3), makeBatch(5, 10, 4)], 2);
-  t.throws(() => log.truncateFrom(7), { name: 'LogError', kind: 'INVALID_ARGUMENT' }, 'inside a batch');
-  t.throws(() => log.truncateFrom(21), { name: 'LogError', kind: 'OFFSET_OUT_OF_RANGE' });
+  t.throws(
+    () => {
+      log.truncateFrom(7);
+    },
+    { name: 'LogError', kind: 'INVALID_ARGUMENT' },
+    'inside a batch',
+  );
+  t.throws(
+    () => {
+      log.truncateFrom(21);
+    },
+    { name: 'LogError', kind: 'OFFSET_OUT_OF_RANGE' },
+  );
   log.truncateFrom(20);
   t.equal(log.logEndOffset, 20, 'truncating at the end is a no-op');
   log.truncateFrom(10);
@@ -229,7 +240,7 @@ t.test('truncateFrom removes a suffix at a batch boundary', async (t) => {
   t.equal(reopened.lastTerm, 0);
 });
 
-t.test('retention sees the new head batch after truncation emptied the log', async (t) => {
+void t.test('retention sees the new head batch after truncation emptied the log', async (t) => {
   const log = openLog(t, tempDir(t), { retentionMs: 1_000 });
   await log.append(makeBatch(1, 10, 1, { maxTimestamp: 5_000 }), 1);
   log.truncateFrom(0);
@@ -238,7 +249,7 @@ t.test('retention sees the new head batch after truncation emptied the log', asy
   t.equal(log.logStartOffset, 1);
 });
 
-t.test('truncateFrom commits queued appends first', async (t) => {
+void t.test('truncateFrom commits queued appends first', async (t) => {
   const log = openLog(t, tempDir(t));
   const queued = [log.append(makeBatch(5, 10), 1), log.append(makeBatch(5, 10), 1)];
   log.truncateFrom(5);
@@ -250,7 +261,7 @@ t.test('truncateFrom commits queued appends first', async (t) => {
   t.equal(log.read(0, 1000, 100).length, 1);
 });
 
-t.test('offsetForTimestamp finds the earliest batch with max timestamp >= the target', async (t) => {
+void t.test('offsetForTimestamp finds the earliest batch with max timestamp >= the target', async (t) => {
   const log = openLog(t, tempDir(t));
   const maxTimestamps = [100, 300, 200, 400];
   await appendAll(
@@ -265,7 +276,7 @@ t.test('offsetForTimestamp finds the earliest batch with max timestamp >= the ta
   t.equal(log.offsetForTimestamp(401), null);
 });
 
-t.test('termAt covers committed, queued and the batch before the log start', async (t) => {
+void t.test('termAt covers committed, queued and the batch before the log start', async (t) => {
   const log = openLog(t, tempDir(t), { retentionBytes: 0 });
   await appendAll(log, [makeBatch(5, 10)], 1);
   await appendAll(log, [makeBatch(5, 10)], 2);
@@ -282,7 +293,7 @@ t.test('termAt covers committed, queued and the batch before the log start', asy
   t.equal(log.termAt(4), null, 'older removed batches are unknown');
 });
 
-t.test('resetTo empties the log and restarts it at an offset', async (t) => {
+void t.test('resetTo empties the log and restarts it at an offset', async (t) => {
   const dir = tempDir(t);
   const log = openLog(t, dir);
   await appendAll(log, [makeBatch(5, 10)], 1);
@@ -299,7 +310,7 @@ t.test('resetTo empties the log and restarts it at an offset', async (t) => {
   t.same(await reopened.append(makeBatch(2, 10), 4), { baseOffset: 100, lastOffset: 101 });
 });
 
-t.test('recovery truncates a corrupt tail and offsets continue from the last good batch', async (t) => {
+void t.test('recovery truncates a corrupt tail and offsets continue from the last good batch', async (t) => {
   const dir = tempDir(t);
   const log = openLog(t, dir);
   await appendAll(
@@ -328,7 +339,7 @@ t.test('recovery truncates a corrupt tail and offsets continue from the last goo
   t.same(clean.recovery, { truncatedBatches: 0 });
 });
 
-t.test('recovery also rejects a row whose offsets do not match its count', async (t) => {
+void t.test('recovery also rejects a row whose offsets do not match its count', async (t) => {
   const dir = tempDir(t);
   const log = openLog(t, dir);
   await appendAll(log, [makeBatch(5, 10, 1), makeBatch(5, 10, 2)]);
@@ -341,7 +352,20 @@ t.test('recovery also rejects a row whose offsets do not match its count', async
   t.equal(reopened.logEndOffset, 5);
 });
 
-t.test('close commits queued appends; reopen keeps everything; use after close is CLOSED', async (t) => {
+void t.test('a database with another schema version is refused', async (t) => {
+  const dir = tempDir(t);
+  await PartitionLog.open(dir, TEST_OPTIONS).close();
+  const raw = new Database(path.join(dir, 'log.db'));
+  raw.prepare("UPDATE meta SET value = 99 WHERE key = 'schema_version'").run();
+  raw.close();
+  t.throws(() => PartitionLog.open(dir, TEST_OPTIONS), {
+    name: 'LogError',
+    kind: 'STORAGE_ERROR',
+    message: /schema version 99/,
+  });
+});
+
+void t.test('close commits queued appends; reopen keeps everything; use after close is CLOSED', async (t) => {
   const dir = tempDir(t);
   const log = PartitionLog.open(dir, { ...TEST_OPTIONS, retentionBytes: 100 });
   await appendAll(
@@ -374,7 +398,7 @@ t.test('close commits queued appends; reopen keeps everything; use after close i
   t.same(batches[2]?.records, Buffer.from(makeBatch(2, 30, 9).records));
 });
 
-t.test('a second open of the same directory fails instead of sharing the database', async (t) => {
+void t.test('a second open of the same directory fails instead of sharing the database', async (t) => {
   const dir = tempDir(t);
   const log = openLog(t, dir);
   await log.append(makeBatch(1, 10), 1);
@@ -382,7 +406,7 @@ t.test('a second open of the same directory fails instead of sharing the databas
   t.equal(log.read(0, 100, 100).length, 1);
 });
 
-t.test('a released handle is reopened on the next use', async (t) => {
+void t.test('a released handle is reopened on the next use', async (t) => {
   const log = openLog(t, tempDir(t), { retentionMs: 1_000_000, retentionBytes: 1_000 });
   await log.append(makeBatch(3, 10), 1);
   const queued = log.append(makeBatch(3, 10), 1);
@@ -398,7 +422,7 @@ t.test('a released handle is reopened on the next use', async (t) => {
   t.same(await log.append(makeBatch(1, 10), 1), { baseOffset: 6, lastOffset: 6 });
 });
 
-t.test('sync checkpoints under every flush policy', async (t) => {
+void t.test('sync checkpoints under every flush policy', async (t) => {
   for (const flush of ['always', 'interval', 'never'] as const) {
     const dir = tempDir(t);
     const log = openLog(t, dir, { flush });
@@ -410,7 +434,7 @@ t.test('sync checkpoints under every flush policy', async (t) => {
   }
 });
 
-t.test('bad options are rejected', async (t) => {
+void t.test('bad options are rejected', (t) => {
   const dir = tempDir(t);
   t.throws(() => PartitionLog.open(dir, { ...TEST_OPTIONS, retentionMs: -2 }), {
     name: 'LogError',
@@ -424,4 +448,5 @@ t.test('bad options are rejected', async (t) => {
     name: 'LogError',
     kind: 'INVALID_ARGUMENT',
   });
+  t.end();
 });
