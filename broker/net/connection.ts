@@ -20,3 +20,16 @@ export interface ServerConnection {
    */
   close(): void;
 }
+
+/** Schedules the flush of the writes a connection coalesced in the current turn. */
+export type FlushScheduler = (flush: () => void) => void;
+
+/**
+ * Flushes once the current callback and its microtasks are done (process.nextTick). Measured with
+ * bench/net-frames.ts: the same throughput as setImmediate within noise (both 3-5x the frames per server CPU second
+ * of one write per frame), and it does not hold back writes made from setImmediate callbacks (deliveries, grants)
+ * for a whole extra loop iteration, as a setImmediate flush would.
+ */
+export const flushAtEndOfTick: FlushScheduler = (flush) => {
+  process.nextTick(flush);
+};

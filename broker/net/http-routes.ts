@@ -1,6 +1,12 @@
 /** The broker's HTTP endpoints, served by uWS on the WebSocket port: /metrics, /healthz, /readyz. */
 import type { HttpResponse, TemplatedApp } from 'uWebSockets.js';
 
+/**
+ * Every response closes its connection. uWS gives no way to close idle keep-alive connections at shutdown, and one
+ * left by a scraper would keep the process alive until uWS's own HTTP idle timeout (about 10 s).
+ */
+const CLOSE_CONNECTION = true;
+
 /** Prometheus exposition text, as prom-client's registry produces it. */
 export type MetricsText = () => Promise<{ contentType: string; body: string }>;
 
@@ -18,14 +24,18 @@ export function addHttpRoutes(app: TemplatedApp, options: HttpRoutesOptions): vo
     serveMetrics(res, options);
   });
   app.get('/healthz', (res) => {
-    res.writeHeader('Content-Type', 'text/plain').end('ok\n');
+    res.writeHeader('Content-Type', 'text/plain').end('ok\n', CLOSE_CONNECTION);
   });
   app.get('/readyz', (res) => {
-    if (options.isReady()) res.writeHeader('Content-Type', 'text/plain').end('ready\n');
-    else res.writeStatus('503 Service Unavailable').writeHeader('Content-Type', 'text/plain').end('not ready\n');
+    if (options.isReady()) res.writeHeader('Content-Type', 'text/plain').end('ready\n', CLOSE_CONNECTION);
+    else
+      res
+        .writeStatus('503 Service Unavailable')
+        .writeHeader('Content-Type', 'text/plain')
+        .end('not ready\n', CLOSE_CONNECTION);
   });
   app.any('/*', (res) => {
-    res.writeStatus('404 Not Found').writeHeader('Content-Type', 'text/plain').end('not found\n');
+    res.writeStatus('404 Not Found').writeHeader('Content-Type', 'text/plain').end('not found\n', CLOSE_CONNECTION);
   });
 }
 
@@ -40,14 +50,17 @@ function serveMetrics(res: HttpResponse, options: HttpRoutesOptions): void {
       if (aborted) return;
       // Outside the route handler uWS is not corked: cork so status, headers and body leave in one write.
       res.cork(() => {
-        res.writeStatus('200 OK').writeHeader('Content-Type', contentType).end(body);
+        res.writeStatus('200 OK').writeHeader('Content-Type', contentType).end(body, CLOSE_CONNECTION);
       });
     },
     (err: unknown) => {
       options.onError(err);
       if (aborted) return;
       res.cork(() => {
-        res.writeStatus('500 Internal Server Error').writeHeader('Content-Type', 'text/plain').end('metrics failed\n');
+        res
+          .writeStatus('500 Internal Server Error')
+          .writeHeader('Content-Type', 'text/plain')
+          .end('metrics failed\n', CLOSE_CONNECTION);
       });
     },
   );

@@ -43,7 +43,12 @@ export class ProduceHandler {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
-  private async run(correlationId: number, request: RequestOf<'produce'>, cost: number, startedMs: number): Promise<void> {
+  private async run(
+    correlationId: number,
+    request: RequestOf<'produce'>,
+    cost: number,
+    startedMs: number,
+  ): Promise<void> {
     const { forward, refused } = splitOversized(request, this.ctx.limits.maxMessageBytes);
     for (let i = 0; i < refused.length; i++) this.ctx.core.metrics.errorSent('MESSAGE_TOO_LARGE');
     try {
@@ -66,7 +71,13 @@ export class ProduceHandler {
     }
   }
 
-  private refuse(correlationId: number, request: RequestOf<'produce'>, cost: number, error: BrookError, startedMs: number): void {
+  private refuse(
+    correlationId: number,
+    request: RequestOf<'produce'>,
+    cost: number,
+    error: BrookError,
+    startedMs: number,
+  ): void {
     this.ctx.core.metrics.errorSent(error.code);
     if (request.acks !== 0) this.ctx.out.respond('produce', correlationId, refuseAll(request, error));
     this.window.refund(cost);

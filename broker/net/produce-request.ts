@@ -37,5 +37,12 @@ export function splitOversized(
 /** The response refusing every partition of a request with one error (nothing appended). */
 export function refuseAll(request: ProduceRequest, error: BrookError): ResponseOf<'produce'> {
   const wire = error.toWire();
-  return { partitions: request.partitions.map((p) => ({ topic: p.topic, partition: p.partition, baseOffset: -1, error: wire })) };
+  return {
+    partitions: request.partitions.map((p) => ({
+      topic: p.topic,
+      partition: p.partition,
+      baseOffset: -1,
+      error: wire,
+    })),
+  };
 }

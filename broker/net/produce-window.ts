@@ -29,7 +29,8 @@ export class ProduceWindow {
 
   /** An admitted request completed: its bytes leave the window and are owed back to the client. */
   release(bytes: number): void {
-    if (bytes > this.inFlight) throw new RangeError(`release of ${String(bytes)} bytes exceeds ${String(this.inFlight)} in flight`);
+    if (bytes > this.inFlight)
+      throw new RangeError(`release of ${String(bytes)} bytes exceeds ${String(this.inFlight)} in flight`);
     this.inFlight -= bytes;
     this.pendingGrant += bytes;
   }

@@ -54,7 +54,12 @@ export async function startServers(options: StartServersOptions): Promise<Runnin
   const tcp = await TcpServer.listen({ ...common, port: options.tcpPort });
   let ws: WsServer;
   try {
-    ws = await WsServer.listen({ ...common, port: options.wsPort, metricsText: options.metricsText, isReady: options.isReady });
+    ws = await WsServer.listen({
+      ...common,
+      port: options.wsPort,
+      metricsText: options.metricsText,
+      isReady: options.isReady,
+    });
   } catch (err: unknown) {
     await tcp.close();
     throw err;

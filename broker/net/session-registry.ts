@@ -10,12 +10,15 @@ import { Session, type SessionOptions } from './session.js';
 
 /** How often the sweep runs: a tenth of the shortest deadline, between 5 ms and 1 s. */
 export function sweepIntervalMs(limits: Pick<SessionLimits, 'handshakeTimeoutMs' | 'idleTimeoutMs'>): number {
-  const shortestMs = limits.idleTimeoutMs > 0 ? Math.min(limits.handshakeTimeoutMs, limits.idleTimeoutMs) : limits.handshakeTimeoutMs;
+  const shortestMs =
+    limits.idleTimeoutMs > 0 ? Math.min(limits.handshakeTimeoutMs, limits.idleTimeoutMs) : limits.handshakeTimeoutMs;
   return Math.min(1000, Math.max(5, Math.floor(shortestMs / 10)));
 }
 
 export class SessionRegistry {
   private readonly sessions = new Set<Session>();
+  /** Produce requests of ended sessions still being appended: drain() waits for them too. */
+  private readonly endedInFlight = new Set<Promise<void>>();
   private sweepTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: SessionOptions) {}
@@ -33,11 +36,16 @@ export class SessionRegistry {
     const { core, limits } = this.options;
     if (this.sessions.size >= limits.maxConnections) {
       const out = new FrameWriter(conn, core.metrics);
-      out.fail(0, new BrookError('TOO_MANY_CONNECTIONS', `broker limit of ${String(limits.maxConnections)} connections reached`));
+      out.fail(
+        0,
+        new BrookError('TOO_MANY_CONNECTIONS', `broker limit of ${String(limits.maxConnections)} connections reached`),
+      );
       out.close();
       return undefined;
     }
-    const session = new Session(conn, this.options, (ended) => this.sessions.delete(ended));
+    const session = new Session(conn, this.options, (ended) => {
+      this.onEnded(ended);
+    });
     this.sessions.add(session);
     return session;
   }
@@ -61,9 +69,20 @@ export class SessionRegistry {
     this.sweepTimer = undefined;
   }
 
-  /** Refuses new produce requests on every session and resolves once the admitted ones are done. */
+  /**
+   * Refuses new produce requests on every session and resolves once the admitted ones are done, including those of
+   * connections that have closed meanwhile.
+   */
   async drain(): Promise<void> {
-    await Promise.all([...this.sessions].map((s) => s.drain()));
+    await Promise.all([...[...this.sessions].map((s) => s.drain()), ...this.endedInFlight]);
+  }
+
+  private onEnded(session: Session): void {
+    this.sessions.delete(session);
+    const done: Promise<void> = session.drain().then(() => {
+      this.endedInFlight.delete(done);
+    });
+    this.endedInFlight.add(done);
   }
 
   /** Closes every session, sending `error` (correlation id 0) first if given. */

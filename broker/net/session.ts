@@ -89,7 +89,10 @@ export class Session {
     const maxFrameBytes = this.ctx.limits.maxFrameBytes;
     if (bytes.byteLength > maxFrameBytes) {
       this.connectionError(
-        new BrookError('FRAME_TOO_LARGE', `frame of ${String(bytes.byteLength)} bytes exceeds maxFrameBytes ${String(maxFrameBytes)}`),
+        new BrookError(
+          'FRAME_TOO_LARGE',
+          `frame of ${String(bytes.byteLength)} bytes exceeds maxFrameBytes ${String(maxFrameBytes)}`,
+        ),
       );
       return;
     }
@@ -101,7 +104,13 @@ export class Session {
       return;
     }
     if (frame.version !== PROTOCOL_VERSION) {
-      this.refuse(frame.correlationId, new BrookError('UNSUPPORTED_VERSION', `frame version ${String(frame.version)} is not ${String(PROTOCOL_VERSION)}`));
+      this.refuse(
+        frame.correlationId,
+        new BrookError(
+          'UNSUPPORTED_VERSION',
+          `frame version ${String(frame.version)} is not ${String(PROTOCOL_VERSION)}`,
+        ),
+      );
       return;
     }
     const kind = opKind(frame.op);
@@ -119,7 +128,10 @@ export class Session {
     } else if (kind?.kind === 'notice') {
       this.creditNotice(frame);
     } else {
-      this.out.fail(frame.correlationId, new BrookError('INVALID_REQUEST', `op code ${String(frame.op)} is not a request`));
+      this.out.fail(
+        frame.correlationId,
+        new BrookError('INVALID_REQUEST', `op code ${String(frame.op)} is not a request`),
+      );
     }
   }
 
@@ -128,7 +140,10 @@ export class Session {
    * close this connection.
    */
   connectionError(error: BrookError): void {
-    this.ctx.logger?.debug({ remote: this.conn.remoteAddress, code: error.code, reason: error.message }, 'closing connection');
+    this.ctx.logger?.debug(
+      { remote: this.conn.remoteAddress, code: error.code, reason: error.message },
+      'closing connection',
+    );
     this.refuse(0, error);
   }
 
@@ -179,7 +194,10 @@ export class Session {
     const startedMs = this.ctx.clock.nowMs();
     const version = isRecord(frame.body) ? frame.body['protocolVersion'] : undefined;
     if (typeof version === 'number' && version !== PROTOCOL_VERSION) {
-      this.refuse(frame.correlationId, new BrookError('UNSUPPORTED_VERSION', `protocol version ${String(version)} is not ${String(PROTOCOL_VERSION)}`));
+      this.refuse(
+        frame.correlationId,
+        new BrookError('UNSUPPORTED_VERSION', `protocol version ${String(version)} is not ${String(PROTOCOL_VERSION)}`),
+      );
       return;
     }
     let hello: RequestOf<'hello'>;
@@ -218,7 +236,11 @@ export class Session {
           this.out.respond('ping', correlationId, {});
           break;
         case 'subscribe':
-          this.out.respond('subscribe', correlationId, this.subscriptions.subscribe(requests.subscribe.request.parse(body, '')));
+          this.out.respond(
+            'subscribe',
+            correlationId,
+            this.subscriptions.subscribe(requests.subscribe.request.parse(body, '')),
+          );
           break;
         case 'unsubscribe':
           this.subscriptions.unsubscribe(requests.unsubscribe.request.parse(body, ''));
@@ -238,24 +260,30 @@ export class Session {
     requestDone(this.ctx, op, startedMs);
   }
 
-  private callCore<K extends Exclude<CoreOp, 'produce'>>(op: K, correlationId: number, request: RequestOf<K>, startedMs: number): void {
-    const handler: (request: RequestOf<K>) => Promise<ResponseOf<K>> = this.ctx.core.handlers[op];
+  private callCore<K extends Exclude<CoreOp, 'produce'>>(
+    op: K,
+    correlationId: number,
+    request: RequestOf<K>,
+    startedMs: number,
+  ): void {
+    const handlers = this.ctx.core.handlers;
+    const handler: (request: RequestOf<K>) => Promise<ResponseOf<K>> = handlers[op];
+    const failed = (err: unknown): void => {
+      this.out.fail(correlationId, asBrookError(this.ctx, err, op));
+      requestDone(this.ctx, op, startedMs);
+    };
     let pending: Promise<ResponseOf<K>>;
     try {
-      pending = handler(request);
+      // Called on the table, so handlers written as methods keep their `this`.
+      pending = handler.call(handlers, request);
     } catch (err: unknown) {
-      pending = Promise.reject(err);
+      failed(err);
+      return;
     }
-    void pending.then(
-      (response) => {
-        this.out.respond(op, correlationId, response);
-        requestDone(this.ctx, op, startedMs);
-      },
-      (err: unknown) => {
-        this.out.fail(correlationId, asBrookError(this.ctx, err, op));
-        requestDone(this.ctx, op, startedMs);
-      },
-    );
+    pending.then((response) => {
+      this.out.respond(op, correlationId, response);
+      requestDone(this.ctx, op, startedMs);
+    }, failed);
   }
 
   private creditNotice(frame: Frame): void {

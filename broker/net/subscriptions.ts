@@ -21,11 +21,19 @@ export class Subscriptions {
   /** Starts a subscription; throws BrookError (INVALID_REQUEST for a live id, UNKNOWN_TOPIC, OFFSET_OUT_OF_RANGE...). */
   subscribe(request: RequestOf<'subscribe'>): ResponseOf<'subscribe'> {
     if (this.byId.has(request.subscriptionId)) {
-      throw new BrookError('INVALID_REQUEST', `subscription ${String(request.subscriptionId)} is already live on this connection`);
+      throw new BrookError(
+        'INVALID_REQUEST',
+        `subscription ${String(request.subscriptionId)} is already live on this connection`,
+      );
     }
     const feed = this.ctx.core.feed(request.topic, request.partition);
     const offset = resolveStartOffset(feed, request.offset);
-    const sub = new Subscription(request.subscriptionId, feed, offset, new Credit(request.credit.records, request.credit.bytes));
+    const sub = new Subscription(
+      request.subscriptionId,
+      feed,
+      offset,
+      new Credit(request.credit.records, request.credit.bytes),
+    );
     const unwatch = feed.watch((event) => {
       this.onFeedEvent(sub, event);
     });
@@ -39,7 +47,10 @@ export class Subscriptions {
   unsubscribe(request: RequestOf<'unsubscribe'>): void {
     const entry = this.byId.get(request.subscriptionId);
     if (entry === undefined) {
-      throw new BrookError('UNKNOWN_SUBSCRIPTION', `no subscription ${String(request.subscriptionId)} on this connection`);
+      throw new BrookError(
+        'UNKNOWN_SUBSCRIPTION',
+        `no subscription ${String(request.subscriptionId)} on this connection`,
+      );
     }
     this.remove(entry.sub);
   }
@@ -122,7 +133,11 @@ export class Subscriptions {
     }
     let frameBytes = 0;
     if (batches.length > 0) {
-      frameBytes = this.ctx.out.push('deliver', { subscriptionId: sub.id, highWatermark: sub.feed.highWatermark, batches });
+      frameBytes = this.ctx.out.push('deliver', {
+        subscriptionId: sub.id,
+        highWatermark: sub.feed.highWatermark,
+        batches,
+      });
       let records = 0;
       let bytes = 0;
       for (const b of batches) {

@@ -7,7 +7,8 @@ import type { Logger } from 'pino';
 import { BrookError, LengthPrefixSplitter } from '../protocol/index.js';
 import type { SessionLimits } from './broker-api.js';
 import type { SessionRegistry } from './session-registry.js';
-import { TcpConnection, type FlushScheduler } from './tcp-connection.js';
+import type { FlushScheduler } from './connection.js';
+import { TcpConnection } from './tcp-connection.js';
 
 export interface TcpServerOptions {
   readonly host: string;
@@ -16,7 +17,7 @@ export interface TcpServerOptions {
   readonly limits: SessionLimits;
   readonly registry: SessionRegistry;
   readonly logger?: Logger | undefined;
-  /** When a turn's writes are flushed (default: process.nextTick). */
+  /** When a turn's writes are flushed (default: process.nextTick, see connection.ts). */
   readonly scheduleFlush?: FlushScheduler;
 }
 
@@ -88,7 +89,6 @@ export class TcpServer {
     if (session === undefined) return;
     const splitter = new LengthPrefixSplitter(limits.maxFrameBytes);
     socket.on('data', (chunk: Buffer) => {
-      if (session.isClosed) return;
       let frames: Uint8Array[];
       try {
         frames = splitter.push(chunk);
@@ -97,8 +97,9 @@ export class TcpServer {
         return;
       }
       for (const frame of frames) {
-        session.receive(frame);
+        // A frame may close the session; the bytes behind it are then dropped.
         if (session.isClosed) return;
+        session.receive(frame);
       }
     });
   }

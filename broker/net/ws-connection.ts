@@ -3,7 +3,7 @@
  * queued and written inside one `cork()` at the end of the turn, so they leave in one syscall.
  */
 import type { WebSocket } from 'uWebSockets.js';
-import type { ServerConnection } from './connection.js';
+import { flushAtEndOfTick, type FlushScheduler, type ServerConnection } from './connection.js';
 import type { Session } from './session.js';
 
 /** Per-socket data uWS keeps for us; `session` is set once the connection is admitted. */
@@ -27,11 +27,12 @@ export class WsConnection implements ServerConnection {
   constructor(
     private readonly ws: WebSocket<WsUserData>,
     readonly remoteAddress: string,
+    private readonly scheduleFlush: FlushScheduler = flushAtEndOfTick,
   ) {}
 
   send(frame: Uint8Array): void {
     if (this.closed) return;
-    if (this.queue.length === 0) process.nextTick(this.flush);
+    if (this.queue.length === 0) this.scheduleFlush(this.flush);
     this.queue.push(frame);
     this.queuedBytes += frame.byteLength;
   }

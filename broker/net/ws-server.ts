@@ -99,7 +99,10 @@ export class WsServer {
           session.connectionError(new BrookError('INVALID_REQUEST', 'frames must be binary WebSocket messages'));
         } else if (message.byteLength > limits.maxFrameBytes) {
           session.connectionError(
-            new BrookError('FRAME_TOO_LARGE', `message of ${String(message.byteLength)} bytes exceeds maxFrameBytes ${String(limits.maxFrameBytes)}`),
+            new BrookError(
+              'FRAME_TOO_LARGE',
+              `message of ${String(message.byteLength)} bytes exceeds maxFrameBytes ${String(limits.maxFrameBytes)}`,
+            ),
           );
         } else {
           // uWS neuters `message` when this handler returns, and request bodies outlive it: one copy per frame.

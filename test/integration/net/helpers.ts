@@ -59,7 +59,11 @@ export class FakeCore implements BrokerCore {
         partitions: request.partitions.map((p) => ({ topic: p.topic, partition: p.partition, baseOffset: 0 })),
       };
       if (this.autoAck) return Promise.resolve(response);
-      return new Promise((resolve) => this.held.push(() => resolve(response)));
+      return new Promise((resolve) => {
+        this.held.push(() => {
+          resolve(response);
+        });
+      });
     },
   };
 
@@ -196,7 +200,9 @@ export class TcpTestClient extends TestClient {
       socket.once('error', reject);
     });
     const client = new TcpTestClient(socket);
-    t.teardown(() => client.end());
+    t.teardown(() => {
+      client.end();
+    });
     return client;
   }
 
@@ -230,7 +236,9 @@ export class WsTestClient extends TestClient {
     const ws = new WebSocket(`ws://127.0.0.1:${String(port)}/`);
     ws.binaryType = 'nodebuffer';
     const client = new WsTestClient(ws);
-    t.teardown(() => client.end());
+    t.teardown(() => {
+      client.end();
+    });
     await new Promise<void>((resolve, reject) => {
       ws.once('open', resolve);
       ws.once('error', reject);

@@ -1,5 +1,5 @@
 import t, { type Test } from 'tap';
-import { requests, type RequestOf } from '../../../broker/protocol/index.js';
+import { encodeFrame, requests, type RequestOf } from '../../../broker/protocol/index.js';
 import { errorName, startTestServers, TcpTestClient, WsTestClient } from './helpers.js';
 
 function produce(bytes: number): RequestOf<'produce'> {
@@ -32,7 +32,7 @@ async function stillServes(t: Test, client: TcpTestClient): Promise<void> {
   t.same([pong.op, pong.correlationId], [requests.ping.code, 77], 'the other connection keeps working');
 }
 
-t.test('hello, ping and metadata over length-prefixed frames', async (t) => {
+void t.test('hello, ping and metadata over length-prefixed frames', async (t) => {
   const { servers } = await startTestServers(t);
   t.ok(servers.tcpPort > 0);
   const client = await TcpTestClient.connect(t, servers.tcpPort);
@@ -43,11 +43,10 @@ t.test('hello, ping and metadata over length-prefixed frames', async (t) => {
   t.match(meta, { op: requests.metadata.code, correlationId: 3, body: { clusterId: 'net-test' } });
 });
 
-t.test('pipelined requests in one write are all answered, in order', async (t) => {
+void t.test('pipelined requests in one write are all answered, in order', async (t) => {
   const { servers } = await startTestServers(t);
   const client = await TcpTestClient.connect(t, servers.tcpPort);
   await client.hello();
-  const { encodeFrame } = await import('../../../broker/protocol/index.js');
   const frames = Array.from({ length: 100 }, (_, i) => encodeFrame(requests.ping.code, i + 2, {}, true));
   client.sendBytes(Buffer.concat(frames));
   const ids: number[] = [];
@@ -58,7 +57,7 @@ t.test('pipelined requests in one write are all answered, in order', async (t) =
   );
 });
 
-t.test('undecodable bytes: INVALID_REQUEST (correlationId 0), then only that connection closes', async (t) => {
+void t.test('undecodable bytes: INVALID_REQUEST (correlationId 0), then only that connection closes', async (t) => {
   const { servers } = await startTestServers(t);
   const other = await TcpTestClient.connect(t, servers.tcpPort);
   await other.hello();
@@ -72,7 +71,7 @@ t.test('undecodable bytes: INVALID_REQUEST (correlationId 0), then only that con
   await stillServes(t, other);
 });
 
-t.test('a length prefix above maxFrameBytes: FRAME_TOO_LARGE, then only that connection closes', async (t) => {
+void t.test('a length prefix above maxFrameBytes: FRAME_TOO_LARGE, then only that connection closes', async (t) => {
   const { servers } = await startTestServers(t, { maxFrameBytes: 1024 });
   const other = await TcpTestClient.connect(t, servers.tcpPort);
   await other.hello();
@@ -85,7 +84,7 @@ t.test('a length prefix above maxFrameBytes: FRAME_TOO_LARGE, then only that con
   await stillServes(t, other);
 });
 
-t.test('text where frames are expected (an HTTP request) is refused, not buffered', async (t) => {
+void t.test('text where frames are expected (an HTTP request) is refused, not buffered', async (t) => {
   const { servers } = await startTestServers(t);
   const bad = await TcpTestClient.connect(t, servers.tcpPort);
   bad.sendBytes(Buffer.from('GET / HTTP/1.1\r\n\r\n'));
@@ -93,35 +92,38 @@ t.test('text where frames are expected (an HTTP request) is refused, not buffere
   await bad.closed;
 });
 
-t.test('maxConnections (over both transports) refuses the extra connection with TOO_MANY_CONNECTIONS', async (t) => {
-  const { servers } = await startTestServers(t, { maxConnections: 2 });
-  const first = await TcpTestClient.connect(t, servers.tcpPort);
-  await first.hello();
-  const second = await WsTestClient.connect(t, servers.wsPort);
-  await second.hello();
-  const extra = await TcpTestClient.connect(t, servers.tcpPort);
-  const frame = await extra.next();
-  t.equal(errorName(frame), 'TOO_MANY_CONNECTIONS');
-  t.equal(frame.correlationId, 0);
-  await extra.closed;
-  const extraWs = await WsTestClient.connect(t, servers.wsPort);
-  t.equal(errorName(await extraWs.next()), 'TOO_MANY_CONNECTIONS');
-  await extraWs.closed;
-  await stillServes(t, first);
+void t.test(
+  'maxConnections (over both transports) refuses the extra connection with TOO_MANY_CONNECTIONS',
+  async (t) => {
+    const { servers } = await startTestServers(t, { maxConnections: 2 });
+    const first = await TcpTestClient.connect(t, servers.tcpPort);
+    await first.hello();
+    const second = await WsTestClient.connect(t, servers.wsPort);
+    await second.hello();
+    const extra = await TcpTestClient.connect(t, servers.tcpPort);
+    const frame = await extra.next();
+    t.equal(errorName(frame), 'TOO_MANY_CONNECTIONS');
+    t.equal(frame.correlationId, 0);
+    await extra.closed;
+    const extraWs = await WsTestClient.connect(t, servers.wsPort);
+    t.equal(errorName(await extraWs.next()), 'TOO_MANY_CONNECTIONS');
+    await extraWs.closed;
+    await stillServes(t, first);
 
-  first.end();
-  await first.closed;
-  // The server sees the close asynchronously: retry until the place is free (each try is refused or admitted).
-  for (;;) {
-    const again = await TcpTestClient.connect(t, servers.tcpPort);
-    const reply = await again.call('hello', 1, { protocolVersion: 1, clientId: 'c' });
-    if (errorName(reply) === undefined) break;
-    await again.closed;
-  }
-  t.pass('admitted once a place was free');
-});
+    first.end();
+    await first.closed;
+    // The server sees the close asynchronously: retry until the place is free (each try is refused or admitted).
+    for (;;) {
+      const again = await TcpTestClient.connect(t, servers.tcpPort);
+      const reply = await again.call('hello', 1, { protocolVersion: 1, clientId: 'c' });
+      if (errorName(reply) === undefined) break;
+      await again.closed;
+    }
+    t.pass('admitted once a place was free');
+  },
+);
 
-t.test('no hello within handshakeTimeoutMs: HANDSHAKE_TIMEOUT from the server-wide sweep', async (t) => {
+void t.test('no hello within handshakeTimeoutMs: HANDSHAKE_TIMEOUT from the server-wide sweep', async (t) => {
   const { servers } = await startTestServers(t, { handshakeTimeoutMs: 50 });
   const client = await TcpTestClient.connect(t, servers.tcpPort);
   const frame = await client.next();
@@ -129,7 +131,7 @@ t.test('no hello within handshakeTimeoutMs: HANDSHAKE_TIMEOUT from the server-wi
   await client.closed;
 });
 
-t.test('produce is answered and its bytes granted back', async (t) => {
+void t.test('produce is answered and its bytes granted back', async (t) => {
   const { servers } = await startTestServers(t);
   const client = await TcpTestClient.connect(t, servers.tcpPort);
   await client.hello();
@@ -138,7 +140,7 @@ t.test('produce is answered and its bytes granted back', async (t) => {
   t.same(await client.next(), { version: 1, op: 33, correlationId: 0, body: { bytes: 1000 } });
 });
 
-t.test('close waits for in-flight produces, then sends SHUTTING_DOWN and closes', async (t) => {
+void t.test('close waits for in-flight produces, then sends SHUTTING_DOWN and closes', async (t) => {
   const { servers, core } = await startTestServers(t);
   core.autoAck = false;
   const client = await TcpTestClient.connect(t, servers.tcpPort);
@@ -153,11 +155,10 @@ t.test('close waits for in-flight produces, then sends SHUTTING_DOWN and closes'
   t.notOk(closed, 'waiting for the produce');
   core.releaseProduces();
   t.match(await client.next(), { op: requests.produce.code, correlationId: 2 });
-  const frames = [await client.next(), await client.next()];
-  t.same(
-    frames.map((f) => (f.op === 33 ? 'grant' : errorName(f))).sort(),
-    ['SHUTTING_DOWN', 'grant'],
-  );
+  // The grant would follow at the end of the turn, but the connection closes before: it is of no use any more.
+  const last = await client.next();
+  t.equal(errorName(last), 'SHUTTING_DOWN');
+  t.equal(last.correlationId, 0);
   await client.closed;
   await closing;
   t.ok(closed);

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { Credit } from '../../../broker/net/credit.js';
 
-t.test('a batch may start only while both records and bytes are positive', (t) => {
+void t.test('a batch may start only while both records and bytes are positive', (t) => {
   t.ok(new Credit(1, 1).canStart());
   t.notOk(new Credit(0, 100).canStart(), 'no record credit');
   t.notOk(new Credit(100, 0).canStart(), 'no byte credit');
@@ -9,7 +9,7 @@ t.test('a batch may start only while both records and bytes are positive', (t) =
   t.end();
 });
 
-t.test('charging a whole batch may overdraw by that batch, then nothing more starts', (t) => {
+void t.test('charging a whole batch may overdraw by that batch, then nothing more starts', (t) => {
   const credit = new Credit(10, 1000);
   t.ok(credit.canStart());
   credit.charge(25, 4000);
@@ -19,7 +19,7 @@ t.test('charging a whole batch may overdraw by that batch, then nothing more sta
   t.end();
 });
 
-t.test('grants add to what is left, including a debt', (t) => {
+void t.test('grants add to what is left, including a debt', (t) => {
   const credit = new Credit(1, 100);
   credit.charge(5, 50);
   t.notOk(credit.canStart(), 'records overdrawn');
@@ -32,7 +32,7 @@ t.test('grants add to what is left, including a debt', (t) => {
   t.end();
 });
 
-t.test('grants saturate instead of losing integer precision', (t) => {
+void t.test('grants saturate instead of losing integer precision', (t) => {
   const credit = new Credit(Number.MAX_SAFE_INTEGER, 1);
   credit.add(Number.MAX_SAFE_INTEGER, 0);
   t.equal(credit.recordsLeft, Number.MAX_SAFE_INTEGER);

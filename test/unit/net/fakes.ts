@@ -9,6 +9,7 @@ import {
   LENGTH_PREFIX_BYTES,
   notices,
   requests,
+  type Acks,
   type FetchedBatch,
   type Frame,
   type NoticeOf,
@@ -128,6 +129,18 @@ export function batchAt(baseOffset: number, count: number, bytes: number): Fetch
   };
 }
 
+/** A produce with one batch of `bytes` records bytes per entry of `sizes`, to partitions 0, 1, ... of 't'. */
+export function produceRequest(sizes: number[], acks: Acks = 1): RequestOf<'produce'> {
+  return {
+    acks,
+    timeoutMs: 1000,
+    partitions: sizes.map((bytes, partition) => {
+      const { baseOffset: _, ...batch } = batchAt(0, 1, bytes);
+      return { topic: 't', partition, batch };
+    }),
+  };
+}
+
 /** A partition over an array of batches, following PartitionFeed's contract. */
 export class FakeFeed implements PartitionFeed {
   logStartOffset = 0;
@@ -204,7 +217,8 @@ export class FakeCore implements BrokerCore {
   readonly produces: PendingProduce[] = [];
   /** Credentials accepted; undefined = no users configured. */
   users: Map<string, string> | undefined;
-  readonly handlers: CoreHandlers = {
+  /** Replaceable per test. */
+  readonly handlers: { -readonly [K in keyof CoreHandlers]: CoreHandlers[K] } = {
     metadata: () => Promise.resolve({ clusterId: this.clusterId, controllerId: 7, brokers: [], topics: [] }),
     createTopics: (request) => Promise.resolve({ results: request.topics.map((t) => ({ name: t.name })) }),
     deleteTopics: (request) => Promise.resolve({ results: request.names.map((name) => ({ name })) }),

@@ -1,26 +1,14 @@
 import t from 'tap';
-import { BrookError, requests, type Acks, type RequestOf } from '../../../broker/protocol/index.js';
-import { batchAt, errorName, Harness, settle } from './fakes.js';
-
-/** A produce with one batch of `bytes` records bytes per entry of `sizes`, to partitions 0, 1, ... of 't'. */
-function produce(sizes: number[], acks: Acks = 1): RequestOf<'produce'> {
-  return {
-    acks,
-    timeoutMs: 1000,
-    partitions: sizes.map((bytes, partition) => {
-      const { baseOffset: _, ...batch } = batchAt(0, 1, bytes);
-      return { topic: 't', partition, batch };
-    }),
-  };
-}
+import { BrookError, requests, type RequestOf } from '../../../broker/protocol/index.js';
+import { errorName, Harness, produceRequest, settle } from './fakes.js';
 
 function okFor(request: RequestOf<'produce'>, baseOffset = 0) {
   return { partitions: request.partitions.map((p) => ({ topic: p.topic, partition: p.partition, baseOffset })) };
 }
 
-t.test('an admitted produce is answered with the core response, then its bytes are granted back', async (t) => {
+void t.test('an admitted produce is answered with the core response, then its bytes are granted back', async (t) => {
   const h = new Harness().greet();
-  h.send('produce', 2, produce([300, 200]));
+  h.send('produce', 2, produceRequest([300, 200]));
   t.equal(h.core.produces.length, 1);
   t.same(h.flush(), [], 'nothing before the appends complete');
   const pending = h.core.produces[0]!;
@@ -37,55 +25,58 @@ t.test('an admitted produce is answered with the core response, then its bytes a
   t.same(h.core.metrics.of('requestDone').at(-1)?.[0], 'produce');
 });
 
-t.test('a produce beyond the window is refused whole with THROTTLED, and admitted once bytes come back', async (t) => {
-  const h = new Harness().greet(); // produceWindowBytes 1000
-  h.send('produce', 2, produce([600]));
-  h.send('produce', 3, produce([300, 200]));
-  t.equal(h.core.produces.length, 1, 'the second never reaches the core');
-  const refused = h.conn.take();
-  t.equal(refused.length, 1);
-  t.equal(refused[0]?.correlationId, 3);
-  t.same(refused[0]?.body, {
-    partitions: [0, 1].map((partition) => ({
-      topic: 't',
-      partition,
-      baseOffset: -1,
-      error: { code: 14, message: 'produce of 500 bytes exceeds the window (600 of 1000 in flight)' },
-    })),
-  });
-  t.same(h.core.metrics.of('produceThrottled'), [[]]);
-  t.same(h.core.metrics.of('errorSent'), [['THROTTLED']]);
-  t.same(
-    h.flush().map((f) => f.body),
-    [{ bytes: 500 }],
-    'the client charged the refused bytes, so they come back too',
-  );
+void t.test(
+  'a produce beyond the window is refused whole with THROTTLED, and admitted once bytes come back',
+  async (t) => {
+    const h = new Harness().greet(); // produceWindowBytes 1000
+    h.send('produce', 2, produceRequest([600]));
+    h.send('produce', 3, produceRequest([300, 200]));
+    t.equal(h.core.produces.length, 1, 'the second never reaches the core');
+    const refused = h.conn.take();
+    t.equal(refused.length, 1);
+    t.equal(refused[0]?.correlationId, 3);
+    t.same(refused[0]?.body, {
+      partitions: [0, 1].map((partition) => ({
+        topic: 't',
+        partition,
+        baseOffset: -1,
+        error: { code: 14, message: 'produce of 500 bytes exceeds the window (600 of 1000 in flight)' },
+      })),
+    });
+    t.same(h.core.metrics.of('produceThrottled'), [[]]);
+    t.same(h.core.metrics.of('errorSent'), [['THROTTLED']]);
+    t.same(
+      h.flush().map((f) => f.body),
+      [{ bytes: 500 }],
+      'the client charged the refused bytes, so they come back too',
+    );
 
-  h.send('produce', 4, produce([400]));
-  t.equal(h.core.produces.length, 2, 'exactly filling the window is allowed');
-  h.send('produce', 5, produce([1]));
-  t.equal(errorName(h.conn.take()[0]), undefined, 'THROTTLED is per partition, not an error frame');
-  t.equal(h.core.produces.length, 2);
-  h.flush();
+    h.send('produce', 4, produceRequest([400]));
+    t.equal(h.core.produces.length, 2, 'exactly filling the window is allowed');
+    h.send('produce', 5, produceRequest([1]));
+    t.equal(errorName(h.conn.take()[0]), undefined, 'THROTTLED is per partition, not an error frame');
+    t.equal(h.core.produces.length, 2);
+    h.flush();
 
-  const first = h.core.produces[0]!;
-  first.done.resolve(okFor(first.request));
-  await settle();
-  t.same(
-    h.flush().map((f) => [f.correlationId, f.body]),
-    [
-      [2, okFor(first.request)],
-      [0, { bytes: 600 }],
-    ],
-  );
-  h.send('produce', 6, produce([600]));
-  t.equal(h.core.produces.length, 3, 'admitted again');
-});
+    const first = h.core.produces[0]!;
+    first.done.resolve(okFor(first.request));
+    await settle();
+    t.same(
+      h.flush().map((f) => [f.correlationId, f.body]),
+      [
+        [2, okFor(first.request)],
+        [0, { bytes: 600 }],
+      ],
+    );
+    h.send('produce', 6, produceRequest([600]));
+    t.equal(h.core.produces.length, 3, 'admitted again');
+  },
+);
 
-t.test('acks=0 sends no response, not even for a failure, but still grants', async (t) => {
+void t.test('acks=0 sends no response, not even for a failure, but still grants', async (t) => {
   const h = new Harness().greet();
-  h.send('produce', 2, produce([100], 0));
-  h.send('produce', 3, produce([50], 0));
+  h.send('produce', 2, produceRequest([100], 0));
+  h.send('produce', 3, produceRequest([50], 0));
   h.core.produces[0]!.done.resolve(okFor(h.core.produces[0]!.request));
   h.core.produces[1]!.done.reject(new Error('disk on fire'));
   await settle();
@@ -96,9 +87,9 @@ t.test('acks=0 sends no response, not even for a failure, but still grants', asy
   );
 });
 
-t.test('grants of produces completing in one turn are coalesced into one push', async (t) => {
+void t.test('grants of produces completing in one turn are coalesced into one push', async (t) => {
   const h = new Harness().greet();
-  for (let i = 0; i < 3; i++) h.send('produce', 2 + i, produce([100]));
+  for (let i = 0; i < 3; i++) h.send('produce', 2 + i, produceRequest([100]));
   for (const p of h.core.produces) p.done.resolve(okFor(p.request));
   await settle();
   const frames = h.flush();
@@ -109,9 +100,9 @@ t.test('grants of produces completing in one turn are coalesced into one push', 
   t.equal(frames.filter((f) => f.op === requests.produce.code).length, 3);
 });
 
-t.test('a batch above maxMessageBytes gets MESSAGE_TOO_LARGE; the rest of the request goes on', async (t) => {
+void t.test('a batch above maxMessageBytes gets MESSAGE_TOO_LARGE; the rest of the request goes on', async (t) => {
   const h = new Harness({ limits: { produceWindowBytes: 100_000 } }).greet(); // maxMessageBytes 16 KiB
-  h.send('produce', 2, produce([100, 20_000]));
+  h.send('produce', 2, produceRequest([100, 20_000]));
   const pending = h.core.produces[0]!;
   t.same(
     pending.request.partitions.map((p) => p.partition),
@@ -129,17 +120,17 @@ t.test('a batch above maxMessageBytes gets MESSAGE_TOO_LARGE; the rest of the re
   t.same(grant?.body, { bytes: 20_100 });
 });
 
-t.test('a produce with only oversized batches never reaches the core', async (t) => {
+void t.test('a produce with only oversized batches never reaches the core', async (t) => {
   const h = new Harness({ limits: { produceWindowBytes: 100_000 } }).greet();
-  h.send('produce', 2, produce([20_000]));
+  h.send('produce', 2, produceRequest([20_000]));
   t.equal(h.core.produces.length, 0);
   await settle();
   t.match(h.flush()[0]?.body, { partitions: [{ partition: 0, error: { code: 9 } }] });
 });
 
-t.test('a failed produce gets an error frame and its bytes back', async (t) => {
+void t.test('a failed produce gets an error frame and its bytes back', async (t) => {
   const h = new Harness().greet();
-  h.send('produce', 2, produce([100]));
+  h.send('produce', 2, produceRequest([100]));
   h.core.produces[0]!.done.reject(new BrookError('NOT_LEADER'));
   await settle();
   const [error, grant] = h.flush();
@@ -148,16 +139,16 @@ t.test('a failed produce gets an error frame and its bytes back', async (t) => {
   t.same(grant?.body, { bytes: 100 });
 });
 
-t.test('drain resolves when in-flight produces are done and refuses new ones with SHUTTING_DOWN', async (t) => {
+void t.test('drain resolves when in-flight produces are done and refuses new ones with SHUTTING_DOWN', async (t) => {
   const h = new Harness().greet();
-  h.send('produce', 2, produce([100]));
+  h.send('produce', 2, produceRequest([100]));
   let drained = false;
   const drain = h.session.drain().then(() => {
     drained = true;
   });
   await settle();
   t.notOk(drained, 'one produce still in flight');
-  h.send('produce', 3, produce([100]));
+  h.send('produce', 3, produceRequest([100]));
   t.match(h.conn.take()[0], { correlationId: 3, body: { partitions: [{ error: { code: 18 } }] } });
   t.equal(h.core.produces.length, 1);
   h.core.produces[0]!.done.resolve(okFor(h.core.produces[0]!.request));
@@ -166,15 +157,15 @@ t.test('drain resolves when in-flight produces are done and refuses new ones wit
   t.equal(h.flush()[0]?.correlationId, 2, 'the admitted one was answered');
 });
 
-t.test('drain with nothing in flight resolves at once', async (t) => {
+void t.test('drain with nothing in flight resolves at once', async (t) => {
   const h = new Harness().greet();
   await h.session.drain();
   t.pass();
 });
 
-t.test('a produce completing after the connection closed sends nothing but still settles', async (t) => {
+void t.test('a produce completing after the connection closed sends nothing but still settles', async (t) => {
   const h = new Harness().greet();
-  h.send('produce', 2, produce([100]));
+  h.send('produce', 2, produceRequest([100]));
   const drain = h.session.drain();
   h.session.close();
   h.core.produces[0]!.done.resolve(okFor(h.core.produces[0]!.request));

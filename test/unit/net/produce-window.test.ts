@@ -1,7 +1,7 @@
 import t from 'tap';
 import { ProduceWindow } from '../../../broker/net/produce-window.js';
 
-t.test('admits requests up to the window and refuses the one that would exceed it', (t) => {
+void t.test('admits requests up to the window and refuses the one that would exceed it', (t) => {
   const w = new ProduceWindow(100);
   t.ok(w.tryAcquire(60));
   t.ok(w.tryAcquire(40), 'exactly full is allowed');
@@ -11,7 +11,7 @@ t.test('admits requests up to the window and refuses the one that would exceed i
   t.end();
 });
 
-t.test('released bytes free the window and are owed back once', (t) => {
+void t.test('released bytes free the window and are owed back once', (t) => {
   const w = new ProduceWindow(100);
   w.tryAcquire(70);
   w.release(30);
@@ -23,7 +23,7 @@ t.test('released bytes free the window and are owed back once', (t) => {
   t.end();
 });
 
-t.test('refunds are owed back without touching the window', (t) => {
+void t.test('refunds are owed back without touching the window', (t) => {
   const w = new ProduceWindow(100);
   w.tryAcquire(100);
   w.refund(50);
@@ -32,9 +32,11 @@ t.test('refunds are owed back without touching the window', (t) => {
   t.end();
 });
 
-t.test('releasing more than is in flight is a bug', (t) => {
+void t.test('releasing more than is in flight is a bug', (t) => {
   const w = new ProduceWindow(100);
   w.tryAcquire(10);
-  t.throws(() => w.release(11), RangeError);
+  t.throws(() => {
+    w.release(11);
+  }, RangeError);
   t.end();
 });

@@ -1,7 +1,16 @@
 import t from 'tap';
 import { BrookError } from '../../../broker/protocol/index.js';
 import { SessionRegistry, sweepIntervalMs } from '../../../broker/net/session-registry.js';
-import { errorName, FakeCore, limits, ManualClock, MemoryConnection, requestFrame } from './fakes.js';
+import {
+  errorName,
+  produceRequest,
+  FakeCore,
+  limits,
+  ManualClock,
+  MemoryConnection,
+  requestFrame,
+  settle,
+} from './fakes.js';
 
 function registry() {
   const core = new FakeCore();
@@ -15,7 +24,7 @@ function connect(reg: SessionRegistry): MemoryConnection {
   return conn;
 }
 
-t.test('a connection beyond maxConnections gets TOO_MANY_CONNECTIONS and is closed at once', (t) => {
+void t.test('a connection beyond maxConnections gets TOO_MANY_CONNECTIONS and is closed at once', (t) => {
   const { registry: reg, core } = registry(); // maxConnections 2
   const a = connect(reg);
   connect(reg);
@@ -34,7 +43,7 @@ t.test('a connection beyond maxConnections gets TOO_MANY_CONNECTIONS and is clos
   t.end();
 });
 
-t.test('the sweep applies handshake and idle deadlines to every session', (t) => {
+void t.test('the sweep applies handshake and idle deadlines to every session', (t) => {
   const { registry: reg, clock } = registry();
   const silent = connect(reg);
   const greeted = connect(reg);
@@ -49,7 +58,7 @@ t.test('the sweep applies handshake and idle deadlines to every session', (t) =>
   t.end();
 });
 
-t.test('closeAll sends the error to every session and closes them', (t) => {
+void t.test('closeAll sends the error to every session and closes them', (t) => {
   const { registry: reg } = registry();
   const conns = [connect(reg), connect(reg)];
   reg.closeAll(new BrookError('SHUTTING_DOWN'));
@@ -61,7 +70,26 @@ t.test('closeAll sends the error to every session and closes them', (t) => {
   t.end();
 });
 
-t.test('sweep interval: a tenth of the shortest deadline, within [5 ms, 1 s]', (t) => {
+void t.test('drain waits for the produces of sessions that ended meanwhile', async (t) => {
+  const { registry: reg, core } = registry();
+  const conn = connect(reg);
+  conn.session?.receive(requestFrame('hello', 1, { protocolVersion: 1, clientId: 'c' }));
+  conn.session?.receive(requestFrame('produce', 2, produceRequest([10])));
+  t.equal(core.produces.length, 1);
+  conn.session?.handleClosed(); // the peer went away
+  t.equal(reg.size, 0);
+  let drained = false;
+  const drain = reg.drain().then(() => {
+    drained = true;
+  });
+  await settle();
+  t.notOk(drained, 'the append is still running');
+  core.produces[0]?.done.resolve({ partitions: [] });
+  await drain;
+  t.ok(drained);
+});
+
+void t.test('sweep interval: a tenth of the shortest deadline, within [5 ms, 1 s]', (t) => {
   t.equal(sweepIntervalMs({ handshakeTimeoutMs: 10_000, idleTimeoutMs: 60_000 }), 1000);
   t.equal(sweepIntervalMs({ handshakeTimeoutMs: 10_000, idleTimeoutMs: 3000 }), 300);
   t.equal(sweepIntervalMs({ handshakeTimeoutMs: 2000, idleTimeoutMs: 0 }), 200, 'idle 0 is disabled');

@@ -2,28 +2,32 @@ import t from 'tap';
 import { BrookError, encodeFrame, ERROR_OP, requests } from '../../../broker/protocol/index.js';
 import { errorName, Harness, requestFrame, settle } from './fakes.js';
 
-t.test('handshake', async (t) => {
-  t.test('hello answers with the broker limits', (t) => {
-    const h = new Harness();
-    h.send('hello', 1, { protocolVersion: 1, clientId: 'c' });
-    const [frame] = h.conn.take();
-    t.equal(frame?.op, requests.hello.code);
-    t.equal(frame?.correlationId, 1);
-    t.same(frame?.body, {
-      protocolVersion: 1,
-      brokerId: 7,
-      clusterId: 'test-cluster',
-      maxFrameBytes: 64 * 1024,
-      maxMessageBytes: 16 * 1024,
-      produceWindowBytes: 1000,
-      idleTimeoutMs: 30_000,
-    });
-    t.notOk(h.conn.closed);
-    t.same(h.core.metrics.of('requestDone').map((c) => c[0]), ['hello']);
-    t.end();
+void t.test('handshake: hello answers with the broker limits', (t) => {
+  const h = new Harness();
+  h.send('hello', 1, { protocolVersion: 1, clientId: 'c' });
+  const [frame] = h.conn.take();
+  t.equal(frame?.op, requests.hello.code);
+  t.equal(frame?.correlationId, 1);
+  t.same(frame?.body, {
+    protocolVersion: 1,
+    brokerId: 7,
+    clusterId: 'test-cluster',
+    maxFrameBytes: 64 * 1024,
+    maxMessageBytes: 16 * 1024,
+    produceWindowBytes: 1000,
+    idleTimeoutMs: 30_000,
   });
+  t.notOk(h.conn.closed);
+  t.same(
+    h.core.metrics.of('requestDone').map((c) => c[0]),
+    ['hello'],
+  );
+  t.end();
+});
 
-  t.test('a first frame other than hello gets HANDSHAKE_REQUIRED with its correlationId, then close', (t) => {
+void t.test(
+  'handshake: a first frame other than hello gets HANDSHAKE_REQUIRED with its correlationId, then close',
+  (t) => {
     const h = new Harness();
     h.send('metadata', 5, {});
     const [frame] = h.conn.take();
@@ -34,130 +38,131 @@ t.test('handshake', async (t) => {
     t.ok(h.session.isClosed);
     t.equal(h.ended, 1);
     t.end();
-  });
+  },
+);
 
-  t.test('hello with correlationId 0 is not a handshake', (t) => {
-    const h = new Harness();
-    h.send('hello', 0, { protocolVersion: 1, clientId: 'c' });
-    t.equal(errorName(h.conn.take()[0]), 'HANDSHAKE_REQUIRED');
-    t.ok(h.conn.closed);
-    t.end();
-  });
-
-  t.test('protocolVersion other than 1: UNSUPPORTED_VERSION, close', (t) => {
-    const h = new Harness();
-    h.send('hello', 1, { protocolVersion: 2, clientId: 'c' });
-    const [frame] = h.conn.take();
-    t.equal(errorName(frame), 'UNSUPPORTED_VERSION');
-    t.equal(frame?.correlationId, 1);
-    t.ok(h.conn.closed);
-    t.end();
-  });
-
-  t.test('frame version other than 1: UNSUPPORTED_VERSION, close', (t) => {
-    const h = new Harness();
-    // encodeFrame always writes version 1; build a version-2 frame by hand from the same encoder's output.
-    const bytes = encodeFrame(requests.hello.code, 1, { protocolVersion: 1, clientId: 'c' }, false);
-    const patched = Uint8Array.from(bytes);
-    t.equal(patched[1], 1, 'fixarray header, then the version as a positive fixint');
-    patched[1] = 2;
-    h.session.receive(patched);
-    t.equal(errorName(h.conn.take()[0]), 'UNSUPPORTED_VERSION');
-    t.ok(h.conn.closed);
-    t.end();
-  });
-
-  t.test('wrong credentials: UNAUTHORIZED, close; right ones pass', (t) => {
-    const bad = new Harness();
-    bad.core.users = new Map([['alice', 'secret']]);
-    bad.send('hello', 1, { protocolVersion: 1, clientId: 'c', username: 'alice', password: 'guess' });
-    t.equal(errorName(bad.conn.take()[0]), 'UNAUTHORIZED');
-    t.ok(bad.conn.closed);
-
-    const good = new Harness();
-    good.core.users = new Map([['alice', 'secret']]);
-    good.send('hello', 1, { protocolVersion: 1, clientId: 'c', username: 'alice', password: 'secret' });
-    t.equal(good.conn.take()[0]?.op, requests.hello.code);
-    t.notOk(good.conn.closed);
-    t.end();
-  });
-
-  t.test('a hello body that fails its schema: INVALID_REQUEST, still waiting for hello', (t) => {
-    const h = new Harness();
-    h.session.receive(encodeFrame(requests.hello.code, 1, { protocolVersion: 1 }, false));
-    t.equal(errorName(h.conn.take()[0]), 'INVALID_REQUEST');
-    t.notOk(h.conn.closed);
-    h.send('hello', 2, { protocolVersion: 1, clientId: 'c' });
-    t.equal(h.conn.take()[0]?.op, requests.hello.code);
-    t.end();
-  });
-
-  t.test('no hello within handshakeTimeoutMs: HANDSHAKE_TIMEOUT with correlationId 0, close', (t) => {
-    const h = new Harness();
-    h.session.checkDeadlines(h.clock.now + 4999);
-    t.notOk(h.conn.closed, 'not yet');
-    h.session.checkDeadlines(h.clock.now + 5000);
-    const [frame] = h.conn.take();
-    t.equal(errorName(frame), 'HANDSHAKE_TIMEOUT');
-    t.equal(frame?.correlationId, 0);
-    t.ok(h.conn.closed);
-    t.end();
-  });
-
-  t.test('a second hello is refused but the connection stays open', (t) => {
-    const h = new Harness().greet();
-    h.send('hello', 2, { protocolVersion: 1, clientId: 'c' });
-    t.equal(errorName(h.conn.take()[0]), 'INVALID_REQUEST');
-    t.notOk(h.conn.closed);
-    t.end();
-  });
+void t.test('handshake: hello with correlationId 0 is not a handshake', (t) => {
+  const h = new Harness();
+  h.send('hello', 0, { protocolVersion: 1, clientId: 'c' });
+  t.equal(errorName(h.conn.take()[0]), 'HANDSHAKE_REQUIRED');
+  t.ok(h.conn.closed);
+  t.end();
 });
 
-t.test('requests', async (t) => {
-  t.test('ping answers an empty body with the same correlationId', (t) => {
-    const h = new Harness().greet();
-    h.send('ping', 42, {});
-    const [frame] = h.conn.take();
-    t.same(frame, { version: 1, op: requests.ping.code, correlationId: 42, body: {} });
-    t.end();
-  });
+void t.test('handshake: protocolVersion other than 1: UNSUPPORTED_VERSION, close', (t) => {
+  const h = new Harness();
+  h.send('hello', 1, { protocolVersion: 2, clientId: 'c' });
+  const [frame] = h.conn.take();
+  t.equal(errorName(frame), 'UNSUPPORTED_VERSION');
+  t.equal(frame?.correlationId, 1);
+  t.ok(h.conn.closed);
+  t.end();
+});
 
-  t.test('core ops go to the core handler and answer with its response', async (t) => {
-    const h = new Harness().greet();
-    h.send('createTopics', 3, { topics: [{ name: 'orders', partitions: 3, replicationFactor: 1, config: {} }] });
-    h.clock.now += 250;
-    await settle();
-    const [frame] = h.conn.take();
-    t.equal(frame?.op, requests.createTopics.code);
-    t.equal(frame?.correlationId, 3);
-    t.same(frame?.body, { results: [{ name: 'orders' }] });
-    t.same(h.core.metrics.of('requestDone').at(-1), ['createTopics', 0.25]);
-  });
+void t.test('handshake: frame version other than 1: UNSUPPORTED_VERSION, close', (t) => {
+  const h = new Harness();
+  // encodeFrame always writes version 1; build a version-2 frame by hand from the same encoder's output.
+  const bytes = encodeFrame(requests.hello.code, 1, { protocolVersion: 1, clientId: 'c' }, false);
+  const patched = Uint8Array.from(bytes);
+  t.equal(patched[1], 1, 'fixarray header, then the version as a positive fixint');
+  patched[1] = 2;
+  h.session.receive(patched);
+  t.equal(errorName(h.conn.take()[0]), 'UNSUPPORTED_VERSION');
+  t.ok(h.conn.closed);
+  t.end();
+});
 
-  t.test('a core BrookError becomes an error frame for that request', async (t) => {
-    const h = new Harness().greet();
-    h.send('fetch', 9, { topic: 't', partition: 0, offset: 0, maxBytes: 100, maxWaitMs: 0 });
-    await settle();
-    const [frame] = h.conn.take();
-    t.equal(frame?.op, ERROR_OP);
-    t.equal(frame?.correlationId, 9);
-    t.match(frame?.body, { message: 'not me', leaderId: 3 });
-    t.equal(errorName(frame), 'NOT_LEADER');
-    t.notOk(h.conn.closed);
-    t.same(h.core.metrics.of('errorSent'), [['NOT_LEADER']]);
-  });
+void t.test('handshake: wrong credentials: UNAUTHORIZED, close; right ones pass', (t) => {
+  const bad = new Harness();
+  bad.core.users = new Map([['alice', 'secret']]);
+  bad.send('hello', 1, { protocolVersion: 1, clientId: 'c', username: 'alice', password: 'guess' });
+  t.equal(errorName(bad.conn.take()[0]), 'UNAUTHORIZED');
+  t.ok(bad.conn.closed);
 
-  t.test('an unexpected error becomes UNKNOWN without its details', async (t) => {
-    const h = new Harness().greet();
-    h.core.handlers.listOffsets = () => Promise.reject(new Error('secret internals'));
-    h.send('listOffsets', 4, { topic: 't', partition: 0, at: 'latest' });
-    await settle();
-    const [frame] = h.conn.take();
-    t.equal(errorName(frame), 'UNKNOWN');
-    t.notMatch(frame?.body, { message: /secret/ });
-  });
+  const good = new Harness();
+  good.core.users = new Map([['alice', 'secret']]);
+  good.send('hello', 1, { protocolVersion: 1, clientId: 'c', username: 'alice', password: 'secret' });
+  t.equal(good.conn.take()[0]?.op, requests.hello.code);
+  t.notOk(good.conn.closed);
+  t.end();
+});
 
-  t.test('a body that fails its schema: INVALID_REQUEST for that correlationId, connection stays open', (t) => {
+void t.test('handshake: a hello body that fails its schema: INVALID_REQUEST, still waiting for hello', (t) => {
+  const h = new Harness();
+  h.session.receive(encodeFrame(requests.hello.code, 1, { protocolVersion: 1 }, false));
+  t.equal(errorName(h.conn.take()[0]), 'INVALID_REQUEST');
+  t.notOk(h.conn.closed);
+  h.send('hello', 2, { protocolVersion: 1, clientId: 'c' });
+  t.equal(h.conn.take()[0]?.op, requests.hello.code);
+  t.end();
+});
+
+void t.test('handshake: no hello within handshakeTimeoutMs: HANDSHAKE_TIMEOUT with correlationId 0, close', (t) => {
+  const h = new Harness();
+  h.session.checkDeadlines(h.clock.now + 4999);
+  t.notOk(h.conn.closed, 'not yet');
+  h.session.checkDeadlines(h.clock.now + 5000);
+  const [frame] = h.conn.take();
+  t.equal(errorName(frame), 'HANDSHAKE_TIMEOUT');
+  t.equal(frame?.correlationId, 0);
+  t.ok(h.conn.closed);
+  t.end();
+});
+
+void t.test('handshake: a second hello is refused but the connection stays open', (t) => {
+  const h = new Harness().greet();
+  h.send('hello', 2, { protocolVersion: 1, clientId: 'c' });
+  t.equal(errorName(h.conn.take()[0]), 'INVALID_REQUEST');
+  t.notOk(h.conn.closed);
+  t.end();
+});
+
+void t.test('requests: ping answers an empty body with the same correlationId', (t) => {
+  const h = new Harness().greet();
+  h.send('ping', 42, {});
+  const [frame] = h.conn.take();
+  t.same(frame, { version: 1, op: requests.ping.code, correlationId: 42, body: {} });
+  t.end();
+});
+
+void t.test('requests: core ops go to the core handler and answer with its response', async (t) => {
+  const h = new Harness().greet();
+  h.send('createTopics', 3, { topics: [{ name: 'orders', partitions: 3, replicationFactor: 1, config: {} }] });
+  h.clock.now += 250;
+  await settle();
+  const [frame] = h.conn.take();
+  t.equal(frame?.op, requests.createTopics.code);
+  t.equal(frame?.correlationId, 3);
+  t.same(frame?.body, { results: [{ name: 'orders' }] });
+  t.same(h.core.metrics.of('requestDone').at(-1), ['createTopics', 0.25]);
+});
+
+void t.test('requests: a core BrookError becomes an error frame for that request', async (t) => {
+  const h = new Harness().greet();
+  h.send('fetch', 9, { topic: 't', partition: 0, offset: 0, maxBytes: 100, maxWaitMs: 0 });
+  await settle();
+  const [frame] = h.conn.take();
+  t.equal(frame?.op, ERROR_OP);
+  t.equal(frame?.correlationId, 9);
+  t.match(frame?.body, { message: 'not me', leaderId: 3 });
+  t.equal(errorName(frame), 'NOT_LEADER');
+  t.notOk(h.conn.closed);
+  t.same(h.core.metrics.of('errorSent'), [['NOT_LEADER']]);
+});
+
+void t.test('requests: an unexpected error becomes UNKNOWN without its details', async (t) => {
+  const h = new Harness().greet();
+  h.core.handlers.listOffsets = () => Promise.reject(new Error('secret internals'));
+  h.send('listOffsets', 4, { topic: 't', partition: 0, at: 'latest' });
+  await settle();
+  const [frame] = h.conn.take();
+  t.equal(errorName(frame), 'UNKNOWN');
+  t.notMatch(frame?.body, { message: /secret/ });
+});
+
+void t.test(
+  'requests: a body that fails its schema: INVALID_REQUEST for that correlationId, connection stays open',
+  (t) => {
     const h = new Harness().greet();
     h.session.receive(encodeFrame(requests.metadata.code, 11, { topics: 'not-an-array' }, false));
     const [frame] = h.conn.take();
@@ -168,76 +173,76 @@ t.test('requests', async (t) => {
     h.send('ping', 12, {});
     t.equal(h.conn.take()[0]?.correlationId, 12, 'still served');
     t.end();
-  });
+  },
+);
 
-  t.test('an unknown op code: INVALID_REQUEST for that correlationId, connection stays open', (t) => {
-    const h = new Harness().greet();
-    h.session.receive(encodeFrame(99, 13, {}, false));
-    h.session.receive(encodeFrame(32, 14, {}, false)); // a push op sent by a client
-    const frames = h.conn.take();
-    t.same(
-      frames.map((f) => [f.correlationId, errorName(f)]),
-      [
-        [13, 'INVALID_REQUEST'],
-        [14, 'INVALID_REQUEST'],
-      ],
-    );
-    t.notOk(h.conn.closed);
-    t.end();
-  });
-
-  t.test('bytes that do not decode as a frame: INVALID_REQUEST with correlationId 0, close', (t) => {
-    const h = new Harness().greet();
-    h.session.receive(Uint8Array.from([0xc1, 0xff, 0x00]));
-    const [frame] = h.conn.take();
-    t.equal(errorName(frame), 'INVALID_REQUEST');
-    t.equal(frame?.correlationId, 0);
-    t.ok(h.conn.closed);
-    t.same(h.core.metrics.of('connectionClosed'), [['ws']]);
-    t.end();
-  });
-
-  t.test('a frame above maxFrameBytes: FRAME_TOO_LARGE, close', (t) => {
-    const h = new Harness({ limits: { maxFrameBytes: 100 } }).greet();
-    h.session.receive(requestFrame('metadata', 2, { topics: ['x'.repeat(200)] }));
-    t.equal(errorName(h.conn.take()[0]), 'FRAME_TOO_LARGE');
-    t.ok(h.conn.closed);
-    t.end();
-  });
-
-  t.test('a request with correlationId 0 is a connection error', (t) => {
-    const h = new Harness().greet();
-    h.send('ping', 0, {});
-    t.equal(errorName(h.conn.take()[0]), 'INVALID_REQUEST');
-    t.ok(h.conn.closed);
-    t.end();
-  });
-
-  t.test('frames after close are ignored and nothing is sent', (t) => {
-    const h = new Harness().greet();
-    h.session.close();
-    h.send('ping', 2, {});
-    t.same(h.conn.take(), []);
-    t.end();
-  });
-
-  t.test('responses of requests still running at close are dropped', async (t) => {
-    const h = new Harness().greet();
-    h.send('metadata', 2, {});
-    h.session.close();
-    await settle();
-    t.same(h.conn.take(), [], 'MemoryConnection throws on send after close');
-  });
-
-  t.test('tcp sessions length-prefix their frames', (t) => {
-    const h = new Harness({ transport: 'tcp' });
-    h.send('hello', 1, { protocolVersion: 1, clientId: 'c' });
-    t.equal(h.conn.take()[0]?.op, requests.hello.code, 'MemoryConnection strips the prefix of tcp frames');
-    t.end();
-  });
+void t.test('requests: an unknown op code: INVALID_REQUEST for that correlationId, connection stays open', (t) => {
+  const h = new Harness().greet();
+  h.session.receive(encodeFrame(99, 13, {}, false));
+  h.session.receive(encodeFrame(32, 14, {}, false)); // a push op sent by a client
+  const frames = h.conn.take();
+  t.same(
+    frames.map((f) => [f.correlationId, errorName(f)]),
+    [
+      [13, 'INVALID_REQUEST'],
+      [14, 'INVALID_REQUEST'],
+    ],
+  );
+  t.notOk(h.conn.closed);
+  t.end();
 });
 
-t.test('idle timeout', (t) => {
+void t.test('requests: bytes that do not decode as a frame: INVALID_REQUEST with correlationId 0, close', (t) => {
+  const h = new Harness().greet();
+  h.session.receive(Uint8Array.from([0xc1, 0xff, 0x00]));
+  const [frame] = h.conn.take();
+  t.equal(errorName(frame), 'INVALID_REQUEST');
+  t.equal(frame?.correlationId, 0);
+  t.ok(h.conn.closed);
+  t.same(h.core.metrics.of('connectionClosed'), [['ws']]);
+  t.end();
+});
+
+void t.test('requests: a frame above maxFrameBytes: FRAME_TOO_LARGE, close', (t) => {
+  const h = new Harness({ limits: { maxFrameBytes: 100 } }).greet();
+  h.session.receive(requestFrame('metadata', 2, { topics: ['x'.repeat(200)] }));
+  t.equal(errorName(h.conn.take()[0]), 'FRAME_TOO_LARGE');
+  t.ok(h.conn.closed);
+  t.end();
+});
+
+void t.test('requests: a request with correlationId 0 is a connection error', (t) => {
+  const h = new Harness().greet();
+  h.send('ping', 0, {});
+  t.equal(errorName(h.conn.take()[0]), 'INVALID_REQUEST');
+  t.ok(h.conn.closed);
+  t.end();
+});
+
+void t.test('requests: frames after close are ignored and nothing is sent', (t) => {
+  const h = new Harness().greet();
+  h.session.close();
+  h.send('ping', 2, {});
+  t.same(h.conn.take(), []);
+  t.end();
+});
+
+void t.test('requests: responses of requests still running at close are dropped', async (t) => {
+  const h = new Harness().greet();
+  h.send('metadata', 2, {});
+  h.session.close();
+  await settle();
+  t.same(h.conn.take(), [], 'MemoryConnection throws on send after close');
+});
+
+void t.test('requests: tcp sessions length-prefix their frames', (t) => {
+  const h = new Harness({ transport: 'tcp' });
+  h.send('hello', 1, { protocolVersion: 1, clientId: 'c' });
+  t.equal(h.conn.take()[0]?.op, requests.hello.code, 'MemoryConnection strips the prefix of tcp frames');
+  t.end();
+});
+
+void t.test('idle timeout', (t) => {
   const h = new Harness().greet();
   h.clock.now += 20_000;
   h.send('ping', 2, {});
@@ -253,14 +258,14 @@ t.test('idle timeout', (t) => {
   t.end();
 });
 
-t.test('idleTimeoutMs 0 disables the idle timeout', (t) => {
+void t.test('idleTimeoutMs 0 disables the idle timeout', (t) => {
   const h = new Harness({ limits: { idleTimeoutMs: 0 } }).greet();
   h.session.checkDeadlines(h.clock.now + 1e9);
   t.notOk(h.conn.closed);
   t.end();
 });
 
-t.test('close sends the given error with correlationId 0 and reports the connection closed once', (t) => {
+void t.test('close sends the given error with correlationId 0 and reports the connection closed once', (t) => {
   const h = new Harness().greet();
   h.session.close(new BrookError('SHUTTING_DOWN'));
   const [frame] = h.conn.take();

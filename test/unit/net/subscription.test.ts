@@ -9,7 +9,7 @@ function feedWith(...batches: [count: number, bytes: number][]): FakeFeed {
   return feed;
 }
 
-t.test('start offsets: earliest, latest, or a number within the log', (t) => {
+void t.test('start offsets: earliest, latest, or a number within the log', (t) => {
   const feed = feedWith([10, 100], [10, 100]);
   feed.logStartOffset = 5;
   t.equal(resolveStartOffset(feed, 'earliest'), 5);
@@ -21,7 +21,7 @@ t.test('start offsets: earliest, latest, or a number within the log', (t) => {
   t.end();
 });
 
-t.test('takes batches while credit lasts, overdrawing by at most one batch', (t) => {
+void t.test('takes batches while credit lasts, overdrawing by at most one batch', (t) => {
   const feed = feedWith([10, 100], [10, 100], [10, 100]);
   const sub = new Subscription(1, feed, 0, new Credit(15, 10_000));
   const first = sub.take(10_000);
@@ -41,7 +41,7 @@ t.test('takes batches while credit lasts, overdrawing by at most one batch', (t)
   t.end();
 });
 
-t.test('byte credit bounds the read; the batch that overdraws goes in the next deliver', (t) => {
+void t.test('byte credit bounds the read; the batch that overdraws goes in the next deliver', (t) => {
   const feed = feedWith([1, 100], [1, 100], [1, 100]);
   const sub = new Subscription(1, feed, 0, new Credit(100, 150));
   t.same(
@@ -60,7 +60,7 @@ t.test('byte credit bounds the read; the batch that overdraws goes in the next d
   t.end();
 });
 
-t.test('a deliver holds at most deliverMaxBytes, but always one batch', (t) => {
+void t.test('a deliver holds at most deliverMaxBytes, but always one batch', (t) => {
   const feed = feedWith([1, 300], [1, 300], [1, 300]);
   const sub = new Subscription(1, feed, 0, new Credit(100, 10_000));
   t.same(
@@ -75,7 +75,7 @@ t.test('a deliver holds at most deliverMaxBytes, but always one batch', (t) => {
   t.end();
 });
 
-t.test('nothing at the high watermark: awaits data', (t) => {
+void t.test('nothing at the high watermark: awaits data', (t) => {
   const feed = feedWith([2, 10]);
   const sub = new Subscription(1, feed, 0, new Credit(100, 10_000));
   t.equal(sub.take(1000).length, 1);
@@ -85,7 +85,7 @@ t.test('nothing at the high watermark: awaits data', (t) => {
   t.end();
 });
 
-t.test('a start inside a batch delivers that whole batch and continues after it', (t) => {
+void t.test('a start inside a batch delivers that whole batch and continues after it', (t) => {
   const feed = feedWith([10, 10], [10, 10]);
   const sub = new Subscription(1, feed, 5, new Credit(1, 10_000));
   t.same(

@@ -29,7 +29,7 @@ function setup(batches: number, limits = {}) {
 
 const plenty = { records: 1_000_000, bytes: 1_000_000 };
 
-t.test('subscribe answers with the resolved offset, then delivers from it in order', (t) => {
+void t.test('subscribe answers with the resolved offset, then delivers from it in order', (t) => {
   const { h, feed } = setup(3);
   feed.logStartOffset = 10;
   h.send('subscribe', 2, { subscriptionId: 5, topic: 't', partition: 0, offset: 'earliest', credit: plenty });
@@ -52,7 +52,7 @@ t.test('subscribe answers with the resolved offset, then delivers from it in ord
   t.end();
 });
 
-t.test("'latest' starts at the high watermark", (t) => {
+void t.test("'latest' starts at the high watermark", (t) => {
   const { h, feed } = setup(2);
   h.send('subscribe', 2, { subscriptionId: 1, topic: 't', partition: 0, offset: 'latest', credit: plenty });
   const frames = h.flush();
@@ -63,7 +63,7 @@ t.test("'latest' starts at the high watermark", (t) => {
   t.end();
 });
 
-t.test('subscribe refusals keep the connection open', (t) => {
+void t.test('subscribe refusals keep the connection open', (t) => {
   const { h } = setup(1);
   h.send('subscribe', 2, { subscriptionId: 1, topic: 't', partition: 0, offset: 11, credit: plenty });
   h.send('subscribe', 3, { subscriptionId: 1, topic: 'missing', partition: 0, offset: 0, credit: plenty });
@@ -84,9 +84,15 @@ t.test('subscribe refusals keep the connection open', (t) => {
   t.end();
 });
 
-t.test('delivery honours credit: nothing starts once it is spent, and a credit notice resumes it', (t) => {
+void t.test('delivery honours credit: nothing starts once it is spent, and a credit notice resumes it', (t) => {
   const { h, feed } = setup(5);
-  h.send('subscribe', 2, { subscriptionId: 1, topic: 't', partition: 0, offset: 0, credit: { records: 15, bytes: 1e6 } });
+  h.send('subscribe', 2, {
+    subscriptionId: 1,
+    topic: 't',
+    partition: 0,
+    offset: 0,
+    credit: { records: 15, bytes: 1e6 },
+  });
   t.same(offsets(h.flush()), [0, 10], 'the second batch starts with 5 records left, overdrawing by one batch');
   t.same(h.core.metrics.of('deliveryStalled'), [['credit']]);
   feed.append(10, 100);
@@ -98,16 +104,22 @@ t.test('delivery honours credit: nothing starts once it is spent, and a credit n
   t.end();
 });
 
-t.test('byte credit is honoured the same way', (t) => {
+void t.test('byte credit is honoured the same way', (t) => {
   const { h } = setup(5);
-  h.send('subscribe', 2, { subscriptionId: 1, topic: 't', partition: 0, offset: 0, credit: { records: 1e6, bytes: 250 } });
+  h.send('subscribe', 2, {
+    subscriptionId: 1,
+    topic: 't',
+    partition: 0,
+    offset: 0,
+    credit: { records: 1e6, bytes: 250 },
+  });
   t.same(offsets(h.flush()), [0, 10, 20]);
   h.session.receive(creditFrame({ subscriptionId: 1, records: 0, bytes: 100 }));
   t.same(offsets(h.flush()), [30]);
   t.end();
 });
 
-t.test('a subscription with no credit delivers nothing until granted some', (t) => {
+void t.test('a subscription with no credit delivers nothing until granted some', (t) => {
   const { h } = setup(2);
   h.send('subscribe', 2, { subscriptionId: 1, topic: 't', partition: 0, offset: 0, credit: { records: 0, bytes: 0 } });
   t.same(offsets(h.flush()), []);
@@ -116,7 +128,7 @@ t.test('a subscription with no credit delivers nothing until granted some', (t) 
   t.end();
 });
 
-t.test('a deliver frame holds at most deliverMaxBytes of records bytes', (t) => {
+void t.test('a deliver frame holds at most deliverMaxBytes of records bytes', (t) => {
   const { h } = setup(5, { deliverMaxBytes: 250 });
   h.send('subscribe', 2, { subscriptionId: 1, topic: 't', partition: 0, offset: 0, credit: plenty });
   t.same(
@@ -126,7 +138,7 @@ t.test('a deliver frame holds at most deliverMaxBytes of records bytes', (t) => 
   t.end();
 });
 
-t.test('socket backpressure pauses delivery and drain resumes it', (t) => {
+void t.test('socket backpressure pauses delivery and drain resumes it', (t) => {
   const { h, feed } = setup(3); // socketBufferBytes 4096
   h.conn.buffered = 5000;
   h.send('subscribe', 2, { subscriptionId: 1, topic: 't', partition: 0, offset: 0, credit: plenty });
@@ -142,7 +154,7 @@ t.test('socket backpressure pauses delivery and drain resumes it', (t) => {
   t.end();
 });
 
-t.test('delivery stops as soon as the socket fills up', (t) => {
+void t.test('delivery stops as soon as the socket fills up', (t) => {
   const { h } = setup(6, { deliverMaxBytes: 100 });
   const send = h.conn.send.bind(h.conn);
   h.conn.send = (frame) => {
@@ -157,7 +169,7 @@ t.test('delivery stops as soon as the socket fills up', (t) => {
   t.end();
 });
 
-t.test('one delivery turn is bounded even when the socket takes everything at once', (t) => {
+void t.test('one delivery turn is bounded even when the socket takes everything at once', (t) => {
   const { h } = setup(100, { deliverMaxBytes: 100, socketBufferBytes: 1000 });
   h.send('subscribe', 2, { subscriptionId: 1, topic: 't', partition: 0, offset: 0, credit: plenty });
   h.conn.take();
@@ -169,7 +181,7 @@ t.test('one delivery turn is bounded even when the socket takes everything at on
   t.end();
 });
 
-t.test('subscriptions of one connection take turns', (t) => {
+void t.test('subscriptions of one connection take turns', (t) => {
   const h = new Harness({ limits: { deliverMaxBytes: 100 } }).greet();
   const a = h.core.addFeed('a');
   const b = h.core.addFeed('b');
@@ -186,7 +198,7 @@ t.test('subscriptions of one connection take turns', (t) => {
   t.end();
 });
 
-t.test('after unsubscribe is answered no deliver follows for that id', (t) => {
+void t.test('after unsubscribe is answered no deliver follows for that id', (t) => {
   const { h, feed } = setup(1);
   h.send('subscribe', 2, { subscriptionId: 1, topic: 't', partition: 0, offset: 0, credit: plenty });
   h.flush();
@@ -206,7 +218,7 @@ t.test('after unsubscribe is answered no deliver follows for that id', (t) => {
   t.end();
 });
 
-t.test('subscriptionEnd UNKNOWN_TOPIC when the partition closes', (t) => {
+void t.test('subscriptionEnd UNKNOWN_TOPIC when the partition closes', (t) => {
   const { h, feed } = setup(1);
   h.send('subscribe', 2, { subscriptionId: 9, topic: 't', partition: 0, offset: 0, credit: plenty });
   h.flush();
@@ -222,9 +234,15 @@ t.test('subscriptionEnd UNKNOWN_TOPIC when the partition closes', (t) => {
   t.end();
 });
 
-t.test('subscriptionEnd OFFSET_OUT_OF_RANGE when retention deletes the position', (t) => {
+void t.test('subscriptionEnd OFFSET_OUT_OF_RANGE when retention deletes the position', (t) => {
   const { h, feed } = setup(1);
-  h.send('subscribe', 2, { subscriptionId: 9, topic: 't', partition: 0, offset: 0, credit: { records: 5, bytes: 1e6 } });
+  h.send('subscribe', 2, {
+    subscriptionId: 9,
+    topic: 't',
+    partition: 0,
+    offset: 0,
+    credit: { records: 5, bytes: 1e6 },
+  });
   h.flush();
   feed.append(10, 100);
   feed.append(10, 100);
@@ -237,7 +255,7 @@ t.test('subscriptionEnd OFFSET_OUT_OF_RANGE when retention deletes the position'
   t.end();
 });
 
-t.test('any other read failure ends the subscription with that error', (t) => {
+void t.test('any other read failure ends the subscription with that error', (t) => {
   const { h, feed } = setup(0);
   h.send('subscribe', 2, { subscriptionId: 9, topic: 't', partition: 0, offset: 0, credit: plenty });
   h.flush();
@@ -247,7 +265,7 @@ t.test('any other read failure ends the subscription with that error', (t) => {
   t.end();
 });
 
-t.test('a credit notice whose body fails its schema gets INVALID_REQUEST, connection open', (t) => {
+void t.test('a credit notice whose body fails its schema gets INVALID_REQUEST, connection open', (t) => {
   const { h } = setup(0);
   h.session.receive(encodeFrame(notices.credit.code, 0, { subscriptionId: 1, records: -1, bytes: 0 }, false));
   t.equal(errorName(h.conn.take()[0]), 'INVALID_REQUEST');
@@ -255,7 +273,7 @@ t.test('a credit notice whose body fails its schema gets INVALID_REQUEST, connec
   t.end();
 });
 
-t.test('closing the session stops watching every partition', (t) => {
+void t.test('closing the session stops watching every partition', (t) => {
   const { h, feed } = setup(1);
   h.send('subscribe', 2, { subscriptionId: 1, topic: 't', partition: 0, offset: 0, credit: plenty });
   h.send('subscribe', 3, { subscriptionId: 2, topic: 't', partition: 0, offset: 0, credit: plenty });
