@@ -27,13 +27,8 @@ export type {
   VoteMessage,
   VoteResponseMessage,
 } from './messages.js';
-export {
-  applyConfigChange,
-  applyConfigEntry,
-  decodeConfigChange,
-  encodeConfigChange,
-  makeConfig,
-} from './membership.js';
+export { applyConfigChange, applyConfigEntry, decodeConfigEntry, encodeConfigEntry, makeConfig } from './membership.js';
+export type { ConfigEntryData } from './membership.js';
 export type { InitialState, RaftStorage } from './storage.js';
 export { MemoryStorage } from './memory-storage.js';
 export { Mulberry32, createRng } from './rng.js';

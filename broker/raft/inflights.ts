@@ -1,9 +1,10 @@
 /**
  * Flow control for one follower: the last indices of append messages sent but not yet acknowledged, in a
- * fixed-size ring buffer. When it is full the leader stops sending to that follower until acks free room.
+ * ring buffer of at most `capacity`. When it is full the leader stops sending to that follower until acks
+ * free room. The buffer grows on demand, so thousands of idle groups cost next to nothing.
  */
 export class Inflights {
-  private readonly buffer: number[];
+  private buffer: number[] = [];
   private start = 0;
   private size = 0;
 
@@ -12,20 +13,20 @@ export class Inflights {
     if (!Number.isInteger(capacity) || capacity <= 0) {
       throw new RangeError(`inflight capacity must be a positive integer, got ${String(capacity)}`);
     }
-    this.buffer = new Array<number>(capacity).fill(0);
   }
 
   /** Records a message whose last entry is `lastIndex` (indices must be added in increasing order). */
   add(lastIndex: number): void {
     if (this.full()) throw new Error('cannot add to full inflights');
-    this.buffer[(this.start + this.size) % this.capacity] = lastIndex;
+    if (this.size === this.buffer.length) this.grow();
+    this.buffer[(this.start + this.size) % this.buffer.length] = lastIndex;
     this.size++;
   }
 
   /** Frees every message whose last index is <= `index` (they were acknowledged). */
   freeLE(index: number): void {
     while (this.size > 0 && (this.buffer[this.start] ?? Infinity) <= index) {
-      this.start = (this.start + 1) % this.capacity;
+      this.start = (this.start + 1) % this.buffer.length;
       this.size--;
     }
     if (this.size === 0) this.start = 0;
@@ -34,7 +35,7 @@ export class Inflights {
   /** Frees the oldest message: a heartbeat answer shows the follower is alive though an ack was lost. */
   freeFirstOne(): void {
     if (this.size === 0) return;
-    this.start = (this.start + 1) % this.capacity;
+    this.start = (this.start + 1) % this.buffer.length;
     this.size--;
   }
 
@@ -49,5 +50,13 @@ export class Inflights {
   reset(): void {
     this.start = 0;
     this.size = 0;
+  }
+
+  private grow(): void {
+    const length = Math.min(this.capacity, Math.max(4, this.buffer.length * 2));
+    const next = new Array<number>(length).fill(0);
+    for (let i = 0; i < this.size; i++) next[i] = this.buffer[(this.start + i) % this.buffer.length] ?? 0;
+    this.buffer = next;
+    this.start = 0;
   }
 }

@@ -2,7 +2,7 @@
  * The leader's rules: replication to each follower (probe / replicate / snapshot), commit by counting
  * replicas, heartbeats, proposals, membership changes and leadership transfer.
  */
-import { decodeConfigChange, isVoter } from './membership.js';
+import { applyConfigChange, decodeConfigEntry, isVoter, sameConfig } from './membership.js';
 import { ConfigChangeType, EntryType, MessageType, NO_NODE } from './messages.js';
 import type { AppendResponseMessage, Entry, EntryType as EntryTypeT, Message, NodeId } from './messages.js';
 import { ProgressState } from './progress.js';
@@ -98,8 +98,9 @@ export function sendAppend(r: Raft, to: NodeId, sendIfEmpty = true): boolean {
   const prevTerm = r.log.term(prevIndex);
   const entries = prevTerm === undefined ? null : r.log.entriesFrom(pr.next, r.maxMsgBytes);
   if (prevTerm === undefined || entries === null) {
-    if (prevIndex > r.log.lastIndex())
+    if (prevIndex > r.log.lastIndex()) {
       throw new Error(`progress of ${String(to)} is past the log: next ${String(pr.next)}`);
+    }
     return sendSnapshot(r, to, pr);
   }
   if (entries.length === 0 && !sendIfEmpty) return false;
@@ -181,17 +182,21 @@ function checkConfigChange(r: Raft, configs: readonly Proposal[]): ProposeReject
   const [only, ...rest] = configs;
   if (only === undefined || rest.length > 0) return ProposeRejection.InvalidConfigChange;
   if (r.pendingConfIndex > r.log.committed) return ProposeRejection.ConfigPending;
-  let change;
+  let decoded;
   try {
-    change = decodeConfigChange(only.data);
+    decoded = decodeConfigEntry(only.data);
   } catch {
     return ProposeRejection.InvalidConfigChange;
   }
-  const present = isVoter(r.tracker.config, change.nodeId);
+  const { change, config } = decoded;
+  const current = r.tracker.config;
+  const present = isVoter(current, change.nodeId);
   if (change.type === ConfigChangeType.AddVoter && present) return ProposeRejection.InvalidConfigChange;
-  if (change.type === ConfigChangeType.RemoveVoter) {
-    if (!present || r.tracker.config.voters.length === 1) return ProposeRejection.InvalidConfigChange;
+  if (change.type === ConfigChangeType.RemoveVoter && (!present || current.voters.length === 1)) {
+    return ProposeRejection.InvalidConfigChange;
   }
+  // The entry must carry exactly this one change applied to the current membership.
+  if (!sameConfig(config, applyConfigChange(current, change))) return ProposeRejection.InvalidConfigChange;
   return null;
 }
 

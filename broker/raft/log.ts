@@ -173,7 +173,7 @@ export class RaftLog {
 
   /** Raft §5.4.2: commit `index` only if its entry is from `term` (the leader's current term). */
   maybeCommit(index: number, term: number): boolean {
-    if (index > this.committed && this.term(index) !== undefined && term > 0) {
+    if (index > this.committed && this.term(index) === term) {
       this.commitTo(index);
       return true;
     }

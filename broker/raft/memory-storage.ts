@@ -114,8 +114,9 @@ export class MemoryStorage implements RaftStorage {
   compact(index: number): void {
     if (index <= this.snap.index) return;
     const term = this.term(index);
-    if (term === undefined)
+    if (term === undefined) {
       throw new RangeError(`compact ${String(index)} beyond last index ${String(this.lastIndex())}`);
+    }
     const kept = this.configs.filter((c) => c.index > index);
     const base = this.configs.filter((c) => c.index <= index).at(-1) ?? {
       index: this.snap.index,

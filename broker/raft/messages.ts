@@ -16,7 +16,7 @@ export const NO_NODE: NodeId = 0;
 export const EntryType = {
   /** Application data (a record batch). */
   Normal: 'normal',
-  /** A membership change: data is an encoded {@link ConfigChange} (see membership.ts). */
+  /** A membership change: data is a {@link ConfigChange} and the resulting config (membership.ts). */
   Config: 'config',
   /** Empty entry a new leader appends so that it can commit entries of earlier terms (Raft §5.4.2, §8). */
   Noop: 'noop',

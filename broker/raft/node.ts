@@ -4,7 +4,7 @@
  */
 import { ProposeRejection, propose, reportUnreachable, selfPersisted, transferLeadership } from './leader.js';
 import type { ProposeResult } from './leader.js';
-import { encodeConfigChange } from './membership.js';
+import { applyConfigChange, encodeConfigEntry } from './membership.js';
 import { EntryType } from './messages.js';
 import type { Config, ConfigChange, Entry, HardState, Message, NodeId, SnapshotMeta } from './messages.js';
 import type { ProgressState } from './progress.js';
@@ -122,7 +122,7 @@ export class RaftNode {
   proposeConfigChange(change: ConfigChange): ProposeResult {
     let data: Uint8Array;
     try {
-      data = encodeConfigChange(change);
+      data = encodeConfigEntry({ change, config: applyConfigChange(this.raft.tracker.config, change) });
     } catch {
       return { ok: false, reason: ProposeRejection.InvalidConfigChange, leader: this.raft.lead };
     }
@@ -139,8 +139,9 @@ export class RaftNode {
     reportUnreachable(this.raft, id);
   }
 
-  /** Whether `ready()` would return anything. */
+  /** Whether `ready()` would return anything. False while a Ready is being handled (until advance()). */
   hasReady(): boolean {
+    if (this.inProgress !== null) return false;
     const r = this.raft;
     return (
       r.msgs.length > 0 ||

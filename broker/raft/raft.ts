@@ -48,12 +48,10 @@ export interface RaftOptions {
 /** A role's message handler, for messages already known to carry the replica's current term. */
 export type StepFn = (r: Raft, m: Message) => void;
 
-/** A message without the fields every message gets from its sender. */
-export type Outgoing = Message extends infer M
-  ? M extends Message
-    ? Omit<M, 'from' | 'term'> & { term?: number }
-    : never
-  : never;
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+/** A message as a role builds it: `from` is added by send(), and `term` defaults to the current term. */
+export type Outgoing = DistributiveOmit<Message, 'from' | 'term'> & { readonly term?: number };
 
 export class Raft {
   readonly id: NodeId;
@@ -353,10 +351,12 @@ export class Raft {
 }
 
 function validateOptions(options: RaftOptions, electionTicks: number, heartbeatTicks: number): void {
-  if (!Number.isInteger(options.id) || options.id <= 0)
+  if (!Number.isInteger(options.id) || options.id <= 0) {
     throw new RangeError(`id must be a positive integer, got ${String(options.id)}`);
-  if (!Number.isInteger(heartbeatTicks) || heartbeatTicks <= 0)
+  }
+  if (!Number.isInteger(heartbeatTicks) || heartbeatTicks <= 0) {
     throw new RangeError('heartbeatTicks must be a positive integer');
+  }
   if (!Number.isInteger(electionTicks) || electionTicks <= heartbeatTicks) {
     throw new RangeError('electionTicks must be an integer greater than heartbeatTicks');
   }

@@ -4,7 +4,10 @@
  * - log matching: an (index, term) pair names one entry, with one predecessor term, on every replica and
  *   at every time (checked as entries enter a log; by induction that is the whole property);
  * - leader completeness: an entry committed in term T is in the log of every leader of a term > T;
- * - state machine safety: every replica applies the same entry at an index, in index order, every time.
+ * - state machine safety: every replica applies the same entry at an index, in index order, every time;
+ * - durable commitment: no replica that lacks the newest committed entry could collect a majority of votes
+ *   (on its own config), from its log in memory or on disk, against voters' logs in memory or on disk. This
+ *   flags an unsafe commit (Raft §5.4.2, figure 8) when it happens, not only once a later leader loses it.
  */
 import { EntryType } from '../../broker/raft/index.js';
 import type { Entry, NodeId, SnapshotMeta } from '../../broker/raft/index.js';
@@ -12,6 +15,23 @@ import type { Raft } from '../../broker/raft/raft.js';
 
 export class SafetyViolation extends Error {
   override readonly name = 'SafetyViolation';
+}
+
+/** What a replica's log looks like, in memory or on disk, for election arithmetic. */
+export interface LogView {
+  readonly firstIndex: number;
+  readonly lastIndex: number;
+  readonly lastTerm: number;
+  /** Term at `index`, undefined outside [firstIndex - 1, lastIndex]. */
+  term(index: number): number | undefined;
+  readonly voters: readonly NodeId[];
+}
+
+export interface ReplicaView {
+  readonly id: NodeId;
+  /** Null while the replica is down. */
+  readonly memory: LogView | null;
+  readonly disk: LogView;
 }
 
 interface KnownEntry {
@@ -40,6 +60,8 @@ export class SafetyChecker {
   private readonly committed = new Map<number, CommittedEntry>();
   private readonly committedByKey = new Map<string, number>();
   private maxCommitted = 0;
+  /** The highest-index committed entry seen. */
+  private highest: { index: number; term: number } | null = null;
   checks = 0;
 
   /** Election safety; returns true if `raft` is a leader this checker had not seen for its term yet. */
@@ -88,7 +110,9 @@ export class SafetyChecker {
     }
     const committed = this.committed.get(entry.index);
     if (committed !== undefined && entry.index <= raft.log.committed && committed.term !== entry.term) {
-      throw new SafetyViolation(`node ${raft.id} holds committed index ${entry.index} with term ${entry.term}, not ${committed.term}`);
+      throw new SafetyViolation(
+        `node ${raft.id} holds committed index ${entry.index} with term ${entry.term}, not ${committed.term}`,
+      );
     }
   }
 
@@ -144,6 +168,9 @@ export class SafetyChecker {
     if (existing === undefined) {
       this.committed.set(entry.index, { term: entry.term, key, commitTerm: term });
       this.committedByKey.set(key, entry.index);
+      if (this.highest === null || this.highest.index < entry.index) {
+        this.highest = { index: entry.index, term: entry.term };
+      }
       return;
     }
     if (existing.term !== entry.term || existing.key !== key) {
@@ -155,6 +182,31 @@ export class SafetyChecker {
     if (term < existing.commitTerm) existing.commitTerm = term;
   }
 
+  /** Durable commitment (see the file comment). */
+  checkCommitDurable(replicas: readonly ReplicaView[]): void {
+    const top = this.highest;
+    if (top === null) return;
+    for (const candidate of replicas) {
+      for (const log of [candidate.memory, candidate.disk]) {
+        if (log === null || !log.voters.includes(candidate.id) || holds(log, top)) continue;
+        let votes = 0;
+        for (const id of log.voters) {
+          const voter = id === candidate.id ? undefined : replicas.find((r) => r.id === id);
+          if (id === candidate.id) votes++;
+          else if (voter !== undefined && grants(log, voter)) votes++;
+        }
+        if (votes >= Math.floor(log.voters.length / 2) + 1) {
+          this.checks++;
+          throw new SafetyViolation(
+            `durable commitment: node ${candidate.id} (${log === candidate.memory ? 'memory' : 'disk'}: last ` +
+              `${log.lastIndex}/${log.lastTerm}) lacks committed entry ${top.index}/${top.term} yet could win ` +
+              `${votes} of [${log.voters.join(',')}]`,
+          );
+        }
+      }
+    }
+  }
+
   /** Index at which an entry with this key is known committed (keys of normal entries are unique). */
   committedIndexOf(key: string): number | undefined {
     return this.committedByKey.get(key);
@@ -163,4 +215,19 @@ export class SafetyChecker {
   committedCount(): number {
     return this.committed.size;
   }
+}
+
+function holds(log: LogView, entry: { index: number; term: number }): boolean {
+  // A compacted prefix is committed, hence (state machine safety) the same as everyone's.
+  if (entry.index < log.firstIndex) return true;
+  return log.term(entry.index) === entry.term;
+}
+
+function atLeastAsUpToDate(a: LogView, b: LogView): boolean {
+  return a.lastTerm > b.lastTerm || (a.lastTerm === b.lastTerm && a.lastIndex >= b.lastIndex);
+}
+
+/** Whether `voter` could grant a vote to a candidate with `log`, in whichever state (memory or disk) it is weaker. */
+function grants(log: LogView, voter: ReplicaView): boolean {
+  return atLeastAsUpToDate(log, voter.disk) || (voter.memory !== null && atLeastAsUpToDate(log, voter.memory));
 }

@@ -9,6 +9,7 @@ import type { Entry, Message, NodeId, Ready } from '../../broker/raft/index.js';
 import type { Mulberry32 } from '../../broker/raft/rng.js';
 import type { Raft } from '../../broker/raft/raft.js';
 import { SafetyChecker } from './checker.js';
+import type { LogView, ReplicaView } from './checker.js';
 import { SimNetwork } from './network.js';
 import type { NetworkFaults } from './network.js';
 
@@ -31,6 +32,17 @@ export interface SimProfile {
 
 /** Rounds per tick: messages can make several hops within one tick. */
 export const ROUNDS_PER_TICK = 4;
+
+/** What happened during a run (for the summary, and to see that the faults really fire). */
+export interface SimStats {
+  elections: number;
+  crashes: number;
+  snapshotsInstalled: number;
+  configChanges: number;
+  transfers: number;
+  partitions: number;
+  proposals: number;
+}
 
 export class SimNode {
   node: RaftNode | null = null;
@@ -60,6 +72,15 @@ export class SimCluster {
   /** Crash-while-handling-a-Ready probability in force (the profile's, or 0 once healed). */
   crashInReadyRate: number;
   private nextPayloadId = 1;
+  readonly stats: SimStats = {
+    elections: 0,
+    crashes: 0,
+    snapshotsInstalled: 0,
+    configChanges: 0,
+    transfers: 0,
+    partitions: 0,
+    proposals: 0,
+  };
 
   constructor(
     readonly seed: number,
@@ -117,6 +138,7 @@ export class SimCluster {
   crash(n: SimNode, downTicks: number, why: string): void {
     if (n.node === null) return;
     this.log(`crash ${n.id} (${why}) for ${downTicks} ticks`);
+    this.stats.crashes++;
     n.node = null;
     n.pending = null;
     n.downUntilTick = this.tickCount + downTicks;
@@ -158,6 +180,7 @@ export class SimCluster {
       if (r === null) continue;
       if (this.checker.observeRole(r)) {
         this.log(`leader ${r.id} term ${r.term} last ${r.log.lastIndex()} commit ${r.log.committed}`);
+        this.stats.elections++;
         this.checker.checkLeaderCompleteness(r);
         elected.push(n);
       }
@@ -168,7 +191,32 @@ export class SimCluster {
         if (r.role === 'leader') this.checker.checkLeaderCompleteness(r);
       }
     }
+    this.checker.checkCommitDurable(this.nodes.map((n) => this.view(n)));
     return elected;
+  }
+
+  private view(n: SimNode): ReplicaView {
+    const storage = n.storage;
+    const diskLast = storage.lastIndex();
+    const disk: LogView = {
+      firstIndex: storage.firstIndex(),
+      lastIndex: diskLast,
+      lastTerm: storage.term(diskLast) ?? 0,
+      term: (index) => storage.term(index),
+      voters: storage.initialState().config.voters,
+    };
+    const r = n.raft;
+    const memory: LogView | null =
+      r === null
+        ? null
+        : {
+            firstIndex: r.log.firstIndex(),
+            lastIndex: r.log.lastIndex(),
+            lastTerm: r.log.lastTerm(),
+            term: (index) => r.log.term(index),
+            voters: r.tracker.config.voters,
+          };
+    return { id: n.id, memory, disk };
   }
 
   /**
@@ -205,6 +253,7 @@ export class SimCluster {
       this.checker.observeSnapshot(n.id, rd.snapshot);
       n.storage.applySnapshot(rd.snapshot);
       this.log(`${n.id} installs snapshot ${rd.snapshot.index}/${rd.snapshot.term}`);
+      this.stats.snapshotsInstalled++;
     }
     if (rd.entries.length > 0) n.storage.append(rd.entries);
     if (rd.hardState !== null) n.storage.setHardState(rd.hardState);
@@ -258,7 +307,9 @@ export class SimCluster {
     const count = 1 + this.rng.nextInt(3);
     const data = Array.from({ length: count }, () => this.payload().data);
     const result = n.node.propose(data);
-    if (result.ok) this.log(`${n.id} accepted ${count} at ${result.firstIndex}-${result.lastIndex}`);
+    if (!result.ok) return;
+    this.log(`${n.id} accepted ${count} at ${result.firstIndex}-${result.lastIndex}`);
+    this.stats.proposals += count;
   }
 }
 

@@ -8,12 +8,13 @@
  */
 import t from 'tap';
 import { LivenessFailure, runSim } from './scenario.js';
+import type { SimStats } from './cluster.js';
 import type { SimResult } from './scenario.js';
 
 const CHAOS_TICKS = 300;
 const LIVENESS_ELECTION_TIMEOUTS = 30;
 const CATCH_UP_TICKS = 1000;
-const DEFAULT_RUNS = 1200;
+const DEFAULT_RUNS = 2000;
 
 const replaySeed = process.env.RAFT_SEED === undefined ? undefined : Number(process.env.RAFT_SEED);
 const runs = Number(process.env.RAFT_SIM_RUNS ?? DEFAULT_RUNS);
@@ -53,12 +54,18 @@ function replayCommand(seed: number): string {
 }
 
 if (replaySeed !== undefined) {
-  t.test(`replay seed ${replaySeed} (${nodeCountFor(replaySeed)} nodes)`, async (t) => {
-    const result = run(replaySeed, traceOn ? (line) => console.error(line) : undefined);
+  void t.test(`replay seed ${replaySeed} (${nodeCountFor(replaySeed)} nodes)`, (t) => {
+    const trace = traceOn
+      ? (line: string) => {
+          console.error(line);
+        }
+      : undefined;
+    const result = run(replaySeed, trace);
     t.pass(`ok: ${JSON.stringify(result)}`);
+    t.end();
   });
 } else {
-  t.test(`${runs} seeded runs (3 and 5 nodes)`, async (t) => {
+  void t.test(`${runs} seeded runs (3 and 5 nodes)`, (t) => {
     const started = performance.now();
     let maxRecovery = 0;
     let maxCatchUp = 0;
@@ -66,7 +73,10 @@ if (replaySeed !== undefined) {
     let messages = 0;
     let checks = 0;
     let failures = 0;
+    let ran = 0;
+    const totals: Record<string, number> = {};
     for (let seed = base; seed < base + runs; seed++) {
+      ran++;
       let result: SimResult;
       try {
         result = run(seed);
@@ -86,12 +96,16 @@ if (replaySeed !== undefined) {
       committed += result.committed;
       messages += result.messages;
       checks += result.checks;
+      for (const key of Object.keys(result.stats) as (keyof SimStats)[]) {
+        totals[key] = (totals[key] ?? 0) + result.stats[key];
+      }
     }
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     t.equal(failures, 0, 'every seed keeps safety and recovers liveness');
     t.comment(
-      `${runs} runs in ${seconds}s: ${committed} entries committed, ${messages} messages, ${checks} entry checks, ` +
-        `slowest recovery ${maxRecovery} ticks, slowest catch-up ${maxCatchUp} ticks`,
+      `${ran} runs in ${seconds}s: ${committed} entries committed, ${messages} messages, ${checks} entry checks, ` +
+        `slowest recovery ${maxRecovery} ticks, slowest catch-up ${maxCatchUp} ticks; totals ${JSON.stringify(totals)}`,
     );
+    t.end();
   });
 }

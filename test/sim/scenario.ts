@@ -8,7 +8,7 @@ import type { NodeId } from '../../broker/raft/index.js';
 import { createRng } from '../../broker/raft/rng.js';
 import type { Mulberry32 } from '../../broker/raft/rng.js';
 import { ROUNDS_PER_TICK, SimCluster } from './cluster.js';
-import type { SimProfile } from './cluster.js';
+import type { SimProfile, SimStats } from './cluster.js';
 
 export class LivenessFailure extends Error {
   override readonly name = 'LivenessFailure';
@@ -23,6 +23,7 @@ export interface SimResult {
   readonly committed: number;
   readonly messages: number;
   readonly checks: number;
+  readonly stats: SimStats;
 }
 
 export interface SimRunOptions {
@@ -95,16 +96,20 @@ export function runSim(seed: number, options: SimRunOptions): SimResult {
       if (withChaos) {
         // Short reigns leave entries of many terms on minorities: the ground of Raft's figure 8.
         for (const n of elected) {
-          if (rng.nextFloat() < chaos.leaderKillRate) kills.push({ round: cluster.round + rng.nextInt(12), id: n.id, crash: rng.nextInt(2) === 0 });
+          if (rng.nextFloat() < chaos.leaderKillRate) {
+            kills.push({ round: cluster.round + rng.nextInt(12), id: n.id, crash: rng.nextInt(2) === 0 });
+          }
         }
         for (const kill of kills.filter((k) => k.round <= cluster.round)) {
           const victim = cluster.nodes.find((n) => n.id === kill.id);
           if (victim === undefined) continue;
-          if (kill.crash) cluster.crash(victim, 1 + rng.nextInt(30), 'new leader');
-          else {
+          if (kill.crash) {
+            cluster.crash(victim, 1 + rng.nextInt(30), 'new leader');
+          } else {
             cluster.network.heal();
             cluster.network.isolate(victim.id, ids);
             cluster.log(`network ${cluster.network.describe()}`);
+            cluster.stats.partitions++;
           }
         }
         kills.splice(0, kills.length, ...kills.filter((k) => k.round > cluster.round));
@@ -118,7 +123,12 @@ export function runSim(seed: number, options: SimRunOptions): SimResult {
   // Heal: links up, no loss, short delays, every replica running.
   cluster.log('heal');
   cluster.network.heal();
-  cluster.network.faults = { dropRate: 0, duplicateRate: 0, minDelayRounds: 1, maxDelayRounds: Math.min(2, profile.faults.maxDelayRounds) };
+  cluster.network.faults = {
+    dropRate: 0,
+    duplicateRate: 0,
+    minDelayRounds: 1,
+    maxDelayRounds: Math.min(2, profile.faults.maxDelayRounds),
+  };
   cluster.crashInReadyRate = 0;
   for (const n of cluster.nodes) cluster.restart(n);
 
@@ -158,7 +168,9 @@ export function runSim(seed: number, options: SimRunOptions): SimResult {
     const caughtUp = (id: NodeId): boolean => (cluster.nodes.find((n) => n.id === id)?.appliedIndex ?? 0) >= probeIndex;
     if (leader !== undefined && voters.every(caughtUp)) break;
     if (cluster.tickCount - committedAt > catchUpTicks) {
-      throw new LivenessFailure(`voters did not apply ${probeIndex} within ${catchUpTicks} ticks of its commit: ${states(cluster)}`);
+      throw new LivenessFailure(
+        `voters did not apply ${probeIndex} within ${catchUpTicks} ticks of its commit: ${states(cluster)}`,
+      );
     }
     runRounds(ROUNDS_PER_TICK, false);
   }
@@ -170,6 +182,7 @@ export function runSim(seed: number, options: SimRunOptions): SimResult {
     committed: cluster.checker.committedCount(),
     messages: cluster.network.sent,
     checks: cluster.checker.checks,
+    stats: cluster.stats,
   };
 }
 
@@ -216,11 +229,14 @@ function chaosEvents(cluster: SimCluster, rng: Mulberry32, chaos: ChaosRates): v
         const type = add ? ConfigChangeType.AddVoter : ConfigChangeType.RemoveVoter;
         const result = leader.node.proposeConfigChange({ type, nodeId });
         cluster.log(`leader ${leader.id} ${type} ${nodeId}: ${result.ok ? `at ${result.firstIndex}` : result.reason}`);
+        if (result.ok) cluster.stats.configChanges++;
       }
     }
     if (rng.nextFloat() < chaos.transferRate) {
       const target = pickOne(rng, raft.tracker.config.voters);
-      cluster.log(`leader ${leader.id} transfers to ${target}: ${String(leader.node.transferLeadership(target))}`);
+      const started = leader.node.transferLeadership(target);
+      cluster.log(`leader ${leader.id} transfers to ${target}: ${String(started)}`);
+      if (started && target !== leader.id) cluster.stats.transfers++;
     }
   }
   if (rng.nextFloat() < chaos.compactRate) {
@@ -268,6 +284,7 @@ function changePartition(cluster: SimCluster, rng: Mulberry32, ids: readonly Nod
     }
   }
   cluster.log(`network ${net.describe()}`);
+  cluster.stats.partitions++;
 }
 
 function restartDue(cluster: SimCluster): void {
