@@ -45,7 +45,11 @@ export async function startBrokerProcess(options: BrokerProcessOptions): Promise
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      resolve();
+    }),
+  );
   const ports = await waitForStart(child, options.startTimeoutMs ?? 60_000);
   const pid = child.pid ?? -1;
   return {

@@ -76,11 +76,20 @@ async function main(): Promise<void> {
       let lastTopic = '';
       for (const [i, s] of scenarios.entries()) {
         const bootstrap = bootstrapFor(broker, s.transport);
-        process.stderr.write(`[run ${String(run + 1)}/${String(RUNS)}] ${s.name} ${String(s.recordBytes)} B over ${s.transport}: `);
+        process.stderr.write(
+          `[run ${String(run + 1)}/${String(RUNS)}] ${s.name} ${String(s.recordBytes)} B over ${s.transport}: `,
+        );
         let m: Measurement;
         if (s.kind === 'produce') {
           lastTopic = `bench-${String(run)}-${String(i)}`;
-          m = await produceScenario({ bootstrap, topic: lastTopic, partitions: 1, records: s.records, recordBytes: s.recordBytes, acks: 1 });
+          m = await produceScenario({
+            bootstrap,
+            topic: lastTopic,
+            partitions: 1,
+            records: s.records,
+            recordBytes: s.recordBytes,
+            acks: 1,
+          });
         } else {
           m = await consumeScenario(bootstrap, lastTopic, s.records);
         }

@@ -28,9 +28,9 @@ export async function produceScenario(spec: ProduceSpec): Promise<Measurement> {
   const producer = new Producer<Uint8Array>({ bootstrap: spec.bootstrap, codec: rawCodec(), acks: spec.acks });
   await producer.connect();
   const value = randomBytes(spec.recordBytes);
-  let failure: unknown = null;
+  const failure: { first: Error | null } = { first: null };
   const onError = (err: unknown): void => {
-    failure ??= err;
+    failure.first ??= err instanceof Error ? err : new Error(String(err));
   };
   const started = performance.now();
   for (let i = 0; i < spec.records; i++) {
@@ -41,7 +41,7 @@ export async function produceScenario(spec: ProduceSpec): Promise<Measurement> {
   await producer.flush();
   const seconds = (performance.now() - started) / 1000;
   await producer.close();
-  if (failure !== null) throw failure;
+  if (failure.first !== null) throw failure.first;
   return { records: spec.records, bytes: spec.records * spec.recordBytes, seconds };
 }
 

@@ -41,33 +41,145 @@ const D = DEFAULT_CONFIG;
 const program = new Command('brook')
   .description('Brook: a Kafka-like message broker for Node.js')
   .showHelpAfterError()
-  .configureOutput({ outputError: (text, write) => write(text) });
+  .configureOutput({
+    outputError: (text, write) => {
+      write(text);
+    },
+  });
 
 program
   .command('broker')
   .description('run a broker')
   .addOption(brokerOption('--data-dir <dir>', `data directory (default ${D.dataDir})`, 'BROOK_DATA_DIR'))
   .addOption(brokerOption('--broker-id <n>', `broker id (default ${D.brokerId})`, 'BROOK_BROKER_ID', integer))
-  .addOption(brokerOption('--cluster-id <id>', 'cluster id (default: generated once, kept in the data dir)', 'BROOK_CLUSTER_ID'))
+  .addOption(
+    brokerOption('--cluster-id <id>', 'cluster id (default: generated once, kept in the data dir)', 'BROOK_CLUSTER_ID'),
+  )
   .addOption(brokerOption('--host <host>', `interface to listen on (default ${D.host})`, 'BROOK_HOST'))
-  .addOption(brokerOption('--advertised-host <host>', 'host clients are told to use (default: --host)', 'BROOK_ADVERTISED_HOST'))
+  .addOption(
+    brokerOption('--advertised-host <host>', 'host clients are told to use (default: --host)', 'BROOK_ADVERTISED_HOST'),
+  )
   .addOption(brokerOption('--port <n>', `TCP port, 0 = any free one (default ${D.port})`, 'BROOK_PORT', integer))
-  .addOption(brokerOption('--ws-port <n>', `WebSocket and HTTP (/metrics, /healthz, /readyz) port (default ${D.wsPort})`, 'BROOK_WS_PORT', integer))
-  .addOption(brokerOption('--max-frame-bytes <n>', `largest frame (default ${D.maxFrameBytes})`, 'BROOK_MAX_FRAME_BYTES', integer))
-  .addOption(brokerOption('--max-message-bytes <n>', `largest record batch (default ${D.maxMessageBytes})`, 'BROOK_MAX_MESSAGE_BYTES', integer))
-  .addOption(brokerOption('--produce-window-bytes <n>', `produce bytes in flight per connection (default ${D.produceWindowBytes})`, 'BROOK_PRODUCE_WINDOW_BYTES', integer))
-  .addOption(brokerOption('--handshake-timeout-ms <n>', `time allowed for hello (default ${D.handshakeTimeoutMs})`, 'BROOK_HANDSHAKE_TIMEOUT_MS', integer))
-  .addOption(brokerOption('--idle-timeout-ms <n>', `close connections silent this long (default ${D.idleTimeoutMs})`, 'BROOK_IDLE_TIMEOUT_MS', integer))
-  .addOption(brokerOption('--max-connections <n>', `connection limit (default ${D.maxConnections})`, 'BROOK_MAX_CONNECTIONS', integer))
-  .addOption(brokerOption('--socket-buffer-bytes <n>', `unsent bytes per connection before push delivery pauses (default ${D.socketBufferBytes})`, 'BROOK_SOCKET_BUFFER_BYTES', integer))
-  .addOption(brokerOption('--deliver-max-bytes <n>', `records bytes per pushed frame (default ${D.deliverMaxBytes})`, 'BROOK_DELIVER_MAX_BYTES', integer))
-  .addOption(brokerOption('--flush <policy>', `always | interval | never (default ${D.flush})`, 'BROOK_FLUSH').choices(FLUSH_POLICIES))
-  .addOption(brokerOption('--flush-interval-ms <n>', `fsync period with --flush interval (default ${D.flushIntervalMs})`, 'BROOK_FLUSH_INTERVAL_MS', integer))
-  .addOption(brokerOption('--retention-ms <n>', `default topic retention by age, -1 = forever (default ${D.retentionMs})`, 'BROOK_RETENTION_MS', integer))
-  .addOption(brokerOption('--retention-bytes <n>', `default topic retention by size per partition, -1 = unlimited (default ${D.retentionBytes})`, 'BROOK_RETENTION_BYTES', integer))
-  .addOption(brokerOption('--retention-check-interval-ms <n>', `how often retention runs (default ${D.retentionCheckIntervalMs})`, 'BROOK_RETENTION_CHECK_INTERVAL_MS', integer))
-  .addOption(brokerOption('--users <list>', 'require hello credentials: user:password[,user:password...] (default: none)', 'BROOK_USERS', users))
-  .addOption(brokerOption('--log-level <level>', `log level (default ${D.logLevel})`, 'BROOK_LOG_LEVEL').choices(LOG_LEVELS))
+  .addOption(
+    brokerOption(
+      '--ws-port <n>',
+      `WebSocket and HTTP (/metrics, /healthz, /readyz) port (default ${D.wsPort})`,
+      'BROOK_WS_PORT',
+      integer,
+    ),
+  )
+  .addOption(
+    brokerOption(
+      '--max-frame-bytes <n>',
+      `largest frame (default ${D.maxFrameBytes})`,
+      'BROOK_MAX_FRAME_BYTES',
+      integer,
+    ),
+  )
+  .addOption(
+    brokerOption(
+      '--max-message-bytes <n>',
+      `largest record batch (default ${D.maxMessageBytes})`,
+      'BROOK_MAX_MESSAGE_BYTES',
+      integer,
+    ),
+  )
+  .addOption(
+    brokerOption(
+      '--produce-window-bytes <n>',
+      `produce bytes in flight per connection (default ${D.produceWindowBytes})`,
+      'BROOK_PRODUCE_WINDOW_BYTES',
+      integer,
+    ),
+  )
+  .addOption(
+    brokerOption(
+      '--handshake-timeout-ms <n>',
+      `time allowed for hello (default ${D.handshakeTimeoutMs})`,
+      'BROOK_HANDSHAKE_TIMEOUT_MS',
+      integer,
+    ),
+  )
+  .addOption(
+    brokerOption(
+      '--idle-timeout-ms <n>',
+      `close connections silent this long (default ${D.idleTimeoutMs})`,
+      'BROOK_IDLE_TIMEOUT_MS',
+      integer,
+    ),
+  )
+  .addOption(
+    brokerOption(
+      '--max-connections <n>',
+      `connection limit (default ${D.maxConnections})`,
+      'BROOK_MAX_CONNECTIONS',
+      integer,
+    ),
+  )
+  .addOption(
+    brokerOption(
+      '--socket-buffer-bytes <n>',
+      `unsent bytes per connection before push delivery pauses (default ${D.socketBufferBytes})`,
+      'BROOK_SOCKET_BUFFER_BYTES',
+      integer,
+    ),
+  )
+  .addOption(
+    brokerOption(
+      '--deliver-max-bytes <n>',
+      `records bytes per pushed frame (default ${D.deliverMaxBytes})`,
+      'BROOK_DELIVER_MAX_BYTES',
+      integer,
+    ),
+  )
+  .addOption(
+    brokerOption('--flush <policy>', `always | interval | never (default ${D.flush})`, 'BROOK_FLUSH').choices(
+      FLUSH_POLICIES,
+    ),
+  )
+  .addOption(
+    brokerOption(
+      '--flush-interval-ms <n>',
+      `fsync period with --flush interval (default ${D.flushIntervalMs})`,
+      'BROOK_FLUSH_INTERVAL_MS',
+      integer,
+    ),
+  )
+  .addOption(
+    brokerOption(
+      '--retention-ms <n>',
+      `default topic retention by age, -1 = forever (default ${D.retentionMs})`,
+      'BROOK_RETENTION_MS',
+      integer,
+    ),
+  )
+  .addOption(
+    brokerOption(
+      '--retention-bytes <n>',
+      `default topic retention by size per partition, -1 = unlimited (default ${D.retentionBytes})`,
+      'BROOK_RETENTION_BYTES',
+      integer,
+    ),
+  )
+  .addOption(
+    brokerOption(
+      '--retention-check-interval-ms <n>',
+      `how often retention runs (default ${D.retentionCheckIntervalMs})`,
+      'BROOK_RETENTION_CHECK_INTERVAL_MS',
+      integer,
+    ),
+  )
+  .addOption(
+    brokerOption(
+      '--users <list>',
+      'require hello credentials: user:password[,user:password...] (default: none)',
+      'BROOK_USERS',
+      users,
+    ),
+  )
+  .addOption(
+    brokerOption('--log-level <level>', `log level (default ${D.logLevel})`, 'BROOK_LOG_LEVEL').choices(LOG_LEVELS),
+  )
   .action(async (opts: BrokerConfigInput) => {
     const broker = await startBroker(opts);
     let stopping = false;
@@ -83,14 +195,22 @@ program
         },
       );
     };
-    process.on('SIGTERM', () => stop('SIGTERM'));
-    process.on('SIGINT', () => stop('SIGINT'));
+    process.on('SIGTERM', () => {
+      stop('SIGTERM');
+    });
+    process.on('SIGINT', () => {
+      stop('SIGINT');
+    });
   });
 
 /** Adds the connection flags every client command takes. */
 function clientCommand(name: string): Command {
   return new Command(name)
-    .addOption(new Option('--bootstrap <address>', 'host:port (TCP) or ws://host:port (WebSocket)').env('BROOK_BOOTSTRAP').default('127.0.0.1:9400'))
+    .addOption(
+      new Option('--bootstrap <address>', 'host:port (TCP) or ws://host:port (WebSocket)')
+        .env('BROOK_BOOTSTRAP')
+        .default('127.0.0.1:9400'),
+    )
     .addOption(new Option('--username <name>', 'username for brokers with --users').env('BROOK_USERNAME'))
     .addOption(new Option('--password <secret>', 'password for brokers with --users').env('BROOK_PASSWORD'));
 }
@@ -114,10 +234,20 @@ topic.addCommand(
     .argument('<name>')
     .option('--partitions <n>', 'partition count', integer, 1)
     .option('--replication-factor <n>', 'replicas per partition', integer, 1)
-    .option('--config <key=value>', 'topic config (repeatable): retention.ms, retention.bytes, cleanup.policy', collect, [])
-    .action(async (name: string, opts: { partitions: number; replicationFactor: number; config: string[]; bootstrap: string }) => {
-      await createTopic(connection(opts), name, opts, print);
-    }),
+    .option(
+      '--config <key=value>',
+      'topic config (repeatable): retention.ms, retention.bytes, cleanup.policy',
+      collect,
+      [],
+    )
+    .action(
+      async (
+        name: string,
+        opts: { partitions: number; replicationFactor: number; config: string[]; bootstrap: string },
+      ) => {
+        await createTopic(connection(opts), name, opts, print);
+      },
+    ),
 );
 topic.addCommand(
   clientCommand('list')
@@ -186,8 +316,12 @@ program.addCommand(
         },
       ) => {
         const abort = new AbortController();
-        process.once('SIGINT', () => abort.abort());
-        process.once('SIGTERM', () => abort.abort());
+        process.once('SIGINT', () => {
+          abort.abort();
+        });
+        process.once('SIGTERM', () => {
+          abort.abort();
+        });
         await consumeRecords(connection(opts), name, opts, print, abort.signal);
       },
     ),

@@ -21,11 +21,14 @@ export async function produceLines(
 ): Promise<number> {
   const producer = new Producer<string>({ ...clientOptions(conn), codec: stringCodec(), acks: opts.acks });
   let acknowledged = 0;
-  let firstError: unknown = null;
+  const failure: { first: Error | null } = { first: null };
+  const fail = (err: unknown): void => {
+    failure.first ??= err instanceof Error ? err : new Error(String(err));
+  };
   let failed = 0;
   try {
     for await (const line of createInterface({ input, crlfDelay: Infinity })) {
-      if (firstError !== null) break;
+      if (failure.first !== null) break;
       let key: string | null = null;
       let value = line;
       if (opts.keySeparator !== undefined) {
@@ -41,20 +44,19 @@ export async function produceLines(
         },
         (err: unknown) => {
           failed++;
-          firstError ??= err;
+          fail(err);
         },
       );
       await producer.whenWritable();
     }
-    await producer.flush().catch((err: unknown) => {
-      firstError ??= err;
-    });
+    await producer.flush().catch(fail);
   } finally {
     await producer.close().catch(() => undefined);
   }
-  if (firstError !== null) {
-    const reason = firstError instanceof Error ? firstError.message : String(firstError);
-    throw new Error(`${String(acknowledged)} record(s) acknowledged, ${String(Math.max(failed, 1))} failed: ${reason}`);
+  if (failure.first !== null) {
+    throw new Error(
+      `${String(acknowledged)} record(s) acknowledged, ${String(Math.max(failed, 1))} failed: ${failure.first.message}`,
+    );
   }
   return acknowledged;
 }
