@@ -2,6 +2,9 @@
  * A TCP socket as a {@link ServerConnection}. Writes made in one event-loop turn are coalesced: the socket is corked
  * on the first write of a turn and uncorked when the turn's flush runs, so a burst of small frames costs one writev
  * instead of one syscall each (one write per frame measured 3-4x more server CPU per frame).
+ *
+ * Reading pauses while more than `pauseReadingAboveBytes` wait to be sent, so a client that sends requests without
+ * reading the responses cannot make the broker buffer without bound; it resumes on drain.
  */
 import type { Socket } from 'node:net';
 import { flushAtEndOfTick, type FlushScheduler, type ServerConnection } from './connection.js';
@@ -15,10 +18,12 @@ export class TcpConnection implements ServerConnection {
 
   constructor(
     private readonly socket: Socket,
+    private readonly pauseReadingAboveBytes: number,
     private readonly scheduleFlush: FlushScheduler = flushAtEndOfTick,
   ) {
     this.remoteAddress = `${socket.remoteAddress ?? 'unknown'}:${String(socket.remotePort ?? 0)}`;
     socket.on('drain', () => {
+      if (socket.isPaused()) socket.resume();
       this.drainListener();
     });
     socket.once('close', () => {
@@ -34,6 +39,7 @@ export class TcpConnection implements ServerConnection {
       this.scheduleFlush(this.flush);
     }
     this.socket.write(frame);
+    if (this.socket.writableLength > this.pauseReadingAboveBytes && !this.socket.isPaused()) this.socket.pause();
   }
 
   /** socket.writableLength: what is corked or waiting for the kernel. */

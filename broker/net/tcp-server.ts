@@ -79,7 +79,7 @@ export class TcpServer {
   private accept(socket: Socket): void {
     const { registry, limits, logger } = this.options;
     this.sockets.add(socket);
-    const conn = new TcpConnection(socket, this.options.scheduleFlush);
+    const conn = new TcpConnection(socket, limits.socketBufferBytes, this.options.scheduleFlush);
     socket.on('error', (err) => logger?.debug({ err, remote: conn.remoteAddress }, 'tcp socket error'));
     const session = registry.open(conn);
     socket.once('close', () => {

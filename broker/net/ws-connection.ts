@@ -77,7 +77,8 @@ export class WsConnection implements ServerConnection {
         if (this.ws.send(frame, true, false) === SEND_DROPPED) dropped++;
       }
     });
-    // maxBackpressure is 0 (unlimited), so uWS does not drop; if it did, the stream of frames would be broken.
+    // uWS drops a send only beyond maxBackpressure (a client that does not read); the stream of frames is then
+    // broken, so the connection goes.
     if (dropped > 0) this.close();
   };
 }

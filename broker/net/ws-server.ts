@@ -80,8 +80,10 @@ export class WsServer {
       // Our sweep applies idleTimeoutMs to client frames; uWS's own timer (which also counts our sends) is off.
       idleTimeout: 0,
       sendPingsAutomatically: false,
-      // Unlimited: delivery pauses at socketBufferBytes on its own, and a dropped frame would break the stream.
-      maxBackpressure: 0,
+      // Delivery pauses at socketBufferBytes on its own; this bound catches a client that keeps sending requests
+      // without reading the responses. uWS cannot pause reading, so such a client is disconnected instead (a send
+      // beyond the bound reports "dropped" and WsConnection closes the socket).
+      maxBackpressure: 4 * limits.maxFrameBytes + limits.socketBufferBytes,
       compression: uWS.DISABLED,
       open: (ws) => {
         const conn = new WsConnection(ws, Buffer.from(ws.getRemoteAddressAsText()).toString());
