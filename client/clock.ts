@@ -3,8 +3,8 @@
  * tests. Only {@link systemClock} and {@link systemRandom} touch the globals.
  */
 
-/** An opaque timer handle returned by {@link Clock.setTimeout}. */
-export type TimerHandle = unknown;
+/** An opaque timer handle returned by {@link Clock.setTimeout} (a Timeout object in Node, a number in browsers). */
+export type TimerHandle = object | number;
 
 /** A source of time and timers. */
 export interface Clock {

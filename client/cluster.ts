@@ -53,6 +53,7 @@ export class Cluster {
   private readonly brokers = new Map<number, BrokerInfo>();
   private readonly topics = new Map<string, TopicMetadata>();
   private readonly refreshes = new Map<string, Promise<MetadataResponse>>();
+  private readonly backgroundRefreshMs = new Map<string, number>();
   private readonly sleepers = new Map<TimerHandle, (error: Error) => void>();
   private closed = false;
   private controllerId = -1;
@@ -105,11 +106,22 @@ export class Cluster {
     return this.open(brokerId, [brokerEndpoint(broker, like)]);
   }
 
-  /** The cached metadata of `topic`, if present and younger than metadataMaxAgeMs. */
-  cachedTopic(topic: string): TopicMetadata | undefined {
+  /**
+   * The cached metadata of `topic`, or undefined if none. An entry older than metadataMaxAgeMs is still returned (it
+   * is the best guess, and routing errors refresh it anyway) while a refresh runs in the background, so hot paths
+   * never wait for metadata they already have.
+   * @param nowMs the current time if the caller has it (saves a clock read on hot paths).
+   */
+  cachedTopic(topic: string, nowMs = this.options.clock.nowMs()): TopicMetadata | undefined {
     const entry = this.topics.get(topic);
-    if (entry === undefined) return undefined;
-    if (this.options.clock.nowMs() - entry.fetchedMs > this.options.metadataMaxAgeMs) return undefined;
+    if (entry !== undefined && nowMs - entry.fetchedMs > this.options.metadataMaxAgeMs && !this.closed) {
+      // At most one background refresh per topic per retry backoff, even while the broker is unreachable.
+      const lastMs = this.backgroundRefreshMs.get(topic) ?? -Infinity;
+      if (nowMs - lastMs >= this.options.retryBackoff.initialMs) {
+        this.backgroundRefreshMs.set(topic, nowMs);
+        this.refresh([topic]).catch(() => undefined);
+      }
+    }
     return entry;
   }
 

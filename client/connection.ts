@@ -148,12 +148,16 @@ export class Connection {
     void this.establish();
   }
 
-  /** Resolves with the broker's hello once a session is established. */
+  /** Resolves with the broker's hello once a session is established (within `timeoutMs`, default requestTimeoutMs). */
   ready(timeoutMs = this.options.requestTimeoutMs): Promise<BrokerHello> {
+    if (this.state === 'closed') return Promise.reject(this.closedError());
     if (this.state === 'ready' && this.hello !== undefined) return Promise.resolve(this.hello);
-    return this.request('ping', {}, { timeoutMs }).then(() => {
-      if (this.hello === undefined) throw new BrookError('NETWORK_ERROR', 'no session');
-      return this.hello;
+    this.start();
+    return new Promise<BrokerHello>((resolve, reject) => {
+      this.whenReady('connect', timeoutMs, reject, () => {
+        if (this.hello === undefined) reject(new BrookError('NETWORK_ERROR', 'no session'));
+        else resolve(this.hello);
+      });
     });
   }
 
@@ -172,24 +176,36 @@ export class Connection {
         return;
       }
       const startedMs = this.options.clock.nowMs();
-      const entry: Queued = {
-        send: () => {
-          this.options.clock.clearTimeout(timer);
-          const leftMs = Math.max(1, timeoutMs - (this.options.clock.nowMs() - startedMs));
-          this.sendRequest(op, body, leftMs, resolve, reject);
-        },
-        fail: (error) => {
-          this.options.clock.clearTimeout(timer);
-          reject(error);
-        },
-      };
-      const timer = this.options.clock.setTimeout(() => {
-        this.queued.delete(entry);
-        const why = this.lastError === undefined ? '' : `: ${this.lastError.message}`;
-        reject(new BrookError('REQUEST_TIMED_OUT', `${op}: no connection to ${this.name} within ${String(timeoutMs)} ms${why}`));
-      }, timeoutMs);
-      this.queued.add(entry);
+      this.whenReady(op, timeoutMs, reject, () => {
+        const leftMs = Math.max(1, timeoutMs - (this.options.clock.nowMs() - startedMs));
+        this.sendRequest(op, body, leftMs, resolve, reject);
+      });
     });
+  }
+
+  /** Runs `go` once a session is up, or rejects after `timeoutMs` / when the connection closes for good. */
+  private whenReady(what: string, timeoutMs: number, reject: (error: Error) => void, go: () => void): void {
+    const entry: Queued = {
+      send: () => {
+        this.options.clock.clearTimeout(timer);
+        go();
+      },
+      fail: (error) => {
+        this.options.clock.clearTimeout(timer);
+        reject(error);
+      },
+    };
+    const timer = this.options.clock.setTimeout(() => {
+      this.queued.delete(entry);
+      const why = this.lastError === undefined ? '' : `: ${this.lastError.message}`;
+      reject(
+        new BrookError(
+          'REQUEST_TIMED_OUT',
+          `${what}: no connection to ${this.name} within ${String(timeoutMs)} ms${why}`,
+        ),
+      );
+    }, timeoutMs);
+    this.queued.add(entry);
   }
 
   /**
@@ -430,7 +446,9 @@ export class Connection {
     const correlationId = this.takeCorrelationId();
     const timer = this.options.clock.setTimeout(() => {
       if (this.pending.delete(correlationId)) {
-        reject(new BrookError('REQUEST_TIMED_OUT', `${op} to ${this.name} got no response within ${String(timeoutMs)} ms`));
+        reject(
+          new BrookError('REQUEST_TIMED_OUT', `${op} to ${this.name} got no response within ${String(timeoutMs)} ms`),
+        );
       }
     }, timeoutMs);
     this.pending.set(correlationId, { op, resolve: resolve as (body: unknown) => void, reject, timer });

@@ -62,5 +62,7 @@ export function brokerEndpoint(broker: { host: string; port: number; wsPort: num
 /** A readable name for logs and errors. */
 export function endpointName(endpoint: Endpoint): string {
   if (endpoint.kind === 'ws') return endpoint.url;
-  return endpoint.host.includes(':') ? `[${endpoint.host}]:${String(endpoint.port)}` : `${endpoint.host}:${String(endpoint.port)}`;
+  return endpoint.host.includes(':')
+    ? `[${endpoint.host}]:${String(endpoint.port)}`
+    : `${endpoint.host}:${String(endpoint.port)}`;
 }

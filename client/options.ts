@@ -101,7 +101,8 @@ export function resolveClientOptions(options: ClientOptions, platform: Platform)
     ((endpoint, handlers, transportOptions) =>
       platform.transportFor(endpoint, options.webSocket)(endpoint, handlers, transportOptions));
   // Fail fast on a bootstrap this platform cannot reach (e.g. host:port in a browser).
-  if (options.transport === undefined) for (const endpoint of bootstrap) platform.transportFor(endpoint, options.webSocket);
+  if (options.transport === undefined)
+    for (const endpoint of bootstrap) platform.transportFor(endpoint, options.webSocket);
   return Object.freeze({
     bootstrap: Object.freeze(bootstrap),
     clientId: options.clientId ?? 'brook-client',

@@ -42,7 +42,9 @@ export class Partitioner {
     if (typeof this.strategy === 'function') {
       const p = this.strategy({ topic, key, partitions });
       if (!Number.isInteger(p) || p < 0 || p >= partitions) {
-        throw new RangeError(`partitioner returned ${String(p)} for topic ${topic} with ${String(partitions)} partitions`);
+        throw new RangeError(
+          `partitioner returned ${String(p)} for topic ${topic} with ${String(partitions)} partitions`,
+        );
       }
       return p;
     }

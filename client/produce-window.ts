@@ -63,7 +63,7 @@ export class ProduceWindow {
     });
   }
 
-  /** The broker gave `bytes` back (a `grant` push), or a refused request's bytes return unspent. */
+  /** The broker gave `bytes` back (a `grant` push), or a request it never counted returns its bytes unspent. */
   release(bytes: number): void {
     if (!this.open) return;
     // Never above the window: a grant for bytes already returned locally must not inflate it.

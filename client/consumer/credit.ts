@@ -68,4 +68,10 @@ export class CreditWindow {
     this.pipeBytes += credit.bytes;
     return credit;
   }
+
+  /** Credit returned by {@link taken} could not be sent (no live subscription): it is not outstanding after all. */
+  unsent(credit: Credit): void {
+    this.pipeRecords -= credit.records;
+    this.pipeBytes -= credit.bytes;
+  }
 }

@@ -13,6 +13,8 @@ export type StartPosition = 'earliest' | 'latest' | { readonly offset: number } 
 /** What happens when the position falls outside the log (retention deleted it, or a seek went past the end). */
 export type OffsetReset = 'earliest' | 'latest' | 'none';
 
+const OFFSET_RESETS: readonly string[] = ['earliest', 'latest', 'none'];
+
 /** Options of a {@link Consumer}. */
 export interface ConsumerOptions<T> extends ClientOptions {
   /** Turns record bytes into values. Default {@link jsonCodec}. */
@@ -43,13 +45,14 @@ export interface ResolvedConsumerOptions<T> {
 
 export function resolveConsumerOptions<T>(options: ConsumerOptions<T>): ResolvedConsumerOptions<T> {
   const offsetReset = options.offsetReset ?? 'earliest';
-  if (offsetReset !== 'earliest' && offsetReset !== 'latest' && offsetReset !== 'none') {
-    throw new RangeError(`offsetReset must be 'earliest', 'latest' or 'none', got ${String(offsetReset)}`);
+  // Checked at run time too: options often come from JavaScript or config files.
+  if (!OFFSET_RESETS.includes(offsetReset)) {
+    throw new RangeError(`offsetReset must be 'earliest', 'latest' or 'none', got ${offsetReset}`);
   }
   const from = options.from ?? 'latest';
   checkStartPosition(from);
   return Object.freeze({
-    codec: options.codec ?? (jsonCodec() as Codec<T>),
+    codec: options.codec ?? jsonCodec<T>(),
     from,
     creditRecords: Math.floor(positive('creditRecords', options.creditRecords, 10_000)),
     creditBytes: Math.floor(positive('creditBytes', options.creditBytes, 4 * 1024 * 1024)),
@@ -64,5 +67,7 @@ export function checkStartPosition(from: StartPosition): void {
     const n = 'offset' in from ? from.offset : from.timestamp;
     if (Number.isSafeInteger(n) && n >= 0) return;
   }
-  throw new RangeError(`from must be 'earliest', 'latest', { offset } or { timestamp } with an integer >= 0, got ${JSON.stringify(from)}`);
+  throw new RangeError(
+    `from must be 'earliest', 'latest', { offset } or { timestamp } with an integer >= 0, got ${JSON.stringify(from)}`,
+  );
 }

@@ -10,20 +10,29 @@
  */
 import { RecordBatchBuilder, type ProduceBatch, type RecordToEncode } from '../../broker/protocol/index.js';
 
-/** What a record's sender is told. */
-export interface RecordCompletion<M> {
-  resolve(metadata: M): void;
-  reject(error: Error): void;
+/**
+ * How a record's sender is told the outcome. Kept as parallel arrays in the batch (not an object per record): a
+ * record may wait seconds for its acknowledgement, and fewer long-lived objects means far less garbage collection.
+ */
+export interface RecordSettlers<M> {
+  readonly resolve: (metadata: M) => void;
+  readonly reject: (error: Error) => void;
+  /** A number the owner attaches to the record (the producer's flush epoch). */
+  readonly tag: number;
 }
 
 /** A closed batch: in the queue, in flight, or waiting for a retry. */
-export interface ProducerBatch<C> {
+export interface ProducerBatch<M> {
   readonly topic: string;
   readonly partition: number;
   readonly batch: ProduceBatch;
-  /** One per record, in record order. */
-  readonly completions: readonly C[];
-  /** Each record's timestamp, in record order. */
+  /** Per record, in record order: how to resolve its send. */
+  readonly resolves: readonly ((metadata: M) => void)[];
+  /** Per record, in record order: how to reject its send. */
+  readonly rejects: readonly ((error: Error) => void)[];
+  /** Per record, in record order: the owner's tag. */
+  readonly tags: readonly number[];
+  /** Per record, in record order: its timestamp. */
   readonly timestamps: readonly number[];
   /** When the first record was appended (ms). */
   readonly createdMs: number;
@@ -51,18 +60,22 @@ export interface AccumulatorOptions {
   readonly onBatchClosed?: (topic: string, partition: number) => void;
 }
 
-interface PartitionQueue<C> {
+interface PartitionQueue<M> {
   readonly topic: string;
   readonly partition: number;
   builder: RecordBatchBuilder | undefined;
-  completions: C[];
+  resolves: ((metadata: M) => void)[];
+  rejects: ((error: Error) => void)[];
+  tags: number[];
   timestamps: number[];
   openedMs: number;
   openMemoryBytes: number;
-  readonly closed: ProducerBatch<C>[];
+  readonly closed: ProducerBatch<M>[];
   inFlight: number;
   /** Retried batches not yet completed: while > 0 the partition sends one batch at a time. */
   retries: number;
+  /** Whether the queue is in the accumulator's active set. */
+  isActive: boolean;
   nextSequence: number;
 }
 
@@ -70,12 +83,13 @@ interface PartitionQueue<C> {
 const BUILDER_POOL_SIZE = 8;
 const INITIAL_BUILDER_BYTES = 16 * 1024;
 
-export class RecordAccumulator<C> {
+export class RecordAccumulator<M> {
   private batchBytes: number;
-  private readonly queues = new Map<string, Map<number, PartitionQueue<C>>>();
+  private readonly queues = new Map<string, Map<number, PartitionQueue<M>>>();
   /** Partitions with an open or queued batch, so drain does not visit idle ones. */
-  private readonly active = new Set<PartitionQueue<C>>();
+  private readonly active = new Set<PartitionQueue<M>>();
   private readonly pool: RecordBatchBuilder[] = [];
+  private lastQueue: PartitionQueue<M> | undefined;
   private batchesOut = 0;
   private recordsHeld = 0;
 
@@ -102,7 +116,14 @@ export class RecordAccumulator<C> {
    * Appends a record to its partition's open batch, closing the batch first if the record would push it past
    * batchBytes. Returns true when this closed a batch (it filled up), so there is something to send at once.
    */
-  append(topic: string, partition: number, record: RecordToEncode, sizeBytes: number, completion: C, nowMs: number): boolean {
+  append(
+    topic: string,
+    partition: number,
+    record: RecordToEncode,
+    sizeBytes: number,
+    settlers: RecordSettlers<M>,
+    nowMs: number,
+  ): boolean {
     const q = this.queue(topic, partition);
     let builder = q.builder;
     let closed = false;
@@ -117,11 +138,13 @@ export class RecordAccumulator<C> {
       q.openedMs = nowMs;
     }
     builder.add(record);
-    q.completions.push(completion);
+    q.resolves.push(settlers.resolve);
+    q.rejects.push(settlers.reject);
+    q.tags.push(settlers.tag);
     q.timestamps.push(record.timestamp);
     q.openMemoryBytes += sizeBytes;
     this.recordsHeld++;
-    this.active.add(q);
+    if (!q.isActive) this.activate(q);
     if (builder.sizeBytes >= this.batchBytes) {
       this.close(q);
       closed = true;
@@ -133,8 +156,8 @@ export class RecordAccumulator<C> {
    * Takes the batches that may be sent now: queued ones whose retry time has come, and open ones that have lingered
    * long enough (all open ones when `flushing`), within each partition's in-flight limit, oldest first.
    */
-  drain(nowMs: number, flushing: boolean): ProducerBatch<C>[] {
-    const out: ProducerBatch<C>[] = [];
+  drain(nowMs: number, flushing: boolean): ProducerBatch<M>[] {
+    const out: ProducerBatch<M>[] = [];
     for (const q of this.active) {
       const limit = q.retries > 0 ? 1 : this.options.maxInFlight;
       while (q.inFlight < limit) {
@@ -142,7 +165,11 @@ export class RecordAccumulator<C> {
         if (head !== undefined) {
           if (head.retryAtMs > nowMs) break;
           q.closed.shift();
-        } else if (q.builder !== undefined && q.builder.count > 0 && (flushing || nowMs - q.openedMs >= this.options.lingerMs)) {
+        } else if (
+          q.builder !== undefined &&
+          q.builder.count > 0 &&
+          (flushing || nowMs - q.openedMs >= this.options.lingerMs)
+        ) {
           this.close(q);
           const batch = q.closed.shift();
           if (batch === undefined) break;
@@ -159,6 +186,7 @@ export class RecordAccumulator<C> {
       }
       if (q.closed.length === 0 && (q.builder === undefined || q.builder.count === 0) && q.inFlight === 0) {
         this.active.delete(q);
+        q.isActive = false;
       }
     }
     return out;
@@ -185,17 +213,17 @@ export class RecordAccumulator<C> {
   }
 
   /** A drained batch is done (acknowledged, or failed for good): frees its in-flight slot. */
-  complete(batch: ProducerBatch<C>): void {
+  complete(batch: ProducerBatch<M>): void {
     const q = this.queue(batch.topic, batch.partition);
     q.inFlight--;
     this.batchesOut--;
-    this.recordsHeld -= batch.completions.length;
+    this.recordsHeld -= batch.resolves.length;
     if (batch.attempts > 0) q.retries--;
-    if (q.closed.length > 0 || (q.builder !== undefined && q.builder.count > 0)) this.active.add(q);
+    if (q.closed.length > 0 || (q.builder !== undefined && q.builder.count > 0)) this.activate(q);
   }
 
   /** A drained batch failed retriably: it goes back to the head of its partition's queue, in sequence order. */
-  requeue(batch: ProducerBatch<C>, retryAtMs: number): void {
+  requeue(batch: ProducerBatch<M>, retryAtMs: number): void {
     const q = this.queue(batch.topic, batch.partition);
     q.inFlight--;
     this.batchesOut--;
@@ -205,23 +233,31 @@ export class RecordAccumulator<C> {
     let i = 0;
     while (i < q.closed.length && (q.closed[i]?.sequence ?? Infinity) < batch.sequence) i++;
     q.closed.splice(i, 0, batch);
-    this.active.add(q);
+    this.activate(q);
   }
 
   /** Removes every batch not out (queued or open) and returns them, e.g. to fail them on close. */
-  takeAll(): ProducerBatch<C>[] {
-    const out: ProducerBatch<C>[] = [];
+  takeAll(): ProducerBatch<M>[] {
+    const out: ProducerBatch<M>[] = [];
     for (const q of this.active) {
       if (q.builder !== undefined && q.builder.count > 0) this.close(q);
       for (const batch of q.closed.splice(0)) {
-        this.recordsHeld -= batch.completions.length;
+        this.recordsHeld -= batch.resolves.length;
         out.push(batch);
       }
     }
     return out;
   }
 
-  private queue(topic: string, partition: number): PartitionQueue<C> {
+  private activate(q: PartitionQueue<M>): void {
+    this.active.add(q);
+    q.isActive = true;
+  }
+
+  private queue(topic: string, partition: number): PartitionQueue<M> {
+    // Consecutive records usually go to the same partition (sticky partitioner, one hot topic).
+    const last = this.lastQueue;
+    if (last !== undefined && last.partition === partition && last.topic === topic) return last;
     let byPartition = this.queues.get(topic);
     if (byPartition === undefined) {
       byPartition = new Map();
@@ -233,29 +269,35 @@ export class RecordAccumulator<C> {
         topic,
         partition,
         builder: undefined,
-        completions: [],
+        resolves: [],
+        rejects: [],
+        tags: [],
         timestamps: [],
         openedMs: 0,
         openMemoryBytes: 0,
         closed: [],
         inFlight: 0,
         retries: 0,
+        isActive: false,
         nextSequence: 0,
       };
       byPartition.set(partition, q);
     }
+    this.lastQueue = q;
     return q;
   }
 
   /** Closes the open batch of `q` into its queue and returns the builder to the pool. */
-  private close(q: PartitionQueue<C>): void {
+  private close(q: PartitionQueue<M>): void {
     const builder = q.builder;
     if (builder === undefined || builder.count === 0) return;
     q.closed.push({
       topic: q.topic,
       partition: q.partition,
       batch: builder.build(),
-      completions: q.completions,
+      resolves: q.resolves,
+      rejects: q.rejects,
+      tags: q.tags,
       timestamps: q.timestamps,
       createdMs: q.openedMs,
       memoryBytes: q.openMemoryBytes,
@@ -265,7 +307,9 @@ export class RecordAccumulator<C> {
       lastError: undefined,
     });
     q.builder = undefined;
-    q.completions = [];
+    q.resolves = [];
+    q.rejects = [];
+    q.tags = [];
     q.timestamps = [];
     q.openMemoryBytes = 0;
     if (this.pool.length < BUILDER_POOL_SIZE) this.pool.push(builder);

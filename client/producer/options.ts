@@ -5,6 +5,8 @@ import { jsonCodec } from '../codecs.js';
 import { nonNegative, positive, type ClientOptions } from '../options.js';
 import type { PartitionerStrategy } from '../partitioner.js';
 
+const ACKS_OPTIONS: readonly unknown[] = [0, 1, 'all'];
+
 /** Options of a {@link Producer}. */
 export interface ProducerOptions<T> extends ClientOptions {
   /** Turns values into record bytes. Default {@link jsonCodec}. */
@@ -57,11 +59,12 @@ export interface ResolvedProducerOptions<T> {
 
 export function resolveProducerOptions<T>(options: ProducerOptions<T>): ResolvedProducerOptions<T> {
   const acks = options.acks ?? 'all';
-  if (acks !== 0 && acks !== 1 && acks !== 'all') throw new RangeError(`acks must be 0, 1 or 'all', got ${String(acks)}`);
+  // Checked at run time too: options often come from JavaScript or config files.
+  if (!ACKS_OPTIONS.includes(acks)) throw new RangeError(`acks must be 0, 1 or 'all', got ${String(acks)}`);
   const maxInFlight = positive('maxInFlightPerPartition', options.maxInFlightPerPartition, 5);
   if (!Number.isInteger(maxInFlight)) throw new RangeError('maxInFlightPerPartition must be an integer');
   return Object.freeze({
-    codec: options.codec ?? (jsonCodec() as Codec<T>),
+    codec: options.codec ?? jsonCodec<T>(),
     acks: acks === 'all' ? -1 : acks,
     lingerMs: nonNegative('lingerMs', options.lingerMs, 5),
     batchBytes: positive('batchBytes', options.batchBytes, 256 * 1024),

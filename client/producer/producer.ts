@@ -8,10 +8,11 @@ import { BrookError, recordSizeBound, type RecordHeader, type RecordToEncode } f
 import { Cluster } from '../cluster.js';
 import { resolveClientOptions, type Platform, type ResolvedClientOptions } from '../options.js';
 import { Partitioner } from '../partitioner.js';
+import { Queue } from '../queue.js';
 import { Utf8Encoder } from '../utf8.js';
-import { RecordAccumulator } from './accumulator.js';
+import { RecordAccumulator, type ProducerBatch, type RecordSettlers } from './accumulator.js';
 import { resolveProducerOptions, type ProducerOptions, type ResolvedProducerOptions } from './options.js';
-import { Sender, type RecordMetadata, type SendCompletion } from './sender.js';
+import { Sender, type RecordMetadata } from './sender.js';
 
 /** Header values given to `send`: strings are stored as UTF-8. */
 export type ProducerHeaders =
@@ -31,9 +32,7 @@ export interface ProducerRecord<T> {
   readonly partition?: number;
 }
 
-interface Completion extends SendCompletion {
-  readonly epoch: number;
-}
+type Settlers = RecordSettlers<RecordMetadata>;
 
 interface Prepared {
   readonly topic: string;
@@ -41,11 +40,13 @@ interface Prepared {
   readonly key: Uint8Array | null;
   readonly encoded: RecordToEncode;
   readonly sizeBytes: number;
+  /** When send() was called (ms). */
+  readonly sentMs: number;
 }
 
 interface Waiting {
   readonly prepared: Prepared;
-  readonly completion: Completion;
+  readonly settlers: Settlers;
 }
 
 /** The shared core of the Node and browser `Producer` classes (which supply the transports). */
@@ -54,16 +55,29 @@ export class ProducerCore<T> {
   private readonly settings: ResolvedProducerOptions<T>;
   private readonly cluster: Cluster;
   private readonly partitioner: Partitioner;
-  private readonly accumulator: RecordAccumulator<Completion>;
+  private readonly accumulator: RecordAccumulator<RecordMetadata>;
   private readonly sender: Sender;
   private readonly utf8 = new Utf8Encoder();
-  private readonly waiting: Waiting[] = [];
+  private readonly waiting = new Queue<Waiting>();
   private processingWaiting = false;
   private bufferedBytes = 0;
   private roomWaiters: (() => void)[] = [];
+  /** Flush bookkeeping: records of the current epoch not settled yet, and of earlier epochs (by epoch). */
   private epoch = 0;
-  private readonly outstandingByEpoch = new Map<number, number>();
+  private epochRecords = 0;
+  private readonly earlierEpochs = new Map<number, number>();
   private flushWaiters: { epoch: number; resolve: () => void }[] = [];
+  /** Shared by every record of write() in the current epoch: no promise or closure per record. */
+  private writeSettlers: Settlers = {
+    resolve: () => undefined,
+    reject: (error) => {
+      this.writeFailures++;
+      this.firstWriteFailure ??= error;
+    },
+    tag: 0,
+  };
+  private writeFailures = 0;
+  private firstWriteFailure: Error | undefined;
   private maxRecordBytes = 0;
   private closing: Promise<void> | undefined;
 
@@ -73,7 +87,7 @@ export class ProducerCore<T> {
     this.cluster = new Cluster(this.client);
     this.partitioner = new Partitioner(this.settings.partitioner, this.client.random);
     // batchBytes is capped once the broker's limits are known; until then records wait in `waiting`.
-    this.accumulator = new RecordAccumulator<Completion>({
+    this.accumulator = new RecordAccumulator<RecordMetadata>({
       batchBytes: this.settings.batchBytes,
       lingerMs: this.settings.lingerMs,
       maxInFlight: this.settings.maxInFlightPerPartition,
@@ -88,9 +102,18 @@ export class ProducerCore<T> {
       retries: this.settings.retries,
       requestTimeoutMs: this.client.requestTimeoutMs,
       onBatchDone: (batch) => {
-        this.releaseMemory(batch.memoryBytes);
+        this.batchDone(batch);
       },
     });
+  }
+
+  /**
+   * Connects and learns the broker's limits. Optional: the first send() does it too; call it to fail fast on a bad
+   * bootstrap or credentials.
+   */
+  async connect(): Promise<void> {
+    if (this.closing !== undefined) throw new BrookError('CLOSED', 'producer was closed');
+    this.applyLimits(await this.cluster.ready());
   }
 
   /** Bytes of records held by the client (waiting to be sent, or sent and not yet acknowledged). */
@@ -113,23 +136,30 @@ export class ProducerCore<T> {
       return Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
     return new Promise<RecordMetadata>((resolve, reject) => {
-      const epoch = this.epoch;
-      this.outstandingByEpoch.set(epoch, (this.outstandingByEpoch.get(epoch) ?? 0) + 1);
-      const completion: Completion = {
-        epoch,
-        resolve: (metadata) => {
-          this.settled(epoch);
-          resolve(metadata);
-        },
-        reject: (error) => {
-          this.settled(epoch);
-          reject(error);
-        },
-      };
-      if (this.waiting.length === 0 && this.tryTake(prepared, completion)) return;
-      this.waiting.push({ prepared, completion });
-      void this.processWaiting();
+      this.enqueue(prepared, { resolve, reject, tag: this.epoch });
     });
+  }
+
+  /**
+   * Sends a record without a promise for it: the fastest way to produce at a high rate. Returns false once the
+   * buffer is full (the record is still taken): await {@link whenWritable} before writing more. Records written are
+   * acknowledged like sent ones; if any fails for good, the next {@link flush} (or close) rejects with the first such
+   * error (its message gives the count). Throws at once for a record that cannot be encoded, or after close.
+   */
+  write(record: ProducerRecord<T>): boolean {
+    if (this.closing !== undefined) throw new BrookError('CLOSED', 'producer was closed');
+    if (this.writeSettlers.tag !== this.epoch) {
+      this.writeSettlers = { resolve: this.writeSettlers.resolve, reject: this.writeSettlers.reject, tag: this.epoch };
+    }
+    this.enqueue(this.prepare(record), this.writeSettlers);
+    return this.hasRoom();
+  }
+
+  private enqueue(prepared: Prepared, settlers: Settlers): void {
+    this.epochRecords++;
+    if (this.waiting.length === 0 && this.tryTake(prepared, settlers)) return;
+    this.waiting.push({ prepared, settlers });
+    void this.processWaiting();
   }
 
   /**
@@ -147,41 +177,57 @@ export class ProducerCore<T> {
     });
   }
 
-  /** Resolves when every record sent before this call is acknowledged (or has failed). Lingering is skipped meanwhile. */
-  flush(): Promise<void> {
+  /**
+   * Resolves when every record sent or written before this call is acknowledged (or has failed); lingering is
+   * skipped meanwhile. Rejects if records of write() failed since the last flush (with the first error; the message
+   * gives the count).
+   */
+  async flush(): Promise<void> {
     const epoch = this.epoch++;
-    if (this.doneUpTo(epoch)) return Promise.resolve();
-    this.sender.beginFlush();
-    return new Promise((resolve) => {
-      this.flushWaiters.push({
-        epoch,
-        resolve: () => {
-          this.sender.endFlush();
-          resolve();
-        },
+    if (this.epochRecords > 0) this.earlierEpochs.set(epoch, this.epochRecords);
+    this.epochRecords = 0;
+    if (!this.doneUpTo(epoch)) {
+      this.sender.beginFlush();
+      await new Promise<void>((resolve) => {
+        this.flushWaiters.push({ epoch, resolve });
       });
-    });
+      this.sender.endFlush();
+    }
+    const failure = this.firstWriteFailure;
+    if (failure === undefined) return;
+    const count = this.writeFailures;
+    this.firstWriteFailure = undefined;
+    this.writeFailures = 0;
+    const message = `${String(count)} written record(s) failed; the first: ${failure.message}`;
+    throw failure instanceof BrookError
+      ? new BrookError(failure.code, message, { cause: failure })
+      : new Error(message, { cause: failure });
   }
 
   /**
-   * Flushes, then closes the connections. Sends after close() reject with CLOSED.
+   * Flushes, then closes the connections. Sends after close() reject with CLOSED. Rejects like flush() if written
+   * records failed (the producer is closed all the same).
    * @param options.timeoutMs how long to wait for the flush, in ms (default: no limit beyond deliveryTimeoutMs);
    *   records still unacknowledged then fail with CLOSED.
    */
   close(options: { readonly timeoutMs?: number } = {}): Promise<void> {
     this.closing ??= (async () => {
-      const flushed = this.flush();
+      let flushError: unknown;
+      const flushed = this.flush().catch((err: unknown) => {
+        flushError = err;
+      });
       if (options.timeoutMs === undefined) await flushed;
       else await Promise.race([flushed, this.cluster.sleep(options.timeoutMs).catch(() => undefined)]);
       this.sender.stop();
       const closed = new BrookError('CLOSED', 'producer was closed');
       for (const batch of this.accumulator.takeAll()) {
-        for (const completion of batch.completions) completion.reject(closed);
-        this.releaseMemory(batch.memoryBytes);
+        for (const reject of batch.rejects) reject(closed);
+        this.batchDone(batch);
       }
       this.failWaiting(() => true, closed);
-      for (const wake of this.roomWaiters.splice(0)) wake();
+      this.wakeRoomWaiters();
       await this.cluster.close();
+      if (flushError instanceof Error) throw flushError;
     })();
     return this.closing;
   }
@@ -191,15 +237,19 @@ export class ProducerCore<T> {
   private prepare(record: ProducerRecord<T>): Prepared {
     const key = record.key === undefined || record.key === null ? null : this.bytesOf(record.key);
     const value = this.settings.codec.encode(record.value);
-    const timestamp = record.timestamp ?? this.client.clock.nowMs();
-    if (!Number.isSafeInteger(timestamp) || timestamp < 0) throw new RangeError(`timestamp must be an integer >= 0, got ${String(timestamp)}`);
+    const sentMs = this.client.clock.nowMs();
+    const timestamp = record.timestamp ?? sentMs;
+    if (!Number.isSafeInteger(timestamp) || timestamp < 0)
+      throw new RangeError(`timestamp must be an integer >= 0, got ${String(timestamp)}`);
     const encoded: RecordToEncode =
-      record.headers === undefined ? { key, value, timestamp } : { key, value, timestamp, headers: this.headersOf(record.headers) };
+      record.headers === undefined
+        ? { key, value, timestamp }
+        : { key, value, timestamp, headers: this.headersOf(record.headers) };
     const partition = record.partition;
     if (partition !== undefined && (!Number.isInteger(partition) || partition < 0)) {
       throw new RangeError(`partition must be an integer >= 0, got ${String(partition)}`);
     }
-    return { topic: record.topic, partition, key, encoded, sizeBytes: recordSizeBound(encoded) };
+    return { topic: record.topic, partition, key, encoded, sizeBytes: recordSizeBound(encoded), sentMs };
   }
 
   private bytesOf(value: string | Uint8Array): Uint8Array {
@@ -207,18 +257,24 @@ export class ProducerCore<T> {
   }
 
   private headersOf(headers: ProducerHeaders): RecordHeader[] {
-    const entries: readonly (readonly [string, string | Uint8Array | null])[] = isHeaderList(headers) ? headers : Object.entries(headers);
+    const entries: readonly (readonly [string, string | Uint8Array | null])[] = isHeaderList(headers)
+      ? headers
+      : Object.entries(headers);
     return entries.map(([k, v]) => [k, v === null ? null : this.bytesOf(v)] as const);
   }
 
   /** Takes a record into the accumulator if limits and metadata are known and there is room; false to wait. */
-  private tryTake(p: Prepared, completion: Completion): boolean {
+  private tryTake(p: Prepared, settlers: Settlers): boolean {
     if (this.maxRecordBytes === 0) return false;
-    const meta = this.cluster.cachedTopic(p.topic);
+    const meta = this.cluster.cachedTopic(p.topic, p.sentMs);
     if (meta === undefined) return false;
     if (p.sizeBytes > this.maxRecordBytes) {
-      completion.reject(
-        new BrookError('MESSAGE_TOO_LARGE', `record of up to ${String(p.sizeBytes)} bytes exceeds the largest batch the broker accepts (${String(this.maxRecordBytes)} bytes)`),
+      this.rejectRecord(
+        settlers,
+        new BrookError(
+          'MESSAGE_TOO_LARGE',
+          `record of up to ${String(p.sizeBytes)} bytes exceeds the largest batch the broker accepts (${String(this.maxRecordBytes)} bytes)`,
+        ),
       );
       return true;
     }
@@ -226,12 +282,14 @@ export class ProducerCore<T> {
     const count = meta.partitions.length;
     const partition = p.partition ?? this.partitioner.partition(p.topic, p.key, count);
     if (partition >= count) {
-      completion.reject(new BrookError('UNKNOWN_PARTITION', `topic ${p.topic} has no partition ${String(partition)}`));
+      this.rejectRecord(
+        settlers,
+        new BrookError('UNKNOWN_PARTITION', `topic ${p.topic} has no partition ${String(partition)}`),
+      );
       return true;
     }
     this.bufferedBytes += p.sizeBytes;
-    const nowMs = this.client.clock.nowMs();
-    this.accumulator.append(p.topic, partition, p.encoded, p.sizeBytes, completion, nowMs);
+    this.accumulator.append(p.topic, partition, p.encoded, p.sizeBytes, settlers, p.sentMs);
     // One drain per turn however many records arrive: it sends full batches and arms the linger timer.
     this.sender.wake();
     return true;
@@ -243,7 +301,7 @@ export class ProducerCore<T> {
     this.processingWaiting = true;
     try {
       while (this.waiting.length > 0) {
-        const head = this.waiting[0];
+        const head = this.waiting.peek();
         if (head === undefined) break;
         if (this.maxRecordBytes === 0) {
           try {
@@ -262,7 +320,7 @@ export class ProducerCore<T> {
           }
           continue;
         }
-        if (this.tryTake(head.prepared, head.completion)) {
+        if (this.tryTake(head.prepared, head.settlers)) {
           this.waiting.shift();
           continue;
         }
@@ -270,6 +328,8 @@ export class ProducerCore<T> {
       }
     } finally {
       this.processingWaiting = false;
+      // whenWritable() callers wait for the queue to empty too.
+      this.wakeRoomWaiters();
     }
   }
 
@@ -280,12 +340,10 @@ export class ProducerCore<T> {
 
   private failWaiting(match: (w: Waiting) => boolean, err: unknown): void {
     const error = err instanceof Error ? err : new Error(String(err));
-    const keep: Waiting[] = [];
-    for (const w of this.waiting.splice(0)) {
-      if (match(w)) w.completion.reject(error);
-      else keep.push(w);
+    for (const w of this.waiting.drain()) {
+      if (match(w)) this.rejectRecord(w.settlers, error);
+      else this.waiting.push(w);
     }
-    this.waiting.push(...keep);
   }
 
   private hasRoom(): boolean {
@@ -294,20 +352,37 @@ export class ProducerCore<T> {
 
   // ---- completion -------------------------------------------------------------------------------------------------
 
-  private releaseMemory(bytes: number): void {
-    this.bufferedBytes -= bytes;
+  private rejectRecord(settlers: Settlers, error: Error): void {
+    settlers.reject(error);
+    this.settled(settlers.tag);
+    this.checkFlushes();
+  }
+
+  /** A batch was acknowledged or failed for good: its memory and its records' flush accounting are released. */
+  private batchDone(batch: ProducerBatch<RecordMetadata>): void {
+    for (const tag of batch.tags) this.settled(tag);
+    this.checkFlushes();
+    this.bufferedBytes -= batch.memoryBytes;
+    this.wakeRoomWaiters();
+  }
+
+  private wakeRoomWaiters(): void {
     const waiters = this.roomWaiters;
     this.roomWaiters = [];
     for (const wake of waiters) wake();
   }
 
-  private settled(epoch: number): void {
-    const left = (this.outstandingByEpoch.get(epoch) ?? 1) - 1;
-    if (left > 0) {
-      this.outstandingByEpoch.set(epoch, left);
+  private settled(tag: number): void {
+    if (tag === this.epoch) {
+      this.epochRecords--;
       return;
     }
-    this.outstandingByEpoch.delete(epoch);
+    const left = (this.earlierEpochs.get(tag) ?? 1) - 1;
+    if (left > 0) this.earlierEpochs.set(tag, left);
+    else this.earlierEpochs.delete(tag);
+  }
+
+  private checkFlushes(): void {
     if (this.flushWaiters.length === 0) return;
     const still: { epoch: number; resolve: () => void }[] = [];
     for (const waiter of this.flushWaiters) {
@@ -319,7 +394,7 @@ export class ProducerCore<T> {
 
   /** Whether every record of epochs <= `epoch` has settled. */
   private doneUpTo(epoch: number): boolean {
-    for (const e of this.outstandingByEpoch.keys()) if (e <= epoch) return false;
+    for (const e of this.earlierEpochs.keys()) if (e <= epoch) return false;
     return true;
   }
 }

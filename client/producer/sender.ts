@@ -21,13 +21,7 @@ export interface RecordMetadata {
   readonly timestamp: number;
 }
 
-/** What the sender needs to settle a record. */
-export interface SendCompletion {
-  resolve(metadata: RecordMetadata): void;
-  reject(error: Error): void;
-}
-
-type Batch = ProducerBatch<SendCompletion>;
+type Batch = ProducerBatch<RecordMetadata>;
 
 /** Settings the sender uses. */
 export interface SenderOptions {
@@ -54,7 +48,7 @@ export class Sender {
 
   constructor(
     private readonly cluster: Cluster,
-    private readonly accumulator: RecordAccumulator<SendCompletion>,
+    private readonly accumulator: RecordAccumulator<RecordMetadata>,
     private readonly options: SenderOptions,
   ) {}
 
@@ -94,13 +88,17 @@ export class Sender {
     if (this.stopped) return;
     const clock = this.cluster.options.clock;
     const nowMs = clock.nowMs();
+    const brokers = new Set<number>();
     for (const batch of this.accumulator.drain(nowMs, this.flushing > 0)) {
       if (nowMs - batch.createdMs >= this.options.deliveryTimeoutMs) {
         this.failForGood(batch, this.timedOut(batch));
         continue;
       }
-      this.route(batch);
+      const brokerId = this.route(batch);
+      if (brokerId !== undefined) brokers.add(brokerId);
     }
+    // Pumps start after routing everything, so one request can carry batches of several partitions.
+    for (const brokerId of brokers) if (!this.pumping.has(brokerId)) void this.pump(brokerId);
     this.armTimer(nowMs);
   }
 
@@ -110,22 +108,28 @@ export class Sender {
     const clock = this.cluster.options.clock;
     if (this.timer !== undefined) clock.clearTimeout(this.timer);
     this.timerDueMs = wakeMs;
-    this.timer = clock.setTimeout(() => {
-      this.timer = undefined;
-      this.timerDueMs = Infinity;
-      this.run();
-    }, Math.max(0, wakeMs - nowMs));
+    this.timer = clock.setTimeout(
+      () => {
+        this.timer = undefined;
+        this.timerDueMs = Infinity;
+        this.run();
+      },
+      Math.max(0, wakeMs - nowMs),
+    );
   }
 
-  /** Puts a batch in the outbox of its partition's leader, or sends it back for a retry if the leader is unknown. */
-  private route(batch: Batch): void {
+  /**
+   * Puts a batch in the outbox of its partition's leader and returns the leader, or sends the batch back for a retry
+   * if the leader is unknown.
+   */
+  private route(batch: Batch): number | undefined {
     const meta = this.cluster.cachedTopic(batch.topic);
     const leader = meta?.partitions[batch.partition]?.leader;
     if (leader === undefined || leader < 0) {
       const error = new BrookError('NOT_LEADER', `no known leader for ${batch.topic}/${String(batch.partition)}`);
       this.cluster.topic(batch.topic).catch(() => undefined);
       this.fail(batch, error);
-      return;
+      return undefined;
     }
     let outbox = this.outboxes.get(leader);
     if (outbox === undefined) {
@@ -133,7 +137,7 @@ export class Sender {
       this.outboxes.set(leader, outbox);
     }
     outbox.push(batch);
-    if (!this.pumping.has(leader)) void this.pump(leader);
+    return leader;
   }
 
   /** Sends the outbox of one broker as produce requests, as its window allows. One pump per broker at a time. */
@@ -154,8 +158,7 @@ export class Sender {
         const hello = connection.brokerHello;
         const windowBytes = connection.window.capacityBytes;
         const maxRequestBytes = Math.min(windowBytes, (hello?.maxFrameBytes ?? windowBytes) - FRAME_OVERHEAD_BYTES);
-        const take = this.composeCount(outbox, maxRequestBytes);
-        const batches = outbox.splice(0, take);
+        const batches = this.compose(outbox, maxRequestBytes);
         const bytes = batches.reduce((sum, b) => sum + b.batch.records.byteLength, 0);
         const session = connection.session;
         try {
@@ -166,7 +169,8 @@ export class Sender {
         }
         if (connection.session !== session || !connection.isReady) {
           // The window belonged to a session that ended while we waited.
-          for (const batch of batches) this.fail(batch, new BrookError('NETWORK_ERROR', `connection to ${connection.name} lost`));
+          for (const batch of batches)
+            this.fail(batch, new BrookError('NETWORK_ERROR', `connection to ${connection.name} lost`));
           continue;
         }
         this.send(connection, batches, bytes);
@@ -178,17 +182,31 @@ export class Sender {
     }
   }
 
-  /** How many batches from the head of `outbox` fit in one request (at least one). */
-  private composeCount(outbox: readonly Batch[], maxRequestBytes: number): number {
+  /**
+   * Takes the batches of the next request from `outbox`: at most one per partition (as Kafka does), so a partition
+   * with several batches out has them in several pipelined requests instead of one that must complete as a whole,
+   * and within maxRequestBytes (always at least one batch).
+   */
+  private compose(outbox: Batch[], maxRequestBytes: number): Batch[] {
+    const taken: Batch[] = [];
+    const partitions = new Set<string>();
     let total = 0;
-    let n = 0;
-    for (const batch of outbox) {
+    let write = 0;
+    for (let read = 0; read < outbox.length; read++) {
+      const batch = outbox[read];
+      if (batch === undefined) continue;
+      const key = `${batch.topic}\u0000${String(batch.partition)}`;
       const size = batch.batch.records.byteLength + FRAME_OVERHEAD_PER_BATCH_BYTES;
-      if (n > 0 && total + size > maxRequestBytes) break;
-      total += size;
-      n++;
+      if (!partitions.has(key) && (taken.length === 0 || total + size <= maxRequestBytes)) {
+        partitions.add(key);
+        taken.push(batch);
+        total += size;
+      } else {
+        outbox[write++] = batch;
+      }
     }
-    return n;
+    outbox.length = write;
+    return taken;
   }
 
   private send(connection: Connection, batches: Batch[], bytes: number): void {
@@ -199,7 +217,8 @@ export class Sender {
     };
     if (this.options.acks === 0) {
       if (!connection.sendWithoutResponse('produce', body)) {
-        for (const batch of batches) this.fail(batch, new BrookError('NETWORK_ERROR', `connection to ${connection.name} lost`));
+        for (const batch of batches)
+          this.fail(batch, new BrookError('NETWORK_ERROR', `connection to ${connection.name} lost`));
         return;
       }
       for (const batch of batches) this.succeed(batch, -1);
@@ -207,20 +226,20 @@ export class Sender {
     }
     connection.request('produce', body).then(
       (response) => {
-        this.onResponse(connection, batches, response);
+        this.onResponse(batches, response);
       },
       (err: unknown) => {
         const error = asBrookError(err);
-        // The broker refused the whole request before counting it against the window: the bytes come back unspent.
-        if (!isLocalFailure(error)) connection.window.release(bytes);
+        // The broker grants back every produce it admitted or refused as a whole (THROTTLED, SHUTTING_DOWN), even when
+        // it fails; only a request rejected as malformed never reached the window, so no grant will return its bytes.
+        if (error.code === 'INVALID_REQUEST') connection.window.release(bytes);
         for (const batch of batches) this.fail(batch, error);
       },
     );
   }
 
-  private onResponse(connection: Connection, batches: Batch[], response: ResponseOf<'produce'>): void {
+  private onResponse(batches: Batch[], response: ResponseOf<'produce'>): void {
     const results = response.partitions;
-    let throttledBytes = 0;
     for (let i = 0; i < batches.length; i++) {
       const batch = batches[i];
       if (batch === undefined) continue;
@@ -229,24 +248,23 @@ export class Sender {
         result = results.find((r) => r.topic === batch.topic && r.partition === batch.partition);
       }
       if (result === undefined) {
-        this.fail(batch, new BrookError('UNKNOWN', `produce response has no result for ${batch.topic}/${String(batch.partition)}`));
+        this.fail(
+          batch,
+          new BrookError('UNKNOWN', `produce response has no result for ${batch.topic}/${String(batch.partition)}`),
+        );
       } else if (result.error !== undefined) {
-        const error = BrookError.fromWire(result.error);
-        if (error.code === 'THROTTLED') throttledBytes += batch.batch.records.byteLength;
-        this.fail(batch, error);
+        this.fail(batch, BrookError.fromWire(result.error));
       } else {
         this.succeed(batch, result.baseOffset);
       }
     }
-    // A THROTTLED request was not counted by the broker, so no grant will return its bytes.
-    if (throttledBytes > 0) connection.window.release(throttledBytes);
   }
 
   private succeed(batch: Batch, baseOffset: number): void {
     this.accumulator.complete(batch);
-    const { topic, partition, completions, timestamps } = batch;
-    for (let i = 0; i < completions.length; i++) {
-      completions[i]?.resolve({ topic, partition, offset: baseOffset < 0 ? -1 : baseOffset + i, timestamp: timestamps[i] ?? 0 });
+    const { topic, partition, resolves, timestamps } = batch;
+    for (let i = 0; i < resolves.length; i++) {
+      resolves[i]?.({ topic, partition, offset: baseOffset < 0 ? -1 : baseOffset + i, timestamp: timestamps[i] ?? 0 });
     }
     this.options.onBatchDone(batch);
     this.wake();
@@ -288,7 +306,7 @@ export class Sender {
   }
 
   private settleFailure(batch: Batch, error: Error): void {
-    for (const completion of batch.completions) completion.reject(error);
+    for (const reject of batch.rejects) reject(error);
     this.options.onBatchDone(batch);
     this.wake();
   }
@@ -302,11 +320,6 @@ export class Sender {
       last === undefined ? {} : { cause: last },
     );
   }
-}
-
-/** Errors raised on this side of the wire: the broker may still have (or have had) the request. */
-function isLocalFailure(error: BrookError): boolean {
-  return error.code === 'NETWORK_ERROR' || error.code === 'REQUEST_TIMED_OUT' || error.code === 'CLOSED';
 }
 
 function asBrookError(err: unknown): BrookError {

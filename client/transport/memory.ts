@@ -47,6 +47,8 @@ class MemoryLink {
   readonly client: Transport;
   readonly server: MemoryServerEnd;
   private isOpen = true;
+  /** Frames already sent still reach the client until the close itself arrives (as over a socket). */
+  private deliverToClient = true;
   private paused = false;
   private queued: Uint8Array[] = [];
   private queuedBytes = 0;
@@ -77,8 +79,8 @@ class MemoryLink {
         if (!this.isOpen) return;
         const copy = frame.slice();
         queueMicrotask(() => {
-          if (!this.isOpen) return;
-          if (copy.byteLength > this.options.maxFrameBytes) {
+          if (!this.deliverToClient) return;
+          if (copy.byteLength > this.options.maxFrameBytes && this.isOpen) {
             this.shutdown(new BrookError('FRAME_TOO_LARGE', `frame of ${String(copy.byteLength)} bytes`));
             return;
           }
@@ -134,6 +136,7 @@ class MemoryLink {
     this.queued = [];
     this.queuedBytes = 0;
     queueMicrotask(() => {
+      this.deliverToClient = false;
       this.server.onClose();
       this.handlers.onClose(error);
     });

@@ -15,11 +15,20 @@ export function openTcpTransport(
     const socket = connect({ host: endpoint.host, port: endpoint.port, noDelay: true });
     const timer = setTimeout(() => {
       socket.destroy();
-      reject(new BrookError('NETWORK_ERROR', `connect to ${endpoint.host}:${String(endpoint.port)} timed out after ${String(options.connectTimeoutMs)} ms`));
+      reject(
+        new BrookError(
+          'NETWORK_ERROR',
+          `connect to ${endpoint.host}:${String(endpoint.port)} timed out after ${String(options.connectTimeoutMs)} ms`,
+        ),
+      );
     }, options.connectTimeoutMs);
     const onError = (err: Error): void => {
       clearTimeout(timer);
-      reject(new BrookError('NETWORK_ERROR', `connect to ${endpoint.host}:${String(endpoint.port)} failed: ${err.message}`, { cause: err }));
+      reject(
+        new BrookError('NETWORK_ERROR', `connect to ${endpoint.host}:${String(endpoint.port)} failed: ${err.message}`, {
+          cause: err,
+        }),
+      );
     };
     socket.once('error', onError);
     socket.once('connect', () => {

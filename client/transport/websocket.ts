@@ -14,19 +14,18 @@ export interface WebSocketLike {
   readonly readyState: number;
   send(data: Uint8Array): void;
   close(code?: number, reason?: string): void;
-  addEventListener(type: 'open' | 'message' | 'close' | 'error', listener: (event: WebSocketEventLike) => void): void;
+  /** Events are read defensively (see {@link eventField}): browsers and `ws` type them differently. */
+  addEventListener(type: 'open' | 'message' | 'close' | 'error', listener: (event: unknown) => void): void;
 }
 
-/** The fields of WebSocket events this transport reads. */
-export interface WebSocketEventLike {
-  /** message events: the payload (an ArrayBuffer with binaryType 'arraybuffer'). */
-  readonly data?: unknown;
-  /** close events: the close code and reason. */
-  readonly code?: number;
-  readonly reason?: string;
-  /** error events (ws): the underlying error. */
-  readonly error?: unknown;
-  readonly message?: string;
+/** A field of an event object, or undefined: message events carry `data`, close events `code` and `reason`. */
+function eventField(event: unknown, name: 'data' | 'code' | 'reason' | 'error' | 'message'): unknown {
+  return typeof event === 'object' && event !== null ? (event as Record<string, unknown>)[name] : undefined;
+}
+
+interface CloseInfo {
+  readonly code: number;
+  readonly reason: string;
 }
 
 /** A WHATWG-style WebSocket constructor. */
@@ -35,6 +34,8 @@ export type WebSocketConstructor = new (url: string) => WebSocketLike;
 /** How often `bufferedAmount` is polled while above the high-water mark, in milliseconds. */
 const DRAIN_POLL_MS = 5;
 const OPEN = 1;
+/** How long a close waits for the peer's close frame before the transport reports itself closed, in ms. */
+const CLOSE_GRACE_MS = 2000;
 
 /** A transport factory that opens WebSockets with `WebSocketClass`. */
 export function webSocketTransport(WebSocketClass: WebSocketConstructor): TransportFactory {
@@ -65,25 +66,38 @@ export function openWebSocketTransport(
     const timer = setTimeout(() => {
       if (transport !== undefined) return;
       socket.close();
-      reject(new BrookError('NETWORK_ERROR', `connect to ${endpoint.url} timed out after ${String(options.connectTimeoutMs)} ms`));
+      reject(
+        new BrookError(
+          'NETWORK_ERROR',
+          `connect to ${endpoint.url} timed out after ${String(options.connectTimeoutMs)} ms`,
+        ),
+      );
     }, options.connectTimeoutMs);
     socket.addEventListener('open', () => {
       clearTimeout(timer);
       transport = new WebSocketTransport(socket, handlers, options);
       resolve(transport);
     });
-    socket.addEventListener('message', (event) => transport?.onMessage(event.data));
+    socket.addEventListener('message', (event) => transport?.onMessage(eventField(event, 'data')));
     socket.addEventListener('error', (event) => {
-      const detail = event.error instanceof Error ? event.error.message : (event.message ?? 'WebSocket error');
-      lastError = new BrookError('NETWORK_ERROR', `${endpoint.url}: ${detail}`, { cause: event.error });
+      const cause = eventField(event, 'error');
+      const message = eventField(event, 'message');
+      const detail = cause instanceof Error ? cause.message : typeof message === 'string' ? message : 'WebSocket error';
+      lastError = new BrookError('NETWORK_ERROR', `${endpoint.url}: ${detail}`, { cause });
     });
     socket.addEventListener('close', (event) => {
       clearTimeout(timer);
+      const code = eventField(event, 'code');
+      const reason = eventField(event, 'reason');
+      const info = { code: typeof code === 'number' ? code : 1006, reason: typeof reason === 'string' ? reason : '' };
       if (transport === undefined) {
-        reject(lastError ?? new BrookError('NETWORK_ERROR', `${endpoint.url} closed before opening (code ${String(event.code)})`));
+        reject(
+          lastError ??
+            new BrookError('NETWORK_ERROR', `${endpoint.url} closed before opening (code ${String(info.code)})`),
+        );
         return;
       }
-      transport.onClosed(lastError, event);
+      transport.onClosed(lastError, info);
     });
   });
 }
@@ -93,6 +107,8 @@ class WebSocketTransport implements Transport {
   private closed = false;
   private closeError: Error | undefined;
   private drainTimer: ReturnType<typeof setTimeout> | undefined;
+  private graceTimer: ReturnType<typeof setTimeout> | undefined;
+  private reported = false;
 
   constructor(
     private readonly socket: WebSocketLike,
@@ -116,7 +132,9 @@ class WebSocketTransport implements Transport {
 
   close(): void {
     if (this.closed) return;
+    this.closed = true;
     this.socket.close(1000, 'client closed');
+    this.closeSoon();
   }
 
   onMessage(data: unknown): void {
@@ -126,15 +144,23 @@ class WebSocketTransport implements Transport {
       return;
     }
     if (data.byteLength > this.options.maxFrameBytes) {
-      this.fail(new BrookError('FRAME_TOO_LARGE', `frame of ${String(data.byteLength)} bytes exceeds ${String(this.options.maxFrameBytes)}`));
+      this.fail(
+        new BrookError(
+          'FRAME_TOO_LARGE',
+          `frame of ${String(data.byteLength)} bytes exceeds ${String(this.options.maxFrameBytes)}`,
+        ),
+      );
       return;
     }
     this.handlers.onFrame(new Uint8Array(data));
   }
 
-  onClosed(error: Error | undefined, event: WebSocketEventLike): void {
+  onClosed(error: Error | undefined, event: CloseInfo): void {
+    if (this.reported) return;
+    this.reported = true;
     if (this.drainTimer !== undefined) clearTimeout(this.drainTimer);
     this.drainTimer = undefined;
+    if (this.graceTimer !== undefined) clearTimeout(this.graceTimer);
     const wasClosedLocally = this.closed && this.closeError === undefined;
     this.closed = true;
     const reason =
@@ -142,7 +168,10 @@ class WebSocketTransport implements Transport {
       error ??
       (wasClosedLocally || event.code === 1000
         ? undefined
-        : new BrookError('NETWORK_ERROR', `WebSocket closed (code ${String(event.code)}${event.reason ? `: ${event.reason}` : ''})`));
+        : new BrookError(
+            'NETWORK_ERROR',
+            `WebSocket closed (code ${String(event.code)}${event.reason ? `: ${event.reason}` : ''})`,
+          ));
     this.handlers.onClose(reason);
   }
 
@@ -151,6 +180,14 @@ class WebSocketTransport implements Transport {
     this.closed = true;
     // 4000-4999 are the codes a WHATWG client may send (1002 would throw in browsers).
     this.socket.close(4002, error.message.slice(0, 120));
+    this.closeSoon();
+  }
+
+  /** A peer that never answers the close handshake must not hold the close up: report it after a grace period. */
+  private closeSoon(): void {
+    this.graceTimer ??= setTimeout(() => {
+      this.onClosed(undefined, { code: 1006, reason: 'close handshake timed out' });
+    }, CLOSE_GRACE_MS);
   }
 
   private pollDrain(): void {

@@ -1,0 +1,153 @@
+/** Topic administration: create, delete, list and describe topics, and look up offsets. */
+import { BrookError } from '../broker/protocol/index.js';
+import { Cluster, type PartitionMetadata } from './cluster.js';
+import { resolveClientOptions, type ClientOptions, type Platform } from './options.js';
+
+/** Options of {@link AdminCore.createTopic}. */
+export interface NewTopicOptions {
+  /** Partition count. Default 1. */
+  readonly partitions?: number;
+  /** Copies of each partition. Default 1. */
+  readonly replicationFactor?: number;
+  /** Topic config: `retention.ms`, `retention.bytes`, `cleanup.policy` (see the protocol). Default none. */
+  readonly config?: Readonly<Record<string, string>>;
+}
+
+/** A topic to create. */
+export interface NewTopic extends NewTopicOptions {
+  readonly name: string;
+}
+
+/** The outcome for one topic of createTopics / deleteTopics. */
+export interface TopicResult {
+  readonly name: string;
+  /** Set when the operation failed for this topic. */
+  readonly error?: BrookError;
+}
+
+/** A topic with its partitions and config. */
+export interface TopicDescription {
+  readonly name: string;
+  readonly partitions: readonly PartitionMetadata[];
+  readonly config: Readonly<Record<string, string>>;
+}
+
+/** Where to look up an offset: the first, the next, or the first batch reaching a timestamp (ms). */
+export type OffsetQuery = 'earliest' | 'latest' | { readonly timestamp: number };
+
+/** An offset found by {@link AdminCore.listOffsets}. */
+export interface PartitionOffset {
+  readonly partition: number;
+  readonly offset: number;
+  /** For timestamp queries, the max timestamp of the batch found; otherwise null. */
+  readonly timestamp: number | null;
+}
+
+/** The shared core of the Node and browser `Admin` classes (which supply the transports). */
+export class AdminCore {
+  private readonly cluster: Cluster;
+
+  constructor(options: ClientOptions, platform: Platform) {
+    this.cluster = new Cluster(resolveClientOptions(options, platform));
+  }
+
+  /** Creates topics; resolves with a result per topic (never rejects for per-topic errors such as TOPIC_EXISTS). */
+  async createTopics(topics: readonly NewTopic[]): Promise<TopicResult[]> {
+    const response = await this.controllerRequest((c) =>
+      c.request('createTopics', {
+        topics: topics.map((t) => ({
+          name: t.name,
+          partitions: t.partitions ?? 1,
+          replicationFactor: t.replicationFactor ?? 1,
+          config: { ...(t.config ?? {}) },
+        })),
+      }),
+    );
+    for (const t of topics) this.cluster.invalidate(t.name);
+    return response.results.map((r) =>
+      r.error === undefined ? { name: r.name } : { name: r.name, error: BrookError.fromWire(r.error) },
+    );
+  }
+
+  /** Creates one topic; rejects with its error (TOPIC_EXISTS, INVALID_TOPIC, ...). */
+  async createTopic(name: string, options: NewTopicOptions = {}): Promise<void> {
+    const [result] = await this.createTopics([{ ...options, name }]);
+    if (result?.error !== undefined) throw result.error;
+  }
+
+  /** Deletes topics; resolves with a result per topic. */
+  async deleteTopics(names: readonly string[]): Promise<TopicResult[]> {
+    const response = await this.controllerRequest((c) => c.request('deleteTopics', { names: [...names] }));
+    for (const name of names) this.cluster.invalidate(name);
+    return response.results.map((r) =>
+      r.error === undefined ? { name: r.name } : { name: r.name, error: BrookError.fromWire(r.error) },
+    );
+  }
+
+  /** Deletes one topic; rejects with its error (UNKNOWN_TOPIC, ...). */
+  async deleteTopic(name: string): Promise<void> {
+    const [result] = await this.deleteTopics([name]);
+    if (result?.error !== undefined) throw result.error;
+  }
+
+  /** Names of all topics, sorted. */
+  async listTopics(): Promise<string[]> {
+    const response = await this.cluster.refresh();
+    return response.topics
+      .filter((t) => t.error === undefined)
+      .map((t) => t.name)
+      .sort();
+  }
+
+  /** Partitions (leader, replicas, isr, log start, high watermark) and config of topics; all topics when omitted. */
+  async describeTopics(names?: readonly string[]): Promise<TopicDescription[]> {
+    const response = await this.cluster.refresh(names);
+    return response.topics.map((t) => {
+      if (t.error !== undefined) throw BrookError.fromWire(t.error);
+      const partitions = [...t.partitions].sort((a, b) => a.partition - b.partition);
+      return { name: t.name, partitions, config: t.config };
+    });
+  }
+
+  /** Offsets of a topic's partitions (all of them unless `partitions` is given), asked of each partition's leader. */
+  async listOffsets(
+    topic: string,
+    at: OffsetQuery = 'latest',
+    partitions?: readonly number[],
+  ): Promise<PartitionOffset[]> {
+    const meta = await this.cluster.topic(topic);
+    const wanted = partitions ?? meta.partitions.map((p) => p.partition);
+    const position = typeof at === 'string' ? at : at.timestamp;
+    return Promise.all(
+      wanted.map(async (partition) => {
+        const deadlineMs = this.cluster.options.clock.nowMs() + this.cluster.options.requestTimeoutMs;
+        const found = await this.cluster.retry(
+          async () => {
+            const connection = await this.cluster.leaderConnection(topic, partition);
+            return connection.request('listOffsets', { topic, partition, at: position });
+          },
+          { deadlineMs, topic },
+        );
+        return { partition, offset: found.offset, timestamp: found.timestamp };
+      }),
+    );
+  }
+
+  /** Closes the connections. */
+  close(): Promise<void> {
+    return this.cluster.close();
+  }
+
+  /** Sends an admin request to the controller when metadata names one, else to any broker; retries retriable errors. */
+  private controllerRequest<R>(send: (connection: ReturnType<Cluster['anyConnection']>) => Promise<R>): Promise<R> {
+    const deadlineMs = this.cluster.options.clock.nowMs() + this.cluster.options.requestTimeoutMs;
+    return this.cluster.retry(
+      async () => {
+        const controller = this.cluster.controller;
+        const connection = controller >= 0 ? this.cluster.connectionFor(controller) : this.cluster.anyConnection();
+        return send(connection);
+      },
+      { deadlineMs },
+    );
+  }
+}

@@ -1,0 +1,473 @@
+/**
+ * The consumer: assigned partitions are read through push subscriptions on their leaders, with a credit window per
+ * partition that is refilled as the application takes records. Records are yielded in offset order per partition,
+ * partitions taking turns batch by batch. Subscriptions are re-established from the next offset after a reconnect,
+ * a leader change, or a subscriptionEnd the consumer can recover from.
+ */
+import { BrookError } from '../../broker/protocol/index.js';
+import { backoffDelayMs } from '../backoff.js';
+import { Cluster, isRoutingError } from '../cluster.js';
+import type { Connection, SubscriptionHandler } from '../connection.js';
+import { resolveClientOptions, type Platform, type ResolvedClientOptions } from '../options.js';
+import type { Credit } from './credit.js';
+import {
+  checkStartPosition,
+  resolveConsumerOptions,
+  type ConsumerOptions,
+  type ResolvedConsumerOptions,
+  type StartPosition,
+} from './options.js';
+import { PartitionStream, type ConsumerRecord, type TopicPartition } from './partition-stream.js';
+
+/** Options of {@link ConsumerCore.assign}. */
+export interface AssignOptions {
+  /** Start position for these partitions; default: the consumer's `from`. */
+  readonly from?: StartPosition;
+}
+
+/** Options of {@link ConsumerCore.batches}. */
+export interface BatchesOptions {
+  /** Most records per yielded array. Default 10 000. */
+  readonly maxRecords?: number;
+}
+
+const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
+
+/** The shared core of the Node and browser `Consumer` classes (which supply the transports). */
+export class ConsumerCore<T> implements AsyncIterable<ConsumerRecord<T>> {
+  private readonly client: ResolvedClientOptions;
+  private readonly settings: ResolvedConsumerOptions<T>;
+  private readonly cluster: Cluster;
+  private readonly streams = new Map<string, PartitionStream<T>>();
+  /** Partitions with records to take and not paused, in turn order. */
+  private readonly ring = new Set<PartitionStream<T>>();
+  private active: PartitionStream<T> | undefined;
+  private readonly failures: BrookError[] = [];
+  private waiters: (() => void)[] = [];
+  private closed = false;
+  private closing: Promise<void> | undefined;
+
+  constructor(options: ConsumerOptions<T>, platform: Platform) {
+    this.client = resolveClientOptions(options, platform);
+    this.settings = resolveConsumerOptions(options);
+    this.cluster = new Cluster(this.client);
+  }
+
+  /**
+   * Starts reading partitions: a list of topic partitions, or a topic name for all of its partitions. Resolves once
+   * every new partition is subscribed (its start position resolved); partitions already assigned are left as they are.
+   * Rejects with UNKNOWN_TOPIC / UNKNOWN_PARTITION, or the first non-retriable subscribe error.
+   */
+  async assign(target: string | readonly TopicPartition[], options: AssignOptions = {}): Promise<void> {
+    this.assertOpen();
+    const from = options.from ?? this.settings.from;
+    checkStartPosition(from);
+    let partitions: readonly TopicPartition[];
+    if (typeof target === 'string') {
+      const meta = await this.cluster.topic(target);
+      partitions = meta.partitions.map((p) => ({ topic: target, partition: p.partition }));
+    } else {
+      partitions = target;
+    }
+    const started: Promise<void>[] = [];
+    for (const { topic, partition } of partitions) {
+      const key = keyOf(topic, partition);
+      if (this.streams.has(key)) continue;
+      const stream = new PartitionStream<T>(
+        topic,
+        partition,
+        from,
+        this.settings.codec,
+        this.settings.creditRecords,
+        this.settings.creditBytes,
+        (s, credit) => this.sendCredit(s, credit),
+      );
+      this.streams.set(key, stream);
+      started.push(this.subscribe(stream, stream.generation));
+    }
+    await Promise.all(started);
+  }
+
+  /** The assigned partitions. */
+  assignment(): TopicPartition[] {
+    return [...this.streams.values()].map(({ topic, partition }) => ({ topic, partition }));
+  }
+
+  /** Stops reading partitions and forgets them. */
+  async unassign(partitions: readonly TopicPartition[]): Promise<void> {
+    const done: Promise<void>[] = [];
+    for (const { topic, partition } of partitions) {
+      const stream = this.streams.get(keyOf(topic, partition));
+      if (stream === undefined) continue;
+      this.streams.delete(keyOf(topic, partition));
+      this.ring.delete(stream);
+      if (this.active === stream) this.active = undefined;
+      done.push(this.dropSubscription(stream));
+      stream.clear();
+    }
+    await Promise.all(done);
+  }
+
+  /** Stops yielding records of a partition; once its credit is spent the broker stops sending them. */
+  pause(tp: TopicPartition): void {
+    const stream = this.stream(tp);
+    stream.paused = true;
+    this.ring.delete(stream);
+    stream.inRing = false;
+    if (this.active === stream) this.active = undefined;
+  }
+
+  /** Resumes a paused partition. */
+  resume(tp: TopicPartition): void {
+    const stream = this.stream(tp);
+    stream.paused = false;
+    this.enqueue(stream);
+  }
+
+  /** Offset of the next record the application will get from a partition (undefined until it is known). */
+  position(tp: TopicPartition): number | undefined {
+    return this.stream(tp).position;
+  }
+
+  /** Records of a partition delivered by the broker and not yet taken by the application. */
+  bufferedRecords(tp: TopicPartition): number {
+    return this.stream(tp).bufferedRecords;
+  }
+
+  /** The partition's high watermark as last seen (for lag: highWatermark - position). */
+  highWatermark(tp: TopicPartition): number {
+    return this.stream(tp).highWatermark;
+  }
+
+  /**
+   * Continues a partition from `offset`: buffered records are dropped and the subscription is replaced. Also restarts
+   * a partition that stopped on an error. Resolves once the new subscription is in place.
+   */
+  async seek(tp: TopicPartition, offset: number): Promise<void> {
+    if (!Number.isSafeInteger(offset) || offset < 0)
+      throw new RangeError(`offset must be an integer >= 0, got ${String(offset)}`);
+    const stream = this.stream(tp);
+    const old = this.dropSubscription(stream);
+    stream.clear();
+    this.ring.delete(stream);
+    stream.inRing = false;
+    if (this.active === stream) this.active = undefined;
+    stream.stopped = false;
+    stream.position = offset;
+    stream.fetchOffset = offset;
+    stream.start = { offset };
+    await old;
+    await this.subscribe(stream, stream.generation);
+  }
+
+  /** Records one at a time, across all assigned partitions. Throws when a partition stops on an error. */
+  [Symbol.asyncIterator](): AsyncIterator<ConsumerRecord<T>> {
+    return {
+      next: () => this.nextRecord(),
+      // Leaving a for-await loop ends that iteration only: the consumer stays assigned (close() releases it).
+      return: () => Promise.resolve(DONE),
+    };
+  }
+
+  /** Arrays of the records available at each turn (at most maxRecords each); the fastest way to consume. */
+  batches(options: BatchesOptions = {}): AsyncIterable<ConsumerRecord<T>[]> {
+    const maxRecords = Math.max(1, options.maxRecords ?? 10_000);
+    return {
+      [Symbol.asyncIterator]: () => ({
+        next: () => this.nextBatch(maxRecords),
+        return: () => Promise.resolve(DONE),
+      }),
+    };
+  }
+
+  /** Ends iteration, drops subscriptions and closes the connections. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.closed = true;
+      for (const stream of this.streams.values()) {
+        stream.generation++;
+        stream.clear();
+      }
+      this.ring.clear();
+      this.active = undefined;
+      this.wake();
+      // Closing the connections ends their subscriptions on the broker.
+      await this.cluster.close();
+    })();
+    return this.closing;
+  }
+
+  // ---- taking records ---------------------------------------------------------------------------------------------
+
+  private nextRecord(): Promise<IteratorResult<ConsumerRecord<T>>> {
+    try {
+      const record = this.takeOne();
+      if (record !== undefined) return Promise.resolve({ done: false, value: record });
+    } catch (err: unknown) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+    const failure = this.failures.shift();
+    if (failure !== undefined) return Promise.reject(failure);
+    if (this.closed) return Promise.resolve(DONE);
+    return new Promise((resolve) => {
+      this.waiters.push(() => {
+        resolve(this.nextRecord());
+      });
+    });
+  }
+
+  private takeOne(): ConsumerRecord<T> | undefined {
+    const active = this.active;
+    if (active !== undefined) {
+      const record = active.nextInBatch();
+      if (record !== undefined) return record;
+      this.active = undefined;
+    }
+    for (;;) {
+      const stream = this.pickStream();
+      if (stream === undefined) return undefined;
+      const record = stream.next();
+      if (record === undefined) continue;
+      this.active = stream;
+      return record;
+    }
+  }
+
+  private nextBatch(maxRecords: number): Promise<IteratorResult<ConsumerRecord<T>[]>> {
+    const out: ConsumerRecord<T>[] = [];
+    try {
+      const active = this.active;
+      this.active = undefined;
+      // The rest of a batch the record iterator started comes first.
+      while (active !== undefined && out.length < maxRecords) {
+        const record = active.nextInBatch();
+        if (record === undefined) break;
+        out.push(record);
+      }
+      while (out.length < maxRecords) {
+        const stream = this.pickStream();
+        if (stream === undefined) break;
+        stream.takeBatch(maxRecords, out);
+      }
+    } catch (err: unknown) {
+      if (out.length === 0) return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+    if (out.length > 0) return Promise.resolve({ done: false, value: out });
+    const failure = this.failures.shift();
+    if (failure !== undefined) return Promise.reject(failure);
+    if (this.closed) return Promise.resolve(DONE);
+    return new Promise((resolve) => {
+      this.waiters.push(() => {
+        resolve(this.nextBatch(maxRecords));
+      });
+    });
+  }
+
+  /** The next partition in turn with records; it goes to the back of the ring if it has more after this batch. */
+  private pickStream(): PartitionStream<T> | undefined {
+    for (const stream of this.ring) {
+      this.ring.delete(stream);
+      stream.inRing = false;
+      if (stream.paused || !stream.hasRecords) continue;
+      // Turns rotate per batch: the partition rejoins the back of the ring, behind the others.
+      this.ring.add(stream);
+      stream.inRing = true;
+      return stream;
+    }
+    return undefined;
+  }
+
+  private enqueue(stream: PartitionStream<T>): void {
+    if (stream.paused || stream.inRing || !stream.hasRecords) return;
+    this.ring.add(stream);
+    stream.inRing = true;
+    this.wake();
+  }
+
+  private wake(): void {
+    if (this.waiters.length === 0) return;
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  private fail(stream: PartitionStream<T>, error: BrookError): void {
+    if (this.closed) return;
+    stream.stopped = true;
+    this.failures.push(error);
+    this.wake();
+  }
+
+  // ---- subscriptions ----------------------------------------------------------------------------------------------
+
+  /**
+   * Subscribes `stream` on its leader, retrying retriable errors with backoff for as long as the generation is
+   * current. Resolves when subscribed (or superseded); rejects on a non-retriable error, which also goes to the
+   * iterator when `reportToIterator` (re-subscribes nobody awaits).
+   */
+  private async subscribe(stream: PartitionStream<T>, generation: number, reportToIterator = false): Promise<void> {
+    const firstMs = this.client.clock.nowMs();
+    for (let attempt = 0; ; attempt++) {
+      if (this.closed || stream.generation !== generation) return;
+      try {
+        await this.subscribeOnce(stream, generation);
+        return;
+      } catch (err: unknown) {
+        if (this.isClosed() || stream.generation !== generation) return;
+        const error = asBrookError(err);
+        if (error.code === 'OFFSET_OUT_OF_RANGE' && this.settings.offsetReset !== 'none') {
+          this.resetPosition(stream);
+          continue;
+        }
+        const unknownTopic = error.code === 'UNKNOWN_TOPIC' || error.code === 'UNKNOWN_PARTITION';
+        const retriable =
+          error.retriable || (unknownTopic && this.client.clock.nowMs() - firstMs < this.client.metadataWaitMs);
+        if (!retriable) {
+          stream.stopped = true;
+          if (reportToIterator) this.fail(stream, error);
+          throw error;
+        }
+        if (isRoutingError(error)) this.cluster.invalidate(stream.topic);
+        try {
+          await this.cluster.sleep(backoffDelayMs(attempt, this.client.retryBackoff, this.client.random));
+        } catch {
+          return; // closed
+        }
+      }
+    }
+  }
+
+  private async subscribeOnce(stream: PartitionStream<T>, generation: number): Promise<void> {
+    const connection = await this.cluster.leaderConnection(stream.topic, stream.partition);
+    const offset = await this.startOffset(stream, connection);
+    if (this.closed || stream.generation !== generation) return;
+    const credit = stream.credit.subscribe(stream.bufferedRecords, stream.bufferedBytes);
+    const handler: SubscriptionHandler = {
+      deliver: (push) => {
+        if (stream.generation !== generation || this.closed) return;
+        if (stream.accept(push.batches, push.highWatermark)) this.enqueue(stream);
+      },
+      end: (error) => {
+        if (stream.generation !== generation || this.closed) return;
+        this.onSubscriptionEnd(stream, error);
+      },
+    };
+    const subscriptionId = connection.addSubscription(handler);
+    let response;
+    try {
+      response = await connection.request('subscribe', {
+        subscriptionId,
+        topic: stream.topic,
+        partition: stream.partition,
+        offset,
+        credit,
+      });
+    } catch (err: unknown) {
+      connection.removeSubscription(subscriptionId);
+      throw err;
+    }
+    if (this.isClosed() || stream.generation !== generation) {
+      connection.request('unsubscribe', { subscriptionId }).catch(() => undefined);
+      connection.removeSubscription(subscriptionId);
+      return;
+    }
+    stream.connection = connection;
+    stream.subscriptionId = subscriptionId;
+    stream.highWatermark = response.highWatermark;
+    stream.fetchOffset ??= response.offset;
+    stream.position ??= response.offset;
+  }
+
+  /** The offset to subscribe at: where deliveries left off, or the start position (timestamps via listOffsets). */
+  private async startOffset(
+    stream: PartitionStream<T>,
+    connection: Connection,
+  ): Promise<number | 'earliest' | 'latest'> {
+    if (stream.fetchOffset !== undefined) return stream.fetchOffset;
+    const start = stream.start;
+    if (start === 'earliest' || start === 'latest') return start;
+    if ('offset' in start) return start.offset;
+    const found = await connection.request('listOffsets', {
+      topic: stream.topic,
+      partition: stream.partition,
+      at: start.timestamp,
+    });
+    return found.offset;
+  }
+
+  private onSubscriptionEnd(stream: PartitionStream<T>, error: BrookError): void {
+    stream.connection = undefined;
+    stream.subscriptionId = undefined;
+    if (error.code === 'OFFSET_OUT_OF_RANGE') {
+      if (this.settings.offsetReset === 'none') {
+        stream.generation++;
+        this.fail(stream, error);
+        return;
+      }
+      this.resetPosition(stream);
+    } else if (!error.retriable) {
+      stream.generation++;
+      this.fail(stream, error);
+      return;
+    }
+    if (isRoutingError(error)) this.cluster.invalidate(stream.topic);
+    stream.generation++;
+    this.subscribe(stream, stream.generation, true).catch(() => undefined);
+  }
+
+  /** Applies offsetReset: buffered records are dropped and the partition restarts at its first or next offset. */
+  private resetPosition(stream: PartitionStream<T>): void {
+    stream.clear();
+    stream.position = undefined;
+    stream.fetchOffset = undefined;
+    stream.start = this.settings.offsetReset === 'latest' ? 'latest' : 'earliest';
+  }
+
+  /** Ends the stream's subscription (best effort) and makes pushes for it stale. */
+  private async dropSubscription(stream: PartitionStream<T>): Promise<void> {
+    stream.generation++;
+    const { connection, subscriptionId } = stream;
+    stream.connection = undefined;
+    stream.subscriptionId = undefined;
+    if (connection === undefined || subscriptionId === undefined) return;
+    try {
+      await connection.request('unsubscribe', { subscriptionId });
+    } catch {
+      // The subscription dies with its connection anyway.
+    } finally {
+      connection.removeSubscription(subscriptionId);
+    }
+  }
+
+  private sendCredit(stream: PartitionStream<T>, credit: Credit): boolean {
+    const { connection, subscriptionId } = stream;
+    // Without a live subscription the next subscribe carries the credit (CreditWindow.subscribe).
+    if (connection === undefined || subscriptionId === undefined) return false;
+    return connection.notify('credit', { subscriptionId, records: credit.records, bytes: credit.bytes });
+  }
+
+  private stream(tp: TopicPartition): PartitionStream<T> {
+    const stream = this.streams.get(keyOf(tp.topic, tp.partition));
+    if (stream === undefined)
+      throw new BrookError('UNKNOWN_PARTITION', `${tp.topic}/${String(tp.partition)} is not assigned`);
+    return stream;
+  }
+
+  /** Read through a method so checks after an await are not narrowed away by the compiler. */
+  private isClosed(): boolean {
+    return this.closed;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new BrookError('CLOSED', 'consumer was closed');
+  }
+}
+
+function keyOf(topic: string, partition: number): string {
+  return `${topic}\u0000${String(partition)}`;
+}
+
+function asBrookError(err: unknown): BrookError {
+  if (err instanceof BrookError) return err;
+  return new BrookError('UNKNOWN', err instanceof Error ? err.message : String(err), { cause: err });
+}

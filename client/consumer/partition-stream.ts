@@ -1,0 +1,216 @@
+/**
+ * One assigned partition inside a consumer: its subscription's bookkeeping (which connection and id, where the next
+ * delivery starts), the batches delivered but not yet taken, and the decoded batch the application is reading.
+ * Batches are decoded only when the application reaches them, and their credit is given back at that moment.
+ */
+import {
+  CONTROL_BATCH,
+  decodeRecords,
+  type DecodedRecord,
+  type FetchedBatch,
+  type RecordHeader,
+} from '../../broker/protocol/index.js';
+import type { Codec } from '../codecs.js';
+import type { Connection } from '../connection.js';
+import { CreditWindow, type Credit } from './credit.js';
+import type { StartPosition } from './options.js';
+
+/** A record as the application receives it. */
+export interface ConsumerRecord<T> {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: number;
+  /** Milliseconds since the epoch. */
+  readonly timestamp: number;
+  /** The key bytes, or null. A view into the received batch: copy it to keep it beyond the record. */
+  readonly key: Uint8Array | null;
+  /**
+   * The decoded value. A record stored with a null value (a tombstone written by another client; this client never
+   * writes one) has `null` here whatever T is.
+   */
+  readonly value: T;
+  readonly headers: readonly RecordHeader[];
+}
+
+/** A topic and partition. */
+export interface TopicPartition {
+  readonly topic: string;
+  readonly partition: number;
+}
+
+const EMPTY: readonly never[] = Object.freeze([]);
+
+export class PartitionStream<T> {
+  /** Bumped whenever the subscription is replaced (seek, reset, close): pushes for older ones are ignored. */
+  generation = 0;
+  connection: Connection | undefined;
+  subscriptionId: number | undefined;
+  /** Where to subscribe when there is no fetch position yet. */
+  start: StartPosition;
+  /** Offset of the next record the application gets (undefined until the start position is resolved). */
+  position: number | undefined;
+  /** Offset the next delivered batch must continue from (undefined until the first subscribe). */
+  fetchOffset: number | undefined;
+  /** The partition's high watermark as of the last delivery or subscribe. */
+  highWatermark = 0;
+  paused = false;
+  /** Set when the partition stopped on an error; seek() restarts it. */
+  stopped = false;
+  /** Set when this partition is in the consumer's ready ring. */
+  inRing = false;
+  readonly credit: CreditWindow;
+
+  private batches: FetchedBatch[] = [];
+  private head = 0;
+  private records = 0;
+  private bytes = 0;
+  private current: readonly ConsumerRecord<T>[] = EMPTY;
+  private index = 0;
+  private readonly scratch: DecodedRecord[] = [];
+
+  constructor(
+    readonly topic: string,
+    readonly partition: number,
+    start: StartPosition,
+    private readonly codec: Codec<T>,
+    creditRecords: number,
+    creditBytes: number,
+    /** Sends credit to the broker for this partition's live subscription; false if there is none right now. */
+    private readonly onCredit: (stream: PartitionStream<T>, credit: Credit) => boolean,
+  ) {
+    this.start = start;
+    this.credit = new CreditWindow(creditRecords, creditBytes);
+  }
+
+  /** Records delivered and not yet decoded. */
+  get bufferedRecords(): number {
+    return this.records;
+  }
+
+  /** Records bytes delivered and not yet decoded. */
+  get bufferedBytes(): number {
+    return this.bytes;
+  }
+
+  /** Whether a record can be taken now (ignoring pause). */
+  get hasRecords(): boolean {
+    return this.index < this.current.length || this.head < this.batches.length;
+  }
+
+  /**
+   * Takes delivered batches. Control batches and batches wholly before the fetch position are skipped (their credit
+   * is given back at once). Returns true if records became available.
+   */
+  accept(batches: readonly FetchedBatch[], highWatermark: number): boolean {
+    this.highWatermark = highWatermark;
+    let added = false;
+    let skippedRecords = 0;
+    let skippedBytes = 0;
+    for (const batch of batches) {
+      const end = batch.baseOffset + batch.count;
+      const from = this.fetchOffset ?? 0;
+      if ((batch.attributes & CONTROL_BATCH) !== 0 || end <= from) {
+        skippedRecords += batch.count;
+        skippedBytes += batch.records.byteLength;
+        if (end > from) this.fetchOffset = end;
+        continue;
+      }
+      this.fetchOffset = end;
+      this.batches.push(batch);
+      this.records += batch.count;
+      this.bytes += batch.records.byteLength;
+      added = true;
+    }
+    if (skippedRecords > 0) this.giveBack(skippedRecords, skippedBytes);
+    return added;
+  }
+
+  /** The next record of the batch being read, without starting another batch; undefined at its end. */
+  nextInBatch(): ConsumerRecord<T> | undefined {
+    const record = this.current[this.index];
+    if (record === undefined) return undefined;
+    this.index++;
+    this.position = record.offset + 1;
+    return record;
+  }
+
+  /** The next record, decoding the next batch if needed; undefined when nothing is buffered. */
+  next(): ConsumerRecord<T> | undefined {
+    if (this.index >= this.current.length && !this.decodeNext()) return undefined;
+    return this.nextInBatch();
+  }
+
+  /**
+   * Appends to `out` the rest of the batch being read, or of the next batch (decoding it), up to `out.length == max`.
+   * Returns false when nothing was buffered.
+   */
+  takeBatch(max: number, out: ConsumerRecord<T>[]): boolean {
+    if (this.index >= this.current.length && !this.decodeNext()) return false;
+    const n = Math.min(this.current.length - this.index, max - out.length);
+    for (let i = 0; i < n; i++) {
+      const record = this.current[this.index++];
+      if (record !== undefined) out.push(record);
+    }
+    const last = out[out.length - 1];
+    if (last !== undefined && n > 0) this.position = last.offset + 1;
+    return true;
+  }
+
+  /** Drops everything buffered (seek, offset reset). */
+  clear(): void {
+    this.batches = [];
+    this.head = 0;
+    this.records = 0;
+    this.bytes = 0;
+    this.current = EMPTY;
+    this.index = 0;
+  }
+
+  private decodeNext(): boolean {
+    while (this.head < this.batches.length) {
+      const batch = this.batches[this.head];
+      this.head++;
+      if (this.head > 1024 && this.head * 2 > this.batches.length) {
+        this.batches = this.batches.slice(this.head);
+        this.head = 0;
+      }
+      if (batch === undefined) continue;
+      this.records -= batch.count;
+      this.bytes -= batch.records.byteLength;
+      // The application now takes this batch: its credit goes back to the window.
+      this.giveBack(batch.count, batch.records.byteLength);
+      const scratch = this.scratch;
+      scratch.length = 0;
+      // Throws ProtocolError for a malformed batch: the application sees it; the batch is skipped.
+      decodeRecords(batch, this.position ?? 0, scratch);
+      if (scratch.length === 0) continue;
+      const { topic, partition, codec } = this;
+      const records: ConsumerRecord<T>[] = new Array<ConsumerRecord<T>>(scratch.length);
+      for (let i = 0; i < scratch.length; i++) {
+        const d = scratch[i];
+        if (d === undefined) continue;
+        records[i] = {
+          topic,
+          partition,
+          offset: d.offset,
+          timestamp: d.timestamp,
+          key: d.key,
+          value: d.value === null ? (null as T) : codec.decode(d.value),
+          headers: d.headers,
+        };
+      }
+      this.current = records;
+      this.index = 0;
+      return true;
+    }
+    this.current = EMPTY;
+    this.index = 0;
+    return false;
+  }
+
+  private giveBack(records: number, bytes: number): void {
+    const credit = this.credit.taken(records, bytes);
+    // Unsent credit is taken back: the next take retries, or the next subscribe grants it.
+    if (credit !== undefined && !this.onCredit(this, credit)) this.credit.unsent(credit);
+  }
+}

@@ -1,0 +1,31 @@
+/**
+ * Everything the Node and browser entry points export alike (they differ only in the transports their Producer,
+ * Consumer and Admin classes use).
+ */
+export { BrookError, ErrorCodes, type ErrorName, type RecordHeader } from '../broker/protocol/index.js';
+export type {
+  AdminCore,
+  NewTopic,
+  NewTopicOptions,
+  OffsetQuery,
+  PartitionOffset,
+  TopicDescription,
+  TopicResult,
+} from './admin.js';
+export type { BackoffOptions } from './backoff.js';
+export { systemClock, systemRandom, type Clock, type Random, type TimerHandle } from './clock.js';
+export type { PartitionMetadata, TopicMetadata } from './cluster.js';
+export { codecs, jsonCodec, msgpackCodec, rawCodec, stringCodec, type Codec } from './codecs.js';
+export type { AssignOptions, BatchesOptions, ConsumerCore } from './consumer/consumer.js';
+export type { ConsumerOptions, OffsetReset, StartPosition } from './consumer/options.js';
+export type { ConsumerRecord, TopicPartition } from './consumer/partition-stream.js';
+export { parseBootstrap, parseEndpoint, type Endpoint, type TcpEndpoint, type WebSocketEndpoint } from './endpoint.js';
+export { murmur2, partitionForKey, toPositive } from './murmur2.js';
+export type { ClientOptions, Platform } from './options.js';
+export type { PartitionerFunction, PartitionerInput, PartitionerStrategy } from './partitioner.js';
+export type { ProducerOptions } from './producer/options.js';
+export type { ProducerCore, ProducerHeaders, ProducerRecord } from './producer/producer.js';
+export type { RecordMetadata } from './producer/sender.js';
+export { memoryTransportFactory, type MemoryServerEnd } from './transport/memory.js';
+export type { Transport, TransportFactory, TransportHandlers, TransportOptions } from './transport/transport.js';
+export { webSocketTransport, type WebSocketConstructor, type WebSocketLike } from './transport/websocket.js';

@@ -1,0 +1,36 @@
+/** A real embedded broker on 127.0.0.1 port 0 in a temp dir, closed in teardown, and a condition waiter. */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Test } from 'tap';
+import { startBroker, type Broker, type BrokerConfigInput } from '../../../broker/index.js';
+
+/** A temp data dir removed in teardown. */
+export function tempDir(t: Test): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'brook-client-'));
+  t.teardown(() => {
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  return dir;
+}
+
+/** Starts a broker (closed in teardown). */
+export async function startTestBroker(t: Test, config: BrokerConfigInput = {}): Promise<Broker> {
+  const broker = await startBroker({ dataDir: tempDir(t), port: 0, wsPort: 0, logLevel: 'silent', ...config });
+  t.teardown(() => broker.close());
+  return broker;
+}
+
+/** Resolves once `condition()` holds, polling on the event loop; rejects after `timeoutMs` with `what`. */
+export async function waitFor(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+/** Registers `close` of each client for teardown. */
+export function closeAtEnd(t: Test, ...clients: { close(): Promise<void> }[]): void {
+  t.teardown(() => Promise.all(clients.map((c) => c.close())).then(() => undefined));
+}

@@ -1,0 +1,33 @@
+import t from 'tap';
+import { brokerEndpoint, endpointName, parseBootstrap, parseEndpoint } from '../../../client/endpoint.js';
+
+void t.test('host:port is TCP, ws:// and wss:// are WebSocket', (t) => {
+  t.same(parseEndpoint('localhost:9092'), { kind: 'tcp', host: 'localhost', port: 9092 });
+  t.same(parseEndpoint(' 10.0.0.1:1 '), { kind: 'tcp', host: '10.0.0.1', port: 1 });
+  t.same(parseEndpoint('[::1]:9092'), { kind: 'tcp', host: '::1', port: 9092 });
+  t.same(parseEndpoint('ws://localhost:9093'), { kind: 'ws', url: 'ws://localhost:9093/' });
+  t.same(parseEndpoint('wss://brook.example/ws'), { kind: 'ws', url: 'wss://brook.example/ws' });
+  t.end();
+});
+
+void t.test('malformed addresses are refused with the option name', (t) => {
+  for (const bad of ['localhost', 'localhost:0', 'localhost:70000', 'http://x:1', ':9092', 'ws://']) {
+    t.throws(() => parseEndpoint(bad), TypeError, bad);
+  }
+  t.throws(() => parseBootstrap([]), /no broker address/);
+  t.end();
+});
+
+void t.test('bootstrap lists and comma-separated strings', (t) => {
+  t.equal(parseBootstrap('a:1,b:2').length, 2);
+  t.equal(parseBootstrap(['a:1', 'ws://b:2']).length, 2);
+  t.end();
+});
+
+void t.test('other brokers are reached like the bootstrap', (t) => {
+  const broker = { host: 'b2', port: 9192, wsPort: 9193 };
+  t.same(brokerEndpoint(broker, parseEndpoint('a:1')), { kind: 'tcp', host: 'b2', port: 9192 });
+  t.same(brokerEndpoint(broker, parseEndpoint('wss://a:1/brook')), { kind: 'ws', url: 'wss://b2:9193/brook' });
+  t.equal(endpointName({ kind: 'tcp', host: '::1', port: 5 }), '[::1]:5');
+  t.end();
+});
