@@ -13,6 +13,7 @@ import { spread } from './stats.js';
 
 interface Scenario {
   name: string;
+  api: 'send' | 'write';
   recordBytes: number;
   records: number;
   transport: 'tcp' | 'ws';
@@ -46,11 +47,54 @@ const quick = process.argv.includes('--quick');
 const RUNS = 3;
 const scale = quick ? 0.25 : 1;
 const scenarios: Scenario[] = [
-  { name: 'produce', recordBytes: 100, records: 2_000_000 * scale, transport: 'tcp', kind: 'produce' },
-  { name: 'consume catch-up', recordBytes: 100, records: 2_000_000 * scale, transport: 'tcp', kind: 'consume' },
-  { name: 'produce', recordBytes: 1024, records: 500_000 * scale, transport: 'tcp', kind: 'produce' },
-  { name: 'produce', recordBytes: 100, records: 1_000_000 * scale, transport: 'ws', kind: 'produce' },
-  { name: 'consume catch-up', recordBytes: 100, records: 1_000_000 * scale, transport: 'ws', kind: 'consume' },
+  {
+    name: 'produce write()',
+    api: 'write',
+    recordBytes: 100,
+    records: 2_000_000 * scale,
+    transport: 'tcp',
+    kind: 'produce',
+  },
+  {
+    name: 'consume catch-up',
+    api: 'write',
+    recordBytes: 100,
+    records: 2_000_000 * scale,
+    transport: 'tcp',
+    kind: 'consume',
+  },
+  {
+    name: 'produce send()',
+    api: 'send',
+    recordBytes: 100,
+    records: 1_000_000 * scale,
+    transport: 'tcp',
+    kind: 'produce',
+  },
+  {
+    name: 'produce write()',
+    api: 'write',
+    recordBytes: 1024,
+    records: 500_000 * scale,
+    transport: 'tcp',
+    kind: 'produce',
+  },
+  {
+    name: 'produce write()',
+    api: 'write',
+    recordBytes: 100,
+    records: 1_000_000 * scale,
+    transport: 'ws',
+    kind: 'produce',
+  },
+  {
+    name: 'consume catch-up',
+    api: 'write',
+    recordBytes: 100,
+    records: 1_000_000 * scale,
+    transport: 'ws',
+    kind: 'consume',
+  },
 ];
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -89,6 +133,7 @@ async function main(): Promise<void> {
             records: s.records,
             recordBytes: s.recordBytes,
             acks: 1,
+            api: s.api,
           });
         } else {
           m = await consumeScenario(bootstrap, lastTopic, s.records);

@@ -2,6 +2,7 @@
  * Options every client object (Producer, Consumer, Admin) accepts, with their defaults. Options are read once,
  * validated and frozen into a {@link ResolvedClientOptions}; the caller's object is never modified.
  */
+import type { Checksum } from '../broker/protocol/index.js';
 import type { BackoffOptions } from './backoff.js';
 import { systemClock, systemRandom, type Clock, type Random } from './clock.js';
 import { parseBootstrap, type Endpoint } from './endpoint.js';
@@ -69,6 +70,8 @@ export interface ClientOptions {
 export interface Platform {
   /** The transport factory for `endpoint`, given the user's WebSocket constructor if any. Throws if unsupported. */
   transportFor(endpoint: Endpoint, webSocket: WebSocketConstructor | undefined): TransportFactory;
+  /** CRC32C for the batches the producer builds. */
+  readonly checksum: Checksum;
 }
 
 /** {@link ClientOptions} with defaults applied, validated and frozen. */

@@ -1,4 +1,5 @@
 /** How the browser entry point opens transports: the global WebSocket only (browsers cannot open TCP sockets). */
+import { crc32c } from '../broker/protocol/index.js';
 import type { Platform } from './options.js';
 import { webSocketTransport } from './transport/websocket.js';
 
@@ -14,4 +15,5 @@ export const browserPlatform: Platform = Object.freeze<Platform>({
     if (!('WebSocket' in globalThis)) throw new TypeError('no global WebSocket: pass the webSocket option');
     return webSocketTransport(globalThis.WebSocket);
   },
+  checksum: crc32c,
 });

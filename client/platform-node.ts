@@ -1,4 +1,5 @@
 /** How the Node entry point opens transports: node:net for host:port, the `ws` package for ws:// and wss://. */
+import { crc32c } from '@node-rs/crc32';
 import WebSocket from 'ws';
 import type { Platform } from './options.js';
 import { openTcpTransport } from './transport/tcp.js';
@@ -22,4 +23,6 @@ export const nodePlatform: Platform = Object.freeze<Platform>({
     if (endpoint.kind === 'tcp') return openTcpTransport;
     return webSocket === undefined ? wsTransport : webSocketTransport(webSocket);
   },
+  // The hardware CRC32C: the JavaScript one cost about 9% of the producer's CPU.
+  checksum: (data) => crc32c(data),
 });

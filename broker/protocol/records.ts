@@ -52,6 +52,9 @@ export function recordSizeBound(record: RecordToEncode): number {
   return size;
 }
 
+/** A CRC32C implementation: the protocol's JavaScript one, or a faster native one where the platform has it. */
+export type Checksum = (data: Uint8Array) => number;
+
 /** Accumulates records into one batch's bytes. */
 export class RecordBatchBuilder {
   private buf: Uint8Array;
@@ -60,8 +63,14 @@ export class RecordBatchBuilder {
   private firstTs = 0;
   private maxTs = 0;
 
-  /** @param initialBytes starting buffer size; it doubles as needed. */
-  constructor(initialBytes = 16 * 1024) {
+  /**
+   * @param initialBytes starting buffer size; it doubles as needed.
+   * @param checksum CRC32C of the finished records (Node passes @node-rs/crc32's hardware one).
+   */
+  constructor(
+    initialBytes = 16 * 1024,
+    private readonly checksum: Checksum = crc32c,
+  ) {
     this.buf = new Uint8Array(initialBytes);
   }
 
@@ -110,7 +119,7 @@ export class RecordBatchBuilder {
       count: this.n,
       firstTimestamp: this.firstTs,
       maxTimestamp: this.maxTs,
-      crc: crc32c(records),
+      crc: this.checksum(records),
       producerId: producer.producerId,
       producerEpoch: producer.producerEpoch,
       baseSequence: producer.baseSequence,

@@ -8,7 +8,12 @@
  * cannot overtake an older batch. (With maxInFlight > 1 a later batch already in flight may still succeed before
  * an earlier one is retried; set maxInFlight to 1 for strict order under errors.)
  */
-import { RecordBatchBuilder, type ProduceBatch, type RecordToEncode } from '../../broker/protocol/index.js';
+import {
+  RecordBatchBuilder,
+  type Checksum,
+  type ProduceBatch,
+  type RecordToEncode,
+} from '../../broker/protocol/index.js';
 
 /**
  * How a record's sender is told the outcome. Kept as parallel arrays in the batch (not an object per record): a
@@ -58,6 +63,8 @@ export interface AccumulatorOptions {
   readonly maxInFlight: number;
   /** Called when a batch closes, e.g. so the sticky partitioner moves on. */
   readonly onBatchClosed?: (topic: string, partition: number) => void;
+  /** CRC32C for finished batches. Default: the protocol's JavaScript implementation. */
+  readonly checksum?: Checksum;
 }
 
 interface PartitionQueue<M> {
@@ -133,7 +140,9 @@ export class RecordAccumulator<M> {
       closed = true;
     }
     if (builder === undefined) {
-      builder = this.pool.pop() ?? new RecordBatchBuilder(Math.min(INITIAL_BUILDER_BYTES, this.batchBytes + 64));
+      builder =
+        this.pool.pop() ??
+        new RecordBatchBuilder(Math.min(INITIAL_BUILDER_BYTES, this.batchBytes + 64), this.options.checksum);
       q.builder = builder;
       q.openedMs = nowMs;
     }

@@ -91,6 +91,7 @@ export class ProducerCore<T> {
       batchBytes: this.settings.batchBytes,
       lingerMs: this.settings.lingerMs,
       maxInFlight: this.settings.maxInFlightPerPartition,
+      checksum: platform.checksum,
       onBatchClosed: (topic, partition) => {
         const count = this.cluster.cachedTopic(topic)?.partitions.length ?? 0;
         this.partitioner.batchClosed(topic, partition, count);

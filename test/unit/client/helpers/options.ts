@@ -1,4 +1,5 @@
 /** Client options wired to a fake broker and a manual clock. */
+import { crc32c } from '../../../../broker/protocol/index.js';
 import {
   resolveClientOptions,
   type ClientOptions,
@@ -8,11 +9,12 @@ import {
 import type { FakeBroker } from './fake-broker.js';
 import { fixedRandom, type ManualClock } from './manual-clock.js';
 
-/** A platform that must never be asked: tests always pass a transport. */
+/** A platform that must never be asked for a transport: tests always pass one. */
 export const noPlatform: Platform = {
   transportFor: () => {
     throw new Error('tests must pass a transport');
   },
+  checksum: crc32c,
 };
 
 /** ClientOptions for a fake broker: no jitter (random 0.5), the manual clock. */
