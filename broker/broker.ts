@@ -74,7 +74,7 @@ export class Broker {
       clusterId: this.clusterId,
       handlers: createHandlers(ctx),
       metrics: this.metrics,
-      feed: (topic: string, partition: number) => partitions.partition(topic, partition),
+      feed: (topic: string, partition: number) => partitions.leader(topic, partition),
       authenticate: createAuthenticator(config.users),
     });
   }

@@ -214,7 +214,7 @@ function oneOf<const V extends readonly string[]>(field: string, value: unknown,
   if (typeof value !== 'string' || !allowed.includes(value)) {
     throw new ConfigError(field, `must be one of ${allowed.map((v) => `'${v}'`).join(', ')}, got ${describe(value)}`);
   }
-  return value as V[number];
+  return value;
 }
 
 function checkString(field: string, value: unknown): void {

@@ -32,7 +32,10 @@ const INTEGER = /^-?\d{1,16}$/;
 /** Throws INVALID_TOPIC when `name` is not a valid topic name. */
 export function checkTopicName(name: string): void {
   if (!TOPIC_NAME.test(name)) {
-    throw new BrookError('INVALID_TOPIC', `invalid topic name ${JSON.stringify(name)}: must match ${String(TOPIC_NAME)}`);
+    throw new BrookError(
+      'INVALID_TOPIC',
+      `invalid topic name ${JSON.stringify(name)}: must match ${String(TOPIC_NAME)}`,
+    );
   }
   if (name === '.' || name === '..') throw new BrookError('INVALID_TOPIC', `topic name '${name}' is reserved`);
 }
@@ -44,10 +47,16 @@ export function checkTopicName(name: string): void {
 export function checkTopicSpec(spec: TopicSpec, brokerCount: number): void {
   checkTopicName(spec.name);
   if (!Number.isSafeInteger(spec.partitions) || spec.partitions < 1 || spec.partitions > MAX_PARTITIONS) {
-    throw new BrookError('INVALID_TOPIC', `partitions must be an integer in [1, ${String(MAX_PARTITIONS)}], got ${String(spec.partitions)}`);
+    throw new BrookError(
+      'INVALID_TOPIC',
+      `partitions must be an integer in [1, ${String(MAX_PARTITIONS)}], got ${String(spec.partitions)}`,
+    );
   }
   if (!Number.isSafeInteger(spec.replicationFactor) || spec.replicationFactor < 1) {
-    throw new BrookError('INVALID_TOPIC', `replication factor must be an integer >= 1, got ${String(spec.replicationFactor)}`);
+    throw new BrookError(
+      'INVALID_TOPIC',
+      `replication factor must be an integer >= 1, got ${String(spec.replicationFactor)}`,
+    );
   }
   if (spec.replicationFactor > brokerCount) {
     throw new BrookError(
@@ -96,7 +105,10 @@ export function topicRetention(config: Readonly<Record<string, string>>, default
 function parseLimit(key: string, value: string): number {
   const n = INTEGER.test(value) ? Number(value) : NaN;
   if (!Number.isSafeInteger(n) || n < -1) {
-    throw new BrookError('INVALID_TOPIC', `${key} must be an integer >= 0 or -1 (unlimited), got ${JSON.stringify(value)}`);
+    throw new BrookError(
+      'INVALID_TOPIC',
+      `${key} must be an integer >= 0 or -1 (unlimited), got ${JSON.stringify(value)}`,
+    );
   }
   return n;
 }

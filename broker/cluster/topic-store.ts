@@ -25,7 +25,14 @@ CREATE TABLE IF NOT EXISTS topics (
 );
 `;
 
-type TopicRow = [name: string, partitions: number, replicationFactor: number, replicas: string, config: string, createdMs: number];
+type TopicRow = [
+  name: string,
+  partitions: number,
+  replicationFactor: number,
+  replicas: string,
+  config: string,
+  createdMs: number,
+];
 
 /** Options of {@link TopicStore.open}. */
 export interface TopicStoreOptions {
@@ -75,6 +82,9 @@ export class TopicStore implements TopicRegistry {
       return new TopicStore(db, clusterId, Object.freeze([...options.brokerIds]));
     } catch (err) {
       db.close();
+      if (err instanceof Database.SqliteError && err.code.startsWith('SQLITE_BUSY')) {
+        throw new Error(`${file} is locked: another broker is using the data dir ${dataDir}`, { cause: err });
+      }
       throw err;
     }
   }

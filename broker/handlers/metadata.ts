@@ -16,7 +16,12 @@ export function metadataHandler(ctx: HandlerContext) {
             const record = ctx.topics.get(name);
             return record === undefined ? unknownTopic(name) : describeTopic(ctx, record);
           });
-    return Promise.resolve({ clusterId: ctx.clusterId, controllerId: ctx.brokerId, brokers: [...ctx.brokers()], topics });
+    return Promise.resolve({
+      clusterId: ctx.clusterId,
+      controllerId: ctx.brokerId,
+      brokers: [...ctx.brokers()],
+      topics,
+    });
   };
 }
 

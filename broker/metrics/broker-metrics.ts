@@ -60,8 +60,14 @@ export class BrokerMetrics implements NetMetrics {
       new Counter({ name, help, labelNames: ['topic'], registers });
     this.producedRecords = perTopic('brook_produce_records_total', 'Records appended by produce requests.');
     this.producedBytes = perTopic('brook_produce_bytes_total', 'Record batch bytes appended by produce requests.');
-    this.fetchedRecords = perTopic('brook_fetch_records_total', 'Records sent to consumers, by fetch and by push delivery.');
-    this.fetchedBytes = perTopic('brook_fetch_bytes_total', 'Record batch bytes sent to consumers, by fetch and by push delivery.');
+    this.fetchedRecords = perTopic(
+      'brook_fetch_records_total',
+      'Records sent to consumers, by fetch and by push delivery.',
+    );
+    this.fetchedBytes = perTopic(
+      'brook_fetch_bytes_total',
+      'Record batch bytes sent to consumers, by fetch and by push delivery.',
+    );
     this.requestDuration = new Histogram({
       name: 'brook_request_duration_seconds',
       help: 'Time from a request frame to its response, by op.',
@@ -69,7 +75,12 @@ export class BrokerMetrics implements NetMetrics {
       buckets: [...REQUEST_DURATION_BUCKETS_SECONDS],
       registers,
     });
-    this.connections = new Gauge({ name: 'brook_connections', help: 'Open client connections.', labelNames: ['transport'], registers });
+    this.connections = new Gauge({
+      name: 'brook_connections',
+      help: 'Open client connections.',
+      labelNames: ['transport'],
+      registers,
+    });
     this.connectionsOpened = new Counter({
       name: 'brook_connections_opened_total',
       help: 'Client connections accepted.',

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { LogManager, partitionDir } from '../log/log-manager.js';
 import type { FlushPolicy } from '../log/log-options.js';
+import { LOG_DB_FILE } from '../log/log-store.js';
 import { BrookError } from '../protocol/index.js';
 import type { TopicRecord } from '../cluster/topic-registry.js';
 import { topicRetention, type TopicRetention } from '../cluster/topic-config.js';
@@ -36,7 +37,6 @@ interface HostedTopic {
 }
 
 const PARTITION_DIR = /^(.+)-(\d+)$/;
-const LOG_FILE = 'log.db';
 
 export class PartitionRegistry {
   private readonly topics = new Map<string, HostedTopic>();
@@ -124,9 +124,13 @@ export class PartitionRegistry {
   leader(topic: string, partition: number): Partition {
     const replica = this.partition(topic, partition);
     if (replica.leaderId !== this.options.brokerId) {
-      throw new BrookError('NOT_LEADER', `broker ${String(this.options.brokerId)} does not lead ${topic}-${String(partition)}`, {
-        leaderId: replica.leaderId,
-      });
+      throw new BrookError(
+        'NOT_LEADER',
+        `broker ${String(this.options.brokerId)} does not lead ${topic}-${String(partition)}`,
+        {
+          leaderId: replica.leaderId,
+        },
+      );
     }
     return replica;
   }
@@ -237,7 +241,7 @@ export class PartitionRegistry {
       const topic = match?.[1];
       if (!entry.isDirectory() || topic === undefined || known.has(topic)) continue;
       const dir = path.join(this.options.dataDir, entry.name);
-      if (!fs.existsSync(path.join(dir, LOG_FILE))) continue;
+      if (!fs.existsSync(path.join(dir, LOG_DB_FILE))) continue;
       this.warn({ dir }, 'removing the directory of a deleted topic');
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -128,20 +128,18 @@ export class Partition implements PartitionFeed {
     }
     if (offset === this.hw) return [];
     try {
-      return this.log.read(offset, maxBytes, this.hw).map(
-        (b): FetchedBatch => ({
-          baseOffset: b.baseOffset,
-          count: b.count,
-          firstTimestamp: b.firstTimestamp,
-          maxTimestamp: b.maxTimestamp,
-          crc: b.crc,
-          producerId: b.producerId,
-          producerEpoch: b.producerEpoch,
-          baseSequence: b.baseSequence,
-          attributes: b.attributes,
-          records: b.records,
-        }),
-      );
+      return this.log.read(offset, maxBytes, this.hw).map((b): FetchedBatch => ({
+        baseOffset: b.baseOffset,
+        count: b.count,
+        firstTimestamp: b.firstTimestamp,
+        maxTimestamp: b.maxTimestamp,
+        crc: b.crc,
+        producerId: b.producerId,
+        producerEpoch: b.producerEpoch,
+        baseSequence: b.baseSequence,
+        attributes: b.attributes,
+        records: b.records,
+      }));
     } catch (err) {
       throw this.mapError(err);
     }

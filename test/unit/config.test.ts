@@ -1,5 +1,11 @@
 import t, { type Test } from 'tap';
-import { ConfigError, DEFAULT_CONFIG, resolveConfig, sessionLimits, type BrokerConfigInput } from '../../broker/config.js';
+import {
+  ConfigError,
+  DEFAULT_CONFIG,
+  resolveConfig,
+  sessionLimits,
+  type BrokerConfigInput,
+} from '../../broker/config.js';
 
 /** Asserts that resolving `input` fails on `field` with a message matching `pattern`. */
 function rejects(t: Test, input: BrokerConfigInput, field: string, pattern: RegExp): void {
@@ -16,7 +22,7 @@ function rejects(t: Test, input: BrokerConfigInput, field: string, pattern: RegE
   t.match(error.message, field, 'the message names the field');
 }
 
-t.test('defaults', async (t) => {
+void t.test('defaults', (t) => {
   const config = resolveConfig();
   t.equal(config.brokerId, 1);
   t.equal(config.clusterId, undefined);
@@ -41,9 +47,10 @@ t.test('defaults', async (t) => {
   t.same(config.users, {});
   t.equal(config.logLevel, 'info');
   t.same(Object.keys(config).sort(), Object.keys(DEFAULT_CONFIG).sort());
+  t.end();
 });
 
-t.test('clones the input, fills defaults and freezes the result', async (t) => {
+void t.test('clones the input, fills defaults and freezes the result', (t) => {
   const users = { alice: 'secret' };
   const input: BrokerConfigInput = { host: '0.0.0.0', port: 0, wsPort: 0, users, dataDir: undefined };
   const config = resolveConfig(input);
@@ -56,10 +63,11 @@ t.test('clones the input, fills defaults and freezes the result', async (t) => {
   t.equal(config.users.alice, 'secret', 'later changes to the input do not leak in');
   t.same(input, { host: '0.0.0.0', port: 0, wsPort: 0, users, dataDir: undefined }, 'input untouched');
   t.equal(resolveConfig({ host: '0.0.0.0', advertisedHost: 'brook.example' }).advertisedHost, 'brook.example');
+  t.end();
 });
 
-t.test('each field is validated with a message naming it', async (t) => {
-  rejects(t, { brokerId: -1 } , 'brokerId', /integer in \[0, /);
+void t.test('each field is validated with a message naming it', (t) => {
+  rejects(t, { brokerId: -1 }, 'brokerId', /integer in \[0, /);
   rejects(t, { brokerId: 1.5 }, 'brokerId', /got 1.5/);
   rejects(t, { clusterId: 'has space' }, 'clusterId', /must match/);
   rejects(t, { dataDir: '' }, 'dataDir', /non-empty string/);
@@ -86,18 +94,25 @@ t.test('each field is validated with a message naming it', async (t) => {
   rejects(t, { users: { '': 'x' } }, 'users', /non-empty/);
   rejects(t, { users: [] as unknown as Record<string, string> }, 'users', /map of username/);
   rejects(t, { logLevel: 'loud' as 'info' }, 'logLevel', /one of 'fatal'/);
-    rejects(t, { portt: 1 } as BrokerConfigInput, 'portt', /unknown config field/);
+  rejects(t, { portt: 1 } as BrokerConfigInput, 'portt', /unknown config field/);
+  t.end();
 });
 
-t.test('a port of 0 may be shared by both listeners; -1 retention means unlimited', async (t) => {
+void t.test('a port of 0 may be shared by both listeners; -1 retention means unlimited', (t) => {
   const config = resolveConfig({ port: 0, wsPort: 0, retentionMs: -1, retentionBytes: 0 });
   t.equal(config.port, 0);
   t.equal(config.retentionMs, -1);
   t.equal(config.retentionBytes, 0);
+  t.end();
 });
 
-t.test('sessionLimits takes the session fields of the config', async (t) => {
-  const config = resolveConfig({ maxFrameBytes: 64 * 1024, maxMessageBytes: 32 * 1024, produceWindowBytes: 128 * 1024, deliverMaxBytes: 16 * 1024 });
+void t.test('sessionLimits takes the session fields of the config', (t) => {
+  const config = resolveConfig({
+    maxFrameBytes: 64 * 1024,
+    maxMessageBytes: 32 * 1024,
+    produceWindowBytes: 128 * 1024,
+    deliverMaxBytes: 16 * 1024,
+  });
   t.same(sessionLimits(config), {
     maxFrameBytes: 64 * 1024,
     maxMessageBytes: 32 * 1024,
@@ -108,4 +123,5 @@ t.test('sessionLimits takes the session fields of the config', async (t) => {
     socketBufferBytes: 1024 * 1024,
     deliverMaxBytes: 16 * 1024,
   });
+  t.end();
 });

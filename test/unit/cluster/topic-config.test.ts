@@ -3,16 +3,17 @@ import { checkTopicConfig, checkTopicSpec, topicRetention } from '../../../broke
 
 const defaults = { retentionMs: 7, retentionBytes: -1 };
 
-t.test('accepted config keys (rule 11)', async (t) => {
+void t.test('accepted config keys (rule 11)', (t) => {
   t.doesNotThrow(() => {
     checkTopicConfig({ 'retention.ms': '-1', 'retention.bytes': '1048576', 'cleanup.policy': 'delete' });
   });
   t.doesNotThrow(() => {
     checkTopicConfig({});
   });
+  t.end();
 });
 
-t.test('refused config', async (t) => {
+void t.test('refused config', (t) => {
   const cases: [Record<string, string>, RegExp][] = [
     [{ 'retention.ms': '-2' }, /retention.ms must be an integer >= 0 or -1/],
     [{ 'retention.ms': '1.5' }, /retention.ms/],
@@ -24,35 +25,57 @@ t.test('refused config', async (t) => {
     [{ 'max.message.bytes': '1' }, /unknown topic config key "max.message.bytes"/],
   ];
   for (const [config, message] of cases) {
-    t.throws(() => {
-      checkTopicConfig(config);
-    }, { code: 'INVALID_TOPIC', message }, JSON.stringify(config));
+    t.throws(
+      () => {
+        checkTopicConfig(config);
+      },
+      { code: 'INVALID_TOPIC', message },
+      JSON.stringify(config),
+    );
   }
+  t.end();
 });
 
-t.test('topic spec: name, partitions, replication factor', async (t) => {
+void t.test('topic spec: name, partitions, replication factor', (t) => {
   const ok = { name: 'a.b_c-1', partitions: 1, replicationFactor: 1, config: {} };
   t.doesNotThrow(() => {
     checkTopicSpec(ok, 1);
   });
-  t.throws(() => {
-    checkTopicSpec({ ...ok, name: 'x'.repeat(250) }, 1);
-  }, { code: 'INVALID_TOPIC' });
-  t.throws(() => {
-    checkTopicSpec({ ...ok, name: 'a/b' }, 1);
-  }, { code: 'INVALID_TOPIC' });
-  t.throws(() => {
-    checkTopicSpec({ ...ok, partitions: 100_001 }, 1);
-  }, { code: 'INVALID_TOPIC' });
-  t.throws(() => {
-    checkTopicSpec({ ...ok, replicationFactor: 2 }, 1);
-  }, { code: 'INVALID_TOPIC', message: 'replication factor 2 exceeds the 1 available broker(s)' });
+  t.throws(
+    () => {
+      checkTopicSpec({ ...ok, name: 'x'.repeat(250) }, 1);
+    },
+    { code: 'INVALID_TOPIC' },
+  );
+  t.throws(
+    () => {
+      checkTopicSpec({ ...ok, name: 'a/b' }, 1);
+    },
+    { code: 'INVALID_TOPIC' },
+  );
+  t.throws(
+    () => {
+      checkTopicSpec({ ...ok, partitions: 100_001 }, 1);
+    },
+    { code: 'INVALID_TOPIC' },
+  );
+  t.throws(
+    () => {
+      checkTopicSpec({ ...ok, replicationFactor: 2 }, 1);
+    },
+    { code: 'INVALID_TOPIC', message: 'replication factor 2 exceeds the 1 available broker(s)' },
+  );
   t.doesNotThrow(() => {
     checkTopicSpec({ ...ok, replicationFactor: 3 }, 3);
   });
+  t.end();
 });
 
-t.test('retention comes from the topic where set, else the defaults', async (t) => {
+void t.test('retention comes from the topic where set, else the defaults', (t) => {
   t.same(topicRetention({}, defaults), { retentionMs: 7, retentionBytes: -1 });
-  t.same(topicRetention({ 'retention.ms': '-1', 'retention.bytes': '100' }, defaults), { retentionMs: -1, retentionBytes: 100 });
+  t.same(topicRetention({ 'retention.ms': '-1', 'retention.bytes': '100' }, defaults), {
+    retentionMs: -1,
+    retentionBytes: 100,
+  });
+  t.end();
 });

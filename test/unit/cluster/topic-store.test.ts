@@ -36,7 +36,7 @@ function codeOf(fn: () => unknown): string | undefined {
   return undefined;
 }
 
-t.test('create, get, list and delete', async (t) => {
+void t.test('create, get, list and delete', (t) => {
   const store = open(t, tempDir(t));
   const created = store.create(spec('orders', { config: { 'retention.ms': '1000' } }), 1234);
   t.same(created, {
@@ -62,10 +62,16 @@ t.test('create, get, list and delete', async (t) => {
     store.list().map((r) => r.name),
     ['audit'],
   );
-  t.equal(codeOf(() => store.delete('orders')), 'UNKNOWN_TOPIC');
+  t.equal(
+    codeOf(() => {
+      store.delete('orders');
+    }),
+    'UNKNOWN_TOPIC',
+  );
+  t.end();
 });
 
-t.test('topics and the cluster id survive a reopen', async (t) => {
+void t.test('topics and the cluster id survive a reopen', (t) => {
   const dir = tempDir(t);
   const first = TopicStore.open(dir, { brokerIds: [1], newClusterId: () => 'cluster-A' });
   first.create(spec('kept', { config: { 'cleanup.policy': 'delete' } }), 10);
@@ -77,11 +83,19 @@ t.test('topics and the cluster id survive a reopen', async (t) => {
   const second = open(t, dir, { newClusterId: () => 'cluster-B' });
   t.equal(second.clusterId, 'cluster-A', 'generated once, then read back');
   t.same(second.list(), [
-    { name: 'kept', partitions: 3, replicationFactor: 1, replicas: [[1], [1], [1]], config: { 'cleanup.policy': 'delete' }, createdMs: 10 },
+    {
+      name: 'kept',
+      partitions: 3,
+      replicationFactor: 1,
+      replicas: [[1], [1], [1]],
+      config: { 'cleanup.policy': 'delete' },
+      createdMs: 10,
+    },
   ]);
+  t.end();
 });
 
-t.test('a configured cluster id is persisted and must match later', async (t) => {
+void t.test('a configured cluster id is persisted and must match later', (t) => {
   const dir = tempDir(t);
   TopicStore.open(dir, { brokerIds: [1], clusterId: 'given' }).close();
   const again = TopicStore.open(dir, { brokerIds: [1] });
@@ -89,23 +103,43 @@ t.test('a configured cluster id is persisted and must match later', async (t) =>
   again.close();
   t.throws(() => TopicStore.open(dir, { brokerIds: [1], clusterId: 'other' }), /belongs to cluster 'given'/);
   t.equal(open(t, tempDir(t)).clusterId.length, 22, 'a generated id is 16 random bytes in base64url');
+  t.end();
 });
 
-t.test('a second open of the same data dir fails while the first holds it', async (t) => {
+void t.test('a second open of the same data dir fails while the first holds it', (t) => {
   const dir = tempDir(t);
   open(t, dir);
-  t.throws(() => TopicStore.open(dir, { brokerIds: [1] }));
+  t.throws(() => TopicStore.open(dir, { brokerIds: [1] }), /another broker is using the data dir/);
+  t.end();
 });
 
-t.test('invalid topics are refused with INVALID_TOPIC and TOPIC_EXISTS', async (t) => {
+void t.test('invalid topics are refused with INVALID_TOPIC and TOPIC_EXISTS', (t) => {
   const store = open(t, tempDir(t));
   store.create(spec('dup'), 0);
-  t.equal(codeOf(() => store.create(spec('dup'), 0)), 'TOPIC_EXISTS');
-  t.equal(codeOf(() => store.create(spec('bad name'), 0)), 'INVALID_TOPIC');
-  t.equal(codeOf(() => store.create(spec('..'), 0)), 'INVALID_TOPIC');
-  t.equal(codeOf(() => store.create(spec('t', { partitions: 0 }), 0)), 'INVALID_TOPIC');
-  t.equal(codeOf(() => store.create(spec('t', { config: { 'cleanup.policy': 'compact' } }), 0)), 'INVALID_TOPIC');
-  t.equal(codeOf(() => store.create(spec('t', { config: { 'segment.ms': '1' } }), 0)), 'INVALID_TOPIC');
+  t.equal(
+    codeOf(() => store.create(spec('dup'), 0)),
+    'TOPIC_EXISTS',
+  );
+  t.equal(
+    codeOf(() => store.create(spec('bad name'), 0)),
+    'INVALID_TOPIC',
+  );
+  t.equal(
+    codeOf(() => store.create(spec('..'), 0)),
+    'INVALID_TOPIC',
+  );
+  t.equal(
+    codeOf(() => store.create(spec('t', { partitions: 0 }), 0)),
+    'INVALID_TOPIC',
+  );
+  t.equal(
+    codeOf(() => store.create(spec('t', { config: { 'cleanup.policy': 'compact' } }), 0)),
+    'INVALID_TOPIC',
+  );
+  t.equal(
+    codeOf(() => store.create(spec('t', { config: { 'segment.ms': '1' } }), 0)),
+    'INVALID_TOPIC',
+  );
   t.throws(() => store.create(spec('t', { replicationFactor: 3 }), 0), {
     code: 'INVALID_TOPIC',
     message: 'replication factor 3 exceeds the 1 available broker(s)',
@@ -115,9 +149,10 @@ t.test('invalid topics are refused with INVALID_TOPIC and TOPIC_EXISTS', async (
     ['dup'],
     'nothing invalid was stored',
   );
+  t.end();
 });
 
-t.test('replicas are placed over the known brokers', async (t) => {
+void t.test('replicas are placed over the known brokers', (t) => {
   const store = open(t, tempDir(t), { brokerIds: [1, 2, 3] });
   const record = store.create(spec('spread', { partitions: 30, replicationFactor: 2 }), 0);
   for (const replicas of record.replicas) {
@@ -126,4 +161,5 @@ t.test('replicas are placed over the known brokers', async (t) => {
   }
   const leaders = new Set(record.replicas.map((r) => r[0]));
   t.equal(leaders.size, 3, 'leadership is spread over every broker');
+  t.end();
 });

@@ -3,7 +3,7 @@ import { decodeRecords, type DecodedRecord } from '../../../broker/protocol/inde
 import { batchOf } from '../partitions/fixtures.js';
 import { createTopics, harness } from './fixtures.js';
 
-t.test('fetch returns committed batches from the offset, with the partition bounds', async (t) => {
+void t.test('fetch returns committed batches from the offset, with the partition bounds', async (t) => {
   const h = await harness(t);
   await createTopics(t, h, ['f', 1]);
   await h.handlers.produce({
@@ -19,7 +19,14 @@ t.test('fetch returns committed batches from the offset, with the partition boun
   t.equal(response.logStartOffset, 0);
   const records: DecodedRecord[] = [];
   for (const b of response.batches) decodeRecords(b, 1, records);
-  t.same(records.map((r) => [r.offset, r.timestamp]), [[1, 11], [2, 20], [3, 21]]);
+  t.same(
+    records.map((r) => [r.offset, r.timestamp]),
+    [
+      [1, 11],
+      [2, 20],
+      [3, 21],
+    ],
+  );
   t.equal(h.recorded.fetched.length, 1);
   t.equal(h.recorded.fetched[0]?.[1], 4, 'records counted as sent, whole batches');
 
@@ -27,15 +34,21 @@ t.test('fetch returns committed batches from the offset, with the partition boun
   t.equal(one.batches.length, 1, 'at least one batch above maxBytes');
 });
 
-t.test('fetch errors: unknown topic or partition, offset out of range', async (t) => {
+void t.test('fetch errors: unknown topic or partition, offset out of range', async (t) => {
   const h = await harness(t);
   await createTopics(t, h, ['f', 1]);
-  await t.rejects(h.handlers.fetch({ topic: 'x', partition: 0, offset: 0, maxBytes: 10, maxWaitMs: 0 }), { code: 'UNKNOWN_TOPIC' });
-  await t.rejects(h.handlers.fetch({ topic: 'f', partition: 1, offset: 0, maxBytes: 10, maxWaitMs: 0 }), { code: 'UNKNOWN_PARTITION' });
-  await t.rejects(h.handlers.fetch({ topic: 'f', partition: 0, offset: 1, maxBytes: 10, maxWaitMs: 0 }), { code: 'OFFSET_OUT_OF_RANGE' });
+  await t.rejects(h.handlers.fetch({ topic: 'x', partition: 0, offset: 0, maxBytes: 10, maxWaitMs: 0 }), {
+    code: 'UNKNOWN_TOPIC',
+  });
+  await t.rejects(h.handlers.fetch({ topic: 'f', partition: 1, offset: 0, maxBytes: 10, maxWaitMs: 0 }), {
+    code: 'UNKNOWN_PARTITION',
+  });
+  await t.rejects(h.handlers.fetch({ topic: 'f', partition: 0, offset: 1, maxBytes: 10, maxWaitMs: 0 }), {
+    code: 'OFFSET_OUT_OF_RANGE',
+  });
 });
 
-t.test('fetch at the high watermark long-polls until data arrives', async (t) => {
+void t.test('fetch at the high watermark long-polls until data arrives', async (t) => {
   const h = await harness(t);
   await createTopics(t, h, ['lp', 1]);
   const fetching = h.handlers.fetch({ topic: 'lp', partition: 0, offset: 0, maxBytes: 1 << 20, maxWaitMs: 30_000 });
@@ -47,7 +60,7 @@ t.test('fetch at the high watermark long-polls until data arrives', async (t) =>
   t.equal(h.timer.armed, 0, 'the wait timer was cleared');
 });
 
-t.test('fetch long-poll returns empty at its deadline', async (t) => {
+void t.test('fetch long-poll returns empty at its deadline', async (t) => {
   const h = await harness(t);
   await createTopics(t, h, ['lp', 1]);
   const fetching = h.handlers.fetch({ topic: 'lp', partition: 0, offset: 0, maxBytes: 1 << 20, maxWaitMs: 500 });
@@ -58,14 +71,17 @@ t.test('fetch long-poll returns empty at its deadline', async (t) => {
   t.same(h.recorded.fetched, [], 'empty fetches count nothing');
 });
 
-t.test('a long poll on a deleted topic fails with UNKNOWN_TOPIC; on a stopping broker it returns empty', async (t) => {
-  const h = await harness(t);
-  await createTopics(t, h, ['del', 1], ['stop', 1]);
-  const onDeleted = h.handlers.fetch({ topic: 'del', partition: 0, offset: 0, maxBytes: 10, maxWaitMs: 30_000 });
-  await h.handlers.deleteTopics({ names: ['del'] });
-  await t.rejects(onDeleted, { code: 'UNKNOWN_TOPIC' });
+void t.test(
+  'a long poll on a deleted topic fails with UNKNOWN_TOPIC; on a stopping broker it returns empty',
+  async (t) => {
+    const h = await harness(t);
+    await createTopics(t, h, ['del', 1], ['stop', 1]);
+    const onDeleted = h.handlers.fetch({ topic: 'del', partition: 0, offset: 0, maxBytes: 10, maxWaitMs: 30_000 });
+    await h.handlers.deleteTopics({ names: ['del'] });
+    await t.rejects(onDeleted, { code: 'UNKNOWN_TOPIC' });
 
-  const onStopping = h.handlers.fetch({ topic: 'stop', partition: 0, offset: 0, maxBytes: 10, maxWaitMs: 30_000 });
-  h.partitions.wakeWaiters();
-  t.same((await onStopping).batches, []);
-});
+    const onStopping = h.handlers.fetch({ topic: 'stop', partition: 0, offset: 0, maxBytes: 10, maxWaitMs: 30_000 });
+    h.partitions.wakeWaiters();
+    t.same((await onStopping).batches, []);
+  },
+);

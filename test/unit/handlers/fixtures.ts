@@ -71,5 +71,9 @@ export async function createTopics(t: Test, h: Harness, ...specs: [string, numbe
   const { results } = await h.handlers.createTopics({
     topics: specs.map(([name, partitions]) => ({ name, partitions, replicationFactor: 1, config: {} })),
   });
-  t.same(results, specs.map(([name]) => ({ name })), 'topics created');
+  t.same(
+    results,
+    specs.map(([name]) => ({ name })),
+    'topics created',
+  );
 }

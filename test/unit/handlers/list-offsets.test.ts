@@ -2,7 +2,7 @@ import t from 'tap';
 import { batchOf } from '../partitions/fixtures.js';
 import { createTopics, harness } from './fixtures.js';
 
-t.test('listOffsets: earliest, latest, by timestamp (rule 10)', async (t) => {
+void t.test('listOffsets: earliest, latest, by timestamp (rule 10)', async (t) => {
   const h = await harness(t);
   await createTopics(t, h, ['o', 1]);
   const ask = (at: 'earliest' | 'latest' | number) => h.handlers.listOffsets({ topic: 'o', partition: 0, at });

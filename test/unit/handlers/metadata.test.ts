@@ -2,17 +2,22 @@ import t from 'tap';
 import { batchOf } from '../partitions/fixtures.js';
 import { createTopics, harness } from './fixtures.js';
 
-t.test('metadata lists brokers and topics with leaders, replicas and offsets', async (t) => {
+void t.test('metadata lists brokers and topics with leaders, replicas and offsets', async (t) => {
   const h = await harness(t);
   await createTopics(t, h, ['m', 2]);
-  await h.handlers.createTopics({ topics: [{ name: 'c', partitions: 1, replicationFactor: 1, config: { 'retention.ms': '-1' } }] });
+  await h.handlers.createTopics({
+    topics: [{ name: 'c', partitions: 1, replicationFactor: 1, config: { 'retention.ms': '-1' } }],
+  });
   await h.handlers.produce({ acks: 1, timeoutMs: 0, partitions: [{ topic: 'm', partition: 1, batch: batchOf(4) }] });
 
   const all = await h.handlers.metadata({});
   t.equal(all.clusterId, 'test-cluster');
   t.equal(all.controllerId, 1);
   t.same(all.brokers, [{ id: 1, host: 'localhost', port: 9400, wsPort: 9401 }]);
-  t.same(all.topics.map((x) => x.name), ['c', 'm']);
+  t.same(
+    all.topics.map((x) => x.name),
+    ['c', 'm'],
+  );
   t.same(all.topics[1], {
     name: 'm',
     partitions: [
@@ -24,6 +29,10 @@ t.test('metadata lists brokers and topics with leaders, replicas and offsets', a
   t.same(all.topics[0]?.config, { 'cleanup.policy': 'delete', 'retention.ms': '-1', 'retention.bytes': '-1' });
 
   const some = await h.handlers.metadata({ topics: ['m', 'ghost', 'm'] });
-  t.same(some.topics.map((x) => x.name), ['m', 'ghost'], 'duplicates asked once');
+  t.same(
+    some.topics.map((x) => x.name),
+    ['m', 'ghost'],
+    'duplicates asked once',
+  );
   t.match(some.topics[1], { name: 'ghost', error: { code: 4 }, partitions: [] });
 });

@@ -3,7 +3,7 @@ import { ErrorCodes } from '../../../broker/protocol/index.js';
 import { batchOf } from '../partitions/fixtures.js';
 import { createTopics, harness } from './fixtures.js';
 
-t.test('a multi-partition produce appends each batch and answers per partition', async (t) => {
+void t.test('a multi-partition produce appends each batch and answers per partition', async (t) => {
   const h = await harness(t, 4096);
   await createTopics(t, h, ['a', 2], ['b', 1]);
   const good = batchOf(3);
@@ -44,7 +44,7 @@ t.test('a multi-partition produce appends each batch and answers per partition',
   ]);
 });
 
-t.test('the appends of one request share a group commit', async (t) => {
+void t.test('the appends of one request share a group commit', async (t) => {
   const h = await harness(t);
   await createTopics(t, h, ['g', 1]);
   const events: string[] = [];
@@ -58,10 +58,14 @@ t.test('the appends of one request share a group commit', async (t) => {
   t.equal(h.partitions.partition('g', 0).highWatermark, 5);
 });
 
-t.test('acks=0 still appends; produce is refused while stopping', async (t) => {
+void t.test('acks=0 still appends; produce is refused while stopping', async (t) => {
   const h = await harness(t);
   await createTopics(t, h, ['z', 1]);
-  const { partitions } = await h.handlers.produce({ acks: 0, timeoutMs: 0, partitions: [{ topic: 'z', partition: 0, batch: batchOf(2) }] });
+  const { partitions } = await h.handlers.produce({
+    acks: 0,
+    timeoutMs: 0,
+    partitions: [{ topic: 'z', partition: 0, batch: batchOf(2) }],
+  });
   t.same(partitions, [{ topic: 'z', partition: 0, baseOffset: 0 }]);
   h.stopping.value = true;
   await t.rejects(h.handlers.produce({ acks: 1, timeoutMs: 0, partitions: [] }), { code: 'SHUTTING_DOWN' });

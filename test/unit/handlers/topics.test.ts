@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import t from 'tap';
 import { harness } from './fixtures.js';
 
-t.test('createTopics answers per topic', async (t) => {
+void t.test('createTopics answers per topic', async (t) => {
   const h = await harness(t);
   const { results } = await h.handlers.createTopics({
     topics: [
@@ -15,16 +15,22 @@ t.test('createTopics answers per topic', async (t) => {
   });
   t.same(results[0], { name: 'ok' });
   t.match(results[1], { name: 'ok', error: { code: 6 } }, 'TOPIC_EXISTS');
-  t.match(results[2], { name: 'rf', error: { code: 7, message: 'replication factor 3 exceeds the 1 available broker(s)' } });
+  t.match(results[2], {
+    name: 'rf',
+    error: { code: 7, message: 'replication factor 3 exceeds the 1 available broker(s)' },
+  });
   t.match(results[3], { name: 'compact', error: { code: 7 } });
   t.match(results[4], { name: 'typo', error: { code: 7, message: /unknown topic config key/ } });
   t.same(h.recorded.errors, ['TOPIC_EXISTS', 'INVALID_TOPIC', 'INVALID_TOPIC', 'INVALID_TOPIC']);
-  t.same(h.topics.list().map((r) => r.name), ['ok']);
+  t.same(
+    h.topics.list().map((r) => r.name),
+    ['ok'],
+  );
   t.equal([...h.partitions.all()].length, 2);
   t.equal(h.topics.get('ok')?.createdMs, 42);
 });
 
-t.test('deleteTopics answers per topic and forgets the topic everywhere', async (t) => {
+void t.test('deleteTopics answers per topic and forgets the topic everywhere', async (t) => {
   const h = await harness(t);
   await h.handlers.createTopics({ topics: [{ name: 'd', partitions: 1, replicationFactor: 1, config: {} }] });
   t.ok(fs.readdirSync(h.dataDir).includes('d-0'));
@@ -37,7 +43,7 @@ t.test('deleteTopics answers per topic and forgets the topic everywhere', async 
   t.notOk(fs.readdirSync(h.dataDir).includes('d-0'));
 });
 
-t.test('admin requests are refused while the broker stops', async (t) => {
+void t.test('admin requests are refused while the broker stops', async (t) => {
   const h = await harness(t);
   h.stopping.value = true;
   await t.rejects(h.handlers.createTopics({ topics: [] }), { code: 'SHUTTING_DOWN' });

@@ -7,7 +7,7 @@ function valueOf(body: string, series: string): number | undefined {
   return line === undefined ? undefined : Number(line.slice(series.length + 1));
 }
 
-t.test('counters, gauges and the histogram appear under brook_ names', async (t) => {
+void t.test('counters, gauges and the histogram appear under brook_ names', async (t) => {
   const metrics = new BrokerMetrics({ partitions: () => [], processMetrics: false });
   t.teardown(() => {
     metrics.close();
@@ -44,10 +44,10 @@ t.test('counters, gauges and the histogram appear under brook_ names', async (t)
 
   metrics.topicDeleted('orders');
   const after = (await metrics.metricsText()).body;
-  t.equal(valueOf(after, 'brook_produce_records_total{topic="orders"}'), undefined, 'a deleted topic\'s series go');
+  t.equal(valueOf(after, 'brook_produce_records_total{topic="orders"}'), undefined, "a deleted topic's series go");
 });
 
-t.test('partition gauges are read at scrape time', async (t) => {
+void t.test('partition gauges are read at scrape time', async (t) => {
   const partitions: PartitionGaugeSource[] = [
     { topic: 'a', partition: 0, logStartOffset: 2, logEndOffset: 10, highWatermark: 9, sizeBytes: 1234 },
   ];
@@ -71,10 +71,14 @@ t.test('partition gauges are read at scrape time', async (t) => {
 
   partitions.length = 0;
   body = (await metrics.metricsText()).body;
-  t.equal(valueOf(body, 'brook_partition_log_end_offset{topic="a",partition="0"}'), undefined, 'gone with the partition');
+  t.equal(
+    valueOf(body, 'brook_partition_log_end_offset{topic="a",partition="0"}'),
+    undefined,
+    'gone with the partition',
+  );
 });
 
-t.test('each broker has its own registry, with Node process metrics', async (t) => {
+void t.test('each broker has its own registry, with Node process metrics', async (t) => {
   const one = new BrokerMetrics({ partitions: () => [] });
   const two = new BrokerMetrics({ partitions: () => [] });
   t.teardown(() => {

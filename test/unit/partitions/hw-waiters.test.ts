@@ -2,7 +2,7 @@ import t from 'tap';
 import { HighWatermarkWaiters } from '../../../broker/partitions/hw-waiters.js';
 import { ManualTimer } from './fixtures.js';
 
-t.test('a wait already satisfied, or with no time, ends at once without a timer', async (t) => {
+void t.test('a wait already satisfied, or with no time, ends at once without a timer', async (t) => {
   const timer = new ManualTimer();
   const waiters = new HighWatermarkWaiters(timer.set);
   t.equal(await waiters.wait(5, 5, 1000), 'reached');
@@ -10,7 +10,7 @@ t.test('a wait already satisfied, or with no time, ends at once without a timer'
   t.equal(timer.armed, 0);
 });
 
-t.test('waiters are released by the high watermark they need, and their timers cleared', async (t) => {
+void t.test('waiters are released by the high watermark they need, and their timers cleared', async (t) => {
   const timer = new ManualTimer();
   const waiters = new HighWatermarkWaiters(timer.set);
   const low = waiters.wait(3, 0, 1000);
@@ -26,7 +26,7 @@ t.test('waiters are released by the high watermark they need, and their timers c
   t.equal(timer.armed, 0);
 });
 
-t.test('wakeAll and closeAll release everyone', async (t) => {
+void t.test('wakeAll and closeAll release everyone', async (t) => {
   const timer = new ManualTimer();
   const waiters = new HighWatermarkWaiters(timer.set);
   const a = waiters.wait(1, 0, 1000);

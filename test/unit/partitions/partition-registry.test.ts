@@ -30,7 +30,7 @@ function registry(t: Test, dataDir: string, options: Partial<PartitionRegistryOp
   return r;
 }
 
-t.test('create opens every partition in its own directory; lookups name what is missing', async (t) => {
+void t.test('create opens every partition in its own directory; lookups name what is missing', async (t) => {
   const dir = tempDir(t);
   const r = registry(t, dir);
   await r.createTopic(topic('orders', 2));
@@ -43,36 +43,47 @@ t.test('create opens every partition in its own directory; lookups name what is 
   await t.rejects(r.createTopic(topic('orders', 1)), { code: 'TOPIC_EXISTS' });
 });
 
-t.test('partitions hosted elsewhere or led by another broker answer NOT_LEADER with the leader', async (t) => {
+void t.test('partitions hosted elsewhere or led by another broker answer NOT_LEADER with the leader', async (t) => {
   const r = registry(t, tempDir(t));
-  await r.createTopic(topic('spread', 2, { replicationFactor: 2, replicas: [[2, 3], [2, 1]] }));
+  await r.createTopic(
+    topic('spread', 2, {
+      replicationFactor: 2,
+      replicas: [
+        [2, 3],
+        [2, 1],
+      ],
+    }),
+  );
   t.throws(() => r.partition('spread', 0), { code: 'NOT_LEADER', leaderId: 2 });
   t.equal(r.partition('spread', 1).leaderId, 2, 'a follower replica is hosted');
   t.throws(() => r.leader('spread', 1), { code: 'NOT_LEADER', leaderId: 2 });
   t.equal(r.partition('spread', 1).highWatermark, 0);
 });
 
-t.test('delete closes the partitions, tells watchers, removes directories; a new topic starts empty', async (t) => {
-  const dir = tempDir(t);
-  const r = registry(t, dir);
-  await r.createTopic(topic('gone', 1));
-  const p = r.partition('gone', 0);
-  await p.append(batchOf(5), 1, 1000);
-  const events: string[] = [];
-  p.watch((e) => events.push(e));
-  const deleting = r.deleteTopic('gone');
-  t.throws(() => r.partition('gone', 0), { code: 'UNKNOWN_TOPIC' }, 'unknown from the moment of the delete');
-  const recreating = r.createTopic(topic('gone', 1));
-  await deleting;
-  t.same(events, ['closed']);
-  await recreating;
-  t.equal(r.partition('gone', 0).highWatermark, 0, 'recreated after the delete finished: empty');
-  await r.deleteTopic('gone');
-  t.notOk(fs.existsSync(path.join(dir, 'gone-0')));
-  await r.deleteTopic('gone');
-});
+void t.test(
+  'delete closes the partitions, tells watchers, removes directories; a new topic starts empty',
+  async (t) => {
+    const dir = tempDir(t);
+    const r = registry(t, dir);
+    await r.createTopic(topic('gone', 1));
+    const p = r.partition('gone', 0);
+    await p.append(batchOf(5), 1, 1000);
+    const events: string[] = [];
+    p.watch((e) => events.push(e));
+    const deleting = r.deleteTopic('gone');
+    t.throws(() => r.partition('gone', 0), { code: 'UNKNOWN_TOPIC' }, 'unknown from the moment of the delete');
+    const recreating = r.createTopic(topic('gone', 1));
+    await deleting;
+    t.same(events, ['closed']);
+    await recreating;
+    t.equal(r.partition('gone', 0).highWatermark, 0, 'recreated after the delete finished: empty');
+    await r.deleteTopic('gone');
+    t.notOk(fs.existsSync(path.join(dir, 'gone-0')));
+    await r.deleteTopic('gone');
+  },
+);
 
-t.test('reopen recovers offsets, removes leftovers of deleted topics, keeps other files', async (t) => {
+void t.test('reopen recovers offsets, removes leftovers of deleted topics, keeps other files', async (t) => {
   const dir = tempDir(t);
   const first = new PartitionRegistry({
     dataDir: dir,
@@ -102,7 +113,7 @@ t.test('reopen recovers offsets, removes leftovers of deleted topics, keeps othe
   t.same(warnings, ['removing the directory of a deleted topic']);
 });
 
-t.test('syncAppended syncs only what was appended since the last pass', async (t) => {
+void t.test('syncAppended syncs only what was appended since the last pass', async (t) => {
   const r = registry(t, tempDir(t));
   await r.createTopic(topic('s', 3));
   t.equal(r.syncAppended(), 0);
@@ -111,7 +122,7 @@ t.test('syncAppended syncs only what was appended since the last pass', async (t
   t.equal(r.syncAppended(), 0);
 });
 
-t.test('retentionPass applies each topic\'s retention', async (t) => {
+void t.test("retentionPass applies each topic's retention", async (t) => {
   const r = registry(t, tempDir(t), { retentionDefaults: { retentionMs: -1, retentionBytes: -1 } });
   await r.createTopic(topic('short', 1, { config: { 'retention.ms': '1000' } }));
   await r.createTopic(topic('forever', 1));
@@ -121,4 +132,15 @@ t.test('retentionPass applies each topic\'s retention', async (t) => {
   t.equal(r.retentionPass(5_500), 1, 'the batch older than 1 s');
   t.equal(r.partition('short', 0).logStartOffset, 1);
   t.equal(r.partition('forever', 0).logStartOffset, 0);
+});
+
+void t.test('more partitions than open handles: idle logs close and reopen on use', async (t) => {
+  const r = registry(t, tempDir(t), { maxOpenLogs: 2 });
+  await r.createTopic(topic('many', 5));
+  for (let round = 0; round < 2; round++) {
+    await Promise.all([0, 1, 2, 3, 4].map((p) => r.partition('many', p).append(batchOf(1), 1, 1000)));
+  }
+  for (let p = 0; p < 5; p++) {
+    t.equal(r.partition('many', p).read(0, 1 << 20).length, 2, `partition ${String(p)}`);
+  }
 });

@@ -29,7 +29,7 @@ async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
   return undefined;
 }
 
-t.test('the high watermark follows each group commit, not the append', async (t) => {
+void t.test('the high watermark follows each group commit, not the append', async (t) => {
   const p = openPartition(t);
   const pending = Promise.all([p.append(batchOf(2), 1, 1000), p.append(batchOf(3), 1, 1000)]);
   t.equal(p.logEndOffset, 5, 'offsets are assigned at once');
@@ -44,7 +44,7 @@ t.test('the high watermark follows each group commit, not the append', async (t)
   t.same(p.isr, [1]);
 });
 
-t.test('watchers hear once per group commit, and "closed" when the topic is deleted', async (t) => {
+void t.test('watchers hear once per group commit, and "closed" when the topic is deleted', async (t) => {
   const p = openPartition(t);
   const events: string[] = [];
   const stop = p.watch((e) => events.push(e));
@@ -66,7 +66,7 @@ t.test('watchers hear once per group commit, and "closed" when the topic is dele
   t.same(late, ['closed'], 'a watcher added after the delete hears closed too');
 });
 
-t.test('a throwing watcher does not fail the append', async (t) => {
+void t.test('a throwing watcher does not fail the append', async (t) => {
   const errors: unknown[] = [];
   const p = openPartition(t, { onListenerError: (err) => errors.push(err) });
   p.watch(() => {
@@ -76,25 +76,40 @@ t.test('a throwing watcher does not fail the append', async (t) => {
   t.equal(errors.length, 1);
 });
 
-t.test('read returns whole committed batches in wire shape, within range', async (t) => {
+void t.test('read returns whole committed batches in wire shape, within range', async (t) => {
   const p = openPartition(t);
   await p.append(batchOf(3, 100), 1, 1000);
   await p.append(batchOf(2, 200), 1, 1000);
   const batches = p.read(1, 1_000_000);
   t.equal(batches.length, 2, 'starts with the batch containing the offset');
   t.same(Object.keys(batches[0] ?? {}).sort(), [
-    'attributes', 'baseOffset', 'baseSequence', 'count', 'crc', 'firstTimestamp', 'maxTimestamp', 'producerEpoch', 'producerId', 'records',
+    'attributes',
+    'baseOffset',
+    'baseSequence',
+    'count',
+    'crc',
+    'firstTimestamp',
+    'maxTimestamp',
+    'producerEpoch',
+    'producerId',
+    'records',
   ]);
   const records: DecodedRecord[] = [];
   for (const b of batches) decodeRecords(b, 1, records);
-  t.same(records.map((r) => r.offset), [1, 2, 3, 4]);
-  t.same(records.map((r) => r.timestamp), [101, 102, 200, 201]);
+  t.same(
+    records.map((r) => r.offset),
+    [1, 2, 3, 4],
+  );
+  t.same(
+    records.map((r) => r.timestamp),
+    [101, 102, 200, 201],
+  );
   t.equal(p.read(0, 1).length, 1, 'at least one batch even above maxBytes');
   t.same(p.read(5, 1000), [], 'nothing at the high watermark');
   t.throws(() => p.read(6, 1000), { code: 'OFFSET_OUT_OF_RANGE' });
 });
 
-t.test('oversized and corrupt batches are refused and nothing is appended', async (t) => {
+void t.test('oversized and corrupt batches are refused and nothing is appended', async (t) => {
   const p = openPartition(t, { maxMessageBytes: 100 });
   t.equal(await codeOf(p.append(batchOf(20, 0, 10), 1, 1000)), 'MESSAGE_TOO_LARGE');
   const corrupt = { ...batchOf(1), crc: (batchOf(1).crc + 1) >>> 0 };
@@ -104,7 +119,7 @@ t.test('oversized and corrupt batches are refused and nothing is appended', asyn
   t.same(await p.append(batchOf(1), 1, 1000), { baseOffset: 0, lastOffset: 0 }, 'the partition still works');
 });
 
-t.test('waitForData: released by an append, or by its deadline', async (t) => {
+void t.test('waitForData: released by an append, or by its deadline', async (t) => {
   const timer = new ManualTimer();
   const p = openPartition(t, { setTimer: timer.set });
   const waiting = p.waitForData(0, 5000);
@@ -124,13 +139,17 @@ t.test('waitForData: released by an append, or by its deadline', async (t) => {
   t.equal(await stopping, 'woken');
 });
 
-t.test('when another replica must commit: the high watermark waits for advanceHighWatermark', async (t) => {
+void t.test('when another replica must commit: the high watermark waits for advanceHighWatermark', async (t) => {
   const timer = new ManualTimer();
   const p = openPartition(t, { soleReplica: false, replicas: [1, 2, 3], setTimer: timer.set });
   t.same(p.isr, [1]);
   const events: string[] = [];
   p.watch((e) => events.push(e));
-  t.same(await p.append(batchOf(2), 1, 1000), { baseOffset: 0, lastOffset: 1 }, 'acks=1 answers after the local append');
+  t.same(
+    await p.append(batchOf(2), 1, 1000),
+    { baseOffset: 0, lastOffset: 1 },
+    'acks=1 answers after the local append',
+  );
   t.equal(p.highWatermark, 0);
   t.same(events, []);
 
@@ -159,7 +178,7 @@ t.test('when another replica must commit: the high watermark waits for advanceHi
   t.equal(await codeOf(late), 'REQUEST_TIMED_OUT');
 });
 
-t.test('listOffsets by timestamp: the first batch whose max timestamp is at or after it', async (t) => {
+void t.test('listOffsets by timestamp: the first batch whose max timestamp is at or after it', async (t) => {
   const p = openPartition(t);
   await p.append(batchOf(2, 100), 1, 1000); // max 101
   await p.append(batchOf(2, 200), 1, 1000); // max 201
@@ -169,10 +188,18 @@ t.test('listOffsets by timestamp: the first batch whose max timestamp is at or a
   t.same(p.offsetForTimestamp(202), { offset: 4, timestamp: null }, 'none: the high watermark');
 });
 
-t.test('retention never deletes at or above the high watermark', async (t) => {
+void t.test('retention never deletes at or above the high watermark', async (t) => {
   const dir = tempDir(t);
   const log = PartitionLog.open(dir, { flush: 'never', retentionMs: 0, retentionBytes: -1 });
-  const p = new Partition({ topic: 't', partition: 0, log, replicas: [1, 2], leaderId: 1, maxMessageBytes: 1 << 20, soleReplica: false });
+  const p = new Partition({
+    topic: 't',
+    partition: 0,
+    log,
+    replicas: [1, 2],
+    leaderId: 1,
+    maxMessageBytes: 1 << 20,
+    soleReplica: false,
+  });
   t.teardown(() => p.close('shutdown'));
   await p.append(batchOf(1, 1), 1, 1000);
   await p.append(batchOf(1, 2), 1, 1000);
@@ -183,7 +210,7 @@ t.test('retention never deletes at or above the high watermark', async (t) => {
   t.throws(() => p.read(0, 1000), { code: 'OFFSET_OUT_OF_RANGE' });
 });
 
-t.test('a recovered sole replica has everything committed; close wakes waiters and fails later use', async (t) => {
+void t.test('a recovered sole replica has everything committed; close wakes waiters and fails later use', async (t) => {
   const dir = tempDir(t);
   const first = openPartition(t, {}, dir);
   await first.append(batchOf(3), 1, 1000);
