@@ -4,7 +4,6 @@
  * that reads argv and the environment; every flag has an environment variable (shown in --help).
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { startBroker } from './index.js';
 import { DEFAULT_CONFIG, FLUSH_POLICIES, LOG_LEVELS, type BrokerConfigInput } from './config.js';
 import { consumeRecords } from './cli/consume-command.js';
 import { produceLines } from './cli/produce-command.js';
@@ -181,6 +180,8 @@ program
     brokerOption('--log-level <level>', `log level (default ${D.logLevel})`, 'BROOK_LOG_LEVEL').choices(LOG_LEVELS),
   )
   .action(async (opts: BrokerConfigInput) => {
+    // Loaded here so client commands do not pay for SQLite, uWebSockets and the rest of the broker.
+    const { startBroker } = await import('./index.js');
     const broker = await startBroker(opts);
     let stopping = false;
     const stop = (signal: string): void => {
