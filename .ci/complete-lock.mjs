@@ -8,7 +8,14 @@ import { readFileSync, writeFileSync } from 'node:fs';
 const file = new URL('../package-lock.json', import.meta.url);
 const lock = JSON.parse(readFileSync(file, 'utf8'));
 const extract = lock.packages['node_modules/msgpackr-extract'];
-const platforms = { 'darwin-arm64': ['darwin', 'arm64'], 'darwin-x64': ['darwin', 'x64'], 'linux-arm': ['linux', 'arm'], 'linux-arm64': ['linux', 'arm64'], 'linux-x64': ['linux', 'x64'], 'win32-x64': ['win32', 'x64'] };
+const platforms = {
+  'darwin-arm64': ['darwin', 'arm64'],
+  'darwin-x64': ['darwin', 'x64'],
+  'linux-arm': ['linux', 'arm'],
+  'linux-arm64': ['linux', 'arm64'],
+  'linux-x64': ['linux', 'x64'],
+  'win32-x64': ['win32', 'x64'],
+};
 for (const [name, version] of Object.entries(extract?.optionalDependencies ?? {})) {
   const key = `node_modules/${name}`;
   const platform = platforms[name.replace('@msgpackr-extract/msgpackr-extract-', '')];

@@ -17,7 +17,9 @@ void t.test('reading pauses while unsent bytes exceed the bound and resumes on d
   t.teardown(() => client.destroy());
   const [socket] = await accepted;
   socket.on('data', () => undefined);
-  const conn = new TcpConnection(socket, 64 * 1024, (flush) => process.nextTick(flush));
+  const conn = new TcpConnection(socket, 64 * 1024, (flush) => {
+    process.nextTick(flush);
+  });
 
   t.equal(socket.isPaused(), false, 'reads while nothing is buffered');
   const frame = new Uint8Array(64 * 1024);
