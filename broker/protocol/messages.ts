@@ -18,36 +18,28 @@ export const wireError = object({ code: int(), message: str(), leaderId: optiona
 
 // ---- record batches -------------------------------------------------------------------------------------------
 
+/** The fields every record batch carries, as produced and as fetched. */
+const batchFields = {
+  count,
+  firstTimestamp: int({ min: 0 }),
+  maxTimestamp: int({ min: 0 }),
+  crc: u32,
+  producerId: int({ min: -1 }),
+  producerEpoch: int({ min: -1, max: 0x7fff }),
+  baseSequence: int({ min: -1 }),
+  attributes: int({ min: 0, max: 0xffff }),
+  records: bytes,
+};
+
 /**
  * A record batch as a producer sends it. `records` holds the records encoded as in records.ts; the broker stores
  * it as is and never decodes it. `crc` is CRC32C of `records`. `attributes` bit 0 marks a control batch.
  */
-export const produceBatch = object({
-  count,
-  firstTimestamp: int({ min: 0 }),
-  maxTimestamp: int({ min: 0 }),
-  crc: u32,
-  producerId: int({ min: -1 }),
-  producerEpoch: int({ min: -1, max: 0x7fff }),
-  baseSequence: int({ min: -1 }),
-  attributes: int({ min: 0, max: 0xffff }),
-  records: bytes,
-});
+export const produceBatch = object(batchFields);
 export type ProduceBatch = Infer<typeof produceBatch>;
 
 /** A stored batch as fetch and deliver return it: the producer's batch plus the offset the log gave it. */
-export const fetchedBatch = object({
-  baseOffset: offset,
-  count,
-  firstTimestamp: int({ min: 0 }),
-  maxTimestamp: int({ min: 0 }),
-  crc: u32,
-  producerId: int({ min: -1 }),
-  producerEpoch: int({ min: -1, max: 0x7fff }),
-  baseSequence: int({ min: -1 }),
-  attributes: int({ min: 0, max: 0xffff }),
-  records: bytes,
-});
+export const fetchedBatch = object({ baseOffset: offset, ...batchFields });
 export type FetchedBatch = Infer<typeof fetchedBatch>;
 
 // ---- handshake and metadata -----------------------------------------------------------------------------------
