@@ -81,22 +81,32 @@ function waitForStart(child: ChildProcess, timeoutMs: number): Promise<{ tcpPort
     });
     const lines = createInterface({ input: stdout });
     lines.on('line', (line) => {
-      let entry: { msg?: unknown; tcpPort?: unknown; wsPort?: unknown };
-      try {
-        entry = JSON.parse(line) as typeof entry;
-      } catch {
-        return;
-      }
-      if (entry.msg === 'broker started' && typeof entry.tcpPort === 'number' && typeof entry.wsPort === 'number') {
-        clearTimeout(timer);
-        resolve({ tcpPort: entry.tcpPort, wsPort: entry.wsPort });
-      }
+      const ports = startedPorts(line);
+      if (ports === undefined) return;
+      clearTimeout(timer);
+      resolve(ports);
     });
   });
 }
 
-function readRssBytes(pid: number): number {
+/** The bound ports if `line` is the broker's "broker started" log line (JSON, from pino). */
+export function startedPorts(line: string): { tcpPort: number; wsPort: number } | undefined {
+  if (!line.startsWith('{')) return undefined;
+  let entry: { msg?: unknown; tcpPort?: unknown; wsPort?: unknown };
+  try {
+    entry = JSON.parse(line) as typeof entry;
+  } catch {
+    return undefined;
+  }
+  const { msg, tcpPort, wsPort } = entry;
+  if (msg !== 'broker started' || typeof tcpPort !== 'number' || typeof wsPort !== 'number') return undefined;
+  return tcpPort > 0 && wsPort > 0 ? { tcpPort, wsPort } : undefined;
+}
+
+/** Resident set size of a process (VmRSS of /proc/<pid>/status), in bytes; throws if the process is gone. */
+export function readRssBytes(pid: number): number {
   const status = readFileSync(`/proc/${String(pid)}/status`, 'utf8');
-  const match = /^VmRSS:\s+(\d+) kB$/m.exec(status);
-  return match?.[1] === undefined ? 0 : Number(match[1]) * 1024;
+  const match = /^VmRSS:\s+(\d+)\s+kB$/m.exec(status);
+  if (match?.[1] === undefined) throw new Error(`no VmRSS in /proc/${String(pid)}/status`);
+  return Number(match[1]) * 1024;
 }

@@ -4,11 +4,11 @@
  * come from the broker's "broker started" log line; the process is killed in the test's teardown whatever happens.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { Test } from 'tap';
+import { readRssBytes, startedPorts } from '../../bench/broker-process.js';
 import { tempDir } from './temp-dir.js';
 
 /** The repository root (this file is test/helpers/broker-process.ts). */
@@ -147,10 +147,7 @@ export class BrokerProcess {
   /** The resident set size of the process (VmRSS of /proc/<pid>/status), in bytes. Throws once it has exited. */
   rssBytes(): number {
     if (!this.alive) throw new Error(`broker process ${String(this.pid)} has exited`);
-    const status = fs.readFileSync(`/proc/${String(this.pid)}/status`, 'utf8');
-    const match = /^VmRSS:\s+(\d+)\s+kB$/m.exec(status);
-    if (match?.[1] === undefined) throw new Error(`no VmRSS in /proc/${String(this.pid)}/status`);
-    return Number(match[1]) * 1024;
+    return readRssBytes(this.pid);
   }
 
   /**
@@ -252,14 +249,11 @@ export class BrokerProcess {
     this.lines.push(line);
     if (this.lines.length > KEPT_LINES) this.lines.splice(0, this.lines.length - KEPT_LINES);
     if (this.started === undefined) return;
-    const parsed = parseJsonLine(line);
-    if (parsed?.['msg'] !== 'broker started') return;
-    const { tcpPort, wsPort } = parsed;
-    if (typeof tcpPort === 'number' && typeof wsPort === 'number' && tcpPort > 0 && wsPort > 0) {
-      const started = this.started;
-      this.started = undefined;
-      started({ tcpPort, wsPort });
-    }
+    const ports = startedPorts(line);
+    if (ports === undefined) return;
+    const started = this.started;
+    this.started = undefined;
+    started(ports);
   }
 }
 
