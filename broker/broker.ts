@@ -68,6 +68,7 @@ export class Broker {
       nowMs,
       brokers: () => this.brokers(),
       isShuttingDown: () => this.stopping,
+      maxFetchBytes: config.deliverMaxBytes,
     };
     this.core = Object.freeze({
       brokerId: config.brokerId,

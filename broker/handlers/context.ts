@@ -24,4 +24,9 @@ export interface HandlerContext {
   brokers(): readonly BrokerInfo[];
   /** True once the broker has begun to stop: writes are refused with SHUTTING_DOWN. */
   isShuttingDown(): boolean;
+  /**
+   * Most records bytes one fetch returns, whatever the request's maxBytes (one batch larger than it still goes
+   * alone): keeps a response within maxFrameBytes and a single request from reading a whole partition at once.
+   */
+  readonly maxFetchBytes: number;
 }

@@ -5,7 +5,8 @@ import { wireErrorOf } from './errors.js';
 
 export function fetchHandler(ctx: HandlerContext) {
   return async (request: RequestOf<'fetch'>): Promise<ResponseOf<'fetch'>> => {
-    const { topic, offset, maxBytes, maxWaitMs } = request;
+    const { topic, offset, maxWaitMs } = request;
+    const maxBytes = Math.min(request.maxBytes, ctx.maxFetchBytes);
     try {
       const partition = ctx.partitions.leader(topic, request.partition);
       let batches = partition.read(offset, maxBytes);

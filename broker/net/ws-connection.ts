@@ -54,6 +54,9 @@ export class WsConnection implements ServerConnection {
   close(): void {
     if (this.closed) return;
     this.flush();
+    // The flush may have closed the socket itself (a send dropped past maxBackpressure); a second end() on a closed
+    // uWS socket throws and would take the broker down.
+    if (this.closed) return;
     this.closed = true;
     // end() sends a close frame after what is queued and calls our close handler at once.
     this.ws.end(WS_CLOSE_NORMAL);

@@ -34,6 +34,23 @@ void t.test('fetch returns committed batches from the offset, with the partition
   t.equal(one.batches.length, 1, 'at least one batch above maxBytes');
 });
 
+void t.test('fetch returns at most maxFetchBytes of the broker, whatever maxBytes asks', async (t) => {
+  const h = await harness(t); // maxFetchBytes 64 KiB
+  await createTopics(t, h, ['big', 1]);
+  for (let i = 0; i < 20; i++) {
+    await h.handlers.produce({
+      acks: 1,
+      timeoutMs: 0,
+      partitions: [{ topic: 'big', partition: 0, batch: batchOf(10, 1_000, 1_000) }],
+    });
+  }
+  const response = await h.handlers.fetch({ topic: 'big', partition: 0, offset: 0, maxBytes: 1e12, maxWaitMs: 0 });
+  const bytes = response.batches.reduce((sum, b) => sum + b.records.byteLength, 0);
+  t.ok(response.batches.length > 1, 'several batches fit');
+  t.ok(bytes <= 64 * 1024, `at most 64 KiB of records (got ${String(bytes)})`);
+  t.ok(response.highWatermark > (response.batches.at(-1)?.baseOffset ?? 0) + 10, 'the rest is left for later');
+});
+
 void t.test('fetch errors: unknown topic or partition, offset out of range', async (t) => {
   const h = await harness(t);
   await createTopics(t, h, ['f', 1]);

@@ -62,6 +62,7 @@ export async function harness(t: Test, maxMessageBytes = 1 << 20): Promise<Harne
     nowMs: () => 42,
     brokers: () => [{ id: 1, host: 'localhost', port: 9400, wsPort: 9401 }],
     isShuttingDown: () => stopping.value,
+    maxFetchBytes: 64 * 1024,
   };
   return { handlers: createHandlers(ctx), dataDir, partitions, topics, recorded, timer, stopping };
 }
