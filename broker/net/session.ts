@@ -128,10 +128,10 @@ export class Session {
     } else if (kind?.kind === 'notice') {
       this.creditNotice(frame);
     } else {
-      this.out.fail(
-        frame.correlationId,
-        new BrookError('INVALID_REQUEST', `op code ${String(frame.op)} is not a request`),
-      );
+      const error = new BrookError('INVALID_REQUEST', `op code ${String(frame.op)} is not a request`);
+      // An error frame with correlation id 0 always means the connection is closing (clients rely on it).
+      if (frame.correlationId === 0) this.connectionError(error);
+      else this.out.fail(frame.correlationId, error);
     }
   }
 
@@ -290,7 +290,8 @@ export class Session {
     try {
       this.subscriptions.credit(notices.credit.body.parse(frame.body, ''));
     } catch (err: unknown) {
-      this.out.fail(frame.correlationId, asBrookError(this.ctx, err, 'credit'));
+      // A notice has no correlation id to answer on: a malformed one closes the connection.
+      this.connectionError(asBrookError(this.ctx, err, 'credit'));
     }
   }
 }

@@ -211,6 +211,18 @@ void t.test('requests: a frame above maxFrameBytes: FRAME_TOO_LARGE, close', (t)
   t.end();
 });
 
+void t.test('frames with correlationId 0 that fail (bad credit notice, unknown op) close the connection', (t) => {
+  for (const frame of [encodeFrame(16, 0, { subscriptionId: 'x' }, false), encodeFrame(99, 0, {}, false)]) {
+    const h = new Harness().greet();
+    h.session.receive(frame);
+    const [error] = h.conn.take();
+    t.equal(errorName(error), 'INVALID_REQUEST');
+    t.equal(error?.correlationId, 0, 'correlationId 0 always means the connection is closing');
+    t.ok(h.conn.closed);
+  }
+  t.end();
+});
+
 void t.test('requests: a request with correlationId 0 is a connection error', (t) => {
   const h = new Harness().greet();
   h.send('ping', 0, {});
