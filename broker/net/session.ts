@@ -36,6 +36,9 @@ export interface SessionOptions {
   readonly logger?: Logger | undefined;
 }
 
+/** Requests other than produce (which the produce window bounds) that one connection may have in flight. */
+export const MAX_CORE_REQUESTS_IN_FLIGHT = 1_000;
+
 const defaultDefer: Defer = (fn) => {
   setImmediate(fn);
 };
@@ -48,6 +51,7 @@ export class Session {
   private readonly openedAtMs: number;
   private lastFrameAtMs: number;
   private greeted = false;
+  private coreRequestsInFlight = 0;
   private ended = false;
 
   /**
@@ -266,9 +270,21 @@ export class Session {
     request: RequestOf<K>,
     startedMs: number,
   ): void {
+    // Long-poll fetches hold a waiter each and produce no output until they end, so nothing else bounds how many
+    // a client can pile up: past the cap, requests are refused until some finish.
+    if (this.coreRequestsInFlight >= MAX_CORE_REQUESTS_IN_FLIGHT) {
+      this.out.fail(
+        correlationId,
+        new BrookError('THROTTLED', `more than ${String(MAX_CORE_REQUESTS_IN_FLIGHT)} requests in flight`),
+      );
+      requestDone(this.ctx, op, startedMs);
+      return;
+    }
     const handlers = this.ctx.core.handlers;
     const handler: (request: RequestOf<K>) => Promise<ResponseOf<K>> = handlers[op];
+    this.coreRequestsInFlight++;
     const failed = (err: unknown): void => {
+      this.coreRequestsInFlight--;
       this.out.fail(correlationId, asBrookError(this.ctx, err, op));
       requestDone(this.ctx, op, startedMs);
     };
@@ -281,6 +297,7 @@ export class Session {
       return;
     }
     pending.then((response) => {
+      this.coreRequestsInFlight--;
       this.out.respond(op, correlationId, response);
       requestDone(this.ctx, op, startedMs);
     }, failed);

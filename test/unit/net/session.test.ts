@@ -1,6 +1,7 @@
 import t from 'tap';
-import { BrookError, encodeFrame, ERROR_OP, requests } from '../../../broker/protocol/index.js';
-import { errorName, Harness, requestFrame, settle } from './fakes.js';
+import { BrookError, encodeFrame, ERROR_OP, requests, type ResponseOf } from '../../../broker/protocol/index.js';
+import { MAX_CORE_REQUESTS_IN_FLIGHT } from '../../../broker/net/session.js';
+import { deferred, errorName, Harness, requestFrame, settle } from './fakes.js';
 
 void t.test('handshake: hello answers with the broker limits', (t) => {
   const h = new Harness();
@@ -221,6 +222,26 @@ void t.test('frames with correlationId 0 that fail (bad credit notice, unknown o
     t.ok(h.conn.closed);
   }
   t.end();
+});
+
+void t.test('requests: past MAX_CORE_REQUESTS_IN_FLIGHT (long polls pile up) further ones get THROTTLED', async (t) => {
+  const h = new Harness().greet();
+  const polls = deferred<ResponseOf<'fetch'>>();
+  h.core.handlers.fetch = () => polls.promise;
+  const fetch = { topic: 't', partition: 0, offset: 0, maxBytes: 100, maxWaitMs: 60_000 };
+  for (let i = 1; i <= MAX_CORE_REQUESTS_IN_FLIGHT + 1; i++) h.send('fetch', i, fetch);
+  const refused = h.conn.take();
+  t.same(
+    refused.map((f) => [f.correlationId, errorName(f)]),
+    [[MAX_CORE_REQUESTS_IN_FLIGHT + 1, 'THROTTLED']],
+  );
+  t.notOk(h.conn.closed, 'the connection stays open');
+  polls.resolve({ highWatermark: 0, logStartOffset: 0, batches: [] });
+  await settle();
+  t.equal(h.conn.take().length, MAX_CORE_REQUESTS_IN_FLIGHT, 'every admitted request is answered');
+  h.send('fetch', 5_000, fetch);
+  await settle();
+  t.equal(errorName(h.conn.take()[0]), undefined, 'requests are admitted again');
 });
 
 void t.test('requests: a request with correlationId 0 is a connection error', (t) => {
