@@ -159,7 +159,11 @@ export class PartitionRegistry {
     let deleted = 0;
     for (const p of this.all()) {
       try {
-        deleted += p.applyRetention(nowMs);
+        const removed = p.applyRetention(nowMs);
+        // The moved log start offset must reach the disk like an append does, or offsets could go back after a
+        // power loss.
+        if (removed > 0) this.appended.add(p);
+        deleted += removed;
       } catch (err) {
         this.warn({ err, topic: p.topic, partition: p.partition }, 'retention failed');
       }

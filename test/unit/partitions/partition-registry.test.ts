@@ -129,9 +129,11 @@ void t.test("retentionPass applies each topic's retention", async (t) => {
   await r.partition('short', 0).append(batchOf(1, 1_000), 1, 1000);
   await r.partition('short', 0).append(batchOf(1, 5_000), 1, 1000);
   await r.partition('forever', 0).append(batchOf(1, 1_000), 1, 1000);
+  r.syncAppended();
   t.equal(r.retentionPass(5_500), 1, 'the batch older than 1 s');
   t.equal(r.partition('short', 0).logStartOffset, 1);
   t.equal(r.partition('forever', 0).logStartOffset, 0);
+  t.equal(r.syncAppended(), 1, 'the partition whose log start moved is flushed on the next tick');
 });
 
 void t.test('more partitions than open handles: idle logs close and reopen on use', async (t) => {
