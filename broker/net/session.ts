@@ -151,6 +151,11 @@ export class Session {
     this.refuse(0, error);
   }
 
+  /** Whether hello has been accepted. */
+  get isGreeted(): boolean {
+    return this.greeted;
+  }
+
   /** Applies the handshake deadline and the idle timeout (0 disables it) at time `nowMs`. */
   checkDeadlines(nowMs: number): void {
     if (this.out.closed) return;

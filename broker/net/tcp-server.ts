@@ -10,6 +10,9 @@ import type { SessionRegistry } from './session-registry.js';
 import type { FlushScheduler } from './connection.js';
 import { TcpConnection } from './tcp-connection.js';
 
+/** Bytes of an unfinished frame a connection may send before its hello is accepted (a hello is tens of bytes). */
+export const PRE_HELLO_BUFFER_BYTES = 64 * 1024;
+
 export interface TcpServerOptions {
   readonly host: string;
   /** 0 picks a free port; read it back from {@link TcpServer.port}. */
@@ -100,6 +103,12 @@ export class TcpServer {
         // A frame may close the session; the bytes behind it are then dropped.
         if (session.isClosed) return;
         session.receive(frame);
+      }
+      // Before hello nobody is known: a stranger may not make the broker hold up to maxFrameBytes of a frame.
+      if (!session.isGreeted && splitter.bufferedBytes > PRE_HELLO_BUFFER_BYTES) {
+        session.connectionError(
+          new BrookError('HANDSHAKE_REQUIRED', `more than ${String(PRE_HELLO_BUFFER_BYTES)} bytes sent before hello`),
+        );
       }
     });
   }

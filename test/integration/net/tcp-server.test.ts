@@ -1,6 +1,7 @@
 import t, { type Test } from 'tap';
 import { encodeFrame, requests, type RequestOf } from '../../../broker/protocol/index.js';
 import { errorName, startTestServers, TcpTestClient, WsTestClient } from './helpers.js';
+import { PRE_HELLO_BUFFER_BYTES } from '../../../broker/net/tcp-server.js';
 
 function produce(bytes: number): RequestOf<'produce'> {
   return {
@@ -82,6 +83,17 @@ void t.test('a length prefix above maxFrameBytes: FRAME_TOO_LARGE, then only tha
   t.equal(frame.correlationId, 0);
   await bad.closed;
   await stillServes(t, other);
+});
+
+void t.test('before hello, a frame may not buffer more than 64 KiB: HANDSHAKE_REQUIRED, close', async (t) => {
+  const { servers } = await startTestServers(t, { maxFrameBytes: 8 * 1024 * 1024 });
+  const bad = await TcpTestClient.connect(t, servers.tcpPort);
+  bad.sendBytes(Uint8Array.from([0, 0x10, 0, 0])); // announces 1 MiB, well within maxFrameBytes
+  bad.sendBytes(new Uint8Array(PRE_HELLO_BUFFER_BYTES + 1));
+  const frame = await bad.next();
+  t.equal(errorName(frame), 'HANDSHAKE_REQUIRED');
+  t.equal(frame.correlationId, 0);
+  await bad.closed;
 });
 
 void t.test('text where frames are expected (an HTTP request) is refused, not buffered', async (t) => {
