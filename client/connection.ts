@@ -473,7 +473,7 @@ export class Connection {
       }
       ({ correlationId, op, body } = frame);
     } catch (err: unknown) {
-      this.protocolFailure(asBrookError(err));
+      this.protocolFailure(BrookError.from(err));
       return;
     }
     if (op === ERROR_OP) {
@@ -491,13 +491,13 @@ export class Connection {
         try {
           pending.resolve(requests[kind.op].response.parse(body, ''));
         } catch (err: unknown) {
-          pending.reject(asBrookError(err));
+          pending.reject(BrookError.from(err));
         }
       } else if (kind.kind === 'push') {
         this.onPush(kind.op, body);
       }
     } catch (err: unknown) {
-      this.protocolFailure(asBrookError(err));
+      this.protocolFailure(BrookError.from(err));
     }
   }
 
@@ -506,7 +506,7 @@ export class Connection {
     try {
       error = BrookError.fromWire(wireError.parse(body, ''));
     } catch (err: unknown) {
-      this.protocolFailure(asBrookError(err));
+      this.protocolFailure(BrookError.from(err));
       return;
     }
     if (correlationId === 0) {
@@ -579,9 +579,4 @@ export class Connection {
 
 function asError(err: unknown): Error {
   return err instanceof Error ? err : new Error(String(err));
-}
-
-function asBrookError(err: unknown): BrookError {
-  if (err instanceof BrookError) return err;
-  return new BrookError('UNKNOWN', err instanceof Error ? err.message : String(err), { cause: err });
 }

@@ -69,6 +69,12 @@ export class BrookError extends Error {
     return wire;
   }
 
+  /** `err` if it is a BrookError, else UNKNOWN carrying its message (and the original as `cause`). */
+  static from(err: unknown): BrookError {
+    if (err instanceof BrookError) return err;
+    return new BrookError('UNKNOWN', err instanceof Error ? err.message : String(err), { cause: err });
+  }
+
   /** Rebuilds the error a peer sent; an unknown code becomes UNKNOWN with the code in the message. */
   static fromWire(wire: WireError): BrookError {
     const name = byCode.get(wire.code);

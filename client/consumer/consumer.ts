@@ -314,7 +314,7 @@ export class ConsumerCore<T> implements AsyncIterable<ConsumerRecord<T>> {
         return;
       } catch (err: unknown) {
         if (this.isClosed() || stream.generation !== generation) return;
-        const error = asBrookError(err);
+        const error = BrookError.from(err);
         if (error.code === 'OFFSET_OUT_OF_RANGE' && this.settings.offsetReset !== 'none') {
           this.resetPosition(stream);
           continue;
@@ -465,9 +465,4 @@ export class ConsumerCore<T> implements AsyncIterable<ConsumerRecord<T>> {
 
 function keyOf(topic: string, partition: number): string {
   return `${topic}\u0000${String(partition)}`;
-}
-
-function asBrookError(err: unknown): BrookError {
-  if (err instanceof BrookError) return err;
-  return new BrookError('UNKNOWN', err instanceof Error ? err.message : String(err), { cause: err });
 }

@@ -152,7 +152,7 @@ export class Sender {
           if (!connection.isReady) await connection.ready();
           if (connection.backpressured) await connection.drained();
         } catch (err: unknown) {
-          for (const batch of outbox.splice(0)) this.fail(batch, asBrookError(err));
+          for (const batch of outbox.splice(0)) this.fail(batch, BrookError.from(err));
           return;
         }
         const hello = connection.brokerHello;
@@ -164,7 +164,7 @@ export class Sender {
         try {
           if (!connection.window.tryAcquire(bytes)) await connection.window.acquire(bytes);
         } catch (err: unknown) {
-          for (const batch of batches) this.fail(batch, asBrookError(err));
+          for (const batch of batches) this.fail(batch, BrookError.from(err));
           continue;
         }
         if (connection.session !== session || !connection.isReady) {
@@ -229,7 +229,7 @@ export class Sender {
         this.onResponse(batches, response);
       },
       (err: unknown) => {
-        const error = asBrookError(err);
+        const error = BrookError.from(err);
         // The broker grants back every produce it admitted or refused as a whole (THROTTLED, SHUTTING_DOWN), even when
         // it fails; only a request rejected as malformed never reached the window, so no grant will return its bytes.
         if (error.code === 'INVALID_REQUEST') connection.window.release(bytes);
@@ -320,9 +320,4 @@ export class Sender {
       last === undefined ? {} : { cause: last },
     );
   }
-}
-
-function asBrookError(err: unknown): BrookError {
-  if (err instanceof BrookError) return err;
-  return new BrookError('UNKNOWN', err instanceof Error ? err.message : String(err), { cause: err });
 }
