@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { TOPIC_NAME } from '../protocol/messages.js';
 import { LogError, LogErrorKind } from './log-error.js';
 import type { LogOptions } from './log-options.js';
 import { PartitionLog, type HandleTracker } from './partition-log.js';
@@ -42,10 +43,11 @@ export interface RetentionPassResult {
 /** Gives the highest offset retention may reach in a partition (its high watermark), or undefined for no bound. */
 export type RetentionBound = (topic: string, partition: number) => number | undefined;
 
-// Same rule as topic names elsewhere; checked again here because the name becomes a directory name.
-const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
 
-/** The directory of a partition replica's log: `<dataDir>/<topic>-<partition>`. */
+/**
+ * The directory of a partition replica's log: `<dataDir>/<topic>-<partition>`. The topic name is checked again here
+ * because it becomes a directory name.
+ */
 export function partitionDir(dataDir: string, topic: string, partition: number): string {
   if (!TOPIC_NAME.test(topic)) {
     throw new LogError(LogErrorKind.INVALID_ARGUMENT, `invalid topic name ${JSON.stringify(topic)}`);
