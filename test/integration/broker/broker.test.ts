@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import t, { type Test } from 'tap';
 import { startBroker, type Broker, type BrokerConfigInput } from '../../../broker/index.js';
@@ -15,14 +14,7 @@ import {
   type ProduceBatch,
 } from '../../../broker/protocol/index.js';
 import { RawClient } from './raw-client.js';
-
-function tempDir(t: Test): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'brook-broker-'));
-  t.teardown(() => {
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
-  return dir;
-}
+import { tempDir } from '../../helpers/temp-dir.js';
 
 async function start(t: Test, dataDir: string, config: BrokerConfigInput = {}): Promise<Broker> {
   const broker = await startBroker({ dataDir, port: 0, wsPort: 0, logLevel: 'silent', ...config });

@@ -1,18 +1,8 @@
 /** A real embedded broker on 127.0.0.1 port 0 in a temp dir, closed in teardown, and a condition waiter. */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { Test } from 'tap';
 import { startBroker, type Broker, type BrokerConfigInput } from '../../../broker/index.js';
-
-/** A temp data dir removed in teardown. */
-export function tempDir(t: Test): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'brook-client-'));
-  t.teardown(() => {
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
-  return dir;
-}
+export { tempDir } from '../../helpers/temp-dir.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 /** Starts a broker (closed in teardown). */
 export async function startTestBroker(t: Test, config: BrokerConfigInput = {}): Promise<Broker> {

@@ -1,18 +1,8 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import t, { type Test } from 'tap';
 import { TopicStore, type TopicStoreOptions } from '../../../broker/cluster/topic-store.js';
 import type { TopicSpec } from '../../../broker/cluster/topic-config.js';
 import { BrookError } from '../../../broker/protocol/index.js';
-
-function tempDir(t: Test): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'brook-meta-'));
-  t.teardown(() => {
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
-  return dir;
-}
+import { tempDir } from '../../helpers/temp-dir.js';
 
 function open(t: Test, dir: string, options: Partial<TopicStoreOptions> = {}): TopicStore {
   const store = TopicStore.open(dir, { brokerIds: [1], ...options });

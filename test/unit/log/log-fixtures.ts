@@ -1,21 +1,9 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import type { Test } from 'tap';
 import { recordsCrc, type BatchToAppend } from '../../../broker/log/batch.js';
 import type { LogOptions } from '../../../broker/log/log-options.js';
+export { tempDir } from '../../helpers/temp-dir.js';
 
 /** Options with nothing deleted and no fsync, for tests. */
 export const TEST_OPTIONS: LogOptions = { flush: 'never', retentionMs: -1, retentionBytes: -1 };
-
-/** A fresh temp directory, removed in the test's teardown. */
-export function tempDir(t: Test): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'brook-log-'));
-  t.teardown(() => {
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
-  return dir;
-}
 
 /** A valid batch of `count` records whose payload is `bytes` bytes filled from `seed`. */
 export function makeBatch(

@@ -1,18 +1,6 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import type { Test } from 'tap';
 import type { SetTimer } from '../../../broker/partitions/hw-waiters.js';
 import { RecordBatchBuilder, type ProduceBatch } from '../../../broker/protocol/index.js';
-
-/** A fresh temp directory, removed in the test's teardown. */
-export function tempDir(t: Test, prefix = 'brook-part-'): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-  t.teardown(() => {
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
-  return dir;
-}
+export { tempDir } from '../../helpers/temp-dir.js';
 
 /** A valid batch of `count` records with `valueBytes`-byte values, timestamps from `timestamp`. */
 export function batchOf(count: number, timestamp = 1_000, valueBytes = 8): ProduceBatch {
