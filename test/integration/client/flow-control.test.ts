@@ -1,6 +1,7 @@
 import t from 'tap';
 import { Admin, Consumer, Producer, rawCodec } from '../../../client/index.js';
-import { closeAtEnd, startTestBroker, waitFor } from './helpers.js';
+import { closeAtEnd, startTestBroker } from './helpers.js';
+import { waitFor } from '../../helpers/wait-for.js';
 
 const TOTAL = 20_000;
 const WINDOW = 500;
@@ -27,7 +28,7 @@ void t.test('a consumer that stops reading makes the broker stop sending; readin
 
   // The slow consumer is sent its whole credit window...
   const batchRecords = Math.ceil(4096 / 100); // a batch holds at most ~40 records of 100 bytes
-  await waitFor(() => slow.bufferedRecords(tp) >= WINDOW, 'the slow consumer to receive its credit');
+  await waitFor(() => slow.bufferedRecords(tp) >= WINDOW, { what: 'the slow consumer to receive its credit' });
   // ...and no more, even while the fast consumer reads all the rest (the broker keeps pushing to it meanwhile).
   let fastCount = 0;
   for await (const batch of fast.batches()) {
@@ -53,7 +54,7 @@ void t.test('a consumer that stops reading makes the broker stop sending; readin
   t.equal(expected, TOTAL);
   t.ok(maxBuffered <= WINDOW + batchRecords, `the buffer never exceeded the window: ${String(maxBuffered)}`);
   t.equal(slow.position(tp), TOTAL);
-  await waitFor(() => slow.bufferedRecords(tp) === 0, 'an empty buffer');
+  await waitFor(() => slow.bufferedRecords(tp) === 0, { what: 'an empty buffer' });
 });
 
 void t.test('produce window: many sends complete with a small broker window', async (t) => {

@@ -11,15 +11,6 @@ export async function startTestBroker(t: Test, config: BrokerConfigInput = {}): 
   return broker;
 }
 
-/** Resolves once `condition()` holds, polling on the event loop; rejects after `timeoutMs` with `what`. */
-export async function waitFor(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
 /** Registers `close` of each client for teardown. */
 export function closeAtEnd(t: Test, ...clients: { close(): Promise<void> }[]): void {
   t.teardown(() => Promise.all(clients.map((c) => c.close())).then(() => undefined));
