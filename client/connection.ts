@@ -3,43 +3,37 @@
  * responses, dispatches pushes (deliver, grant, subscriptionEnd), pings when idle, and reconnects with exponential
  * backoff when the transport drops. Requests in flight when it drops fail with a retriable NETWORK_ERROR; owners of
  * subscriptions learn through their handler and re-subscribe once {@link Connection.onReady} fires again.
+ *
+ * The parts live beside it: connection-requests (waiting and in-flight requests), connection-frames (reading what
+ * the broker sends), connection-subscriptions, connection-reconnect and connection-ping.
  */
 import {
   BrookError,
-  ERROR_OP,
   PROTOCOL_VERSION,
-  decodeFrame,
   encodeFrame,
   notices,
-  opKind,
-  pushes,
   requests,
-  wireError,
   type NoticeOf,
   type NoticeOp,
-  type PushOf,
   type RequestOf,
   type RequestOp,
   type ResponseOf,
 } from '../broker/protocol/index.js';
-import { backoffDelayMs } from './backoff.js';
-import type { TimerHandle } from './clock.js';
+import { readFrame, type IncomingPush } from './connection-frames.js';
+import { IdlePinger } from './connection-ping.js';
+import { Reconnector } from './connection-reconnect.js';
+import { InFlightRequests, SessionWaiters } from './connection-requests.js';
+import { Subscriptions, type SubscriptionHandler } from './connection-subscriptions.js';
 import { endpointName, type Endpoint } from './endpoint.js';
 import { Listeners } from './listeners.js';
 import type { ResolvedClientOptions } from './options.js';
 import { ProduceWindow } from './produce-window.js';
 import type { Transport } from './transport/transport.js';
 
+export type { SubscriptionHandler } from './connection-subscriptions.js';
+
 /** What the broker said about itself in hello. */
 export type BrokerHello = ResponseOf<'hello'>;
-
-/** Receives the pushes of one subscription. */
-export interface SubscriptionHandler {
-  /** Batches for the subscription, in offset order. */
-  deliver(push: PushOf<'deliver'>): void;
-  /** The subscription ended: a `subscriptionEnd` push, or NETWORK_ERROR when the connection dropped. */
-  end(error: BrookError): void;
-}
 
 /** Options for one request. */
 export interface RequestOptions {
@@ -48,20 +42,6 @@ export interface RequestOptions {
 }
 
 type ConnectionState = 'idle' | 'connecting' | 'ready' | 'closed';
-
-interface Pending {
-  readonly op: RequestOp;
-  readonly resolve: (body: unknown) => void;
-  readonly reject: (error: Error) => void;
-  readonly timer: TimerHandle;
-}
-
-interface Queued {
-  send(): void;
-  fail(error: Error): void;
-}
-
-const MAX_CORRELATION_ID = 0xffffffff;
 
 export class Connection {
   /** Fires after every successful handshake; `reconnected` is false the first time. */
@@ -77,19 +57,13 @@ export class Connection {
   private transport: Transport | undefined;
   private hello: BrokerHello | undefined;
   private sessions = 0;
-  private attempt = 0;
-  private endpointIndex = 0;
-  private nextCorrelationId = 1;
-  private nextSubscriptionId = 1;
-  private readonly pending = new Map<number, Pending>();
-  private readonly queued = new Set<Queued>();
-  private readonly subscriptions = new Map<number, SubscriptionHandler>();
+  private readonly reconnect: Reconnector;
+  private readonly inFlight: InFlightRequests;
+  private readonly waiting: SessionWaiters;
+  private readonly subscriptions = new Subscriptions();
+  private readonly pinger: IdlePinger;
   private readonly drainWaiters: (() => void)[] = [];
-  private lastError: Error | undefined;
   private connectionError: BrookError | undefined;
-  private lastSentMs = 0;
-  private pingTimer: TimerHandle | undefined;
-  private reconnectTimer: TimerHandle | undefined;
   private closeReason: BrookError | undefined;
   private closedPromise: Promise<void> | undefined;
   private resolveClosed: (() => void) | undefined;
@@ -100,10 +74,17 @@ export class Connection {
    * @param options the client's resolved options.
    */
   constructor(
-    private readonly endpoints: readonly Endpoint[],
+    endpoints: readonly Endpoint[],
     private readonly options: ResolvedClientOptions,
   ) {
-    if (endpoints.length === 0) throw new TypeError('Connection needs at least one endpoint');
+    this.reconnect = new Reconnector(endpoints, options);
+    this.inFlight = new InFlightRequests(options.clock, () => this.name);
+    this.waiting = new SessionWaiters(options.clock);
+    this.pinger = new IdlePinger(options.clock, {
+      isReady: () => this.state === 'ready',
+      // Errors surface through the session itself; a failed ping needs no handling.
+      ping: () => void this.request('ping', {}).catch(() => undefined),
+    });
   }
 
   /** The broker id learnt at the last handshake (undefined before the first). */
@@ -138,7 +119,7 @@ export class Connection {
 
   /** A readable name of the endpoint in use. */
   get name(): string {
-    return endpointName(this.currentEndpoint());
+    return endpointName(this.reconnect.endpoint);
   }
 
   /** Starts connecting (idempotent). Requests made before this also start it. */
@@ -185,27 +166,14 @@ export class Connection {
 
   /** Runs `go` once a session is up, or rejects after `timeoutMs` / when the connection closes for good. */
   private whenReady(what: string, timeoutMs: number, reject: (error: Error) => void, go: () => void): void {
-    const entry: Queued = {
-      send: () => {
-        this.options.clock.clearTimeout(timer);
-        go();
-      },
-      fail: (error) => {
-        this.options.clock.clearTimeout(timer);
-        reject(error);
-      },
-    };
-    const timer = this.options.clock.setTimeout(() => {
-      this.queued.delete(entry);
-      const why = this.lastError === undefined ? '' : `: ${this.lastError.message}`;
-      reject(
-        new BrookError(
-          'REQUEST_TIMED_OUT',
-          `${what}: no connection to ${this.name} within ${String(timeoutMs)} ms${why}`,
-        ),
+    this.waiting.add(timeoutMs, go, reject, () => {
+      const lastError = this.reconnect.lastError;
+      const why = lastError === undefined ? '' : `: ${lastError.message}`;
+      return new BrookError(
+        'REQUEST_TIMED_OUT',
+        `${what}: no connection to ${this.name} within ${String(timeoutMs)} ms${why}`,
       );
-    }, timeoutMs);
-    this.queued.add(entry);
+    });
   }
 
   /**
@@ -214,7 +182,7 @@ export class Connection {
    */
   sendWithoutResponse<K extends RequestOp>(op: K, body: RequestOf<K>): boolean {
     if (this.state !== 'ready') return false;
-    this.write(requests[op].code, this.takeCorrelationId(), body);
+    this.write(requests[op].code, this.inFlight.takeCorrelationId(), body);
     return true;
   }
 
@@ -236,16 +204,12 @@ export class Connection {
    * among this connection's live subscriptions. Handlers are dropped when the session ends (after `end`).
    */
   addSubscription(handler: SubscriptionHandler): number {
-    let id = this.nextSubscriptionId;
-    while (this.subscriptions.has(id)) id = id >= MAX_CORRELATION_ID ? 1 : id + 1;
-    this.nextSubscriptionId = id >= MAX_CORRELATION_ID ? 1 : id + 1;
-    this.subscriptions.set(id, handler);
-    return id;
+    return this.subscriptions.add(handler);
   }
 
   /** Forgets a subscription handler (after unsubscribe, or when its subscribe failed). */
   removeSubscription(id: number): void {
-    this.subscriptions.delete(id);
+    this.subscriptions.remove(id);
   }
 
   /** Closes the connection: fails what is pending with CLOSED, closes the transport, stops reconnecting. */
@@ -260,14 +224,8 @@ export class Connection {
 
   // ---- session lifecycle ------------------------------------------------------------------------------------------
 
-  private currentEndpoint(): Endpoint {
-    const endpoint = this.endpoints[this.endpointIndex % this.endpoints.length];
-    if (endpoint === undefined) throw new TypeError('Connection has no endpoint');
-    return endpoint;
-  }
-
   private async establish(): Promise<void> {
-    const endpoint = this.currentEndpoint();
+    const endpoint = this.reconnect.endpoint;
     let transport: Transport;
     const handlers = {
       onFrame: (frame: Uint8Array) => {
@@ -327,43 +285,26 @@ export class Connection {
     if (this.transport !== transport || this.isClosed) return;
     const reconnected = this.hello !== undefined;
     this.hello = response;
-    this.attempt = 0;
-    this.lastError = undefined;
+    this.reconnect.succeeded();
     this.state = 'ready';
     this.window.reset(response.produceWindowBytes);
-    this.schedulePing();
-    for (const entry of [...this.queued]) {
-      this.queued.delete(entry);
-      entry.send();
-    }
+    this.pinger.start(response.idleTimeoutMs);
+    this.waiting.release();
     this.onReady.emit(response, reconnected);
   }
 
   private attemptFailed(error: Error): void {
     if (this.state === 'closed') return;
-    this.lastError = error;
     this.state = 'connecting';
-    if (this.attempt >= this.options.reconnectMaxRetries) {
-      const reason = new BrookError(
-        'NETWORK_ERROR',
-        `giving up on ${this.name} after ${String(this.attempt + 1)} attempts: ${error.message}`,
-        { cause: error },
-      );
-      this.finish(reason);
-      return;
-    }
-    const delayMs = backoffDelayMs(this.attempt, this.options.reconnectBackoff, this.options.random);
-    this.attempt++;
-    this.endpointIndex++;
-    this.reconnectTimer = this.options.clock.setTimeout(() => {
-      this.reconnectTimer = undefined;
+    const giveUp = this.reconnect.failed(error, () => {
       if (this.state !== 'closed') void this.establish();
-    }, delayMs);
+    });
+    if (giveUp !== undefined) this.finish(giveUp);
   }
 
   private onTransportClosed(transportError: Error | undefined): void {
     this.transport = undefined;
-    this.clearPing();
+    this.pinger.stop();
     const cause = this.connectionError ?? transportError;
     const error = new BrookError(
       'NETWORK_ERROR',
@@ -385,15 +326,9 @@ export class Connection {
   /** Fails everything tied to the session that just ended. */
   private failSession(error: BrookError): void {
     if (this.state === 'ready') this.state = 'connecting';
-    for (const [id, pending] of this.pending) {
-      this.pending.delete(id);
-      this.options.clock.clearTimeout(pending.timer);
-      pending.reject(error);
-    }
+    this.inFlight.failAll(error);
     this.window.disconnect(error);
-    const handlers = [...this.subscriptions.values()];
-    this.subscriptions.clear();
-    for (const handler of handlers) handler.end(error);
+    this.subscriptions.endAll(error);
     for (const resolve of this.drainWaiters.splice(0)) resolve();
   }
 
@@ -404,11 +339,9 @@ export class Connection {
     this.failSession(error);
     this.state = 'closed';
     this.closeReason = reason;
-    this.clearPing();
-    if (this.reconnectTimer !== undefined) this.options.clock.clearTimeout(this.reconnectTimer);
-    this.reconnectTimer = undefined;
-    for (const entry of [...this.queued]) entry.fail(error);
-    this.queued.clear();
+    this.pinger.stop();
+    this.reconnect.cancel();
+    this.waiting.failAll(error);
     const transport = this.transport;
     this.transport = undefined;
     this.onClose.emit(reason);
@@ -429,13 +362,6 @@ export class Connection {
 
   // ---- frames -----------------------------------------------------------------------------------------------------
 
-  private takeCorrelationId(): number {
-    let id = this.nextCorrelationId;
-    while (this.pending.has(id)) id = id >= MAX_CORRELATION_ID ? 1 : id + 1;
-    this.nextCorrelationId = id >= MAX_CORRELATION_ID ? 1 : id + 1;
-    return id;
-  }
-
   private sendRequest<K extends RequestOp>(
     op: K,
     body: RequestOf<K>,
@@ -443,15 +369,7 @@ export class Connection {
     resolve: (response: ResponseOf<K>) => void,
     reject: (error: Error) => void,
   ): void {
-    const correlationId = this.takeCorrelationId();
-    const timer = this.options.clock.setTimeout(() => {
-      if (this.pending.delete(correlationId)) {
-        reject(
-          new BrookError('REQUEST_TIMED_OUT', `${op} to ${this.name} got no response within ${String(timeoutMs)} ms`),
-        );
-      }
-    }, timeoutMs);
-    this.pending.set(correlationId, { op, resolve: resolve as (body: unknown) => void, reject, timer });
+    const correlationId = this.inFlight.add(op, timeoutMs, resolve, reject);
     this.write(requests[op].code, correlationId, body);
   }
 
@@ -459,86 +377,49 @@ export class Connection {
     const transport = this.transport;
     if (transport === undefined) return;
     transport.send(encodeFrame(op, correlationId, body, transport.lengthPrefixed));
-    this.lastSentMs = this.options.clock.nowMs();
+    this.pinger.noteSent();
   }
 
   private onFrame(bytes: Uint8Array): void {
-    let correlationId: number;
-    let op: number;
-    let body: unknown;
-    try {
-      const frame = decodeFrame(bytes, this.options.maxIncomingFrameBytes);
-      if (frame.version !== PROTOCOL_VERSION) {
-        throw new BrookError('UNSUPPORTED_VERSION', `broker sent frame version ${String(frame.version)}`);
-      }
-      ({ correlationId, op, body } = frame);
-    } catch (err: unknown) {
-      this.protocolFailure(BrookError.from(err));
-      return;
-    }
-    if (op === ERROR_OP) {
-      this.onErrorFrame(correlationId, body);
-      return;
-    }
-    const kind = opKind(op);
-    if (kind === undefined) return; // an op from a newer protocol revision: ignore
-    try {
-      if (kind.kind === 'request') {
-        const pending = this.pending.get(correlationId);
-        if (pending === undefined || pending.op !== kind.op) return; // timed out, or a stray response
-        this.pending.delete(correlationId);
-        this.options.clock.clearTimeout(pending.timer);
-        try {
-          pending.resolve(requests[kind.op].response.parse(body, ''));
-        } catch (err: unknown) {
-          pending.reject(BrookError.from(err));
+    const frame = readFrame(bytes, this.options.maxIncomingFrameBytes);
+    switch (frame.kind) {
+      case 'unreadable':
+        this.protocolFailure(frame.error);
+        return;
+      case 'ignored':
+        return;
+      case 'error':
+        if (frame.correlationId === 0) {
+          // A connection-level error: the broker closes the connection next; this becomes the close reason.
+          this.connectionError = frame.error;
+        } else {
+          this.inFlight.reject(frame.correlationId, frame.error);
         }
-      } else if (kind.kind === 'push') {
-        this.onPush(kind.op, body);
-      }
-    } catch (err: unknown) {
-      this.protocolFailure(BrookError.from(err));
+        return;
+      case 'response':
+      case 'push':
+        // Applying it may throw (a subscription handler, the window): treated like an unreadable frame.
+        try {
+          if (frame.kind === 'response') this.inFlight.resolve(frame.correlationId, frame.op, frame.body);
+          else this.onPush(frame.push);
+        } catch (err: unknown) {
+          this.protocolFailure(BrookError.from(err));
+        }
+        return;
     }
   }
 
-  private onErrorFrame(correlationId: number, body: unknown): void {
-    let error: BrookError;
-    try {
-      error = BrookError.fromWire(wireError.parse(body, ''));
-    } catch (err: unknown) {
-      this.protocolFailure(BrookError.from(err));
-      return;
-    }
-    if (correlationId === 0) {
-      // A connection-level error: the broker closes the connection next; this becomes the close reason.
-      this.connectionError = error;
-      return;
-    }
-    const pending = this.pending.get(correlationId);
-    if (pending === undefined) return;
-    this.pending.delete(correlationId);
-    this.options.clock.clearTimeout(pending.timer);
-    pending.reject(error);
-  }
-
-  private onPush(op: 'deliver' | 'grant' | 'subscriptionEnd', body: unknown): void {
-    switch (op) {
-      case 'deliver': {
-        const push = pushes.deliver.body.parse(body, '');
-        this.subscriptions.get(push.subscriptionId)?.deliver(push);
+  private onPush(push: IncomingPush): void {
+    switch (push.op) {
+      case 'deliver':
+        this.subscriptions.deliver(push.body);
         return;
-      }
-      case 'grant': {
-        this.window.release(pushes.grant.body.parse(body, '').bytes);
+      case 'grant':
+        this.window.release(push.body.bytes);
         return;
-      }
-      case 'subscriptionEnd': {
-        const push = pushes.subscriptionEnd.body.parse(body, '');
-        const handler = this.subscriptions.get(push.subscriptionId);
-        this.subscriptions.delete(push.subscriptionId);
-        handler?.end(BrookError.fromWire(push.error));
+      case 'subscriptionEnd':
+        this.subscriptions.end(push.body);
         return;
-      }
     }
   }
 
@@ -550,30 +431,6 @@ export class Connection {
 
   private onDrain(): void {
     for (const resolve of this.drainWaiters.splice(0)) resolve();
-  }
-
-  // ---- idle pings -------------------------------------------------------------------------------------------------
-
-  private schedulePing(): void {
-    this.clearPing();
-    const idleTimeoutMs = this.hello?.idleTimeoutMs ?? 0;
-    if (idleTimeoutMs <= 0) return;
-    const intervalMs = Math.max(1, Math.floor(idleTimeoutMs / 3));
-    const dueMs = Math.max(1, this.lastSentMs + intervalMs - this.options.clock.nowMs());
-    this.pingTimer = this.options.clock.setTimeout(() => {
-      this.pingTimer = undefined;
-      if (this.state !== 'ready') return;
-      if (this.options.clock.nowMs() - this.lastSentMs >= intervalMs) {
-        // Errors surface through the session itself; a failed ping needs no handling.
-        this.request('ping', {}).catch(() => undefined);
-      }
-      this.schedulePing();
-    }, dueMs);
-  }
-
-  private clearPing(): void {
-    if (this.pingTimer !== undefined) this.options.clock.clearTimeout(this.pingTimer);
-    this.pingTimer = undefined;
   }
 }
 
