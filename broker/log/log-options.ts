@@ -12,7 +12,7 @@ export const FlushPolicy = {
    * `synchronous=NORMAL`: a commit is written to the WAL but not fsynced, so it survives a process crash or
    * `kill -9` (the data sits in the OS page cache) but commits since the last {@link PartitionLog.sync} can be
    * lost on power loss or an OS crash. The broker calls `sync()` on a timer to bound that window (SQLite's
-   * automatic checkpoint, every ~4 MB of WAL, also fsyncs). The database itself stays consistent: SQLite
+   * automatic checkpoint, every 16 MiB of WAL, also fsyncs). The database itself stays consistent: SQLite
    * checksums WAL frames and drops a torn tail on recovery.
    */
   INTERVAL: 'interval',

@@ -64,6 +64,15 @@ const COLUMNS =
 const JOURNAL_SIZE_LIMIT_BYTES = 4 * 1024 * 1024;
 
 /**
+ * WAL pages (4 KiB) after which a commit runs SQLite's automatic checkpoint: 16 MiB instead of SQLite's 4 MiB.
+ * Under synchronous=NORMAL each checkpoint fsyncs the WAL and the database on the event loop, and an fsync costs
+ * milliseconds even when small; at SQLite's default a 1 KiB-record produce spent most of its broker time in
+ * checkpoints (every 16 MiB measured about 1.4x the throughput). Larger still stalls the event loop longer per
+ * checkpoint for little more gain. Under flush 'interval' the flush timer also checkpoints every flushIntervalMs.
+ */
+export const WAL_AUTOCHECKPOINT_PAGES = 4096;
+
+/**
  * The SQL side of one partition log: one SQLite database, its pragmas and prepared statements. It decides
  * nothing about offsets; {@link PartitionLog} does.
  */
@@ -166,6 +175,7 @@ export class LogStore {
       db.pragma(`synchronous = ${synchronousFor(options.flush)}`);
       db.pragma(`cache_size = -${String(options.cacheKiB)}`);
       db.pragma(`journal_size_limit = ${String(JOURNAL_SIZE_LIMIT_BYTES)}`);
+      db.pragma(`wal_autocheckpoint = ${String(WAL_AUTOCHECKPOINT_PAGES)}`);
       if (options.maxPageCount !== null) db.pragma(`max_page_count = ${String(options.maxPageCount)}`);
       // Checked first so that reopening an existing log writes nothing.
       const created = db.prepare<[], number>("SELECT count(*) FROM sqlite_master WHERE name = 'meta'").pluck().get();

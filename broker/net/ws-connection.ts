@@ -56,10 +56,15 @@ export class WsConnection implements ServerConnection {
     this.flush();
     // The flush may have closed the socket itself (a send dropped past maxBackpressure); a second end() on a closed
     // uWS socket throws and would take the broker down.
-    if (this.closed) return;
+    if (this.closedNow()) return;
     this.closed = true;
     // end() sends a close frame after what is queued and calls our close handler at once.
     this.ws.end(WS_CLOSE_NORMAL);
+  }
+
+  /** Read through a method so the check after flush() is not narrowed away by the compiler. */
+  private closedNow(): boolean {
+    return this.closed;
   }
 
   /** uWS closed the socket (either side): it must not be touched again. */
@@ -82,6 +87,12 @@ export class WsConnection implements ServerConnection {
     });
     // uWS drops a send only beyond maxBackpressure (a client that does not read); the stream of frames is then
     // broken, so the connection goes.
-    if (dropped > 0) this.close();
+    if (dropped > 0) {
+      this.close();
+      return;
+    }
+    // Queued frames count as buffered, so a writer may have paused on them; uWS fires `drain` only after its own
+    // backpressure, so when the kernel took everything at once this flush is the drain.
+    if (this.ws.getBufferedAmount() === 0) this.drainListener();
   };
 }

@@ -172,59 +172,103 @@ function unzigzag(n: number): number {
 }
 
 /**
+ * Builds one decoded record; `key`, `value` and header values are views into the batch bytes. Lets a consumer build
+ * its own record objects without an intermediate {@link DecodedRecord} per record.
+ */
+export type RecordFactory<R> = (
+  offset: number,
+  timestamp: number,
+  key: Uint8Array | null,
+  value: Uint8Array | null,
+  headers: readonly RecordHeader[],
+) => R;
+
+const toDecodedRecord: RecordFactory<DecodedRecord> = (offset, timestamp, key, value, headers) => ({
+  offset,
+  timestamp,
+  key,
+  value,
+  headers,
+});
+
+/**
  * Decodes the records of `batch` with offset >= `fromOffset` and appends them to `out`. Throws a
  * {@link ProtocolError} if the bytes do not hold `batch.count` well-formed records.
  */
 export function decodeRecords(batch: FetchedBatch, fromOffset: number, out: DecodedRecord[]): void {
-  const buf = batch.records;
-  const end = buf.byteLength;
-  let pos = 0;
+  decodeRecordsWith(batch, fromOffset, toDecodedRecord, out);
+}
 
-  const varint = (): number => {
+/**
+ * {@link decodeRecords} with records built by `make` (called in offset order, only for offsets >= `fromOffset`).
+ * Throws the same {@link ProtocolError}s; records made before the error stay in `out`.
+ */
+export function decodeRecordsWith<R>(batch: FetchedBatch, fromOffset: number, make: RecordFactory<R>, out: R[]): void {
+  const reader = new RecordReader(batch.records);
+  for (let i = 0; i < batch.count; i++) {
+    const timestamp = batch.firstTimestamp + unzigzag(reader.varint());
+    const key = reader.bytesOrNull();
+    const value = reader.bytesOrNull();
+    const headerCount = reader.varint();
+    const headers = headerCount > 0 ? reader.headers(headerCount) : NO_HEADERS;
+    const offset = batch.baseOffset + i;
+    if (offset >= fromOffset) out.push(make(offset, timestamp, key, value, headers));
+  }
+  if (reader.pos !== reader.end) throw new ProtocolError('record batch has trailing bytes');
+}
+
+/** A cursor over one batch's records bytes. A class, not closures over `pos`: field access is faster per record. */
+class RecordReader {
+  pos = 0;
+  readonly end: number;
+
+  constructor(private readonly buf: Uint8Array) {
+    this.end = buf.byteLength;
+  }
+
+  varint(): number {
+    const buf = this.buf;
+    const end = this.end;
+    let pos = this.pos;
     let result = 0;
     let scale = 1;
     for (;;) {
       if (pos >= end) throw new ProtocolError('record batch truncated');
       const b = buf[pos++] ?? 0;
       result += (b & 0x7f) * scale;
-      if (b < 0x80) return result;
+      if (b < 0x80) {
+        this.pos = pos;
+        return result;
+      }
       scale *= 0x80;
       if (scale > 2 ** 56) throw new ProtocolError('varint too long');
     }
-  };
-  const bytesOrNull = (): Uint8Array | null => {
-    const len = varint();
-    if (len === 0) return null;
-    if (pos + len - 1 > end) throw new ProtocolError('record batch truncated');
-    const view = buf.subarray(pos, pos + len - 1);
-    pos += len - 1;
-    return view;
-  };
-
-  for (let i = 0; i < batch.count; i++) {
-    const timestamp = batch.firstTimestamp + unzigzag(varint());
-    const key = bytesOrNull();
-    const value = bytesOrNull();
-    const headerCount = varint();
-    let headers = NO_HEADERS;
-    if (headerCount > 0) {
-      const list: RecordHeader[] = [];
-      for (let h = 0; h < headerCount; h++) {
-        const keyLength = varint();
-        if (pos + keyLength > end) throw new ProtocolError('record batch truncated');
-        let headerKey: string;
-        try {
-          headerKey = utf8Decoder.decode(buf.subarray(pos, pos + keyLength));
-        } catch {
-          throw new ProtocolError('header key is not UTF-8');
-        }
-        pos += keyLength;
-        list.push([headerKey, bytesOrNull()]);
-      }
-      headers = list;
-    }
-    const offset = batch.baseOffset + i;
-    if (offset >= fromOffset) out.push({ offset, timestamp, key, value, headers });
   }
-  if (pos !== end) throw new ProtocolError('record batch has trailing bytes');
+
+  bytesOrNull(): Uint8Array | null {
+    const len = this.varint();
+    if (len === 0) return null;
+    const pos = this.pos;
+    if (pos + len - 1 > this.end) throw new ProtocolError('record batch truncated');
+    this.pos = pos + len - 1;
+    return this.buf.subarray(pos, pos + len - 1);
+  }
+
+  headers(count: number): RecordHeader[] {
+    const list: RecordHeader[] = [];
+    for (let h = 0; h < count; h++) {
+      const keyLength = this.varint();
+      const pos = this.pos;
+      if (pos + keyLength > this.end) throw new ProtocolError('record batch truncated');
+      let headerKey: string;
+      try {
+        headerKey = utf8Decoder.decode(this.buf.subarray(pos, pos + keyLength));
+      } catch {
+        throw new ProtocolError('header key is not UTF-8');
+      }
+      this.pos = pos + keyLength;
+      list.push([headerKey, this.bytesOrNull()]);
+    }
+    return list;
+  }
 }

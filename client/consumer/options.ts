@@ -22,7 +22,10 @@ export interface ConsumerOptions<T> extends ClientOptions {
   /** Start position of assigned partitions (assign() may override it). Default `'latest'`. */
   readonly from?: StartPosition;
   /**
-   * Records the broker may push per partition ahead of the application (the credit window). Default 10 000.
+   * Records the broker may push per partition ahead of the application (the credit window). Default 50 000: with
+   * small records the window must cover the credit round trip (credit notice, broker read, delivery) at the rate the
+   * application reads, or the consumer idles; 10 000 measured about 30% slower catch-up for 100-byte records.
+   * `creditBytes` still bounds the memory held.
    */
   readonly creditRecords?: number;
   /** Bytes of records the broker may push per partition ahead of the application. Default 4 MiB. */
@@ -33,6 +36,9 @@ export interface ConsumerOptions<T> extends ClientOptions {
    */
   readonly offsetReset?: OffsetReset;
 }
+
+/** Default {@link ConsumerOptions.creditRecords}. */
+export const DEFAULT_CREDIT_RECORDS = 50_000;
 
 /** Resolved consumer-specific settings. */
 export interface ResolvedConsumerOptions<T> {
@@ -54,7 +60,7 @@ export function resolveConsumerOptions<T>(options: ConsumerOptions<T>): Resolved
   return Object.freeze({
     codec: options.codec ?? jsonCodec<T>(),
     from,
-    creditRecords: Math.floor(positive('creditRecords', options.creditRecords, 10_000)),
+    creditRecords: Math.floor(positive('creditRecords', options.creditRecords, DEFAULT_CREDIT_RECORDS)),
     creditBytes: Math.floor(positive('creditBytes', options.creditBytes, 4 * 1024 * 1024)),
     offsetReset,
   });

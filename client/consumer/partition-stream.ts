@@ -5,9 +5,9 @@
  */
 import {
   CONTROL_BATCH,
-  decodeRecords,
-  type DecodedRecord,
+  decodeRecordsWith,
   type FetchedBatch,
+  type RecordFactory,
   type RecordHeader,
 } from '../../broker/protocol/index.js';
 import type { Codec } from '../codecs.js';
@@ -66,13 +66,14 @@ export class PartitionStream<T> {
   private bytes = 0;
   private current: readonly ConsumerRecord<T>[] = EMPTY;
   private index = 0;
-  private readonly scratch: DecodedRecord[] = [];
+  /** Builds the application's record straight from the batch bytes (no intermediate object per record). */
+  private readonly makeRecord: RecordFactory<ConsumerRecord<T>>;
 
   constructor(
     readonly topic: string,
     readonly partition: number,
     start: StartPosition,
-    private readonly codec: Codec<T>,
+    codec: Codec<T>,
     creditRecords: number,
     creditBytes: number,
     /** Sends credit to the broker for this partition's live subscription; false if there is none right now. */
@@ -80,6 +81,15 @@ export class PartitionStream<T> {
   ) {
     this.start = start;
     this.credit = new CreditWindow(creditRecords, creditBytes);
+    this.makeRecord = (offset, timestamp, key, value, headers) => ({
+      topic,
+      partition,
+      offset,
+      timestamp,
+      key,
+      value: value === null ? (null as T) : codec.decode(value),
+      headers,
+    });
   }
 
   /** Records delivered and not yet decoded. */
@@ -179,26 +189,10 @@ export class PartitionStream<T> {
       this.bytes -= batch.records.byteLength;
       // The application now takes this batch: its credit goes back to the window.
       this.giveBack(batch.count, batch.records.byteLength);
-      const scratch = this.scratch;
-      scratch.length = 0;
+      const records: ConsumerRecord<T>[] = [];
       // Throws ProtocolError for a malformed batch: the application sees it; the batch is skipped.
-      decodeRecords(batch, this.position ?? 0, scratch);
-      if (scratch.length === 0) continue;
-      const { topic, partition, codec } = this;
-      const records: ConsumerRecord<T>[] = new Array<ConsumerRecord<T>>(scratch.length);
-      for (let i = 0; i < scratch.length; i++) {
-        const d = scratch[i];
-        if (d === undefined) continue;
-        records[i] = {
-          topic,
-          partition,
-          offset: d.offset,
-          timestamp: d.timestamp,
-          key: d.key,
-          value: d.value === null ? (null as T) : codec.decode(d.value),
-          headers: d.headers,
-        };
-      }
+      decodeRecordsWith(batch, this.position ?? 0, this.makeRecord, records);
+      if (records.length === 0) continue;
       this.current = records;
       this.index = 0;
       return true;

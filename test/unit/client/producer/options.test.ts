@@ -1,0 +1,21 @@
+import t from 'tap';
+import { DEFAULT_BATCH_BYTES, resolveProducerOptions } from '../../../../client/producer/options.js';
+
+const B = '127.0.0.1:9400';
+
+void t.test('batchBytes defaults to 1 MiB and can be set', (t) => {
+  t.equal(DEFAULT_BATCH_BYTES, 1024 * 1024);
+  t.equal(resolveProducerOptions({ bootstrap: B }).batchBytes, 1024 * 1024);
+  t.equal(resolveProducerOptions({ bootstrap: B, batchBytes: 16 * 1024 }).batchBytes, 16 * 1024);
+  t.throws(() => resolveProducerOptions({ bootstrap: B, batchBytes: 0 }), RangeError);
+  t.end();
+});
+
+void t.test('the other producer defaults', (t) => {
+  const resolved = resolveProducerOptions({ bootstrap: B });
+  t.equal(resolved.lingerMs, 5);
+  t.equal(resolved.maxInFlightPerPartition, 5);
+  t.equal(resolved.bufferMemoryBytes, 32 * 1024 * 1024);
+  t.equal(resolved.acks, -1);
+  t.end();
+});
