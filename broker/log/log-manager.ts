@@ -43,7 +43,6 @@ export interface RetentionPassResult {
 /** Gives the highest offset retention may reach in a partition (its high watermark), or undefined for no bound. */
 export type RetentionBound = (topic: string, partition: number) => number | undefined;
 
-
 /**
  * The directory of a partition replica's log: `<dataDir>/<topic>-<partition>`. The topic name is checked again here
  * because it becomes a directory name.
