@@ -3,7 +3,7 @@ SHELL := /bin/bash
 NODE_MODULES := node_modules/.install-stamp
 SOURCES := $(shell find broker client bench -name '*.ts' 2>/dev/null)
 
-.PHONY: run test build typecheck lint format tap bench bench-quick clean
+.PHONY: run cluster test build typecheck lint format tap bench bench-quick clean
 
 # Installs exactly what package-lock.json pins (better-sqlite3 compiles from source: about 80 s the first time).
 $(NODE_MODULES): package.json package-lock.json
@@ -20,6 +20,10 @@ build: dist/.build-stamp
 ## Starts one broker with its data in ./data (TCP 9400, WebSocket + HTTP 9401). Ctrl-C stops it gracefully.
 run: build
 	node dist/broker/main.js broker --data-dir ./data
+
+## Starts a local 3-broker cluster (ids 1-3, client ports 9400/9410/9420, data in ./data/cluster). Ctrl-C stops it.
+cluster: build
+	deploy/local-cluster.sh
 
 ## Installs, builds, type-checks, lints, checks formatting and runs every test.
 test: build typecheck lint tap

@@ -148,6 +148,7 @@ function idleCore(): BrokerCore {
       createTopics: unused,
       deleteTopics: unused,
       produce: unused,
+      initProducer: unused,
       fetch: unused,
       listOffsets: unused,
     },

@@ -5,9 +5,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Registry } from 'prom-client';
+import { ClusterNode, defaultClusterId } from './cluster/cluster-node.js';
+import { LocalController, type Controller } from './cluster/controller.js';
+import { ProducerIdAllocator } from './cluster/producer-ids.js';
 import { TopicStore } from './cluster/topic-store.js';
-import type { TopicRegistry } from './cluster/topic-registry.js';
-import { resolveConfig, sessionLimits, type BrokerConfig, type BrokerConfigInput } from './config.js';
+import { isClustered, resolveConfig, sessionLimits, type BrokerConfig, type BrokerConfigInput } from './config.js';
 import { createAuthenticator, createHandlers, type BrokerInfo, type HandlerContext } from './handlers/index.js';
 import { createLogger, type Logger } from './logger.js';
 import { BrokerMetrics } from './metrics/broker-metrics.js';
@@ -36,8 +38,11 @@ export class Broker {
   /** What the network layer calls. */
   readonly core: BrokerCore;
 
-  private readonly topics: TopicRegistry;
+  private readonly topics: TopicStore;
   private readonly partitions: PartitionRegistry;
+  /** Membership of a multi-broker cluster; null for a one-broker cluster. */
+  private readonly cluster: ClusterNode | null;
+  private readonly localController: LocalController;
   private servers: Servers | null = null;
   private readonly timers: NodeJS.Timeout[] = [];
   private started = false;
@@ -47,21 +52,27 @@ export class Broker {
   private constructor(
     config: Readonly<BrokerConfig>,
     logger: Logger,
-    topics: TopicRegistry,
+    topics: TopicStore,
     partitions: PartitionRegistry,
+    cluster: ClusterNode | null,
     private readonly nowMs: () => number,
   ) {
     this.config = config;
     this.logger = logger;
     this.topics = topics;
     this.partitions = partitions;
+    this.cluster = cluster;
+    this.localController = new LocalController(config.brokerId, topics, partitions);
     this.clusterId = topics.clusterId;
     this.metrics = new BrokerMetrics({ partitions: () => partitions.all() });
+    cluster?.registerMetrics(this.metrics.registry);
     const ctx: HandlerContext = {
       brokerId: config.brokerId,
       clusterId: this.clusterId,
       topics,
       partitions,
+      producerIds: ProducerIdAllocator.open(config.dataDir, config.brokerId),
+      controller: () => this.controller(),
       metrics: this.metrics,
       retentionDefaults: { retentionMs: config.retentionMs, retentionBytes: config.retentionBytes },
       logger,
@@ -90,7 +101,13 @@ export class Broker {
     const logger = deps.logger ?? createLogger(config.logLevel, config.brokerId);
     const nowMs = deps.nowMs ?? Date.now;
     fs.mkdirSync(config.dataDir, { recursive: true });
-    const topics = TopicStore.open(config.dataDir, { clusterId: config.clusterId, brokerIds: [config.brokerId] });
+    const clustered = isClustered(config);
+    const topics = TopicStore.open(config.dataDir, {
+      clusterId: config.clusterId ?? (clustered ? defaultClusterId(config) : undefined),
+      brokerIds: clustered ? config.peers.map((p) => p.id) : [config.brokerId],
+    });
+    const endpoint = { host: config.advertisedHost, port: 0, wsPort: 0 };
+    const cluster = clustered ? new ClusterNode(config, topics.clusterId, logger, () => endpoint) : null;
     const partitions = new PartitionRegistry({
       dataDir: config.dataDir,
       brokerId: config.brokerId,
@@ -100,6 +117,7 @@ export class Broker {
       warn: (fields, message) => {
         logger.warn(fields, message);
       },
+      ...(cluster === null ? {} : { replicate: cluster.replicate }),
     });
     try {
       await partitions.openAll(topics.list());
@@ -107,9 +125,13 @@ export class Broker {
       topics.close();
       throw err;
     }
-    const broker = new Broker(config, logger, topics, partitions, nowMs);
+    const broker = new Broker(config, logger, topics, partitions, cluster, nowMs);
     try {
       await broker.listen();
+      endpoint.port = broker.tcpPort;
+      endpoint.wsPort = broker.wsPort;
+      await cluster?.start(topics, partitions);
+      broker.logStarted();
     } catch (err) {
       await broker.close();
       throw err;
@@ -130,6 +152,11 @@ export class Broker {
   /** The bound WebSocket and HTTP port. */
   get wsPort(): number {
     return this.servers?.wsPort ?? 0;
+  }
+
+  /** The bound inter-broker port (0 for a one-broker cluster). */
+  get peerPort(): number {
+    return this.cluster?.peerPort ?? 0;
   }
 
   /** True from the end of start until close begins (what /readyz reports). */
@@ -161,10 +188,24 @@ export class Broker {
     });
     this.startTimers();
     this.started = true;
+  }
+
+  private logStarted(): void {
     this.logger.info(
-      { tcpPort: this.tcpPort, wsPort: this.wsPort, dataDir: path.resolve(config.dataDir), clusterId: this.clusterId },
+      {
+        tcpPort: this.tcpPort,
+        wsPort: this.wsPort,
+        peerPort: this.peerPort,
+        dataDir: path.resolve(this.config.dataDir),
+        clusterId: this.clusterId,
+      },
       'broker started',
     );
+  }
+
+  /** Who creates and deletes topics: the metadata group in a cluster, this broker alone otherwise. */
+  private controller(): Controller {
+    return this.cluster === null ? this.localController : this.cluster.controller;
   }
 
   private startTimers(): void {
@@ -201,6 +242,7 @@ export class Broker {
       }
     } finally {
       try {
+        await this.cluster?.close();
         await this.partitions.closeAll();
       } finally {
         this.topics.close();
@@ -211,6 +253,11 @@ export class Broker {
   }
 
   private brokers(): BrokerInfo[] {
-    return [{ id: this.config.brokerId, host: this.config.advertisedHost, port: this.tcpPort, wsPort: this.wsPort }];
+    if (this.cluster === null) {
+      return [{ id: this.config.brokerId, host: this.config.advertisedHost, port: this.tcpPort, wsPort: this.wsPort }];
+    }
+    return [...this.cluster.host.brokerEndpoints()]
+      .map(([id, e]) => ({ id, host: e.host, port: e.port, wsPort: e.wsPort }))
+      .sort((a, b) => a.id - b.id);
   }
 }

@@ -18,6 +18,13 @@ export const FRAME_HEADROOM_BYTES = 1024;
 const KiB = 1024;
 const MiB = 1024 * KiB;
 
+/** A broker of the cluster and the address its peer listener is reached at (by the other brokers). */
+export interface PeerConfig {
+  readonly id: number;
+  readonly host: string;
+  readonly port: number;
+}
+
 /** Everything a broker can be configured with. Sizes are bytes, durations milliseconds. */
 export interface BrokerConfig {
   /** This broker's id in the cluster, an integer in [0, 2^31). Default 1. */
@@ -71,6 +78,19 @@ export interface BrokerConfig {
   users: Readonly<Record<string, string>>;
   /** pino log level. Default 'info'. */
   logLevel: LogLevel;
+  /**
+   * Every broker of the cluster, this one included, with its peer address. Empty (the default): a one-broker
+   * cluster without Raft. With peers, broker ids must be >= 1 and unique, and this broker must be listed.
+   */
+  peers: readonly PeerConfig[];
+  /** Port of the inter-broker listener (never serves clients); 0 picks a free port. Default 9402. Used with peers. */
+  peerPort: number;
+  /** One Raft tick, in ms: every group of the broker advances on this one timer. Default 50. */
+  raftTickMs: number;
+  /** Ticks without a leader before a follower stands for election (actually random in [n, 2n)). Default 12. */
+  raftElectionTicks: number;
+  /** Ticks between a leader's heartbeats. Default 2; below raftElectionTicks. */
+  raftHeartbeatTicks: number;
 }
 
 /** The defaults, field by field. */
@@ -97,6 +117,11 @@ export const DEFAULT_CONFIG: Readonly<BrokerConfig> = Object.freeze({
   retentionCheckIntervalMs: 30_000,
   users: Object.freeze({}),
   logLevel: 'info',
+  peers: Object.freeze([]),
+  peerPort: 9402,
+  raftTickMs: 50,
+  raftElectionTicks: 12,
+  raftHeartbeatTicks: 2,
 });
 
 /** Thrown by {@link resolveConfig}; the message names the field. */
@@ -156,6 +181,11 @@ export function resolveConfig(input: BrokerConfigInput = {}): Readonly<BrokerCon
     retentionCheckIntervalMs: intIn('retentionCheckIntervalMs', pick('retentionCheckIntervalMs'), 1, MAX_DURATION_MS),
     users: Object.freeze({ ...users }),
     logLevel: oneOf('logLevel', pick('logLevel'), LOG_LEVELS),
+    peers: checkPeers(pick('peers')),
+    peerPort: intIn('peerPort', pick('peerPort'), 0, 65_535),
+    raftTickMs: intIn('raftTickMs', pick('raftTickMs'), 1, 60_000),
+    raftElectionTicks: intIn('raftElectionTicks', pick('raftElectionTicks'), 2, 10_000),
+    raftHeartbeatTicks: intIn('raftHeartbeatTicks', pick('raftHeartbeatTicks'), 1, 10_000),
   };
 
   checkString('dataDir', config.dataDir);
@@ -186,7 +216,47 @@ export function resolveConfig(input: BrokerConfigInput = {}): Readonly<BrokerCon
       `${String(config.deliverMaxBytes)} does not fit in a frame: at most maxFrameBytes - ${String(FRAME_HEADROOM_BYTES)}`,
     );
   }
+  if (config.raftHeartbeatTicks >= config.raftElectionTicks) {
+    throw new ConfigError('raftHeartbeatTicks', 'must be below raftElectionTicks');
+  }
+  if (config.peers.length > 0) {
+    if (!config.peers.some((p) => p.id === config.brokerId)) {
+      throw new ConfigError('peers', `must list this broker (id ${String(config.brokerId)})`);
+    }
+    if (config.brokerId < 1) throw new ConfigError('brokerId', 'must be >= 1 in a cluster');
+  }
   return Object.freeze(config);
+}
+
+/** Whether the broker runs as a member of a multi-broker (Raft) cluster. */
+export function isClustered(config: Readonly<BrokerConfig>): boolean {
+  return config.peers.length > 0;
+}
+
+/** Parses `1@host:port,2@host:port` (the `--peers` flag). Throws ConfigError. */
+export function parsePeers(text: string): PeerConfig[] {
+  return text
+    .split(',')
+    .filter((p) => p.trim() !== '')
+    .map((item) => {
+      const match = /^(\d+)@(.+):(\d+)$/.exec(item.trim());
+      if (match === null) throw new ConfigError('peers', `expected id@host:port, got ${JSON.stringify(item)}`);
+      return { id: Number(match[1]), host: String(match[2]), port: Number(match[3]) };
+    });
+}
+
+function checkPeers(value: unknown): readonly PeerConfig[] {
+  if (!Array.isArray(value)) throw new ConfigError('peers', `must be an array, got ${describe(value)}`);
+  const seen = new Set<number>();
+  const peers = value.map((raw: unknown): PeerConfig => {
+    const peer = raw as Partial<PeerConfig>;
+    const id = intIn('peers', peer.id, 1, 2 ** 31 - 1);
+    if (seen.has(id)) throw new ConfigError('peers', `broker id ${String(id)} is listed twice`);
+    seen.add(id);
+    checkString('peers', peer.host);
+    return Object.freeze({ id, host: String(peer.host), port: intIn('peers', peer.port, 1, 65_535) });
+  });
+  return Object.freeze(peers);
 }
 
 /** The limits sessions enforce, taken from the config. */

@@ -4,7 +4,14 @@
  * that reads argv and the environment; every flag has an environment variable (shown in --help).
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { DEFAULT_CONFIG, FLUSH_POLICIES, LOG_LEVELS, type BrokerConfigInput } from './config.js';
+import {
+  DEFAULT_CONFIG,
+  FLUSH_POLICIES,
+  LOG_LEVELS,
+  parsePeers,
+  type BrokerConfigInput,
+  type PeerConfig,
+} from './config.js';
 import { consumeRecords } from './cli/consume-command.js';
 import { produceLines } from './cli/produce-command.js';
 import { createTopic, deleteTopic, describeTopics, listTopics } from './cli/topic-commands.js';
@@ -28,6 +35,14 @@ function users(value: string): Record<string, string> {
     out[pair.slice(0, at)] = pair.slice(at + 1);
   }
   return out;
+}
+
+function cliPeers(value: string): PeerConfig[] {
+  try {
+    return parsePeers(value);
+  } catch (err) {
+    throw new InvalidArgumentError(err instanceof Error ? err.message : String(err));
+  }
 }
 
 /** A broker flag: `--kebab-name`, env `BROOK_SNAKE_NAME`, mapped to the config field of the same camelCase name. */
@@ -179,7 +194,34 @@ program
   .addOption(
     brokerOption('--log-level <level>', `log level (default ${D.logLevel})`, 'BROOK_LOG_LEVEL').choices(LOG_LEVELS),
   )
-  .action(async (opts: BrokerConfigInput) => {
+  .addOption(brokerOption('--id <n>', 'same as --broker-id', 'BROOK_ID', integer))
+  .addOption(
+    brokerOption(
+      '--peers <list>',
+      'every broker of the cluster, this one included: id@host:peerPort[,...] (default: a one-broker cluster)',
+      'BROOK_PEERS',
+      cliPeers,
+    ),
+  )
+  .addOption(
+    brokerOption(
+      '--peer-port <n>',
+      `inter-broker listener port, 0 = any free one (default ${D.peerPort})`,
+      'BROOK_PEER_PORT',
+      integer,
+    ),
+  )
+  .addOption(brokerOption('--raft-tick-ms <n>', `Raft tick (default ${D.raftTickMs})`, 'BROOK_RAFT_TICK_MS', integer))
+  .addOption(
+    brokerOption(
+      '--raft-election-ticks <n>',
+      `ticks before an election (default ${D.raftElectionTicks})`,
+      'BROOK_RAFT_ELECTION_TICKS',
+      integer,
+    ),
+  )
+  .action(async ({ id, ...rest }: BrokerConfigInput & { id?: number }) => {
+    const opts: BrokerConfigInput = id === undefined ? rest : { ...rest, brokerId: id };
     // Loaded here so client commands do not pay for SQLite, uWebSockets and the rest of the broker.
     const { startBroker } = await import('./index.js');
     const broker = await startBroker(opts);

@@ -3,6 +3,9 @@ import { BrookError } from '../broker/protocol/index.js';
 import { Cluster, type PartitionMetadata } from './cluster.js';
 import { resolveClientOptions, type ClientOptions, type Platform } from './options.js';
 
+/** Longest describeTopics waits for a partition leader's own view before using the first answer. */
+const LEADER_VIEW_TIMEOUT_MS = 1_000;
+
 /** Options of {@link AdminCore.createTopic}. */
 export interface NewTopicOptions {
   /** Partition count. Default 1. */
@@ -99,14 +102,48 @@ export class AdminCore {
       .sort();
   }
 
-  /** Partitions (leader, replicas, isr, log start, high watermark) and config of topics; all topics when omitted. */
+  /**
+   * Partitions (leader, replicas, isr, log start, high watermark) and config of topics; all topics when omitted.
+   * In a cluster only a partition's leader knows its in-sync replicas and high watermark, so each leader is asked
+   * about the partitions it leads (a leader that cannot be reached leaves the first answer in place).
+   */
   async describeTopics(names?: readonly string[]): Promise<TopicDescription[]> {
     const response = await this.cluster.refresh(names);
-    return response.topics.map((t) => {
+    const topics = response.topics.map((t) => {
       if (t.error !== undefined) throw BrookError.fromWire(t.error);
-      const partitions = [...t.partitions].sort((a, b) => a.partition - b.partition);
-      return { name: t.name, partitions, config: t.config };
+      return {
+        name: t.name,
+        partitions: [...t.partitions].sort((a, b) => a.partition - b.partition),
+        config: t.config,
+      };
     });
+    const leaders = new Set(topics.flatMap((t) => t.partitions.map((p) => p.leader)).filter((id) => id >= 0));
+    const asked = response.brokers.length > 1 ? [...leaders] : [];
+    const views = await Promise.all(
+      asked.map((id) =>
+        Promise.race([
+          this.cluster
+            .connectionFor(id)
+            .request('metadata', { topics: topics.map((t) => t.name) })
+            .catch(() => null),
+          // A leader that just died would hold the answer until the request timeout.
+          this.cluster.sleep(LEADER_VIEW_TIMEOUT_MS).then(
+            () => null,
+            () => null,
+          ),
+        ]),
+      ),
+    );
+    return topics.map((t) => ({
+      ...t,
+      partitions: t.partitions.map((p) => {
+        const view = views[asked.indexOf(p.leader)];
+        const fromLeader = view?.topics
+          .find((v) => v.name === t.name)
+          ?.partitions.find((v) => v.partition === p.partition);
+        return fromLeader?.leader === p.leader ? fromLeader : p;
+      }),
+    }));
   }
 
   /** Offsets of a topic's partitions (all of them unless `partitions` is given), asked of each partition's leader. */
@@ -141,8 +178,11 @@ export class AdminCore {
   /** Sends an admin request to the controller when metadata names one, else to any broker; retries retriable errors. */
   private controllerRequest<R>(send: (connection: ReturnType<Cluster['anyConnection']>) => Promise<R>): Promise<R> {
     const deadlineMs = this.cluster.options.clock.nowMs() + this.cluster.options.requestTimeoutMs;
+    let attempts = 0;
     return this.cluster.retry(
       async () => {
+        // A retry follows a refused or failed attempt: the controller may have moved (or been elected meanwhile).
+        if (attempts++ > 0) await this.cluster.refresh([]);
         const controller = this.cluster.controller;
         const connection = controller >= 0 ? this.cluster.connectionFor(controller) : this.cluster.anyConnection();
         return send(connection);

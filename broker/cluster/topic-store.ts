@@ -49,6 +49,7 @@ export class TopicStore implements TopicRegistry {
   private readonly topics = new Map<string, TopicRecord>();
   private readonly insertStmt;
   private readonly deleteStmt;
+  private readonly appliedStmt;
   private closed = false;
 
   private constructor(
@@ -58,6 +59,9 @@ export class TopicStore implements TopicRegistry {
   ) {
     this.insertStmt = db.prepare<[TopicRow]>('INSERT INTO topics VALUES (?, ?, ?, ?, ?, ?)');
     this.deleteStmt = db.prepare<[string]>('DELETE FROM topics WHERE name = ?');
+    this.appliedStmt = db.prepare<[string]>(
+      "INSERT INTO cluster (key, value) VALUES ('applied_index', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    );
     const rows = db
       .prepare<[], TopicRow>('SELECT name, partitions, replication_factor, replicas, config, created_ms FROM topics')
       .raw(true)
@@ -90,10 +94,20 @@ export class TopicStore implements TopicRegistry {
   }
 
   create(spec: TopicSpec, nowMs: number): TopicRecord {
+    const record = this.plan(spec, nowMs);
+    this.insert(record);
+    return record;
+  }
+
+  /**
+   * Checks a topic spec and places its replicas, without storing anything: the replicated controller proposes
+   * the result, and every broker {@link insert}s it when the proposal commits. Throws as {@link create}.
+   */
+  plan(spec: TopicSpec, nowMs: number): TopicRecord {
     this.checkOpen();
     checkTopicSpec(spec, this.brokerIds.length);
     if (this.topics.has(spec.name)) throw new BrookError('TOPIC_EXISTS', `topic '${spec.name}' already exists`);
-    const record: TopicRecord = Object.freeze({
+    return Object.freeze({
       name: spec.name,
       partitions: spec.partitions,
       replicationFactor: spec.replicationFactor,
@@ -103,6 +117,12 @@ export class TopicStore implements TopicRegistry {
       config: Object.freeze({ ...spec.config }),
       createdMs: nowMs,
     });
+  }
+
+  /** Stores a planned topic. Throws TOPIC_EXISTS. */
+  insert(record: TopicRecord): void {
+    this.checkOpen();
+    if (this.topics.has(record.name)) throw new BrookError('TOPIC_EXISTS', `topic '${record.name}' already exists`);
     this.insertStmt.run([
       record.name,
       record.partitions,
@@ -112,7 +132,25 @@ export class TopicStore implements TopicRegistry {
       record.createdMs,
     ]);
     this.topics.set(record.name, record);
-    return record;
+  }
+
+  /** Index of the last metadata log entry applied to this store (0 before any). */
+  get appliedIndex(): number {
+    return Number(
+      this.db.prepare<[], string>("SELECT value FROM cluster WHERE key = 'applied_index'").pluck().get() ?? 0,
+    );
+  }
+
+  /**
+   * Runs `apply` (inserts and deletes of one metadata log entry) and records `index` as applied, in one
+   * transaction: after a crash an entry is either wholly applied or applied again from scratch.
+   */
+  applyEntry(index: number, apply: () => void): void {
+    this.checkOpen();
+    this.db.transaction(() => {
+      apply();
+      this.appliedStmt.run(String(index));
+    })();
   }
 
   delete(name: string): void {

@@ -1,5 +1,7 @@
 /** What the request handlers work with: the topic registry, the hosted partitions, metrics, time. */
 import type { Logger } from 'pino';
+import type { Controller } from '../cluster/controller.js';
+import type { ProducerIdSource } from '../cluster/producer-ids.js';
 import type { TopicRetention } from '../cluster/topic-config.js';
 import type { TopicRegistry } from '../cluster/topic-registry.js';
 import type { BrokerMetrics } from '../metrics/broker-metrics.js';
@@ -14,6 +16,10 @@ export interface HandlerContext {
   readonly clusterId: string;
   readonly topics: TopicRegistry;
   readonly partitions: PartitionRegistry;
+  /** Who creates and deletes topics (this broker alone, or the cluster's metadata group). */
+  controller(): Controller;
+  /** Hands out idempotent producer ids (initProducer). */
+  readonly producerIds: ProducerIdSource;
   readonly metrics: Pick<BrokerMetrics, 'produced' | 'fetched' | 'errorSent' | 'topicDeleted'>;
   /** Broker-wide topic defaults, shown in metadata where a topic does not override them. */
   readonly retentionDefaults: TopicRetention;

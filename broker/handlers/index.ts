@@ -2,6 +2,7 @@
 import type { CoreHandlers } from '../net/broker-api.js';
 import type { HandlerContext } from './context.js';
 import { fetchHandler } from './fetch.js';
+import { initProducerHandler } from './init-producer.js';
 import { listOffsetsHandler } from './list-offsets.js';
 import { metadataHandler } from './metadata.js';
 import { produceHandler } from './produce.js';
@@ -19,5 +20,6 @@ export function createHandlers(ctx: HandlerContext): CoreHandlers {
     produce: produceHandler(ctx),
     fetch: fetchHandler(ctx),
     listOffsets: listOffsetsHandler(ctx),
+    initProducer: initProducerHandler(ctx),
   });
 }

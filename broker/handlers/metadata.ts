@@ -18,7 +18,7 @@ export function metadataHandler(ctx: HandlerContext) {
           });
     return Promise.resolve({
       clusterId: ctx.clusterId,
-      controllerId: ctx.brokerId,
+      controllerId: ctx.controller().controllerId(),
       brokers: [...ctx.brokers()],
       topics,
     });

@@ -29,8 +29,9 @@ async function appendOne(
   timeoutMs: number,
 ): Promise<PartitionResult> {
   try {
-    const { baseOffset } = await ctx.partitions.leader(topic, partition).append(batch, acks, timeoutMs);
-    ctx.metrics.produced(topic, batch.count, batch.records.byteLength);
+    const { baseOffset, duplicate } = await ctx.partitions.leader(topic, partition).append(batch, acks, timeoutMs);
+    // A repeated idempotent batch is answered but was not appended again: it is not counted twice.
+    if (duplicate !== true) ctx.metrics.produced(topic, batch.count, batch.records.byteLength);
     return { topic, partition, baseOffset };
   } catch (err) {
     return { topic, partition, baseOffset: -1, error: reportedError(ctx, err, 'produce') };

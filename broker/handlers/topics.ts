@@ -1,24 +1,33 @@
-/** createTopics and deleteTopics: the registry first, then the partition replicas on this broker. */
-import type { RequestOf, ResponseOf } from '../protocol/index.js';
+/** createTopics and deleteTopics, through the controller (this broker alone, or the cluster's metadata group). */
+import type { Controller } from '../cluster/controller.js';
+import { BrookError, type RequestOf, type ResponseOf } from '../protocol/index.js';
 import type { HandlerContext } from './context.js';
 import { refuseWhenStopping, reportedError } from './errors.js';
 
 type TopicResult = ResponseOf<'createTopics'>['results'][number];
 
+/**
+ * Topic changes are made by the controller only: anywhere else the whole request is refused with NOT_LEADER naming
+ * the controller, which clients retry there (as Kafka's NOT_CONTROLLER).
+ */
+function requireController(ctx: HandlerContext): Controller {
+  const controller = ctx.controller();
+  const id = controller.controllerId();
+  if (id === ctx.brokerId) return controller;
+  const message = `broker ${String(ctx.brokerId)} is not the controller`;
+  throw id < 0
+    ? new BrookError('NOT_LEADER', `${message} (none elected yet)`)
+    : new BrookError('NOT_LEADER', message, { leaderId: id });
+}
+
 export function createTopicsHandler(ctx: HandlerContext) {
   return async (request: RequestOf<'createTopics'>): Promise<ResponseOf<'createTopics'>> => {
     refuseWhenStopping(ctx);
+    const controller = requireController(ctx);
     const results: TopicResult[] = [];
     for (const spec of request.topics) {
       try {
-        const record = ctx.topics.create(spec, ctx.nowMs());
-        try {
-          await ctx.partitions.createTopic(record);
-        } catch (err) {
-          // Without its replicas the topic would be unusable: take it back out of the registry.
-          ctx.topics.delete(record.name);
-          throw err;
-        }
+        const record = await controller.createTopic(spec, ctx.nowMs());
         ctx.logger.info({ topic: record.name, partitions: record.partitions, config: record.config }, 'topic created');
         results.push({ name: spec.name });
       } catch (err) {
@@ -32,11 +41,11 @@ export function createTopicsHandler(ctx: HandlerContext) {
 export function deleteTopicsHandler(ctx: HandlerContext) {
   return async (request: RequestOf<'deleteTopics'>): Promise<ResponseOf<'deleteTopics'>> => {
     refuseWhenStopping(ctx);
+    const controller = requireController(ctx);
     const results: TopicResult[] = [];
     for (const name of request.names) {
       try {
-        ctx.topics.delete(name);
-        await ctx.partitions.deleteTopic(name);
+        await controller.deleteTopic(name);
         ctx.metrics.topicDeleted(name);
         ctx.logger.info({ topic: name }, 'topic deleted');
         results.push({ name });

@@ -1,6 +1,8 @@
 /** The partition log: record batches in one SQLite database per partition replica. */
 export type { AppendResult } from './append-queue.js';
 export { recordsCrc, type BatchToAppend, type StoredBatch } from './batch.js';
+export { BATCH_ENTRY_HEADER_BYTES, decodeBatchEntry, encodeBatchEntry } from './batch-entry.js';
+export { CONTROL_BATCH, CONTROL_CONFIG, CONTROL_MASK } from './control.js';
 export { isLogError, LogError, LogErrorKind } from './log-error.js';
 export {
   DEFAULT_MAX_OPEN_HANDLES,
@@ -13,5 +15,22 @@ export {
   type RetentionPassResult,
 } from './log-manager.js';
 export { DEFAULT_CACHE_KIB, FlushPolicy, type LogOptions, type ResolvedLogOptions } from './log-options.js';
-export { PartitionLog, type HandleTracker, type LogStats } from './partition-log.js';
+export {
+  PartitionLog,
+  type ConfigRow,
+  type HandleTracker,
+  type IndexedBatch,
+  type IndexedRow,
+  type LogStats,
+  type RaftAppend,
+  type RaftStart,
+  type RaftWrite,
+} from './partition-log.js';
+export {
+  DEFAULT_ENTRY_CACHE_BYTES,
+  DEFAULT_ENTRY_CACHE_ENTRIES,
+  RaftLogStorage,
+  type PersistedRange,
+  type RaftLogStorageOptions,
+} from './raft-log-storage.js';
 export type { RecoveryReport } from './recovery.js';

@@ -1,7 +1,9 @@
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import type { HardState } from '../raft/messages.js';
 import { LogError, LogErrorKind } from './log-error.js';
 import { synchronousFor, type ResolvedLogOptions } from './log-options.js';
+import { IS_CONFIG_ROW, prepareSchema, SCHEMA_VERSION } from './log-schema.js';
 
 /** File name of a partition's database inside its directory. */
 export const LOG_DB_FILE = 'log.db';
@@ -20,7 +22,35 @@ export type BatchRow = [
   baseSequence: number,
   attributes: number,
   payload: Uint8Array,
+  /** The Raft index (see log-schema.ts). */
+  index: number,
 ];
+
+/** Keys of the integer values in the meta table. */
+export type MetaKey =
+  'schema_version' | 'log_start_offset' | 'start_term' | 'start_idx' | 'raft_term' | 'raft_vote' | 'raft_commit';
+
+/** Where a log starts: what the meta table records about the rows removed from its head. */
+export interface StartPoint {
+  /** The log start offset. */
+  readonly offset: number;
+  /** Term of the last removed row (Raft's snapshot term). */
+  readonly term: number;
+  /** Raft index of the last removed row (Raft's snapshot index). */
+  readonly index: number;
+  /** Membership as of `index`, as JSON array text; null keeps the recorded one. */
+  readonly voters: string | null;
+}
+
+/** One Raft write, done in one transaction (see {@link LogStore.writeRaft}). */
+export interface RaftWritePlan {
+  /** Delete every row and start the log here. */
+  readonly reset: StartPoint | null;
+  /** Delete rows with base offset >= this (a conflicting suffix), or null. */
+  readonly truncateFromOffset: number | null;
+  readonly rows: readonly BatchRow[];
+  readonly hardState: HardState | null;
+}
 
 /** What a delete removed. */
 export interface Removed {
@@ -28,36 +58,9 @@ export interface Removed {
   bytes: number;
 }
 
-const SCHEMA_VERSION = 1;
-
-// Created in one transaction, so a crash mid-creation leaves either nothing or the whole schema.
-// A rowid table, not WITHOUT ROWID: payloads (10 KB for 100 records of 100 bytes) spill to overflow pages,
-// which WITHOUT ROWID tables handle badly; measured 1.5x slower appends and no faster scans.
-const SCHEMA = `
-BEGIN;
-CREATE TABLE batches (
-  base_offset INTEGER PRIMARY KEY,
-  last_offset INTEGER NOT NULL,
-  term INTEGER NOT NULL,
-  count INTEGER NOT NULL,
-  first_ts INTEGER NOT NULL,
-  max_ts INTEGER NOT NULL,
-  crc32c INTEGER NOT NULL,
-  producer_id INTEGER NOT NULL,
-  producer_epoch INTEGER NOT NULL,
-  base_sequence INTEGER NOT NULL,
-  attributes INTEGER NOT NULL,
-  payload BLOB NOT NULL
-);
-CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER);
-INSERT INTO meta (key, value) VALUES
-  ('schema_version', ${String(SCHEMA_VERSION)}), ('log_start_offset', 0), ('start_term', 0);
-COMMIT;
-`;
-
 const COLUMNS =
   'base_offset, last_offset, term, count, first_ts, max_ts, crc32c, producer_id, producer_epoch, ' +
-  'base_sequence, attributes, payload';
+  'base_sequence, attributes, payload, idx';
 
 // A WAL that once grew large is cut back to this size at the next checkpoint, so thousands of mostly idle
 // partitions do not each keep a multi-megabyte -wal file.
@@ -74,32 +77,39 @@ export const WAL_AUTOCHECKPOINT_PAGES = 4096;
 
 /**
  * The SQL side of one partition log: one SQLite database, its pragmas and prepared statements. It decides
- * nothing about offsets; {@link PartitionLog} does.
+ * nothing about offsets or indices; {@link PartitionLog} does.
  */
 export class LogStore {
   private readonly insertRows: (rows: readonly BatchRow[]) => void;
   private readonly scanStmt;
+  private readonly scanIndexStmt;
   private readonly tailStmt;
   private readonly lastRowStmt;
   private readonly headRowStmt;
   private readonly containingStmt;
+  private readonly atIndexStmt;
+  private readonly configsAfterStmt;
+  private readonly configAtOrBeforeStmt;
   private readonly bytesStmt;
   private readonly headSizesStmt;
   private readonly firstByMaxTsStmt;
   private readonly metaGetStmt;
+  private readonly metaTextStmt;
   private readonly metaSetStmt;
   private readonly countBeforeStmt;
   private readonly countFromStmt;
-  private readonly deleteBeforeStmt;
   private readonly deleteFromStmt;
-  private readonly deleteBeforeTx: (offset: number, startTerm: number) => void;
-  private readonly resetTx: (startOffset: number, startTerm: number) => void;
+  private readonly deleteBeforeTx: (offset: number, start: StartPoint) => void;
+  private readonly resetTx: (start: StartPoint) => void;
+  private readonly raftTx: (plan: RaftWritePlan) => void;
+  private readonly setVotersTx: (voters: string) => void;
 
   private constructor(private readonly db: Database.Database) {
-    const insert = db.prepare<[BatchRow]>(`INSERT INTO batches (${COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)`);
-    this.insertRows = db.transaction((rows: readonly BatchRow[]) => {
+    const insert = db.prepare<[BatchRow]>(`INSERT INTO batches (${COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)`);
+    const insertAll = (rows: readonly BatchRow[]): void => {
       for (const row of rows) insert.run(row);
-    });
+    };
+    this.insertRows = db.transaction(insertAll);
     // Starts at the batch containing `from` (the last base_offset <= from) so a fetch from the middle of a
     // batch gets that batch; the rowid seek keeps it O(log n).
     this.scanStmt = db
@@ -109,16 +119,38 @@ export class LogStore {
          AND base_offset < ? ORDER BY base_offset`,
       )
       .raw(true);
+    // One seek in the idx index, then a rowid range scan: rows of consecutive indices are adjacent.
+    this.scanIndexStmt = db
+      .prepare<[number, number], BatchRow>(
+        `SELECT ${COLUMNS} FROM batches WHERE base_offset >= (SELECT base_offset FROM batches WHERE idx = ?)
+         AND idx < ? ORDER BY base_offset`,
+      )
+      .raw(true);
     this.tailStmt = db.prepare<[], BatchRow>(`SELECT ${COLUMNS} FROM batches ORDER BY base_offset DESC`).raw(true);
     this.lastRowStmt = db
-      .prepare<[], [number, number]>('SELECT last_offset, term FROM batches ORDER BY base_offset DESC LIMIT 1')
+      .prepare<[], [number, number, number]>(
+        'SELECT last_offset, term, idx FROM batches ORDER BY base_offset DESC LIMIT 1',
+      )
       .raw(true);
     this.headRowStmt = db
       .prepare<[], [number, number]>('SELECT max_ts, length(payload) FROM batches ORDER BY base_offset LIMIT 1')
       .raw(true);
     this.containingStmt = db
-      .prepare<[number], [number, number, number]>(
-        'SELECT base_offset, last_offset, term FROM batches WHERE base_offset <= ? ORDER BY base_offset DESC LIMIT 1',
+      .prepare<[number], [number, number, number, number]>(
+        'SELECT base_offset, last_offset, term, idx FROM batches WHERE base_offset <= ? ORDER BY base_offset DESC LIMIT 1',
+      )
+      .raw(true);
+    this.atIndexStmt = db
+      .prepare<[number], [number, number, number]>('SELECT base_offset, last_offset, term FROM batches WHERE idx = ?')
+      .raw(true);
+    this.configsAfterStmt = db
+      .prepare<[number], [number, Uint8Array]>(
+        `SELECT idx, payload FROM batches WHERE ${IS_CONFIG_ROW} AND idx > ? ORDER BY idx DESC LIMIT 2`,
+      )
+      .raw(true);
+    this.configAtOrBeforeStmt = db
+      .prepare<[number], [number, Uint8Array]>(
+        `SELECT idx, payload FROM batches WHERE ${IS_CONFIG_ROW} AND idx <= ? ORDER BY idx DESC LIMIT 1`,
       )
       .raw(true);
     // length() of a BLOB reads the cell header only, not the overflow pages (10 ms for 100 MB).
@@ -132,7 +164,8 @@ export class LogStore {
       .prepare<[number], number>('SELECT base_offset FROM batches WHERE max_ts >= ? ORDER BY base_offset LIMIT 1')
       .pluck();
     this.metaGetStmt = db.prepare<[string], number>('SELECT value FROM meta WHERE key = ?').pluck();
-    this.metaSetStmt = db.prepare<[string, number]>(
+    this.metaTextStmt = db.prepare<[string]>('SELECT value FROM meta WHERE key = ?').pluck();
+    this.metaSetStmt = db.prepare<[string, number | string]>(
       'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
     );
     this.countBeforeStmt = db
@@ -145,22 +178,45 @@ export class LogStore {
         'SELECT count(*), coalesce(sum(length(payload)), 0) FROM batches WHERE base_offset >= ?',
       )
       .raw(true);
-    this.deleteBeforeStmt = db.prepare<[number]>('DELETE FROM batches WHERE base_offset < ?');
+    const deleteBeforeStmt = db.prepare<[number]>('DELETE FROM batches WHERE base_offset < ?');
     this.deleteFromStmt = db.prepare<[number]>('DELETE FROM batches WHERE base_offset >= ?');
-    this.deleteBeforeTx = db.transaction((offset: number, startTerm: number) => {
-      this.deleteBeforeStmt.run(offset);
-      this.metaSetStmt.run('log_start_offset', offset);
-      this.metaSetStmt.run('start_term', startTerm);
-    });
     const deleteAll = db.prepare('DELETE FROM batches');
-    this.resetTx = db.transaction((startOffset: number, startTerm: number) => {
+    const setStart = (start: StartPoint): void => {
+      this.metaSetStmt.run('log_start_offset', start.offset);
+      this.metaSetStmt.run('start_term', start.term);
+      this.metaSetStmt.run('start_idx', start.index);
+      if (start.voters !== null) this.metaSetStmt.run('snapshot_voters', start.voters);
+    };
+    this.deleteBeforeTx = db.transaction((offset: number, start: StartPoint) => {
+      deleteBeforeStmt.run(offset);
+      setStart(start);
+    });
+    this.resetTx = db.transaction((start: StartPoint) => {
       deleteAll.run();
-      this.metaSetStmt.run('log_start_offset', startOffset);
-      this.metaSetStmt.run('start_term', startTerm);
+      setStart(start);
+    });
+    this.raftTx = db.transaction((plan: RaftWritePlan) => {
+      if (plan.reset !== null) {
+        deleteAll.run();
+        setStart(plan.reset);
+      }
+      if (plan.truncateFromOffset !== null) this.deleteFromStmt.run(plan.truncateFromOffset);
+      insertAll(plan.rows);
+      if (plan.hardState !== null) {
+        this.metaSetStmt.run('raft_term', plan.hardState.term);
+        this.metaSetStmt.run('raft_vote', plan.hardState.vote);
+        this.metaSetStmt.run('raft_commit', plan.hardState.commit);
+      }
+    });
+    this.setVotersTx = db.transaction((voters: string) => {
+      this.metaSetStmt.run('snapshot_voters', voters);
     });
   }
 
-  /** Opens (creating if needed) `<dir>/log.db` with the pragmas the options ask for. */
+  /**
+   * Opens (creating if needed) `<dir>/log.db` with the pragmas the options ask for; a version 1 database is
+   * migrated to the current schema first.
+   */
   static open(dir: string, options: ResolvedLogOptions): LogStore {
     const file = path.join(dir, LOG_DB_FILE);
     let db: Database.Database | undefined;
@@ -177,27 +233,36 @@ export class LogStore {
       db.pragma(`journal_size_limit = ${String(JOURNAL_SIZE_LIMIT_BYTES)}`);
       db.pragma(`wal_autocheckpoint = ${String(WAL_AUTOCHECKPOINT_PAGES)}`);
       if (options.maxPageCount !== null) db.pragma(`max_page_count = ${String(options.maxPageCount)}`);
-      // Checked first so that reopening an existing log writes nothing.
-      const created = db.prepare<[], number>("SELECT count(*) FROM sqlite_master WHERE name = 'meta'").pluck().get();
-      if (created === 0) db.exec(SCHEMA);
-      const store = new LogStore(db);
-      const version = store.meta('schema_version');
+      // Reopening a current database writes nothing.
+      const version = prepareSchema(db);
       if (version !== SCHEMA_VERSION) {
         throw new LogError(
           LogErrorKind.STORAGE_ERROR,
           `${file} has schema version ${String(version)}, expected ${String(SCHEMA_VERSION)}`,
         );
       }
-      return store;
+      return new LogStore(db);
     } catch (err) {
       db?.close();
       throw storageError(err, `opening ${file}`);
     }
   }
 
-  /** Reads an integer from the meta table. */
-  meta(key: 'schema_version' | 'log_start_offset' | 'start_term'): number {
+  /** Reads an integer from the meta table (0 when absent). */
+  meta(key: MetaKey): number {
     return this.metaGetStmt.get(key) ?? 0;
+  }
+
+  /** The recorded membership as of the start index (JSON array text), or null if none was ever recorded. */
+  snapshotVoters(): string | null {
+    const value = this.metaTextStmt.get('snapshot_voters');
+    // The meta column has integer affinity, but JSON array text never looks like a number, so it stays text.
+    return typeof value === 'string' ? value : null;
+  }
+
+  /** Records the membership as of the start index. */
+  setSnapshotVoters(voters: string): void {
+    this.setVotersTx(voters);
   }
 
   /** Inserts the rows in one transaction (all or nothing). */
@@ -210,13 +275,18 @@ export class LogStore {
     return this.scanStmt.iterate(fromOffset, fromOffset, endOffset);
   }
 
+  /** Rows with Raft index in [`lo`, `hi`), in order; nothing when no row has index `lo`. */
+  scanIndices(lo: number, hi: number): IterableIterator<BatchRow> {
+    return this.scanIndexStmt.iterate(lo, hi);
+  }
+
   /** Every row, last first (recovery walks back from the tail). */
   tail(): IterableIterator<BatchRow> {
     return this.tailStmt.iterate();
   }
 
-  /** `[lastOffset, term]` of the last row, if any. */
-  lastRow(): [number, number] | undefined {
+  /** `[lastOffset, term, index]` of the last row, if any. */
+  lastRow(): [number, number, number] | undefined {
     return this.lastRowStmt.get();
   }
 
@@ -225,9 +295,24 @@ export class LogStore {
     return this.headRowStmt.get();
   }
 
-  /** `[baseOffset, lastOffset, term]` of the row with the greatest base offset <= `offset`, if any. */
-  rowAtOrBefore(offset: number): [number, number, number] | undefined {
+  /** `[baseOffset, lastOffset, term, index]` of the row with the greatest base offset <= `offset`, if any. */
+  rowAtOrBefore(offset: number): [number, number, number, number] | undefined {
     return this.containingStmt.get(offset);
+  }
+
+  /** `[baseOffset, lastOffset, term]` of the row with Raft index `index`, if any. */
+  rowAtIndex(index: number): [number, number, number] | undefined {
+    return this.atIndexStmt.get(index);
+  }
+
+  /** `[index, payload]` of the last two config rows with index > `afterIndex`, last first. */
+  lastConfigsAfter(afterIndex: number): [number, Uint8Array][] {
+    return this.configsAfterStmt.all(afterIndex);
+  }
+
+  /** `[index, payload]` of the last config row with index <= `index`, if any. */
+  configAtOrBefore(index: number): [number, Uint8Array] | undefined {
+    return this.configAtOrBeforeStmt.get(index);
   }
 
   /** Sum of payload bytes over all rows. */
@@ -257,12 +342,9 @@ export class LogStore {
     return { batches, bytes };
   }
 
-  /**
-   * Deletes rows with base offset < `offset` and makes `offset` the log start, with `startTerm` the term
-   * before it, atomically.
-   */
-  deleteBefore(offset: number, startTerm: number): void {
-    this.deleteBeforeTx(offset, startTerm);
+  /** Deletes rows with base offset < `offset` and records `start` (whose offset is `offset`), atomically. */
+  deleteBefore(offset: number, start: StartPoint): void {
+    this.deleteBeforeTx(offset, start);
   }
 
   /** Deletes rows with base offset >= `offset`. */
@@ -270,9 +352,19 @@ export class LogStore {
     this.deleteFromStmt.run(offset);
   }
 
-  /** Deletes every row and records a new log start, atomically. */
-  reset(startOffset: number, startTerm: number): void {
-    this.resetTx(startOffset, startTerm);
+  /** Deletes every row and records a new start, atomically. */
+  reset(start: StartPoint): void {
+    this.resetTx(start);
+  }
+
+  /** Applies a Raft write (reset, truncation, rows, hard state, in that order) in one transaction. */
+  writeRaft(plan: RaftWritePlan): void {
+    this.raftTx(plan);
+  }
+
+  /** The Raft hard state recorded in meta. */
+  hardState(): HardState {
+    return { term: this.meta('raft_term'), vote: this.meta('raft_vote'), commit: this.meta('raft_commit') };
   }
 
   /**

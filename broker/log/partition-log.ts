@@ -1,13 +1,35 @@
 import fs from 'node:fs';
+import type { HardState } from '../raft/messages.js';
+import { decodeConfigEntry } from '../raft/membership.js';
 import { AppendQueue, type AppendResult, type Settle } from './append-queue.js';
 import { checkBatch, type BatchToAppend, type StoredBatch } from './batch.js';
 import { LogError, LogErrorKind } from './log-error.js';
 import { resolveLogOptions, type LogOptions, type ResolvedLogOptions } from './log-options.js';
-import { LogStore, storageError, type Removed } from './log-store.js';
+import { LogStore, storageError, type BatchRow, type Removed, type StartPoint } from './log-store.js';
+import { planRaftWrite, votersJson, type LogBounds, type RaftWrite } from './raft-write.js';
 import { readHead, recover, type RecoveredState, type RecoveryReport } from './recovery.js';
 import { retentionCut, retentionMayDelete, type HeadBatch } from './retention.js';
 
 export type { AppendResult } from './append-queue.js';
+export type { RaftAppend, RaftStart, RaftWrite } from './raft-write.js';
+
+/** A stored batch with its Raft index. */
+export interface IndexedBatch extends StoredBatch {
+  index: number;
+}
+
+/** Where the batch at a Raft index sits. */
+export interface IndexedRow {
+  baseOffset: number;
+  lastOffset: number;
+  term: number;
+}
+
+/** A config row: its Raft index and payload (the config entry's data). */
+export interface ConfigRow {
+  index: number;
+  data: Uint8Array;
+}
 
 /** Counters for metrics and tests. */
 export interface LogStats {
@@ -38,6 +60,10 @@ export interface HandleTracker {
  *
  * The database is opened in exclusive locking mode: a second open of the same directory (in this process or
  * another) fails with STORAGE_ERROR instead of sharing it.
+ *
+ * Every batch also has a Raft index, one more than the batch before it, so the log can be a Raft log (see
+ * `RaftLogStorage`): {@link writeRaft} applies what Raft persists, and retention keeps the Raft view of the head
+ * (start index and term, membership) in step.
  */
 export class PartitionLog {
   /** What recovery did when this log was opened. */
@@ -47,11 +73,19 @@ export class PartitionLog {
   private closed = false;
   private startOffset: number;
   /** Term of the batch just before the log start (what Raft calls the snapshot's last term). */
-  private startTerm: number;
+  private headTerm: number;
+  /** Raft index of the batch just before the log start. */
+  private startIdx: number;
   private endOffset: number;
   private endTerm: number;
+  /** Raft index of the last batch, queued ones included. */
+  private endIdx: number;
   private committedEnd: number;
   private committedTerm: number;
+  private committedIdx: number;
+  private voters: readonly number[] | null;
+  private hard: HardState;
+  private rewrites = 0;
   private bytes: number;
   private head: HeadBatch | null;
   /** Something was written since the last checkpoint, so {@link sync} has work to do. */
@@ -77,9 +111,13 @@ export class PartitionLog {
     this.store = store;
     this.recovery = state.report;
     this.startOffset = state.logStartOffset;
-    this.startTerm = state.startTerm;
+    this.headTerm = state.startTerm;
+    this.startIdx = state.startIndex;
     this.endOffset = this.committedEnd = state.logEndOffset;
     this.endTerm = this.committedTerm = state.lastTerm;
+    this.endIdx = this.committedIdx = state.lastIndex;
+    this.voters = state.snapshotVoters;
+    this.hard = state.hardState;
     this.bytes = state.sizeBytes;
     this.head = state.head;
   }
@@ -130,6 +168,49 @@ export class PartitionLog {
   /** Term of the last batch (queued ones included); when the log is empty, the term of the last removed one. */
   get lastTerm(): number {
     return this.endTerm;
+  }
+
+  /** Raft index of the last batch removed from the head (the Raft snapshot index); 0 for a new log. */
+  get startIndex(): number {
+    return this.startIdx;
+  }
+
+  /** Raft index of the last batch (queued ones included); {@link startIndex} when the log is empty. */
+  get lastIndex(): number {
+    return this.endIdx;
+  }
+
+  /** Raft index of the last committed batch; {@link startIndex} when none. */
+  get committedLastIndex(): number {
+    return this.committedIdx;
+  }
+
+  /** Term of the last committed batch; {@link startTerm} when none. */
+  get committedLastTerm(): number {
+    return this.committedTerm;
+  }
+
+  /** Term of the last batch removed from the head (the Raft snapshot term); 0 for a new log. */
+  get startTerm(): number {
+    return this.headTerm;
+  }
+
+  /** Membership as of {@link startIndex}, or null when none was ever recorded. */
+  get snapshotVoters(): readonly number[] | null {
+    return this.voters;
+  }
+
+  /** The Raft hard state last written with {@link writeRaft} (zeros for a new log). */
+  get hardState(): HardState {
+    return this.hard;
+  }
+
+  /**
+   * Counts the times batches were removed from the tail or the whole log was reset. Callers that cache
+   * batches by index compare it to know their cache still holds.
+   */
+  get rewriteCount(): number {
+    return this.rewrites;
   }
 
   /** Counters since open. */
@@ -193,22 +274,9 @@ export class PartitionLog {
     try {
       for (const row of store.scan(offset, maxOffset)) {
         if (row[1] >= maxOffset) break;
-        const payload = row[11];
-        totalBytes += payload.byteLength;
+        totalBytes += row[11].byteLength;
         if (totalBytes > maxBytes && batches.length > 0) break;
-        batches.push({
-          baseOffset: row[0],
-          term: row[2],
-          count: row[3],
-          firstTimestamp: row[4],
-          maxTimestamp: row[5],
-          crc: row[6],
-          producerId: row[7],
-          producerEpoch: row[8],
-          baseSequence: row[9],
-          attributes: row[10],
-          records: payload,
-        });
+        batches.push(toStoredBatch(row));
       }
     } catch (err) {
       throw storageError(err, `reading ${this.dir} at offset ${String(offset)}`);
@@ -235,11 +303,11 @@ export class PartitionLog {
    */
   termAt(offset: number): number | null {
     if (!Number.isSafeInteger(offset) || offset < 0 || offset >= this.endOffset) return null;
-    if (offset === this.startOffset - 1) return this.startTerm;
+    if (offset === this.startOffset - 1) return this.headTerm;
     if (offset < this.startOffset) return null;
     if (offset >= this.committedEnd) return this.queue.termAt(offset);
     const store = this.db();
-    let row: [number, number, number] | undefined;
+    let row: [number, number, number, number] | undefined;
     try {
       row = store.rowAtOrBefore(offset);
     } catch (err) {
@@ -256,6 +324,9 @@ export class PartitionLog {
    * which keeps the active segment, the last batch may go too: the log is then empty with
    * `logStartOffset === logEndOffset`, and both survive a reopen. Returns the number of batches deleted.
    * Opens no database when nothing is due, so passes over idle partitions stay cheap.
+   *
+   * The Raft view moves with the cut: {@link startIndex} and {@link startTerm} become those of the last deleted
+   * batch and, when a config row goes, {@link snapshotVoters} becomes the membership it holds.
    */
   applyRetention(nowMs: number, upToOffset: number = this.committedEnd): number {
     const input = {
@@ -271,21 +342,31 @@ export class PartitionLog {
     if (this.closed || !retentionMayDelete(input)) return 0;
     const store = this.db();
     let removed: Removed;
-    let cut: number;
-    let startTerm: number;
+    let start: StartPoint;
+    let voters: readonly number[] | null = this.voters;
     try {
-      cut = retentionCut(store, input);
+      const cut = retentionCut(store, input);
       if (cut <= this.startOffset) return 0;
       removed = store.countBefore(cut);
-      startTerm = this.termBefore(store, cut);
-      store.deleteBefore(cut, startTerm);
+      const [term, index] = this.pointBefore(store, cut);
+      const config = store.configAtOrBefore(index);
+      if (config !== undefined && config[0] > this.startIdx) voters = decodeConfigEntry(config[1]).config.voters;
+      start = {
+        offset: cut,
+        term,
+        index,
+        voters: voters === this.voters || voters === null ? null : votersJson(voters),
+      };
+      store.deleteBefore(cut, start);
       this.head = readHead(store);
     } catch (err) {
       throw storageError(err, `applying retention to ${this.dir}`);
     }
     this.unsynced = true;
-    this.startOffset = cut;
-    this.startTerm = startTerm;
+    this.startOffset = start.offset;
+    this.headTerm = start.term;
+    this.startIdx = start.index;
+    this.voters = voters;
     this.bytes -= removed.bytes;
     return removed.batches;
   }
@@ -301,26 +382,30 @@ export class PartitionLog {
     const store = this.db();
     let removed: Removed;
     let term: number;
+    let index: number;
     try {
       if (store.rowAtOrBefore(offset)?.[0] !== offset) {
         throw invalidArgument(`truncateFrom(${String(offset)}): not the base offset of a batch in ${this.dir}`);
       }
       removed = store.countFrom(offset);
-      term = this.termBefore(store, offset);
+      [term, index] = this.pointBefore(store, offset);
       store.deleteFrom(offset);
     } catch (err) {
       throw storageError(err, `truncating ${this.dir}`);
     }
     this.unsynced = true;
+    this.rewrites++;
     this.endOffset = this.committedEnd = offset;
     this.endTerm = this.committedTerm = term;
+    this.endIdx = this.committedIdx = index;
     this.bytes -= removed.bytes;
     if (offset === this.startOffset) this.head = null;
   }
 
   /**
-   * Discards every batch and restarts the log at `startOffset`, with `startTerm` as the term before it (a Raft
-   * follower too far behind restarts from the leader's log start). Queued appends are committed first.
+   * Discards every batch and restarts the log at `startOffset`, with `startTerm` as the term before it. Raft
+   * indices continue from {@link lastIndex} (a Raft follower installing a snapshot uses {@link writeRaft},
+   * which sets the index too). Queued appends are committed first.
    */
   resetTo(startOffset: number, startTerm: number): void {
     if (!Number.isSafeInteger(startOffset) || startOffset < 0 || !Number.isSafeInteger(startTerm) || startTerm < 0) {
@@ -328,16 +413,133 @@ export class PartitionLog {
     }
     this.commitOrThrow();
     const store = this.db();
+    const start = { offset: startOffset, term: startTerm, index: this.endIdx, voters: null };
     try {
-      store.reset(startOffset, startTerm);
+      store.reset(start);
     } catch (err) {
       throw storageError(err, `resetting ${this.dir}`);
     }
     this.unsynced = true;
+    this.rewrites++;
     this.startOffset = this.endOffset = this.committedEnd = startOffset;
-    this.startTerm = this.endTerm = this.committedTerm = startTerm;
+    this.headTerm = this.endTerm = this.committedTerm = startTerm;
+    this.startIdx = start.index;
     this.bytes = 0;
     this.head = null;
+  }
+
+  /**
+   * Applies one Raft write in one transaction, durable as the flush policy makes commits: a reset (the log
+   * restarts empty after a snapshot point), then the batches (replacing any stored suffix from their first
+   * index), then the hard state. Returns the offsets each batch got. Queued appends are committed first.
+   * Throws a {@link LogError} (INVALID_ARGUMENT, CORRUPT_BATCH, STORAGE_FULL, STORAGE_ERROR, CLOSED); then
+   * nothing was written and the log is as before.
+   */
+  writeRaft(write: RaftWrite): AppendResult[] {
+    if (write.reset === null && write.batches.length === 0 && write.hardState === null) return [];
+    this.commitOrThrow();
+    const store = this.db();
+    const bounds: LogBounds = {
+      startOffset: this.startOffset,
+      startTerm: this.headTerm,
+      startIndex: this.startIdx,
+      endOffset: this.endOffset,
+      endTerm: this.endTerm,
+      endIndex: this.endIdx,
+    };
+    const planned = planRaftWrite(store, bounds, write);
+    const { plan } = planned;
+    try {
+      store.writeRaft(plan);
+    } catch (err) {
+      throw storageError(err, `writing Raft entries to ${this.dir}`);
+    }
+    const after = planned.bounds;
+    const emptied = plan.reset !== null || plan.truncateFromOffset === this.startOffset;
+    if (plan.reset !== null) {
+      this.bytes = 0;
+      this.voters = Object.freeze([...(write.reset?.voters ?? [])]);
+    }
+    if (plan.reset !== null || plan.truncateFromOffset !== null) this.rewrites++;
+    const first = plan.rows[0];
+    if (emptied || this.committedEnd === this.startOffset) {
+      this.head =
+        first === undefined ? (emptied ? null : this.head) : { maxTimestamp: first[5], bytes: first[11].byteLength };
+    }
+    this.startOffset = after.startOffset;
+    this.headTerm = after.startTerm;
+    this.startIdx = after.startIndex;
+    this.endOffset = this.committedEnd = after.endOffset;
+    this.endTerm = this.committedTerm = after.endTerm;
+    this.endIdx = this.committedIdx = after.endIndex;
+    this.bytes += planned.appendedBytes - planned.truncatedBytes;
+    if (write.hardState !== null) {
+      this.hard = { term: write.hardState.term, vote: write.hardState.vote, commit: write.hardState.commit };
+    }
+    this.unsynced = true;
+    if (plan.rows.length > 0) {
+      this.counters.commits++;
+      this.counters.batchesCommitted += plan.rows.length;
+    }
+    return planned.results;
+  }
+
+  /**
+   * Records the membership as of {@link startIndex} (a new Raft replica records its bootstrap membership).
+   * Throws a {@link LogError}.
+   */
+  setSnapshotVoters(voters: readonly number[]): void {
+    const text = votersJson(voters);
+    const store = this.db();
+    try {
+      store.setSnapshotVoters(text);
+    } catch (err) {
+      throw storageError(err, `recording the membership of ${this.dir}`);
+    }
+    this.unsynced = true;
+    this.voters = Object.freeze([...voters]);
+  }
+
+  /** Offsets and term of the committed batch at Raft index `index`, or null when there is none. */
+  rowAtIndex(index: number): IndexedRow | null {
+    if (!Number.isSafeInteger(index) || index <= this.startIdx || index > this.committedIdx) return null;
+    const store = this.db();
+    let row: [number, number, number] | undefined;
+    try {
+      row = store.rowAtIndex(index);
+    } catch (err) {
+      throw storageError(err, `reading index ${String(index)} in ${this.dir}`);
+    }
+    return row === undefined ? null : { baseOffset: row[0], lastOffset: row[1], term: row[2] };
+  }
+
+  /**
+   * Committed batches with Raft index in [`lo`, `hi`), in order, read lazily: stop iterating early to read
+   * less. Nothing when `lo` is not in the log. The iterator must be finished or returned before the log is
+   * written again.
+   */
+  *batchesByIndex(lo: number, hi: number): Generator<IndexedBatch, void, undefined> {
+    if (lo <= this.startIdx || lo > this.committedIdx || hi <= lo) return;
+    const store = this.db();
+    let rows: IterableIterator<BatchRow>;
+    try {
+      rows = store.scanIndices(lo, hi);
+    } catch (err) {
+      throw storageError(err, `reading indices from ${String(lo)} in ${this.dir}`);
+    }
+    for (const row of rows) yield toIndexedBatch(row);
+  }
+
+  /**
+   * The last two config rows (control batches holding a Raft config entry) after {@link startIndex}, last first.
+   */
+  lastConfigRows(): ConfigRow[] {
+    const store = this.db();
+    try {
+      return store.lastConfigsAfter(this.startIdx).map(([index, data]) => ({ index, data }));
+    } catch (err) {
+      throw storageError(err, `reading the membership of ${this.dir}`);
+    }
   }
 
   /**
@@ -420,11 +622,13 @@ export class PartitionLog {
         batch.baseSequence,
         batch.attributes,
         batch.records,
+        this.endIdx + 1,
       ],
       settle,
     );
     this.endOffset = lastOffset + 1;
     this.endTerm = term;
+    this.endIdx++;
     return { baseOffset, lastOffset };
   }
 
@@ -442,6 +646,7 @@ export class PartitionLog {
       const error = storageError(err, `appending ${String(group.rows.length)} batches to ${this.dir}`);
       this.endOffset = this.committedEnd;
       this.endTerm = this.committedTerm;
+      this.endIdx = this.committedIdx;
       this.counters.failedCommits++;
       group.reject(error);
       return error;
@@ -453,6 +658,7 @@ export class PartitionLog {
     this.unsynced = true;
     this.committedEnd = this.endOffset;
     this.committedTerm = this.endTerm;
+    this.committedIdx = this.endIdx;
     this.bytes += group.bytes;
     this.counters.commits++;
     this.counters.batchesCommitted += group.rows.length;
@@ -483,13 +689,48 @@ export class PartitionLog {
     }
   }
 
-  /** Term of the batch that ends right before `offset` (a batch boundary), or the start term. */
-  private termBefore(store: LogStore, offset: number): number {
-    if (offset <= this.startOffset) return this.startTerm;
-    return store.rowAtOrBefore(offset - 1)?.[2] ?? this.startTerm;
+  /** `[term, index]` of the batch that ends right before `offset` (a batch boundary), or of the log start. */
+  private pointBefore(store: LogStore, offset: number): [number, number] {
+    const row = offset <= this.startOffset ? undefined : store.rowAtOrBefore(offset - 1);
+    return row === undefined ? [this.headTerm, this.startIdx] : [row[2], row[3]];
   }
 }
 
 function invalidArgument(message: string): LogError {
   return new LogError(LogErrorKind.INVALID_ARGUMENT, message);
+}
+
+/** A row as a batch. */
+function toStoredBatch(row: BatchRow): StoredBatch {
+  return {
+    baseOffset: row[0],
+    term: row[2],
+    count: row[3],
+    firstTimestamp: row[4],
+    maxTimestamp: row[5],
+    crc: row[6],
+    producerId: row[7],
+    producerEpoch: row[8],
+    baseSequence: row[9],
+    attributes: row[10],
+    records: row[11],
+  };
+}
+
+/** A row as a batch with its Raft index. */
+function toIndexedBatch(row: BatchRow): IndexedBatch {
+  return {
+    baseOffset: row[0],
+    term: row[2],
+    count: row[3],
+    firstTimestamp: row[4],
+    maxTimestamp: row[5],
+    crc: row[6],
+    producerId: row[7],
+    producerEpoch: row[8],
+    baseSequence: row[9],
+    attributes: row[10],
+    records: row[11],
+    index: row[12],
+  };
 }

@@ -1,4 +1,6 @@
+import type { HardState } from '../raft/messages.js';
 import { recordsCrc } from './batch.js';
+import { LogError, LogErrorKind } from './log-error.js';
 import type { BatchRow, LogStore } from './log-store.js';
 import type { HeadBatch } from './retention.js';
 
@@ -13,8 +15,15 @@ export interface RecoveredState {
   logStartOffset: number;
   /** Term of the batch just before the log start (0 when nothing was ever removed). */
   startTerm: number;
+  /** Raft index of the batch just before the log start (0 when nothing was ever removed). */
+  startIndex: number;
   logEndOffset: number;
   lastTerm: number;
+  /** Raft index of the last batch, or `startIndex` when the log is empty. */
+  lastIndex: number;
+  /** Membership as of `startIndex`, or null when none was recorded. */
+  snapshotVoters: readonly number[] | null;
+  hardState: HardState;
   sizeBytes: number;
   head: HeadBatch | null;
   report: RecoveryReport;
@@ -28,13 +37,18 @@ export interface RecoveredState {
 export function recover(store: LogStore): RecoveredState {
   const logStartOffset = store.meta('log_start_offset');
   const startTerm = store.meta('start_term');
-  const report = truncateCorruptTail(store, logStartOffset);
+  const startIndex = store.meta('start_idx');
+  const report = truncateCorruptTail(store, logStartOffset, startIndex);
   const last = store.lastRow();
   return {
     logStartOffset,
     startTerm,
+    startIndex,
     logEndOffset: last === undefined ? logStartOffset : Math.max(last[0] + 1, logStartOffset),
     lastTerm: last === undefined ? startTerm : last[1],
+    lastIndex: last === undefined ? startIndex : last[2],
+    snapshotVoters: parseVoters(store.snapshotVoters()),
+    hardState: store.hardState(),
     sizeBytes: store.payloadBytes(),
     head: readHead(store),
     report,
@@ -53,11 +67,11 @@ export function readHead(store: LogStore): HeadBatch | null {
  * this catches corruption SQLite cannot see (bit rot, a payload damaged under `synchronous=OFF`, a bad copy).
  * Only the tail is checked: a full scan would make opening thousands of partitions slow.
  */
-function truncateCorruptTail(store: LogStore, logStartOffset: number): RecoveryReport {
+function truncateCorruptTail(store: LogStore, logStartOffset: number, startIndex: number): RecoveryReport {
   let firstBadOffset: number | null = null;
   let truncatedBatches = 0;
   for (const row of store.tail()) {
-    if (isIntact(row, logStartOffset)) break;
+    if (isIntact(row, logStartOffset, startIndex)) break;
     firstBadOffset = row[0];
     truncatedBatches++;
   }
@@ -65,10 +79,12 @@ function truncateCorruptTail(store: LogStore, logStartOffset: number): RecoveryR
   return { truncatedBatches };
 }
 
-function isIntact(row: BatchRow, logStartOffset: number): boolean {
-  const [baseOffset, lastOffset, , count, , , crc, , , , , payload] = row;
+function isIntact(row: BatchRow, logStartOffset: number, startIndex: number): boolean {
+  const [baseOffset, lastOffset, , count, , , crc, , , , , payload, index] = row;
   return (
     baseOffset >= logStartOffset &&
+    Number.isSafeInteger(index) &&
+    index > startIndex &&
     Number.isSafeInteger(count) &&
     count >= 1 &&
     lastOffset === baseOffset + count - 1 &&
@@ -76,4 +92,19 @@ function isIntact(row: BatchRow, logStartOffset: number): boolean {
     payload instanceof Uint8Array &&
     recordsCrc(payload) === crc
   );
+}
+
+/** Parses the recorded membership (a JSON array of broker ids). */
+export function parseVoters(text: string | null): readonly number[] | null {
+  if (text === null) return null;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    value = null;
+  }
+  if (!Array.isArray(value) || !value.every((id) => Number.isSafeInteger(id) && Number(id) > 0)) {
+    throw new LogError(LogErrorKind.STORAGE_ERROR, `meta snapshot_voters is not a list of broker ids: ${text}`);
+  }
+  return Object.freeze(value.map(Number));
 }

@@ -5,7 +5,8 @@
 import type { ErrorName, FetchedBatch, RequestOf, ResponseOf } from '../protocol/index.js';
 
 /** Ops a session answers by calling the core; hello, ping, subscribe, unsubscribe and credit are the session's. */
-export type CoreOp = 'metadata' | 'createTopics' | 'deleteTopics' | 'produce' | 'fetch' | 'listOffsets';
+export type CoreOp =
+  'metadata' | 'createTopics' | 'deleteTopics' | 'produce' | 'fetch' | 'listOffsets' | 'initProducer';
 
 /**
  * The core's request handlers. They throw {@link BrookError} for request-level failures. `produce` resolves when the

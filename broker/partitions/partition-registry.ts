@@ -12,6 +12,8 @@ import { BrookError } from '../protocol/index.js';
 import type { TopicRecord } from '../cluster/topic-registry.js';
 import { topicRetention, type TopicRetention } from '../cluster/topic-config.js';
 import { Partition } from './partition.js';
+import type { PartitionLog } from '../log/partition-log.js';
+import type { StartReplication } from './replication.js';
 import type { SetTimer } from './hw-waiters.js';
 
 /** A problem the registry handled but someone should hear about. */
@@ -28,6 +30,17 @@ export interface PartitionRegistryOptions {
   readonly maxOpenLogs?: number;
   readonly setTimer?: SetTimer;
   readonly warn?: Warn;
+  /** Replication for partitions with more than one replica (a cluster); without it every replica leads alone. */
+  readonly replicate?: (replica: ReplicaSpec) => StartReplication;
+}
+
+/** A partition replica about to be hosted here. */
+export interface ReplicaSpec {
+  readonly topic: string;
+  readonly partition: number;
+  readonly log: PartitionLog;
+  /** Replica broker ids, preferred leader first. */
+  readonly replicas: readonly number[];
 }
 
 interface HostedTopic {
@@ -124,13 +137,10 @@ export class PartitionRegistry {
   leader(topic: string, partition: number): Partition {
     const replica = this.partition(topic, partition);
     if (replica.leaderId !== this.options.brokerId) {
-      throw new BrookError(
-        'NOT_LEADER',
-        `broker ${String(this.options.brokerId)} does not lead ${topic}-${String(partition)}`,
-        {
-          leaderId: replica.leaderId,
-        },
-      );
+      const message = `broker ${String(this.options.brokerId)} does not lead ${topic}-${String(partition)}`;
+      throw replica.leaderId < 0
+        ? new BrookError('NOT_LEADER', `${message} (no leader right now)`)
+        : new BrookError('NOT_LEADER', message, { leaderId: replica.leaderId });
     }
     return replica;
   }
@@ -197,6 +207,8 @@ export class PartitionRegistry {
       if (!replicas.includes(this.options.brokerId)) continue;
       if (fresh) fs.rmSync(partitionDir(this.options.dataDir, record.name, p), { recursive: true, force: true });
       const log = this.logs.open(record.name, p, { flush: this.options.flush, ...retention });
+      const replicate = this.options.replicate;
+      const replicated = replicas.length > 1 && replicate !== undefined;
       partitions.set(
         p,
         new Partition({
@@ -206,7 +218,8 @@ export class PartitionRegistry {
           replicas,
           leaderId: replicas[0] ?? this.options.brokerId,
           maxMessageBytes: this.options.maxMessageBytes,
-          soleReplica: replicas.length === 1,
+          soleReplica: !replicated,
+          ...(replicated ? { replication: replicate({ topic: record.name, partition: p, log, replicas }) } : {}),
           onAppend: (partition) => this.appended.add(partition),
           onListenerError: (err) => {
             this.warn({ err, topic: record.name, partition: p }, 'partition watcher threw');

@@ -4,12 +4,28 @@
  * The high watermark (end of what consumers may read) is kept apart from the log end. When this broker is the
  * partition's only replica it follows the log's committed end after each group commit; otherwise the
  * replication driver (Raft) owns it and calls {@link Partition.advanceHighWatermark}.
+ *
+ * Appends of idempotent producers go through a {@link ProducerStateTable}: duplicates are answered with their
+ * original offsets, out-of-order or fenced batches are refused. The table is built from the log's tail on first
+ * use and again after {@link Partition.reloadProducerState} (a replica that becomes leader calls it).
  */
 import type { PartitionLog } from '../log/partition-log.js';
 import type { PartitionFeed } from '../net/broker-api.js';
 import { BrookError, type Acks, type ErrorName, type FetchedBatch, type ProduceBatch } from '../protocol/index.js';
 import { HighWatermarkWaiters, type SetTimer, type WaitOutcome } from './hw-waiters.js';
 import { toBrookError } from './log-errors.js';
+import { CONTROL_MASK } from '../log/control.js';
+import type { PartitionReplication, StartReplication } from './replication.js';
+import { ProducerStateTable, type ProducerBatchRow, type ProducerCheck } from './producer-state.js';
+
+/**
+ * Most records bytes of the log's tail read to rebuild the producer state: the last batches of every producer that
+ * wrote recently. An older producer is unknown afterwards: its next batch is refused as out of order and it
+ * restarts its numbering under a newer epoch.
+ */
+const PRODUCER_STATE_SCAN_BYTES = 32 * 1024 * 1024;
+/** Records bytes read per step of that scan. */
+const PRODUCER_STATE_READ_BYTES = 1024 * 1024;
 
 /** Why a partition was closed: its topic was deleted, or the broker is stopping. */
 export type CloseReason = 'deleted' | 'shutdown';
@@ -18,6 +34,8 @@ export type CloseReason = 'deleted' | 'shutdown';
 export interface AppendedRange {
   baseOffset: number;
   lastOffset: number;
+  /** Set when the batch repeated an idempotent producer's earlier one: nothing was appended. */
+  duplicate?: true;
 }
 
 /** What a timestamp lookup found (protocol rule 10). */
@@ -46,8 +64,12 @@ export interface PartitionOptions {
   readonly onAppend?: (partition: Partition) => void;
   /** Timer for waiters (tests inject a fake one). */
   readonly setTimer?: SetTimer;
+  /** Producers whose idempotence state is kept (least recently appending forgotten first). Default 10 000. */
+  readonly maxProducers?: number;
   /** Gets what a watch listener threw (a bug in the listener; it must not fail the append that woke it). */
   readonly onListenerError?: (err: unknown) => void;
+  /** Replication, for a partition with several replicas (Raft); appends then go through it. */
+  readonly replication?: StartReplication;
 }
 
 type Listener = (event: 'data' | 'closed') => void;
@@ -56,8 +78,11 @@ export class Partition implements PartitionFeed {
   readonly topic: string;
   readonly partition: number;
   readonly replicas: readonly number[];
-  readonly leaderId: number;
 
+  private readonly fixedLeaderId: number;
+  private readonly replication: PartitionReplication | null;
+  /** Per idempotent producer: settles once its latest replicated append is in the log (appends queue behind it). */
+  private readonly producerChains = new Map<number, Promise<void>>();
   private readonly log: PartitionLog;
   private readonly maxMessageBytes: number;
   private readonly term: number;
@@ -66,6 +91,9 @@ export class Partition implements PartitionFeed {
   private readonly onListenerError: (err: unknown) => void;
   private readonly listeners = new Set<Listener>();
   private readonly waiters: HighWatermarkWaiters;
+  private readonly producers: ProducerStateTable;
+  /** Whether the producer state must be rebuilt from the log before its next use. */
+  private producersStale = true;
   private hw: number;
   private closedAs: CloseReason | null = null;
 
@@ -73,7 +101,7 @@ export class Partition implements PartitionFeed {
     this.topic = options.topic;
     this.partition = options.partition;
     this.replicas = options.replicas;
-    this.leaderId = options.leaderId;
+    this.fixedLeaderId = options.leaderId;
     this.log = options.log;
     this.maxMessageBytes = options.maxMessageBytes;
     this.term = Math.max(options.term ?? 0, options.log.lastTerm);
@@ -81,8 +109,26 @@ export class Partition implements PartitionFeed {
     this.onAppend = options.onAppend;
     this.onListenerError = options.onListenerError ?? rethrowLater;
     this.waiters = new HighWatermarkWaiters(options.setTimer);
+    this.producers = new ProducerStateTable(
+      options.maxProducers === undefined ? {} : { maxProducers: options.maxProducers },
+    );
     // Everything a sole replica recovered is committed; under Raft the leader's commit index decides.
     this.hw = options.soleReplica ? options.log.committedEndOffset : options.log.logStartOffset;
+    this.replication =
+      options.replication?.({
+        committed: (endOffset) => {
+          this.advanceHighWatermark(endOffset);
+        },
+        leadershipChanged: (isLeader) => {
+          // A new leader's log may hold batches it did not append itself: rebuild before the next idempotent append.
+          if (isLeader) this.reloadProducerState();
+        },
+      }) ?? null;
+  }
+
+  /** The broker leading the partition; -1 while a replicated partition has no leader. */
+  get leaderId(): number {
+    return this.replication === null ? this.fixedLeaderId : this.replication.leaderId;
   }
 
   get logStartOffset(): number {
@@ -105,6 +151,7 @@ export class Partition implements PartitionFeed {
 
   /** In-sync replicas (every replica when this broker is the only one). */
   get isr(): readonly number[] {
+    if (this.replication !== null) return this.replication.isr;
     return this.soleReplica ? this.replicas : [this.leaderId];
   }
 
@@ -165,8 +212,10 @@ export class Partition implements PartitionFeed {
   /**
    * Appends a producer's batch. Resolves with its offsets once the acks are satisfied: acks 0 and 1 after the
    * local group commit, acks -1 (all) once the high watermark passes the batch, failing with REQUEST_TIMED_OUT
-   * when that takes longer than `timeoutMs`. Rejects with a BrookError: MESSAGE_TOO_LARGE, CORRUPT_BATCH (nothing
-   * appended), STORAGE_ERROR, UNKNOWN_TOPIC (deleted meanwhile), SHUTTING_DOWN.
+   * when that takes longer than `timeoutMs`. A repeat of one of an idempotent producer's last batches is not
+   * appended again: it resolves with the original offsets once those are acknowledged as `acks` asks. Rejects with
+   * a BrookError: MESSAGE_TOO_LARGE, CORRUPT_BATCH (nothing appended), OUT_OF_ORDER_SEQUENCE,
+   * INVALID_PRODUCER_EPOCH, STORAGE_ERROR, UNKNOWN_TOPIC (deleted meanwhile), SHUTTING_DOWN.
    */
   async append(batch: ProduceBatch, acks: Acks, timeoutMs: number): Promise<AppendedRange> {
     this.checkOpen();
@@ -176,18 +225,34 @@ export class Partition implements PartitionFeed {
         `batch of ${String(batch.records.byteLength)} bytes exceeds maxMessageBytes ${String(this.maxMessageBytes)}`,
       );
     }
+    if ((batch.attributes & CONTROL_MASK) !== 0) {
+      throw new BrookError(
+        'INVALID_REQUEST',
+        'batch attributes bits 0 and 1 mark control batches: only the broker sets them',
+      );
+    }
+    if (this.replication !== null) return this.appendReplicated(this.replication, batch, acks, timeoutMs);
+    const verdict = this.checkProducer(batch);
+    if (verdict.kind === 'duplicate') return this.answerDuplicate(verdict, acks, timeoutMs);
     let pending: Promise<AppendedRange>;
+    const baseOffset = this.log.logEndOffset;
     try {
       // Called synchronously so that every append of this event-loop turn joins one group commit.
       pending = this.log.append(batch, this.term);
     } catch (err) {
       throw this.mapError(err);
     }
+    // Recorded now, not after the commit, so a repeat arriving in the same turn is already a duplicate. The log
+    // assigns offsets synchronously; an append it refused did not move its end.
+    const recorded = batch.producerId >= 0 && this.log.logEndOffset === baseOffset + batch.count;
+    if (recorded) this.producers.record(batch, baseOffset, baseOffset + batch.count - 1);
     this.onAppend?.(this);
     let range: AppendedRange;
     try {
       range = await pending;
     } catch (err) {
+      // A failed group commit took the log end back: forget what it held, so a retry is appended again.
+      if (recorded) this.producers.truncateFrom(this.log.logEndOffset);
       throw this.mapError(err);
     }
     // The first append of a group commit to get here moves the high watermark over the whole group, so
@@ -198,6 +263,71 @@ export class Partition implements PartitionFeed {
       if (outcome !== 'reached') throw this.waitFailure(outcome, range.lastOffset);
     }
     return range;
+  }
+
+  /**
+   * The replicated append: through the Raft leader's log. An idempotent producer's appends run one after another
+   * up to the log (each is checked against the state its predecessor left), since offsets are known only once the
+   * entry is persisted.
+   */
+  private async appendReplicated(
+    replication: PartitionReplication,
+    batch: ProduceBatch,
+    acks: Acks,
+    timeoutMs: number,
+  ): Promise<AppendedRange> {
+    if (batch.producerId < 0) return this.propose(replication, batch, acks, timeoutMs, null);
+    const previous = this.producerChains.get(batch.producerId);
+    let release = (): void => undefined;
+    const chain = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    this.producerChains.set(batch.producerId, chain);
+    try {
+      await previous;
+      this.checkOpen();
+      const verdict = this.checkProducer(batch);
+      if (verdict.kind === 'duplicate') {
+        release();
+        return await this.answerDuplicate(verdict, acks, timeoutMs);
+      }
+      return await this.propose(replication, batch, acks, timeoutMs, (range) => {
+        this.producers.record(batch, range.baseOffset, range.lastOffset);
+        release();
+      });
+    } finally {
+      release();
+      if (this.producerChains.get(batch.producerId) === chain) this.producerChains.delete(batch.producerId);
+    }
+  }
+
+  private async propose(
+    replication: PartitionReplication,
+    batch: ProduceBatch,
+    acks: Acks,
+    timeoutMs: number,
+    onPersisted: ((range: AppendedRange) => void) | null,
+  ): Promise<AppendedRange> {
+    let pending: Promise<AppendedRange>;
+    try {
+      pending = replication.append(batch, acks, timeoutMs, onPersisted);
+    } catch (err) {
+      throw this.mapError(err);
+    }
+    this.onAppend?.(this);
+    try {
+      return await pending;
+    } catch (err) {
+      throw this.mapError(err);
+    }
+  }
+
+  /**
+   * Forgets the idempotent-producer state; it is rebuilt from the log before the next idempotent append. Call it
+   * when this replica becomes leader, or after its log was truncated or reset under it.
+   */
+  reloadProducerState(): void {
+    this.producersStale = true;
   }
 
   /**
@@ -259,6 +389,7 @@ export class Partition implements PartitionFeed {
    */
   async close(reason: CloseReason): Promise<void> {
     if (this.closedAs !== null) return;
+    this.replication?.close();
     try {
       await this.log.close();
     } finally {
@@ -270,6 +401,65 @@ export class Partition implements PartitionFeed {
       this.listeners.clear();
       if (reason === 'deleted') for (const listener of listeners) this.notify(listener, 'closed');
     }
+  }
+
+  private checkProducer(batch: ProduceBatch): ProducerCheck {
+    if (batch.producerId < 0) return { kind: 'append' };
+    if (this.producersStale) {
+      try {
+        this.producers.rebuild(this.producerRowsOfTail());
+      } catch (err) {
+        throw this.mapError(err);
+      }
+      this.producersStale = false;
+    }
+    return this.producers.check(batch);
+  }
+
+  /** The idempotent batches of the last {@link PRODUCER_STATE_SCAN_BYTES} or so of the stored log, in order. */
+  private producerRowsOfTail(): ProducerBatchRow[] {
+    const start = this.log.logStartOffset;
+    const end = this.log.committedEndOffset;
+    const sizeBytes = this.log.sizeBytes;
+    if (end <= start) return [];
+    // Offsets are records, not bytes: start as far back as the average record size suggests.
+    const fromOffset =
+      sizeBytes <= PRODUCER_STATE_SCAN_BYTES
+        ? start
+        : Math.max(start, end - Math.ceil(((end - start) * PRODUCER_STATE_SCAN_BYTES) / sizeBytes));
+    const rows: ProducerBatchRow[] = [];
+    let offset = fromOffset;
+    while (offset < end) {
+      const batches = this.log.read(offset, PRODUCER_STATE_READ_BYTES, end);
+      const last = batches[batches.length - 1];
+      if (last === undefined) break;
+      for (const b of batches) {
+        if (b.producerId < 0) continue;
+        rows.push({
+          producerId: b.producerId,
+          producerEpoch: b.producerEpoch,
+          baseSequence: b.baseSequence,
+          count: b.count,
+          baseOffset: b.baseOffset,
+          lastOffset: b.baseOffset + b.count - 1,
+        });
+      }
+      offset = last.baseOffset + last.count;
+    }
+    return rows;
+  }
+
+  /**
+   * The answer to a repeated batch: its original offsets, once they are as durable as `acks` asks (the original
+   * may still be in its group commit, or not yet committed by the replicas).
+   */
+  private async answerDuplicate(range: AppendedRange, acks: Acks, timeoutMs: number): Promise<AppendedRange> {
+    const durableEnd = acks === -1 ? this.hw : this.log.committedEndOffset;
+    const answer: AppendedRange = { baseOffset: range.baseOffset, lastOffset: range.lastOffset, duplicate: true };
+    if (range.lastOffset < durableEnd) return answer;
+    const outcome = await this.waiters.wait(range.lastOffset + 1, this.hw, timeoutMs);
+    if (outcome !== 'reached') throw this.waitFailure(outcome, range.lastOffset);
+    return answer;
   }
 
   private notify(listener: Listener, event: 'data' | 'closed'): void {

@@ -26,6 +26,10 @@ export const ErrorCodes = {
   TOO_MANY_CONNECTIONS: { code: 21, retriable: true, message: 'broker connection limit reached' },
   HANDSHAKE_TIMEOUT: { code: 22, retriable: true, message: 'no hello within the handshake deadline' },
   IDLE_TIMEOUT: { code: 23, retriable: true, message: 'connection idle for too long' },
+  // Not retriable as such: a producer resends a batch refused with it only while an earlier batch of the same
+  // partition is still unacknowledged (that batch's failure made the gap), as Kafka's producer does.
+  OUT_OF_ORDER_SEQUENCE: { code: 24, retriable: false, message: 'batch sequence does not follow the last appended' },
+  INVALID_PRODUCER_EPOCH: { code: 25, retriable: false, message: 'producer epoch is older than the current one' },
   NETWORK_ERROR: { code: 100, retriable: true, message: 'connection lost' },
   CLOSED: { code: 101, retriable: false, message: 'client was closed' },
 } as const;

@@ -7,3 +7,4 @@ export * from './length-prefix.js';
 export * from './records.js';
 export { crc32c } from './crc32c.js';
 export type { Infer, Schema } from './schema.js';
+export { addSequence } from './sequence.js';

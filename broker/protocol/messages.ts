@@ -13,6 +13,11 @@ const offset = int({ min: 0 });
 const u32 = int({ min: 0, max: 0xffffffff });
 const count = int({ min: 1, max: 1_000_000 });
 
+/** Largest producer epoch (an int16, as in Kafka). */
+export const MAX_PRODUCER_EPOCH = 0x7fff;
+/** Largest sequence number (an int32, as in Kafka); the sequence after it is 0. */
+export const MAX_SEQUENCE = 0x7fff_ffff;
+
 /** An error as carried inside a response (per topic or partition). */
 export const wireError = object({ code: int(), message: str(), leaderId: optional(int()) });
 
@@ -25,8 +30,8 @@ const batchFields = {
   maxTimestamp: int({ min: 0 }),
   crc: u32,
   producerId: int({ min: -1 }),
-  producerEpoch: int({ min: -1, max: 0x7fff }),
-  baseSequence: int({ min: -1 }),
+  producerEpoch: int({ min: -1, max: MAX_PRODUCER_EPOCH }),
+  baseSequence: int({ min: -1, max: MAX_SEQUENCE }),
   attributes: int({ min: 0, max: 0xffff }),
   records: bytes,
 };
@@ -136,6 +141,19 @@ const position = either(literal('earliest', 'latest'), int({ min: 0 }));
 export const listOffsetsRequest = object({ topic, partition, at: position });
 /** `timestamp` is null for 'earliest'/'latest', or when no record is at or after the asked timestamp. */
 export const listOffsetsResponse = object({ offset, timestamp: nullable(int()) });
+
+// ---- idempotent producers ------------------------------------------------------------------------------------
+
+/** Asks for a producer identity; the body is empty in version 1 (every call gets a fresh id). */
+export const initProducerRequest = object({});
+/**
+ * A producer identity, unique in the cluster: batches carrying it get duplicate and order checks per partition
+ * (docs/protocol.md section 9, Idempotent producers).
+ */
+export const initProducerResponse = object({
+  producerId: int({ min: 0 }),
+  producerEpoch: int({ min: 0, max: MAX_PRODUCER_EPOCH }),
+});
 
 // ---- push delivery and credit ---------------------------------------------------------------------------------
 

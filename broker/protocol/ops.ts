@@ -17,6 +17,7 @@ export const requests = {
   unsubscribe: { code: 8, request: m.unsubscribeRequest, response: m.emptyBody },
   listOffsets: { code: 9, request: m.listOffsetsRequest, response: m.listOffsetsResponse },
   ping: { code: 10, request: m.emptyBody, response: m.emptyBody },
+  initProducer: { code: 11, request: m.initProducerRequest, response: m.initProducerResponse },
 } as const;
 
 /** Client -> broker messages that get no response (correlation id 0). */

@@ -23,7 +23,7 @@ export class MemoryStorage implements RaftStorage {
 
   /** @param voters initial membership of a new group (a config at index 0); empty for a replica that joins. */
   constructor(voters: readonly NodeId[] = []) {
-    this.snap = { index: 0, term: 0, config: makeConfig(voters) };
+    this.snap = { index: 0, term: 0, config: makeConfig(voters), logOffset: 0 };
     this.configs = [{ index: 0, config: this.snap.config }];
   }
 
@@ -110,8 +110,11 @@ export class MemoryStorage implements RaftStorage {
     this.configs = [{ index: snapshot.index, config: snapshot.config }];
   }
 
-  /** Drops entries up to and including `index`, which the caller must already have applied. */
-  compact(index: number): void {
+  /**
+   * Drops entries up to and including `index`, which the caller must already have applied. `logOffset` is the
+   * application's position right after `index` (what a follower installing this snapshot resets to).
+   */
+  compact(index: number, logOffset = 0): void {
     if (index <= this.snap.index) return;
     const term = this.term(index);
     if (term === undefined) {
@@ -123,7 +126,7 @@ export class MemoryStorage implements RaftStorage {
       config: this.snap.config,
     };
     this.ents = this.ents.slice(index - this.snap.index);
-    this.snap = { index, term, config: base.config };
+    this.snap = { index, term, config: base.config, logOffset };
     this.configs = [{ index, config: base.config }, ...kept];
   }
 }

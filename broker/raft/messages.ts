@@ -68,6 +68,8 @@ export interface SnapshotMeta {
   readonly term: number;
   /** Membership as of `index`. */
   readonly config: Config;
+  /** The application's position right after the snapshot; for Brook, the log start offset a replica resets to. */
+  readonly logOffset: number;
 }
 
 /** Message types. */

@@ -30,7 +30,8 @@ export interface RecordSettlers<M> {
 export interface ProducerBatch<M> {
   readonly topic: string;
   readonly partition: number;
-  readonly batch: ProduceBatch;
+  /** The batch as sent: an idempotent producer sets its producer fields before the first send. */
+  batch: ProduceBatch;
   /** Per record, in record order: how to resolve its send. */
   readonly resolves: readonly ((metadata: M) => void)[];
   /** Per record, in record order: how to reject its send. */

@@ -7,6 +7,12 @@ import type { PartitionerStrategy } from '../partitioner.js';
 
 const ACKS_OPTIONS: readonly unknown[] = [0, 1, 'all'];
 
+/**
+ * Most batches per partition in flight with idempotence: the broker remembers a producer's last 5 batches per
+ * partition, so a retry is recognised as a duplicate only among those.
+ */
+export const MAX_IDEMPOTENT_IN_FLIGHT = 5;
+
 /** Default {@link ProducerOptions.batchBytes}: 1 MiB. */
 export const DEFAULT_BATCH_BYTES = 1024 * 1024;
 
@@ -48,6 +54,13 @@ export interface ProducerOptions<T> extends ClientOptions {
    * a later batch already in flight; 1 keeps strict per-partition order under errors. Default 5.
    */
   readonly maxInFlightPerPartition?: number;
+  /**
+   * Idempotence (Kafka's `enable.idempotence`): the producer gets an id from the broker and numbers its batches per
+   * partition, so the broker appends a retried batch at most once and in order, even across a lost connection or a
+   * leader change. Needs acks `'all'` and maxInFlightPerPartition <= 5. Default true when those hold (both do by
+   * default), else false; setting it true with other acks or more in flight is an error.
+   */
+  readonly idempotent?: boolean;
   /** How keyless records are spread (keyed records use Kafka's murmur2). Default `'sticky'`. */
   readonly partitioner?: PartitionerStrategy;
 }
@@ -63,6 +76,7 @@ export interface ResolvedProducerOptions<T> {
   readonly retries: number;
   readonly maxInFlightPerPartition: number;
   readonly partitioner: PartitionerStrategy;
+  readonly idempotent: boolean;
 }
 
 export function resolveProducerOptions<T>(options: ProducerOptions<T>): ResolvedProducerOptions<T> {
@@ -71,6 +85,13 @@ export function resolveProducerOptions<T>(options: ProducerOptions<T>): Resolved
   if (!ACKS_OPTIONS.includes(acks)) throw new RangeError(`acks must be 0, 1 or 'all', got ${String(acks)}`);
   const maxInFlight = positive('maxInFlightPerPartition', options.maxInFlightPerPartition, 5);
   if (!Number.isInteger(maxInFlight)) throw new RangeError('maxInFlightPerPartition must be an integer');
+  // As in Kafka 3: on unless asked for, off quietly when acks or in-flight settings rule it out.
+  const idempotenceFits = acks === 'all' && maxInFlight <= MAX_IDEMPOTENT_IN_FLIGHT;
+  if (options.idempotent === true && !idempotenceFits) {
+    throw new RangeError(
+      `idempotent needs acks 'all' and maxInFlightPerPartition <= ${String(MAX_IDEMPOTENT_IN_FLIGHT)}`,
+    );
+  }
   return Object.freeze({
     codec: options.codec ?? jsonCodec<T>(),
     acks: acks === 'all' ? -1 : acks,
@@ -81,5 +102,6 @@ export function resolveProducerOptions<T>(options: ProducerOptions<T>): Resolved
     retries: nonNegative('retries', options.retries, Infinity),
     maxInFlightPerPartition: maxInFlight,
     partitioner: options.partitioner ?? 'sticky',
+    idempotent: options.idempotent ?? idempotenceFits,
   });
 }

@@ -2,7 +2,8 @@
  * The producer: `send()` encodes a record, picks its partition, and hands it to the accumulator; the sender ships
  * batches to partition leaders. Memory is bounded twice: the broker's produce window bounds what is in flight per
  * connection, and bufferMemoryBytes bounds what the client holds (a send that does not fit waits for room before
- * its record is taken).
+ * its record is taken). An idempotent producer (the default) asks the broker for a producer id before it takes its
+ * first record.
  */
 import { BrookError, recordSizeBound, type RecordHeader, type RecordToEncode } from '../../broker/protocol/index.js';
 import { Cluster } from '../cluster.js';
@@ -13,6 +14,7 @@ import { Utf8Encoder } from '../utf8.js';
 import { RecordAccumulator, type ProducerBatch, type RecordSettlers } from './accumulator.js';
 import { resolveProducerOptions, type ProducerOptions, type ResolvedProducerOptions } from './options.js';
 import { Sender, type RecordMetadata } from './sender.js';
+import { ProducerSequences } from './sequences.js';
 
 /** Header values given to `send`: strings are stored as UTF-8. */
 export type ProducerHeaders =
@@ -57,6 +59,9 @@ export class ProducerCore<T> {
   private readonly partitioner: Partitioner;
   private readonly accumulator: RecordAccumulator<RecordMetadata>;
   private readonly sender: Sender;
+  /** Sequence numbers when idempotent, else undefined. */
+  private readonly sequences: ProducerSequences | undefined;
+  private identityRequest: Promise<void> | undefined;
   private readonly utf8 = new Utf8Encoder();
   private readonly waiting = new Queue<Waiting>();
   private processingWaiting = false;
@@ -97,7 +102,9 @@ export class ProducerCore<T> {
         this.partitioner.batchClosed(topic, partition, count);
       },
     });
+    this.sequences = this.settings.idempotent ? new ProducerSequences() : undefined;
     this.sender = new Sender(this.cluster, this.accumulator, {
+      sequences: this.sequences,
       acks: this.settings.acks,
       deliveryTimeoutMs: this.settings.deliveryTimeoutMs,
       retries: this.settings.retries,
@@ -109,12 +116,18 @@ export class ProducerCore<T> {
   }
 
   /**
-   * Connects and learns the broker's limits. Optional: the first send() does it too; call it to fail fast on a bad
-   * bootstrap or credentials.
+   * Connects, learns the broker's limits and, when idempotent, gets a producer id. Optional: the first send() does it
+   * too; call it to fail fast on a bad bootstrap or credentials.
    */
   async connect(): Promise<void> {
     if (this.closing !== undefined) throw new BrookError('CLOSED', 'producer was closed');
     this.applyLimits(await this.cluster.ready());
+    await this.ensureIdentity();
+  }
+
+  /** The id and epoch the broker gave this producer; undefined before connecting or when not idempotent. */
+  get identity(): { readonly producerId: number; readonly producerEpoch: number } | undefined {
+    return this.sequences?.identity;
   }
 
   /** Bytes of records held by the client (waiting to be sent, or sent and not yet acknowledged). */
@@ -130,6 +143,8 @@ export class ProducerCore<T> {
    */
   send(record: ProducerRecord<T>): Promise<RecordMetadata> {
     if (this.closing !== undefined) return Promise.reject(new BrookError('CLOSED', 'producer was closed'));
+    const fatal = this.sequences?.fatalError;
+    if (fatal !== undefined) return Promise.reject(fatal);
     let prepared: Prepared;
     try {
       prepared = this.prepare(record);
@@ -149,6 +164,8 @@ export class ProducerCore<T> {
    */
   write(record: ProducerRecord<T>): boolean {
     if (this.closing !== undefined) throw new BrookError('CLOSED', 'producer was closed');
+    const fatal = this.sequences?.fatalError;
+    if (fatal !== undefined) throw fatal;
     if (this.writeSettlers.tag !== this.epoch) {
       this.writeSettlers = { resolve: this.writeSettlers.resolve, reject: this.writeSettlers.reject, tag: this.epoch };
     }
@@ -266,7 +283,7 @@ export class ProducerCore<T> {
 
   /** Takes a record into the accumulator if limits and metadata are known and there is room; false to wait. */
   private tryTake(p: Prepared, settlers: Settlers): boolean {
-    if (this.maxRecordBytes === 0) return false;
+    if (!this.isConnected()) return false;
     const meta = this.cluster.cachedTopic(p.topic, p.sentMs);
     if (meta === undefined) return false;
     if (p.sizeBytes > this.maxRecordBytes) {
@@ -304,9 +321,10 @@ export class ProducerCore<T> {
       while (this.waiting.length > 0) {
         const head = this.waiting.peek();
         if (head === undefined) break;
-        if (this.maxRecordBytes === 0) {
+        if (!this.isConnected()) {
           try {
             this.applyLimits(await this.cluster.ready());
+            await this.ensureIdentity();
           } catch (err: unknown) {
             this.failWaiting(() => true, err);
           }
@@ -332,6 +350,29 @@ export class ProducerCore<T> {
       // whenWritable() callers wait for the queue to empty too.
       this.wakeRoomWaiters();
     }
+  }
+
+  /** Whether the broker's limits (and, when idempotent, the producer id) are known, so records can be taken. */
+  private isConnected(): boolean {
+    return this.maxRecordBytes > 0 && (this.sequences === undefined || this.sequences.hasIdentity);
+  }
+
+  /** Gets a producer id from any broker once (retrying retriable errors within requestTimeoutMs). */
+  private ensureIdentity(): Promise<void> {
+    const sequences = this.sequences;
+    if (sequences === undefined || sequences.hasIdentity) return Promise.resolve();
+    this.identityRequest ??= (async () => {
+      try {
+        const deadlineMs = this.client.clock.nowMs() + this.client.requestTimeoutMs;
+        const identity = await this.cluster.retry(() => this.cluster.anyConnection().request('initProducer', {}), {
+          deadlineMs,
+        });
+        sequences.setIdentity(identity);
+      } finally {
+        this.identityRequest = undefined;
+      }
+    })();
+    return this.identityRequest;
   }
 
   private applyLimits(hello: { maxMessageBytes: number; produceWindowBytes: number }): void {

@@ -2,14 +2,16 @@
  * The producer's I/O driver: drains ready batches from the accumulator, groups them by leader broker into produce
  * requests (one request carries batches of several partitions), spends the connection's produce window before
  * sending, and settles records from the responses. Retriable failures go back to the accumulator with backoff until
- * the delivery deadline; everything else fails the batch's records.
+ * the delivery deadline; everything else fails the batch's records. An idempotent producer's batches are numbered
+ * (see sequences.ts) when first sent and keep their numbers on retry, so the broker drops repeats.
  */
-import { BrookError, type Acks, type ResponseOf } from '../../broker/protocol/index.js';
+import { BrookError, type Acks, type ProduceBatch, type ResponseOf } from '../../broker/protocol/index.js';
 import { backoffDelayMs } from '../backoff.js';
 import type { TimerHandle } from '../clock.js';
 import { isRoutingError, type Cluster } from '../cluster.js';
 import type { Connection } from '../connection.js';
 import type { ProducerBatch, RecordAccumulator } from './accumulator.js';
+import type { ProducerSequences } from './sequences.js';
 
 /** The acknowledgement of one record. */
 export interface RecordMetadata {
@@ -29,6 +31,8 @@ export interface SenderOptions {
   readonly deliveryTimeoutMs: number;
   readonly retries: number;
   readonly requestTimeoutMs: number;
+  /** The sequence numbers of an idempotent producer; undefined when not idempotent. */
+  readonly sequences?: ProducerSequences | undefined;
   /** Called when a batch is done (acknowledged or failed for good), to release buffer memory. */
   readonly onBatchDone: (batch: Batch) => void;
 }
@@ -94,12 +98,36 @@ export class Sender {
         this.failForGood(batch, this.timedOut(batch));
         continue;
       }
+      if (!this.stamp(batch, nowMs)) continue;
       const brokerId = this.route(batch);
       if (brokerId !== undefined) brokers.add(brokerId);
     }
     // Pumps start after routing everything, so one request can carry batches of several partitions.
     for (const brokerId of brokers) if (!this.pumping.has(brokerId)) void this.pump(brokerId);
     this.armTimer(nowMs);
+  }
+
+  /**
+   * Gives an idempotent producer's batch its sequence before its first send. False when the batch cannot go now:
+   * it failed (the producer was fenced) or went back to wait for its partition's sequence to restart.
+   */
+  private stamp(batch: Batch, nowMs: number): boolean {
+    const sequences = this.options.sequences;
+    if (sequences === undefined) return true;
+    let stamped: ProduceBatch | undefined;
+    try {
+      stamped = sequences.stamp(batch.topic, batch.partition, batch.batch);
+    } catch (err: unknown) {
+      this.failForGood(batch, BrookError.from(err));
+      return false;
+    }
+    if (stamped === undefined) {
+      // Drained again once the partition's outstanding batches settle (their completion wakes the sender).
+      this.accumulator.requeue(batch, nowMs);
+      return false;
+    }
+    batch.batch = stamped;
+    return true;
   }
 
   private armTimer(nowMs: number): void {
@@ -262,6 +290,7 @@ export class Sender {
 
   private succeed(batch: Batch, baseOffset: number): void {
     this.accumulator.complete(batch);
+    this.options.sequences?.acknowledged(batch.topic, batch.partition, batch.batch);
     const { topic, partition, resolves, timestamps } = batch;
     for (let i = 0; i < resolves.length; i++) {
       resolves[i]?.({ topic, partition, offset: baseOffset < 0 ? -1 : baseOffset + i, timestamp: timestamps[i] ?? 0 });
@@ -276,7 +305,12 @@ export class Sender {
     const clock = this.cluster.options.clock;
     const nowMs = clock.nowMs();
     if (isRoutingError(error)) this.cluster.invalidate(batch.topic);
-    if (this.stopped || !this.retriable(batch, error, nowMs)) {
+    if (error.code === 'INVALID_PRODUCER_EPOCH') this.options.sequences?.fence(error);
+    const retriable =
+      error.code === 'OUT_OF_ORDER_SEQUENCE'
+        ? batch.attempts < this.options.retries && this.resendOutOfOrder(batch)
+        : this.retriable(batch, error, nowMs);
+    if (this.stopped || !retriable) {
       this.accumulator.complete(batch);
       this.settleFailure(batch, error);
       return;
@@ -299,6 +333,14 @@ export class Sender {
     return unknown && nowMs - batch.createdMs < this.cluster.options.metadataWaitMs;
   }
 
+  /** Whether a batch refused as out of sequence goes again (perhaps renumbered: see ProducerSequences.outOfOrder). */
+  private resendOutOfOrder(batch: Batch): boolean {
+    const resend = this.options.sequences?.outOfOrder(batch.topic, batch.partition, batch.batch);
+    if (resend === undefined) return false;
+    batch.batch = resend;
+    return true;
+  }
+
   /** Fails a batch that was taken from the accumulator but never counted as out. */
   private failForGood(batch: Batch, error: BrookError): void {
     this.accumulator.complete(batch);
@@ -306,6 +348,7 @@ export class Sender {
   }
 
   private settleFailure(batch: Batch, error: Error): void {
+    this.options.sequences?.failed(batch.topic, batch.partition, batch.batch);
     for (const reject of batch.rejects) reject(error);
     this.options.onBatchDone(batch);
     this.wake();

@@ -1,4 +1,5 @@
 import { pino } from 'pino';
+import { LocalController } from '../../../broker/cluster/controller.js';
 import type { Test } from 'tap';
 import { TopicStore } from '../../../broker/cluster/topic-store.js';
 import { createHandlers, type HandlerContext } from '../../../broker/handlers/index.js';
@@ -46,11 +47,14 @@ export async function harness(t: Test, maxMessageBytes = 1 << 20): Promise<Harne
   });
   const recorded: Recorded = { produced: [], fetched: [], errors: [], deletedTopics: [] };
   const stopping = { value: false };
+  const controller = new LocalController(1, topics, partitions);
   const ctx: HandlerContext = {
     brokerId: 1,
     clusterId: topics.clusterId,
     topics,
     partitions,
+    controller: () => controller,
+    producerIds: { next: () => 7 },
     metrics: {
       produced: (topic, records, bytes) => recorded.produced.push([topic, records, bytes]),
       fetched: (topic, records, bytes) => recorded.fetched.push([topic, records, bytes]),

@@ -39,6 +39,8 @@ void t.test('the error table is the documented one', (t) => {
     TOO_MANY_CONNECTIONS: [21, true],
     HANDSHAKE_TIMEOUT: [22, true],
     IDLE_TIMEOUT: [23, true],
+    OUT_OF_ORDER_SEQUENCE: [24, false],
+    INVALID_PRODUCER_EPOCH: [25, false],
     NETWORK_ERROR: [100, true],
     CLOSED: [101, false],
   });
@@ -95,7 +97,7 @@ void t.test('a cause is kept on the local error but never sent', (t) => {
 });
 
 void t.test('unknown codes become UNKNOWN and keep the code in the message', (t) => {
-  for (const code of [0, 24, 99, 102, 999, -5]) {
+  for (const code of [0, 26, 99, 102, 999, -5]) {
     const err = BrookError.fromWire({ code, message: 'from the future' });
     t.equal(err.code, 'UNKNOWN');
     t.equal(err.retriable, false);

@@ -29,6 +29,7 @@ void t.test('the op codes are the documented ones', (t) => {
       unsubscribe: 8,
       listOffsets: 9,
       ping: 10,
+      initProducer: 11,
     },
     notices: { credit: 16 },
     pushes: { deliver: 32, grant: 33, subscriptionEnd: 34 },

@@ -206,6 +206,14 @@ export const requestSamples: { [K in RequestOp]: { requests: RequestOf<K>[]; res
     ],
   },
   ping: { requests: [{}], responses: [{}] },
+  initProducer: {
+    requests: [{}],
+    responses: [
+      { producerId: 0, producerEpoch: 0 },
+      // Broker 3's 8th id: 3 * 2^32 + 7, above 2^32 on the wire.
+      { producerId: 12_884_901_895, producerEpoch: 0 },
+    ],
+  },
 };
 
 export const noticeSamples: { [K in NoticeOp]: NoticeOf<K>[] } = {

@@ -39,7 +39,7 @@ void t.test('Unstable: append, truncate and mark stable', (t) => {
 
 void t.test('Unstable: a pending snapshot defines first and last index', (t) => {
   const u = new Unstable(1);
-  u.restore({ index: 10, term: 4, config: { voters: [1] } });
+  u.restore({ index: 10, term: 4, config: { voters: [1] }, logOffset: 0 });
   t.equal(u.maybeFirstIndex(), 11);
   t.equal(u.maybeLastIndex(), 10);
   t.equal(u.maybeTerm(10), 4);
@@ -148,7 +148,7 @@ void t.test('a compacted prefix is gone: entriesFrom asks for a snapshot', (t) =
   t.equal(log.term(2), 1, 'term at the snapshot point is known');
   t.equal(log.term(1), undefined);
   t.equal(log.entriesFrom(2, Infinity), null);
-  t.same(log.snapshot(), { index: 2, term: 1, config: { voters: [1, 2, 3] } });
+  t.same(log.snapshot(), { index: 2, term: 1, config: { voters: [1, 2, 3] }, logOffset: 0 });
   t.same(log.findConflictByTerm(4, 1), { index: 2, term: 1 });
   t.same(log.findConflictByTerm(4, 0), { index: 1, term: 0 }, 'into the compacted prefix: unknown term');
   t.end();
@@ -156,7 +156,7 @@ void t.test('a compacted prefix is gone: entriesFrom asks for a snapshot', (t) =
 
 void t.test('restore resets the log after a snapshot', (t) => {
   const log = logWithTerms([1, 1, 1]);
-  log.restore({ index: 10, term: 3, config: { voters: [1, 2] } });
+  log.restore({ index: 10, term: 3, config: { voters: [1, 2] }, logOffset: 0 });
   t.equal(log.committed, 10);
   t.equal(log.firstIndex(), 11);
   t.equal(log.lastIndex(), 10);

@@ -69,7 +69,7 @@ void t.test('compact and applySnapshot move the snapshot point', (t) => {
   const storage = new MemoryStorage([1, 2, 3]);
   storage.append([entry(1, 1), configEntry(2, 1, [1, 2, 3, 4], 4), entry(3, 2), entry(4, 2)]);
   storage.compact(3);
-  t.same(storage.snapshot(), { index: 3, term: 2, config: { voters: [1, 2, 3, 4] } });
+  t.same(storage.snapshot(), { index: 3, term: 2, config: { voters: [1, 2, 3, 4] }, logOffset: 0 });
   t.equal(storage.firstIndex(), 4);
   t.equal(storage.lastIndex(), 4);
   t.match(storage.initialState(), { config: { voters: [1, 2, 3, 4] }, configIndex: 3 });
@@ -78,12 +78,12 @@ void t.test('compact and applySnapshot move the snapshot point', (t) => {
   t.throws(() => {
     storage.compact(9);
   }, RangeError);
-  storage.applySnapshot({ index: 10, term: 5, config: { voters: [1, 2] } });
+  storage.applySnapshot({ index: 10, term: 5, config: { voters: [1, 2] }, logOffset: 0 });
   t.equal(storage.firstIndex(), 11);
   t.equal(storage.lastIndex(), 10);
   t.equal(storage.term(10), 5);
   t.throws(() => {
-    storage.applySnapshot({ index: 10, term: 5, config: { voters: [1] } });
+    storage.applySnapshot({ index: 10, term: 5, config: { voters: [1] }, logOffset: 0 });
   }, /older/);
   storage.append([entry(11, 5), entry(12, 5)]);
   storage.append([entry(9, 5), entry(10, 5), entry(11, 6)]);

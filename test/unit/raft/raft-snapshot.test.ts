@@ -16,7 +16,7 @@ void t.test('§7 follower behind the leader’s first index installs a snapshot,
   c.recover();
   c.propose(1, 'e');
   const snap = c.delivered.find((m): m is SnapshotMessage => m.type === 'snap');
-  t.match(snap, { to: 3, snapshot: { index: 4, term: 1, config: { voters: [1, 2, 3] } } });
+  t.match(snap, { to: 3, snapshot: { index: 4, term: 1, config: { voters: [1, 2, 3] }, logOffset: 0 } });
   t.equal(c.storage(3).firstIndex(), 5, 'stored log restarts after the snapshot');
   t.same(c.logTerms(3), [1, 1], 'then entries 5 and 6 arrived by append');
   t.equal(c.raft(3).log.committed, 6);
@@ -29,7 +29,13 @@ void t.test('§7 a snapshot at or below the commit index changes nothing', (t) =
   const storage = storageWithTerms([1, 2], [1, 1, 1]);
   storage.setHardState({ term: 1, vote: 0, commit: 3 });
   const node = soloRaft(2, storage);
-  node.step({ type: 'snap', from: 1, to: 2, term: 1, snapshot: { index: 2, term: 1, config: { voters: [1, 2] } } });
+  node.step({
+    type: 'snap',
+    from: 1,
+    to: 2,
+    term: 1,
+    snapshot: { index: 2, term: 1, config: { voters: [1, 2] }, logOffset: 0 },
+  });
   const sent = drain(node, storage);
   t.match(sent, [{ type: 'appResp', index: 3, reject: false }], 'answers with its commit index');
   t.equal(storage.firstIndex(), 1, 'log untouched');
@@ -39,7 +45,13 @@ void t.test('§7 a snapshot at or below the commit index changes nothing', (t) =
 void t.test('§7 a snapshot whose entry the follower already has only advances the commit', (t) => {
   const storage = storageWithTerms([1, 2], [1, 1, 1, 1]);
   const node = soloRaft(2, storage);
-  node.step({ type: 'snap', from: 1, to: 2, term: 1, snapshot: { index: 3, term: 1, config: { voters: [1, 2] } } });
+  node.step({
+    type: 'snap',
+    from: 1,
+    to: 2,
+    term: 1,
+    snapshot: { index: 3, term: 1, config: { voters: [1, 2] }, logOffset: 0 },
+  });
   const sent = drain(node, storage);
   t.match(sent, [{ type: 'appResp', index: 3 }]);
   t.equal(node.raft.log.committed, 3);
@@ -51,7 +63,7 @@ void t.test('§7 a snapshot whose entry the follower already has only advances t
 void t.test('§7 a snapshot replaces a conflicting log and sets the membership', (t) => {
   const storage = storageWithTerms([1, 2], [1, 2, 2]);
   const node = soloRaft(2, storage);
-  const snapshot = { index: 5, term: 3, config: { voters: [1, 2, 3] } };
+  const snapshot = { index: 5, term: 3, config: { voters: [1, 2, 3] }, logOffset: 0 };
   node.step({ type: 'snap', from: 1, to: 2, term: 3, snapshot });
   t.equal(node.raft.log.firstIndex(), 6);
   t.equal(node.raft.log.lastIndex(), 5);
@@ -100,7 +112,7 @@ void t.test('MemoryStorage.compact keeps the config as of the compaction point',
   const storage = new MemoryStorage([1, 2, 3]);
   storage.append([entry(1, 1), entry(2, 1), entry(3, 1)]);
   storage.compact(2);
-  t.same(storage.snapshot(), { index: 2, term: 1, config: { voters: [1, 2, 3] } });
+  t.same(storage.snapshot(), { index: 2, term: 1, config: { voters: [1, 2, 3] }, logOffset: 0 });
   t.equal(storage.firstIndex(), 3);
   t.equal(storage.term(2), 1);
   t.equal(storage.term(1), undefined, 'compacted');

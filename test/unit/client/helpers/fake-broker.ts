@@ -137,6 +137,8 @@ export class FakeBroker {
   cluster: FakeClusterView | undefined;
   readonly factory: TransportFactory;
   connectAttempts = 0;
+  /** The id the next initProducer hands out. */
+  nextProducerId = 1000;
 
   constructor(brokerId = 1) {
     this.brokerId = brokerId;
@@ -242,6 +244,9 @@ export class FakeBroker {
       }
       case 'ping':
         respond('ping', {});
+        return;
+      case 'initProducer':
+        respond('initProducer', { producerId: this.nextProducerId++, producerEpoch: 0 });
         return;
       case 'metadata': {
         const req = body as RequestOf<'metadata'>;

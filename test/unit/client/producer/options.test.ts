@@ -19,3 +19,17 @@ void t.test('the other producer defaults', (t) => {
   t.equal(resolved.acks, -1);
   t.end();
 });
+
+void t.test(
+  'idempotent: on by default with acks all and <= 5 in flight, else off; asking for it otherwise throws',
+  (t) => {
+    t.equal(resolveProducerOptions({ bootstrap: B }).idempotent, true);
+    t.equal(resolveProducerOptions({ bootstrap: B, idempotent: false }).idempotent, false);
+    t.equal(resolveProducerOptions({ bootstrap: B, acks: 1 }).idempotent, false, 'acks 1: quietly off');
+    t.equal(resolveProducerOptions({ bootstrap: B, maxInFlightPerPartition: 6 }).idempotent, false);
+    t.equal(resolveProducerOptions({ bootstrap: B, maxInFlightPerPartition: 1, idempotent: true }).idempotent, true);
+    t.throws(() => resolveProducerOptions({ bootstrap: B, acks: 0, idempotent: true }), RangeError);
+    t.throws(() => resolveProducerOptions({ bootstrap: B, maxInFlightPerPartition: 6, idempotent: true }), RangeError);
+    t.end();
+  },
+);

@@ -1,11 +1,11 @@
 import t from 'tap';
-import { decodeRecords, type DecodedRecord, type FetchedBatch } from '../../../../broker/protocol/index.js';
+import { decodeRecords, requests, type DecodedRecord, type FetchedBatch } from '../../../../broker/protocol/index.js';
 import { rawCodec, stringCodec } from '../../../../client/codecs.js';
 import { partitionForKey } from '../../../../client/murmur2.js';
 import type { ProducerOptions } from '../../../../client/producer/options.js';
 import { ProducerCore } from '../../../../client/producer/producer.js';
 import type { RecordMetadata } from '../../../../client/producer/sender.js';
-import { FakeBroker } from '../helpers/fake-broker.js';
+import { FakeBroker, type RequestHook } from '../helpers/fake-broker.js';
 import { ManualClock, SeededRandom, settle } from '../helpers/manual-clock.js';
 import { clientOptions, noPlatform } from '../helpers/options.js';
 
@@ -16,10 +16,23 @@ interface Order {
 function setup<T = Order>(extra: Partial<ProducerOptions<T>> = {}, partitions = 1) {
   const broker = new FakeBroker();
   broker.createTopic('orders', partitions);
+  // Producers are idempotent by default: they ask for a producer id first.
+  broker.hook = answerInitProducer;
   const clock = new ManualClock();
   const producer = new ProducerCore<T>({ ...clientOptions(broker, clock), ...extra }, noPlatform);
   return { broker, clock, producer };
 }
+
+/** Answers initProducer (producers are idempotent by default), leaves everything else to the fake broker. */
+const answerInitProducer: RequestHook = (session, op, correlationId) => {
+  if (op !== 'initProducer') return undefined;
+  session.send(requests.initProducer.code, correlationId, { producerId: 1000, producerEpoch: 0 });
+  return 'handled';
+};
+
+/** Holds every produce (nothing is acknowledged). */
+const holdProduces: RequestHook = (session, op, correlationId, body) =>
+  op === 'produce' ? 'handled' : answerInitProducer(session, op, correlationId, body);
 
 function records(batches: readonly FetchedBatch[]): DecodedRecord[] {
   const out: DecodedRecord[] = [];
@@ -243,7 +256,7 @@ void t.test('the produce window bounds bytes in flight: sends wait for grants', 
 void t.test('bufferMemoryBytes: send waits for room, whenWritable resolves when there is room', async (t) => {
   const { broker, clock, producer } = setup<Uint8Array>({ codec: rawCodec(), bufferMemoryBytes: 3000, lingerMs: 0 });
   broker.autoGrant = true;
-  broker.hook = (_s, op) => (op === 'produce' ? 'handled' : undefined); // hold every produce: nothing is acknowledged
+  broker.hook = holdProduces; // hold every produce: nothing is acknowledged
   await producer.connect();
   const sends: Promise<RecordMetadata>[] = [];
   for (let i = 0; i < 5; i++) sends.push(producer.send({ topic: 'orders', value: new Uint8Array(1000) }));
@@ -256,7 +269,7 @@ void t.test('bufferMemoryBytes: send waits for room, whenWritable resolves when 
   await settle();
   t.notOk(writable, 'full: not writable');
   // Let the broker answer again: held requests time out and retry, and everything gets through.
-  broker.hook = undefined;
+  broker.hook = answerInitProducer;
   await clock.advance(30_000);
   await clock.advance(1000);
   t.ok(writable);
@@ -321,10 +334,10 @@ void t.test('flush waits for everything sent before it; headers and timestamps a
 void t.test('in-flight sends fail with NETWORK_ERROR on a drop and are retried on the new connection', async (t) => {
   const { broker, clock, producer } = setup();
   await producer.connect();
-  broker.hook = (_s, op) => (op === 'produce' ? 'handled' : undefined);
+  broker.hook = holdProduces;
   const p = producer.send({ topic: 'orders', value: { id: 1 } });
   await clock.advance(5);
-  broker.hook = undefined;
+  broker.hook = answerInitProducer;
   broker.session.server.close();
   await clock.advance(100);
   await clock.advance(200);
@@ -346,13 +359,13 @@ void t.test('write(): no promise per record; false once the buffer is full; fail
   const { broker, clock, producer } = setup<Uint8Array>({ codec: rawCodec(), bufferMemoryBytes: 2500, lingerMs: 0 });
   await producer.connect();
   await producer.send({ topic: 'orders', value: new Uint8Array(1) }); // learn the topic's metadata
-  broker.hook = (_s, op) => (op === 'produce' ? 'handled' : undefined);
+  broker.hook = holdProduces;
   const results: boolean[] = [];
   for (let i = 0; i < 3; i++) results.push(producer.write({ topic: 'orders', value: new Uint8Array(1000) }));
   t.same(results, [true, true, false], 'the third write fills the buffer');
   let writable = false;
   void producer.whenWritable().then(() => (writable = true));
-  broker.hook = undefined;
+  broker.hook = answerInitProducer;
   await clock.advance(30_000); // the held request times out and is retried
   await clock.advance(1_000);
   t.ok(writable);

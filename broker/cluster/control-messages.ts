@@ -1,0 +1,55 @@
+/**
+ * What brokers say to each other besides Raft messages: "I am alive, here is where clients reach me", and the
+ * quiesce/wake pair that lets idle Raft groups stop ticking. They travel in the same envelopes as Raft messages.
+ */
+import type { Message } from '../raft/index.js';
+
+/** Where clients reach a broker. */
+export interface BrokerEndpoint {
+  readonly host: string;
+  readonly port: number;
+  readonly wsPort: number;
+}
+
+/** Sent to every peer once per tick, so that silence means trouble (liveness), and to share endpoints. */
+export interface AliveMessage {
+  readonly kind: 'alive';
+  readonly endpoint: BrokerEndpoint;
+}
+
+/** Leader -> follower: the group is idle and you hold all of it; stop ticking until something happens. */
+export interface QuiesceMessage {
+  readonly kind: 'quiesce';
+  readonly term: number;
+}
+
+/** Follower -> leader: I stopped trusting the quiet (your broker looked dead); resume heartbeats if you live. */
+export interface WakeMessage {
+  readonly kind: 'wake';
+}
+
+export type ControlMessage = AliveMessage | QuiesceMessage | WakeMessage;
+
+/** The payload of one peer envelope. */
+export type PeerPayload = Message | ControlMessage;
+
+/**
+ * The control message in a payload the transport only checked to be `{ kind: string }`, or null when its fields
+ * are not those of a known control message (a broker of another version, or corruption: ignored).
+ */
+export function asControl(payload: { readonly kind: unknown }): ControlMessage | null {
+  const p = payload as Record<string, unknown>;
+  if (p['kind'] === 'wake') return { kind: 'wake' };
+  if (p['kind'] === 'quiesce' && isCount(p['term'])) return { kind: 'quiesce', term: p['term'] };
+  const e = p['endpoint'] as Record<string, unknown> | null | undefined;
+  if (p['kind'] === 'alive' && typeof e === 'object' && e !== null && typeof e['host'] === 'string') {
+    if (isCount(e['port']) && isCount(e['wsPort'])) {
+      return { kind: 'alive', endpoint: { host: e['host'], port: e['port'], wsPort: e['wsPort'] } };
+    }
+  }
+  return null;
+}
+
+function isCount(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}

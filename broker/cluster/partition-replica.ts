@@ -1,0 +1,157 @@
+/**
+ * The Raft side of one replicated partition on this broker: its group (the partition log is the Raft log),
+ * appends proposed through it, and the high watermark fed from the commit index.
+ */
+import { encodeBatchEntry } from '../log/batch-entry.js';
+import type { BatchToAppend } from '../log/batch.js';
+import type { PartitionLog } from '../log/partition-log.js';
+import { RaftLogStorage } from '../log/raft-log-storage.js';
+import { BrookError, type Acks } from '../protocol/index.js';
+import { Role, type NodeId } from '../raft/index.js';
+import type { ClusterMetrics, ReplicaGaugeSource } from '../metrics/cluster-metrics.js';
+import { RaftGroup, type EntryRange } from './raft-group.js';
+import type { RaftHost } from './raft-host.js';
+
+/** A partition's Raft group id in peer envelopes (`/` cannot occur in topic names). */
+export function partitionGroupId(topic: string, partition: number): string {
+  return `${topic}/${String(partition)}`;
+}
+
+export interface PartitionReplicaOptions {
+  readonly host: RaftHost;
+  readonly selfId: number;
+  readonly topic: string;
+  readonly partition: number;
+  readonly log: PartitionLog;
+  /** Replica broker ids, preferred leader first. */
+  readonly replicas: readonly number[];
+  readonly electionTicks: number;
+  readonly heartbeatTicks: number;
+  /** The high watermark moved to `endOffset`. */
+  readonly committed: (endOffset: number) => void;
+  /** This replica became leader (rebuild leader-only state) or stopped being one. */
+  readonly leadershipChanged: (isLeader: boolean) => void;
+  readonly metrics: ClusterMetrics;
+}
+
+export class PartitionReplica implements ReplicaGaugeSource {
+  readonly group: RaftGroup;
+  readonly topic: string;
+  readonly partition: number;
+  readonly replicas: readonly number[];
+  private readonly host: RaftHost;
+  private readonly metrics: ClusterMetrics;
+
+  constructor(options: PartitionReplicaOptions) {
+    this.host = options.host;
+    this.topic = options.topic;
+    this.partition = options.partition;
+    this.replicas = options.replicas;
+    this.metrics = options.metrics;
+    const storage = new RaftLogStorage(options.log, options.replicas);
+    let wasLeader = false;
+    this.group = new RaftGroup({
+      id: partitionGroupId(options.topic, options.partition),
+      selfId: options.selfId,
+      storage,
+      electionTicks: options.electionTicks,
+      heartbeatTicks: options.heartbeatTicks,
+      events: {
+        committed: options.committed,
+        leaderChanged: (_leader, _term, role) => {
+          const isLeader = role === Role.Leader;
+          options.metrics.leaderChanged(isLeader);
+          if (isLeader !== wasLeader) options.leadershipChanged(isLeader);
+          wasLeader = isLeader;
+        },
+      },
+    });
+    options.host.add(this.group);
+    // A brand-new partition: its preferred leader stands at once instead of after an election timeout.
+    if (storage.lastIndex() === 0 && options.replicas[0] === options.selfId) this.group.node.campaign();
+  }
+
+  /** The leader's broker id, or -1 while there is none. */
+  get leaderId(): number {
+    const leader = this.group.leader;
+    return leader === 0 ? -1 : leader;
+  }
+
+  get isLeader(): boolean {
+    return this.group.isLeader;
+  }
+
+  /**
+   * Replicas that hold everything committed and are alive, as the leader sees them (Kafka's ISR). On a
+   * follower: what it knows, the leader.
+   */
+  get isr(): readonly number[] {
+    if (!this.group.isLeader) return this.leaderId === -1 ? [] : [this.leaderId];
+    const status = this.group.status();
+    return status.progress
+      .filter((p) => p.id === status.id || (p.match >= status.commit && this.host.isLive(p.id)))
+      .map((p) => p.id)
+      .sort((a, b) => a - b);
+  }
+
+  /** Each follower's lag behind the leader's last index, in entries (leader only; empty otherwise). */
+  followerLag(): { id: NodeId; lagEntries: number }[] {
+    if (!this.group.isLeader) return [];
+    const status = this.group.status();
+    return status.progress
+      .filter((p) => p.id !== status.id)
+      .map((p) => ({ id: p.id, lagEntries: status.lastIndex - p.match }));
+  }
+
+  /**
+   * Proposes a batch. Resolves with its offsets once it is in the leader's log (acks 0, 1) or committed (acks
+   * all); `onPersisted` hears the offsets once it is in the leader's log. Rejects with NOT_LEADER (with the leader's id) here or when leadership is lost before it commits,
+   * REQUEST_TIMED_OUT when it does not commit within `timeoutMs`, or a storage error.
+   */
+  append(
+    batch: BatchToAppend,
+    acks: Acks,
+    timeoutMs: number,
+    onPersisted: ((range: EntryRange) => void) | null,
+  ): Promise<EntryRange> {
+    const data = encodeBatchEntry(batch);
+    return new Promise<EntryRange>((resolve, reject) => {
+      let timer: NodeJS.Timeout | null = null;
+      const done = (range: EntryRange): void => {
+        if (timer !== null) clearTimeout(timer);
+        resolve(range);
+      };
+      const fail = (err: BrookError): void => {
+        if (timer !== null) clearTimeout(timer);
+        reject(err);
+      };
+      const all = acks === -1;
+      const proposedMs = performance.now();
+      const committed = (range: EntryRange): void => {
+        this.metrics.committed((performance.now() - proposedMs) / 1000);
+        done(range);
+      };
+      const persisted = (range: EntryRange): void => {
+        onPersisted?.(range);
+        if (!all) done(range);
+      };
+      this.group.propose(data, persisted, all ? committed : null, fail);
+      if (all) {
+        timer = setTimeout(() => {
+          reject(
+            new BrookError(
+              'REQUEST_TIMED_OUT',
+              `batch not committed on ${this.group.id} within ${String(timeoutMs)} ms`,
+            ),
+          );
+        }, timeoutMs);
+      }
+      this.host.touch(this.group);
+    });
+  }
+
+  /** Leaves the group (the partition is closing or moving away). */
+  close(): void {
+    this.host.remove(this.group.id);
+  }
+}

@@ -1,0 +1,144 @@
+/**
+ * The inbound half of a peer link: an accepted socket that must greet with a {@link PeerHello} and then only
+ * delivers envelope frames. Nothing is ever written back. Anything malformed closes this socket alone.
+ */
+import type { Socket } from 'node:net';
+import type { Logger } from '../logger.js';
+import { LengthPrefixSplitter } from '../protocol/length-prefix.js';
+import { decodeEnvelopes, decodeHello, type PeerEnvelope } from './peer-codec.js';
+import type { PeerTransportStats } from './peer-stats.js';
+
+/** Bytes a connection may send before its hello is accepted (a hello is tens of bytes). */
+export const PEER_PRE_HELLO_BYTES = 64 * 1024;
+
+/** What an accepted socket needs from the transport. */
+export interface PeerInboundContext {
+  readonly clusterId: string;
+  readonly maxFrameBytes: number;
+  /** A connection that has not greeted after this long (ms) is closed. */
+  readonly helloTimeoutMs: number;
+  /** Whether `id` is a broker this one accepts traffic from (a known peer, not itself). */
+  isKnownPeer(id: number): boolean;
+  /** The socket greeted as broker `from`. */
+  onGreeted(from: number, inbound: PeerInbound): void;
+  onEnvelopes(from: number, envelopes: readonly PeerEnvelope[]): void;
+  /** Where received bytes and frames are counted. */
+  readonly stats: PeerTransportStats;
+  readonly logger?: Logger | undefined;
+}
+
+export class PeerInbound {
+  private readonly splitter: LengthPrefixSplitter;
+  /** The greeting broker's id; 0 until the hello is accepted. */
+  private fromId = 0;
+  private closed = false;
+  private readonly socketClosed: Promise<void>;
+
+  constructor(
+    readonly socket: Socket,
+    private readonly context: PeerInboundContext,
+  ) {
+    this.splitter = new LengthPrefixSplitter(context.maxFrameBytes);
+    socket.setNoDelay(true);
+    socket.setTimeout(context.helloTimeoutMs, () => {
+      this.reject('no hello in time');
+    });
+    socket.on('error', (err) => context.logger?.debug({ err, peer: this.fromId }, 'peer inbound socket error'));
+    socket.on('data', (chunk: Buffer) => {
+      this.receive(chunk);
+    });
+    this.socketClosed = new Promise((resolve) => {
+      socket.once('close', () => {
+        this.closed = true;
+        resolve();
+      });
+    });
+  }
+
+  /** The greeting broker's id, or 0 before the hello. */
+  get from(): number {
+    return this.fromId;
+  }
+
+  /** Destroys the socket; nothing more is delivered from it. Resolves once the socket has released its handle. */
+  close(): Promise<void> {
+    this.closed = true;
+    this.socket.destroy();
+    return this.socketClosed;
+  }
+
+  private isClosed(): boolean {
+    return this.closed;
+  }
+
+  private receive(chunk: Buffer): void {
+    if (this.closed) return;
+    const { context } = this;
+    let frames: Uint8Array[];
+    try {
+      frames = this.splitter.push(chunk);
+    } catch (err: unknown) {
+      this.reject('bad length prefix', err);
+      return;
+    }
+    context.stats.bytesReceived += chunk.byteLength;
+    for (const frame of frames) {
+      // A frame may close the connection; the bytes behind it are then dropped.
+      if (this.isClosed()) return;
+      if (this.fromId === 0) this.greet(frame);
+      else this.deliver(frame);
+    }
+    // Before the hello nobody is known: a stranger may not make the broker hold up to maxFrameBytes of a frame.
+    if (this.fromId === 0 && !this.isClosed() && this.splitter.bufferedBytes > PEER_PRE_HELLO_BYTES) {
+      this.reject('too many bytes before hello');
+    }
+  }
+
+  private greet(frame: Uint8Array): void {
+    const { context } = this;
+    let from: number;
+    try {
+      const hello = decodeHello(frame);
+      if (hello.clusterId !== context.clusterId) {
+        this.reject(`hello for cluster ${JSON.stringify(hello.clusterId)}`);
+        return;
+      }
+      from = hello.from;
+    } catch (err: unknown) {
+      this.reject('bad hello', err);
+      return;
+    }
+    if (!context.isKnownPeer(from)) {
+      this.reject(`hello from unknown broker ${String(from)}`);
+      return;
+    }
+    this.fromId = from;
+    this.socket.setTimeout(0);
+    context.logger?.debug({ peer: from }, 'peer inbound greeted');
+    context.onGreeted(from, this);
+  }
+
+  private deliver(frame: Uint8Array): void {
+    let envelopes: PeerEnvelope[];
+    try {
+      envelopes = decodeEnvelopes(frame);
+    } catch (err: unknown) {
+      this.reject('malformed frame', err);
+      return;
+    }
+    this.context.stats.framesReceived++;
+    if (envelopes.length === 0) return;
+    try {
+      this.context.onEnvelopes(this.fromId, envelopes);
+    } catch (err: unknown) {
+      // The handler's bug is not the peer's fault: log it loudly but keep the link.
+      this.context.logger?.error({ err, peer: this.fromId }, 'peer envelope handler threw');
+    }
+  }
+
+  private reject(reason: string, err?: unknown): void {
+    const remote = `${this.socket.remoteAddress ?? 'unknown'}:${String(this.socket.remotePort ?? 0)}`;
+    this.context.logger?.warn({ err, remote, peer: this.fromId, reason }, 'closing peer connection');
+    void this.close();
+  }
+}

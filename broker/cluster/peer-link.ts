@@ -1,0 +1,140 @@
+/**
+ * The outbound half of a peer link: dials one peer, greets it, and from then on only writes to it. When the
+ * connection fails or closes it redials after a jittered, growing delay until {@link PeerLink.close}.
+ */
+import { connect, type Socket } from 'node:net';
+import type { Logger } from '../logger.js';
+import type { Backoff } from './peer-backoff.js';
+import { encodeHello } from './peer-codec.js';
+import type { PeerTransportStats } from './peer-stats.js';
+
+/** Where a broker listens for its peers. */
+export interface PeerAddress {
+  readonly id: number;
+  readonly host: string;
+  readonly port: number;
+}
+
+/** Options of {@link PeerLink}. */
+export interface PeerLinkOptions {
+  readonly selfId: number;
+  readonly clusterId: string;
+  readonly address: PeerAddress;
+  readonly backoff: Backoff;
+  /** A dial that has not connected after this long (ms) is abandoned and retried. */
+  readonly connectTimeoutMs: number;
+  /**
+   * A connection that stayed up this long (ms) resets the backoff. A peer that accepts and then closes at once
+   * (say, it rejects our hello) so keeps being retried ever more slowly instead of every `minMs`.
+   */
+  readonly stableAfterMs: number;
+  /** Where written bytes and frames are counted. */
+  readonly stats: PeerTransportStats;
+  readonly logger?: Logger | undefined;
+}
+
+export class PeerLink {
+  private socket: Socket | undefined;
+  private connected = false;
+  private closed = false;
+  private connectedAtMs = 0;
+  private retryTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly options: PeerLinkOptions) {}
+
+  get address(): PeerAddress {
+    return this.options.address;
+  }
+
+  /** Connected and greeted: writes now reach the peer (unless the link breaks before they are flushed). */
+  get isConnected(): boolean {
+    return this.connected;
+  }
+
+  /** Bytes written but not yet taken by the kernel. */
+  bufferedBytes(): number {
+    return this.socket?.writableLength ?? 0;
+  }
+
+  /** Starts dialling. */
+  start(): void {
+    if (!this.closed && this.socket === undefined && this.retryTimer === undefined) this.dial();
+  }
+
+  /** Writes frames; the caller checks {@link isConnected} first. Several frames go out in one system call. */
+  write(frames: readonly Uint8Array[]): void {
+    const socket = this.socket;
+    if (socket === undefined || !this.connected) return;
+    let bytes = 0;
+    if (frames.length > 1) socket.cork();
+    for (const frame of frames) {
+      socket.write(frame);
+      bytes += frame.byteLength;
+    }
+    if (frames.length > 1) socket.uncork();
+    this.options.stats.bytesSent += bytes;
+    this.options.stats.framesSent += frames.length;
+  }
+
+  /**
+   * Stops for good: cancels a pending redial and destroys the socket (queued bytes are abandoned). Resolves once
+   * the socket has released its handle.
+   */
+  close(): Promise<void> {
+    this.closed = true;
+    this.connected = false;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    const socket = this.socket;
+    this.socket = undefined;
+    if (socket === undefined) return Promise.resolve();
+    const closed = new Promise<void>((resolve) => {
+      socket.once('close', () => {
+        resolve();
+      });
+    });
+    socket.destroy();
+    return closed;
+  }
+
+  private dial(): void {
+    this.retryTimer = undefined;
+    if (this.closed) return;
+    const { address, logger } = this.options;
+    const socket = connect({ host: address.host, port: address.port, noDelay: true });
+    this.socket = socket;
+    socket.setNoDelay(true);
+    // Covers a peer address that swallows SYNs (a blackholed link); cleared once connected.
+    socket.setTimeout(this.options.connectTimeoutMs, () => socket.destroy());
+    socket.on('error', (err) => logger?.debug({ err, peer: address.id }, 'peer link error'));
+    socket.once('connect', () => {
+      socket.setTimeout(0);
+      const hello = encodeHello({ clusterId: this.options.clusterId, from: this.options.selfId });
+      socket.write(hello);
+      this.options.stats.bytesSent += hello.byteLength;
+      this.connected = true;
+      this.connectedAtMs = performance.now();
+      logger?.info({ peer: address.id, host: address.host, port: address.port }, 'peer link up');
+    });
+    socket.once('close', () => {
+      this.onSocketClosed(socket);
+    });
+  }
+
+  private onSocketClosed(socket: Socket): void {
+    if (this.socket !== socket || this.closed) return;
+    const wasConnected = this.connected;
+    this.socket = undefined;
+    this.connected = false;
+    if (wasConnected && performance.now() - this.connectedAtMs >= this.options.stableAfterMs) {
+      this.options.backoff.reset();
+    }
+    const delayMs = this.options.backoff.nextDelayMs();
+    const { address, logger } = this.options;
+    if (wasConnected) logger?.warn({ peer: address.id, retryInMs: delayMs }, 'peer link down');
+    // unref: a pending redial alone must not keep the process alive.
+    this.retryTimer = setTimeout(() => {
+      this.dial();
+    }, delayMs).unref();
+  }
+}

@@ -1,0 +1,256 @@
+/**
+ * One replica of one Raft group on this broker: the pure RaftNode, its storage (the partition log), the
+ * proposals waiting on it, and quiescence. The host (raft-host.ts) feeds it ticks and messages and calls
+ * {@link RaftGroup.handleReady} once per event-loop turn when it has work.
+ *
+ * Quiescence (as in CockroachDB): a leader whose followers all hold and know its whole log stops ticking and
+ * heartbeating, and tells them to stop too, so an idle group costs nothing. Any message, proposal or peer death
+ * wakes it. Ticks only drive liveness in Raft, never safety, so skipping them cannot break the log.
+ */
+import { toBrookError } from '../partitions/log-errors.js';
+import { BrookError } from '../protocol/index.js';
+import type { RaftLogStorage } from '../log/raft-log-storage.js';
+import { EntryType, MessageType, NO_NODE, RaftNode, Role, createRng } from '../raft/index.js';
+import type { Entry, Message, NodeId, RaftOptions, RaftStatus } from '../raft/index.js';
+
+/** Offsets an entry got in the log. */
+export interface EntryRange {
+  readonly index: number;
+  readonly baseOffset: number;
+  readonly lastOffset: number;
+}
+
+/** What happens to a group replica that the layers above care about. */
+export interface GroupEvents {
+  /** The commit index moved: the high watermark is now `endOffset`. */
+  committed(endOffset: number): void;
+  /** Leader or role changed. */
+  leaderChanged(leader: NodeId, term: number, role: Role): void;
+  /** Committed normal entries, in order (the metadata state machine applies them). */
+  apply?(entries: readonly Entry[]): void;
+}
+
+export interface RaftGroupOptions {
+  readonly id: string;
+  readonly selfId: NodeId;
+  readonly storage: RaftLogStorage;
+  readonly electionTicks: number;
+  readonly heartbeatTicks: number;
+  /** Last index already applied by the state machine (metadata group); default: none. */
+  readonly applied?: number;
+  readonly events: GroupEvents;
+}
+
+/** Ticks a leader stays idle (nothing to send, everyone caught up) before it quiesces. */
+const QUIESCE_AFTER_IDLE_TICKS = 3;
+
+interface Waiting {
+  readonly term: number;
+  readonly onPersisted: ((range: EntryRange) => void) | null;
+  readonly onCommitted: ((range: EntryRange) => void) | null;
+  readonly reject: (err: BrookError) => void;
+  range: EntryRange | null;
+}
+
+export class RaftGroup {
+  readonly id: string;
+  private nodeState: RaftNode;
+  private readonly nodeOptions: RaftOptions;
+  private readonly storage: RaftLogStorage;
+  private readonly events: GroupEvents;
+  /** Proposals not yet persisted (acks=1) or committed (acks=all), by index. */
+  private readonly waiting = new Map<number, Waiting>();
+  private quiescedState = false;
+  private idleTicks = 0;
+  private lastLeader: NodeId = NO_NODE;
+
+  constructor(options: RaftGroupOptions) {
+    this.id = options.id;
+    this.storage = options.storage;
+    this.events = options.events;
+    this.nodeOptions = {
+      id: options.selfId,
+      storage: options.storage,
+      rng: createRng(seedOf(options.id, options.selfId)),
+      electionTicks: options.electionTicks,
+      heartbeatTicks: options.heartbeatTicks,
+      preVote: true,
+      checkQuorum: true,
+      ...(options.applied === undefined ? {} : { applied: options.applied }),
+    };
+    this.nodeState = new RaftNode(this.nodeOptions);
+  }
+
+  /** The Raft node (read its state; drive it through this class). */
+  get node(): RaftNode {
+    return this.nodeState;
+  }
+
+  get leader(): NodeId {
+    return this.node.raft.lead;
+  }
+
+  get isLeader(): boolean {
+    return this.node.raft.role === Role.Leader;
+  }
+
+  get term(): number {
+    return this.node.raft.term;
+  }
+
+  get quiesced(): boolean {
+    return this.quiescedState;
+  }
+
+  get voters(): readonly NodeId[] {
+    return this.node.raft.tracker.config.voters;
+  }
+
+  status(): RaftStatus {
+    return this.node.status();
+  }
+
+  /** One tick of logical time, unless quiesced. Returns whether the node may have work. */
+  tick(): boolean {
+    if (this.quiescedState) return false;
+    this.node.tick();
+    return true;
+  }
+
+  step(message: Message): void {
+    // An answer to a heartbeat says nothing new; anything else means the group is busy again.
+    if (message.type !== MessageType.HeartbeatResponse) this.wake();
+    this.node.step(message);
+  }
+
+  wake(): void {
+    this.quiescedState = false;
+    this.idleTicks = 0;
+  }
+
+  /** A follower stops ticking when its leader says the group is idle (the leader's own message). */
+  quiesceFromLeader(from: NodeId, term: number): void {
+    if (from === this.leader && term === this.term && !this.isLeader) this.quiescedState = true;
+  }
+
+  /**
+   * Whether this leader should quiesce now: everyone holds and knows the whole log, nothing is waiting, and it has
+   * been so for a few ticks (so the last heartbeat carried the final commit index). `live` says which peers are up.
+   */
+  shouldQuiesce(live: (id: NodeId) => boolean): boolean {
+    if (!this.isLeader || this.quiescedState || this.waiting.size > 0) return false;
+    const status = this.node.status();
+    const caughtUp =
+      status.commit === status.lastIndex &&
+      status.leadTransferee === NO_NODE &&
+      status.progress.every((p) => p.id === status.id || (p.match === status.lastIndex && live(p.id)));
+    this.idleTicks = caughtUp ? this.idleTicks + 1 : 0;
+    if (this.idleTicks < QUIESCE_AFTER_IDLE_TICKS) return false;
+    this.quiescedState = true;
+    return true;
+  }
+
+  /**
+   * Proposes one entry. `onPersisted` runs once it is in this replica's log (acks=1), `onCommitted` once it is
+   * committed (acks=all). Returns its index. Throws NOT_LEADER (with the leader's id) when this replica cannot take proposals.
+   */
+  propose(
+    data: Uint8Array,
+    onPersisted: ((range: EntryRange) => void) | null,
+    onCommitted: ((range: EntryRange) => void) | null,
+    reject: (err: BrookError) => void,
+  ): number {
+    this.wake();
+    const result = this.node.propose([data]);
+    if (!result.ok) throw this.notLeader();
+    this.waiting.set(result.lastIndex, { term: result.term, onPersisted, onCommitted, reject, range: null });
+    return result.lastIndex;
+  }
+
+  /** The error for a proposal this replica cannot take. */
+  notLeader(): BrookError {
+    const leader = this.leader;
+    const message = `broker ${String(this.node.id)} does not lead ${this.id}`;
+    return leader === NO_NODE || leader === this.node.id
+      ? new BrookError('NOT_LEADER', `${message} (no leader right now)`)
+      : new BrookError('NOT_LEADER', message, { leaderId: leader });
+  }
+
+  hasReady(): boolean {
+    return this.node.hasReady();
+  }
+
+  /**
+   * Handles one Ready in the order Raft needs: persist (one SQLite transaction), then send, then apply, then
+   * advance. `send` queues a message for its peer.
+   */
+  handleReady(send: (message: Message) => void): void {
+    const rd = this.node.ready();
+    let persisted: readonly EntryRange[];
+    try {
+      persisted = this.storage.persist(rd.snapshot, rd.entries, rd.hardState);
+    } catch (err) {
+      // Nothing of this Ready may be acted on. Restart the replica from what storage holds, as after a crash.
+      const applied = this.node.status().applied;
+      this.nodeState = new RaftNode({ ...this.nodeOptions, applied });
+      this.failAll(toBrookError(err, 'SHUTTING_DOWN'));
+      throw err;
+    }
+    for (const range of persisted) this.persistedEntry(range);
+    for (const message of rd.messages) send(message);
+    if (rd.committedEntries.length > 0) this.committedEntries(rd.committedEntries);
+    if (rd.softState !== null) this.softStateChanged(rd.softState.leader, rd.softState.role);
+    this.node.advance();
+  }
+
+  /** Fails every waiting proposal (the broker is stopping or the group is being removed). */
+  failAll(err: BrookError): void {
+    for (const w of this.waiting.values()) w.reject(err);
+    this.waiting.clear();
+  }
+
+  private persistedEntry(range: EntryRange): void {
+    const w = this.waiting.get(range.index);
+    if (w === undefined) return;
+    w.range = range;
+    if (w.onCommitted === null) this.waiting.delete(range.index);
+    w.onPersisted?.(range);
+  }
+
+  private committedEntries(entries: readonly Entry[]): void {
+    const last = entries.at(-1);
+    if (last === undefined) return;
+    for (const entry of entries) {
+      const w = this.waiting.get(entry.index);
+      if (w === undefined) continue;
+      this.waiting.delete(entry.index);
+      // Committed at this index with another term means a later leader overwrote the proposal.
+      if (entry.term !== w.term || w.range === null || w.onCommitted === null) w.reject(this.notLeader());
+      else w.onCommitted(w.range);
+    }
+    this.events.committed(this.storage.endOffsetOfIndex(last.index));
+    if (this.events.apply !== undefined) {
+      const normal = entries.filter((e) => e.type === EntryType.Normal);
+      if (normal.length > 0) this.events.apply(normal);
+    }
+  }
+
+  private softStateChanged(leader: NodeId, role: Role): void {
+    if (role !== Role.Leader) {
+      // A proposal of a deposed leader may still commit under the next one; the client cannot know, so it is
+      // told to retry, and the idempotent producer turns a retry of a committed batch into a duplicate answer.
+      this.failAll(this.notLeader());
+    }
+    if (leader !== this.lastLeader || role === Role.Leader) {
+      this.lastLeader = leader;
+      this.events.leaderChanged(leader, this.term, role);
+    }
+  }
+}
+
+/** A per-replica seed, so replicas of one group draw different election timeouts and restarts differ too. */
+function seedOf(group: string, selfId: NodeId): number {
+  let h = 0x9e3779b9 ^ selfId;
+  for (let i = 0; i < group.length; i++) h = Math.imul(h ^ group.charCodeAt(i), 0x01000193);
+  return (h ^ Date.now()) >>> 0;
+}

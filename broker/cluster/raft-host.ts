@@ -1,0 +1,251 @@
+/**
+ * Every Raft group replica on this broker, driven by ONE tick timer and ONE Ready pass per event-loop turn.
+ *
+ * - Ticks: each tick advances the groups that are not quiesced, quiesces leaders that went idle, and sends each
+ *   peer one `alive` message, so the cost of an idle broker grows with its peers, not its partitions.
+ * - Ready: groups touched by a tick, a message or a proposal are handled together in the next turn (the
+ *   SQLite commits of all proposals of a turn happen in that pass), then every peer's messages go out as one
+ *   frame (the transport coalesces what was queued for a peer).
+ * - Liveness: a peer silent for an election timeout (or whose link failed) is dead; groups that include it wake,
+ *   so followers of a quiesced group can elect a new leader and a leader can notice it lost its quorum.
+ */
+import type { Logger } from '../logger.js';
+import { BrookError } from '../protocol/index.js';
+import type { Message } from '../raft/index.js';
+import { asControl, type BrokerEndpoint, type ControlMessage, type PeerPayload } from './control-messages.js';
+import type { PeerEnvelope } from './peer-codec.js';
+import { PeerLiveness } from './liveness.js';
+import type { RaftGroup } from './raft-group.js';
+
+/** One message to one peer, tagged with its group ('' for broker-level messages). */
+export interface HostEnvelope {
+  readonly group: string;
+  readonly message: PeerPayload;
+}
+
+/** What the host needs of the peer transport. */
+export interface PeerLink {
+  send(to: number, envelope: HostEnvelope): void;
+  flush(): void;
+}
+
+export interface RaftHostOptions {
+  readonly selfId: number;
+  /** Every other broker of the cluster. */
+  readonly peers: () => readonly number[];
+  readonly link: PeerLink;
+  readonly endpoint: () => BrokerEndpoint;
+  readonly tickMs: number;
+  readonly electionTicks: number;
+  readonly logger: Logger;
+}
+
+/** Most Ready rounds one group gets per turn before yielding to the event loop. */
+const MAX_ROUNDS_PER_TURN = 4;
+
+export class RaftHost {
+  private readonly groups = new Map<string, RaftGroup>();
+  private readonly dirty = new Set<RaftGroup>();
+  private readonly liveness: PeerLiveness;
+  private readonly endpoints = new Map<number, BrokerEndpoint>();
+  private timer: NodeJS.Timeout | null = null;
+  private pass: NodeJS.Immediate | null = null;
+  private closed = false;
+  /** Counters for metrics. */
+  readonly stats = { readyPasses: 0, ticks: 0 };
+
+  constructor(private readonly options: RaftHostOptions) {
+    this.liveness = new PeerLiveness(options.electionTicks);
+  }
+
+  start(): void {
+    this.timer = setInterval(() => {
+      this.tick();
+    }, this.options.tickMs);
+    this.timer.unref();
+  }
+
+  add(group: RaftGroup): void {
+    this.groups.set(group.id, group);
+    this.touch(group);
+  }
+
+  remove(id: string): RaftGroup | undefined {
+    const group = this.groups.get(id);
+    if (group === undefined) return undefined;
+    this.groups.delete(id);
+    this.dirty.delete(group);
+    group.failAll(new BrookError('NOT_LEADER', `${id} is no longer hosted here`));
+    return group;
+  }
+
+  get(id: string): RaftGroup | undefined {
+    return this.groups.get(id);
+  }
+
+  all(): IterableIterator<RaftGroup> {
+    return this.groups.values();
+  }
+
+  /** The group has work (a proposal was made): handle it this turn. */
+  touch(group: RaftGroup): void {
+    this.dirty.add(group);
+    this.schedule();
+  }
+
+  isLive(peer: number): boolean {
+    return peer === this.options.selfId || this.liveness.isLive(peer);
+  }
+
+  /** Client endpoints of the brokers heard from (this one included). */
+  brokerEndpoints(): Map<number, BrokerEndpoint> {
+    const all = new Map(this.endpoints);
+    all.set(this.options.selfId, this.options.endpoint());
+    return all;
+  }
+
+  /** Envelopes from one peer's frame (Raft messages checked by the transport, control messages here). */
+  receive(from: number, envelopes: readonly PeerEnvelope[]): void {
+    if (this.closed) return;
+    this.liveness.heard(from);
+    for (const { group: id, message } of envelopes) {
+      if ('kind' in message) {
+        const control = asControl(message);
+        if (control !== null) this.control(from, id, control);
+        continue;
+      }
+      const group = this.groups.get(id);
+      // A group this broker does not host (yet: the metadata entry creating it may still be on its way).
+      if (group === undefined) continue;
+      group.step(message);
+      this.dirty.add(group);
+    }
+    this.schedule();
+  }
+
+  /** The transport dropped messages for `peer` (not connected, or backed up). */
+  unreachable(peer: number): void {
+    for (const group of this.groups.values()) {
+      if (group.isLeader && group.voters.includes(peer)) group.node.reportUnreachable(peer);
+    }
+    if (this.liveness.lost(peer)) this.peerDied(peer);
+  }
+
+  /**
+   * Hands the leadership of every group led here to its most caught-up live follower (a graceful shutdown: the
+   * partitions move before this broker goes, instead of waiting out an election timeout). Resolves once no group
+   * is led here, or after `timeoutMs`.
+   */
+  async handOffLeadership(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const led = [...this.groups.values()].filter((g) => g.isLeader && g.voters.length > 1);
+      if (led.length === 0 || Date.now() >= deadline) return;
+      for (const group of led) {
+        const target = group
+          .status()
+          .progress.filter((p) => p.id !== this.options.selfId && this.isLive(p.id))
+          .sort((a, b) => b.match - a.match)[0];
+        if (target !== undefined && group.status().leadTransferee === 0) {
+          group.wake();
+          group.node.transferLeadership(target.id);
+          this.touch(group);
+        }
+      }
+      await new Promise((resolve) => setTimeout(resolve, this.options.tickMs));
+    }
+  }
+
+  /** Stops the timer and the pending pass and fails every waiting proposal. */
+  close(): void {
+    this.closed = true;
+    if (this.timer !== null) clearInterval(this.timer);
+    if (this.pass !== null) clearImmediate(this.pass);
+    this.timer = null;
+    this.pass = null;
+    for (const group of this.groups.values()) group.failAll(new BrookError('SHUTTING_DOWN', 'broker is shutting down'));
+  }
+
+  /** One tick of every group (the timer calls this; tests call it directly). */
+  tick(): void {
+    this.stats.ticks++;
+    const peers = this.options.peers();
+    for (const peer of this.liveness.tick(peers)) this.peerDied(peer);
+    const live = (id: number): boolean => this.isLive(id);
+    for (const group of this.groups.values()) {
+      // Checked before ticking, so that no heartbeat (whose answer would wake the group) follows the quiesce.
+      if (group.shouldQuiesce(live)) {
+        for (const voter of group.voters) {
+          if (voter !== this.options.selfId) this.sendControl(voter, group.id, { kind: 'quiesce', term: group.term });
+        }
+        continue;
+      }
+      if (group.tick()) this.dirty.add(group);
+    }
+    const alive: ControlMessage = { kind: 'alive', endpoint: this.options.endpoint() };
+    for (const peer of peers) this.sendControl(peer, '', alive);
+    this.schedule();
+  }
+
+  private control(from: number, id: string, message: ControlMessage): void {
+    if (message.kind === 'alive') {
+      this.endpoints.set(from, message.endpoint);
+      return;
+    }
+    const group = this.groups.get(id);
+    if (group === undefined) return;
+    if (message.kind === 'quiesce') group.quiesceFromLeader(from, message.term);
+    else group.wake();
+  }
+
+  /** Groups with `peer` wake: followers may need a new leader, leaders must check their quorum. */
+  private peerDied(peer: number): void {
+    this.options.logger.warn({ peer }, 'peer broker unreachable');
+    for (const group of this.groups.values()) {
+      if (!group.voters.includes(peer) || !group.quiesced) continue;
+      group.wake();
+      // If the leader only looked dead, this brings its heartbeats back before anyone's election timeout.
+      const leader = group.leader;
+      if (leader !== peer && leader !== this.options.selfId && leader !== 0) {
+        this.sendControl(leader, group.id, { kind: 'wake' });
+      }
+    }
+  }
+
+  private sendControl(to: number, group: string, message: ControlMessage): void {
+    this.options.link.send(to, { group, message });
+  }
+
+  private schedule(): void {
+    if (this.pass !== null || this.closed) return;
+    this.pass = setImmediate(() => {
+      this.pass = null;
+      this.readyPass();
+    });
+  }
+
+  private readyPass(): void {
+    this.stats.readyPasses++;
+    const groups = [...this.dirty];
+    this.dirty.clear();
+    for (const group of groups) {
+      let rounds = 0;
+      try {
+        while (group.hasReady() && rounds++ < MAX_ROUNDS_PER_TURN) group.handleReady(this.sender(group));
+      } catch (err) {
+        this.options.logger.error({ err, group: group.id }, 'raft ready handling failed');
+        group.failAll(BrookError.from(err));
+        continue;
+      }
+      if (group.hasReady()) this.dirty.add(group);
+    }
+    this.options.link.flush();
+    if (this.dirty.size > 0) this.schedule();
+  }
+
+  private sender(group: RaftGroup): (message: Message) => void {
+    return (message) => {
+      this.options.link.send(message.to, { group: group.id, message });
+    };
+  }
+}

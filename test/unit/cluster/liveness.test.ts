@@ -1,0 +1,32 @@
+import t from 'tap';
+import { PeerLiveness } from '../../../broker/cluster/liveness.js';
+
+void t.test('a peer never heard from is dead, and reported dead once', (t) => {
+  const liveness = new PeerLiveness(3);
+  t.equal(liveness.isLive(2), false);
+  t.same(liveness.tick([2, 3]), [2, 3], 'both reported on the first tick');
+  t.same(liveness.tick([2, 3]), [], 'not reported again');
+  t.end();
+});
+
+void t.test('silence longer than the timeout kills a peer; hearing from it revives it', (t) => {
+  const liveness = new PeerLiveness(3);
+  liveness.heard(2);
+  for (let i = 0; i < 3; i++) t.same(liveness.tick([2]), [], `tick ${String(i + 1)}: within the timeout`);
+  t.equal(liveness.isLive(2), true);
+  t.same(liveness.tick([2]), [2], 'the fourth silent tick exceeds it');
+  t.equal(liveness.isLive(2), false);
+  liveness.heard(2);
+  t.equal(liveness.isLive(2), true, 'alive again at the next message');
+  t.end();
+});
+
+void t.test('a failed link kills a peer at once, and only once', (t) => {
+  const liveness = new PeerLiveness(10);
+  liveness.heard(2);
+  t.equal(liveness.lost(2), true);
+  t.equal(liveness.isLive(2), false);
+  t.equal(liveness.lost(2), false, 'already dead');
+  t.same(liveness.tick([2]), [], 'not reported again by the timeout');
+  t.end();
+});

@@ -1,0 +1,47 @@
+/** Raft entries and storages over real partition logs, for the log's Raft tests. */
+import type { Test } from 'tap';
+import { encodeBatchEntry } from '../../../broker/log/batch-entry.js';
+import type { LogOptions } from '../../../broker/log/log-options.js';
+import { PartitionLog } from '../../../broker/log/partition-log.js';
+import { RaftLogStorage, type RaftLogStorageOptions } from '../../../broker/log/raft-log-storage.js';
+import { encodeConfigEntry } from '../../../broker/raft/membership.js';
+import type { Entry } from '../../../broker/raft/messages.js';
+import { makeBatch, TEST_OPTIONS } from './log-fixtures.js';
+
+/** A Normal entry holding a batch of `count` records (so it takes `count` offsets). */
+export function dataEntry(index: number, term: number, count = 1, bytes = 20): Entry {
+  return { index, term, type: 'normal', data: encodeBatchEntry(makeBatch(count, bytes, index * 7 + term)) };
+}
+
+export function noopEntry(index: number, term: number): Entry {
+  return { index, term, type: 'noop', data: new Uint8Array(0) };
+}
+
+/** A config entry that adds `nodeId`, leaving `voters`. */
+export function configEntry(index: number, term: number, voters: number[], nodeId = voters.at(-1) ?? 1): Entry {
+  const data = encodeConfigEntry({ change: { type: 'addVoter', nodeId }, config: { voters } });
+  return { index, term, type: 'config', data };
+}
+
+/** Entries as plain values, so Buffers read back from SQLite compare equal to the Uint8Arrays written. */
+export function plain(entries: readonly Entry[]): { index: number; term: number; type: string; data: number[] }[] {
+  return entries.map((e) => ({ index: e.index, term: e.term, type: e.type, data: Array.from(e.data) }));
+}
+
+/** Opens a log in `dir`, closed in teardown. */
+export function openLog(t: Test, dir: string, options: Partial<LogOptions> = {}): PartitionLog {
+  const log = PartitionLog.open(dir, { ...TEST_OPTIONS, ...options });
+  t.teardown(() => log.close());
+  return log;
+}
+
+/** A log in `dir` and a RaftLogStorage over it. */
+export function openStorage(
+  t: Test,
+  dir: string,
+  voters: readonly number[] = [1, 2, 3],
+  options: { log?: Partial<LogOptions>; storage?: RaftLogStorageOptions } = {},
+): { log: PartitionLog; storage: RaftLogStorage } {
+  const log = openLog(t, dir, options.log);
+  return { log, storage: new RaftLogStorage(log, voters, options.storage) };
+}
