@@ -3,7 +3,7 @@ SHELL := /bin/bash
 NODE_MODULES := node_modules/.install-stamp
 SOURCES := $(shell find broker client bench -name '*.ts' 2>/dev/null)
 
-.PHONY: run cluster test build typecheck lint format tap bench bench-quick clean
+.PHONY: run cluster test build typecheck lint format tap chaos bench bench-quick bench-cluster bench-peers clean
 
 # Installs exactly what package-lock.json pins (better-sqlite3 compiles from source: about 80 s the first time).
 $(NODE_MODULES): package.json package-lock.json
@@ -41,12 +41,28 @@ format: $(NODE_MODULES)
 tap: $(NODE_MODULES)
 	npx tap
 
-## Produce and consume throughput against a real broker process.
-bench: build
+## Brook vs NATS JetStream, Redis Streams and RabbitMQ Streams, the whole matrix (about 15-20 min on a quiet 2-core
+## machine): bench/results/latest.{md,json}, throughput.svg, latency.svg. Missing peers are installed if apt can.
+bench: build bench-peers
 	node dist/bench/run.js
 
+## The headline scenarios in under 2 minutes: bench/results/quick.{md,json}, *-quick.svg.
 bench-quick: build
 	node dist/bench/run.js --quick
+
+## Replication checks on a local 3-broker cluster: failover time (median of 20 leader kills) and the CPU of idle
+## brokers with 1,000 replicated partitions: bench/results/cluster.json.
+bench-cluster: build
+	node dist/bench/cluster-checks.js
+
+bench-peers:
+	@command -v nats-server >/dev/null && command -v redis-server >/dev/null && command -v rabbitmq-server >/dev/null \
+	  || apt-get install -y nats-server redis-server rabbitmq-server \
+	  || echo 'bench: could not install the peer servers; the harness skips the missing ones'
+
+## The fault-injection soak: 10 minutes of kills, pauses and network partitions against 3 brokers.
+chaos: $(NODE_MODULES)
+	CHAOS_SECONDS=600 npx tap --timeout 1200 test/chaos/chaos.test.ts
 
 clean:
 	rm -rf dist

@@ -19,6 +19,9 @@ import type { TopicStore } from './topic-store.js';
 /** Longest a stopping broker waits for its partitions' leadership to move to other brokers. */
 const HAND_OFF_TIMEOUT_MS = 3_000;
 
+/** How often partitions led by a broker other than their preferred replica move back to it (when it is caught up). */
+const LEADER_BALANCE_INTERVAL_MS = 5_000;
+
 /** The default cluster id of brokers started without --cluster-id: the same on every broker of one peer list. */
 export function defaultClusterId(config: Readonly<BrokerConfig>): string {
   return `brook-${config.peers
@@ -32,6 +35,7 @@ export class ClusterNode {
   private readonly transport: PeerTransport;
   private readonly replicas = new Set<PartitionReplica>();
   private readonly metrics: ClusterMetrics;
+  private balancer: NodeJS.Timeout | null = null;
   private metadata: MetadataGroup | null = null;
   private listeningPort = 0;
 
@@ -138,6 +142,10 @@ export class ClusterNode {
     });
     this.listeningPort = await this.transport.start();
     this.host.start();
+    this.balancer = setInterval(() => {
+      for (const replica of this.replicas) replica.balanceLeadership();
+    }, LEADER_BALANCE_INTERVAL_MS);
+    this.balancer.unref();
   }
 
   /** The controller (metadata group); throws before start. */
@@ -152,6 +160,7 @@ export class ClusterNode {
 
   /** Hands off leadership, stops ticking, leaves the metadata group and closes every peer connection. */
   async close(): Promise<void> {
+    if (this.balancer !== null) clearInterval(this.balancer);
     await this.host.handOffLeadership(HAND_OFF_TIMEOUT_MS);
     this.host.close();
     await this.metadata?.close();

@@ -150,6 +150,23 @@ export class PartitionReplica implements ReplicaGaugeSource {
     });
   }
 
+  /**
+   * Preferred-leader balancing: when this broker leads but is not the preferred replica (the first), and the
+   * preferred one is alive and holds the whole log, hand it the leadership. Returns whether a transfer started.
+   */
+  balanceLeadership(): boolean {
+    const preferred = this.replicas[0];
+    if (!this.group.isLeader || preferred === undefined || preferred === this.group.node.id) return false;
+    const status = this.group.status();
+    const target = status.progress.find((p) => p.id === preferred);
+    if (target === undefined || !this.host.isLive(preferred) || target.match < status.lastIndex) return false;
+    if (status.leadTransferee !== 0) return false;
+    this.group.wake();
+    const started = this.group.node.transferLeadership(preferred);
+    this.host.touch(this.group);
+    return started;
+  }
+
   /** Leaves the group (the partition is closing or moving away). */
   close(): void {
     this.host.remove(this.group.id);
