@@ -49,6 +49,8 @@ export class PartitionStream<T> {
   start: StartPosition;
   /** Offset of the next record the application gets (undefined until the start position is resolved). */
   position: number | undefined;
+  /** End of the last control batch skipped (0 if none): the position passes it once nothing is buffered before it. */
+  private controlEnd = 0;
   /** Offset the next delivered batch must continue from (undefined until the first subscribe). */
   fetchOffset: number | undefined;
   /** The partition's high watermark as of the last delivery or subscribe. */
@@ -122,7 +124,10 @@ export class PartitionStream<T> {
       if ((batch.attributes & CONTROL_BATCH) !== 0 || end <= from) {
         skippedRecords += batch.count;
         skippedBytes += batch.records.byteLength;
-        if (end > from) this.fetchOffset = end;
+        if (end > from) {
+          this.fetchOffset = end;
+          this.controlEnd = end;
+        }
         continue;
       }
       this.fetchOffset = end;
@@ -132,7 +137,16 @@ export class PartitionStream<T> {
       added = true;
     }
     if (skippedRecords > 0) this.giveBack(skippedRecords, skippedBytes);
+    this.passControlBatches();
     return added;
+  }
+
+  /**
+   * Once every buffered record is taken, the position moves past control batches that followed them (a Raft
+   * leader's no-op occupies an offset), so a position compared with the high watermark can reach it.
+   */
+  private passControlBatches(): void {
+    if (this.controlEnd > (this.position ?? 0) && !this.hasRecords) this.position = this.controlEnd;
   }
 
   /** The next record of the batch being read, without starting another batch; undefined at its end. */
@@ -141,6 +155,7 @@ export class PartitionStream<T> {
     if (record === undefined) return undefined;
     this.index++;
     this.position = record.offset + 1;
+    this.passControlBatches();
     return record;
   }
 
@@ -163,6 +178,7 @@ export class PartitionStream<T> {
     }
     const last = out[out.length - 1];
     if (last !== undefined && n > 0) this.position = last.offset + 1;
+    this.passControlBatches();
     return true;
   }
 
@@ -174,6 +190,7 @@ export class PartitionStream<T> {
     this.bytes = 0;
     this.current = EMPTY;
     this.index = 0;
+    this.controlEnd = 0;
   }
 
   private decodeNext(): boolean {
