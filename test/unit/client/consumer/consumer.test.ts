@@ -88,6 +88,22 @@ void t.test('a numeric start skips earlier records of the first batch; control b
   await consumer.close();
 });
 
+void t.test('the position passes a trailing control batch once the records before it are taken', async (t) => {
+  const { broker, consumer } = setup({ from: 'earliest' });
+  append(broker, 0, 0, 2);
+  const control = new RecordBatchBuilder();
+  control.add({ key: null, value: null, timestamp: 1 });
+  broker.append('orders', 0, { ...control.build(), attributes: CONTROL_BATCH });
+  await consumer.assign('orders');
+  const records = await take(consumer[Symbol.asyncIterator](), 2);
+  t.same(
+    records.map((r) => r.offset),
+    [0, 1],
+  );
+  t.equal(consumer.position({ topic: 'orders', partition: 0 }), 3, 'at the high watermark, past the no-op at 2');
+  await consumer.close();
+});
+
 void t.test('from a timestamp resolves through listOffsets', async (t) => {
   const { broker, consumer } = setup({ from: { timestamp: 2000 } });
   append(broker, 0, 0, 2, 1000);
