@@ -146,6 +146,10 @@ export function quickPlan(): Scenario[] {
       deployment: 'single',
     },
     latency(10_000, 3, { peers: true }),
+    produce('produce-100B-rf3-acksall', 'produce 100 B, RF=3, acks=all', 100, 200_000, {
+      knobs: { replicas: 3, acks: 'all' },
+      deployment: 'cluster',
+    }),
     scalePartitions(100, 300_000),
     scaleSubscribers(10, 500_000),
   ];

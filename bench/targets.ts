@@ -16,6 +16,9 @@ export interface TargetResult {
   readonly detail: string;
 }
 
+/** Replicated (RF=3, acks=all) produce: required fraction of the single-broker acks=1 figure. */
+const REPLICATED_FRACTION = 0.4;
+
 /** Produce 100 B: required multiple of each peer's records/s. */
 const PRODUCE_MULTIPLES: Readonly<Record<string, number>> = {
   'nats-jetstream': 5,
@@ -137,9 +140,30 @@ function partitionsTarget(outcomes: readonly Outcome[]): TargetResult {
   };
 }
 
+/** Issue 3: replicated produce keeps a good share of the single broker's throughput. */
+function replicationTarget(outcomes: readonly Outcome[]): TargetResult {
+  const scenarioId = 'produce-100B-rf3-acksall';
+  const target = `produce 100 B, RF=3 acks=all: >= ${pct(REPLICATED_FRACTION)} of one broker's acks=1 records/s`;
+  const replicated = find(outcomes, scenarioId, 'brook');
+  const single = find(outcomes, 'produce-100B', 'brook');
+  if (replicated === undefined || single === undefined) {
+    return { scenarioId, target, status: 'not measured', detail: 'needs both produce-100B and this scenario' };
+  }
+  const ratio = pairedRatios(runRates(replicated), runRates(single)).median;
+  const met = ratio >= REPLICATED_FRACTION;
+  return {
+    scenarioId,
+    target,
+    status: met ? 'met' : 'missed',
+    detail: `${pct(ratio)} of the single-broker figure${met ? '' : `, needs ${pct(REPLICATED_FRACTION)}`}`,
+  };
+}
+
 /** Every target that this invocation's scenarios can judge. */
 export function evaluateTargets(outcomes: readonly Outcome[]): TargetResult[] {
   const ids = new Set(outcomes.map((o) => o.scenario.id));
-  const all = [produceTarget, consumeTarget, latencyTarget, partitionsTarget].map((f) => f(outcomes));
+  const all = [produceTarget, consumeTarget, latencyTarget, partitionsTarget, replicationTarget].map((f) =>
+    f(outcomes),
+  );
   return all.filter((t) => ids.has(t.scenarioId) || t.status !== 'not measured');
 }
