@@ -91,7 +91,7 @@ function latency(
   const { suffix = '', ...others } = rest;
   return {
     kind: 'latency',
-    id: `latency-${String(rate / 1000)}k${suffix === '' ? '' : `-${suffix}`}`,
+    id: `latency-${String(rate / 1000)}k${suffix === '' ? '' : `-${suffix.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`}`,
     title: `latency @ ${(rate / 1000).toLocaleString('en-US')}k rec/s, 1 KiB${suffix === '' ? '' : `, ${suffix}`}`,
     recordBytes: KiB,
     ratePerSec: rate,
