@@ -261,7 +261,7 @@ export class Cluster {
   }
 
   private open(brokerId: number, endpoints: Endpoint[]): Connection {
-    const connection = new Connection(endpoints, this.options);
+    const connection = new Connection(endpoints, this.options, true);
     this.byBrokerId.set(brokerId, connection);
     connection.onClose.add(() => {
       if (this.byBrokerId.get(brokerId) === connection) this.byBrokerId.delete(brokerId);

@@ -73,9 +73,15 @@ export class Connection {
    * @param endpoints where to connect; reconnects rotate through them (a bootstrap list) or retry the one broker.
    * @param options the client's resolved options.
    */
+  /**
+   * @param failFast when the broker cannot be reached, fail the requests waiting for a session at once with a
+   *   retriable NETWORK_ERROR instead of holding them until their timeout: for connections to one broker of a
+   *   cluster, whose callers re-route (the partition's leader may have moved) and retry.
+   */
   constructor(
     endpoints: readonly Endpoint[],
     private readonly options: ResolvedClientOptions,
+    private readonly failFast = false,
   ) {
     this.reconnect = new Reconnector(endpoints, options);
     this.inFlight = new InFlightRequests(options.clock, () => this.name);
@@ -296,6 +302,11 @@ export class Connection {
   private attemptFailed(error: Error): void {
     if (this.state === 'closed') return;
     this.state = 'connecting';
+    if (this.failFast) {
+      this.waiting.failAll(
+        new BrookError('NETWORK_ERROR', `cannot reach ${this.name}: ${error.message}`, { cause: error }),
+      );
+    }
     const giveUp = this.reconnect.failed(error, () => {
       if (this.state !== 'closed') void this.establish();
     });
