@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { recordsCrc, type BatchToAppend } from '../broker/log/batch.js';
+import { plainBatch, type BatchToAppend } from '../broker/log/batch.js';
 import { FlushPolicy } from '../broker/log/log-options.js';
 import { PartitionLog } from '../broker/log/partition-log.js';
 
@@ -37,17 +37,7 @@ function makeBatches(): BatchToAppend[] {
   for (let i = 0; i < DISTINCT_PAYLOADS; i++) {
     const records = new Uint8Array(RECORDS_PER_BATCH * RECORD_BYTES);
     for (let j = 0; j < records.length; j++) records[j] = (i * 7919 + j * 31) & 0xff;
-    batches.push({
-      count: RECORDS_PER_BATCH,
-      firstTimestamp: 1_700_000_000_000 + i,
-      maxTimestamp: 1_700_000_000_000 + i,
-      crc: recordsCrc(records),
-      producerId: -1,
-      producerEpoch: -1,
-      baseSequence: -1,
-      attributes: 0,
-      records,
-    });
+    batches.push(plainBatch(records, RECORDS_PER_BATCH, 1_700_000_000_000 + i));
   }
   return batches;
 }

@@ -5,20 +5,9 @@
  */
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { loadPeers } from './peers/peer.js';
+import type { LatencySample, Measurement, loadPeers } from './peers/peer.js';
 
-/** What one run moved, in how long. */
-export interface Measurement {
-  records: number;
-  bytes: number;
-  seconds: number;
-}
-
-/** One record of a latency run: its intended send time and its delivery to the application (performance.now ms). */
-export interface LatencySample {
-  sendMs: number;
-  deliverMs: number;
-}
+export type { LatencySample, Measurement } from './peers/peer.js';
 
 /** Produce workload: `records` values of `recordBytes`, split over `producers` concurrent producers. */
 export interface ProduceSpec {

@@ -5,7 +5,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { accessSync, constants, mkdtempSync, openSync, closeSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, connect } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 
@@ -61,21 +61,7 @@ export function makeTempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), `brook-bench-${prefix}-`));
 }
 
-/** A free TCP port on 127.0.0.1 (bound then released; the server binds it right after). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => {
-        if (port > 0) resolve(port);
-        else reject(new Error('no port bound'));
-      });
-    });
-  });
-}
+export { freePort } from '../broker-process.js';
 
 /**
  * Spawns `command` in its own process group with output going to `<dataDir>/server.log`; the temp dir is removed

@@ -6,7 +6,7 @@
 import path from 'node:path';
 import type { Logger } from '../logger.js';
 import { decodeBatchEntry, encodeBatchEntry } from '../log/batch-entry.js';
-import { recordsCrc } from '../log/batch.js';
+import { plainBatch } from '../log/batch.js';
 import { PartitionLog } from '../log/partition-log.js';
 import { RaftLogStorage } from '../log/raft-log-storage.js';
 import type { PartitionRegistry } from '../partitions/partition-registry.js';
@@ -111,18 +111,7 @@ export class MetadataGroup implements Controller {
   private propose(command: MetadataCommand): Promise<void> {
     if (!this.group.isLeader) throw this.group.notLeader();
     const records = encodeCommand(command);
-    const nowMs = Date.now();
-    const data = encodeBatchEntry({
-      count: 1,
-      firstTimestamp: nowMs,
-      maxTimestamp: nowMs,
-      crc: recordsCrc(records),
-      producerId: -1,
-      producerEpoch: -1,
-      baseSequence: -1,
-      attributes: 0,
-      records,
-    });
+    const data = encodeBatchEntry(plainBatch(records, 1, Date.now()));
     return new Promise((resolve, reject) => {
       const index = this.group.propose(data, null, () => undefined, reject);
       this.waiting.set(index, (outcome) => {

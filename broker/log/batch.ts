@@ -44,6 +44,24 @@ export function recordsCrc(records: Uint8Array): number {
   return crc32c(records);
 }
 
+/**
+ * A batch of `count` records already encoded in `records`, from no idempotent producer, stamped `timestampMs`
+ * (broker-internal entries such as metadata commands; benchmarks and tests).
+ */
+export function plainBatch(records: Uint8Array, count: number, timestampMs: number): BatchToAppend {
+  return {
+    count,
+    firstTimestamp: timestampMs,
+    maxTimestamp: timestampMs,
+    crc: recordsCrc(records),
+    producerId: -1,
+    producerEpoch: -1,
+    baseSequence: -1,
+    attributes: 0,
+    records,
+  };
+}
+
 const MAX_UINT32 = 0xffff_ffff;
 
 /**

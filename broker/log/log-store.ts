@@ -1,4 +1,5 @@
 import path from 'node:path';
+import type { BatchToAppend } from './batch.js';
 import Database from 'better-sqlite3';
 import type { HardState } from '../raft/messages.js';
 import { LogError, LogErrorKind } from './log-error.js';
@@ -50,6 +51,25 @@ export interface RaftWritePlan {
   readonly truncateFromOffset: number | null;
   readonly rows: readonly BatchRow[];
   readonly hardState: HardState | null;
+}
+
+/** The row of `batch` stored at `baseOffset` with Raft `term` and `index`. */
+export function batchRow(batch: BatchToAppend, baseOffset: number, term: number, index: number): BatchRow {
+  return [
+    baseOffset,
+    baseOffset + batch.count - 1,
+    term,
+    batch.count,
+    batch.firstTimestamp,
+    batch.maxTimestamp,
+    batch.crc,
+    batch.producerId,
+    batch.producerEpoch,
+    batch.baseSequence,
+    batch.attributes,
+    batch.records,
+    index,
+  ];
 }
 
 /** What a delete removed. */

@@ -5,7 +5,7 @@ import { AppendQueue, type AppendResult, type Settle } from './append-queue.js';
 import { checkBatch, type BatchToAppend, type StoredBatch } from './batch.js';
 import { LogError, LogErrorKind } from './log-error.js';
 import { resolveLogOptions, type LogOptions, type ResolvedLogOptions } from './log-options.js';
-import { LogStore, storageError, type BatchRow, type Removed, type StartPoint } from './log-store.js';
+import { LogStore, batchRow, storageError, type BatchRow, type Removed, type StartPoint } from './log-store.js';
 import { planRaftWrite, votersJson, type LogBounds, type RaftWrite } from './raft-write.js';
 import { readHead, recover, type RecoveredState, type RecoveryReport } from './recovery.js';
 import { retentionCut, retentionMayDelete, type HeadBatch } from './retention.js';
@@ -608,24 +608,7 @@ export class PartitionLog {
     checkBatch(batch);
     const baseOffset = this.endOffset;
     const lastOffset = baseOffset + batch.count - 1;
-    this.queue.push(
-      [
-        baseOffset,
-        lastOffset,
-        term,
-        batch.count,
-        batch.firstTimestamp,
-        batch.maxTimestamp,
-        batch.crc,
-        batch.producerId,
-        batch.producerEpoch,
-        batch.baseSequence,
-        batch.attributes,
-        batch.records,
-        this.endIdx + 1,
-      ],
-      settle,
-    );
+    this.queue.push(batchRow(batch, baseOffset, term, this.endIdx + 1), settle);
     this.endOffset = lastOffset + 1;
     this.endTerm = term;
     this.endIdx++;

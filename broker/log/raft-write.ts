@@ -6,7 +6,7 @@ import type { HardState } from '../raft/messages.js';
 import type { AppendResult } from './append-queue.js';
 import { checkBatch, type BatchToAppend } from './batch.js';
 import { LogError, LogErrorKind } from './log-error.js';
-import type { BatchRow, LogStore, RaftWritePlan, StartPoint } from './log-store.js';
+import { batchRow, type BatchRow, type LogStore, type RaftWritePlan, type StartPoint } from './log-store.js';
 
 /** Where a log restarts when a follower installs the leader's snapshot. */
 export interface RaftStart {
@@ -112,21 +112,7 @@ export function planRaftWrite(store: LogStore, bounds: LogBounds, write: RaftWri
     checkBatch(batch);
     const lastOffset = endOffset + batch.count - 1;
     endIndex++;
-    rows.push([
-      endOffset,
-      lastOffset,
-      term,
-      batch.count,
-      batch.firstTimestamp,
-      batch.maxTimestamp,
-      batch.crc,
-      batch.producerId,
-      batch.producerEpoch,
-      batch.baseSequence,
-      batch.attributes,
-      batch.records,
-      endIndex,
-    ]);
+    rows.push(batchRow(batch, endOffset, term, endIndex));
     results.push({ baseOffset: endOffset, lastOffset });
     appendedBytes += batch.records.byteLength;
     endOffset = lastOffset + 1;

@@ -9,7 +9,7 @@ import type { Test } from 'tap';
 import { RaftGroup, type EntryRange } from '../../../broker/cluster/raft-group.js';
 import { RaftHost, type HostEnvelope } from '../../../broker/cluster/raft-host.js';
 import { encodeBatchEntry } from '../../../broker/log/batch-entry.js';
-import { recordsCrc } from '../../../broker/log/batch.js';
+import { plainBatch } from '../../../broker/log/batch.js';
 import { PartitionLog } from '../../../broker/log/partition-log.js';
 import { RaftLogStorage } from '../../../broker/log/raft-log-storage.js';
 import { tempDir } from '../../helpers/temp-dir.js';
@@ -57,17 +57,7 @@ class Net {
 
 function batch(value: string): Uint8Array {
   const records = new TextEncoder().encode(value);
-  return encodeBatchEntry({
-    count: 1,
-    firstTimestamp: 1,
-    maxTimestamp: 1,
-    crc: recordsCrc(records),
-    producerId: -1,
-    producerEpoch: -1,
-    baseSequence: -1,
-    attributes: 0,
-    records,
-  });
+  return encodeBatchEntry(plainBatch(records, 1, 1));
 }
 
 function startBrokers(t: Test): Net {
