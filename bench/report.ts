@@ -62,11 +62,17 @@ export function latencyPanels(outcomes: readonly Outcome[]): LatencyPanel[] {
   });
 }
 
-/** Writes `<base>.json`, `<base>.md`, throughput`<suffix>`.svg and latency`<suffix>`.svg; returns the Markdown. */
-export function writeReport(dir: string, quick: boolean, input: ReportInput): string {
+/** Which results a run writes: the full matrix, the quick plan, or a subset picked with --only. */
+export type ReportKind = 'latest' | 'quick' | 'partial';
+
+/**
+ * Writes `<kind>.json`, `<kind>.md`, throughput`<suffix>`.svg and latency`<suffix>`.svg (no suffix for 'latest');
+ * returns the Markdown. A partial run never overwrites the full results.
+ */
+export function writeReport(dir: string, kind: ReportKind, input: ReportInput): string {
   mkdirSync(dir, { recursive: true });
-  const base = quick ? 'quick' : 'latest';
-  const suffix = quick ? '-quick' : '';
+  const base = kind;
+  const suffix = kind === 'latest' ? '' : `-${kind}`;
   const rows = input.outcomes.map((o) => toRow(o, input.machine, input.timestamp));
   writeFileSync(path.join(dir, `${base}.json`), JSON.stringify(rows, null, 2) + '\n');
   const markdown = reportMarkdown(input);

@@ -266,7 +266,8 @@ async function main(): Promise<void> {
     await Promise.all([single.stop(), cluster?.stop(), ...peers.map((p) => p.stop().catch(() => undefined))]);
   }
 
-  const markdown = writeReport(path.join(repo, 'bench', 'results'), quick, {
+  const kind = args.only !== undefined ? 'partial' : quick ? 'quick' : 'latest';
+  const markdown = writeReport(path.join(repo, 'bench', 'results'), kind, {
     outcomes,
     targets: (await import('./targets.js')).evaluateTargets(outcomes),
     systems: [single, ...peers].map((s) => ({ name: s.name, version: s.version, durability: s.durability })),

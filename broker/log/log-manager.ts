@@ -17,8 +17,12 @@ export interface LogManagerOptions {
   maxOpenHandles?: number;
 }
 
-/** Default bound on open databases: about 512 file descriptors (database and WAL) and 128 MiB of page cache. */
-export const DEFAULT_MAX_OPEN_HANDLES = 256;
+/**
+ * Default bound on open databases: about 2,048 file descriptors (database and WAL) and, measured, about 270 KiB of
+ * resident memory each once used. At 256, produce across 1,000 partitions ran at 97k records/s (handles swapped on
+ * every batch); at 1,024 it runs at 160-320k.
+ */
+export const DEFAULT_MAX_OPEN_HANDLES = 1024;
 
 /** A partition log with the partition it belongs to. */
 export interface PartitionLogEntry {
