@@ -7,6 +7,7 @@ import t from 'tap';
 import { Admin, Consumer, Producer, stringCodec } from '../../../client/index.js';
 import { TestCluster } from '../../helpers/cluster.js';
 import { consumeUntil } from '../../helpers/consume.js';
+import { httpGet, metricSum } from '../../helpers/http.js';
 import { waitFor } from '../../helpers/wait-for.js';
 
 const TOPIC = 'replicated';
@@ -48,6 +49,20 @@ void t.test('a 3-broker cluster replicates, fails over and catches up', async (t
     },
     { timeoutMs: 20_000, what: 'every replica in sync' },
   );
+  // Scraped one broker after another, a leadership hand-over could be counted twice: wait for a consistent view.
+  const leaderCount = async (): Promise<number> => {
+    const counts = await Promise.all(
+      cluster.ids.map(async (id) =>
+        metricSum((await httpGet(cluster.broker(id).wsPort, '/metrics')).body, 'brook_partition_leader_count'),
+      ),
+    );
+    return counts.reduce((a, b) => a + b, 0);
+  };
+  await waitFor(async () => (await leaderCount()) === PARTITIONS, {
+    timeoutMs: 20_000,
+    what: 'brook_partition_leader_count over the brokers to add up to one leader per partition',
+  });
+  t.pass('brook_partition_leader_count over the brokers adds up to one leader per partition');
 
   // ---- kill the leader of partition 0; a new leader must take acks=all writes ----
   const [victim] = await cluster.leaders(TOPIC);

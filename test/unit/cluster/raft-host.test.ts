@@ -168,3 +168,21 @@ void t.test('three hosts elect a leader, commit, quiesce when idle and fail over
     b.log.read(0, 1 << 20, after.lastOffset + 1).map((s) => `${String(s.baseOffset)}:${String(s.crc)}`);
   t.same(read(first), read(second), 'the logs are identical');
 });
+
+void t.test('a stopping leader hands its leadership to a caught-up follower', async (t) => {
+  const net = startBrokers(t);
+  await tickUntil(net, () => leaderOf(net) !== undefined);
+  const first = leaderOf(net);
+  if (first === undefined) throw new Error('no leader');
+  await propose(first, 'x');
+  // Hand-off waits on real time between its attempts, so the other hosts are ticked meanwhile.
+  let handing = true;
+  const handOff = first.host.handOffLeadership(5_000).finally(() => {
+    handing = false;
+  });
+  await tickUntil(net, () => !handing);
+  await handOff;
+  t.equal(first.group.isLeader, false, 'the old leader stepped down');
+  const next = leaderOf(net);
+  t.ok(next !== undefined && next.id !== first.id, 'another replica leads');
+});
