@@ -83,6 +83,17 @@ function produce(
   };
 }
 
+/** The catch-up read of what produce scenario `source` wrote (same run), `recordBytes` each. */
+function consume(
+  id: string,
+  title: string,
+  source: string,
+  recordBytes: number,
+  rest: Partial<Pick<ConsumeScenario, 'knobs' | 'peers'>> = {},
+): ConsumeScenario {
+  return { kind: 'consume', id, title, source, recordBytes, knobs: {}, peers: false, deployment: 'single', ...rest };
+}
+
 function latency(
   rate: number,
   seconds: number,
@@ -135,16 +146,7 @@ function scaleSubscribers(subscribers: number, deliveries: number): TailScenario
 export function quickPlan(): Scenario[] {
   return [
     produce('produce-100B', 'produce 100 B', 100, 200_000, { peers: true }),
-    {
-      kind: 'consume',
-      id: 'consume-100B',
-      title: 'consume catch-up 100 B',
-      source: 'produce-100B',
-      recordBytes: 100,
-      knobs: {},
-      peers: true,
-      deployment: 'single',
-    },
+    consume('consume-100B', 'consume catch-up 100 B', 'produce-100B', 100, { peers: true }),
     latency(10_000, 3, { peers: true }),
     produce('produce-100B-rf3-acksall', 'produce 100 B, RF=3, acks=all', 100, 200_000, {
       knobs: { replicas: 3, acks: 'all' },
@@ -161,27 +163,9 @@ export function fullPlan(): Scenario[] {
   return [
     // Against the peers.
     produce('produce-100B', 'produce 100 B', 100, M, { peers: true }),
-    {
-      kind: 'consume',
-      id: 'consume-100B',
-      title: 'consume catch-up 100 B',
-      source: 'produce-100B',
-      recordBytes: 100,
-      knobs: {},
-      peers: true,
-      deployment: 'single',
-    },
+    consume('consume-100B', 'consume catch-up 100 B', 'produce-100B', 100, { peers: true }),
     produce('produce-1KiB', 'produce 1 KiB', KiB, 300_000, { peers: true }),
-    {
-      kind: 'consume',
-      id: 'consume-1KiB',
-      title: 'consume catch-up 1 KiB',
-      source: 'produce-1KiB',
-      recordBytes: KiB,
-      knobs: {},
-      peers: true,
-      deployment: 'single',
-    },
+    consume('consume-1KiB', 'consume catch-up 1 KiB', 'produce-1KiB', KiB, { peers: true }),
     produce('produce-16KiB', 'produce 16 KiB', 16 * KiB, 20_000, { peers: true }),
     produce('produce-100B-4p', 'produce 100 B, 4 producers', 100, M, { peers: true, producers: 4 }),
     produce('produce-1KiB-4p', 'produce 1 KiB, 4 producers', KiB, 300_000, { peers: true, producers: 4 }),
@@ -198,16 +182,9 @@ export function fullPlan(): Scenario[] {
     }),
     // Transport.
     produce('produce-100B-ws', 'produce 100 B, WebSocket', 100, M, { knobs: { transport: 'ws' } }),
-    {
-      kind: 'consume',
-      id: 'consume-100B-ws',
-      title: 'consume catch-up 100 B, WebSocket',
-      source: 'produce-100B-ws',
-      recordBytes: 100,
+    consume('consume-100B-ws', 'consume catch-up 100 B, WebSocket', 'produce-100B-ws', 100, {
       knobs: { transport: 'ws' },
-      peers: false,
-      deployment: 'single',
-    },
+    }),
     latency(10_000, 5, { knobs: { transport: 'ws' }, suffix: 'WebSocket' }),
     // Live tail: the consumer follows while the producer writes.
     {
