@@ -27,7 +27,7 @@ export interface PeerConfig {
 
 /** Everything a broker can be configured with. Sizes are bytes, durations milliseconds. */
 export interface BrokerConfig {
-  /** This broker's id in the cluster, an integer in [0, 2^31). Default 1. */
+  /** This broker's id in the cluster, an integer in [0, 2^21) (producer ids embed it). Default 1. */
   brokerId: number;
   /**
    * The cluster id. Default: the one persisted in `<dataDir>/meta.db`, or a new random id generated and persisted
@@ -143,6 +143,8 @@ const FIELDS = new Set<string>(Object.keys(DEFAULT_CONFIG));
 const MAX_BYTES = 1024 * MiB;
 const MAX_DURATION_MS = 2 ** 31 - 1; // the largest delay Node's timers accept
 const CLUSTER_ID = /^[A-Za-z0-9_-]{1,64}$/;
+/** Producer ids are brokerId * 2^32 + a counter: beyond 2^21 brokers they would not be safe integers. */
+const MAX_BROKER_ID = 2 ** 21 - 1;
 
 /**
  * Clones `input`, fills defaults, checks every field and cross-field rule, and returns a frozen config.
@@ -159,7 +161,7 @@ export function resolveConfig(input: BrokerConfigInput = {}): Readonly<BrokerCon
   checkUsers(users);
 
   const config: BrokerConfig = {
-    brokerId: intIn('brokerId', pick('brokerId'), 0, 2 ** 31 - 1),
+    brokerId: intIn('brokerId', pick('brokerId'), 0, MAX_BROKER_ID),
     clusterId: input.clusterId,
     dataDir: pick('dataDir'),
     host,
@@ -250,7 +252,7 @@ function checkPeers(value: unknown): readonly PeerConfig[] {
   const seen = new Set<number>();
   const peers = value.map((raw: unknown): PeerConfig => {
     const peer = raw as Partial<PeerConfig>;
-    const id = intIn('peers', peer.id, 1, 2 ** 31 - 1);
+    const id = intIn('peers', peer.id, 1, MAX_BROKER_ID);
     if (seen.has(id)) throw new ConfigError('peers', `broker id ${String(id)} is listed twice`);
     seen.add(id);
     checkString('peers', peer.host);

@@ -69,6 +69,7 @@ void t.test('clones the input, fills defaults and freezes the result', (t) => {
 void t.test('each field is validated with a message naming it', (t) => {
   rejects(t, { brokerId: -1 }, 'brokerId', /integer in \[0, /);
   rejects(t, { brokerId: 1.5 }, 'brokerId', /got 1.5/);
+  rejects(t, { brokerId: 2 ** 21 }, 'brokerId', /integer in \[0, 2097151\]/);
   rejects(t, { clusterId: 'has space' }, 'clusterId', /must match/);
   rejects(t, { dataDir: '' }, 'dataDir', /non-empty string/);
   rejects(t, { host: '' }, 'host', /non-empty string/);
