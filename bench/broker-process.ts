@@ -1,12 +1,10 @@
 /**
  * Runs a real broker as a child process (the way users run it) and reads its bound ports from the
- * "broker started" log line; or three of them as a replicated cluster on loopback.
+ * "broker started" log line. bench/local-cluster.ts runs three of them as a replicated cluster.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import path from 'node:path';
 import { createInterface } from 'node:readline';
 
 export interface BrokerProcess {
@@ -114,28 +112,6 @@ export function readRssBytes(pid: number): number {
   return Number(match[1]) * 1024;
 }
 
-/** How `brook broker` takes cluster flags, read from its --help (the cluster CLI is newer than this harness). */
-export interface ClusterFlags {
-  /** The broker id flag: `--id` or `--broker-id`. */
-  readonly idFlag: string;
-}
-
-/**
- * The cluster flags `entry` accepts, or a reason it cannot run a cluster (no `--peers` / `--peer-port` in its
- * `broker --help`).
- */
-export async function clusterFlags(entry: string): Promise<ClusterFlags | { unsupported: string }> {
-  const help = await new Promise<string>((resolve) => {
-    execFile(process.execPath, [entry, 'broker', '--help'], { timeout: 30_000 }, (_err, stdout, stderr) => {
-      resolve(`${stdout}${stderr}`);
-    });
-  });
-  if (!help.includes('--peers') || !help.includes('--peer-port')) {
-    return { unsupported: '`brook broker --help` lists no --peers/--peer-port (the cluster CLI is not built yet)' };
-  }
-  return { idFlag: /--id\b/.test(help) ? '--id' : '--broker-id' };
-}
-
 /** A free TCP port on 127.0.0.1 (bound, read back and released: another process could take it meanwhile). */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -149,54 +125,4 @@ export function freePort(): Promise<number> {
       });
     });
   });
-}
-
-/** Options of {@link startBrokerCluster}. */
-export interface BrokerClusterOptions extends Omit<BrokerProcessOptions, 'dataDir'> {
-  /** Each broker gets `<dataDir>/broker-<id>`. */
-  readonly dataDir: string;
-  /** Brokers in the cluster. Default 3. */
-  readonly size?: number;
-  readonly flags: ClusterFlags;
-}
-
-/**
- * Starts `size` brokers (ids 1..size) that know each other through `--peers` on free peer ports, with one shared
- * cluster id. Resolves once every broker listens; if one fails, the others are stopped and the error rethrown.
- */
-export async function startBrokerCluster(options: BrokerClusterOptions): Promise<BrokerProcess[]> {
-  const size = options.size ?? 3;
-  const ids = Array.from({ length: size }, (_, i) => i + 1);
-  const peerPorts: number[] = [];
-  for (const _ of ids) peerPorts.push(await freePort());
-  const peers = ids.map((id, i) => `${String(id)}@127.0.0.1:${String(peerPorts[i] ?? 0)}`).join(',');
-  const clusterId = `bench-${randomUUID()}`;
-  const started = await Promise.allSettled(
-    ids.map((id, i) => {
-      const dataDir = path.join(options.dataDir, `broker-${String(id)}`);
-      mkdirSync(dataDir, { recursive: true });
-      return startBrokerProcess({
-        ...options,
-        dataDir,
-        extraArgs: [
-          options.flags.idFlag,
-          String(id),
-          '--peers',
-          peers,
-          '--peer-port',
-          String(peerPorts[i] ?? 0),
-          '--cluster-id',
-          clusterId,
-          ...(options.extraArgs ?? []),
-        ],
-      });
-    }),
-  );
-  const brokers = started.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
-  const failed = started.find((r) => r.status === 'rejected');
-  if (failed !== undefined) {
-    await Promise.all(brokers.map((b) => b.stop()));
-    throw failed.reason instanceof Error ? failed.reason : new Error(String(failed.reason));
-  }
-  return brokers;
 }

@@ -8,7 +8,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { PartitionerStrategy } from '../client/index.js';
-import { startBrokerCluster, startBrokerProcess, type BrokerProcess, type ClusterFlags } from './broker-process.js';
+import { startBrokerProcess, type BrokerProcess } from './broker-process.js';
+import { LocalCluster } from './local-cluster.js';
 import {
   consumeScenario,
   ensureTopic,
@@ -46,9 +47,8 @@ const BROKER_ARGS: readonly string[] = ['--retention-ms', '-1'];
 export interface BrookDeploymentOptions {
   /** dist/broker/main.js */
   readonly entry: string;
-  /** 1 = a single broker; more = a cluster of that many (needs `flags`). */
+  /** 1 = a single broker; more = a cluster of that many. */
   readonly brokers: number;
-  readonly flags?: ClusterFlags;
   /** Node flags of the broker processes, e.g. `--cpu-prof --cpu-prof-dir D` (profiles written when they stop). */
   readonly nodeArgs?: readonly string[];
 }
@@ -56,6 +56,7 @@ export interface BrookDeploymentOptions {
 /** Broker processes with their temp data dir; started once, shared by every view. */
 export class BrookDeployment {
   private processes: BrokerProcess[] = [];
+  private cluster: LocalCluster | null = null;
   private starting: Promise<void> | undefined;
   private dataDir = '';
 
@@ -79,16 +80,11 @@ export class BrookDeployment {
         }),
       ];
     } else {
-      const flags = this.options.flags;
-      if (flags === undefined) throw new Error('a cluster needs the cluster flags');
-      this.processes = await startBrokerCluster({
-        entry: this.options.entry,
-        dataDir: this.dataDir,
+      this.cluster = await LocalCluster.start(this.options.entry, this.dataDir, this.options.brokers, {
         nodeArgs: this.options.nodeArgs ?? [],
-        size: this.options.brokers,
-        flags,
         extraArgs,
       });
+      this.processes = this.cluster.running();
     }
   }
 
@@ -106,6 +102,7 @@ export class BrookDeployment {
 
   async stop(): Promise<void> {
     await Promise.all(this.processes.map((p) => p.stop()));
+    this.cluster = null;
     this.processes = [];
     this.starting = undefined;
     if (this.dataDir !== '') rmSync(this.dataDir, { recursive: true, force: true });

@@ -13,14 +13,28 @@ interface Member {
   process: BrokerProcess | null;
 }
 
+/** How the brokers run besides their cluster flags. */
+export interface LocalClusterOptions {
+  /** Node flags, e.g. `--cpu-prof --cpu-prof-dir D`. */
+  readonly nodeArgs?: readonly string[];
+  /** More `brook broker` flags. */
+  readonly extraArgs?: readonly string[];
+}
+
 export class LocalCluster {
   private constructor(
     private readonly entry: string,
     private readonly members: Member[],
+    private readonly options: LocalClusterOptions,
   ) {}
 
-  /** Starts brokers 1..size with data under `dataDir`. */
-  static async start(entry: string, dataDir: string, size = 3): Promise<LocalCluster> {
+  /** Starts brokers 1..size with data under `dataDir`; resolves once every one listens. */
+  static async start(
+    entry: string,
+    dataDir: string,
+    size = 3,
+    options: LocalClusterOptions = {},
+  ): Promise<LocalCluster> {
     const members: Member[] = [];
     for (let id = 1; id <= size; id++) {
       const memberDir = path.join(dataDir, `broker-${String(id)}`);
@@ -32,8 +46,13 @@ export class LocalCluster {
         process: null,
       });
     }
-    const cluster = new LocalCluster(entry, members);
-    await Promise.all(members.map((m) => cluster.startMember(m)));
+    const cluster = new LocalCluster(entry, members, options);
+    const started = await Promise.allSettled(members.map((m) => cluster.startMember(m)));
+    const failed = started.find((r) => r.status === 'rejected');
+    if (failed !== undefined) {
+      await cluster.stop();
+      throw failed.reason instanceof Error ? failed.reason : new Error(String(failed.reason));
+    }
     return cluster;
   }
 
@@ -81,6 +100,7 @@ export class LocalCluster {
     member.process = await startBrokerProcess({
       entry: this.entry,
       dataDir: member.dataDir,
+      nodeArgs: this.options.nodeArgs ?? [],
       extraArgs: [
         '--id',
         String(member.id),
@@ -92,6 +112,7 @@ export class LocalCluster {
         String(member.ports.port),
         '--ws-port',
         String(member.ports.wsPort),
+        ...(this.options.extraArgs ?? []),
       ],
     });
   }

@@ -14,7 +14,6 @@
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { clusterFlags } from './broker-process.js';
 import { BrookDeployment, BrookSystem } from './brook-system.js';
 import { latencySummary } from './latency.js';
 import { fullPlan, quickPlan, type Scenario } from './plan.js';
@@ -207,23 +206,19 @@ async function main(): Promise<void> {
   const peers = shared.some((s) => s.peers) ? await startPeers(progress, unavailable) : [];
   systems.push(...peers);
 
-  // RF=3 needs the cluster CLI; without it those scenarios are skipped with the reason.
+  // RF=3 scenarios run on a 3-broker cluster; if it cannot start, they are reported as skipped with the reason.
   let cluster: BrookSystem | undefined;
   let clusterSkip: string | undefined;
   if (shared.some((s) => s.deployment === 'cluster')) {
-    const flags = await clusterFlags(entry);
-    if ('unsupported' in flags) clusterSkip = flags.unsupported;
-    else {
-      cluster = new BrookSystem(new BrookDeployment({ entry, brokers: 3, flags, nodeArgs }));
-      try {
-        progress.note('starting a 3-broker Brook cluster...');
-        running.add(cluster);
-        await cluster.start();
-      } catch (err: unknown) {
-        clusterSkip = `the 3-broker cluster did not start: ${message(err)}`;
-        await cluster.stop();
-        cluster = undefined;
-      }
+    cluster = new BrookSystem(new BrookDeployment({ entry, brokers: 3, nodeArgs }));
+    try {
+      progress.note('starting a 3-broker Brook cluster...');
+      running.add(cluster);
+      await cluster.start();
+    } catch (err: unknown) {
+      clusterSkip = `the 3-broker cluster did not start: ${message(err)}`;
+      await cluster.stop();
+      cluster = undefined;
     }
     if (clusterSkip !== undefined) {
       unavailable.push({ name: 'Brook RF=3 scenarios', reason: clusterSkip });

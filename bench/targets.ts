@@ -106,7 +106,11 @@ function latencyTarget(outcomes: readonly Outcome[]): TargetResult {
   const misses: string[] = [];
   if (p99 >= P99_LIMIT_MS) misses.push(`p99 over by ${(p99 - P99_LIMIT_MS).toFixed(2)} ms`);
   if (p999 >= P999_LIMIT_MS) misses.push(`p99.9 over by ${(p999 - P999_LIMIT_MS).toFixed(2)} ms`);
-  const figures = `p99 ${p99.toFixed(2)} ms, p99.9 ${p999.toFixed(2)} ms`;
+  return judged(scenarioId, target, `p99 ${p99.toFixed(2)} ms, p99.9 ${p999.toFixed(2)} ms`, misses);
+}
+
+/** Met when nothing missed; the detail is the measured figures, then what missed. */
+function judged(scenarioId: string, target: string, figures: string, misses: readonly string[]): TargetResult {
   return {
     scenarioId,
     target,
@@ -132,12 +136,7 @@ function partitionsTarget(outcomes: readonly Outcome[]): TargetResult {
   if (rss >= RSS_LIMIT_BYTES) misses.push(`RSS over by ${String(Math.round((rss - RSS_LIMIT_BYTES) / 2 ** 20))} MiB`);
   if (ratio < PARTITION_SCALE_FRACTION) misses.push(`throughput ${pct(ratio)} of 8 partitions, needs 50%`);
   const figures = `RSS ${String(Math.round(rss / 2 ** 20))} MiB, ${pct(ratio)} of the 8-partition records/s`;
-  return {
-    scenarioId,
-    target,
-    status: misses.length === 0 ? 'met' : 'missed',
-    detail: misses.length === 0 ? figures : `${figures}: ${misses.join(', ')}`,
-  };
+  return judged(scenarioId, target, figures, misses);
 }
 
 /** Issue 3: replicated produce keeps a good share of the single broker's throughput. */
