@@ -7,7 +7,7 @@ import type { BatchToAppend } from '../log/batch.js';
 import type { PartitionLog } from '../log/partition-log.js';
 import { RaftLogStorage } from '../log/raft-log-storage.js';
 import { BrookError, type Acks } from '../protocol/index.js';
-import { Role, type NodeId } from '../raft/index.js';
+import { NO_NODE, Role, type NodeId } from '../raft/index.js';
 import type { ClusterMetrics, ReplicaGaugeSource } from '../metrics/cluster-metrics.js';
 import { RaftGroup, type EntryRange } from './raft-group.js';
 import type { RaftHost } from './raft-host.js';
@@ -135,9 +135,11 @@ export class PartitionReplica implements ReplicaGaugeSource {
         onPersisted?.(range);
         if (!all) done(range);
       };
-      this.group.propose(data, persisted, all ? committed : null, fail);
+      const index = this.group.propose(data, persisted, all ? committed : null, fail);
       if (all) {
         timer = setTimeout(() => {
+          // A forgotten proposal no longer keeps the group from quiescing.
+          this.group.forget(index);
           reject(
             new BrookError(
               'REQUEST_TIMED_OUT',
@@ -160,7 +162,7 @@ export class PartitionReplica implements ReplicaGaugeSource {
     const status = this.group.status();
     const target = status.progress.find((p) => p.id === preferred);
     if (target === undefined || !this.host.isLive(preferred) || target.match < status.lastIndex) return false;
-    if (status.leadTransferee !== 0) return false;
+    if (status.leadTransferee !== NO_NODE) return false;
     this.group.wake();
     const started = this.group.node.transferLeadership(preferred);
     this.host.touch(this.group);

@@ -203,6 +203,11 @@ export class RaftGroup {
     this.node.advance();
   }
 
+  /** Stops waiting for the proposal at `index` (its caller gave up, e.g. timed out); the entry itself stays. */
+  forget(index: number): void {
+    this.waiting.delete(index);
+  }
+
   /** Fails every waiting proposal (the broker is stopping or the group is being removed). */
   failAll(err: BrookError): void {
     for (const w of this.waiting.values()) w.reject(err);

@@ -11,7 +11,7 @@
  */
 import type { Logger } from '../logger.js';
 import { BrookError } from '../protocol/index.js';
-import type { Message } from '../raft/index.js';
+import { NO_NODE, type Message } from '../raft/index.js';
 import { asControl, type BrokerEndpoint, type ControlMessage, type PeerPayload } from './control-messages.js';
 import type { PeerEnvelope } from './peer-codec.js';
 import { PeerLiveness } from './liveness.js';
@@ -142,11 +142,11 @@ export class RaftHost {
       const led = [...this.groups.values()].filter((g) => g.isLeader && g.voters.length > 1);
       if (led.length === 0 || Date.now() >= deadline) return;
       for (const group of led) {
-        const target = group
-          .status()
-          .progress.filter((p) => p.id !== this.options.selfId && this.isLive(p.id))
+        const status = group.status();
+        const target = status.progress
+          .filter((p) => p.id !== this.options.selfId && this.isLive(p.id))
           .sort((a, b) => b.match - a.match)[0];
-        if (target !== undefined && group.status().leadTransferee === 0) {
+        if (target !== undefined && status.leadTransferee === NO_NODE) {
           group.wake();
           group.node.transferLeadership(target.id);
           this.touch(group);
@@ -206,7 +206,7 @@ export class RaftHost {
       group.wake();
       // If the leader only looked dead, this brings its heartbeats back before anyone's election timeout.
       const leader = group.leader;
-      if (leader !== peer && leader !== this.options.selfId && leader !== 0) {
+      if (leader !== peer && leader !== this.options.selfId && leader !== NO_NODE) {
         this.sendControl(leader, group.id, { kind: 'wake' });
       }
     }
@@ -233,8 +233,9 @@ export class RaftHost {
       try {
         while (group.hasReady() && rounds++ < MAX_ROUNDS_PER_TURN) group.handleReady(this.sender(group));
       } catch (err) {
+        // The group already failed its proposals and restarted its node from storage: drive it again next turn.
         this.options.logger.error({ err, group: group.id }, 'raft ready handling failed');
-        group.failAll(BrookError.from(err));
+        this.dirty.add(group);
         continue;
       }
       if (group.hasReady()) this.dirty.add(group);

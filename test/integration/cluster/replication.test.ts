@@ -1,7 +1,7 @@
 /**
  * Replication across 3 real broker processes: a topic with replication factor 3 gets a leader per partition and
- * every replica in sync; acks=all records survive SIGKILL of a partition leader (a new leader takes writes, nothing
- * acknowledged is lost or duplicated); the killed broker comes back and catches up.
+ * every replica in sync; acks=all records sent across a SIGKILL of a partition leader are all acknowledged in the end
+ * (a new leader takes writes, the idempotent producer's retries store nothing twice, nothing acknowledged is lost); the killed broker comes back and catches up.
  */
 import t from 'tap';
 import { Admin, Consumer, Producer, stringCodec } from '../../../client/index.js';
@@ -14,6 +14,10 @@ const TOPIC = 'replicated';
 const PARTITIONS = 3;
 const BEFORE_KILL = 3_000;
 const AFTER_KILL = 1_000;
+/** Unacknowledged sends the writer allows itself across the kill. */
+const MAX_IN_FLIGHT = 500;
+/** Sends issued just before the kill. */
+const IN_FLIGHT_AT_KILL = 200;
 
 void t.test('a 3-broker cluster replicates, fails over and catches up', async (t) => {
   const cluster = await TestCluster.start(t, 3);
@@ -34,13 +38,9 @@ void t.test('a 3-broker cluster replicates, fails over and catches up', async (t
 
   const producer = new Producer<string>({ bootstrap: cluster.bootstrap, codec: stringCodec(), acks: 'all' });
   t.teardown(() => producer.close({ timeoutMs: 1_000 }));
-  const sendAll = (from: number, count: number): Promise<unknown> =>
-    Promise.all(
-      Array.from({ length: count }, (_, i) =>
-        producer.send({ topic: TOPIC, partition: (from + i) % PARTITIONS, value: `v${String(from + i)}` }),
-      ),
-    );
-  await sendAll(0, BEFORE_KILL);
+  const sendOne = (i: number): Promise<unknown> =>
+    producer.send({ topic: TOPIC, partition: i % PARTITIONS, value: `v${String(i)}` });
+  await Promise.all(Array.from({ length: BEFORE_KILL }, (_, i) => sendOne(i)));
 
   await waitFor(
     async () => {
@@ -64,23 +64,46 @@ void t.test('a 3-broker cluster replicates, fails over and catches up', async (t
   });
   t.pass('brook_partition_leader_count over the brokers adds up to one leader per partition');
 
-  // ---- kill the leader of partition 0; a new leader must take acks=all writes ----
+  // ---- kill the leader of partition 0 while acks=all writes are in flight; every one must end up acknowledged ----
   const [victim] = await cluster.leaders(TOPIC);
   if (victim === undefined || victim < 1) throw new Error('partition 0 has no leader');
+  const sent: Promise<unknown>[] = [];
+  let acked = 0;
+  let next = BEFORE_KILL;
+  const sendNext = (): void => {
+    sent.push(sendOne(next++).then(() => acked++));
+  };
+  const writing = { stop: false };
+  const writer = (async () => {
+    while (!writing.stop) {
+      sendNext();
+      // At most MAX_IN_FLIGHT unacknowledged: the writer keeps going through the failover without piling up.
+      if (sent.length - acked >= MAX_IN_FLIGHT) await waitFor(() => sent.length - acked < MAX_IN_FLIGHT);
+      else if (next % 50 === 0) await new Promise((resolve) => setImmediate(resolve));
+    }
+  })();
+  await waitFor(() => acked >= AFTER_KILL / 2, { what: 'writes acknowledged before the kill' });
+  // Sends issued in this turn cannot be acknowledged before the kill below: they are in flight across it.
+  for (let k = 0; k < IN_FLIGHT_AT_KILL; k++) sendNext();
   await cluster.kill(victim);
-  await waitFor(
-    async () => {
-      const leaders = await cluster.leaders(TOPIC);
-      return leaders.every((l) => l > 0 && l !== victim);
-    },
-    { timeoutMs: 20_000, what: `new leaders after broker ${String(victim)} was killed` },
+  const ackedAtKill = acked;
+  await waitFor(() => acked >= ackedAtKill + AFTER_KILL, {
+    timeoutMs: 30_000,
+    what: 'writes acknowledged after the kill',
+  });
+  writing.stop = true;
+  await writer;
+  await Promise.all(sent);
+  const leaders = await cluster.leaders(TOPIC);
+  t.ok(
+    leaders.every((l) => l > 0 && l !== victim),
+    `every partition has a new leader after broker ${String(victim)} was killed`,
   );
-  await sendAll(BEFORE_KILL, AFTER_KILL);
 
   const consumer = new Consumer<string>({ bootstrap: cluster.bootstrap, codec: stringCodec(), from: 'earliest' });
   t.teardown(() => consumer.close());
   await consumer.assign(Array.from({ length: PARTITIONS }, (_, partition) => ({ topic: TOPIC, partition })));
-  const total = BEFORE_KILL + AFTER_KILL;
+  const total = BEFORE_KILL + sent.length;
   const records = await consumeUntil(consumer, (r) => r.length >= total, { timeoutMs: 30_000 });
   const values = new Set(records.map((r) => r.value));
   t.equal(records.length, total, 'no record twice');

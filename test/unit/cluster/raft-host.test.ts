@@ -148,7 +148,7 @@ void t.test('three hosts elect a leader, commit, quiesce when idle and fail over
 
   await tickUntil(net, () => [...net.brokers.values()].every((b) => b.group.quiesced));
   t.pass('an idle group quiesces on every replica');
-  const ticksBefore = first.group.status().term;
+  const termBefore = first.group.status().term;
 
   net.down.add(first.id);
   await tickUntil(net, () => {
@@ -157,7 +157,7 @@ void t.test('three hosts elect a leader, commit, quiesce when idle and fail over
   });
   const second = leaderOf(net);
   if (second === undefined) throw new Error('no new leader');
-  t.ok(second.group.term > ticksBefore, 'the new leader has a later term');
+  t.ok(second.group.term > termBefore, 'the new leader has a later term');
   const after = await propose(second, 'd');
   t.ok(after.baseOffset >= end, 'the new leader appends after everything committed');
 
