@@ -113,10 +113,15 @@ export class MetadataGroup implements Controller {
     const records = encodeCommand(command);
     const data = encodeBatchEntry(plainBatch(records, 1, Date.now()));
     return new Promise((resolve, reject) => {
-      const index = this.group.propose(data, null, () => undefined, (err) => {
-        this.waiting.delete(index);
-        reject(err);
-      });
+      const index = this.group.propose(
+        data,
+        null,
+        () => undefined,
+        (err) => {
+          this.waiting.delete(index);
+          reject(err);
+        },
+      );
       this.waiting.set(index, (outcome) => {
         if (outcome.ok) resolve();
         else reject(outcome.error);
