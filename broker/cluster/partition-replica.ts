@@ -3,7 +3,7 @@
  * appends proposed through it, and the high watermark fed from the commit index.
  */
 import { encodeBatchEntry } from '../log/batch-entry.js';
-import type { BatchToAppend } from '../log/batch.js';
+import { checkBatch, type BatchToAppend } from '../log/batch.js';
 import type { PartitionLog } from '../log/partition-log.js';
 import { RaftLogStorage } from '../log/raft-log-storage.js';
 import { BrookError, type Acks } from '../protocol/index.js';
@@ -114,6 +114,9 @@ export class PartitionReplica implements ReplicaGaugeSource {
     timeoutMs: number,
     onPersisted: ((range: EntryRange) => void) | null,
   ): Promise<EntryRange> {
+    // Checked here, like a sole replica's append does: a corrupt batch must be refused alone, not fail the Ready
+    // (and every other producer's appends) it would have joined.
+    checkBatch(batch);
     const data = encodeBatchEntry(batch);
     return new Promise<EntryRange>((resolve, reject) => {
       let timer: NodeJS.Timeout | null = null;

@@ -203,9 +203,15 @@ export class RaftGroup {
     this.node.advance();
   }
 
-  /** Stops waiting for the proposal at `index` (its caller gave up, e.g. timed out); the entry itself stays. */
+  /**
+   * Stops waiting for the commit of the proposal at `index` (its caller gave up, e.g. timed out). The entry stays,
+   * and so does its persisted callback until it has run (idempotent producer state must learn its offsets).
+   */
   forget(index: number): void {
-    this.waiting.delete(index);
+    const w = this.waiting.get(index);
+    if (w === undefined) return;
+    if (w.range !== null || w.onPersisted === null) this.waiting.delete(index);
+    else this.waiting.set(index, { ...w, onCommitted: null });
   }
 
   /** Fails every waiting proposal (the broker is stopping or the group is being removed). */

@@ -15,7 +15,7 @@ import { BrookError, type Acks, type ErrorName, type FetchedBatch, type ProduceB
 import { HighWatermarkWaiters, type SetTimer, type WaitOutcome } from './hw-waiters.js';
 import { toBrookError } from './log-errors.js';
 import { CONTROL_MASK } from '../log/control.js';
-import type { PartitionReplication, StartReplication } from './replication.js';
+import type { AppendedRange, PartitionReplication, StartReplication } from './replication.js';
 import { ProducerStateTable, type ProducerBatchRow, type ProducerCheck } from './producer-state.js';
 
 /**
@@ -31,12 +31,7 @@ const PRODUCER_STATE_READ_BYTES = 1024 * 1024;
 export type CloseReason = 'deleted' | 'shutdown';
 
 /** Offsets an append was given. */
-export interface AppendedRange {
-  baseOffset: number;
-  lastOffset: number;
-  /** Set when the batch repeated an idempotent producer's earlier one: nothing was appended. */
-  duplicate?: true;
-}
+export type { AppendedRange } from './replication.js';
 
 /** What a timestamp lookup found (protocol rule 10). */
 export interface TimestampLookup {
@@ -251,8 +246,9 @@ export class Partition implements PartitionFeed {
     try {
       range = await pending;
     } catch (err) {
-      // A failed group commit took the log end back: forget what it held, so a retry is appended again.
-      if (recorded) this.producers.truncateFrom(this.log.logEndOffset);
+      // A failed group commit took the log end back: rebuild the producer state from what the log holds, so a retry
+      // is appended again and a producer whose remembered batches were all in the failed group is not locked out.
+      if (recorded) this.reloadProducerState();
       throw this.mapError(err);
     }
     // The first append of a group commit to get here moves the high watermark over the whole group, so

@@ -9,6 +9,8 @@ import type { Acks } from '../protocol/index.js';
 export interface AppendedRange {
   baseOffset: number;
   lastOffset: number;
+  /** Set when the batch repeated an idempotent producer's earlier one: nothing was appended. */
+  duplicate?: true;
 }
 
 export interface PartitionReplication {
