@@ -2,13 +2,10 @@
  * Every body on the wire, defined once as a schema. Types are inferred from these schemas; the broker checks
  * each request against its schema before handling it. docs/protocol.md describes the same shapes in prose.
  */
+import { partitionNumber as partition, topicName as topic } from './fields.js';
 import { array, bytes, either, int, literal, map, nullable, object, optional, str, type Infer } from './schema.js';
 
-/** Topic names as Kafka allows them. */
-export const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
-
-const topic = str({ maxLength: 249, pattern: TOPIC_NAME });
-const partition = int({ min: 0, max: 99_999 });
+export { TOPIC_NAME } from './fields.js';
 const offset = int({ min: 0 });
 const u32 = int({ min: 0, max: 0xffffffff });
 const count = int({ min: 1, max: 1_000_000 });
