@@ -151,6 +151,7 @@ function idleCore(): BrokerCore {
       initProducer: unused,
       fetch: unused,
       listOffsets: unused,
+      reassignPartitions: unused,
     },
     feed: () => {
       throw new Error('not in this benchmark');

@@ -103,11 +103,15 @@ export class Broker {
     fs.mkdirSync(config.dataDir, { recursive: true });
     const clustered = isClustered(config);
     const topics = TopicStore.open(config.dataDir, {
-      clusterId: config.clusterId ?? (clustered ? defaultClusterId(config) : undefined),
-      brokerIds: clustered ? config.peers.map((p) => p.id) : [config.brokerId],
+      clusterId: config.clusterId,
+      ...(clustered ? { newClusterId: () => defaultClusterId(config) } : {}),
+      // A joining broker is no replica candidate until the cluster has added it (its metadata log says so).
+      brokerIds: clustered
+        ? config.peers.filter((p) => !config.join || p.id !== config.brokerId).map((p) => p.id)
+        : [config.brokerId],
     });
     const endpoint = { host: config.advertisedHost, port: 0, wsPort: 0 };
-    const cluster = clustered ? new ClusterNode(config, topics.clusterId, logger, () => endpoint) : null;
+    const cluster = clustered ? new ClusterNode(config, topics, logger, () => endpoint) : null;
     const partitions = new PartitionRegistry({
       dataDir: config.dataDir,
       brokerId: config.brokerId,
@@ -130,7 +134,7 @@ export class Broker {
       await broker.listen();
       endpoint.port = broker.tcpPort;
       endpoint.wsPort = broker.wsPort;
-      await cluster?.start(topics, partitions);
+      await cluster?.start(partitions);
       broker.logStarted();
     } catch (err) {
       await broker.close();

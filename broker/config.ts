@@ -85,6 +85,12 @@ export interface BrokerConfig {
   peers: readonly PeerConfig[];
   /** Port of the inter-broker listener (never serves clients); 0 picks a free port. Default 9402. Used with peers. */
   peerPort: number;
+  /**
+   * Join a running cluster instead of forming one: `peers` lists the brokers to ask (and this one), the controller
+   * adds this broker, and partitions move here by reassignment (`brook partition reassign`). Ignored once this
+   * broker's data dir holds cluster metadata. Default false.
+   */
+  join: boolean;
   /** One Raft tick, in ms: every group of the broker advances on this one timer. Default 50. */
   raftTickMs: number;
   /** Ticks without a leader before a follower stands for election (actually random in [n, 2n)). Default 12. */
@@ -119,6 +125,7 @@ export const DEFAULT_CONFIG: Readonly<BrokerConfig> = Object.freeze({
   logLevel: 'info',
   peers: Object.freeze([]),
   peerPort: 9402,
+  join: false,
   raftTickMs: 50,
   raftElectionTicks: 12,
   raftHeartbeatTicks: 2,
@@ -185,6 +192,7 @@ export function resolveConfig(input: BrokerConfigInput = {}): Readonly<BrokerCon
     logLevel: oneOf('logLevel', pick('logLevel'), LOG_LEVELS),
     peers: checkPeers(pick('peers')),
     peerPort: intIn('peerPort', pick('peerPort'), 0, 65_535),
+    join: checkBoolean('join', pick('join')),
     raftTickMs: intIn('raftTickMs', pick('raftTickMs'), 1, 60_000),
     raftElectionTicks: intIn('raftElectionTicks', pick('raftElectionTicks'), 2, 10_000),
     raftHeartbeatTicks: intIn('raftHeartbeatTicks', pick('raftHeartbeatTicks'), 1, 10_000),
@@ -221,6 +229,9 @@ export function resolveConfig(input: BrokerConfigInput = {}): Readonly<BrokerCon
   if (config.raftHeartbeatTicks >= config.raftElectionTicks) {
     throw new ConfigError('raftHeartbeatTicks', 'must be below raftElectionTicks');
   }
+  if (config.join && config.peers.length < 2) {
+    throw new ConfigError('join', 'needs peers: the brokers of the cluster to join, and this one');
+  }
   if (config.peers.length > 0) {
     if (!config.peers.some((p) => p.id === config.brokerId)) {
       throw new ConfigError('peers', `must list this broker (id ${String(config.brokerId)})`);
@@ -228,6 +239,11 @@ export function resolveConfig(input: BrokerConfigInput = {}): Readonly<BrokerCon
     if (config.brokerId < 1) throw new ConfigError('brokerId', 'must be >= 1 in a cluster');
   }
   return Object.freeze(config);
+}
+
+function checkBoolean(field: string, value: unknown): boolean {
+  if (typeof value !== 'boolean') throw new ConfigError(field, `must be true or false, got ${describe(value)}`);
+  return value;
 }
 
 /** Whether the broker runs as a member of a multi-broker (Raft) cluster. */

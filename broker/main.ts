@@ -14,6 +14,7 @@ import {
 } from './config.js';
 import { consumeRecords } from './cli/consume-command.js';
 import { produceLines } from './cli/produce-command.js';
+import { parseReplicas, reassignPartitions } from './cli/partition-commands.js';
 import { createTopic, deleteTopic, describeTopics, listTopics } from './cli/topic-commands.js';
 import type { CliConnection } from './cli/client-options.js';
 
@@ -35,6 +36,14 @@ function users(value: string): Record<string, string> {
     out[pair.slice(0, at)] = pair.slice(at + 1);
   }
   return out;
+}
+
+function parseReplicasOption(value: string): number[] {
+  try {
+    return parseReplicas(value);
+  } catch (err) {
+    throw new InvalidArgumentError(err instanceof Error ? err.message : String(err));
+  }
 }
 
 function cliPeers(value: string): PeerConfig[] {
@@ -211,6 +220,13 @@ program
       integer,
     ),
   )
+  .addOption(
+    brokerOption(
+      '--join',
+      'join the running cluster of --peers (this broker added online) instead of forming a new one',
+      'BROOK_JOIN',
+    ),
+  )
   .addOption(brokerOption('--raft-tick-ms <n>', `Raft tick (default ${D.raftTickMs})`, 'BROOK_RAFT_TICK_MS', integer))
   .addOption(
     brokerOption(
@@ -316,6 +332,43 @@ topic.addCommand(
     }),
 );
 program.addCommand(topic);
+
+const partitionCommand = new Command('partition').description('move partitions between brokers');
+partitionCommand.addCommand(
+  clientCommand('reassign')
+    .description('move one partition to new replicas (online), or --rebalance every partition over the brokers')
+    .option('--topic <name>', 'the topic of the partition to move')
+    .option('--partition <n>', 'the partition to move', integer)
+    .option('--replicas <ids>', 'its new replicas, preferred leader first: e.g. 4,2,1', parseReplicasOption)
+    .option('--rebalance', 'place every partition anew over the current brokers (after adding one)', false)
+    .option(
+      '--wait <ms>',
+      'wait until the moved partitions are in sync on their new replicas (0: do not wait)',
+      integer,
+      0,
+    )
+    .action(
+      async (opts: {
+        topic?: string;
+        partition?: number;
+        replicas?: number[];
+        rebalance: boolean;
+        wait: number;
+        bootstrap: string;
+      }) => {
+        const { topic: name, partition, replicas } = opts;
+        if (opts.rebalance) {
+          await reassignPartitions(connection(opts), { rebalance: true }, opts.wait, print);
+          return;
+        }
+        if (name === undefined || partition === undefined || replicas === undefined) {
+          throw new InvalidArgumentError('give --topic, --partition and --replicas, or --rebalance');
+        }
+        await reassignPartitions(connection(opts), { topic: name, partition, replicas }, opts.wait, print);
+      },
+    ),
+);
+program.addCommand(partitionCommand);
 
 program.addCommand(
   clientCommand('produce')

@@ -1,6 +1,6 @@
 /** Topic administration: create, delete, list and describe topics, and look up offsets. */
 import { BrookError } from '../broker/protocol/index.js';
-import { Cluster, type PartitionMetadata } from './cluster.js';
+import { Cluster, type BrokerInfo, type PartitionMetadata } from './cluster.js';
 import { resolveClientOptions, type ClientOptions, type Platform } from './options.js';
 
 /** Longest describeTopics waits for a partition leader's own view before using the first answer. */
@@ -44,6 +44,21 @@ export interface PartitionOffset {
   readonly offset: number;
   /** For timestamp queries, the max timestamp of the batch found; otherwise null. */
   readonly timestamp: number | null;
+}
+
+/** What {@link AdminCore.describeCluster} tells. */
+export interface ClusterDescription {
+  readonly clusterId: string;
+  /** The controller's broker id, -1 while there is none. */
+  readonly controllerId: number;
+  readonly brokers: readonly BrokerInfo[];
+}
+
+/** A partition and the replicas it moves (or moved) to, preferred leader first. */
+export interface PartitionReassignment {
+  readonly topic: string;
+  readonly partition: number;
+  readonly replicas: readonly number[];
 }
 
 /** The shared core of the Node and browser `Admin` classes (which supply the transports). */
@@ -91,6 +106,16 @@ export class AdminCore {
   async deleteTopic(name: string): Promise<void> {
     const [result] = await this.deleteTopics([name]);
     if (result?.error !== undefined) throw result.error;
+  }
+
+  /** The cluster's id, its controller, and the brokers heard from (with their client ports), as Kafka's describeCluster. */
+  async describeCluster(): Promise<ClusterDescription> {
+    const response = await this.cluster.refresh([]);
+    return {
+      clusterId: response.clusterId,
+      controllerId: response.controllerId,
+      brokers: [...response.brokers].sort((a, b) => a.id - b.id),
+    };
   }
 
   /** Names of all topics, sorted. */
@@ -168,6 +193,31 @@ export class AdminCore {
         return { partition, offset: found.offset, timestamp: found.timestamp };
       }),
     );
+  }
+
+  /**
+   * Starts moving partitions to new replicas, online: each partition's leader adds the new replicas, which copy
+   * the log, then removes the old ones, one at a time. Resolves once the moves are recorded by the controller (see
+   * {@link describeTopics} for progress: a moved partition's isr equals its replicas). Rejects with UNKNOWN_TOPIC,
+   * UNKNOWN_PARTITION or INVALID_REPLICA_ASSIGNMENT (not distinct brokers of the cluster).
+   */
+  async reassignPartitions(moves: readonly PartitionReassignment[]): Promise<PartitionReassignment[]> {
+    const partitions = moves.map((m) => ({ topic: m.topic, partition: m.partition, replicas: [...m.replicas] }));
+    const response = await this.controllerRequest((c) => c.request('reassignPartitions', { partitions }));
+    for (const m of moves) this.cluster.invalidate(m.topic);
+    return response.partitions;
+  }
+
+  /**
+   * Places every partition of every topic anew over the brokers the cluster has now (rendezvous hashing: after a
+   * broker joins, it gets its share and few partitions move) and starts the moves. Resolves with them.
+   */
+  async rebalancePartitions(): Promise<PartitionReassignment[]> {
+    const response = await this.controllerRequest((c) =>
+      c.request('reassignPartitions', { partitions: [], rebalance: true }),
+    );
+    for (const m of response.partitions) this.cluster.invalidate(m.topic);
+    return response.partitions;
   }
 
   /** Closes the connections. */

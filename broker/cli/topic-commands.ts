@@ -5,7 +5,7 @@ import { clientOptions, type CliConnection } from './client-options.js';
 /** Writes lines of text (stdout in the CLI, a buffer in tests). */
 export type Print = (line: string) => void;
 
-async function withAdmin<R>(conn: CliConnection, work: (admin: Admin) => Promise<R>): Promise<R> {
+export async function withAdmin<R>(conn: CliConnection, work: (admin: Admin) => Promise<R>): Promise<R> {
   const admin = new Admin(clientOptions(conn));
   try {
     return await work(admin);

@@ -12,7 +12,7 @@ import type { PartitionReplication, StartReplication } from '../partitions/repli
 import type { BrokerEndpoint } from './control-messages.js';
 import { MetadataGroup } from './metadata-group.js';
 import { PartitionReplica } from './partition-replica.js';
-import { PeerTransport } from './peer-transport.js';
+import { PeerTransport, type PeerAddress } from './peer-transport.js';
 import { RaftHost } from './raft-host.js';
 import type { TopicStore } from './topic-store.js';
 
@@ -22,10 +22,20 @@ const HAND_OFF_TIMEOUT_MS = 3_000;
 /** How often partitions led by a broker other than their preferred replica move back to it (when it is caught up). */
 const LEADER_BALANCE_INTERVAL_MS = 5_000;
 
-/** The default cluster id of brokers started without --cluster-id: the same on every broker of one peer list. */
+/**
+ * How often moving partitions take their next membership step, the controller adds missing metadata voters, and a
+ * joining broker asks to be added. Each step waits for the previous one to commit, so this paces a move.
+ */
+const MEMBERSHIP_INTERVAL_MS = 200;
+
+/**
+ * The default cluster id of brokers started without --cluster-id: the same on every founding broker of one peer
+ * list (a joining broker leaves itself out: it was not there when the cluster formed).
+ */
 export function defaultClusterId(config: Readonly<BrokerConfig>): string {
   return `brook-${config.peers
     .map((p) => p.id)
+    .filter((id) => !config.join || id !== config.brokerId)
     .sort((a, b) => a - b)
     .join('-')}`;
 }
@@ -35,23 +45,26 @@ export class ClusterNode {
   private readonly transport: PeerTransport;
   private readonly replicas = new Set<PartitionReplica>();
   private readonly metrics: ClusterMetrics;
-  private balancer: NodeJS.Timeout | null = null;
+  private timers: NodeJS.Timeout[] = [];
+  /** Brokers whose addBroker this controller is proposing. */
+  private readonly pendingJoins = new Set<number>();
   private metadata: MetadataGroup | null = null;
   private listeningPort = 0;
 
   constructor(
     private readonly config: Readonly<BrokerConfig>,
-    clusterId: string,
+    private readonly topics: TopicStore,
     private readonly logger: Logger,
     endpoint: () => BrokerEndpoint,
   ) {
-    const others = config.peers.map((p) => p.id).filter((id) => id !== config.brokerId);
+    const others = (): number[] => topics.brokerIds.filter((id) => id !== config.brokerId);
     this.transport = new PeerTransport({
       selfId: config.brokerId,
-      clusterId,
-      peers: config.peers,
+      clusterId: topics.clusterId,
+      peers: this.peerAddresses(),
       listenHost: config.host,
       listenPort: config.peerPort,
+      acceptUnknownPeers: true,
       onEnvelopes: (from, envelopes) => {
         this.host.receive(from, envelopes);
       },
@@ -62,11 +75,11 @@ export class ClusterNode {
     });
     this.metrics = new ClusterMetrics({
       replicas: () => this.replicas,
-      livePeers: () => others.filter((id) => this.host.isLive(id)).length,
+      livePeers: () => others().filter((id) => this.host.isLive(id)).length,
     });
     this.host = new RaftHost({
       selfId: config.brokerId,
-      peers: () => others,
+      peers: others,
       link: {
         send: (to, envelope) => {
           this.transport.send(to, envelope);
@@ -79,6 +92,10 @@ export class ClusterNode {
       tickMs: config.raftTickMs,
       electionTicks: config.raftElectionTicks,
       logger,
+      onClusterMessage: (from, message) => {
+        if (message.kind === 'join') this.joinRequested({ id: from, host: message.host, port: message.port });
+        else this.metadata?.completeMove(message);
+      },
     });
   }
 
@@ -92,6 +109,7 @@ export class ClusterNode {
         partition: spec.partition,
         log: spec.log,
         replicas: spec.replicas,
+        joining: spec.joining,
         electionTicks: this.config.raftElectionTicks,
         heartbeatTicks: this.config.raftHeartbeatTicks,
         committed: (endOffset) => {
@@ -114,6 +132,9 @@ export class ClusterNode {
           return replica.isr;
         },
         append: (batch, acks, timeoutMs, onPersisted) => replica.append(batch, acks, timeoutMs, onPersisted),
+        retarget: (replicas, moving) => {
+          replica.retarget(replicas, moving);
+        },
         close: () => {
           this.replicas.delete(replica);
           replica.close();
@@ -128,24 +149,29 @@ export class ClusterNode {
   }
 
   /** Joins the metadata group, starts the peer listener and the tick timer. */
-  async start(topics: TopicStore, partitions: PartitionRegistry): Promise<void> {
+  async start(partitions: PartitionRegistry): Promise<void> {
     this.metadata = MetadataGroup.open({
       selfId: this.config.brokerId,
-      voters: this.config.peers.map((p) => p.id),
+      voters: this.config.join ? [] : this.config.peers.map((p) => p.id),
       dataDir: this.config.dataDir,
       host: this.host,
-      topics,
+      topics: this.topics,
       partitions,
       electionTicks: this.config.raftElectionTicks,
       heartbeatTicks: this.config.raftHeartbeatTicks,
       logger: this.logger,
+      brokerAdded: () => {
+        this.transport.setPeers(this.peerAddresses());
+      },
     });
     this.listeningPort = await this.transport.start();
     this.host.start();
-    this.balancer = setInterval(() => {
+    this.every(LEADER_BALANCE_INTERVAL_MS, () => {
       for (const replica of this.replicas) replica.balanceLeadership();
-    }, LEADER_BALANCE_INTERVAL_MS);
-    this.balancer.unref();
+    });
+    this.every(MEMBERSHIP_INTERVAL_MS, () => {
+      this.membershipPass();
+    });
   }
 
   /** The controller (metadata group); throws before start. */
@@ -160,10 +186,68 @@ export class ClusterNode {
 
   /** Hands off leadership, stops ticking, leaves the metadata group and closes every peer connection. */
   async close(): Promise<void> {
-    if (this.balancer !== null) clearInterval(this.balancer);
+    for (const timer of this.timers) clearInterval(timer);
+    this.timers = [];
     await this.host.handOffLeadership(HAND_OFF_TIMEOUT_MS);
     this.host.close();
     await this.metadata?.close();
     await this.transport.close();
+  }
+
+  /** Peer addresses of every broker: the founding ones from --peers, and those that joined later. */
+  private peerAddresses(): PeerAddress[] {
+    const byId = new Map<number, PeerAddress>(this.config.peers.map((p) => [p.id, p]));
+    for (const broker of this.topics.joinedBrokers()) byId.set(broker.id, broker);
+    return [...byId.values()];
+  }
+
+  /**
+   * One membership pass: moving partitions led here take their next step (and report a finished move to the
+   * controller), the controller makes joined brokers metadata voters, and a joining broker asks to be added.
+   */
+  private membershipPass(): void {
+    const metadata = this.metadata;
+    if (metadata === null) return;
+    for (const replica of this.replicas) {
+      if (!replica.isMoving || !replica.reconcileMembership()) continue;
+      const moved = { topic: replica.topic, partition: replica.partition, replicas: [...replica.replicas] };
+      if (metadata.isLeader) metadata.completeMove(moved);
+      else if (metadata.controllerId() > 0) {
+        this.host.sendClusterMessage(metadata.controllerId(), { kind: 'moved', ...moved });
+      }
+    }
+    metadata.reconcileVoters();
+    const self = this.config.brokerId;
+    if (this.config.join && !metadata.voters.includes(self)) {
+      const address = this.config.peers.find((p) => p.id === self);
+      for (const peer of this.config.peers) {
+        if (peer.id !== self && address !== undefined) {
+          this.host.sendClusterMessage(peer.id, { kind: 'join', host: address.host, port: this.listeningPort });
+        }
+      }
+    }
+  }
+
+  /** A broker asked to join; the controller records it (once: its own log tells it when it is known). */
+  private joinRequested(broker: PeerAddress): void {
+    const metadata = this.metadata;
+    if (metadata?.isLeader !== true || this.pendingJoins.has(broker.id)) return;
+    const known = this.topics.joinedBrokers().find((b) => b.id === broker.id);
+    const founding = this.config.peers.some((p) => p.id === broker.id);
+    if (founding || (known?.host === broker.host && known.port === broker.port)) return;
+    this.pendingJoins.add(broker.id);
+    this.logger.info({ broker }, 'broker asks to join');
+    metadata
+      .addBroker(broker)
+      .catch((err: unknown) => {
+        this.logger.warn({ err, broker }, 'broker not added');
+      })
+      .finally(() => this.pendingJoins.delete(broker.id));
+  }
+
+  private every(intervalMs: number, run: () => void): void {
+    const timer = setInterval(run, intervalMs);
+    timer.unref();
+    this.timers.push(timer);
   }
 }

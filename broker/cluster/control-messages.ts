@@ -1,6 +1,7 @@
 /**
- * What brokers say to each other besides Raft messages: "I am alive, here is where clients reach me", and the
- * quiesce/wake pair that lets idle Raft groups stop ticking. They travel in the same envelopes as Raft messages.
+ * What brokers say to each other besides Raft messages: "I am alive, here is where clients reach me", the
+ * quiesce/wake pair that lets idle Raft groups stop ticking, and the requests that change the cluster's shape
+ * (a broker joining, a partition move done). They travel in the same envelopes as Raft messages.
  */
 import type { Message } from '../raft/index.js';
 
@@ -28,7 +29,23 @@ export interface WakeMessage {
   readonly kind: 'wake';
 }
 
-export type ControlMessage = AliveMessage | QuiesceMessage | WakeMessage;
+/** A broker started with --join -> every broker it knows: add me (only the controller acts on it). */
+export interface JoinMessage {
+  readonly kind: 'join';
+  /** Where the other brokers reach this one's peer listener. */
+  readonly host: string;
+  readonly port: number;
+}
+
+/** A partition leader -> the controller: the group's committed voters are the move's target. */
+export interface MovedMessage {
+  readonly kind: 'moved';
+  readonly topic: string;
+  readonly partition: number;
+  readonly replicas: readonly number[];
+}
+
+export type ControlMessage = AliveMessage | QuiesceMessage | WakeMessage | JoinMessage | MovedMessage;
 
 /** The payload of one peer envelope. */
 export type PeerPayload = Message | ControlMessage;
@@ -41,6 +58,13 @@ export function asControl(payload: { readonly kind: unknown }): ControlMessage |
   const p = payload as Record<string, unknown>;
   if (p['kind'] === 'wake') return { kind: 'wake' };
   if (p['kind'] === 'quiesce' && isCount(p['term'])) return { kind: 'quiesce', term: p['term'] };
+  if (p['kind'] === 'join' && typeof p['host'] === 'string' && isCount(p['port'])) {
+    return { kind: 'join', host: p['host'], port: p['port'] };
+  }
+  const replicas = p['replicas'];
+  if (p['kind'] === 'moved' && typeof p['topic'] === 'string' && isCount(p['partition']) && Array.isArray(replicas)) {
+    if (replicas.every(isCount)) return { kind: 'moved', topic: p['topic'], partition: p['partition'], replicas };
+  }
   const e = p['endpoint'] as Record<string, unknown> | null | undefined;
   if (p['kind'] === 'alive' && typeof e === 'object' && e !== null && typeof e['host'] === 'string') {
     if (isCount(e['port']) && isCount(e['wsPort'])) {

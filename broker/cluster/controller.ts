@@ -4,6 +4,7 @@
  * the controller.
  */
 import type { PartitionRegistry } from '../partitions/partition-registry.js';
+import { BrookError } from '../protocol/index.js';
 import type { TopicSpec } from './topic-config.js';
 import type { TopicRecord } from './topic-registry.js';
 import type { TopicStore } from './topic-store.js';
@@ -15,6 +16,18 @@ export interface Controller {
   createTopic(spec: TopicSpec, nowMs: number): Promise<TopicRecord>;
   /** Deletes a topic and its replicas; throws UNKNOWN_TOPIC, NOT_LEADER. */
   deleteTopic(name: string): Promise<void>;
+  /**
+   * Starts moving partitions to new replicas (or every misplaced one, with `rebalance`); resolves once the moves
+   * are recorded, not when they finish. Throws UNKNOWN_TOPIC, UNKNOWN_PARTITION, INVALID_REPLICA_ASSIGNMENT.
+   */
+  reassign(moves: readonly PartitionMove[], rebalance: boolean): Promise<PartitionMove[]>;
+}
+
+/** A partition and the replicas it moves to, preferred leader first. */
+export interface PartitionMove {
+  readonly topic: string;
+  readonly partition: number;
+  readonly replicas: readonly number[];
 }
 
 /** The controller of a one-broker cluster: the store and the replicas change right here. */
@@ -44,5 +57,19 @@ export class LocalController implements Controller {
   async deleteTopic(name: string): Promise<void> {
     this.topics.delete(name);
     await this.partitions.deleteTopic(name);
+  }
+
+  /** A one-broker cluster has nowhere to move partitions: only its own id is a valid replica set. */
+  reassign(moves: readonly PartitionMove[]): Promise<PartitionMove[]> {
+    const elsewhere = moves.find((m) => m.replicas.length !== 1 || m.replicas[0] !== this.brokerId);
+    if (elsewhere !== undefined) {
+      return Promise.reject(
+        new BrookError(
+          'INVALID_REPLICA_ASSIGNMENT',
+          `broker ${String(this.brokerId)} is the only broker: replicas [${elsewhere.replicas.join(',')}] cannot be placed`,
+        ),
+      );
+    }
+    return Promise.resolve([]);
   }
 }

@@ -4,11 +4,28 @@
  * controller when it proposes), so applying is deterministic.
  */
 import { Packr } from 'msgpackr';
+import type { PeerAddress } from './peer-link.js';
 import type { TopicRecord } from './topic-registry.js';
 
 export type MetadataCommand =
   | { readonly type: 'createTopic'; readonly record: TopicRecord }
-  | { readonly type: 'deleteTopic'; readonly name: string };
+  | { readonly type: 'deleteTopic'; readonly name: string }
+  /** A broker joined: every broker dials it, and the controller makes it a metadata voter. */
+  | { readonly type: 'addBroker'; readonly broker: PeerAddress }
+  /** A partition moves to `replicas`: its leader changes the Raft membership one replica at a time. */
+  | {
+      readonly type: 'reassignPartition';
+      readonly topic: string;
+      readonly partition: number;
+      readonly replicas: readonly number[];
+    }
+  /** The partition's Raft membership is `replicas` (committed): replicas left out drop their copy. */
+  | {
+      readonly type: 'completeMove';
+      readonly topic: string;
+      readonly partition: number;
+      readonly replicas: readonly number[];
+    };
 
 const packr = new Packr({ useRecords: false, mapsAsObjects: true });
 
@@ -16,12 +33,21 @@ export function encodeCommand(command: MetadataCommand): Uint8Array {
   return packr.pack(command);
 }
 
+/** The fields each command type must carry. */
+const FIELDS: Readonly<Record<MetadataCommand['type'], readonly string[]>> = {
+  createTopic: ['record'],
+  deleteTopic: ['name'],
+  addBroker: ['broker'],
+  reassignPartition: ['topic', 'partition', 'replicas'],
+  completeMove: ['topic', 'partition', 'replicas'],
+};
+
 /** Decodes a command; throws on bytes that are not one (a corrupt metadata log must stop the broker loudly). */
 export function decodeCommand(bytes: Uint8Array): MetadataCommand {
   const value: unknown = packr.unpack(bytes);
-  if (typeof value === 'object' && value !== null && 'type' in value) {
-    if (value.type === 'createTopic' && 'record' in value) return value as MetadataCommand;
-    if (value.type === 'deleteTopic' && 'name' in value) return value as MetadataCommand;
+  if (typeof value === 'object' && value !== null && 'type' in value && typeof value.type === 'string') {
+    const fields = (FIELDS as Record<string, readonly string[] | undefined>)[value.type];
+    if (fields?.every((f) => f in value) === true) return value as MetadataCommand;
   }
   throw new Error(`corrupt metadata log entry: ${JSON.stringify(value)}`);
 }

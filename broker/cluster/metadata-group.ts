@@ -11,8 +11,10 @@ import { PartitionLog } from '../log/partition-log.js';
 import { RaftLogStorage } from '../log/raft-log-storage.js';
 import type { PartitionRegistry } from '../partitions/partition-registry.js';
 import { BrookError } from '../protocol/index.js';
-import type { Entry } from '../raft/index.js';
-import type { Controller } from './controller.js';
+import { ConfigChangeType, type Entry } from '../raft/index.js';
+import type { Controller, PartitionMove } from './controller.js';
+import type { PeerAddress } from './peer-link.js';
+import { assignReplicas } from './placement.js';
 import { decodeCommand, encodeCommand, type MetadataCommand } from './metadata-commands.js';
 import { RaftGroup } from './raft-group.js';
 import type { RaftHost } from './raft-host.js';
@@ -25,7 +27,7 @@ export const METADATA_GROUP = '__metadata';
 
 export interface MetadataGroupOptions {
   readonly selfId: number;
-  /** Every broker of the cluster. */
+  /** The founding brokers of the cluster; empty for a broker that joins an existing cluster (it learns them). */
   readonly voters: readonly number[];
   readonly dataDir: string;
   readonly host: RaftHost;
@@ -34,6 +36,8 @@ export interface MetadataGroupOptions {
   readonly electionTicks: number;
   readonly heartbeatTicks: number;
   readonly logger: Logger;
+  /** A broker joined (every broker dials it from now on). */
+  readonly brokerAdded: (broker: PeerAddress) => void;
 }
 
 type Outcome = { readonly ok: true } | { readonly ok: false; readonly error: BrookError };
@@ -44,6 +48,8 @@ export class MetadataGroup implements Controller {
   private applying: Promise<void> = Promise.resolve();
   /** Proposals of this controller waiting to be applied here, by index. */
   private readonly waiting = new Map<number, (outcome: Outcome) => void>();
+  /** Partitions whose completeMove is being proposed. */
+  private readonly completing = new Set<string>();
 
   private constructor(
     private readonly options: MetadataGroupOptions,
@@ -80,6 +86,16 @@ export class MetadataGroup implements Controller {
     return new MetadataGroup(options, log);
   }
 
+  /** Whether this broker is the controller now. */
+  get isLeader(): boolean {
+    return this.group.isLeader;
+  }
+
+  /** The metadata group's voters, as this broker's log has them. */
+  get voters(): readonly number[] {
+    return this.group.voters;
+  }
+
   controllerId(): number {
     const leader = this.group.leader;
     return leader === 0 ? -1 : leader;
@@ -95,6 +111,50 @@ export class MetadataGroup implements Controller {
       throw new BrookError('UNKNOWN_TOPIC', `topic '${name}' does not exist`);
     }
     await this.propose({ type: 'deleteTopic', name });
+  }
+
+  /** Controller only: records a broker that asked to join (its peer address). */
+  async addBroker(broker: PeerAddress): Promise<void> {
+    await this.propose({ type: 'addBroker', broker });
+  }
+
+  /**
+   * Moves partitions to new replica sets, or (`rebalance`) places every partition of every topic anew over the
+   * current brokers by rendezvous hashing, so that a broker that joined gets its share and few others move.
+   * Returns the target of each partition asked for (or changed by the rebalance).
+   */
+  async reassign(moves: readonly PartitionMove[], rebalance: boolean): Promise<PartitionMove[]> {
+    const { topics } = this.options;
+    const planned = rebalance ? rebalancedPlacement(topics.list(), topics.brokerIds) : [];
+    for (const move of moves) checkMove(move, topics);
+    const all = [...planned, ...moves];
+    await Promise.all(all.map((m) => this.propose({ type: 'reassignPartition', ...m })));
+    return all;
+  }
+
+  /** Controller only: a partition's leader reports its group reached the target; its old replicas may go. */
+  completeMove(move: PartitionMove): void {
+    const key = `${move.topic}/${String(move.partition)}`;
+    const record = this.options.topics.get(move.topic);
+    if (record?.moving?.[move.partition] === undefined || this.completing.has(key)) return;
+    if (!sameMembers(record.replicas[move.partition] ?? [], move.replicas)) return;
+    this.completing.add(key);
+    this.propose({ type: 'completeMove', ...move })
+      .catch((err: unknown) => {
+        this.options.logger.warn({ err, ...move }, 'partition move not completed');
+      })
+      .finally(() => this.completing.delete(key));
+  }
+
+  /** Controller only: makes one more broker a metadata voter if one is missing (one change at a time). */
+  reconcileVoters(): void {
+    if (!this.group.isLeader || !this.group.configCommitted) return;
+    const missing = this.options.topics.brokerIds.find((id) => !this.group.voters.includes(id));
+    if (missing === undefined) return;
+    if (this.group.changeMembership({ type: ConfigChangeType.AddVoter, nodeId: missing })) {
+      this.options.logger.info({ broker: missing }, 'metadata: adding a voter');
+      this.options.host.touch(this.group);
+    }
   }
 
   /** Leaves the group and closes the metadata log. */
@@ -151,15 +211,65 @@ export class MetadataGroup implements Controller {
     }
   }
 
-  private hostChange(command: MetadataCommand): Promise<void> {
-    const { partitions, logger } = this.options;
-    if (command.type === 'createTopic') {
-      logger.info({ topic: command.record.name, replicas: command.record.replicas }, 'metadata: topic created');
-      return partitions.createTopic(command.record);
+  private async hostChange(command: MetadataCommand): Promise<void> {
+    const { partitions, topics, logger } = this.options;
+    switch (command.type) {
+      case 'createTopic':
+        logger.info({ topic: command.record.name, replicas: command.record.replicas }, 'metadata: topic created');
+        return partitions.createTopic(command.record);
+      case 'deleteTopic':
+        logger.info({ topic: command.name }, 'metadata: topic deleted');
+        return partitions.deleteTopic(command.name);
+      case 'addBroker':
+        logger.info({ broker: command.broker }, 'metadata: broker added');
+        this.options.brokerAdded(command.broker);
+        return;
+      case 'reassignPartition':
+      case 'completeMove': {
+        const { topic, partition, replicas } = command;
+        logger.info({ topic, partition, replicas }, `metadata: ${command.type}`);
+        const record = topics.get(topic);
+        if (record !== undefined) await partitions.moved(record, partition);
+      }
     }
-    logger.info({ topic: command.name }, 'metadata: topic deleted');
-    return partitions.deleteTopic(command.name);
   }
+}
+
+/** Every partition whose rendezvous placement over `brokerIds` differs from its replicas now. */
+function rebalancedPlacement(records: readonly TopicRecord[], brokerIds: readonly number[]): PartitionMove[] {
+  const moves: PartitionMove[] = [];
+  for (const record of records) {
+    const rf = Math.min(record.replicationFactor, brokerIds.length);
+    const placed = assignReplicas(record.name, record.partitions, rf, brokerIds);
+    placed.forEach((replicas, partition) => {
+      const current = record.replicas[partition] ?? [];
+      if (replicas.some((id, i) => current[i] !== id) || replicas.length !== current.length) {
+        moves.push({ topic: record.name, partition, replicas });
+      }
+    });
+  }
+  return moves;
+}
+
+/** Throws UNKNOWN_TOPIC, UNKNOWN_PARTITION or INVALID_REPLICA_ASSIGNMENT for a move that cannot be made. */
+function checkMove(move: PartitionMove, topics: TopicStore): void {
+  const record = topics.get(move.topic);
+  if (record === undefined) throw new BrookError('UNKNOWN_TOPIC', `topic '${move.topic}' does not exist`);
+  if (move.partition < 0 || move.partition >= record.partitions) {
+    throw new BrookError('UNKNOWN_PARTITION', `topic '${move.topic}' has no partition ${String(move.partition)}`);
+  }
+  const known = new Set(topics.brokerIds);
+  const unknown = move.replicas.filter((id) => !known.has(id));
+  if (move.replicas.length === 0 || new Set(move.replicas).size !== move.replicas.length || unknown.length > 0) {
+    throw new BrookError(
+      'INVALID_REPLICA_ASSIGNMENT',
+      `replicas [${move.replicas.join(',')}] of ${move.topic}-${String(move.partition)} must be distinct brokers of [${[...known].join(',')}]`,
+    );
+  }
+}
+
+function sameMembers(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((id) => b.includes(id));
 }
 
 /** Applies a command to the store. A failure is the command's outcome on every broker alike (two creates of one
@@ -168,12 +278,33 @@ function applyToStore(topics: TopicStore, index: number, command: MetadataComman
   const outcomes: Outcome[] = [];
   topics.applyEntry(index, () => {
     try {
-      if (command.type === 'createTopic') topics.insert(command.record);
-      else topics.delete(command.name);
+      applyCommand(topics, command);
       outcomes.push({ ok: true });
     } catch (err) {
       outcomes.push({ ok: false, error: BrookError.from(err) });
     }
   });
   return outcomes[0] ?? { ok: true };
+}
+
+function applyCommand(topics: TopicStore, command: MetadataCommand): void {
+  switch (command.type) {
+    case 'createTopic':
+      topics.insert(command.record);
+      return;
+    case 'deleteTopic':
+      topics.delete(command.name);
+      return;
+    case 'addBroker':
+      topics.addBroker(command.broker);
+      return;
+    case 'reassignPartition':
+      topics.reassign(command.topic, command.partition, command.replicas);
+      return;
+    case 'completeMove': {
+      // Only the move it reports on: a newer reassignment of the partition (another target) keeps it moving.
+      const current = topics.get(command.topic)?.replicas[command.partition] ?? [];
+      if (sameMembers(current, command.replicas)) topics.completeMove(command.topic, command.partition);
+    }
+  }
 }

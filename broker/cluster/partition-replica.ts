@@ -7,8 +7,9 @@ import { checkBatch, type BatchToAppend } from '../log/batch.js';
 import type { PartitionLog } from '../log/partition-log.js';
 import { RaftLogStorage } from '../log/raft-log-storage.js';
 import { BrookError, type Acks } from '../protocol/index.js';
-import { NO_NODE, Role, type NodeId } from '../raft/index.js';
+import { ConfigChangeType, NO_NODE, Role, type NodeId } from '../raft/index.js';
 import type { ClusterMetrics, ReplicaGaugeSource } from '../metrics/cluster-metrics.js';
+import { nextMembershipStep } from './membership-plan.js';
 import { RaftGroup, type EntryRange } from './raft-group.js';
 import type { RaftHost } from './raft-host.js';
 
@@ -23,8 +24,13 @@ export interface PartitionReplicaOptions {
   readonly topic: string;
   readonly partition: number;
   readonly log: PartitionLog;
-  /** Replica broker ids, preferred leader first. */
+  /** Replica broker ids, preferred leader first (the target while the partition moves). */
   readonly replicas: readonly number[];
+  /**
+   * Whether this replica joins an existing group (a partition moving here): a fresh log then starts with no
+   * membership and learns it from the leader, instead of bootstrapping `replicas`.
+   */
+  readonly joining: boolean;
   readonly electionTicks: number;
   readonly heartbeatTicks: number;
   /** The high watermark moved to `endOffset`. */
@@ -38,7 +44,9 @@ export class PartitionReplica implements ReplicaGaugeSource {
   readonly group: RaftGroup;
   readonly topic: string;
   readonly partition: number;
-  readonly replicas: readonly number[];
+  private target: readonly number[];
+  /** Whether the metadata marks this partition as moving (its leader reports when the move is done). */
+  private moving: boolean;
   private readonly host: RaftHost;
   private readonly metrics: ClusterMetrics;
 
@@ -46,9 +54,10 @@ export class PartitionReplica implements ReplicaGaugeSource {
     this.host = options.host;
     this.topic = options.topic;
     this.partition = options.partition;
-    this.replicas = options.replicas;
+    this.target = options.replicas;
+    this.moving = options.joining;
     this.metrics = options.metrics;
-    const storage = new RaftLogStorage(options.log, options.replicas);
+    const storage = new RaftLogStorage(options.log, options.joining ? [] : options.replicas);
     let wasLeader = false;
     this.group = new RaftGroup({
       id: partitionGroupId(options.topic, options.partition),
@@ -68,7 +77,54 @@ export class PartitionReplica implements ReplicaGaugeSource {
     });
     options.host.add(this.group);
     // A brand-new partition: its preferred leader stands at once instead of after an election timeout.
-    if (storage.lastIndex() === 0 && options.replicas[0] === options.selfId) this.group.node.campaign();
+    if (storage.lastIndex() === 0 && options.replicas[0] === options.selfId && !options.joining) {
+      this.group.node.campaign();
+    }
+  }
+
+  /** Replica broker ids, preferred leader first (the target while the partition moves). */
+  get replicas(): readonly number[] {
+    return this.target;
+  }
+
+  /** Whether the partition is moving to new replicas. */
+  get isMoving(): boolean {
+    return this.moving;
+  }
+
+  /** The metadata changed this partition's replicas (a reassignment started, or ended when `moving` is false). */
+  retarget(replicas: readonly number[], moving: boolean): void {
+    this.target = replicas;
+    this.moving = moving;
+    this.group.wake();
+    this.host.touch(this.group);
+  }
+
+  /**
+   * Leader only: takes the next step of a move (add or remove one voter, or hand leadership over before
+   * removing itself). Returns whether the group's voters are the target, with the change committed.
+   */
+  reconcileMembership(): boolean {
+    if (!this.group.isLeader) return false;
+    const status = this.group.status();
+    const step = nextMembershipStep({
+      self: status.id,
+      voters: this.group.voters,
+      target: this.target,
+      configCommitted: this.group.configCommitted,
+      caughtUp: (id) => {
+        const p = status.progress.find((f) => f.id === id);
+        return p !== undefined && p.match >= status.commit && this.host.isLive(id);
+      },
+    });
+    if (step.kind === 'add') this.group.changeMembership({ type: ConfigChangeType.AddVoter, nodeId: step.id });
+    else if (step.kind === 'remove') {
+      this.group.changeMembership({ type: ConfigChangeType.RemoveVoter, nodeId: step.id });
+    } else if (step.kind === 'transfer' && status.leadTransferee === NO_NODE) {
+      this.group.node.transferLeadership(step.to);
+    }
+    if (step.kind !== 'done' && step.kind !== 'wait') this.host.touch(this.group);
+    return step.kind === 'done';
   }
 
   /** The leader's broker id, or -1 while there is none. */
@@ -160,7 +216,9 @@ export class PartitionReplica implements ReplicaGaugeSource {
    * preferred one is alive and holds the whole log, hand it the leadership. Returns whether a transfer started.
    */
   balanceLeadership(): boolean {
-    const preferred = this.replicas[0];
+    const preferred = this.target[0];
+    // A moving partition's leadership follows its membership steps.
+    if (this.moving) return false;
     if (!this.group.isLeader || preferred === undefined || preferred === this.group.node.id) return false;
     const status = this.group.status();
     const target = status.progress.find((p) => p.id === preferred);

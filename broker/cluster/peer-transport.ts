@@ -37,6 +37,11 @@ export interface PeerTransportOptions {
   readonly listenHost: string;
   /** Port the peer listener binds; 0 picks a free one (read it back from {@link PeerTransport.start}). */
   readonly listenPort: number;
+  /**
+   * Accept connections from brokers not in `peers` (with the right cluster id): a broker joining the cluster
+   * greets before anyone knows its address. Default false.
+   */
+  readonly acceptUnknownPeers?: boolean | undefined;
   /** Called once per received frame with its envelopes, in the order the sender queued them. */
   onEnvelopes(from: number, envelopes: readonly PeerEnvelope[]): void;
   /** Called at flush for each peer whose queued envelopes were dropped (not connected, or backpressure). */
@@ -120,7 +125,7 @@ export class PeerTransport {
         clusterId: this.options.clusterId,
         maxFrameBytes: this.maxFrameBytes,
         helloTimeoutMs: this.options.helloTimeoutMs ?? 10_000,
-        isKnownPeer: (id) => this.peers.has(id),
+        isKnownPeer: (id) => this.options.acceptUnknownPeers === true || this.peers.has(id),
         onGreeted: (from, greeted) => {
           this.onGreeted(from, greeted);
         },

@@ -11,7 +11,7 @@ import { toBrookError } from '../partitions/log-errors.js';
 import { BrookError } from '../protocol/index.js';
 import type { RaftLogStorage } from '../log/raft-log-storage.js';
 import { EntryType, MessageType, NO_NODE, RaftNode, Role, createRng } from '../raft/index.js';
-import type { Entry, Message, NodeId, RaftOptions, RaftStatus } from '../raft/index.js';
+import type { ConfigChange, Entry, Message, NodeId, RaftOptions, RaftStatus } from '../raft/index.js';
 
 /** Offsets an entry got in the log. */
 export interface EntryRange {
@@ -108,6 +108,21 @@ export class RaftGroup {
 
   status(): RaftStatus {
     return this.node.status();
+  }
+
+  /** Whether the latest membership change in this replica's log is committed (another may start). */
+  get configCommitted(): boolean {
+    const raft = this.node.raft;
+    return raft.pendingConfIndex <= raft.log.committed;
+  }
+
+  /**
+   * Leader only: proposes adding or removing one voter (thesis §4.1). Returns whether Raft took the proposal (it
+   * refuses while another change is uncommitted, or on a follower).
+   */
+  changeMembership(change: ConfigChange): boolean {
+    this.wake();
+    return this.node.proposeConfigChange(change).ok;
   }
 
   /** One tick of logical time, unless quiesced. Returns whether the node may have work. */

@@ -13,6 +13,7 @@ import type { Logger } from '../logger.js';
 import { BrookError } from '../protocol/index.js';
 import { NO_NODE, type Message } from '../raft/index.js';
 import { asControl, type BrokerEndpoint, type ControlMessage, type PeerPayload } from './control-messages.js';
+import type { JoinMessage, MovedMessage } from './control-messages.js';
 import type { PeerEnvelope } from './peer-codec.js';
 import { PeerLiveness } from './liveness.js';
 import type { RaftGroup } from './raft-group.js';
@@ -38,6 +39,8 @@ export interface RaftHostOptions {
   readonly tickMs: number;
   readonly electionTicks: number;
   readonly logger: Logger;
+  /** Messages for the cluster node rather than a group (a broker joining, a move done). */
+  readonly onClusterMessage?: (from: number, message: JoinMessage | MovedMessage) => void;
 }
 
 /** Most Ready rounds one group gets per turn before yielding to the event loop. */
@@ -192,6 +195,10 @@ export class RaftHost {
       this.endpoints.set(from, message.endpoint);
       return;
     }
+    if (message.kind === 'join' || message.kind === 'moved') {
+      this.options.onClusterMessage?.(from, message);
+      return;
+    }
     const group = this.groups.get(id);
     if (group === undefined) return;
     if (message.kind === 'quiesce') group.quiesceFromLeader(from, message.term);
@@ -210,6 +217,12 @@ export class RaftHost {
         this.sendControl(leader, group.id, { kind: 'wake' });
       }
     }
+  }
+
+  /** Sends a broker-level message (of no group) to `to` with the next flush. */
+  sendClusterMessage(to: number, message: JoinMessage | MovedMessage): void {
+    this.sendControl(to, '', message);
+    this.schedule();
   }
 
   private sendControl(to: number, group: string, message: ControlMessage): void {

@@ -15,6 +15,16 @@ export interface TopicRecord {
   readonly config: Readonly<Record<string, string>>;
   /** Creation time, epoch milliseconds. */
   readonly createdMs: number;
+  /**
+   * Partitions being moved to new replicas (`replicas` holds the target): every broker that may still host each
+   * one, old and new replicas alike. Left out when nothing moves.
+   */
+  readonly moving?: Readonly<Record<number, readonly number[]>>;
+}
+
+/** Brokers that may host partition `p` of `record` now: its replicas, plus the old ones while it moves. */
+export function hostsOf(record: TopicRecord, p: number): readonly number[] {
+  return record.moving?.[p] ?? record.replicas[p] ?? [];
 }
 
 /** Topic metadata: create, delete, look up. */

@@ -8,7 +8,8 @@ import Database from 'better-sqlite3';
 import { BrookError } from '../protocol/index.js';
 import { assignReplicas } from './placement.js';
 import { checkTopicSpec, type TopicSpec } from './topic-config.js';
-import type { TopicRecord, TopicRegistry } from './topic-registry.js';
+import type { PeerAddress } from './peer-link.js';
+import { hostsOf, type TopicRecord, type TopicRegistry } from './topic-registry.js';
 
 /** File name of the metadata database inside the data dir. */
 export const META_DB_FILE = 'meta.db';
@@ -23,7 +24,11 @@ CREATE TABLE IF NOT EXISTS topics (
   config TEXT NOT NULL,
   created_ms INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS brokers (id INTEGER PRIMARY KEY, host TEXT NOT NULL, port INTEGER NOT NULL);
 `;
+
+/** Added by partition reassignment: JSON of {@link TopicRecord.moving}. */
+const MOVING_COLUMN = "ALTER TABLE topics ADD COLUMN moving TEXT NOT NULL DEFAULT '{}'";
 
 type TopicRow = [
   name: string,
@@ -32,13 +37,14 @@ type TopicRow = [
   replicas: string,
   config: string,
   createdMs: number,
+  moving: string,
 ];
 
 /** Options of {@link TopicStore.open}. */
 export interface TopicStoreOptions {
   /** The cluster id the caller expects; must match a persisted one. Omitted: the persisted one, or a new one. */
   clusterId?: string | undefined;
-  /** Brokers replicas may be placed on. */
+  /** Brokers replicas may be placed on, besides those that joined later (kept in the store). */
   brokerIds: readonly number[];
   /** Makes a new cluster id on first start. Default: 16 random bytes, base64url (22 characters, as Kafka's). */
   newClusterId?: () => string;
@@ -47,26 +53,81 @@ export interface TopicStoreOptions {
 /** A {@link TopicRegistry} in one SQLite file. */
 export class TopicStore implements TopicRegistry {
   private readonly topics = new Map<string, TopicRecord>();
+  /** Brokers that joined after the cluster was formed, with their peer addresses. */
+  private readonly joined = new Map<number, PeerAddress>();
   private readonly insertStmt;
   private readonly deleteStmt;
+  private readonly placementStmt;
   private readonly appliedStmt;
+  private readonly brokerStmt;
   private closed = false;
 
   private constructor(
     private readonly db: Database.Database,
     readonly clusterId: string,
-    readonly brokerIds: readonly number[],
+    private readonly bootstrapIds: readonly number[],
   ) {
-    this.insertStmt = db.prepare<[TopicRow]>('INSERT INTO topics VALUES (?, ?, ?, ?, ?, ?)');
+    this.insertStmt = db.prepare<[TopicRow]>(
+      'INSERT INTO topics (name, partitions, replication_factor, replicas, config, created_ms, moving) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    );
     this.deleteStmt = db.prepare<[string]>('DELETE FROM topics WHERE name = ?');
+    this.placementStmt = db.prepare<[string, string, string]>(
+      'UPDATE topics SET replicas = ?, moving = ? WHERE name = ?',
+    );
     this.appliedStmt = db.prepare<[string]>(
       "INSERT INTO cluster (key, value) VALUES ('applied_index', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
     );
+    this.brokerStmt = db.prepare<[number, string, number]>(
+      'INSERT INTO brokers (id, host, port) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET host = excluded.host, port = excluded.port',
+    );
     const rows = db
-      .prepare<[], TopicRow>('SELECT name, partitions, replication_factor, replicas, config, created_ms FROM topics')
+      .prepare<[], TopicRow>(
+        'SELECT name, partitions, replication_factor, replicas, config, created_ms, moving FROM topics',
+      )
       .raw(true)
       .all();
     for (const row of rows) this.topics.set(row[0], fromRow(row));
+    const brokers = db.prepare<[], PeerAddress>('SELECT id, host, port FROM brokers').all();
+    for (const broker of brokers) this.joined.set(broker.id, broker);
+  }
+
+  /** Ids of the brokers replicas may be placed on: the founding ones and those that joined, ascending. */
+  get brokerIds(): readonly number[] {
+    return [...new Set([...this.bootstrapIds, ...this.joined.keys()])].sort((a, b) => a - b);
+  }
+
+  /** Brokers that joined the cluster after it was formed (their peer addresses are not in anyone's --peers). */
+  joinedBrokers(): PeerAddress[] {
+    return [...this.joined.values()];
+  }
+
+  /** Records a broker that joined (or its new peer address). */
+  addBroker(broker: PeerAddress): void {
+    this.checkOpen();
+    this.brokerStmt.run(broker.id, broker.host, broker.port);
+    this.joined.set(broker.id, Object.freeze({ id: broker.id, host: broker.host, port: broker.port }));
+  }
+
+  /**
+   * Sets the replicas of one partition (a reassignment): `replicas` becomes the target, and the partition is
+   * marked moving, hosted by its old and new replicas alike until {@link completeMove}. Returns the new record.
+   * Throws UNKNOWN_TOPIC, UNKNOWN_PARTITION.
+   */
+  reassign(topic: string, partition: number, replicas: readonly number[]): TopicRecord {
+    const record = this.existing(topic, partition);
+    const hosts = new Set([...hostsOf(record, partition), ...replicas]);
+    return this.setPlacement(
+      record,
+      partition,
+      replicas,
+      [...hosts].sort((a, b) => a - b),
+    );
+  }
+
+  /** Ends a partition's move: only its target replicas host it from now on. Returns the new record. */
+  completeMove(topic: string, partition: number): TopicRecord {
+    const record = this.existing(topic, partition);
+    return this.setPlacement(record, partition, record.replicas[partition] ?? [], null);
   }
 
   /**
@@ -82,6 +143,8 @@ export class TopicStore implements TopicRegistry {
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = FULL');
       db.exec(SCHEMA);
+      const columns = db.prepare<[], { name: string }>('PRAGMA table_info(topics)').all();
+      if (!columns.some((c) => c.name === 'moving')) db.exec(MOVING_COLUMN);
       const clusterId = resolveClusterId(db, file, options);
       return new TopicStore(db, clusterId, Object.freeze([...options.brokerIds]));
     } catch (err) {
@@ -130,6 +193,7 @@ export class TopicStore implements TopicRegistry {
       JSON.stringify(record.replicas),
       JSON.stringify(record.config),
       record.createdMs,
+      JSON.stringify(record.moving ?? {}),
     ]);
     this.topics.set(record.name, record);
   }
@@ -175,6 +239,38 @@ export class TopicStore implements TopicRegistry {
     this.db.close();
   }
 
+  private existing(topic: string, partition: number): TopicRecord {
+    this.checkOpen();
+    const record = this.topics.get(topic);
+    if (record === undefined) throw new BrookError('UNKNOWN_TOPIC', `topic '${topic}' does not exist`);
+    if (!Number.isInteger(partition) || partition < 0 || partition >= record.partitions) {
+      throw new BrookError('UNKNOWN_PARTITION', `topic '${topic}' has no partition ${String(partition)}`);
+    }
+    return record;
+  }
+
+  private setPlacement(
+    record: TopicRecord,
+    partition: number,
+    replicas: readonly number[],
+    hosts: readonly number[] | null,
+  ): TopicRecord {
+    const allReplicas = record.replicas.map((r, p) => (p === partition ? Object.freeze([...replicas]) : r));
+    const moving = Object.fromEntries(
+      Object.entries(record.moving ?? {}).filter(([p]) => Number(p) !== partition),
+    ) as Record<number, readonly number[]>;
+    if (hosts !== null) moving[partition] = Object.freeze([...hosts]);
+    const { moving: _previous, ...rest } = record;
+    const next: TopicRecord = Object.freeze({
+      ...rest,
+      replicas: Object.freeze(allReplicas),
+      ...(Object.keys(moving).length === 0 ? {} : { moving: Object.freeze(moving) }),
+    });
+    this.placementStmt.run(JSON.stringify(next.replicas), JSON.stringify(next.moving ?? {}), record.name);
+    this.topics.set(record.name, next);
+    return next;
+  }
+
   private checkOpen(): void {
     if (this.closed) throw new BrookError('SHUTTING_DOWN', 'topic store is closed');
   }
@@ -200,6 +296,7 @@ function defaultClusterId(): string {
 function fromRow(row: TopicRow): TopicRecord {
   const replicas = JSON.parse(row[3]) as number[][];
   const config = JSON.parse(row[4]) as Record<string, string>;
+  const moving = JSON.parse(row[6]) as Record<number, number[]>;
   return Object.freeze({
     name: row[0],
     partitions: row[1],
@@ -207,5 +304,6 @@ function fromRow(row: TopicRow): TopicRecord {
     replicas: Object.freeze(replicas.map((r) => Object.freeze(r))),
     config: Object.freeze(config),
     createdMs: row[5],
+    ...(Object.keys(moving).length === 0 ? {} : { moving: Object.freeze(moving) }),
   });
 }

@@ -6,7 +6,7 @@ import { initProducerHandler } from './init-producer.js';
 import { listOffsetsHandler } from './list-offsets.js';
 import { metadataHandler } from './metadata.js';
 import { produceHandler } from './produce.js';
-import { createTopicsHandler, deleteTopicsHandler } from './topics.js';
+import { createTopicsHandler, deleteTopicsHandler, reassignPartitionsHandler } from './topics.js';
 
 export type { BrokerInfo, HandlerContext } from './context.js';
 export { createAuthenticator } from './authenticate.js';
@@ -21,5 +21,6 @@ export function createHandlers(ctx: HandlerContext): CoreHandlers {
     fetch: fetchHandler(ctx),
     listOffsets: listOffsetsHandler(ctx),
     initProducer: initProducerHandler(ctx),
+    reassignPartitions: reassignPartitionsHandler(ctx),
   });
 }

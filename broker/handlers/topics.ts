@@ -1,4 +1,4 @@
-/** createTopics and deleteTopics, through the controller (this broker alone, or the cluster's metadata group). */
+/** createTopics, deleteTopics and reassignPartitions, through the controller (this broker alone, or the cluster's metadata group). */
 import type { Controller } from '../cluster/controller.js';
 import { BrookError, type RequestOf, type ResponseOf } from '../protocol/index.js';
 import type { HandlerContext } from './context.js';
@@ -54,5 +54,14 @@ export function deleteTopicsHandler(ctx: HandlerContext) {
       }
     }
     return { results };
+  };
+}
+
+export function reassignPartitionsHandler(ctx: HandlerContext) {
+  return async (request: RequestOf<'reassignPartitions'>): Promise<ResponseOf<'reassignPartitions'>> => {
+    refuseWhenStopping(ctx);
+    const moves = await requireController(ctx).reassign(request.partitions, request.rebalance === true);
+    for (const move of moves) ctx.logger.info(move, 'partition reassignment started');
+    return { partitions: moves.map((m) => ({ topic: m.topic, partition: m.partition, replicas: [...m.replicas] })) };
   };
 }

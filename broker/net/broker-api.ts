@@ -2,11 +2,13 @@
  * What the network layer needs from the rest of the broker. Sessions speak the protocol (handshake, limits,
  * produce window, subscriptions and credit); everything about topics and logs is behind {@link BrokerCore}.
  */
-import type { ErrorName, FetchedBatch, RequestOf, ResponseOf } from '../protocol/index.js';
+import type { ErrorName, FetchedBatch, RequestOf, RequestOp, ResponseOf } from '../protocol/index.js';
 
 /** Ops a session answers by calling the core; hello, ping, subscribe, unsubscribe and credit are the session's. */
-export type CoreOp =
-  'metadata' | 'createTopics' | 'deleteTopics' | 'produce' | 'fetch' | 'listOffsets' | 'initProducer';
+export type CoreOp = Exclude<RequestOp, SessionOp>;
+
+/** Ops the session answers itself. */
+type SessionOp = 'hello' | 'ping' | 'subscribe' | 'unsubscribe';
 
 /**
  * The core's request handlers. They throw {@link BrookError} for request-level failures. `produce` resolves when the

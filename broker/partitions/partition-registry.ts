@@ -9,7 +9,7 @@ import { LogManager, partitionDir } from '../log/log-manager.js';
 import type { FlushPolicy } from '../log/log-options.js';
 import { LOG_DB_FILE } from '../log/log-store.js';
 import { BrookError } from '../protocol/index.js';
-import type { TopicRecord } from '../cluster/topic-registry.js';
+import { hostsOf, type TopicRecord } from '../cluster/topic-registry.js';
 import { topicRetention, type TopicRetention } from '../cluster/topic-config.js';
 import { Partition } from './partition.js';
 import type { PartitionLog } from '../log/partition-log.js';
@@ -30,7 +30,7 @@ export interface PartitionRegistryOptions {
   readonly maxOpenLogs?: number;
   readonly setTimer?: SetTimer;
   readonly warn?: Warn;
-  /** Replication for partitions with more than one replica (a cluster); without it every replica leads alone. */
+  /** Replication of every partition through Raft (a cluster); without it every replica leads alone. */
   readonly replicate?: (replica: ReplicaSpec) => StartReplication;
 }
 
@@ -39,8 +39,10 @@ export interface ReplicaSpec {
   readonly topic: string;
   readonly partition: number;
   readonly log: PartitionLog;
-  /** Replica broker ids, preferred leader first. */
+  /** Replica broker ids, preferred leader first (the target while the partition moves). */
   readonly replicas: readonly number[];
+  /** The replica is moving here: its fresh log joins the group instead of bootstrapping it. */
+  readonly joining: boolean;
 }
 
 interface HostedTopic {
@@ -201,33 +203,70 @@ export class PartitionRegistry {
   private host(record: TopicRecord, fresh: boolean): void {
     const partitions = new Map<number, Partition>();
     this.topics.set(record.name, { record, partitions });
-    const retention = topicRetention(record.config, this.options.retentionDefaults);
     for (let p = 0; p < record.partitions; p++) {
-      const replicas = record.replicas[p] ?? [];
-      if (!replicas.includes(this.options.brokerId)) continue;
-      if (fresh) fs.rmSync(partitionDir(this.options.dataDir, record.name, p), { recursive: true, force: true });
-      const log = this.logs.open(record.name, p, { flush: this.options.flush, ...retention });
-      const replicate = this.options.replicate;
-      const replicated = replicas.length > 1 && replicate !== undefined;
-      partitions.set(
-        p,
-        new Partition({
-          topic: record.name,
-          partition: p,
-          log,
-          replicas,
-          leaderId: replicas[0] ?? this.options.brokerId,
-          maxMessageBytes: this.options.maxMessageBytes,
-          soleReplica: !replicated,
-          ...(replicated ? { replication: replicate({ topic: record.name, partition: p, log, replicas }) } : {}),
-          onAppend: (partition) => this.appended.add(partition),
-          onListenerError: (err) => {
-            this.warn({ err, topic: record.name, partition: p }, 'partition watcher threw');
-          },
-          ...(this.options.setTimer === undefined ? {} : { setTimer: this.options.setTimer }),
-        }),
-      );
+      if (!hostsOf(record, p).includes(this.options.brokerId)) continue;
+      // A moving partition without a log here is arriving: it learns its membership from the leader.
+      const arriving = record.moving?.[p] !== undefined && (fresh || !this.hasLog(record.name, p));
+      partitions.set(p, this.openPartition(record, p, fresh, arriving));
     }
+  }
+
+  /**
+   * Applies a move of `topic`/`partition` (the metadata's new record): a replica moving here opens with an empty
+   * log and joins the group; one already here learns its new replica set; with the move complete, a replica left
+   * out of it closes and deletes its copy.
+   */
+  async moved(record: TopicRecord, partition: number): Promise<void> {
+    const hosted = this.topics.get(record.name);
+    if (hosted === undefined) return;
+    const replicas = hosted.partitions;
+    this.topics.set(record.name, { record, partitions: replicas });
+    const existing = replicas.get(partition);
+    const hostedHere = hostsOf(record, partition).includes(this.options.brokerId);
+    const moving = record.moving?.[partition] !== undefined;
+    if (existing !== undefined && hostedHere) {
+      existing.retarget(record.replicas[partition] ?? [], moving);
+      return;
+    }
+    if (existing === undefined && hostedHere) {
+      replicas.set(partition, this.openPartition(record, partition, true, true));
+      return;
+    }
+    if (existing !== undefined) {
+      replicas.delete(partition);
+      this.appended.delete(existing);
+      await existing.close('deleted');
+      await this.logs.drop(record.name, partition);
+    }
+  }
+
+  private hasLog(topic: string, partition: number): boolean {
+    return fs.existsSync(path.join(partitionDir(this.options.dataDir, topic, partition), LOG_DB_FILE));
+  }
+
+  private openPartition(record: TopicRecord, p: number, fresh: boolean, joining: boolean): Partition {
+    const replicas = record.replicas[p] ?? [];
+    if (fresh) fs.rmSync(partitionDir(this.options.dataDir, record.name, p), { recursive: true, force: true });
+    const retention = topicRetention(record.config, this.options.retentionDefaults);
+    const log = this.logs.open(record.name, p, { flush: this.options.flush, ...retention });
+    const replicate = this.options.replicate;
+    return new Partition({
+      topic: record.name,
+      partition: p,
+      log,
+      replicas,
+      leaderId: replicas[0] ?? this.options.brokerId,
+      maxMessageBytes: this.options.maxMessageBytes,
+      soleReplica: replicate === undefined,
+      ...(replicate === undefined
+        ? {}
+        : { replication: replicate({ topic: record.name, partition: p, log, replicas, joining }) }),
+      onAppend: (partition) => this.appended.add(partition),
+      onListenerError: (err) => {
+        this.warn({ err, topic: record.name, partition: p }, 'partition watcher threw');
+      },
+      ...(this.options.setTimer === undefined ? {} : { setTimer: this.options.setTimer }),
+    });
   }
 
   private async dropTopic(name: string): Promise<void> {

@@ -72,8 +72,8 @@ type Listener = (event: 'data' | 'closed') => void;
 export class Partition implements PartitionFeed {
   readonly topic: string;
   readonly partition: number;
-  readonly replicas: readonly number[];
 
+  private currentReplicas: readonly number[];
   private readonly fixedLeaderId: number;
   private readonly replication: PartitionReplication | null;
   /** Per idempotent producer: settles once its latest replicated append is in the log (appends queue behind it). */
@@ -95,7 +95,7 @@ export class Partition implements PartitionFeed {
   constructor(options: PartitionOptions) {
     this.topic = options.topic;
     this.partition = options.partition;
-    this.replicas = options.replicas;
+    this.currentReplicas = options.replicas;
     this.fixedLeaderId = options.leaderId;
     this.log = options.log;
     this.maxMessageBytes = options.maxMessageBytes;
@@ -119,6 +119,17 @@ export class Partition implements PartitionFeed {
           if (isLeader) this.reloadProducerState();
         },
       }) ?? null;
+  }
+
+  /** Replica broker ids, preferred leader first (the target while the partition moves). */
+  get replicas(): readonly number[] {
+    return this.currentReplicas;
+  }
+
+  /** The metadata changed the partition's replicas: a move started, or ended when `moving` is false. */
+  retarget(replicas: readonly number[], moving: boolean): void {
+    this.currentReplicas = replicas;
+    this.replication?.retarget(replicas, moving);
   }
 
   /** The broker leading the partition; -1 while a replicated partition has no leader. */

@@ -31,6 +31,8 @@ export interface PartitionReplication {
     timeoutMs: number,
     onPersisted: ((range: AppendedRange) => void) | null,
   ): Promise<AppendedRange>;
+  /** The metadata changed the partition's replicas (a move started, or ended when `moving` is false). */
+  retarget(replicas: readonly number[], moving: boolean): void;
   /** Leaves replication (the partition is closing). */
   close(): void;
 }

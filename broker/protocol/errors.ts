@@ -30,6 +30,11 @@ export const ErrorCodes = {
   // partition is still unacknowledged (that batch's failure made the gap), as Kafka's producer does.
   OUT_OF_ORDER_SEQUENCE: { code: 24, retriable: false, message: 'batch sequence does not follow the last appended' },
   INVALID_PRODUCER_EPOCH: { code: 25, retriable: false, message: 'producer epoch is older than the current one' },
+  INVALID_REPLICA_ASSIGNMENT: {
+    code: 33,
+    retriable: false,
+    message: 'replicas must be distinct brokers of the cluster',
+  },
   NETWORK_ERROR: { code: 100, retriable: true, message: 'connection lost' },
   CLOSED: { code: 101, retriable: false, message: 'client was closed' },
 } as const;

@@ -3,7 +3,20 @@
  * each request against its schema before handling it. docs/protocol.md describes the same shapes in prose.
  */
 import { partitionNumber as partition, topicName as topic } from './fields.js';
-import { array, bytes, either, int, literal, map, nullable, object, optional, str, type Infer } from './schema.js';
+import {
+  array,
+  bool,
+  bytes,
+  either,
+  int,
+  literal,
+  map,
+  nullable,
+  object,
+  optional,
+  str,
+  type Infer,
+} from './schema.js';
 
 export { TOPIC_NAME } from './fields.js';
 const offset = int({ min: 0 });
@@ -103,6 +116,22 @@ export const createTopicsResponse = object({ results: array(topicResult) });
 
 export const deleteTopicsRequest = object({ names: array(topic, { maxLength: 1000 }) });
 export const deleteTopicsResponse = object({ results: array(topicResult) });
+
+/**
+ * Moves partitions to new replicas online (the controller's partition leaders change their Raft membership one
+ * replica at a time), and with `rebalance` places every partition anew over the current brokers by rendezvous
+ * hashing (after a broker joins, it gets its share and few partitions move). `replicas`: preferred leader first.
+ */
+export const reassignPartitionsRequest = object({
+  partitions: array(object({ topic, partition, replicas: array(int({ min: 1 }), { maxLength: 16 }) }), {
+    maxLength: 100_000,
+  }),
+  rebalance: optional(bool),
+});
+/** The moves started: those asked for, and those a rebalance chose. */
+export const reassignPartitionsResponse = object({
+  partitions: array(object({ topic: str(), partition: int(), replicas: array(int()) })),
+});
 
 // ---- produce and fetch ----------------------------------------------------------------------------------------
 

@@ -18,6 +18,7 @@ export const requests = {
   listOffsets: { code: 9, request: m.listOffsetsRequest, response: m.listOffsetsResponse },
   ping: { code: 10, request: m.emptyBody, response: m.emptyBody },
   initProducer: { code: 11, request: m.initProducerRequest, response: m.initProducerResponse },
+  reassignPartitions: { code: 12, request: m.reassignPartitionsRequest, response: m.reassignPartitionsResponse },
 } as const;
 
 /** Client -> broker messages that get no response (correlation id 0). */

@@ -93,6 +93,31 @@ export class TestCluster {
     member.process = null;
   }
 
+  /**
+   * Starts one more broker (the next id) with `--join`: it asks the running cluster to add it. Resolves with its id
+   * once its process has started (not once the cluster has added it).
+   */
+  async join(): Promise<number> {
+    const [port = 0, wsPort = 0, peerPort = 0] = await freePorts(3);
+    const id = Math.max(...this.members.map((m) => m.id)) + 1;
+    const member: Member = {
+      id,
+      dataDir: tempDir(this.t, `brook-cluster-${String(id)}-`),
+      port,
+      wsPort,
+      peerPort,
+      process: null,
+    };
+    this.members.push(member);
+    await this.startMember(member, ['--join']);
+    return id;
+  }
+
+  /** The data directory of broker `id`. */
+  dataDir(id: number): string {
+    return this.member(id).dataDir;
+  }
+
   /** Starts broker `id` again on its data dir and ports. */
   async restart(id: number): Promise<BrokerProcess> {
     const member = this.member(id);
@@ -118,7 +143,7 @@ export class TestCluster {
     return member;
   }
 
-  private async startMember(member: Member): Promise<BrokerProcess> {
+  private async startMember(member: Member, args: readonly string[] = []): Promise<BrokerProcess> {
     const peers = this.members.map((m) => `${String(m.id)}@127.0.0.1:${String(m.peerPort)}`).join(',');
     const process = await startBrokerProcess(this.t, {
       dataDir: member.dataDir,
@@ -134,6 +159,7 @@ export class TestCluster {
         '--ws-port',
         String(member.wsPort),
         ...this.extraArgs,
+        ...args,
       ],
     });
     member.process = process;

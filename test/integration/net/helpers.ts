@@ -55,6 +55,7 @@ export class FakeCore implements BrokerCore {
     fetch: () => Promise.reject(new BrookError('UNKNOWN_TOPIC')),
     listOffsets: () => Promise.reject(new BrookError('UNKNOWN_TOPIC')),
     initProducer: () => Promise.resolve({ producerId: 0, producerEpoch: 0 }),
+    reassignPartitions: () => Promise.reject(new BrookError('INVALID_REPLICA_ASSIGNMENT')),
     produce: (request: RequestOf<'produce'>): Promise<ResponseOf<'produce'>> => {
       const response = {
         partitions: request.partitions.map((p) => ({ topic: p.topic, partition: p.partition, baseOffset: 0 })),

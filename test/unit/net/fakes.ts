@@ -230,6 +230,7 @@ export class FakeCore implements BrokerCore {
     fetch: () => Promise.reject(new BrookError('NOT_LEADER', 'not me', { leaderId: 3 })),
     listOffsets: () => Promise.resolve({ offset: 0, timestamp: null }),
     initProducer: () => Promise.resolve({ producerId: 0, producerEpoch: 0 }),
+    reassignPartitions: (request) => Promise.resolve({ partitions: request.partitions }),
   };
 
   feed(topic: string, partition: number): PartitionFeed {

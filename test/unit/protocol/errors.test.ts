@@ -41,6 +41,7 @@ void t.test('the error table is the documented one', (t) => {
     IDLE_TIMEOUT: [23, true],
     OUT_OF_ORDER_SEQUENCE: [24, false],
     INVALID_PRODUCER_EPOCH: [25, false],
+    INVALID_REPLICA_ASSIGNMENT: [33, false],
     NETWORK_ERROR: [100, true],
     CLOSED: [101, false],
   });

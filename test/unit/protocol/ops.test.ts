@@ -30,6 +30,7 @@ void t.test('the op codes are the documented ones', (t) => {
       listOffsets: 9,
       ping: 10,
       initProducer: 11,
+      reassignPartitions: 12,
     },
     notices: { credit: 16 },
     pushes: { deliver: 32, grant: 33, subscriptionEnd: 34 },

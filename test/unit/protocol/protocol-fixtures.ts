@@ -214,6 +214,13 @@ export const requestSamples: { [K in RequestOp]: { requests: RequestOf<K>[]; res
       { producerId: 12_884_901_895, producerEpoch: 0 },
     ],
   },
+  reassignPartitions: {
+    requests: [
+      { partitions: [{ topic: 'orders', partition: 3, replicas: [4, 2, 1] }] },
+      { partitions: [], rebalance: true },
+    ],
+    responses: [{ partitions: [{ topic: 'orders', partition: 3, replicas: [4, 2, 1] }] }, { partitions: [] }],
+  },
 };
 
 export const noticeSamples: { [K in NoticeOp]: NoticeOf<K>[] } = {
