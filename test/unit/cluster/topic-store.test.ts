@@ -153,3 +153,65 @@ void t.test('replicas are placed over the known brokers', (t) => {
   t.equal(leaders.size, 3, 'leadership is spread over every broker');
   t.end();
 });
+
+void t.test('brokers that join are placement candidates and survive a reopen', (t) => {
+  const dir = tempDir(t);
+  const store = TopicStore.open(dir, { brokerIds: [1, 2, 3] });
+  t.same(store.brokerIds, [1, 2, 3]);
+  store.addBroker({ id: 5, host: '10.0.0.5', port: 9402 });
+  store.addBroker({ id: 4, host: '10.0.0.4', port: 9402 });
+  store.addBroker({ id: 4, host: '10.0.0.44', port: 9500 });
+  t.same(store.brokerIds, [1, 2, 3, 4, 5], 'founding and joined brokers, ascending');
+  store.close();
+  const reopened = open(t, dir, { brokerIds: [1, 2, 3] });
+  t.same(reopened.brokerIds, [1, 2, 3, 4, 5]);
+  t.same(
+    reopened.joinedBrokers().sort((a, b) => a.id - b.id),
+    [
+      { id: 4, host: '10.0.0.44', port: 9500 },
+      { id: 5, host: '10.0.0.5', port: 9402 },
+    ],
+    'the latest address of each',
+  );
+  t.end();
+});
+
+void t.test('a reassignment marks the partition moving over old and new replicas until completed', (t) => {
+  const dir = tempDir(t);
+  const store = TopicStore.open(dir, { brokerIds: [1, 2, 3, 4] });
+  store.insert({
+    name: 'orders',
+    partitions: 2,
+    replicationFactor: 2,
+    replicas: [
+      [1, 2],
+      [2, 3],
+    ],
+    config: {},
+    createdMs: 1,
+  });
+  const moving = store.reassign('orders', 0, [4, 2]);
+  t.same(moving.replicas, [
+    [4, 2],
+    [2, 3],
+  ]);
+  t.same(moving.moving, { 0: [1, 2, 4] }, 'hosted by old and new replicas while it moves');
+  const again = store.reassign('orders', 0, [3, 4]);
+  t.same(again.moving, { 0: [1, 2, 3, 4] }, 'a second move before the first ends keeps every host');
+  store.close();
+
+  const reopened = open(t, dir, { brokerIds: [1, 2, 3, 4] });
+  t.same(reopened.get('orders')?.moving, { 0: [1, 2, 3, 4] }, 'the move survives a reopen');
+  const done = reopened.completeMove('orders', 0);
+  t.same(done.replicas[0], [3, 4]);
+  t.equal(done.moving, undefined, 'nothing moves any more');
+  t.equal(
+    codeOf(() => reopened.reassign('nope', 0, [1])),
+    'UNKNOWN_TOPIC',
+  );
+  t.equal(
+    codeOf(() => reopened.reassign('orders', 2, [1])),
+    'UNKNOWN_PARTITION',
+  );
+  t.end();
+});

@@ -1,0 +1,29 @@
+import t from 'tap';
+import { asControl } from '../../../broker/cluster/control-messages.js';
+
+void t.test('control messages are recognised by their fields', (t) => {
+  t.same(asControl({ kind: 'wake' }), { kind: 'wake' });
+  t.same(asControl({ kind: 'quiesce', term: 3 }), { kind: 'quiesce', term: 3 });
+  t.same(asControl({ kind: 'alive', endpoint: { host: 'h', port: 1, wsPort: 2 } }), {
+    kind: 'alive',
+    endpoint: { host: 'h', port: 1, wsPort: 2 },
+  });
+  t.same(asControl({ kind: 'join', host: '10.0.0.4', port: 9402 }), { kind: 'join', host: '10.0.0.4', port: 9402 });
+  t.same(asControl({ kind: 'moved', topic: 'a', partition: 2, replicas: [4, 1] }), {
+    kind: 'moved',
+    topic: 'a',
+    partition: 2,
+    replicas: [4, 1],
+  });
+  t.end();
+});
+
+void t.test('a known kind with wrong fields is ignored (another version, or corruption)', (t) => {
+  t.equal(asControl({ kind: 'join', host: 4, port: 9402 }), null);
+  t.equal(asControl({ kind: 'join', host: 'h', port: -1 }), null);
+  t.equal(asControl({ kind: 'moved', topic: 'a', partition: 0, replicas: ['x'] }), null);
+  t.equal(asControl({ kind: 'moved', topic: 'a', partition: 1.5, replicas: [1] }), null);
+  t.equal(asControl({ kind: 'quiesce' }), null);
+  t.equal(asControl({ kind: 'nope' }), null);
+  t.end();
+});
