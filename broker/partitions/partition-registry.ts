@@ -81,7 +81,7 @@ export class PartitionRegistry {
       await this.closeAll();
       throw err;
     }
-    this.removeOrphans(new Set(topics.map((t) => t.name)));
+    this.removeOrphans();
   }
 
   /** Opens fresh, empty replicas for a just-created topic (any stale directory of the same name is removed). */
@@ -284,7 +284,8 @@ export class PartitionRegistry {
     }
   }
 
-  private removeOrphans(known: ReadonlySet<string>): void {
+  /** Removes replica directories this broker does not host: of deleted topics, or of partitions moved away. */
+  private removeOrphans(): void {
     let entries: fs.Dirent[];
     try {
       entries = fs.readdirSync(this.options.dataDir, { withFileTypes: true });
@@ -295,10 +296,15 @@ export class PartitionRegistry {
     for (const entry of entries) {
       const match = PARTITION_DIR.exec(entry.name);
       const topic = match?.[1];
-      if (!entry.isDirectory() || topic === undefined || known.has(topic)) continue;
+      if (!entry.isDirectory() || topic === undefined) continue;
+      const hosted = this.topics.get(topic);
+      if (hosted?.partitions.has(Number(match?.[2])) === true) continue;
       const dir = path.join(this.options.dataDir, entry.name);
       if (!fs.existsSync(path.join(dir, LOG_DB_FILE))) continue;
-      this.warn({ dir }, 'removing the directory of a deleted topic');
+      this.warn(
+        { dir },
+        hosted === undefined ? 'removing the directory of a deleted topic' : 'removing a partition moved away',
+      );
       fs.rmSync(dir, { recursive: true, force: true });
     }
   }

@@ -146,3 +146,40 @@ void t.test('more partitions than open handles: idle logs close and reopen on us
     t.equal(r.partition('many', p).read(0, 1 << 20).length, 2, `partition ${String(p)}`);
   }
 });
+
+void t.test(
+  'a move: the arriving replica opens, the staying one learns its replicas, the leaving one deletes its copy',
+  async (t) => {
+    const before = topic('m', 1, { replicas: [[1, 2]] });
+    const during = topic('m', 1, { replicas: [[3, 1]], moving: { 0: [1, 2, 3] } });
+    const after = topic('m', 1, { replicas: [[3, 1]] });
+    const dirs = [1, 2, 3].map(() => tempDir(t));
+    const [one, two, three] = dirs.map((dataDir, i) => registry(t, dataDir, { brokerId: i + 1 }));
+    if (one === undefined || two === undefined || three === undefined) throw new Error('three registries');
+    for (const r of [one, two, three]) await r.openAll([before]);
+    t.throws(() => three.partition('m', 0), { code: 'NOT_LEADER' }, 'broker 3 does not host it yet');
+
+    for (const r of [one, two, three]) await r.moved(during, 0);
+    t.same(three.partition('m', 0).replicas, [3, 1], 'broker 3 hosts the arriving replica');
+    t.same(one.partition('m', 0).replicas, [3, 1], 'broker 1 knows the new replicas');
+    t.same(two.partition('m', 0).replicas, [3, 1], 'broker 2 still hosts it while it moves');
+
+    for (const r of [one, two, three]) await r.moved(after, 0);
+    t.throws(() => two.partition('m', 0), { code: 'NOT_LEADER' }, 'broker 2 let it go');
+    t.notOk(fs.existsSync(path.join(dirs[1] ?? '', 'm-0')), "broker 2's copy is deleted");
+    t.ok(fs.existsSync(path.join(dirs[2] ?? '', 'm-0', 'log.db')), "broker 3's copy stays");
+  },
+);
+
+void t.test('on reopen, the copy of a partition moved away while this broker was down is removed', async (t) => {
+  const dir = tempDir(t);
+  const first = registry(t, dir, { brokerId: 2 });
+  await first.openAll([topic('gone', 2, { replicas: [[1, 2], [2]] })]);
+  await first.closeAll();
+  const warnings: string[] = [];
+  const second = registry(t, dir, { brokerId: 2, warn: (_fields, message) => warnings.push(message) });
+  await second.openAll([topic('gone', 2, { replicas: [[1, 3], [2]] })]);
+  t.notOk(fs.existsSync(path.join(dir, 'gone-0')), 'partition 0 moved to brokers 1 and 3');
+  t.ok(fs.existsSync(path.join(dir, 'gone-1', 'log.db')), 'partition 1 is still here');
+  t.same(warnings, ['removing a partition moved away']);
+});
