@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
 import { Admin, Consumer, Producer, stringCodec } from '../../../client/index.js';
+import { runBrook } from '../../helpers/brook-cli.js';
 import { TestCluster } from '../../helpers/cluster.js';
 import { consumeUntil } from '../../helpers/consume.js';
 import { waitFor } from '../../helpers/wait-for.js';
@@ -72,8 +73,42 @@ void t.test('a broker joins a running cluster and partitions move to it while pr
     spreadMoves.some((m) => m.replicas.includes(joined)),
     `the rebalance moves partitions to broker ${String(joined)}`,
   );
-  const explicit = await admin.reassignPartitions([{ topic: PINNED, partition: 0, replicas: pinnedTarget }]);
-  t.same(explicit, [{ topic: PINNED, partition: 0, replicas: pinnedTarget }], 'the reassignment is started');
+  // The explicit move goes through the CLI as an operator would run it, and waits for the move to finish.
+  const bootstrap = ['--bootstrap', cluster.bootstrap];
+  const refused = await runBrook(t, [
+    'partition',
+    'reassign',
+    '--topic',
+    PINNED,
+    '--partition',
+    '0',
+    '--replicas',
+    '1,9',
+    ...bootstrap,
+  ]);
+  t.not(refused.code, 0, 'a move to a broker that does not exist fails');
+  t.match(refused.stderr, /INVALID_REPLICA_ASSIGNMENT|distinct brokers/, 'and says why');
+  const moved = await runBrook(
+    t,
+    [
+      'partition',
+      'reassign',
+      '--topic',
+      PINNED,
+      '--partition',
+      '0',
+      '--replicas',
+      pinnedTarget.join(','),
+      '--wait',
+      '60000',
+      ...bootstrap,
+    ],
+    { timeoutMs: 90_000 },
+  );
+  t.equal(moved.code, 0, 'brook partition reassign --wait exits 0', { stdout: moved.stdout, stderr: moved.stderr });
+  t.match(moved.stdout, `Moving ${PINNED}-0 to replicas ${pinnedTarget.join(',')}.`, 'it prints the move');
+  t.match(moved.stdout, 'Done: 1 partition(s) moved.', 'and that it finished');
+  const explicit = [{ topic: PINNED, partition: 0, replicas: pinnedTarget }];
 
   const moves = [...spreadMoves, ...explicit];
   await waitFor(
