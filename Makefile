@@ -3,7 +3,7 @@ SHELL := /bin/bash
 NODE_MODULES := node_modules/.install-stamp
 SOURCES := $(shell find broker client bench -name '*.ts' 2>/dev/null)
 
-.PHONY: run cluster test build typecheck lint format tap chaos bench bench-quick bench-cluster bench-peers clean
+.PHONY: run cluster cluster-join test build typecheck lint format tap chaos bench bench-quick bench-cluster bench-peers clean
 
 # Installs exactly what package-lock.json pins (better-sqlite3 compiles from source: about 80 s the first time).
 $(NODE_MODULES): package.json package-lock.json
@@ -24,6 +24,13 @@ run: build
 ## Starts a local 3-broker cluster (ids 1-3, client ports 9400/9410/9420, data in ./data/cluster). Ctrl-C stops it.
 cluster: build
 	deploy/local-cluster.sh
+
+## Adds a 4th broker (client port 9430, data in ./data/cluster/4) to the running `make cluster`; then move partitions to
+## it with `node dist/broker/main.js partition reassign --rebalance --wait 60000`. Ctrl-C stops it.
+cluster-join: build
+	mkdir -p data/cluster/4
+	node dist/broker/main.js broker --id 4 --join --data-dir data/cluster/4 --port 9430 --ws-port 9431 --peer-port 9432 \
+	  --peers 1@127.0.0.1:9402,2@127.0.0.1:9412,3@127.0.0.1:9422,4@127.0.0.1:9432
 
 ## Installs, builds, type-checks, lints, checks formatting and runs every test.
 test: build typecheck lint tap
