@@ -74,37 +74,14 @@ void t.test('a broker joins a running cluster and partitions move to it while pr
     `the rebalance moves partitions to broker ${String(joined)}`,
   );
   // The explicit move goes through the CLI as an operator would run it, and waits for the move to finish.
-  const bootstrap = ['--bootstrap', cluster.bootstrap];
-  const refused = await runBrook(t, [
-    'partition',
-    'reassign',
-    '--topic',
-    PINNED,
-    '--partition',
-    '0',
-    '--replicas',
-    '1,9',
-    ...bootstrap,
-  ]);
+  const reassign = (replicas: string, ...more: string[]): string[] => {
+    const args = ['partition', 'reassign', '--topic', PINNED, '--partition', '0', '--replicas', replicas];
+    return [...args, ...more, '--bootstrap', cluster.bootstrap];
+  };
+  const refused = await runBrook(t, reassign('1,9'));
   t.not(refused.code, 0, 'a move to a broker that does not exist fails');
   t.match(refused.stderr, /INVALID_REPLICA_ASSIGNMENT|distinct brokers/, 'and says why');
-  const moved = await runBrook(
-    t,
-    [
-      'partition',
-      'reassign',
-      '--topic',
-      PINNED,
-      '--partition',
-      '0',
-      '--replicas',
-      pinnedTarget.join(','),
-      '--wait',
-      '60000',
-      ...bootstrap,
-    ],
-    { timeoutMs: 90_000 },
-  );
+  const moved = await runBrook(t, reassign(pinnedTarget.join(','), '--wait', '60000'), { timeoutMs: 90_000 });
   t.equal(moved.code, 0, 'brook partition reassign --wait exits 0', { stdout: moved.stdout, stderr: moved.stderr });
   t.match(moved.stdout, `Moving ${PINNED}-0 to replicas ${pinnedTarget.join(',')}.`, 'it prints the move');
   t.match(moved.stdout, 'Done: 1 partition(s) moved.', 'and that it finished');
