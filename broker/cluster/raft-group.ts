@@ -212,6 +212,9 @@ export class RaftGroup {
       throw err;
     }
     for (const range of persisted) this.persistedEntry(range);
+    // A snapshot point is committed by definition: the high watermark is at least the new log start (a replica that
+    // restarted from the leader's log start would otherwise keep its old, lower one until the next commit).
+    if (rd.snapshot !== null) this.events.committed(this.storage.endOffsetOfIndex(rd.snapshot.index));
     for (const message of rd.messages) send(message);
     if (rd.committedEntries.length > 0) this.committedEntries(rd.committedEntries);
     if (rd.softState !== null) this.softStateChanged(rd.softState.leader, rd.softState.role);

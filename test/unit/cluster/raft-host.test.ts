@@ -60,13 +60,14 @@ function batch(value: string): Uint8Array {
   return encodeBatchEntry(plainBatch(records, 1, 1));
 }
 
-function startBrokers(t: Test): Net {
+/** `retentionMs` applies when a test runs retention by hand (batches are stamped 1 ms after the epoch). */
+function startBrokers(t: Test, retentionMs = -1): Net {
   const net = new Net();
   const logger = pino({ level: 'silent' });
   for (const id of IDS) {
     const log = PartitionLog.open(tempDir(t, `raft-host-${String(id)}-`), {
       flush: 'never',
-      retentionMs: -1,
+      retentionMs,
       retentionBytes: -1,
     });
     const host = new RaftHost({
@@ -186,3 +187,28 @@ void t.test('a stopping leader hands its leadership to a caught-up follower', as
   const next = leaderOf(net);
   t.ok(next !== undefined && next.id !== first.id, 'another replica leads');
 });
+
+void t.test(
+  "a follower behind the leader's log start restarts from it, its high watermark there at once",
+  async (t) => {
+    const net = startBrokers(t, 1);
+    await tickUntil(net, () => leaderOf(net) !== undefined);
+    const leader = leaderOf(net);
+    const lagging = [...net.brokers.values()].find((b) => b !== leader);
+    if (leader === undefined || lagging === undefined) throw new Error('no leader');
+    net.down.add(lagging.id);
+    const ranges = await Promise.all([propose(leader, 'a'), propose(leader, 'b'), propose(leader, 'c')]);
+    const end = (ranges.at(-1)?.lastOffset ?? -1) + 1;
+    await tickUntil(net, () => leader.highWatermark === end);
+    // Retention deletes every committed batch: the leader's log is empty from `end`, its snapshot point.
+    t.ok(leader.log.applyRetention(Date.now(), end) > 0, 'retention deleted batches on the leader');
+    t.equal(leader.log.logStartOffset, end, 'the leader log now starts at its end');
+    t.ok(lagging.highWatermark < end, 'the stopped follower is behind the new log start');
+
+    net.down.delete(lagging.id);
+    await tickUntil(net, () => lagging.log.logStartOffset === end);
+    t.pass("the follower's log restarted at the leader's log start");
+    await tickUntil(net, () => lagging.highWatermark === end, 20);
+    t.pass('its high watermark moved to the log start without waiting for another commit');
+  },
+);
