@@ -202,13 +202,15 @@ export class ClusterNode {
   }
 
   /**
-   * One membership pass: moving partitions led here take their next step (and report a finished move to the
-   * controller), the controller makes joined brokers metadata voters, and a joining broker asks to be added.
+   * One membership pass: leaders sample which followers are in sync, moving partitions led here take their next
+   * step (and report a finished move to the controller), the controller makes joined brokers metadata voters, and a joining broker asks to be added.
    */
   private membershipPass(): void {
     const metadata = this.metadata;
     if (metadata === null) return;
+    const nowMs = performance.now();
     for (const replica of this.replicas) {
+      replica.sampleInSync(nowMs);
       if (!replica.isMoving || !replica.reconcileMembership()) continue;
       const moved = { topic: replica.topic, partition: replica.partition, replicas: [...replica.replicas] };
       if (metadata.isLeader) metadata.completeMove(moved);

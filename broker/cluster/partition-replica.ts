@@ -18,6 +18,9 @@ export function partitionGroupId(topic: string, partition: number): string {
   return `${topic}/${String(partition)}`;
 }
 
+/** How long a follower that stopped holding everything committed stays in the ISR (Kafka's default is 30 s). */
+export const ISR_LAG_MS = 10_000;
+
 export interface PartitionReplicaOptions {
   readonly host: RaftHost;
   readonly selfId: number;
@@ -49,6 +52,8 @@ export class PartitionReplica implements ReplicaGaugeSource {
   private moving: boolean;
   private readonly host: RaftHost;
   private readonly metrics: ClusterMetrics;
+  /** When each follower last held everything committed, in performance.now() ms. */
+  private readonly caughtUpAtMs = new Map<NodeId, number>();
 
   constructor(options: PartitionReplicaOptions) {
     this.host = options.host;
@@ -138,16 +143,30 @@ export class PartitionReplica implements ReplicaGaugeSource {
   }
 
   /**
-   * Replicas that hold everything committed and are alive, as the leader sees them (Kafka's ISR). On a
-   * follower: what it knows, the leader.
+   * Replicas in sync, as the leader sees them (Kafka's ISR): alive, and holding everything committed now or at a
+   * sample within the last {@link ISR_LAG_MS} (as Kafka's replica.lag.time.max.ms, so a follower a few entries
+   * behind under steady load does not flicker out). On a follower: what it knows, the leader.
    */
   get isr(): readonly number[] {
     if (!this.group.isLeader) return this.leaderId === -1 ? [] : [this.leaderId];
     const status = this.group.status();
+    const nowMs = performance.now();
     return status.progress
-      .filter((p) => p.id === status.id || (p.match >= status.commit && this.host.isLive(p.id)))
+      .filter((p) => p.id === status.id || this.inSync(p.id, p.match, status.commit, nowMs))
       .map((p) => p.id)
       .sort((a, b) => a - b);
+  }
+
+  /** Leader only: records which followers hold everything committed now (the membership pass calls it often). */
+  sampleInSync(nowMs: number): void {
+    if (!this.group.isLeader) return;
+    // A quiesced group's followers hold the whole log, by the definition of quiescence.
+    if (this.group.quiesced) {
+      for (const id of this.group.voters) this.caughtUpAtMs.set(id, nowMs);
+      return;
+    }
+    const status = this.group.status();
+    for (const p of status.progress) this.inSync(p.id, p.match, status.commit, nowMs);
   }
 
   /** Each follower's lag behind the leader's last index, in entries (leader only; empty otherwise). */
@@ -228,6 +247,20 @@ export class PartitionReplica implements ReplicaGaugeSource {
     const started = this.group.node.transferLeadership(preferred);
     this.host.touch(this.group);
     return started;
+  }
+
+  /** Whether a follower is in sync; one found dead must hold everything committed again to be back in. */
+  private inSync(id: NodeId, match: number, commit: number, nowMs: number): boolean {
+    if (!this.host.isLive(id)) {
+      this.caughtUpAtMs.delete(id);
+      return false;
+    }
+    if (match >= commit) {
+      this.caughtUpAtMs.set(id, nowMs);
+      return true;
+    }
+    const at = this.caughtUpAtMs.get(id);
+    return at !== undefined && nowMs - at < ISR_LAG_MS;
   }
 
   /** Leaves the group (the partition is closing or moving away). */
