@@ -10,6 +10,15 @@ import { Cluster, isRoutingError } from '../cluster.js';
 import type { Connection, SubscriptionHandler } from '../connection.js';
 import { resolveClientOptions, type Platform, type ResolvedClientOptions } from '../options.js';
 import type { Credit } from './credit.js';
+import type { Subscription } from './group-membership.js';
+import { resolveGroupOptions, type ResolvedGroupOptions } from './group-options.js';
+import {
+  GroupSession,
+  type GroupHost,
+  type PartitionPosition,
+  type PartitionStart,
+  type PositionKind,
+} from './group-session.js';
 import {
   checkStartPosition,
   resolveConsumerOptions,
@@ -23,6 +32,15 @@ import { PartitionStream, type ConsumerRecord, type TopicPartition } from './par
 export interface AssignOptions {
   /** Start position for these partitions; default: the consumer's `from`. */
   readonly from?: StartPosition;
+}
+
+/** Options of {@link ConsumerCore.commit}. */
+export interface CommitOptions {
+  /**
+   * Start the commit and return at once. A failed background commit is not reported: the next commit (explicit,
+   * automatic, on revoke or on close) carries the same positions or later ones. Default false.
+   */
+  readonly async?: boolean;
 }
 
 /** Options of {@link ConsumerCore.batches}. */
@@ -46,11 +64,74 @@ export class ConsumerCore<T> implements AsyncIterable<ConsumerRecord<T>> {
   private waiters: (() => void)[] = [];
   private closed = false;
   private closing: Promise<void> | undefined;
+  private readonly group: ResolvedGroupOptions;
+  private session: GroupSession | undefined;
+  /** Streams that handed out records since the application last asked for one (group mode). */
+  private readonly handed = new Set<PartitionStream<T>>();
+  /** The application holds records it took and has not asked past yet (group mode). */
+  private inHand = false;
+  private idleWaiters: (() => void)[] = [];
+  private lastAskMs = 0;
 
   constructor(options: ConsumerOptions<T>, platform: Platform) {
     this.client = resolveClientOptions(options, platform);
     this.settings = resolveConsumerOptions(options);
+    this.group = resolveGroupOptions(options);
     this.cluster = new Cluster(this.client);
+  }
+
+  /**
+   * Joins the consumer group `groupId` (an option) and reads the partitions the group assigns to this member, for
+   * topics named or matching a regular expression (matched against whole topic names). Returns at once: partitions
+   * arrive as the group grants them (see `onAssigned`), and move away incrementally when other members come and go
+   * (see `onRevoked`); records of revoked partitions are never handed out after the revocation. Errors of the
+   * membership reach the iterator. Cannot be combined with assign(), or called twice.
+   */
+  subscribe(topics: string | readonly string[] | RegExp): void {
+    this.assertOpen();
+    const groupId = this.group.groupId;
+    if (groupId === undefined) throw new BrookError('INVALID_REQUEST', 'subscribe() needs the groupId option');
+    if (this.session !== undefined) throw new BrookError('INVALID_REQUEST', 'subscribe() was called already');
+    if (this.streams.size > 0) throw new BrookError('INVALID_REQUEST', 'subscribe() cannot follow assign()');
+    let subscription: Subscription;
+    if (topics instanceof RegExp) subscription = { pattern: topics.source };
+    else subscription = { topics: typeof topics === 'string' ? [topics] : [...topics] };
+    if ('topics' in subscription && subscription.topics.length === 0) {
+      throw new RangeError('subscribe() needs at least one topic');
+    }
+    this.lastAskMs = this.client.clock.nowMs();
+    this.session = new GroupSession(
+      this.cluster,
+      this.client,
+      { ...this.group, groupId },
+      subscription,
+      this.settings.offsetReset,
+      this.groupHost(),
+    );
+    this.session.start();
+  }
+
+  /**
+   * Commits the group's positions of owned partitions: after the last record handed out of each (take a record,
+   * process it, then commit). Resolves once the coordinator stored them durably; with `{ async: true }` returns at
+   * once instead. Only after subscribe(). Rejects with FENCED_MEMBER_EPOCH / UNKNOWN_MEMBER_ID if this member lost
+   * its partitions meanwhile (it rejoins on its own), or with the coordinator's error.
+   */
+  commit(): Promise<void>;
+  commit(options: CommitOptions & { readonly async: true }): void;
+  commit(options: CommitOptions): Promise<void> | undefined;
+  commit(options: CommitOptions = {}): Promise<void> | undefined {
+    const session = this.session;
+    if (session === undefined) return Promise.reject(new BrookError('INVALID_REQUEST', 'commit() needs subscribe()'));
+    const done = session.commit('taken');
+    if (options.async !== true) return done;
+    done.catch(() => undefined);
+    return undefined;
+  }
+
+  /** This member's id in its group ('' before it joined, or without subscribe()). */
+  get memberId(): string {
+    return this.session?.memberId ?? '';
   }
 
   /**
@@ -60,6 +141,7 @@ export class ConsumerCore<T> implements AsyncIterable<ConsumerRecord<T>> {
    */
   async assign(target: string | readonly TopicPartition[], options: AssignOptions = {}): Promise<void> {
     this.assertOpen();
+    if (this.session !== undefined) throw new BrookError('INVALID_REQUEST', 'assign() cannot follow subscribe()');
     const from = options.from ?? this.settings.from;
     checkStartPosition(from);
     let partitions: readonly TopicPartition[];
@@ -83,7 +165,7 @@ export class ConsumerCore<T> implements AsyncIterable<ConsumerRecord<T>> {
         (s, credit) => this.sendCredit(s, credit),
       );
       this.streams.set(key, stream);
-      started.push(this.subscribe(stream, stream.generation));
+      started.push(this.subscribeStream(stream, stream.generation));
     }
     await Promise.all(started);
   }
@@ -120,6 +202,7 @@ export class ConsumerCore<T> implements AsyncIterable<ConsumerRecord<T>> {
   /** Resumes a paused partition. */
   resume(tp: TopicPartition): void {
     const stream = this.stream(tp);
+    if (stream.withheld) return;
     stream.paused = false;
     this.enqueue(stream);
   }
@@ -157,13 +240,16 @@ export class ConsumerCore<T> implements AsyncIterable<ConsumerRecord<T>> {
     stream.fetchOffset = offset;
     stream.start = { offset };
     await old;
-    await this.subscribe(stream, stream.generation);
+    await this.subscribeStream(stream, stream.generation);
   }
 
   /** Records one at a time, across all assigned partitions. Throws when a partition stops on an error. */
   [Symbol.asyncIterator](): AsyncIterator<ConsumerRecord<T>> {
     return {
-      next: () => this.nextRecord(),
+      next: () => {
+        this.asked();
+        return this.nextRecord();
+      },
       // Leaving a for-await loop ends that iteration only: the consumer stays assigned (close() releases it).
       return: () => Promise.resolve(DONE),
     };
@@ -174,7 +260,10 @@ export class ConsumerCore<T> implements AsyncIterable<ConsumerRecord<T>> {
     const maxRecords = Math.max(1, options.maxRecords ?? 10_000);
     return {
       [Symbol.asyncIterator]: () => ({
-        next: () => this.nextBatch(maxRecords),
+        next: () => {
+          this.asked();
+          return this.nextBatch(maxRecords);
+        },
         return: () => Promise.resolve(DONE),
       }),
     };
@@ -184,6 +273,10 @@ export class ConsumerCore<T> implements AsyncIterable<ConsumerRecord<T>> {
   close(): Promise<void> {
     this.closing ??= (async () => {
       this.closed = true;
+      this.wake();
+      this.appIdle();
+      // Commits and leaves the group while the connections are still up.
+      await this.session?.close();
       for (const stream of this.streams.values()) {
         stream.generation++;
         stream.clear();
@@ -202,7 +295,10 @@ export class ConsumerCore<T> implements AsyncIterable<ConsumerRecord<T>> {
   private nextRecord(): Promise<IteratorResult<ConsumerRecord<T>>> {
     try {
       const record = this.takeOne();
-      if (record !== undefined) return Promise.resolve({ done: false, value: record });
+      if (record !== undefined) {
+        if (this.session !== undefined && this.active !== undefined) this.handOut(this.active);
+        return Promise.resolve({ done: false, value: record });
+      }
     } catch (err: unknown) {
       return Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
@@ -238,16 +334,18 @@ export class ConsumerCore<T> implements AsyncIterable<ConsumerRecord<T>> {
     try {
       const active = this.active;
       this.active = undefined;
+      const grouped = this.session !== undefined;
       // The rest of a batch the record iterator started comes first.
       while (active !== undefined && out.length < maxRecords) {
         const record = active.nextInBatch();
         if (record === undefined) break;
         out.push(record);
+        if (grouped) this.handOut(active);
       }
       while (out.length < maxRecords) {
         const stream = this.pickStream();
         if (stream === undefined) break;
-        stream.takeBatch(maxRecords, out);
+        if (stream.takeBatch(maxRecords, out) && grouped) this.handOut(stream);
       }
     } catch (err: unknown) {
       if (out.length === 0) return Promise.reject(err instanceof Error ? err : new Error(String(err)));
@@ -298,6 +396,104 @@ export class ConsumerCore<T> implements AsyncIterable<ConsumerRecord<T>> {
     this.wake();
   }
 
+  // ---- group mode ------------------------------------------------------------------------------------------------
+
+  /** The application asks for records: what it took before is finished. */
+  private asked(): void {
+    if (this.session === undefined) return;
+    this.lastAskMs = this.client.clock.nowMs();
+    for (const stream of this.handed) stream.finished = stream.position;
+    this.handed.clear();
+    this.appIdle();
+    this.session.onPoll();
+  }
+
+  private handOut(stream: PartitionStream<T>): void {
+    this.handed.add(stream);
+    this.inHand = true;
+  }
+
+  private appIdle(): void {
+    this.inHand = false;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+
+  private groupHost(): GroupHost {
+    return {
+      startPartitions: (starts) => {
+        this.startPartitions(starts);
+      },
+      withhold: (partitions) => {
+        this.withhold(partitions);
+      },
+      release: (partitions) => {
+        for (const { topic, partition } of partitions) {
+          const stream = this.streams.get(keyOf(topic, partition));
+          if (stream === undefined) continue;
+          this.streams.delete(keyOf(topic, partition));
+          this.handed.delete(stream);
+        }
+      },
+      assignment: () => this.assignment(),
+      positions: (kind) => this.positions(kind),
+      applicationIdle: () =>
+        !this.inHand || this.closed
+          ? Promise.resolve()
+          : new Promise<void>((resolve) => this.idleWaiters.push(resolve)),
+      lastPollMs: () => (this.waiters.length > 0 ? undefined : this.lastAskMs),
+      fail: (error) => {
+        if (this.closed) return;
+        this.failures.push(error);
+        this.wake();
+      },
+    };
+  }
+
+  private startPartitions(starts: readonly PartitionStart[]): void {
+    for (const { topic, partition, start } of starts) {
+      const key = keyOf(topic, partition);
+      if (this.streams.has(key) || this.closed) continue;
+      const stream = new PartitionStream<T>(
+        topic,
+        partition,
+        start,
+        this.settings.codec,
+        this.settings.creditRecords,
+        this.settings.creditBytes,
+        (s, credit) => this.sendCredit(s, credit),
+      );
+      this.streams.set(key, stream);
+      // Failures reach the iterator; nobody awaits the subscribe itself.
+      this.subscribeStream(stream, stream.generation, true).catch(() => undefined);
+    }
+  }
+
+  /** Hands out nothing more of these partitions, at once, and stops their deliveries. */
+  private withhold(partitions: readonly TopicPartition[]): void {
+    for (const { topic, partition } of partitions) {
+      const stream = this.streams.get(keyOf(topic, partition));
+      if (stream === undefined) continue;
+      stream.withheld = true;
+      stream.paused = true;
+      this.ring.delete(stream);
+      stream.inRing = false;
+      if (this.active === stream) this.active = undefined;
+      void this.dropSubscription(stream);
+      stream.clear();
+    }
+  }
+
+  private positions(kind: PositionKind): PartitionPosition[] {
+    const out: PartitionPosition[] = [];
+    for (const stream of this.streams.values()) {
+      const offset = kind === 'taken' ? stream.position : stream.finished;
+      if (offset !== undefined) out.push({ topic: stream.topic, partition: stream.partition, offset });
+    }
+    return out;
+  }
+
   // ---- subscriptions ----------------------------------------------------------------------------------------------
 
   /**
@@ -305,7 +501,11 @@ export class ConsumerCore<T> implements AsyncIterable<ConsumerRecord<T>> {
    * current. Resolves when subscribed (or superseded); rejects on a non-retriable error, which also goes to the
    * iterator when `reportToIterator` (re-subscribes nobody awaits).
    */
-  private async subscribe(stream: PartitionStream<T>, generation: number, reportToIterator = false): Promise<void> {
+  private async subscribeStream(
+    stream: PartitionStream<T>,
+    generation: number,
+    reportToIterator = false,
+  ): Promise<void> {
     const firstMs = this.client.clock.nowMs();
     for (let attempt = 0; ; attempt++) {
       if (this.closed || stream.generation !== generation) return;
@@ -412,7 +612,7 @@ export class ConsumerCore<T> implements AsyncIterable<ConsumerRecord<T>> {
     }
     if (isRoutingError(error)) this.cluster.invalidate(stream.topic);
     stream.generation++;
-    this.subscribe(stream, stream.generation, true).catch(() => undefined);
+    this.subscribeStream(stream, stream.generation, true).catch(() => undefined);
   }
 
   /** Applies offsetReset: buffered records are dropped and the partition restarts at its first or next offset. */

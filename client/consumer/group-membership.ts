@@ -204,12 +204,17 @@ export class GroupMembership {
   onResponse(response: HeartbeatResponse, nowMs: number): void {
     const sent = this.inFlight;
     this.inFlight = undefined;
-    if (this.stateName === MemberState.LEAVING) {
-      if (sent === 'leave') {
+    if (sent === 'leave') {
+      if (this.stateName === MemberState.LEAVING) {
         this.stateName = MemberState.LEFT;
         this.epoch = MemberEpoch.JOIN;
-        return;
+      } else {
+        // Joined again while the leave was out: the join goes out now.
+        this.dueMs = nowMs;
       }
+      return;
+    }
+    if (this.stateName === MemberState.LEAVING) {
       // A heartbeat sent before leave() came back (perhaps our join): the leave goes out now, under its id.
       this.id = response.memberId;
       this.epoch = response.memberEpoch;
