@@ -220,6 +220,46 @@ program
       integer,
     ),
   )
+  .addOption(
+    brokerOption(
+      '--group-heartbeat-interval-ms <n>',
+      `how often group members heartbeat (default ${D.groupHeartbeatIntervalMs})`,
+      'BROOK_GROUP_HEARTBEAT_INTERVAL_MS',
+      integer,
+    ),
+  )
+  .addOption(
+    brokerOption(
+      '--group-session-timeout-ms <n>',
+      `default group member session timeout (default ${D.groupSessionTimeoutMs})`,
+      'BROOK_GROUP_SESSION_TIMEOUT_MS',
+      integer,
+    ),
+  )
+  .addOption(
+    brokerOption(
+      '--group-offsets-partitions <n>',
+      `partitions of __offsets when created (default ${D.groupOffsetsPartitions})`,
+      'BROOK_GROUP_OFFSETS_PARTITIONS',
+      integer,
+    ),
+  )
+  .addOption(
+    brokerOption(
+      '--group-offsets-retention-ms <n>',
+      `retention.ms of __offsets (default ${D.groupOffsetsRetentionMs})`,
+      'BROOK_GROUP_OFFSETS_RETENTION_MS',
+      integer,
+    ),
+  )
+  .addOption(
+    brokerOption(
+      '--group-checkpoint-interval-ms <n>',
+      `period of group snapshots in __offsets (default ${D.groupCheckpointIntervalMs})`,
+      'BROOK_GROUP_CHECKPOINT_INTERVAL_MS',
+      integer,
+    ),
+  )
   .action(async ({ id, ...rest }: BrokerConfigInput & { id?: number }) => {
     const opts: BrokerConfigInput = id === undefined ? rest : { ...rest, brokerId: id };
     // Loaded here so client commands do not pay for SQLite, uWebSockets and the rest of the broker.

@@ -6,7 +6,20 @@ import type { ErrorName, FetchedBatch, RequestOf, ResponseOf } from '../protocol
 
 /** Ops a session answers by calling the core; hello, ping, subscribe, unsubscribe and credit are the session's. */
 export type CoreOp =
-  'metadata' | 'createTopics' | 'deleteTopics' | 'produce' | 'fetch' | 'listOffsets' | 'initProducer';
+  | 'metadata'
+  | 'createTopics'
+  | 'deleteTopics'
+  | 'produce'
+  | 'fetch'
+  | 'listOffsets'
+  | 'initProducer'
+  | 'groupHeartbeat'
+  | 'commitOffsets'
+  | 'fetchOffsets'
+  | 'findCoordinator'
+  | 'listGroups'
+  | 'describeGroups'
+  | 'deleteGroups';
 
 /**
  * The core's request handlers. They throw {@link BrookError} for request-level failures. `produce` resolves when the

@@ -230,6 +230,13 @@ export class FakeCore implements BrokerCore {
     fetch: () => Promise.reject(new BrookError('NOT_LEADER', 'not me', { leaderId: 3 })),
     listOffsets: () => Promise.resolve({ offset: 0, timestamp: null }),
     initProducer: () => Promise.resolve({ producerId: 0, producerEpoch: 0 }),
+    groupHeartbeat: () => Promise.reject(new BrookError('UNKNOWN_GROUP')),
+    commitOffsets: () => Promise.reject(new BrookError('UNKNOWN_GROUP')),
+    fetchOffsets: () => Promise.reject(new BrookError('UNKNOWN_GROUP')),
+    findCoordinator: () => Promise.reject(new BrookError('UNKNOWN_GROUP')),
+    listGroups: () => Promise.reject(new BrookError('UNKNOWN_GROUP')),
+    describeGroups: () => Promise.reject(new BrookError('UNKNOWN_GROUP')),
+    deleteGroups: () => Promise.reject(new BrookError('UNKNOWN_GROUP')),
   };
 
   feed(topic: string, partition: number): PartitionFeed {
