@@ -82,7 +82,7 @@ export class ConsumerCore<T> implements AsyncIterable<ConsumerRecord<T>> {
 
   /**
    * Joins the consumer group `groupId` (an option) and reads the partitions the group assigns to this member, for
-   * topics named or matching a regular expression (matched against whole topic names). Returns at once: partitions
+   * topics named or matching a regular expression (matched against whole topic names, without flags). Returns at once: partitions
    * arrive as the group grants them (see `onAssigned`), and move away incrementally when other members come and go
    * (see `onRevoked`); records of revoked partitions are never handed out after the revocation. Errors of the
    * membership reach the iterator. Cannot be combined with assign(), or called twice.
@@ -94,8 +94,13 @@ export class ConsumerCore<T> implements AsyncIterable<ConsumerRecord<T>> {
     if (this.session !== undefined) throw new BrookError('INVALID_REQUEST', 'subscribe() was called already');
     if (this.streams.size > 0) throw new BrookError('INVALID_REQUEST', 'subscribe() cannot follow assign()');
     let subscription: Subscription;
-    if (topics instanceof RegExp) subscription = { pattern: topics.source };
-    else subscription = { topics: typeof topics === 'string' ? [topics] : [...topics] };
+    if (topics instanceof RegExp) {
+      // The coordinator matches the source alone: flags that change matching cannot travel.
+      if (topics.flags.replace(/[gdy]/g, '') !== '') {
+        throw new RangeError(`subscribe() patterns take no flags (got /${topics.source}/${topics.flags})`);
+      }
+      subscription = { pattern: topics.source };
+    } else subscription = { topics: typeof topics === 'string' ? [topics] : [...topics] };
     if ('topics' in subscription && subscription.topics.length === 0) {
       throw new RangeError('subscribe() needs at least one topic');
     }
