@@ -107,7 +107,7 @@ export class GroupCoordinator {
   /** Handles a heartbeat (join, keep-alive, report, leave); throws BrookError for the errors of section 17. */
   heartbeat(request: HeartbeatRequest, nowMs: number): HeartbeatResponse {
     const { memberEpoch } = request;
-    if (memberEpoch === MemberEpoch.LEAVE || memberEpoch === MemberEpoch.LEAVE_STATIC) return this.leave(request);
+    if (memberEpoch === MemberEpoch.LEAVE || memberEpoch === MemberEpoch.LEAVE_STATIC) return this.leave(request, nowMs);
     if (request.subscribedPattern !== undefined) {
       try {
         compilePattern(request.subscribedPattern);
@@ -281,7 +281,7 @@ export class GroupCoordinator {
     return null;
   }
 
-  private leave(request: HeartbeatRequest): HeartbeatResponse {
+  private leave(request: HeartbeatRequest, nowMs: number): HeartbeatResponse {
     const group = this.groups.get(request.groupId);
     const member = group?.members.get(request.memberId);
     const answer = { memberId: request.memberId, memberEpoch: request.memberEpoch, heartbeatIntervalMs: 0, assignment: null };
@@ -289,6 +289,7 @@ export class GroupCoordinator {
     if (request.memberEpoch === MemberEpoch.LEAVE_STATIC && member.groupInstanceId !== null) {
       // Keeps its partitions (and its place in the target) until its session expires or its instance returns.
       member.leftStatic = true;
+      member.sessionDeadlineMs = nowMs + member.sessionTimeoutMs;
       return answer;
     }
     this.removeMember(group, member.memberId);
