@@ -261,6 +261,8 @@ export class GroupMembership {
       case 'COORDINATOR_LOAD_IN_PROGRESS':
       case 'NETWORK_ERROR':
       case 'REQUEST_TIMED_OUT':
+      case 'SHUTTING_DOWN':
+      case 'NOT_LEADER':
         this.full = true;
         this.dueMs = nowMs;
         return ErrorAction.REDISCOVER;

@@ -65,6 +65,7 @@ const COORDINATOR_ERRORS: ReadonlySet<string> = new Set([
   'NETWORK_ERROR',
   'REQUEST_TIMED_OUT',
   'NOT_LEADER',
+  'SHUTTING_DOWN',
 ]);
 
 export class GroupSession {

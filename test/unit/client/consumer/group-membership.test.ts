@@ -149,7 +149,7 @@ void t.test('UNKNOWN_MEMBER_ID rejoins with a fresh id; a static member keeps it
 });
 
 void t.test('coordinator errors rediscover, keep what is owned and resend the full heartbeat', (t) => {
-  for (const code of ['NOT_COORDINATOR', 'COORDINATOR_LOAD_IN_PROGRESS', 'NETWORK_ERROR'] as const) {
+  for (const code of ['NOT_COORDINATOR', 'COORDINATOR_LOAD_IN_PROGRESS', 'NETWORK_ERROR', 'SHUTTING_DOWN'] as const) {
     const m = joined();
     m.acquired([tp(0), tp(1)], m.incarnation, 20);
     m.heartbeat(20);
