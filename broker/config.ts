@@ -206,8 +206,18 @@ export function resolveConfig(input: BrokerConfigInput = {}): Readonly<BrokerCon
     groupHeartbeatIntervalMs: intIn('groupHeartbeatIntervalMs', pick('groupHeartbeatIntervalMs'), 10, 300_000),
     groupSessionTimeoutMs: intIn('groupSessionTimeoutMs', pick('groupSessionTimeoutMs'), 1_000, 300_000),
     groupOffsetsPartitions: intIn('groupOffsetsPartitions', pick('groupOffsetsPartitions'), 1, 1_000),
-    groupOffsetsRetentionMs: intIn('groupOffsetsRetentionMs', pick('groupOffsetsRetentionMs'), 60_000, Number.MAX_SAFE_INTEGER),
-    groupCheckpointIntervalMs: intIn('groupCheckpointIntervalMs', pick('groupCheckpointIntervalMs'), 100, MAX_DURATION_MS),
+    groupOffsetsRetentionMs: intIn(
+      'groupOffsetsRetentionMs',
+      pick('groupOffsetsRetentionMs'),
+      60_000,
+      Number.MAX_SAFE_INTEGER,
+    ),
+    groupCheckpointIntervalMs: intIn(
+      'groupCheckpointIntervalMs',
+      pick('groupCheckpointIntervalMs'),
+      100,
+      MAX_DURATION_MS,
+    ),
   };
 
   checkString('dataDir', config.dataDir);

@@ -3,12 +3,7 @@
  * heartbeating, leaving, expiry, fencing and commits. No I/O and no clock: callers pass `nowMs` and persist what
  * {@link GroupCoordinator.snapshot} returns for the groups an operation changed (group-service.ts does both).
  */
-import {
-  BrookError,
-  MemberEpoch,
-  type RequestOf,
-  type ResponseOf,
-} from '../protocol/index.js';
+import { BrookError, MemberEpoch, type RequestOf, type ResponseOf } from '../protocol/index.js';
 import { DEFAULT_ASSIGNOR } from './assignor.js';
 import {
   compilePattern,
@@ -107,7 +102,8 @@ export class GroupCoordinator {
   /** Handles a heartbeat (join, keep-alive, report, leave); throws BrookError for the errors of section 17. */
   heartbeat(request: HeartbeatRequest, nowMs: number): HeartbeatResponse {
     const { memberEpoch } = request;
-    if (memberEpoch === MemberEpoch.LEAVE || memberEpoch === MemberEpoch.LEAVE_STATIC) return this.leave(request, nowMs);
+    if (memberEpoch === MemberEpoch.LEAVE || memberEpoch === MemberEpoch.LEAVE_STATIC)
+      return this.leave(request, nowMs);
     if (request.subscribedPattern !== undefined) {
       try {
         compilePattern(request.subscribedPattern);
@@ -170,7 +166,8 @@ export class GroupCoordinator {
       const { topic, partition } = entry;
       let error: BrookError | null = groupError;
       const count = this.topics.get(topic);
-      if (error === null && count === undefined) error = new BrookError('UNKNOWN_TOPIC', `topic '${topic}' does not exist`);
+      if (error === null && count === undefined)
+        error = new BrookError('UNKNOWN_TOPIC', `topic '${topic}' does not exist`);
       if (error === null && count !== undefined && partition >= count) {
         error = new BrookError('UNKNOWN_PARTITION', `topic '${topic}' has no partition ${String(partition)}`);
       }
@@ -284,7 +281,12 @@ export class GroupCoordinator {
   private leave(request: HeartbeatRequest, nowMs: number): HeartbeatResponse {
     const group = this.groups.get(request.groupId);
     const member = group?.members.get(request.memberId);
-    const answer = { memberId: request.memberId, memberEpoch: request.memberEpoch, heartbeatIntervalMs: 0, assignment: null };
+    const answer = {
+      memberId: request.memberId,
+      memberEpoch: request.memberEpoch,
+      heartbeatIntervalMs: 0,
+      assignment: null,
+    };
     if (group === undefined || member === undefined) return answer;
     if (request.memberEpoch === MemberEpoch.LEAVE_STATIC && member.groupInstanceId !== null) {
       // Keeps its partitions (and its place in the target) until its session expires or its instance returns.
@@ -315,7 +317,10 @@ export class GroupCoordinator {
 
   private join(request: HeartbeatRequest, nowMs: number): { group: Group; member: Member } {
     if (request.subscribedTopics === undefined && request.subscribedPattern === undefined) {
-      throw new BrookError('INVALID_REQUEST', 'a join (memberEpoch 0) must carry subscribedTopics or subscribedPattern');
+      throw new BrookError(
+        'INVALID_REQUEST',
+        'a join (memberEpoch 0) must carry subscribedTopics or subscribedPattern',
+      );
     }
     const group = this.getOrCreate(request.groupId, request.assignor ?? DEFAULT_ASSIGNOR);
     const instanceId = request.groupInstanceId ?? null;
@@ -427,4 +432,3 @@ function sameKeys(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
   for (const key of a) if (!b.has(key)) return false;
   return true;
 }
-

@@ -371,7 +371,13 @@ export class GroupService {
       nextMemberId: this.options.nextMemberId ?? randomUUID,
       heartbeatIntervalMs: this.options.heartbeatIntervalMs,
       defaultSessionTimeoutMs: this.options.sessionTimeoutMs,
-      ...(metrics === undefined ? {} : { onRebalance: (groupId: string) => metrics.rebalanced(groupId) }),
+      ...(metrics === undefined
+        ? {}
+        : {
+            onRebalance: (groupId: string) => {
+              metrics.rebalanced(groupId);
+            },
+          }),
     });
   }
 

@@ -147,7 +147,7 @@ export function applyEntry(groups: Map<string, Group>, entry: OffsetsEntry): voi
   }
   let group = groups.get(groupId);
   if (entry.group !== null) {
-    const offsets = entry.type === 'snapshot' || group === undefined ? new Map() : group.offsets;
+    const offsets: Group['offsets'] = entry.type === 'snapshot' || group === undefined ? new Map() : group.offsets;
     group = { ...groupFromBody(groupId, entry.group), offsets };
     groups.set(groupId, group);
   }

@@ -43,8 +43,8 @@ export function findCoordinatorHandler(ctx: HandlerContext) {
 }
 
 export function listGroupsHandler(ctx: HandlerContext) {
-  return (_request: RequestOf<'listGroups'>): Promise<ResponseOf<'listGroups'>> =>
-    answer(ctx, 'listGroups', () => ctx.groups.listGroups());
+  // The request body is empty (version 1).
+  return (): Promise<ResponseOf<'listGroups'>> => answer(ctx, 'listGroups', () => ctx.groups.listGroups());
 }
 
 export function describeGroupsHandler(ctx: HandlerContext) {

@@ -138,18 +138,33 @@ void t.test('heartbeats and commits are fenced by member epoch', (t) => {
 void t.test('admin commits only while the group is empty; delete only an empty group', (t) => {
   const c = coordinator();
   const admin = () =>
-    c.checkCommit({ groupId: 'g', memberId: '', memberEpoch: -1, offsets: [{ topic: 'orders', partition: 0, offset: 5 }] });
+    c.checkCommit({
+      groupId: 'g',
+      memberId: '',
+      memberEpoch: -1,
+      offsets: [{ topic: 'orders', partition: 0, offset: 5 }],
+    });
   const check = admin();
   t.same(check.results, [{ topic: 'orders', partition: 0 }], 'a group that does not exist takes an admin commit');
   c.applyCommit('g', check.accepted);
   t.same(c.fetchOffsets({ groupId: 'g' }).offsets, [{ topic: 'orders', partition: 0, offset: 5, metadata: '' }]);
   join(c);
   t.equal(admin().results[0]?.error?.code, 30, 'GROUP_NOT_EMPTY');
-  t.throws(() => c.deleteGroup('g'), { code: 'GROUP_NOT_EMPTY' });
+  t.throws(
+    () => {
+      c.deleteGroup('g');
+    },
+    { code: 'GROUP_NOT_EMPTY' },
+  );
   c.heartbeat({ groupId: 'g', memberId: 'm1', memberEpoch: -1 }, 0);
   t.equal(admin().results[0]?.error, undefined);
   c.deleteGroup('g');
-  t.throws(() => c.deleteGroup('g'), { code: 'UNKNOWN_GROUP' });
+  t.throws(
+    () => {
+      c.deleteGroup('g');
+    },
+    { code: 'UNKNOWN_GROUP' },
+  );
   t.same(c.fetchOffsets({ groupId: 'g', partitions: [{ topic: 'orders', partitions: [0] }] }).offsets, [
     { topic: 'orders', partition: 0, offset: -1, metadata: '' },
   ]);
@@ -202,10 +217,9 @@ void t.test('pattern subscriptions follow topics as they are created', (t) => {
     { topic: 'audit.a', partitions: [0] },
     { topic: 'audit.b', partitions: [0, 1] },
   ]);
-  t.throws(
-    () => c.heartbeat({ groupId: 'h', memberId: '', memberEpoch: 0, subscribedPattern: '(' }, 0),
-    { code: 'INVALID_REQUEST' },
-  );
+  t.throws(() => c.heartbeat({ groupId: 'h', memberId: '', memberEpoch: 0, subscribedPattern: '(' }, 0), {
+    code: 'INVALID_REQUEST',
+  });
   t.throws(() => c.heartbeat({ groupId: 'h', memberId: '', memberEpoch: 0 }, 0), { code: 'INVALID_REQUEST' });
   t.end();
 });
@@ -218,73 +232,76 @@ const step = fc.oneof(
   fc.record({ kind: fc.constant('expire' as const) }),
 );
 
-void t.test('property: a partition never has two holders, and once everyone reports, each has exactly one owner', (t) => {
-  fc.assert(
-    fc.property(fc.array(step, { maxLength: 40 }), (steps) => {
-      const c = coordinator([
-        ['orders', 5],
-        ['audit', 2],
-      ]);
-      let now = 0;
-      const epochs = new Map<string, number>();
-      const owned = new Map<string, TopicPartitions[]>();
-      const apply = (memberId: string, r: ResponseOf<'groupHeartbeat'>): void => {
-        epochs.set(memberId, r.memberEpoch);
-        // The client obeys: it owns exactly what it was last told (and reports it when asked).
-        if (r.assignment !== null) owned.set(memberId, r.assignment);
-      };
-      const beatAll = (report: boolean): void => {
-        for (const [id, epoch] of [...epochs]) {
-          const o = owned.get(id);
-          apply(id, beat(c, id, epoch, now, report ? o ?? [] : undefined));
-        }
-      };
-      for (const s of steps) {
-        now += 1_000;
-        const ids = [...epochs.keys()];
-        if (s.kind === 'join') {
-          const r = join(c, now, { subscribedTopics: ids.length % 2 === 0 ? ['orders', 'audit'] : ['orders'] });
-          apply(r.memberId, r);
-        } else if (s.kind === 'leave' && ids.length > 0) {
-          const id = ids[s.who % ids.length] ?? '';
-          c.heartbeat({ groupId: 'g', memberId: id, memberEpoch: -1 }, now);
-          epochs.delete(id);
-          owned.delete(id);
-        } else if (s.kind === 'beat' && ids.length > 0) {
-          const id = ids[s.who % ids.length] ?? '';
-          apply(id, beat(c, id, epochs.get(id) ?? 0, now, s.report ? owned.get(id) ?? [] : undefined));
-        } else if (s.kind === 'expire' && ids.length > 0) {
-          now += 100_000;
-          const id = ids[0] ?? '';
-          for (const other of ids.slice(1)) {
-            apply(other, beat(c, other, epochs.get(other) ?? 0, now - 1, owned.get(other) ?? []));
+void t.test(
+  'property: a partition never has two holders, and once everyone reports, each has exactly one owner',
+  (t) => {
+    fc.assert(
+      fc.property(fc.array(step, { maxLength: 40 }), (steps) => {
+        const c = coordinator([
+          ['orders', 5],
+          ['audit', 2],
+        ]);
+        let now = 0;
+        const epochs = new Map<string, number>();
+        const owned = new Map<string, TopicPartitions[]>();
+        const apply = (memberId: string, r: ResponseOf<'groupHeartbeat'>): void => {
+          epochs.set(memberId, r.memberEpoch);
+          // The client obeys: it owns exactly what it was last told (and reports it when asked).
+          if (r.assignment !== null) owned.set(memberId, r.assignment);
+        };
+        const beatAll = (report: boolean): void => {
+          for (const [id, epoch] of [...epochs]) {
+            const o = owned.get(id);
+            apply(id, beat(c, id, epoch, now, report ? (o ?? []) : undefined));
           }
-          c.tick(now);
-          epochs.delete(id);
-          owned.delete(id);
+        };
+        for (const s of steps) {
+          now += 1_000;
+          const ids = [...epochs.keys()];
+          if (s.kind === 'join') {
+            const r = join(c, now, { subscribedTopics: ids.length % 2 === 0 ? ['orders', 'audit'] : ['orders'] });
+            apply(r.memberId, r);
+          } else if (s.kind === 'leave' && ids.length > 0) {
+            const id = ids[s.who % ids.length] ?? '';
+            c.heartbeat({ groupId: 'g', memberId: id, memberEpoch: -1 }, now);
+            epochs.delete(id);
+            owned.delete(id);
+          } else if (s.kind === 'beat' && ids.length > 0) {
+            const id = ids[s.who % ids.length] ?? '';
+            apply(id, beat(c, id, epochs.get(id) ?? 0, now, s.report ? (owned.get(id) ?? []) : undefined));
+          } else if (s.kind === 'expire' && ids.length > 0) {
+            now += 100_000;
+            const id = ids[0] ?? '';
+            for (const other of ids.slice(1)) {
+              apply(other, beat(c, other, epochs.get(other) ?? 0, now - 1, owned.get(other) ?? []));
+            }
+            c.tick(now);
+            epochs.delete(id);
+            owned.delete(id);
+          }
+          const group = c.group('g');
+          if (group === null) continue;
+          // No partition is assigned to two members, nor assigned to one while another still has to release it.
+          const seen = new Set<string>();
+          for (const m of group.members.values()) {
+            for (const key of [...m.assigned, ...m.revoking]) {
+              if (seen.has(key)) return false;
+              seen.add(key);
+            }
+          }
         }
+        // Two rounds where everyone reports: revocations complete, then grants.
+        beatAll(true);
+        beatAll(true);
+        beatAll(true);
         const group = c.group('g');
-        if (group === null) continue;
-        // No partition is assigned to two members, nor assigned to one while another still has to release it.
-        const seen = new Set<string>();
-        for (const m of group.members.values()) {
-          for (const key of [...m.assigned, ...m.revoking]) {
-            if (seen.has(key)) return false;
-            seen.add(key);
-          }
-        }
-      }
-      // Two rounds where everyone reports: revocations complete, then grants.
-      beatAll(true);
-      beatAll(true);
-      beatAll(true);
-      const group = c.group('g');
-      if (group === null || group.members.size === 0) return true;
-      const held = holders(group);
-      const subscribed = [...group.members.values()].some((m) => m.subscribedTopics.includes('audit')) ? 7 : 5;
-      return held.size === subscribed && c.describe('g')?.state === 'stable';
-    }),
-    { numRuns: 200 },
-  );
-  t.end();
-});
+        if (group === null || group.members.size === 0) return true;
+        const held = holders(group);
+        const subscribed = [...group.members.values()].some((m) => m.subscribedTopics.includes('audit')) ? 7 : 5;
+        return held.size === subscribed && c.describe('g')?.state === 'stable';
+      }),
+      { numRuns: 200 },
+    );
+    t.end();
+  },
+);

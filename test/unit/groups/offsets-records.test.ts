@@ -33,8 +33,11 @@ void t.test('group, offsets, snapshot and delete entries replay to the same stat
   applyEntry(replayed, through(offsetsEntry('g', [{ topic: 'orders', partition: 2, offset: 4 }])));
   const loaded = replayed.get('g') as Group;
   t.equal(groupFingerprint(loaded), groupFingerprint(group), 'members, epochs, target survive');
-  t.same([...loaded.members.get('m1')?.revoking ?? []], [...group.members.get('m1')?.revoking ?? []]);
-  t.same(Object.fromEntries(loaded.offsets), { 'orders:1': { offset: 9, metadata: 'x' }, 'orders:2': { offset: 4, metadata: '' } });
+  t.same([...(loaded.members.get('m1')?.revoking ?? [])], [...(group.members.get('m1')?.revoking ?? [])]);
+  t.same(Object.fromEntries(loaded.offsets), {
+    'orders:1': { offset: 9, metadata: 'x' },
+    'orders:2': { offset: 4, metadata: '' },
+  });
 
   // A later group entry keeps the offsets; a snapshot replaces them; a delete removes the group.
   applyEntry(replayed, through(groupEntry(group)));

@@ -43,9 +43,15 @@ void t.test('entries go out in bounded batches and come back in order; control b
   t.same(back, entries);
   const first = batches[0];
   if (first !== undefined) {
-    t.same(decodeBatch({ ...first, baseOffset: 0, attributes: CONTROL_BATCH }, () => undefined), []);
+    t.same(
+      decodeBatch({ ...first, baseOffset: 0, attributes: CONTROL_BATCH }, () => undefined),
+      [],
+    );
     const skipped: number[] = [];
-    t.same(decodeBatch({ ...first, baseOffset: 0, records: new Uint8Array([1, 2, 3]) }, (at) => skipped.push(at)), []);
+    t.same(
+      decodeBatch({ ...first, baseOffset: 0, records: new Uint8Array([1, 2, 3]) }, (at) => skipped.push(at)),
+      [],
+    );
     t.same(skipped, [0], 'a corrupt batch is reported and skipped');
   }
   t.end();

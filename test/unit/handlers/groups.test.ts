@@ -126,28 +126,31 @@ void t.test('a coordinator that loads __offsets again finds every group and comm
   t.equal(again.memberEpoch, joined.memberEpoch, 'the member carries on without rejoining');
 });
 
-void t.test('__offsets is internal: no produce, no create with another spec, no delete, hidden from listings', async (t) => {
-  const h = await harness(t);
-  await ready(h);
-  const builder = new RecordBatchBuilder();
-  builder.add({ key: null, value: new Uint8Array([1]), timestamp: 1 });
-  const produced = await h.handlers.produce({
-    acks: 1,
-    timeoutMs: 1000,
-    partitions: [{ topic: '__offsets', partition: 0, batch: builder.build() }],
-  });
-  t.equal(produced.partitions[0]?.error?.code, new BrookError('INVALID_REQUEST').toWire().code);
-  const deleted = await h.handlers.deleteTopics({ names: ['__offsets'] });
-  t.equal(deleted.results[0]?.error?.code, 7, 'INVALID_TOPIC');
-  const created = await h.handlers.createTopics({
-    topics: [{ name: '__mine', partitions: 1, replicationFactor: 1, config: {} }],
-  });
-  t.equal(created.results[0]?.error?.code, 7, 'other __ names are reserved');
-  const all = await h.handlers.metadata({});
-  t.notOk(
-    all.topics.some((topic) => topic.name === '__offsets'),
-    'hidden from the full listing',
-  );
-  const named = await h.handlers.metadata({ topics: ['__offsets'] });
-  t.equal(named.topics[0]?.partitions.length, 4, 'shown when asked for by name');
-});
+void t.test(
+  '__offsets is internal: no produce, no create with another spec, no delete, hidden from listings',
+  async (t) => {
+    const h = await harness(t);
+    await ready(h);
+    const builder = new RecordBatchBuilder();
+    builder.add({ key: null, value: new Uint8Array([1]), timestamp: 1 });
+    const produced = await h.handlers.produce({
+      acks: 1,
+      timeoutMs: 1000,
+      partitions: [{ topic: '__offsets', partition: 0, batch: builder.build() }],
+    });
+    t.equal(produced.partitions[0]?.error?.code, new BrookError('INVALID_REQUEST').toWire().code);
+    const deleted = await h.handlers.deleteTopics({ names: ['__offsets'] });
+    t.equal(deleted.results[0]?.error?.code, 7, 'INVALID_TOPIC');
+    const created = await h.handlers.createTopics({
+      topics: [{ name: '__mine', partitions: 1, replicationFactor: 1, config: {} }],
+    });
+    t.equal(created.results[0]?.error?.code, 7, 'other __ names are reserved');
+    const all = await h.handlers.metadata({});
+    t.notOk(
+      all.topics.some((topic) => topic.name === '__offsets'),
+      'hidden from the full listing',
+    );
+    const named = await h.handlers.metadata({ topics: ['__offsets'] });
+    t.equal(named.topics[0]?.partitions.length, 4, 'shown when asked for by name');
+  },
+);

@@ -248,7 +248,12 @@ export const requestSamples: { [K in RequestOp]: { requests: RequestOf<K>[]; res
           { topic: 'payments.v2', partitions: [1] },
         ],
       },
-      { memberId: '5f0c6c1e-7d0e-4c1d-9a67-0d3c1e2b4a55', memberEpoch: 8, heartbeatIntervalMs: 3_000, assignment: null },
+      {
+        memberId: '5f0c6c1e-7d0e-4c1d-9a67-0d3c1e2b4a55',
+        memberEpoch: 8,
+        heartbeatIntervalMs: 3_000,
+        assignment: null,
+      },
     ],
   },
   commitOffsets: {
@@ -348,7 +353,9 @@ export const requestSamples: { [K in RequestOp]: { requests: RequestOf<K>[]; res
   deleteGroups: {
     requests: [{ groupIds: ['audit', 'billing'] }],
     responses: [
-      { results: [{ groupId: 'audit' }, { groupId: 'billing', error: { code: 30, message: 'the group has members' } }] },
+      {
+        results: [{ groupId: 'audit' }, { groupId: 'billing', error: { code: 30, message: 'the group has members' } }],
+      },
     ],
   },
 };
