@@ -25,8 +25,9 @@ export interface GroupOptions {
   /** Silence after which the coordinator expires the member, in ms (1 000 to 300 000). Default 45 000. */
   readonly sessionTimeoutMs?: number;
   /**
-   * Longest the member may take to release a revoked partition (commit, onRevoked) before the coordinator expires
-   * it, in ms (1 000 to 600 000). Default 60 000.
+   * Longest the member may take to release a revoked partition before the coordinator expires it, in ms (1 000 to
+   * 600 000): the application finishing the record in hand (a revocation waits until it asks for the next one),
+   * onRevoked, and the commit. Default 60 000.
    */
   readonly rebalanceTimeoutMs?: number;
   /**

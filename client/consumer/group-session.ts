@@ -189,7 +189,10 @@ export class GroupSession {
   private async send(request: RequestOf<'groupHeartbeat'>): Promise<void> {
     try {
       const connection = await this.coordinatorConnection();
-      const response = await connection.request('groupHeartbeat', request);
+      // A heartbeat answered after the session timeout is of no use: give up on it and find the coordinator again.
+      const response = await connection.request('groupHeartbeat', request, {
+        timeoutMs: Math.min(this.client.requestTimeoutMs, this.group.sessionTimeoutMs),
+      });
       this.errorsInRow = 0;
       this.membership.onResponse(response, this.nowMs());
       this.runReconcile();
