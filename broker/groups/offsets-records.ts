@@ -15,7 +15,7 @@
 import { Packr } from 'msgpackr';
 import { ASSIGNORS, topicPartitions } from '../protocol/index.js';
 import { array, bool, int, literal, nullable, object, str, tuple, type Infer } from '../protocol/schema.js';
-import type { Group, Member } from './group-state.js';
+import type { CommittedOffset, Group, Member } from './group-state.js';
 import { fromTopicPartitions, partitionKey, toTopicPartitions } from './topic-partition.js';
 
 const packr = new Packr({ useRecords: false, mapsAsObjects: true });
@@ -147,7 +147,8 @@ export function applyEntry(groups: Map<string, Group>, entry: OffsetsEntry): voi
   }
   let group = groups.get(groupId);
   if (entry.group !== null) {
-    const offsets: Group['offsets'] = entry.type === 'snapshot' || group === undefined ? new Map() : group.offsets;
+    const offsets: Group['offsets'] =
+      entry.type === 'snapshot' || group === undefined ? new Map<string, CommittedOffset>() : group.offsets;
     group = { ...groupFromBody(groupId, entry.group), offsets };
     groups.set(groupId, group);
   }
