@@ -5,12 +5,9 @@
  * a leader change, or a subscriptionEnd the consumer can recover from.
  */
 import { BrookError } from '../../broker/protocol/index.js';
-import { backoffDelayMs } from '../backoff.js';
-import { Cluster, isRoutingError } from '../cluster.js';
-import type { Connection, SubscriptionHandler } from '../connection.js';
+import { Cluster } from '../cluster.js';
 import { resolveClientOptions, type Platform, type ResolvedClientOptions } from '../options.js';
-import type { Credit } from './credit.js';
-import type { Subscription } from './group-membership.js';
+import { keyOf, type Subscription } from './group-membership.js';
 import { resolveGroupOptions, type ResolvedGroupOptions } from './group-options.js';
 import {
   GroupSession,
@@ -27,6 +24,7 @@ import {
   type StartPosition,
 } from './options.js';
 import { PartitionStream, type ConsumerRecord, type TopicPartition } from './partition-stream.js';
+import { PartitionSubscriber } from './partition-subscriber.js';
 
 /** Options of {@link ConsumerCore.assign}. */
 export interface AssignOptions {
@@ -56,6 +54,7 @@ export class ConsumerCore<T> implements AsyncIterable<ConsumerRecord<T>> {
   private readonly client: ResolvedClientOptions;
   private readonly settings: ResolvedConsumerOptions<T>;
   private readonly cluster: Cluster;
+  private readonly subscriber: PartitionSubscriber<T>;
   private readonly streams = new Map<string, PartitionStream<T>>();
   /** Partitions with records to take and not paused, in turn order. */
   private readonly ring = new Set<PartitionStream<T>>();
@@ -78,6 +77,15 @@ export class ConsumerCore<T> implements AsyncIterable<ConsumerRecord<T>> {
     this.settings = resolveConsumerOptions(options);
     this.group = resolveGroupOptions(options);
     this.cluster = new Cluster(this.client);
+    this.subscriber = new PartitionSubscriber<T>(this.client, this.cluster, this.settings.offsetReset, {
+      isClosed: () => this.closed,
+      enqueue: (stream) => {
+        this.enqueue(stream);
+      },
+      fail: (stream, error) => {
+        this.fail(stream, error);
+      },
+    });
   }
 
   /**
@@ -167,10 +175,10 @@ export class ConsumerCore<T> implements AsyncIterable<ConsumerRecord<T>> {
         this.settings.codec,
         this.settings.creditRecords,
         this.settings.creditBytes,
-        (s, credit) => this.sendCredit(s, credit),
+        (s, credit) => this.subscriber.sendCredit(s, credit),
       );
       this.streams.set(key, stream);
-      started.push(this.subscribeStream(stream, stream.generation));
+      started.push(this.subscriber.subscribe(stream, stream.generation));
     }
     await Promise.all(started);
   }
@@ -189,7 +197,7 @@ export class ConsumerCore<T> implements AsyncIterable<ConsumerRecord<T>> {
       this.streams.delete(keyOf(topic, partition));
       this.ring.delete(stream);
       if (this.active === stream) this.active = undefined;
-      done.push(this.dropSubscription(stream));
+      done.push(this.subscriber.drop(stream));
       stream.clear();
     }
     await Promise.all(done);
@@ -235,7 +243,7 @@ export class ConsumerCore<T> implements AsyncIterable<ConsumerRecord<T>> {
     if (!Number.isSafeInteger(offset) || offset < 0)
       throw new RangeError(`offset must be an integer >= 0, got ${String(offset)}`);
     const stream = this.stream(tp);
-    const old = this.dropSubscription(stream);
+    const old = this.subscriber.drop(stream);
     stream.clear();
     this.ring.delete(stream);
     stream.inRing = false;
@@ -245,7 +253,7 @@ export class ConsumerCore<T> implements AsyncIterable<ConsumerRecord<T>> {
     stream.fetchOffset = offset;
     stream.start = { offset };
     await old;
-    await this.subscribeStream(stream, stream.generation);
+    await this.subscriber.subscribe(stream, stream.generation);
   }
 
   /** Records one at a time, across all assigned partitions. Throws when a partition stops on an error. */
@@ -467,11 +475,11 @@ export class ConsumerCore<T> implements AsyncIterable<ConsumerRecord<T>> {
         this.settings.codec,
         this.settings.creditRecords,
         this.settings.creditBytes,
-        (s, credit) => this.sendCredit(s, credit),
+        (s, credit) => this.subscriber.sendCredit(s, credit),
       );
       this.streams.set(key, stream);
       // Failures reach the iterator; nobody awaits the subscribe itself.
-      this.subscribeStream(stream, stream.generation, true).catch(() => undefined);
+      this.subscriber.subscribe(stream, stream.generation, true).catch(() => undefined);
     }
   }
 
@@ -485,7 +493,7 @@ export class ConsumerCore<T> implements AsyncIterable<ConsumerRecord<T>> {
       this.ring.delete(stream);
       stream.inRing = false;
       if (this.active === stream) this.active = undefined;
-      void this.dropSubscription(stream);
+      void this.subscriber.drop(stream);
       stream.clear();
     }
   }
@@ -499,158 +507,6 @@ export class ConsumerCore<T> implements AsyncIterable<ConsumerRecord<T>> {
     return out;
   }
 
-  // ---- subscriptions ----------------------------------------------------------------------------------------------
-
-  /**
-   * Subscribes `stream` on its leader, retrying retriable errors with backoff for as long as the generation is
-   * current. Resolves when subscribed (or superseded); rejects on a non-retriable error, which also goes to the
-   * iterator when `reportToIterator` (re-subscribes nobody awaits).
-   */
-  private async subscribeStream(
-    stream: PartitionStream<T>,
-    generation: number,
-    reportToIterator = false,
-  ): Promise<void> {
-    const firstMs = this.client.clock.nowMs();
-    for (let attempt = 0; ; attempt++) {
-      if (this.closed || stream.generation !== generation) return;
-      try {
-        await this.subscribeOnce(stream, generation);
-        return;
-      } catch (err: unknown) {
-        if (this.isClosed() || stream.generation !== generation) return;
-        const error = BrookError.from(err);
-        if (error.code === 'OFFSET_OUT_OF_RANGE' && this.settings.offsetReset !== 'none') {
-          this.resetPosition(stream);
-          continue;
-        }
-        const unknownTopic = error.code === 'UNKNOWN_TOPIC' || error.code === 'UNKNOWN_PARTITION';
-        const retriable =
-          error.retriable || (unknownTopic && this.client.clock.nowMs() - firstMs < this.client.metadataWaitMs);
-        if (!retriable) {
-          stream.stopped = true;
-          if (reportToIterator) this.fail(stream, error);
-          throw error;
-        }
-        if (isRoutingError(error)) this.cluster.invalidate(stream.topic);
-        try {
-          await this.cluster.sleep(backoffDelayMs(attempt, this.client.retryBackoff, this.client.random));
-        } catch {
-          return; // closed
-        }
-      }
-    }
-  }
-
-  private async subscribeOnce(stream: PartitionStream<T>, generation: number): Promise<void> {
-    const connection = await this.cluster.leaderConnection(stream.topic, stream.partition);
-    const offset = await this.startOffset(stream, connection);
-    if (this.closed || stream.generation !== generation) return;
-    const credit = stream.credit.subscribe(stream.bufferedRecords, stream.bufferedBytes);
-    const handler: SubscriptionHandler = {
-      deliver: (push) => {
-        if (stream.generation !== generation || this.closed) return;
-        if (stream.accept(push.batches, push.highWatermark)) this.enqueue(stream);
-      },
-      end: (error) => {
-        if (stream.generation !== generation || this.closed) return;
-        this.onSubscriptionEnd(stream, error);
-      },
-    };
-    const subscriptionId = connection.addSubscription(handler);
-    let response;
-    try {
-      response = await connection.request('subscribe', {
-        subscriptionId,
-        topic: stream.topic,
-        partition: stream.partition,
-        offset,
-        credit,
-      });
-    } catch (err: unknown) {
-      connection.removeSubscription(subscriptionId);
-      throw err;
-    }
-    if (this.isClosed() || stream.generation !== generation) {
-      connection.request('unsubscribe', { subscriptionId }).catch(() => undefined);
-      connection.removeSubscription(subscriptionId);
-      return;
-    }
-    stream.connection = connection;
-    stream.subscriptionId = subscriptionId;
-    stream.highWatermark = response.highWatermark;
-    stream.fetchOffset ??= response.offset;
-    stream.position ??= response.offset;
-  }
-
-  /** The offset to subscribe at: where deliveries left off, or the start position (timestamps via listOffsets). */
-  private async startOffset(
-    stream: PartitionStream<T>,
-    connection: Connection,
-  ): Promise<number | 'earliest' | 'latest'> {
-    if (stream.fetchOffset !== undefined) return stream.fetchOffset;
-    const start = stream.start;
-    if (start === 'earliest' || start === 'latest') return start;
-    if ('offset' in start) return start.offset;
-    const found = await connection.request('listOffsets', {
-      topic: stream.topic,
-      partition: stream.partition,
-      at: start.timestamp,
-    });
-    return found.offset;
-  }
-
-  private onSubscriptionEnd(stream: PartitionStream<T>, error: BrookError): void {
-    stream.connection = undefined;
-    stream.subscriptionId = undefined;
-    if (error.code === 'OFFSET_OUT_OF_RANGE') {
-      if (this.settings.offsetReset === 'none') {
-        stream.generation++;
-        this.fail(stream, error);
-        return;
-      }
-      this.resetPosition(stream);
-    } else if (!error.retriable) {
-      stream.generation++;
-      this.fail(stream, error);
-      return;
-    }
-    if (isRoutingError(error)) this.cluster.invalidate(stream.topic);
-    stream.generation++;
-    this.subscribeStream(stream, stream.generation, true).catch(() => undefined);
-  }
-
-  /** Applies offsetReset: buffered records are dropped and the partition restarts at its first or next offset. */
-  private resetPosition(stream: PartitionStream<T>): void {
-    stream.clear();
-    stream.position = undefined;
-    stream.fetchOffset = undefined;
-    stream.start = this.settings.offsetReset === 'latest' ? 'latest' : 'earliest';
-  }
-
-  /** Ends the stream's subscription (best effort) and makes pushes for it stale. */
-  private async dropSubscription(stream: PartitionStream<T>): Promise<void> {
-    stream.generation++;
-    const { connection, subscriptionId } = stream;
-    stream.connection = undefined;
-    stream.subscriptionId = undefined;
-    if (connection === undefined || subscriptionId === undefined) return;
-    try {
-      await connection.request('unsubscribe', { subscriptionId });
-    } catch {
-      // The subscription dies with its connection anyway.
-    } finally {
-      connection.removeSubscription(subscriptionId);
-    }
-  }
-
-  private sendCredit(stream: PartitionStream<T>, credit: Credit): boolean {
-    const { connection, subscriptionId } = stream;
-    // Without a live subscription the next subscribe carries the credit (CreditWindow.subscribe).
-    if (connection === undefined || subscriptionId === undefined) return false;
-    return connection.notify('credit', { subscriptionId, records: credit.records, bytes: credit.bytes });
-  }
-
   private stream(tp: TopicPartition): PartitionStream<T> {
     const stream = this.streams.get(keyOf(tp.topic, tp.partition));
     if (stream === undefined)
@@ -658,16 +514,7 @@ export class ConsumerCore<T> implements AsyncIterable<ConsumerRecord<T>> {
     return stream;
   }
 
-  /** Read through a method so checks after an await are not narrowed away by the compiler. */
-  private isClosed(): boolean {
-    return this.closed;
-  }
-
   private assertOpen(): void {
     if (this.closed) throw new BrookError('CLOSED', 'consumer was closed');
   }
-}
-
-function keyOf(topic: string, partition: number): string {
-  return `${topic}\u0000${String(partition)}`;
 }
