@@ -80,6 +80,8 @@ export class GroupMembership {
   private inFlight: 'heartbeat' | 'leave' | undefined;
   /** The heartbeat in flight reported a change of `owned` (sent again if it fails). */
   private sentOwnedChanged = false;
+  /** The incarnation the heartbeat in flight was sent in: answers to an older one say nothing about this one. */
+  private sentIncarnation = 0;
   /** The next heartbeat carries subscription and settings (join, or after an error: the coordinator may be new). */
   private full = true;
   /** `owned` changed since the last heartbeat that reached the coordinator. */
@@ -178,6 +180,7 @@ export class GroupMembership {
       return { ...base, ...instance, memberEpoch: this.leaveEpoch };
     }
     this.inFlight = 'heartbeat';
+    this.sentIncarnation = this.incarnationNumber;
     const request: HeartbeatRequest = { ...base, ...instance, memberEpoch: this.epoch };
     if (this.full) {
       Object.assign(
@@ -222,6 +225,11 @@ export class GroupMembership {
       return;
     }
     if (this.stateName !== MemberState.JOINING && this.stateName !== MemberState.MEMBER) return;
+    if (this.sentIncarnation !== this.incarnationNumber) {
+      // Sent before we were fenced (a commit found out first): the rejoin goes out now.
+      this.dueMs = nowMs;
+      return;
+    }
     this.stateName = MemberState.MEMBER;
     this.full = false;
     this.id = response.memberId;
@@ -250,6 +258,12 @@ export class GroupMembership {
     if (this.stateName === MemberState.LEAVING && !fromCommit) {
       // Leaving is best effort: the session expiry frees what a lost leave did not.
       this.stateName = MemberState.LEFT;
+      return ErrorAction.RETRY;
+    }
+    const stale = !fromCommit && this.sentIncarnation !== this.incarnationNumber;
+    if (stale && (error.code === 'FENCED_MEMBER_EPOCH' || error.code === 'UNKNOWN_MEMBER_ID')) {
+      // The fencing this heartbeat ran into was handled already; the rejoin goes out now.
+      this.dueMs = nowMs;
       return ErrorAction.RETRY;
     }
     switch (error.code) {

@@ -189,6 +189,31 @@ void t.test('a commit fenced by the coordinator rejoins like a heartbeat would',
   t.end();
 });
 
+void t.test('answers to a heartbeat sent before a commit found the member fenced are ignored', (t) => {
+  const m = joined();
+  m.acquired([tp(0)], m.incarnation, 20);
+  t.ok(m.heartbeat(20), 'heartbeat in flight');
+  t.equal(m.onError(new BrookError('FENCED_MEMBER_EPOCH'), 25, true), ErrorAction.REJOIN, 'the commit is fenced');
+  t.same(m.takeLost(), [tp(0)]);
+  m.onResponse(
+    { memberId: 'm-1', memberEpoch: 1, heartbeatIntervalMs: 500, assignment: [{ topic: 'orders', partitions: [0] }] },
+    30,
+  );
+  t.equal(m.state, MemberState.JOINING, 'the stale answer does not make it a member again');
+  t.equal(m.reconcile(), undefined);
+  t.match(m.heartbeat(30), { memberEpoch: 0, subscribedTopics: ['orders'] }, 'the rejoin goes out at once');
+  m.onResponse({ memberId: 'm-1', memberEpoch: 3, heartbeatIntervalMs: 500, assignment: [] }, 40);
+  t.equal(m.memberEpoch, 3);
+
+  const n = joined();
+  n.heartbeat(10 + 500);
+  n.onError(new BrookError('FENCED_MEMBER_EPOCH'), 515, true);
+  n.takeLost();
+  t.equal(n.onError(new BrookError('FENCED_MEMBER_EPOCH'), 520), ErrorAction.RETRY, 'a stale fencing is not a new one');
+  t.match(n.heartbeat(520), { memberEpoch: 0 });
+  t.end();
+});
+
 void t.test('leave sends epoch -1 at once; a static member leaving temporarily sends -2', (t) => {
   const m = joined();
   t.ok(m.heartbeat(510));
