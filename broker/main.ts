@@ -14,6 +14,7 @@ import {
 } from './config.js';
 import { consumeRecords } from './cli/consume-command.js';
 import { produceLines } from './cli/produce-command.js';
+import { deleteGroup, describeGroup, listGroups, resetGroupOffsets } from './cli/group-commands.js';
 import { createTopic, deleteTopic, describeTopics, listTopics } from './cli/topic-commands.js';
 import type { CliConnection } from './cli/client-options.js';
 
@@ -356,6 +357,42 @@ topic.addCommand(
     }),
 );
 program.addCommand(topic);
+
+const group = new Command('group').description('list, describe, reset the offsets of, and delete consumer groups');
+group.addCommand(
+  clientCommand('list')
+    .description('list consumer groups (every broker is asked)')
+    .action(async (opts: { bootstrap: string }) => {
+      await listGroups(connection(opts), print);
+    }),
+);
+group.addCommand(
+  clientCommand('describe')
+    .description('show members, assignment, and per partition committed offset, log end and lag')
+    .argument('<group>')
+    .action(async (id: string, opts: { bootstrap: string }) => {
+      await describeGroup(connection(opts), id, print);
+    }),
+);
+group.addCommand(
+  clientCommand('reset-offsets')
+    .description("move a group's committed offsets on a topic (the group must have no members)")
+    .argument('<group>')
+    .requiredOption('--topic <topic>', 'the topic whose partitions are reset')
+    .requiredOption('--to <target>', 'earliest | latest | timestamp:<ms> | offset:<n>')
+    .action(async (id: string, opts: { topic: string; to: string; bootstrap: string }) => {
+      await resetGroupOffsets(connection(opts), id, opts, print);
+    }),
+);
+group.addCommand(
+  clientCommand('delete')
+    .description('delete a group without members, with its committed offsets')
+    .argument('<group>')
+    .action(async (id: string, opts: { bootstrap: string }) => {
+      await deleteGroup(connection(opts), id, print);
+    }),
+);
+program.addCommand(group);
 
 program.addCommand(
   clientCommand('produce')
