@@ -86,6 +86,8 @@ interface Shard {
   /** Groups changed outside an operation of theirs (topic changes): persisted by the next upkeep. */
   dirty: Set<string>;
   lastCheckpointMs: number;
+  /** An upkeep round is queued and not yet run (at most one at a time, however busy the shard is). */
+  upkeepQueued: boolean;
 }
 
 type DescribedGroup = ResponseOf<'describeGroups'>['groups'][number];
@@ -135,12 +137,13 @@ export class GroupService {
         continue;
       }
       if (shard.state === 'loading') this.tryLoad(shard, replica);
-      else if (shard.busy === 0 && replica.logEndOffset !== shard.expectedEnd) {
-        // Someone else appended: leadership was lost and won back between two polls. Start over from the log.
-        this.options.logger.info({ partition: p }, 'offsets partition changed under the coordinator: reloading');
-        shard.state = 'loading';
-      } else if (shard.busy === 0) {
-        void this.enqueue(shard, () => this.upkeep(shard)).catch(() => undefined);
+      else if (!shard.upkeepQueued) {
+        // Queued behind whatever runs, so that expiry keeps its pace under a steady stream of heartbeats.
+        shard.upkeepQueued = true;
+        void this.enqueue(shard, () => {
+          shard.upkeepQueued = false;
+          return shard.state === 'active' ? this.upkeep(shard) : Promise.resolve();
+        }).catch(() => undefined);
       }
     }
   }
@@ -273,6 +276,8 @@ export class GroupService {
       return Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
     return this.enqueue(shard, () => {
+      this.checkUnchanged(shard);
+      if (shard.state === 'loading') return Promise.reject(this.loading(shard.partition));
       if (shard.state !== 'active') return Promise.reject(this.notCoordinator(shard.partition));
       // A topic created a moment ago must be known to a commit or a join that names it.
       this.refreshTopics();
@@ -293,13 +298,29 @@ export class GroupService {
   private activeShard(partition: number): Shard {
     const shard = this.shards.get(partition);
     if (shard === undefined) throw this.notCoordinator(partition);
-    if (shard.state === 'loading') {
-      throw new BrookError(
-        'COORDINATOR_LOAD_IN_PROGRESS',
-        `broker ${String(this.options.brokerId)} is loading ${OFFSETS_TOPIC}-${String(partition)}`,
-      );
-    }
+    if (shard.state === 'loading') throw this.loading(partition);
     return shard;
+  }
+
+  private loading(partition: number): BrookError {
+    return new BrookError(
+      'COORDINATOR_LOAD_IN_PROGRESS',
+      `broker ${String(this.options.brokerId)} is loading ${OFFSETS_TOPIC}-${String(partition)}`,
+    );
+  }
+
+  /**
+   * Every append to the partition goes through this shard's queue, so at the start of an operation the log must end
+   * where the shard left it. If not, another leader wrote in between (leadership was lost and won back between two
+   * polls): the groups here are stale and are loaded again.
+   */
+  private checkUnchanged(shard: Shard): void {
+    if (shard.state !== 'active') return;
+    const replica = this.replica(shard.partition);
+    if (replica !== undefined && replica.logEndOffset !== shard.expectedEnd) {
+      this.options.logger.info({ partition: shard.partition }, 'offsets partition changed under the coordinator');
+      shard.state = 'loading';
+    }
   }
 
   private notCoordinator(partition: number): BrookError {
@@ -362,6 +383,7 @@ export class GroupService {
       persisted: new Map(),
       dirty: new Set(),
       lastCheckpointMs: 0,
+      upkeepQueued: false,
     };
   }
 
@@ -429,6 +451,8 @@ export class GroupService {
 
   /** Expiry, topic changes and the periodic checkpoint of one shard. */
   private async upkeep(shard: Shard): Promise<void> {
+    this.checkUnchanged(shard);
+    if (shard.state !== 'active') return;
     const now = this.options.nowMs();
     const changed = new Set([...shard.dirty, ...shard.core.setTopics(this.topicMap), ...shard.core.tick(now)]);
     shard.dirty.clear();
