@@ -20,16 +20,9 @@ import { BrookError, type RequestOf, type ResponseOf } from '../protocol/index.j
 import { GroupCoordinator } from './coordinator.js';
 import { forwardCreateTopic } from './controller-forward.js';
 import { isInternalTopic, type Group } from './group-state.js';
-import {
-  applyEntry,
-  deleteEntry,
-  groupEntry,
-  groupFingerprint,
-  offsetsEntry,
-  snapshotEntry,
-  type OffsetsEntry,
-} from './offsets-records.js';
-import { decodeBatch, encodeBatches, OFFSETS_TOPIC, offsetsPartitionFor, offsetsTopicSpec } from './offsets-topic.js';
+import { deleteEntry, offsetsEntry } from './offsets-records.js';
+import { OffsetsShard } from './offsets-shard.js';
+import { OFFSETS_TOPIC, offsetsPartitionFor, offsetsTopicSpec } from './offsets-topic.js';
 
 /** What the service reports to metrics. */
 export interface GroupMetricsSink {
@@ -71,31 +64,10 @@ export interface GroupServiceOptions {
   readonly nextMemberId?: () => string;
 }
 
-/** One `__offsets` partition this broker leads. */
-interface Shard {
-  readonly partition: number;
-  state: 'loading' | 'active' | 'dropped';
-  core: GroupCoordinator;
-  /** Operations run one after another. */
-  queue: Promise<unknown>;
-  busy: number;
-  /** The log end after the last read or append: anything else in the log means another leader wrote. */
-  expectedEnd: number;
-  /** Fingerprint of each group's last persisted `group` entry. */
-  persisted: Map<string, string>;
-  /** Groups changed outside an operation of theirs (topic changes): persisted by the next upkeep. */
-  dirty: Set<string>;
-  lastCheckpointMs: number;
-  /** An upkeep round is queued and not yet run (at most one at a time, however busy the shard is). */
-  upkeepQueued: boolean;
-}
-
 type DescribedGroup = ResponseOf<'describeGroups'>['groups'][number];
 
-const READ_BYTES = 1024 * 1024;
-
 export class GroupService {
-  private readonly shards = new Map<number, Shard>();
+  private readonly shards = new Map<number, OffsetsShard>();
   private creating = false;
   private timer: NodeJS.Timeout | null = null;
   private topicsKey = '';
@@ -136,15 +108,7 @@ export class GroupService {
         this.shards.set(p, this.newShard(p));
         continue;
       }
-      if (shard.state === 'loading') this.tryLoad(shard, replica);
-      else if (!shard.upkeepQueued) {
-        // Queued behind whatever runs, so that expiry keeps its pace under a steady stream of heartbeats.
-        shard.upkeepQueued = true;
-        void this.enqueue(shard, () => {
-          shard.upkeepQueued = false;
-          return shard.state === 'active' ? this.upkeep(shard) : Promise.resolve();
-        }).catch(() => undefined);
-      }
+      shard.poll();
     }
   }
 
@@ -168,7 +132,7 @@ export class GroupService {
   heartbeat(request: RequestOf<'groupHeartbeat'>): Promise<ResponseOf<'groupHeartbeat'>> {
     return this.run(request.groupId, async (shard) => {
       const response = shard.core.heartbeat(request, this.options.nowMs());
-      await this.persistGroups(shard, [request.groupId]);
+      await shard.persistGroups([request.groupId]);
       return response;
     });
   }
@@ -177,7 +141,7 @@ export class GroupService {
     return this.run(request.groupId, async (shard) => {
       const check = shard.core.checkCommit(request);
       if (check.accepted.length > 0) {
-        await this.append(shard, [offsetsEntry(request.groupId, check.accepted)]);
+        await shard.append([offsetsEntry(request.groupId, check.accepted)]);
         shard.core.applyCommit(request.groupId, check.accepted);
         this.options.metrics?.committed(request.groupId, check.accepted.length);
       }
@@ -219,9 +183,9 @@ export class GroupService {
             if (group.members.size > 0) {
               throw new BrookError('GROUP_NOT_EMPTY', `group '${groupId}' has ${String(group.members.size)} members`);
             }
-            await this.append(shard, [deleteEntry(groupId)]);
+            await shard.append([deleteEntry(groupId)]);
             shard.core.deleteGroup(groupId);
-            shard.persisted.delete(groupId);
+            shard.forgetPersisted(groupId);
           });
           return { groupId };
         } catch (err) {
@@ -248,7 +212,7 @@ export class GroupService {
     }
   }
 
-  private describeOne(shard: Shard, groupId: string): DescribedGroup {
+  private describeOne(shard: OffsetsShard, groupId: string): DescribedGroup {
     const described = shard.core.describe(groupId);
     if (described === null) {
       return deadGroup(groupId, new BrookError('UNKNOWN_GROUP', `group '${groupId}' does not exist`));
@@ -266,61 +230,30 @@ export class GroupService {
     };
   }
 
-  private run<T>(groupId: string, op: (shard: Shard) => Promise<T>): Promise<T> {
-    let shard: Shard;
+  private run<T>(groupId: string, op: (shard: OffsetsShard) => Promise<T>): Promise<T> {
+    let shard: OffsetsShard;
     try {
       const topic = this.requireTopic();
       const partition = offsetsPartitionFor(groupId, topic.partitions);
-      shard = this.activeShard(partition);
+      const found = this.shards.get(partition);
+      if (found === undefined) throw this.notCoordinator(partition);
+      if (found.state === 'loading') throw found.loadingError();
+      shard = found;
     } catch (err) {
       return Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
-    return this.enqueue(shard, () => {
-      this.checkUnchanged(shard);
-      if (shard.state === 'loading') return Promise.reject(this.loading(shard.partition));
-      if (shard.state !== 'active') return Promise.reject(this.notCoordinator(shard.partition));
-      // A topic created a moment ago must be known to a commit or a join that names it.
-      this.refreshTopics();
-      for (const id of shard.core.setTopics(this.topicMap)) shard.dirty.add(id);
-      return op(shard);
-    });
-  }
-
-  private enqueue<T>(shard: Shard, op: () => Promise<T>): Promise<T> {
-    shard.busy++;
-    const result = shard.queue.then(op).finally(() => {
-      shard.busy--;
-    });
-    shard.queue = result.catch(() => undefined);
-    return result;
-  }
-
-  private activeShard(partition: number): Shard {
-    const shard = this.shards.get(partition);
-    if (shard === undefined) throw this.notCoordinator(partition);
-    if (shard.state === 'loading') throw this.loading(partition);
-    return shard;
-  }
-
-  private loading(partition: number): BrookError {
-    return new BrookError(
-      'COORDINATOR_LOAD_IN_PROGRESS',
-      `broker ${String(this.options.brokerId)} is loading ${OFFSETS_TOPIC}-${String(partition)}`,
+    return shard.run(
+      () => this.notCoordinator(shard.partition),
+      async () => {
+        try {
+          return await op(shard);
+        } catch (err) {
+          // An append refused for leadership: the group moved with the partition.
+          if (err instanceof BrookError && err.code === 'NOT_LEADER') throw this.notCoordinator(shard.partition);
+          throw err;
+        }
+      },
     );
-  }
-
-  /**
-   * Every append to the partition goes through this shard's queue, so at the start of an operation the log must end
-   * where the shard left it. If not, another leader wrote in between (leadership was lost and won back between two
-   * polls): the groups here are stale and are loaded again.
-   */
-  private checkUnchanged(shard: Shard): void {
-    if (shard.state !== 'active') return;
-    const replica = this.replica(shard.partition);
-    if (replica !== undefined && replica.logEndOffset !== shard.expectedEnd) {
-      this.options.logger.info({ partition: shard.partition }, 'offsets partition changed under the coordinator');
-      shard.state = 'loading';
-    }
   }
 
   private notCoordinator(partition: number): BrookError {
@@ -372,19 +305,17 @@ export class GroupService {
     return this.options.partitions.topic(OFFSETS_TOPIC)?.get(partition);
   }
 
-  private newShard(partition: number): Shard {
-    return {
-      partition,
-      state: 'loading',
-      core: this.newCore(),
-      queue: Promise.resolve(),
-      busy: 0,
-      expectedEnd: 0,
-      persisted: new Map(),
-      dirty: new Set(),
-      lastCheckpointMs: 0,
-      upkeepQueued: false,
-    };
+  private newShard(partition: number): OffsetsShard {
+    return new OffsetsShard(partition, {
+      replica: () => this.replica(partition),
+      newCore: () => this.newCore(),
+      topics: () => this.topicMap,
+      nowMs: this.options.nowMs,
+      logger: this.options.logger,
+      appendTimeoutMs: this.options.appendTimeoutMs,
+      checkpointIntervalMs: this.options.checkpointIntervalMs,
+      brokerId: this.options.brokerId,
+    });
   }
 
   private newCore(): GroupCoordinator {
@@ -403,112 +334,10 @@ export class GroupService {
     });
   }
 
-  private drop(shard: Shard, why: string): void {
+  private drop(shard: OffsetsShard, why: string): void {
     shard.state = 'dropped';
     this.shards.delete(shard.partition);
     this.options.logger.info({ partition: shard.partition, why }, 'groups of an offsets partition dropped');
-  }
-
-  /** Replays the partition once everything in it is committed (a new leader's first entry commits the rest). */
-  private tryLoad(shard: Shard, replica: Partition): void {
-    if (shard.busy > 0 || replica.highWatermark < replica.logEndOffset) return;
-    const groups = new Map<string, Group>();
-    let offset = replica.logStartOffset;
-    const end = replica.highWatermark;
-    try {
-      while (offset < end) {
-        const batches = replica.read(offset, READ_BYTES);
-        if (batches.length === 0) break;
-        for (const batch of batches) {
-          for (const entry of decodeBatch(batch, (at, err) => {
-            this.options.logger.warn({ partition: shard.partition, offset: at, err }, 'skipped a bad offsets record');
-          })) {
-            applyEntry(groups, entry);
-          }
-          offset = batch.baseOffset + batch.count;
-        }
-      }
-    } catch (err) {
-      this.options.logger.warn({ partition: shard.partition, err }, 'loading an offsets partition failed; retrying');
-      return;
-    }
-    const now = this.options.nowMs();
-    const core = this.newCore();
-    core.setTopics(this.topicMap);
-    for (const group of groups.values()) core.restore(group, now);
-    shard.core = core;
-    shard.persisted = new Map([...groups.values()].map((g) => [g.groupId, groupFingerprint(g)]));
-    shard.expectedEnd = replica.logEndOffset;
-    shard.state = 'active';
-    shard.lastCheckpointMs = now;
-    this.options.logger.info({ partition: shard.partition, groups: groups.size, endOffset: end }, 'groups loaded');
-    // A fresh checkpoint, so that retention can drop everything the previous leaders wrote.
-    void this.enqueue(shard, async () => {
-      core.setTopics(this.topicMap);
-      await this.checkpoint(shard);
-    }).catch(() => undefined);
-  }
-
-  /** Expiry, topic changes and the periodic checkpoint of one shard. */
-  private async upkeep(shard: Shard): Promise<void> {
-    this.checkUnchanged(shard);
-    if (shard.state !== 'active') return;
-    const now = this.options.nowMs();
-    const changed = new Set([...shard.dirty, ...shard.core.setTopics(this.topicMap), ...shard.core.tick(now)]);
-    shard.dirty.clear();
-    if (now - shard.lastCheckpointMs >= this.options.checkpointIntervalMs) {
-      await this.checkpoint(shard);
-      return;
-    }
-    if (changed.size > 0) await this.persistGroups(shard, [...changed]);
-  }
-
-  private async checkpoint(shard: Shard): Promise<void> {
-    const groups = shard.core.groupIds().flatMap((id) => {
-      const group = shard.core.group(id);
-      return group === null ? [] : [group];
-    });
-    shard.lastCheckpointMs = this.options.nowMs();
-    if (groups.length === 0) return;
-    await this.append(shard, groups.map(snapshotEntry));
-    for (const g of groups) shard.persisted.set(g.groupId, groupFingerprint(g));
-  }
-
-  /** Appends a `group` entry for each of these groups whose members or target changed since last persisted. */
-  private async persistGroups(shard: Shard, groupIds: readonly string[]): Promise<void> {
-    const entries: OffsetsEntry[] = [];
-    const prints = new Map<string, string>();
-    for (const id of groupIds) {
-      const group = shard.core.group(id);
-      if (group === null) continue;
-      const print = groupFingerprint(group);
-      if (shard.persisted.get(id) === print) continue;
-      entries.push(groupEntry(group));
-      prints.set(id, print);
-    }
-    if (entries.length === 0) return;
-    await this.append(shard, entries);
-    for (const [id, print] of prints) shard.persisted.set(id, print);
-  }
-
-  /**
-   * Appends entries with acks=all. On failure the in-memory groups may be ahead of the log: the shard reloads
-   * (or is dropped when leadership moved) and the caller gets NOT_COORDINATOR or the append's retriable error.
-   */
-  private async append(shard: Shard, entries: readonly OffsetsEntry[]): Promise<void> {
-    const replica = this.replica(shard.partition);
-    if (replica === undefined) throw this.notCoordinator(shard.partition);
-    try {
-      for (const batch of encodeBatches(entries, this.options.nowMs())) {
-        await replica.append(batch, -1, this.options.appendTimeoutMs);
-      }
-      shard.expectedEnd = replica.logEndOffset;
-    } catch (err) {
-      const error = BrookError.from(err);
-      if (shard.state === 'active') shard.state = 'loading';
-      if (error.code === 'NOT_LEADER') throw this.notCoordinator(shard.partition);
-      throw error;
-    }
   }
 
   private refreshTopics(): void {
