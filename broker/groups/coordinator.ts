@@ -89,6 +89,8 @@ export class GroupCoordinator {
    * repartitioned, newly matched by a pattern) rebalance; returns their ids.
    */
   setTopics(topics: ReadonlyMap<string, number>): string[] {
+    // The service hands over a new map only when topics changed.
+    if (topics === this.topics) return [];
     this.topics = topics;
     const changed: string[] = [];
     for (const group of this.groups.values()) {

@@ -130,23 +130,31 @@ export class GroupService {
   }
 
   heartbeat(request: RequestOf<'groupHeartbeat'>): Promise<ResponseOf<'groupHeartbeat'>> {
-    return this.run(request.groupId, async (shard) => {
-      const response = shard.core.heartbeat(request, this.options.nowMs());
-      await shard.persistGroups([request.groupId]);
-      return response;
-    });
+    return this.run(
+      request.groupId,
+      async (shard) => {
+        const response = shard.core.heartbeat(request, this.options.nowMs());
+        await shard.persistGroups([request.groupId]);
+        return response;
+      },
+      request.memberEpoch === 0 || request.subscribedTopics !== undefined || request.subscribedPattern !== undefined,
+    );
   }
 
   commitOffsets(request: RequestOf<'commitOffsets'>): Promise<ResponseOf<'commitOffsets'>> {
-    return this.run(request.groupId, async (shard) => {
-      const check = shard.core.checkCommit(request);
-      if (check.accepted.length > 0) {
-        await shard.append([offsetsEntry(request.groupId, check.accepted)]);
-        shard.core.applyCommit(request.groupId, check.accepted);
-        this.options.metrics?.committed(request.groupId, check.accepted.length);
-      }
-      return { results: check.results };
-    });
+    return this.run(
+      request.groupId,
+      async (shard) => {
+        const check = shard.core.checkCommit(request);
+        if (check.accepted.length > 0) {
+          await shard.append([offsetsEntry(request.groupId, check.accepted)]);
+          shard.core.applyCommit(request.groupId, check.accepted);
+          this.options.metrics?.committed(request.groupId, check.accepted.length);
+        }
+        return { results: check.results };
+      },
+      true,
+    );
   }
 
   fetchOffsets(request: RequestOf<'fetchOffsets'>): Promise<ResponseOf<'fetchOffsets'>> {
@@ -230,7 +238,8 @@ export class GroupService {
     };
   }
 
-  private run<T>(groupId: string, op: (shard: OffsetsShard) => Promise<T>): Promise<T> {
+  /** Runs `op` on the group's shard; `freshTopics`: look at the topic registry first (joins and commits). */
+  private run<T>(groupId: string, op: (shard: OffsetsShard) => Promise<T>, freshTopics = false): Promise<T> {
     let shard: OffsetsShard;
     try {
       const topic = this.requireTopic();
@@ -252,6 +261,9 @@ export class GroupService {
           if (err instanceof BrookError && err.code === 'NOT_LEADER') throw this.notCoordinator(shard.partition);
           throw err;
         }
+      },
+      () => {
+        if (freshTopics) this.refreshTopics();
       },
     );
   }

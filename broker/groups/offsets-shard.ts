@@ -69,12 +69,13 @@ export class OffsetsShard {
    * Runs a group operation in the queue: refused with COORDINATOR_LOAD_IN_PROGRESS or `notCoordinator()` unless the
    * shard is active when its turn comes. Groups see the current topics first.
    */
-  run<T>(notCoordinator: () => BrookError, op: () => Promise<T>): Promise<T> {
+  run<T>(notCoordinator: () => BrookError, op: () => Promise<T>, refreshTopics: () => void): Promise<T> {
     return this.enqueue(() => {
       this.checkUnchanged();
       if (this.state === 'loading') return Promise.reject(this.loadingError());
       if (this.state !== 'active') return Promise.reject(notCoordinator());
       // A topic created a moment ago must be known to a commit or a join that names it.
+      refreshTopics();
       for (const id of this.core.setTopics(this.ctx.topics())) this.dirty.add(id);
       return op();
     });
