@@ -74,8 +74,20 @@ void t.test('join, commit, describe, and a coordinator failover that loses no co
     for (const c of clients.values()) c.close();
   });
 
-  // Any broker answers findCoordinator; the first asks the controller to create __offsets.
-  const asked = await clientOf(2);
+  // Any broker answers findCoordinator. The first one asked is not the controller, so it has the controller create
+  // __offsets through a createTopics of its own.
+  const first = await clientOf(1);
+  const controllerId = await waitFor(
+    async () => {
+      const id = (await first.request('metadata', { topics: [] })).controllerId;
+      return id > 0 ? id : null;
+    },
+    {
+      timeoutMs: 20_000,
+      what: 'a controller',
+    },
+  );
+  const asked = await clientOf(cluster.ids.find((id) => id !== controllerId) ?? 0);
   const found = await waitFor(() => asked.request('findCoordinator', { groupId: GROUP }), {
     timeoutMs: 30_000,
     what: 'a coordinator for the group',
