@@ -5,6 +5,8 @@
 import { pino } from 'pino';
 import t from 'tap';
 import { GroupService } from '../../../broker/groups/group-service.js';
+import { offsetsEntry } from '../../../broker/groups/offsets-records.js';
+import { encodeBatches } from '../../../broker/groups/offsets-topic.js';
 import { createTopics, harness } from '../handlers/fixtures.js';
 
 void t.test('expiry and checkpoints are written to __offsets by the upkeep', async (t) => {
@@ -77,4 +79,34 @@ void t.test('expiry and checkpoints are written to __offsets by the upkeep', asy
   service.poll();
   await service.fetchOffsets({ groupId: 'g' });
   t.ok(log.logEndOffset > afterLoad, 'the next checkpoint comes after its interval');
+});
+
+void t.test('a coordinator whose partition was written by someone else loads it again', async (t) => {
+  const h = await harness(t);
+  await createTopics(t, h, ['orders', 1]);
+  await t.rejects(h.handlers.findCoordinator({ groupId: 'g' }), { code: 'COORDINATOR_LOAD_IN_PROGRESS' });
+  while (h.topics.get('__offsets') === undefined) await new Promise((r) => setImmediate(r));
+  h.groups.poll();
+  h.groups.poll();
+  const joined = await h.handlers.groupHeartbeat({
+    groupId: 'g',
+    memberId: '',
+    memberEpoch: 0,
+    subscribedTopics: ['orders'],
+  });
+  // Another leader's write (leadership lost and won back between two polls): an offsets entry for the group.
+  const { offsetsPartition } = await h.handlers.findCoordinator({ groupId: 'g' });
+  const [batch] = encodeBatches([offsetsEntry('g', [{ topic: 'orders', partition: 0, offset: 123 }])], 1);
+  if (batch === undefined) throw new Error('no batch');
+  await h.partitions.partition('__offsets', offsetsPartition).append(batch, 1, 1000);
+  await t.rejects(h.handlers.fetchOffsets({ groupId: 'g' }), { code: 'COORDINATOR_LOAD_IN_PROGRESS' });
+  h.groups.poll();
+  t.same((await h.handlers.fetchOffsets({ groupId: 'g' })).offsets, [
+    { topic: 'orders', partition: 0, offset: 123, metadata: '' },
+  ]);
+  const [group] = (await h.handlers.describeGroups({ groupIds: ['g'] })).groups;
+  t.same(
+    group?.members.map((m) => m.memberId),
+    [joined.memberId],
+  );
 });
