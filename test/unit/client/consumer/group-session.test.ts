@@ -244,6 +244,44 @@ void t.test(
   },
 );
 
+void t.test('the release is reported only after onRevoked settles; a commit inside it counts', async (t) => {
+  const { broker, clock, group, consumer } = setup(2);
+  append(broker, 0, 0, 3);
+  append(broker, 1, 0, 3);
+  let finishHook: () => void = () => undefined;
+  const hookDone = new Promise<void>((resolve) => {
+    finishHook = resolve;
+  });
+  let hookCalls = 0;
+  const a: ConsumerCore<Order> = consumer({
+    autoCommit: false,
+    onRevoked: async () => {
+      hookCalls++;
+      await hookDone;
+      await a.commit();
+    },
+  });
+  a.subscribe('orders');
+  const fromA: Rec[] = [];
+  void collect(a, fromA);
+  await until(() => fromA.length === 6, 'a read everything');
+  const b = consumer();
+  b.subscribe('orders');
+  await until(() => hookCalls === 1, 'revoke hook running', clock);
+  const releasedOne = () =>
+    group.heartbeatsOf(a.memberId).some((h) => h.owned !== undefined && h.owned[0]?.partitions.join(',') === '0');
+  await clock.advance(3_000);
+  t.notOk(releasedOne(), 'no release while the hook runs');
+  t.equal(b.assignment().length, 0, 'b waits for it');
+  t.same(sorted(a.assignment()), [0, 1]);
+  finishHook();
+  await until(releasedOne, 'released after the hook', clock);
+  t.equal(group.offset('orders', 1), 3, "the hook's commit stored the revoked partition's position");
+  await until(() => b.assignment().length === 1, 'b got partition 1', clock);
+  t.equal(b.position({ topic: 'orders', partition: 1 }), 3, 'b starts after what a committed');
+  await Promise.all([a.close(), b.close()]);
+});
+
 void t.test('fenced: partitions are dropped without a commit, onRevoked(lost), rejoin at epoch 0', async (t) => {
   const { broker, clock, group, consumer } = setup(1);
   append(broker, 0, 0, 10);
