@@ -1,5 +1,6 @@
 /**
- * The driver of the group coordinators on one broker. Decides nothing about groups (coordinator.ts does); it
+ * The driver of the group coordinators on one broker. Decides nothing about groups (coordinator.ts does) and leaves
+ * each `__offsets` partition's queue and persistence to its shard (offsets-shard.ts); it
  *
  * - has the controller create `__offsets` on the first group request (forwarding it when it is not the controller);
  * - keeps one {@link GroupCoordinator} per `__offsets` partition this broker leads: on becoming leader it waits
