@@ -74,6 +74,8 @@ export class GroupSession {
   private pollTimer: TimerHandle | undefined;
   private commitTimer: TimerHandle | undefined;
   private coordinator: Connection | undefined;
+  /** Where a NOT_COORDINATOR said the coordinator is (tried before asking findCoordinator). */
+  private coordinatorHint: number | undefined;
   private errorsInRow = 0;
   private reconciling: Promise<void> | undefined;
   private reconcileAgain = false;
@@ -207,7 +209,7 @@ export class GroupSession {
     const action = this.membership.onError(error, nowMs, fromCommit);
     switch (action) {
       case ErrorAction.REDISCOVER:
-        this.coordinator = undefined;
+        this.lostCoordinator(error);
         this.membership.retryAt(nowMs + this.backoffMs());
         break;
       case ErrorAction.RETRY:
@@ -231,6 +233,16 @@ export class GroupSession {
   private async coordinatorConnection(): Promise<Connection> {
     const known = this.coordinator;
     if (known !== undefined && !known.isClosed) return known;
+    const hint = this.coordinatorHint;
+    this.coordinatorHint = undefined;
+    if (hint !== undefined) {
+      try {
+        this.coordinator = this.cluster.connectionFor(hint);
+        return this.coordinator;
+      } catch {
+        // Not a broker we know of: ask.
+      }
+    }
     const found = await this.cluster.anyConnection().request('findCoordinator', { groupId: this.group.groupId });
     if (found.coordinatorId < 0)
       throw new BrookError('COORDINATOR_LOAD_IN_PROGRESS', 'the group has no coordinator yet');
@@ -258,12 +270,18 @@ export class GroupSession {
       } catch (err: unknown) {
         const error = BrookError.from(err);
         if (!COORDINATOR_ERRORS.has(error.code) || this.closed || !stillValid()) throw error;
-        this.coordinator = undefined;
+        this.lostCoordinator(error);
         const delayMs = backoffDelayMs(attempt, this.client.retryBackoff, this.client.random);
         if (this.nowMs() + delayMs > deadlineMs) throw error;
         await this.cluster.sleep(delayMs);
       }
     }
+  }
+
+  /** Forgets the coordinator; a NOT_COORDINATOR naming the new one (`leaderId`) is tried first next time. */
+  private lostCoordinator(error: BrookError): void {
+    this.coordinator = undefined;
+    this.coordinatorHint = error.code === 'NOT_COORDINATOR' ? error.leaderId : undefined;
   }
 
   // ---- reconciliation ---------------------------------------------------------------------------------------------

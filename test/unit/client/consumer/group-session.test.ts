@@ -4,7 +4,7 @@
  * and leaving on close.
  */
 import t from 'tap';
-import { RecordBatchBuilder } from '../../../../broker/protocol/index.js';
+import { BrookError, RecordBatchBuilder } from '../../../../broker/protocol/index.js';
 import { jsonCodec } from '../../../../client/codecs.js';
 import { ConsumerCore } from '../../../../client/consumer/consumer.js';
 import type { ConsumerOptions } from '../../../../client/consumer/options.js';
@@ -338,6 +338,22 @@ void t.test('coordinator moved: find it again with backoff, keep consuming owned
   t.same(sorted(c.assignment()), [0]);
   const last = group.heartbeats.at(-1);
   t.match(last, { memberEpoch: 1, subscribedTopics: ['orders'], owned: [{ topic: 'orders', partitions: [0] }] });
+  await c.close();
+});
+
+void t.test('NOT_COORDINATOR naming the new coordinator goes there without findCoordinator', async (t) => {
+  const { broker, clock, group, consumer } = setup(1);
+  const c = consumer();
+  c.subscribe('orders');
+  await until(() => c.assignment().length === 1, 'assigned');
+  const finds = () => broker.sessions.flatMap((s) => s.ops('findCoordinator')).length;
+  const before = finds();
+  const heartbeats = group.heartbeats.length;
+  group.heartbeatErrors.push(new BrookError('NOT_COORDINATOR', 'moved', { leaderId: broker.brokerId }));
+  await clock.advance(1_000);
+  await until(() => group.heartbeats.length >= heartbeats + 2, 'heartbeat retried', clock);
+  t.equal(finds(), before, 'no findCoordinator');
+  t.same(sorted(c.assignment()), [0]);
   await c.close();
 });
 

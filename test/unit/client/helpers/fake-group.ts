@@ -6,6 +6,7 @@
  */
 import {
   BrookError,
+  ERROR_OP,
   requests,
   type ErrorName,
   type RequestOf,
@@ -33,7 +34,7 @@ export class FakeGroupCoordinator {
   readonly heartbeats: SeenHeartbeat[] = [];
   readonly commits: RequestOf<'commitOffsets'>[] = [];
   /** Errors for the next heartbeats, one each. */
-  heartbeatErrors: ErrorName[] = [];
+  heartbeatErrors: (ErrorName | BrookError)[] = [];
   /** Errors for the next commit requests (whole request), one each. */
   commitErrors: ErrorName[] = [];
   /** Errors for the next findCoordinator requests. */
@@ -88,8 +89,9 @@ export class FakeGroupCoordinator {
       session.send(requests[k].code, correlationId, response);
       return 'handled';
     };
-    const fail = (code: ErrorName): 'handled' => {
-      session.sendError(correlationId, code);
+    const fail = (error: ErrorName | BrookError): 'handled' => {
+      if (typeof error === 'string') session.sendError(correlationId, error);
+      else session.send(ERROR_OP, correlationId, error.toWire());
       return 'handled';
     };
     switch (op) {
