@@ -20,7 +20,10 @@ const OFFSET_RESETS: readonly string[] = ['earliest', 'latest', 'none'];
 export interface ConsumerOptions<T> extends ClientOptions, GroupOptions {
   /** Turns record bytes into values. Default {@link jsonCodec}. */
   readonly codec?: Codec<T>;
-  /** Start position of assigned partitions (assign() may override it). Default `'latest'`. */
+  /**
+   * Start position of assigned partitions (assign() may override it). Default `'latest'`. Not used by subscribe():
+   * a partition the group grants starts at the group's committed offset, else per `offsetReset`.
+   */
   readonly from?: StartPosition;
   /**
    * Records the broker may push per partition ahead of the application (the credit window). Default 50 000: with
