@@ -12,7 +12,9 @@ import { TopicStore } from './cluster/topic-store.js';
 import { isClustered, resolveConfig, sessionLimits, type BrokerConfig, type BrokerConfigInput } from './config.js';
 import { createAuthenticator, createHandlers, type BrokerInfo, type HandlerContext } from './handlers/index.js';
 import { createLogger, type Logger } from './logger.js';
+import { GroupService } from './groups/group-service.js';
 import { BrokerMetrics } from './metrics/broker-metrics.js';
+import { GroupMetrics } from './metrics/group-metrics.js';
 import type { BrokerCore } from './net/broker-api.js';
 import { startServers } from './net/servers.js';
 import { PartitionRegistry } from './partitions/partition-registry.js';
@@ -43,6 +45,8 @@ export class Broker {
   /** Membership of a multi-broker cluster; null for a one-broker cluster. */
   private readonly cluster: ClusterNode | null;
   private readonly localController: LocalController;
+  /** The consumer-group coordinators hosted here. */
+  private readonly groups: GroupService;
   private servers: Servers | null = null;
   private readonly timers: NodeJS.Timeout[] = [];
   private started = false;
@@ -66,6 +70,25 @@ export class Broker {
     this.clusterId = topics.clusterId;
     this.metrics = new BrokerMetrics({ partitions: () => partitions.all() });
     cluster?.registerMetrics(this.metrics.registry);
+    const firstUser = Object.entries(config.users)[0];
+    this.groups = new GroupService({
+      brokerId: config.brokerId,
+      topics,
+      partitions,
+      controller: () => this.controller(),
+      brokers: () => this.brokers(),
+      brokerCount: Math.max(1, config.peers.length),
+      offsetsPartitions: config.groupOffsetsPartitions,
+      offsetsRetentionMs: config.groupOffsetsRetentionMs,
+      heartbeatIntervalMs: config.groupHeartbeatIntervalMs,
+      sessionTimeoutMs: config.groupSessionTimeoutMs,
+      checkpointIntervalMs: config.groupCheckpointIntervalMs,
+      appendTimeoutMs: 10_000,
+      ...(firstUser === undefined ? {} : { credentials: { username: firstUser[0], password: firstUser[1] } }),
+      nowMs,
+      logger,
+      metrics: new GroupMetrics(this.metrics.registry, () => this.groups.loadedGroups()),
+    });
     const ctx: HandlerContext = {
       brokerId: config.brokerId,
       clusterId: this.clusterId,
@@ -73,6 +96,7 @@ export class Broker {
       partitions,
       producerIds: ProducerIdAllocator.open(config.dataDir, config.brokerId),
       controller: () => this.controller(),
+      groups: this.groups,
       metrics: this.metrics,
       retentionDefaults: { retentionMs: config.retentionMs, retentionBytes: config.retentionBytes },
       logger,
@@ -191,6 +215,7 @@ export class Broker {
       logger: this.logger,
     });
     this.startTimers();
+    this.groups.start();
     this.started = true;
   }
 
@@ -235,6 +260,7 @@ export class Broker {
     this.stopping = true;
     this.logger.info('broker stopping');
     for (const timer of this.timers) clearInterval(timer);
+    this.groups.close();
     const servers = this.servers;
     try {
       if (servers !== null) {

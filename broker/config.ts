@@ -97,6 +97,16 @@ export interface BrokerConfig {
   raftElectionTicks: number;
   /** Ticks between a leader's heartbeats. Default 2; below raftElectionTicks. */
   raftHeartbeatTicks: number;
+  /** How often group members are told to heartbeat, in ms. Default 3 000. */
+  groupHeartbeatIntervalMs: number;
+  /** Session timeout of group members that do not ask for one, in ms. Default 45 000. */
+  groupSessionTimeoutMs: number;
+  /** Partitions of the internal `__offsets` topic when it is created (later changes do not repartition it). Default 16. */
+  groupOffsetsPartitions: number;
+  /** `retention.ms` of `__offsets`, in ms. Default 7 days; at least 2 x groupCheckpointIntervalMs. */
+  groupOffsetsRetentionMs: number;
+  /** Each coordinator rewrites all of its groups as snapshots this often, in ms (bounds `__offsets`). Default 600 000. */
+  groupCheckpointIntervalMs: number;
 }
 
 /** The defaults, field by field. */
@@ -129,6 +139,11 @@ export const DEFAULT_CONFIG: Readonly<BrokerConfig> = Object.freeze({
   raftTickMs: 50,
   raftElectionTicks: 12,
   raftHeartbeatTicks: 2,
+  groupHeartbeatIntervalMs: 3_000,
+  groupSessionTimeoutMs: 45_000,
+  groupOffsetsPartitions: 16,
+  groupOffsetsRetentionMs: 7 * 24 * 3600 * 1000,
+  groupCheckpointIntervalMs: 600_000,
 });
 
 /** Thrown by {@link resolveConfig}; the message names the field. */
@@ -196,6 +211,21 @@ export function resolveConfig(input: BrokerConfigInput = {}): Readonly<BrokerCon
     raftTickMs: intIn('raftTickMs', pick('raftTickMs'), 1, 60_000),
     raftElectionTicks: intIn('raftElectionTicks', pick('raftElectionTicks'), 2, 10_000),
     raftHeartbeatTicks: intIn('raftHeartbeatTicks', pick('raftHeartbeatTicks'), 1, 10_000),
+    groupHeartbeatIntervalMs: intIn('groupHeartbeatIntervalMs', pick('groupHeartbeatIntervalMs'), 10, 300_000),
+    groupSessionTimeoutMs: intIn('groupSessionTimeoutMs', pick('groupSessionTimeoutMs'), 1_000, 300_000),
+    groupOffsetsPartitions: intIn('groupOffsetsPartitions', pick('groupOffsetsPartitions'), 1, 1_000),
+    groupOffsetsRetentionMs: intIn(
+      'groupOffsetsRetentionMs',
+      pick('groupOffsetsRetentionMs'),
+      60_000,
+      Number.MAX_SAFE_INTEGER,
+    ),
+    groupCheckpointIntervalMs: intIn(
+      'groupCheckpointIntervalMs',
+      pick('groupCheckpointIntervalMs'),
+      100,
+      MAX_DURATION_MS,
+    ),
   };
 
   checkString('dataDir', config.dataDir);
@@ -225,6 +255,12 @@ export function resolveConfig(input: BrokerConfigInput = {}): Readonly<BrokerCon
       'deliverMaxBytes',
       `${String(config.deliverMaxBytes)} does not fit in a frame: at most maxFrameBytes - ${String(FRAME_HEADROOM_BYTES)}`,
     );
+  }
+  if (config.groupOffsetsRetentionMs < 2 * config.groupCheckpointIntervalMs) {
+    throw new ConfigError('groupOffsetsRetentionMs', 'must be at least 2 x groupCheckpointIntervalMs');
+  }
+  if (config.groupHeartbeatIntervalMs >= config.groupSessionTimeoutMs) {
+    throw new ConfigError('groupHeartbeatIntervalMs', 'must be below groupSessionTimeoutMs');
   }
   if (config.raftHeartbeatTicks >= config.raftElectionTicks) {
     throw new ConfigError('raftHeartbeatTicks', 'must be below raftElectionTicks');

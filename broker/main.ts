@@ -15,6 +15,7 @@ import {
 import { consumeRecords } from './cli/consume-command.js';
 import { produceLines } from './cli/produce-command.js';
 import { parseReplicas, reassignPartitions } from './cli/partition-commands.js';
+import { deleteGroup, describeGroup, listGroups, resetGroupOffsets } from './cli/group-commands.js';
 import { createTopic, deleteTopic, describeTopics, listTopics } from './cli/topic-commands.js';
 import type { CliConnection } from './cli/client-options.js';
 
@@ -236,6 +237,46 @@ program
       integer,
     ),
   )
+  .addOption(
+    brokerOption(
+      '--group-heartbeat-interval-ms <n>',
+      `how often group members heartbeat (default ${D.groupHeartbeatIntervalMs})`,
+      'BROOK_GROUP_HEARTBEAT_INTERVAL_MS',
+      integer,
+    ),
+  )
+  .addOption(
+    brokerOption(
+      '--group-session-timeout-ms <n>',
+      `default group member session timeout (default ${D.groupSessionTimeoutMs})`,
+      'BROOK_GROUP_SESSION_TIMEOUT_MS',
+      integer,
+    ),
+  )
+  .addOption(
+    brokerOption(
+      '--group-offsets-partitions <n>',
+      `partitions of __offsets when created (default ${D.groupOffsetsPartitions})`,
+      'BROOK_GROUP_OFFSETS_PARTITIONS',
+      integer,
+    ),
+  )
+  .addOption(
+    brokerOption(
+      '--group-offsets-retention-ms <n>',
+      `retention.ms of __offsets (default ${D.groupOffsetsRetentionMs})`,
+      'BROOK_GROUP_OFFSETS_RETENTION_MS',
+      integer,
+    ),
+  )
+  .addOption(
+    brokerOption(
+      '--group-checkpoint-interval-ms <n>',
+      `period of group snapshots in __offsets (default ${D.groupCheckpointIntervalMs})`,
+      'BROOK_GROUP_CHECKPOINT_INTERVAL_MS',
+      integer,
+    ),
+  )
   .action(async ({ id, ...rest }: BrokerConfigInput & { id?: number }) => {
     const opts: BrokerConfigInput = id === undefined ? rest : { ...rest, brokerId: id };
     // Loaded here so client commands do not pay for SQLite, uWebSockets and the rest of the broker.
@@ -369,6 +410,42 @@ partitionCommand.addCommand(
     ),
 );
 program.addCommand(partitionCommand);
+
+const group = new Command('group').description('list, describe, reset the offsets of, and delete consumer groups');
+group.addCommand(
+  clientCommand('list')
+    .description('list consumer groups (every broker is asked)')
+    .action(async (opts: { bootstrap: string }) => {
+      await listGroups(connection(opts), print);
+    }),
+);
+group.addCommand(
+  clientCommand('describe')
+    .description('show members, assignment, and per partition committed offset, log end and lag')
+    .argument('<group>')
+    .action(async (id: string, opts: { bootstrap: string }) => {
+      await describeGroup(connection(opts), id, print);
+    }),
+);
+group.addCommand(
+  clientCommand('reset-offsets')
+    .description("move a group's committed offsets on a topic (the group must have no members)")
+    .argument('<group>')
+    .requiredOption('--topic <topic>', 'the topic whose partitions are reset')
+    .requiredOption('--to <target>', 'earliest | latest | timestamp:<ms> | offset:<n>')
+    .action(async (id: string, opts: { topic: string; to: string; bootstrap: string }) => {
+      await resetGroupOffsets(connection(opts), id, opts, print);
+    }),
+);
+group.addCommand(
+  clientCommand('delete')
+    .description('delete a group without members, with its committed offsets')
+    .argument('<group>')
+    .action(async (id: string, opts: { bootstrap: string }) => {
+      await deleteGroup(connection(opts), id, print);
+    }),
+);
+program.addCommand(group);
 
 program.addCommand(
   clientCommand('produce')

@@ -1,5 +1,6 @@
 /** Topic administration: create, delete, list and describe topics, and look up offsets. */
 import { BrookError } from '../broker/protocol/index.js';
+import { GroupAdmin, type GroupDescription, type GroupListing, type OffsetResetTarget } from './admin-groups.js';
 import { Cluster, type BrokerInfo, type PartitionMetadata } from './cluster.js';
 import { resolveClientOptions, type ClientOptions, type Platform } from './options.js';
 
@@ -64,9 +65,43 @@ export interface PartitionReassignment {
 /** The shared core of the Node and browser `Admin` classes (which supply the transports). */
 export class AdminCore {
   private readonly cluster: Cluster;
+  private readonly groups: GroupAdmin;
 
   constructor(options: ClientOptions, platform: Platform) {
     this.cluster = new Cluster(resolveClientOptions(options, platform));
+    this.groups = new GroupAdmin(this.cluster, (topic, at, partitions) => this.listOffsets(topic, at, partitions));
+  }
+
+  /** Every consumer group of the cluster with its state, member count and coordinator, sorted by id. */
+  listGroups(): Promise<GroupListing[]> {
+    return this.groups.listGroups();
+  }
+
+  /** A group's members, assignment and per-partition committed offset, log end and lag; rejects with UNKNOWN_GROUP. */
+  describeGroup(groupId: string): Promise<GroupDescription> {
+    return this.groups.describeGroup(groupId);
+  }
+
+  /** Deletes groups that have no members, with their committed offsets; a result per group. */
+  deleteGroups(groupIds: readonly string[]): Promise<{ groupId: string; error?: BrookError }[]> {
+    return this.groups.deleteGroups(groupIds);
+  }
+
+  /** A group's committed offsets (every partition with a commit). */
+  committedOffsets(groupId: string): Promise<{ topic: string; partition: number; offset: number; metadata: string }[]> {
+    return this.groups.committedOffsets(groupId);
+  }
+
+  /**
+   * Moves a group's committed offsets on every partition of `topic` to the log start, the log end, the first record
+   * at a timestamp, or a given offset. The group must have no members (GROUP_NOT_EMPTY otherwise).
+   */
+  resetOffsets(
+    groupId: string,
+    topic: string,
+    to: OffsetResetTarget,
+  ): Promise<{ partition: number; offset: number }[]> {
+    return this.groups.resetOffsets(groupId, topic, to);
   }
 
   /** Creates topics; resolves with a result per topic (never rejects for per-topic errors such as TOPIC_EXISTS). */

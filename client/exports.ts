@@ -2,7 +2,13 @@
  * Everything the Node and browser entry points export alike (they differ only in the transports their Producer,
  * Consumer and Admin classes use).
  */
-export { BrookError, ErrorCodes, type ErrorName, type RecordHeader } from '../broker/protocol/index.js';
+export {
+  BrookError,
+  ErrorCodes,
+  type AssignorName,
+  type ErrorName,
+  type RecordHeader,
+} from '../broker/protocol/index.js';
 export type {
   AdminCore,
   NewTopic,
@@ -16,7 +22,8 @@ export type { BackoffOptions } from './backoff.js';
 export { systemClock, systemRandom, type Clock, type Random, type TimerHandle } from './clock.js';
 export type { PartitionMetadata, TopicMetadata } from './cluster.js';
 export { codecs, jsonCodec, msgpackCodec, rawCodec, stringCodec, type Codec } from './codecs.js';
-export type { AssignOptions, BatchesOptions, ConsumerCore } from './consumer/consumer.js';
+export type { AssignOptions, BatchesOptions, CommitOptions, ConsumerCore } from './consumer/consumer.js';
+export type { GroupOptions, RevokeInfo } from './consumer/group-options.js';
 export type { ConsumerOptions, OffsetReset, StartPosition } from './consumer/options.js';
 export type { ConsumerRecord, TopicPartition } from './consumer/partition-stream.js';
 export { parseBootstrap, parseEndpoint, type Endpoint, type TcpEndpoint, type WebSocketEndpoint } from './endpoint.js';

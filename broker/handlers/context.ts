@@ -4,6 +4,7 @@ import type { Controller } from '../cluster/controller.js';
 import type { ProducerIdSource } from '../cluster/producer-ids.js';
 import type { TopicRetention } from '../cluster/topic-config.js';
 import type { TopicRegistry } from '../cluster/topic-registry.js';
+import type { GroupService } from '../groups/group-service.js';
 import type { BrokerMetrics } from '../metrics/broker-metrics.js';
 import type { PartitionRegistry } from '../partitions/partition-registry.js';
 import type { ResponseOf } from '../protocol/index.js';
@@ -20,6 +21,18 @@ export interface HandlerContext {
   controller(): Controller;
   /** Hands out idempotent producer ids (initProducer). */
   readonly producerIds: ProducerIdSource;
+  /** The consumer-group coordinators of this broker (ops 40-46). */
+  readonly groups: Pick<
+    GroupService,
+    | 'heartbeat'
+    | 'commitOffsets'
+    | 'fetchOffsets'
+    | 'findCoordinator'
+    | 'listGroups'
+    | 'describeGroups'
+    | 'deleteGroups'
+    | 'internalTopicSpec'
+  >;
   readonly metrics: Pick<BrokerMetrics, 'produced' | 'fetched' | 'errorSent' | 'topicDeleted'>;
   /** Broker-wide topic defaults, shown in metadata where a topic does not override them. */
   readonly retentionDefaults: TopicRetention;

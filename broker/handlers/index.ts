@@ -2,6 +2,15 @@
 import type { CoreHandlers } from '../net/broker-api.js';
 import type { HandlerContext } from './context.js';
 import { fetchHandler } from './fetch.js';
+import {
+  commitOffsetsHandler,
+  deleteGroupsHandler,
+  describeGroupsHandler,
+  fetchOffsetsHandler,
+  findCoordinatorHandler,
+  groupHeartbeatHandler,
+  listGroupsHandler,
+} from './groups.js';
 import { initProducerHandler } from './init-producer.js';
 import { listOffsetsHandler } from './list-offsets.js';
 import { metadataHandler } from './metadata.js';
@@ -22,5 +31,12 @@ export function createHandlers(ctx: HandlerContext): CoreHandlers {
     listOffsets: listOffsetsHandler(ctx),
     initProducer: initProducerHandler(ctx),
     reassignPartitions: reassignPartitionsHandler(ctx),
+    groupHeartbeat: groupHeartbeatHandler(ctx),
+    commitOffsets: commitOffsetsHandler(ctx),
+    fetchOffsets: fetchOffsetsHandler(ctx),
+    findCoordinator: findCoordinatorHandler(ctx),
+    listGroups: listGroupsHandler(ctx),
+    describeGroups: describeGroupsHandler(ctx),
+    deleteGroups: deleteGroupsHandler(ctx),
   });
 }

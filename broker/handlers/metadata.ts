@@ -1,6 +1,7 @@
 /** metadata: the brokers, and each topic's partitions with their leader, replicas and offsets. */
 import { topicRetention } from '../cluster/topic-config.js';
 import type { TopicRecord } from '../cluster/topic-registry.js';
+import { isInternalTopic } from '../groups/group-state.js';
 import { BrookError, type RequestOf, type ResponseOf } from '../protocol/index.js';
 import type { HandlerContext } from './context.js';
 
@@ -11,7 +12,11 @@ export function metadataHandler(ctx: HandlerContext) {
   return (request: RequestOf<'metadata'>): Promise<ResponseOf<'metadata'>> => {
     const topics =
       request.topics === undefined
-        ? ctx.topics.list().map((record) => describeTopic(ctx, record))
+        ? ctx.topics
+            .list()
+            // Internal topics (`__offsets`) are listed only when asked for by name, as Kafka hides them by default.
+            .filter((record) => !isInternalTopic(record.name))
+            .map((record) => describeTopic(ctx, record))
         : [...new Set(request.topics)].map((name) => {
             const record = ctx.topics.get(name);
             return record === undefined ? unknownTopic(name) : describeTopic(ctx, record);

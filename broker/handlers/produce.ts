@@ -2,7 +2,8 @@
  * produce: appends each partition's batch and answers per partition. Every append of a request is started in
  * the same event-loop turn, so the batches bound for one partition share its group commit.
  */
-import type { Acks, ProduceBatch, RequestOf, ResponseOf } from '../protocol/index.js';
+import { isInternalTopic } from '../groups/group-state.js';
+import { BrookError, type Acks, type ProduceBatch, type RequestOf, type ResponseOf } from '../protocol/index.js';
 import type { HandlerContext } from './context.js';
 import { refuseWhenStopping, reportedError } from './errors.js';
 
@@ -29,6 +30,8 @@ async function appendOne(
   timeoutMs: number,
 ): Promise<PartitionResult> {
   try {
+    // Internal topics (`__offsets`) are written by the broker only.
+    if (isInternalTopic(topic)) throw new BrookError('INVALID_REQUEST', `'${topic}' is an internal topic`);
     const { baseOffset, duplicate } = await ctx.partitions.leader(topic, partition).append(batch, acks, timeoutMs);
     // A repeated idempotent batch is answered but was not appended again: it is not counted twice.
     if (duplicate !== true) ctx.metrics.produced(topic, batch.count, batch.records.byteLength);

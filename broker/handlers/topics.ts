@@ -1,5 +1,8 @@
 /** createTopics, deleteTopics and reassignPartitions, through the controller (this broker alone, or the cluster's metadata group). */
 import type { Controller } from '../cluster/controller.js';
+import type { TopicSpec } from '../cluster/topic-config.js';
+import { isInternalTopic } from '../groups/group-state.js';
+import { OFFSETS_TOPIC } from '../groups/offsets-topic.js';
 import { BrookError, type RequestOf, type ResponseOf } from '../protocol/index.js';
 import type { HandlerContext } from './context.js';
 import { refuseWhenStopping, reportedError } from './errors.js';
@@ -25,13 +28,14 @@ export function createTopicsHandler(ctx: HandlerContext) {
     refuseWhenStopping(ctx);
     const controller = requireController(ctx);
     const results: TopicResult[] = [];
-    for (const spec of request.topics) {
+    for (const asked of request.topics) {
       try {
+        const spec = internalSpec(ctx, asked);
         const record = await controller.createTopic(spec, ctx.nowMs());
         ctx.logger.info({ topic: record.name, partitions: record.partitions, config: record.config }, 'topic created');
-        results.push({ name: spec.name });
+        results.push({ name: asked.name });
       } catch (err) {
-        results.push({ name: spec.name, error: reportedError(ctx, err, 'createTopics') });
+        results.push({ name: asked.name, error: reportedError(ctx, err, 'createTopics') });
       }
     }
     return { results };
@@ -45,6 +49,7 @@ export function deleteTopicsHandler(ctx: HandlerContext) {
     const results: TopicResult[] = [];
     for (const name of request.names) {
       try {
+        if (isInternalTopic(name)) throw new BrookError('INVALID_TOPIC', `'${name}' is an internal topic`);
         await controller.deleteTopic(name);
         ctx.metrics.topicDeleted(name);
         ctx.logger.info({ topic: name }, 'topic deleted');
@@ -64,4 +69,16 @@ export function reassignPartitionsHandler(ctx: HandlerContext) {
     for (const move of moves) ctx.logger.info(move, 'partition reassignment started');
     return { partitions: moves.map((m) => ({ topic: m.topic, partition: m.partition, replicas: [...m.replicas] })) };
   };
+}
+
+/**
+ * `__offsets` is created only with the broker's own spec (a broker that is not the controller asks for it on the
+ * first group request); other `__` names are reserved for internal topics.
+ */
+function internalSpec(ctx: HandlerContext, spec: TopicSpec): TopicSpec {
+  if (spec.name === OFFSETS_TOPIC) return ctx.groups.internalTopicSpec();
+  if (isInternalTopic(spec.name)) {
+    throw new BrookError('INVALID_TOPIC', `topic names starting with '__' are reserved for internal topics`);
+  }
+  return spec;
 }

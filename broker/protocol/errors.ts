@@ -30,6 +30,13 @@ export const ErrorCodes = {
   // partition is still unacknowledged (that batch's failure made the gap), as Kafka's producer does.
   OUT_OF_ORDER_SEQUENCE: { code: 24, retriable: false, message: 'batch sequence does not follow the last appended' },
   INVALID_PRODUCER_EPOCH: { code: 25, retriable: false, message: 'producer epoch is older than the current one' },
+  NOT_COORDINATOR: { code: 26, retriable: true, message: 'this broker does not coordinate the group' },
+  COORDINATOR_LOAD_IN_PROGRESS: { code: 27, retriable: true, message: 'the coordinator is still loading the group' },
+  UNKNOWN_MEMBER_ID: { code: 28, retriable: false, message: 'the group has no such member: rejoin' },
+  FENCED_MEMBER_EPOCH: { code: 29, retriable: false, message: 'the member epoch is not current: rejoin' },
+  GROUP_NOT_EMPTY: { code: 30, retriable: false, message: 'the group has members' },
+  UNKNOWN_GROUP: { code: 31, retriable: false, message: 'the group does not exist' },
+  UNRELEASED_INSTANCE_ID: { code: 32, retriable: false, message: 'the static instance id is in use by a live member' },
   INVALID_REPLICA_ASSIGNMENT: {
     code: 33,
     retriable: false,

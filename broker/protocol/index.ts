@@ -1,6 +1,7 @@
 /** The wire contract shared by broker and client. Imports nothing outside this folder but msgpackr. */
 export * from './errors.js';
 export * from './messages.js';
+export * from './group-messages.js';
 export * from './ops.js';
 export * from './frame.js';
 export * from './length-prefix.js';

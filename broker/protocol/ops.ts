@@ -2,6 +2,7 @@
  * The op table: each op's code and the schemas of its bodies. The broker's handler table and the client's
  * `request()` are typed from these maps, so adding an op without a handler is a compile error.
  */
+import * as g from './group-messages.js';
 import * as m from './messages.js';
 import type { Infer } from './schema.js';
 
@@ -19,6 +20,13 @@ export const requests = {
   ping: { code: 10, request: m.emptyBody, response: m.emptyBody },
   initProducer: { code: 11, request: m.initProducerRequest, response: m.initProducerResponse },
   reassignPartitions: { code: 12, request: m.reassignPartitionsRequest, response: m.reassignPartitionsResponse },
+  groupHeartbeat: { code: 40, request: g.groupHeartbeatRequest, response: g.groupHeartbeatResponse },
+  commitOffsets: { code: 41, request: g.commitOffsetsRequest, response: g.commitOffsetsResponse },
+  fetchOffsets: { code: 42, request: g.fetchOffsetsRequest, response: g.fetchOffsetsResponse },
+  findCoordinator: { code: 43, request: g.findCoordinatorRequest, response: g.findCoordinatorResponse },
+  listGroups: { code: 44, request: g.listGroupsRequest, response: g.listGroupsResponse },
+  describeGroups: { code: 45, request: g.describeGroupsRequest, response: g.describeGroupsResponse },
+  deleteGroups: { code: 46, request: g.deleteGroupsRequest, response: g.deleteGroupsResponse },
 } as const;
 
 /** Client -> broker messages that get no response (correlation id 0). */

@@ -5,11 +5,17 @@
  * a leader change, or a subscriptionEnd the consumer can recover from.
  */
 import { BrookError } from '../../broker/protocol/index.js';
-import { backoffDelayMs } from '../backoff.js';
-import { Cluster, isRoutingError } from '../cluster.js';
-import type { Connection, SubscriptionHandler } from '../connection.js';
+import { Cluster } from '../cluster.js';
 import { resolveClientOptions, type Platform, type ResolvedClientOptions } from '../options.js';
-import type { Credit } from './credit.js';
+import { keyOf, type Subscription } from './group-membership.js';
+import { resolveGroupOptions, type ResolvedGroupOptions } from './group-options.js';
+import {
+  GroupSession,
+  type GroupHost,
+  type PartitionPosition,
+  type PartitionStart,
+  type PositionKind,
+} from './group-session.js';
 import {
   checkStartPosition,
   resolveConsumerOptions,
@@ -18,11 +24,21 @@ import {
   type StartPosition,
 } from './options.js';
 import { PartitionStream, type ConsumerRecord, type TopicPartition } from './partition-stream.js';
+import { PartitionSubscriber } from './partition-subscriber.js';
 
 /** Options of {@link ConsumerCore.assign}. */
 export interface AssignOptions {
   /** Start position for these partitions; default: the consumer's `from`. */
   readonly from?: StartPosition;
+}
+
+/** Options of {@link ConsumerCore.commit}. */
+export interface CommitOptions {
+  /**
+   * Start the commit and return at once. A failed background commit is not reported: the next commit (explicit,
+   * automatic, on revoke or on close) carries the same positions or later ones. Default false.
+   */
+  readonly async?: boolean;
 }
 
 /** Options of {@link ConsumerCore.batches}. */
@@ -38,6 +54,7 @@ export class ConsumerCore<T> implements AsyncIterable<ConsumerRecord<T>> {
   private readonly client: ResolvedClientOptions;
   private readonly settings: ResolvedConsumerOptions<T>;
   private readonly cluster: Cluster;
+  private readonly subscriber: PartitionSubscriber<T>;
   private readonly streams = new Map<string, PartitionStream<T>>();
   /** Partitions with records to take and not paused, in turn order. */
   private readonly ring = new Set<PartitionStream<T>>();
@@ -46,11 +63,88 @@ export class ConsumerCore<T> implements AsyncIterable<ConsumerRecord<T>> {
   private waiters: (() => void)[] = [];
   private closed = false;
   private closing: Promise<void> | undefined;
+  private readonly group: ResolvedGroupOptions;
+  private session: GroupSession | undefined;
+  /** Streams that handed out records since the application last asked for one (group mode). */
+  private readonly handed = new Set<PartitionStream<T>>();
+  /** The application holds records it took and has not asked past yet (group mode). */
+  private inHand = false;
+  private idleWaiters: (() => void)[] = [];
+  private lastAskMs = 0;
 
   constructor(options: ConsumerOptions<T>, platform: Platform) {
     this.client = resolveClientOptions(options, platform);
     this.settings = resolveConsumerOptions(options);
+    this.group = resolveGroupOptions(options);
     this.cluster = new Cluster(this.client);
+    this.subscriber = new PartitionSubscriber<T>(this.client, this.cluster, this.settings.offsetReset, {
+      isClosed: () => this.closed,
+      enqueue: (stream) => {
+        this.enqueue(stream);
+      },
+      fail: (stream, error) => {
+        this.fail(stream, error);
+      },
+    });
+  }
+
+  /**
+   * Joins the consumer group `groupId` (an option) and reads the partitions the group assigns to this member, for
+   * topics named or matching a regular expression (matched against whole topic names, without flags). Returns at once: partitions
+   * arrive as the group grants them (see `onAssigned`), and move away incrementally when other members come and go
+   * (see `onRevoked`); records of revoked partitions are never handed out after the revocation. Errors of the
+   * membership reach the iterator. Cannot be combined with assign(), or called twice.
+   */
+  subscribe(topics: string | readonly string[] | RegExp): void {
+    this.assertOpen();
+    const groupId = this.group.groupId;
+    if (groupId === undefined) throw new BrookError('INVALID_REQUEST', 'subscribe() needs the groupId option');
+    if (this.session !== undefined) throw new BrookError('INVALID_REQUEST', 'subscribe() was called already');
+    if (this.streams.size > 0) throw new BrookError('INVALID_REQUEST', 'subscribe() cannot follow assign()');
+    let subscription: Subscription;
+    if (topics instanceof RegExp) {
+      // The coordinator matches the source alone: flags that change matching cannot travel.
+      if (topics.flags.replace(/[gdy]/g, '') !== '') {
+        throw new RangeError(`subscribe() patterns take no flags (got /${topics.source}/${topics.flags})`);
+      }
+      subscription = { pattern: topics.source };
+    } else subscription = { topics: typeof topics === 'string' ? [topics] : [...topics] };
+    if ('topics' in subscription && subscription.topics.length === 0) {
+      throw new RangeError('subscribe() needs at least one topic');
+    }
+    this.lastAskMs = this.client.clock.nowMs();
+    this.session = new GroupSession(
+      this.cluster,
+      this.client,
+      { ...this.group, groupId },
+      subscription,
+      this.settings.offsetReset,
+      this.groupHost(),
+    );
+    this.session.start();
+  }
+
+  /**
+   * Commits the group's positions of owned partitions: after the last record handed out of each (take a record,
+   * process it, then commit). Resolves once the coordinator stored them durably; with `{ async: true }` returns at
+   * once instead. Only after subscribe(). Rejects with FENCED_MEMBER_EPOCH / UNKNOWN_MEMBER_ID if this member lost
+   * its partitions meanwhile (it rejoins on its own), or with the coordinator's error.
+   */
+  commit(): Promise<void>;
+  commit(options: CommitOptions & { readonly async: true }): void;
+  commit(options: CommitOptions): Promise<void> | undefined;
+  commit(options: CommitOptions = {}): Promise<void> | undefined {
+    const session = this.session;
+    if (session === undefined) return Promise.reject(new BrookError('INVALID_REQUEST', 'commit() needs subscribe()'));
+    const done = session.commit('taken');
+    if (options.async !== true) return done;
+    done.catch(() => undefined);
+    return undefined;
+  }
+
+  /** This member's id in its group ('' before it joined, or without subscribe()). */
+  get memberId(): string {
+    return this.session?.memberId ?? '';
   }
 
   /**
@@ -60,6 +154,7 @@ export class ConsumerCore<T> implements AsyncIterable<ConsumerRecord<T>> {
    */
   async assign(target: string | readonly TopicPartition[], options: AssignOptions = {}): Promise<void> {
     this.assertOpen();
+    if (this.session !== undefined) throw new BrookError('INVALID_REQUEST', 'assign() cannot follow subscribe()');
     const from = options.from ?? this.settings.from;
     checkStartPosition(from);
     let partitions: readonly TopicPartition[];
@@ -80,10 +175,10 @@ export class ConsumerCore<T> implements AsyncIterable<ConsumerRecord<T>> {
         this.settings.codec,
         this.settings.creditRecords,
         this.settings.creditBytes,
-        (s, credit) => this.sendCredit(s, credit),
+        (s, credit) => this.subscriber.sendCredit(s, credit),
       );
       this.streams.set(key, stream);
-      started.push(this.subscribe(stream, stream.generation));
+      started.push(this.subscriber.subscribe(stream, stream.generation));
     }
     await Promise.all(started);
   }
@@ -102,7 +197,7 @@ export class ConsumerCore<T> implements AsyncIterable<ConsumerRecord<T>> {
       this.streams.delete(keyOf(topic, partition));
       this.ring.delete(stream);
       if (this.active === stream) this.active = undefined;
-      done.push(this.dropSubscription(stream));
+      done.push(this.subscriber.drop(stream));
       stream.clear();
     }
     await Promise.all(done);
@@ -120,6 +215,7 @@ export class ConsumerCore<T> implements AsyncIterable<ConsumerRecord<T>> {
   /** Resumes a paused partition. */
   resume(tp: TopicPartition): void {
     const stream = this.stream(tp);
+    if (stream.withheld) return;
     stream.paused = false;
     this.enqueue(stream);
   }
@@ -147,7 +243,7 @@ export class ConsumerCore<T> implements AsyncIterable<ConsumerRecord<T>> {
     if (!Number.isSafeInteger(offset) || offset < 0)
       throw new RangeError(`offset must be an integer >= 0, got ${String(offset)}`);
     const stream = this.stream(tp);
-    const old = this.dropSubscription(stream);
+    const old = this.subscriber.drop(stream);
     stream.clear();
     this.ring.delete(stream);
     stream.inRing = false;
@@ -157,13 +253,16 @@ export class ConsumerCore<T> implements AsyncIterable<ConsumerRecord<T>> {
     stream.fetchOffset = offset;
     stream.start = { offset };
     await old;
-    await this.subscribe(stream, stream.generation);
+    await this.subscriber.subscribe(stream, stream.generation);
   }
 
   /** Records one at a time, across all assigned partitions. Throws when a partition stops on an error. */
   [Symbol.asyncIterator](): AsyncIterator<ConsumerRecord<T>> {
     return {
-      next: () => this.nextRecord(),
+      next: () => {
+        this.asked();
+        return this.nextRecord();
+      },
       // Leaving a for-await loop ends that iteration only: the consumer stays assigned (close() releases it).
       return: () => Promise.resolve(DONE),
     };
@@ -174,7 +273,10 @@ export class ConsumerCore<T> implements AsyncIterable<ConsumerRecord<T>> {
     const maxRecords = Math.max(1, options.maxRecords ?? 10_000);
     return {
       [Symbol.asyncIterator]: () => ({
-        next: () => this.nextBatch(maxRecords),
+        next: () => {
+          this.asked();
+          return this.nextBatch(maxRecords);
+        },
         return: () => Promise.resolve(DONE),
       }),
     };
@@ -184,6 +286,10 @@ export class ConsumerCore<T> implements AsyncIterable<ConsumerRecord<T>> {
   close(): Promise<void> {
     this.closing ??= (async () => {
       this.closed = true;
+      this.wake();
+      this.appIdle();
+      // Commits and leaves the group while the connections are still up.
+      await this.session?.close();
       for (const stream of this.streams.values()) {
         stream.generation++;
         stream.clear();
@@ -202,7 +308,10 @@ export class ConsumerCore<T> implements AsyncIterable<ConsumerRecord<T>> {
   private nextRecord(): Promise<IteratorResult<ConsumerRecord<T>>> {
     try {
       const record = this.takeOne();
-      if (record !== undefined) return Promise.resolve({ done: false, value: record });
+      if (record !== undefined) {
+        if (this.session !== undefined && this.active !== undefined) this.handOut(this.active);
+        return Promise.resolve({ done: false, value: record });
+      }
     } catch (err: unknown) {
       return Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
@@ -238,16 +347,18 @@ export class ConsumerCore<T> implements AsyncIterable<ConsumerRecord<T>> {
     try {
       const active = this.active;
       this.active = undefined;
+      const grouped = this.session !== undefined;
       // The rest of a batch the record iterator started comes first.
       while (active !== undefined && out.length < maxRecords) {
         const record = active.nextInBatch();
         if (record === undefined) break;
         out.push(record);
+        if (grouped) this.handOut(active);
       }
       while (out.length < maxRecords) {
         const stream = this.pickStream();
         if (stream === undefined) break;
-        stream.takeBatch(maxRecords, out);
+        if (stream.takeBatch(maxRecords, out) && grouped) this.handOut(stream);
       }
     } catch (err: unknown) {
       if (out.length === 0) return Promise.reject(err instanceof Error ? err : new Error(String(err)));
@@ -298,152 +409,102 @@ export class ConsumerCore<T> implements AsyncIterable<ConsumerRecord<T>> {
     this.wake();
   }
 
-  // ---- subscriptions ----------------------------------------------------------------------------------------------
+  // ---- group mode ------------------------------------------------------------------------------------------------
 
-  /**
-   * Subscribes `stream` on its leader, retrying retriable errors with backoff for as long as the generation is
-   * current. Resolves when subscribed (or superseded); rejects on a non-retriable error, which also goes to the
-   * iterator when `reportToIterator` (re-subscribes nobody awaits).
-   */
-  private async subscribe(stream: PartitionStream<T>, generation: number, reportToIterator = false): Promise<void> {
-    const firstMs = this.client.clock.nowMs();
-    for (let attempt = 0; ; attempt++) {
-      if (this.closed || stream.generation !== generation) return;
-      try {
-        await this.subscribeOnce(stream, generation);
-        return;
-      } catch (err: unknown) {
-        if (this.isClosed() || stream.generation !== generation) return;
-        const error = BrookError.from(err);
-        if (error.code === 'OFFSET_OUT_OF_RANGE' && this.settings.offsetReset !== 'none') {
-          this.resetPosition(stream);
-          continue;
-        }
-        const unknownTopic = error.code === 'UNKNOWN_TOPIC' || error.code === 'UNKNOWN_PARTITION';
-        const retriable =
-          error.retriable || (unknownTopic && this.client.clock.nowMs() - firstMs < this.client.metadataWaitMs);
-        if (!retriable) {
-          stream.stopped = true;
-          if (reportToIterator) this.fail(stream, error);
-          throw error;
-        }
-        if (isRoutingError(error)) this.cluster.invalidate(stream.topic);
-        try {
-          await this.cluster.sleep(backoffDelayMs(attempt, this.client.retryBackoff, this.client.random));
-        } catch {
-          return; // closed
-        }
-      }
-    }
+  /** The application asks for records: what it took before is finished. */
+  private asked(): void {
+    if (this.session === undefined) return;
+    this.lastAskMs = this.client.clock.nowMs();
+    for (const stream of this.handed) stream.finished = stream.position;
+    this.handed.clear();
+    this.appIdle();
+    this.session.onPoll();
   }
 
-  private async subscribeOnce(stream: PartitionStream<T>, generation: number): Promise<void> {
-    const connection = await this.cluster.leaderConnection(stream.topic, stream.partition);
-    const offset = await this.startOffset(stream, connection);
-    if (this.closed || stream.generation !== generation) return;
-    const credit = stream.credit.subscribe(stream.bufferedRecords, stream.bufferedBytes);
-    const handler: SubscriptionHandler = {
-      deliver: (push) => {
-        if (stream.generation !== generation || this.closed) return;
-        if (stream.accept(push.batches, push.highWatermark)) this.enqueue(stream);
+  private handOut(stream: PartitionStream<T>): void {
+    this.handed.add(stream);
+    this.inHand = true;
+  }
+
+  private appIdle(): void {
+    this.inHand = false;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+
+  private groupHost(): GroupHost {
+    return {
+      startPartitions: (starts) => {
+        this.startPartitions(starts);
       },
-      end: (error) => {
-        if (stream.generation !== generation || this.closed) return;
-        this.onSubscriptionEnd(stream, error);
+      withhold: (partitions) => {
+        this.withhold(partitions);
+      },
+      release: (partitions) => {
+        for (const { topic, partition } of partitions) {
+          const stream = this.streams.get(keyOf(topic, partition));
+          if (stream === undefined) continue;
+          this.streams.delete(keyOf(topic, partition));
+          this.handed.delete(stream);
+        }
+      },
+      assignment: () => this.assignment(),
+      positions: (kind) => this.positions(kind),
+      applicationIdle: () =>
+        !this.inHand || this.closed
+          ? Promise.resolve()
+          : new Promise<void>((resolve) => this.idleWaiters.push(resolve)),
+      lastPollMs: () => (this.waiters.length > 0 ? undefined : this.lastAskMs),
+      fail: (error) => {
+        if (this.closed) return;
+        this.failures.push(error);
+        this.wake();
       },
     };
-    const subscriptionId = connection.addSubscription(handler);
-    let response;
-    try {
-      response = await connection.request('subscribe', {
-        subscriptionId,
-        topic: stream.topic,
-        partition: stream.partition,
-        offset,
-        credit,
-      });
-    } catch (err: unknown) {
-      connection.removeSubscription(subscriptionId);
-      throw err;
-    }
-    if (this.isClosed() || stream.generation !== generation) {
-      connection.request('unsubscribe', { subscriptionId }).catch(() => undefined);
-      connection.removeSubscription(subscriptionId);
-      return;
-    }
-    stream.connection = connection;
-    stream.subscriptionId = subscriptionId;
-    stream.highWatermark = response.highWatermark;
-    stream.fetchOffset ??= response.offset;
-    stream.position ??= response.offset;
   }
 
-  /** The offset to subscribe at: where deliveries left off, or the start position (timestamps via listOffsets). */
-  private async startOffset(
-    stream: PartitionStream<T>,
-    connection: Connection,
-  ): Promise<number | 'earliest' | 'latest'> {
-    if (stream.fetchOffset !== undefined) return stream.fetchOffset;
-    const start = stream.start;
-    if (start === 'earliest' || start === 'latest') return start;
-    if ('offset' in start) return start.offset;
-    const found = await connection.request('listOffsets', {
-      topic: stream.topic,
-      partition: stream.partition,
-      at: start.timestamp,
-    });
-    return found.offset;
-  }
-
-  private onSubscriptionEnd(stream: PartitionStream<T>, error: BrookError): void {
-    stream.connection = undefined;
-    stream.subscriptionId = undefined;
-    if (error.code === 'OFFSET_OUT_OF_RANGE') {
-      if (this.settings.offsetReset === 'none') {
-        stream.generation++;
-        this.fail(stream, error);
-        return;
-      }
-      this.resetPosition(stream);
-    } else if (!error.retriable) {
-      stream.generation++;
-      this.fail(stream, error);
-      return;
-    }
-    if (isRoutingError(error)) this.cluster.invalidate(stream.topic);
-    stream.generation++;
-    this.subscribe(stream, stream.generation, true).catch(() => undefined);
-  }
-
-  /** Applies offsetReset: buffered records are dropped and the partition restarts at its first or next offset. */
-  private resetPosition(stream: PartitionStream<T>): void {
-    stream.clear();
-    stream.position = undefined;
-    stream.fetchOffset = undefined;
-    stream.start = this.settings.offsetReset === 'latest' ? 'latest' : 'earliest';
-  }
-
-  /** Ends the stream's subscription (best effort) and makes pushes for it stale. */
-  private async dropSubscription(stream: PartitionStream<T>): Promise<void> {
-    stream.generation++;
-    const { connection, subscriptionId } = stream;
-    stream.connection = undefined;
-    stream.subscriptionId = undefined;
-    if (connection === undefined || subscriptionId === undefined) return;
-    try {
-      await connection.request('unsubscribe', { subscriptionId });
-    } catch {
-      // The subscription dies with its connection anyway.
-    } finally {
-      connection.removeSubscription(subscriptionId);
+  private startPartitions(starts: readonly PartitionStart[]): void {
+    for (const { topic, partition, start } of starts) {
+      const key = keyOf(topic, partition);
+      if (this.streams.has(key) || this.closed) continue;
+      const stream = new PartitionStream<T>(
+        topic,
+        partition,
+        start,
+        this.settings.codec,
+        this.settings.creditRecords,
+        this.settings.creditBytes,
+        (s, credit) => this.subscriber.sendCredit(s, credit),
+      );
+      this.streams.set(key, stream);
+      // Failures reach the iterator; nobody awaits the subscribe itself.
+      this.subscriber.subscribe(stream, stream.generation, true).catch(() => undefined);
     }
   }
 
-  private sendCredit(stream: PartitionStream<T>, credit: Credit): boolean {
-    const { connection, subscriptionId } = stream;
-    // Without a live subscription the next subscribe carries the credit (CreditWindow.subscribe).
-    if (connection === undefined || subscriptionId === undefined) return false;
-    return connection.notify('credit', { subscriptionId, records: credit.records, bytes: credit.bytes });
+  /** Hands out nothing more of these partitions, at once, and stops their deliveries. */
+  private withhold(partitions: readonly TopicPartition[]): void {
+    for (const { topic, partition } of partitions) {
+      const stream = this.streams.get(keyOf(topic, partition));
+      if (stream === undefined) continue;
+      stream.withheld = true;
+      stream.paused = true;
+      this.ring.delete(stream);
+      stream.inRing = false;
+      if (this.active === stream) this.active = undefined;
+      void this.subscriber.drop(stream);
+      stream.clear();
+    }
+  }
+
+  private positions(kind: PositionKind): PartitionPosition[] {
+    const out: PartitionPosition[] = [];
+    for (const stream of this.streams.values()) {
+      const offset = kind === 'taken' ? stream.position : stream.finished;
+      if (offset !== undefined) out.push({ topic: stream.topic, partition: stream.partition, offset });
+    }
+    return out;
   }
 
   private stream(tp: TopicPartition): PartitionStream<T> {
@@ -453,16 +514,7 @@ export class ConsumerCore<T> implements AsyncIterable<ConsumerRecord<T>> {
     return stream;
   }
 
-  /** Read through a method so checks after an await are not narrowed away by the compiler. */
-  private isClosed(): boolean {
-    return this.closed;
-  }
-
   private assertOpen(): void {
     if (this.closed) throw new BrookError('CLOSED', 'consumer was closed');
   }
-}
-
-function keyOf(topic: string, partition: number): string {
-  return `${topic}\u0000${String(partition)}`;
 }

@@ -2,6 +2,7 @@
 import type { Codec } from '../codecs.js';
 import { jsonCodec } from '../codecs.js';
 import { positive, type ClientOptions } from '../options.js';
+import type { GroupOptions } from './group-options.js';
 
 /**
  * Where a partition is read from when it is assigned: its first offset, its end (only records produced from now
@@ -16,10 +17,13 @@ export type OffsetReset = 'earliest' | 'latest' | 'none';
 const OFFSET_RESETS: readonly string[] = ['earliest', 'latest', 'none'];
 
 /** Options of a {@link Consumer}. */
-export interface ConsumerOptions<T> extends ClientOptions {
+export interface ConsumerOptions<T> extends ClientOptions, GroupOptions {
   /** Turns record bytes into values. Default {@link jsonCodec}. */
   readonly codec?: Codec<T>;
-  /** Start position of assigned partitions (assign() may override it). Default `'latest'`. */
+  /**
+   * Start position of assigned partitions (assign() may override it). Default `'latest'`. Not used by subscribe():
+   * a partition the group grants starts at the group's committed offset, else per `offsetReset`.
+   */
   readonly from?: StartPosition;
   /**
    * Records the broker may push per partition ahead of the application (the credit window). Default 50 000: with
@@ -31,7 +35,8 @@ export interface ConsumerOptions<T> extends ClientOptions {
   /** Bytes of records the broker may push per partition ahead of the application. Default 4 MiB. */
   readonly creditBytes?: number;
   /**
-   * When the position is out of range: restart from `'earliest'` (default) or `'latest'`, or `'none'`: the iterator
+   * When the position is out of range, and (with subscribe()) where a granted partition starts when the group has
+   * no committed offset for it (Kafka's auto.offset.reset): restart from `'earliest'` (default) or `'latest'`, or `'none'`: the iterator
    * throws OFFSET_OUT_OF_RANGE (and the partition stays stopped until seek()).
    */
   readonly offsetReset?: OffsetReset;

@@ -56,6 +56,13 @@ export class PartitionStream<T> {
   /** The partition's high watermark as of the last delivery or subscribe. */
   highWatermark = 0;
   paused = false;
+  /** Set while a group revokes the partition: nothing more is handed out, and resume() does not undo it. */
+  withheld = false;
+  /**
+   * Position after the records the application has finished (it asked for the next record since it took them);
+   * what auto-commit stores. Undefined until it has taken one.
+   */
+  finished: number | undefined;
   /** Set when the partition stopped on an error; seek() restarts it. */
   stopped = false;
   /** Set when this partition is in the consumer's ready ring. */

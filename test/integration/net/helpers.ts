@@ -56,6 +56,13 @@ export class FakeCore implements BrokerCore {
     listOffsets: () => Promise.reject(new BrookError('UNKNOWN_TOPIC')),
     initProducer: () => Promise.resolve({ producerId: 0, producerEpoch: 0 }),
     reassignPartitions: () => Promise.reject(new BrookError('INVALID_REPLICA_ASSIGNMENT')),
+    groupHeartbeat: () => Promise.reject(new BrookError('UNKNOWN_GROUP')),
+    commitOffsets: () => Promise.reject(new BrookError('UNKNOWN_GROUP')),
+    fetchOffsets: () => Promise.reject(new BrookError('UNKNOWN_GROUP')),
+    findCoordinator: () => Promise.reject(new BrookError('UNKNOWN_GROUP')),
+    listGroups: () => Promise.reject(new BrookError('UNKNOWN_GROUP')),
+    describeGroups: () => Promise.reject(new BrookError('UNKNOWN_GROUP')),
+    deleteGroups: () => Promise.reject(new BrookError('UNKNOWN_GROUP')),
     produce: (request: RequestOf<'produce'>): Promise<ResponseOf<'produce'>> => {
       const response = {
         partitions: request.partitions.map((p) => ({ topic: p.topic, partition: p.partition, baseOffset: 0 })),

@@ -2,6 +2,7 @@ import { pino } from 'pino';
 import { LocalController } from '../../../broker/cluster/controller.js';
 import type { Test } from 'tap';
 import { TopicStore } from '../../../broker/cluster/topic-store.js';
+import { GroupService } from '../../../broker/groups/group-service.js';
 import { createHandlers, type HandlerContext } from '../../../broker/handlers/index.js';
 import type { CoreHandlers } from '../../../broker/net/broker-api.js';
 import { PartitionRegistry } from '../../../broker/partitions/partition-registry.js';
@@ -23,6 +24,8 @@ export interface Harness {
   topics: TopicStore;
   recorded: Recorded;
   timer: ManualTimer;
+  /** The group coordinators (no timer: tests call `poll()`). */
+  groups: GroupService;
   /** Set to make the handlers see a stopping broker. */
   stopping: { value: boolean };
 }
@@ -48,12 +51,32 @@ export async function harness(t: Test, maxMessageBytes = 1 << 20): Promise<Harne
   const recorded: Recorded = { produced: [], fetched: [], errors: [], deletedTopics: [] };
   const stopping = { value: false };
   const controller = new LocalController(1, topics, partitions);
+  const logger = pino({ level: 'silent' });
+  let memberIds = 0;
+  const groups = new GroupService({
+    brokerId: 1,
+    topics,
+    partitions,
+    controller: () => controller,
+    brokers: () => [{ id: 1, host: 'localhost', port: 9400 }],
+    brokerCount: 1,
+    offsetsPartitions: 4,
+    offsetsRetentionMs: 604_800_000,
+    heartbeatIntervalMs: 3_000,
+    sessionTimeoutMs: 45_000,
+    checkpointIntervalMs: 600_000,
+    appendTimeoutMs: 5_000,
+    nowMs: () => 42,
+    logger,
+    nextMemberId: () => `member-${String(++memberIds)}`,
+  });
   const ctx: HandlerContext = {
     brokerId: 1,
     clusterId: topics.clusterId,
     topics,
     partitions,
     controller: () => controller,
+    groups,
     producerIds: { next: () => 7 },
     metrics: {
       produced: (topic, records, bytes) => recorded.produced.push([topic, records, bytes]),
@@ -68,7 +91,7 @@ export async function harness(t: Test, maxMessageBytes = 1 << 20): Promise<Harne
     isShuttingDown: () => stopping.value,
     maxFetchBytes: 64 * 1024,
   };
-  return { handlers: createHandlers(ctx), dataDir, partitions, topics, recorded, timer, stopping };
+  return { handlers: createHandlers(ctx), dataDir, partitions, topics, recorded, timer, stopping, groups };
 }
 
 /** Creates topics through the handler and fails the test if any is refused. */

@@ -231,6 +231,13 @@ export class FakeCore implements BrokerCore {
     listOffsets: () => Promise.resolve({ offset: 0, timestamp: null }),
     initProducer: () => Promise.resolve({ producerId: 0, producerEpoch: 0 }),
     reassignPartitions: (request) => Promise.resolve({ partitions: request.partitions }),
+    groupHeartbeat: () => Promise.reject(new BrookError('UNKNOWN_GROUP')),
+    commitOffsets: () => Promise.reject(new BrookError('UNKNOWN_GROUP')),
+    fetchOffsets: () => Promise.reject(new BrookError('UNKNOWN_GROUP')),
+    findCoordinator: () => Promise.reject(new BrookError('UNKNOWN_GROUP')),
+    listGroups: () => Promise.reject(new BrookError('UNKNOWN_GROUP')),
+    describeGroups: () => Promise.reject(new BrookError('UNKNOWN_GROUP')),
+    deleteGroups: () => Promise.reject(new BrookError('UNKNOWN_GROUP')),
   };
 
   feed(topic: string, partition: number): PartitionFeed {

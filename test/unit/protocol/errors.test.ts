@@ -41,6 +41,13 @@ void t.test('the error table is the documented one', (t) => {
     IDLE_TIMEOUT: [23, true],
     OUT_OF_ORDER_SEQUENCE: [24, false],
     INVALID_PRODUCER_EPOCH: [25, false],
+    NOT_COORDINATOR: [26, true],
+    COORDINATOR_LOAD_IN_PROGRESS: [27, true],
+    UNKNOWN_MEMBER_ID: [28, false],
+    FENCED_MEMBER_EPOCH: [29, false],
+    GROUP_NOT_EMPTY: [30, false],
+    UNKNOWN_GROUP: [31, false],
+    UNRELEASED_INSTANCE_ID: [32, false],
     INVALID_REPLICA_ASSIGNMENT: [33, false],
     NETWORK_ERROR: [100, true],
     CLOSED: [101, false],
@@ -98,7 +105,7 @@ void t.test('a cause is kept on the local error but never sent', (t) => {
 });
 
 void t.test('unknown codes become UNKNOWN and keep the code in the message', (t) => {
-  for (const code of [0, 26, 99, 102, 999, -5]) {
+  for (const code of [0, 34, 99, 102, 999, -5]) {
     const err = BrookError.fromWire({ code, message: 'from the future' });
     t.equal(err.code, 'UNKNOWN');
     t.equal(err.retriable, false);

@@ -221,6 +221,150 @@ export const requestSamples: { [K in RequestOp]: { requests: RequestOf<K>[]; res
     ],
     responses: [{ partitions: [{ topic: 'orders', partition: 3, replicas: [4, 2, 1] }] }, { partitions: [] }],
   },
+  groupHeartbeat: {
+    requests: [
+      {
+        groupId: 'billing',
+        memberId: '',
+        memberEpoch: 0,
+        groupInstanceId: 'billing-host-1',
+        clientId: 'billing-worker',
+        subscribedTopics: ['orders', 'payments.v2'],
+        assignor: 'sticky',
+        sessionTimeoutMs: 45_000,
+        rebalanceTimeoutMs: 60_000,
+        owned: [],
+      },
+      { groupId: 'audit', memberId: '', memberEpoch: 0, subscribedPattern: 'audit\\..*' },
+      {
+        groupId: 'billing',
+        memberId: '5f0c6c1e-7d0e-4c1d-9a67-0d3c1e2b4a55',
+        memberEpoch: 7,
+        owned: [{ topic: 'orders', partitions: [0, 2] }],
+      },
+      { groupId: 'billing', memberId: '5f0c6c1e-7d0e-4c1d-9a67-0d3c1e2b4a55', memberEpoch: -1 },
+      { groupId: 'billing', memberId: '5f0c6c1e-7d0e-4c1d-9a67-0d3c1e2b4a55', memberEpoch: -2 },
+    ],
+    responses: [
+      {
+        memberId: '5f0c6c1e-7d0e-4c1d-9a67-0d3c1e2b4a55',
+        memberEpoch: 7,
+        heartbeatIntervalMs: 3_000,
+        assignment: [
+          { topic: 'orders', partitions: [0, 2] },
+          { topic: 'payments.v2', partitions: [1] },
+        ],
+      },
+      {
+        memberId: '5f0c6c1e-7d0e-4c1d-9a67-0d3c1e2b4a55',
+        memberEpoch: 8,
+        heartbeatIntervalMs: 3_000,
+        assignment: null,
+      },
+    ],
+  },
+  commitOffsets: {
+    requests: [
+      {
+        groupId: 'billing',
+        memberId: '5f0c6c1e-7d0e-4c1d-9a67-0d3c1e2b4a55',
+        memberEpoch: 7,
+        offsets: [
+          { topic: 'orders', partition: 0, offset: 5_000_000_006, metadata: 'host-1' },
+          { topic: 'orders', partition: 2, offset: 0 },
+        ],
+      },
+      { groupId: 'billing', memberId: '', memberEpoch: -1, offsets: [{ topic: 'orders', partition: 1, offset: 42 }] },
+    ],
+    responses: [
+      {
+        results: [
+          { topic: 'orders', partition: 0 },
+          { topic: 'orders', partition: 2, error: { code: 29, message: 'the member epoch is not current: rejoin' } },
+        ],
+      },
+    ],
+  },
+  fetchOffsets: {
+    requests: [{ groupId: 'billing' }, { groupId: 'billing', partitions: [{ topic: 'orders', partitions: [0, 1] }] }],
+    responses: [
+      {
+        offsets: [
+          { topic: 'orders', partition: 0, offset: 5_000_000_006, metadata: 'host-1' },
+          { topic: 'orders', partition: 1, offset: -1, metadata: '' },
+        ],
+      },
+    ],
+  },
+  findCoordinator: {
+    requests: [{ groupId: 'billing' }],
+    responses: [{ coordinatorId: 2, offsetsPartition: 11 }],
+  },
+  listGroups: {
+    requests: [{}],
+    responses: [
+      {
+        groups: [
+          { groupId: 'audit', state: 'empty', members: 0 },
+          { groupId: 'billing', state: 'stable', members: 3 },
+        ],
+      },
+      { groups: [] },
+    ],
+  },
+  describeGroups: {
+    requests: [{ groupIds: ['billing', 'missing'] }],
+    responses: [
+      {
+        groups: [
+          {
+            groupId: 'billing',
+            state: 'reconciling',
+            groupEpoch: 8,
+            assignor: 'sticky',
+            members: [
+              {
+                memberId: '5f0c6c1e-7d0e-4c1d-9a67-0d3c1e2b4a55',
+                groupInstanceId: 'billing-host-1',
+                clientId: 'billing-worker',
+                memberEpoch: 7,
+                subscribedTopics: ['orders'],
+                assignment: [{ topic: 'orders', partitions: [0, 2] }],
+              },
+            ],
+            offsets: [
+              {
+                topic: 'orders',
+                partition: 0,
+                committed: 5_000_000_000,
+                logEndOffset: 5_000_000_006,
+                lag: 6,
+                memberId: '5f0c6c1e-7d0e-4c1d-9a67-0d3c1e2b4a55',
+              },
+              { topic: 'orders', partition: 1, committed: -1, logEndOffset: 10, lag: 10, memberId: null },
+            ],
+          },
+          {
+            groupId: 'missing',
+            error: { code: 31, message: 'the group does not exist' },
+            state: 'dead',
+            groupEpoch: -1,
+            assignor: '',
+            members: [],
+            offsets: [],
+          },
+        ],
+      },
+    ],
+  },
+  deleteGroups: {
+    requests: [{ groupIds: ['audit', 'billing'] }],
+    responses: [
+      {
+        results: [{ groupId: 'audit' }, { groupId: 'billing', error: { code: 30, message: 'the group has members' } }],
+      },
+    ],
+  },
 };
 
 export const noticeSamples: { [K in NoticeOp]: NoticeOf<K>[] } = {

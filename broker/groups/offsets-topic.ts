@@ -1,0 +1,110 @@
+/**
+ * The internal `__offsets` topic: its spec, which partition a group lives in, and its batches. A group's
+ * coordinator is the leader of partition `toPositive(murmur2(groupId)) % partitions` (Kafka's hash, so the
+ * mapping is stable across brokers and versions). Pure.
+ */
+import type { TopicSpec } from '../cluster/topic-config.js';
+import {
+  CONTROL_BATCH,
+  decodeRecords,
+  RecordBatchBuilder,
+  type DecodedRecord,
+  type FetchedBatch,
+  type ProduceBatch,
+} from '../protocol/index.js';
+import { decodeEntry, encodeEntry, type OffsetsEntry } from './offsets-records.js';
+
+/** The topic's name. Clients may read it but not produce to it, create it with their own spec, or delete it. */
+export const OFFSETS_TOPIC = '__offsets';
+
+/** Largest records bytes of one batch the coordinator writes (a checkpoint is split into several). */
+export const MAX_OFFSETS_BATCH_BYTES = 512 * 1024;
+
+const utf8 = new TextEncoder();
+
+/** The `__offsets` partition a group's state lives in. */
+export function offsetsPartitionFor(groupId: string, partitions: number): number {
+  return (murmur2(utf8.encode(groupId)) & 0x7fffffff) % partitions;
+}
+
+/** The spec the controller creates the topic with: replication factor min(3, brokers), time retention only. */
+export function offsetsTopicSpec(partitions: number, brokerCount: number, retentionMs: number): TopicSpec {
+  return {
+    name: OFFSETS_TOPIC,
+    partitions,
+    replicationFactor: Math.min(3, Math.max(1, brokerCount)),
+    config: { 'retention.ms': String(retentionMs), 'retention.bytes': '-1' },
+  };
+}
+
+/** Batches of entries (each record keyed by its group id), none over {@link MAX_OFFSETS_BATCH_BYTES} unless one entry is. */
+export function encodeBatches(entries: readonly OffsetsEntry[], nowMs: number): ProduceBatch[] {
+  const batches: ProduceBatch[] = [];
+  let builder = new RecordBatchBuilder();
+  for (const entry of entries) {
+    const value = encodeEntry(entry);
+    if (builder.count > 0 && builder.sizeBytes + value.byteLength > MAX_OFFSETS_BATCH_BYTES) {
+      batches.push(builder.build());
+      builder = new RecordBatchBuilder();
+    }
+    builder.add({ key: utf8.encode(entry.groupId), value, timestamp: nowMs });
+  }
+  if (builder.count > 0) batches.push(builder.build());
+  return batches;
+}
+
+/**
+ * The entries of a fetched batch (none for a control batch). A record that does not decode is passed to
+ * `skipped` and left out: one bad record must not stop a coordinator from loading every other group.
+ */
+export function decodeBatch(batch: FetchedBatch, skipped: (offset: number, err: unknown) => void): OffsetsEntry[] {
+  if ((batch.attributes & CONTROL_BATCH) !== 0) return [];
+  const records: DecodedRecord[] = [];
+  try {
+    decodeRecords(batch, batch.baseOffset, records);
+  } catch (err) {
+    skipped(batch.baseOffset, err);
+    return [];
+  }
+  const entries: OffsetsEntry[] = [];
+  for (const record of records) {
+    if (record.value === null) continue;
+    try {
+      entries.push(decodeEntry(record.value));
+    } catch (err) {
+      skipped(record.offset, err);
+    }
+  }
+  return entries;
+}
+
+const SEED = 0x9747b28c;
+const M = 0x5bd1e995;
+
+/** Kafka's murmur2 (the same function as client/murmur2.ts; the broker does not import client code). */
+export function murmur2(data: Uint8Array): number {
+  const length = data.length;
+  let h = (SEED ^ length) | 0;
+  const length4 = length >>> 2;
+  for (let i = 0; i < length4; i++) {
+    const i4 = i * 4;
+    let k = (data[i4] ?? 0) | ((data[i4 + 1] ?? 0) << 8) | ((data[i4 + 2] ?? 0) << 16) | ((data[i4 + 3] ?? 0) << 24);
+    k = Math.imul(k, M);
+    k ^= k >>> 24;
+    k = Math.imul(k, M);
+    h = Math.imul(h, M);
+    h ^= k;
+  }
+  const tail = length & ~3;
+  const rest = length % 4;
+  if (rest >= 3) h ^= (data[tail + 2] ?? 0) << 16;
+  if (rest >= 2) h ^= (data[tail + 1] ?? 0) << 8;
+  if (rest >= 1) {
+    h ^= data[tail] ?? 0;
+    h = Math.imul(h, M);
+  }
+  h ^= h >>> 13;
+  h = Math.imul(h, M);
+  h ^= h >>> 15;
+  return h | 0;
+}

@@ -1,0 +1,52 @@
+/**
+ * Partitions as the group core handles them: one string key per partition, `<topic>:<partition>` (topic names
+ * cannot hold ':'), so sets and maps of partitions are plain `Set<string>` / `Map<string, ...>`. Pure.
+ */
+import type { TopicPartitions } from '../protocol/index.js';
+
+/** A partition's key. */
+export type PartitionKey = string;
+
+/** The key of `topic`/`partition`. */
+export function partitionKey(topic: string, partition: number): PartitionKey {
+  return `${topic}:${String(partition)}`;
+}
+
+/** The topic and partition of a key. */
+export function splitKey(key: PartitionKey): { topic: string; partition: number } {
+  const at = key.lastIndexOf(':');
+  return { topic: key.slice(0, at), partition: Number(key.slice(at + 1)) };
+}
+
+/** Keys in a stable order: by topic, then partition number. */
+export function compareKeys(a: PartitionKey, b: PartitionKey): number {
+  const x = splitKey(a);
+  const y = splitKey(b);
+  if (x.topic !== y.topic) return x.topic < y.topic ? -1 : 1;
+  return x.partition - y.partition;
+}
+
+/** Keys grouped by topic, as the wire carries them (topics and partitions sorted). */
+export function toTopicPartitions(keys: Iterable<PartitionKey>): TopicPartitions[] {
+  const byTopic = new Map<string, number[]>();
+  for (const key of keys) {
+    const { topic, partition } = splitKey(key);
+    let list = byTopic.get(topic);
+    if (list === undefined) {
+      list = [];
+      byTopic.set(topic, list);
+    }
+    list.push(partition);
+  }
+  return [...byTopic.keys()].sort().map((topic) => ({
+    topic,
+    partitions: (byTopic.get(topic) ?? []).sort((a, b) => a - b),
+  }));
+}
+
+/** The keys of wire topic-partition lists. */
+export function fromTopicPartitions(list: readonly TopicPartitions[]): Set<PartitionKey> {
+  const keys = new Set<PartitionKey>();
+  for (const { topic, partitions } of list) for (const p of partitions) keys.add(partitionKey(topic, p));
+  return keys;
+}

@@ -1,0 +1,391 @@
+/**
+ * The pure core of a consumer's group membership (KIP-848 style): which heartbeat to send and when, the member id
+ * and epoch, the partitions owned and the target assignment, and what to do after each answer or error. It has no
+ * sockets and no timers: the driver (group-session.ts) asks {@link GroupMembership.heartbeat} for the request to send
+ * at `nowMs`, feeds back the answer, performs the revocations and grants {@link GroupMembership.reconcile} returns,
+ * and reports them done with {@link GroupMembership.released} and {@link GroupMembership.acquired}.
+ */
+import {
+  BrookError,
+  MemberEpoch,
+  type AssignorName,
+  type RequestOf,
+  type ResponseOf,
+  type TopicPartitions,
+} from '../../broker/protocol/index.js';
+import type { TopicPartition } from './partition-stream.js';
+
+/** What the member subscribes to. */
+export type Subscription = { readonly topics: readonly string[] } | { readonly pattern: string };
+
+/** Fixed settings of one membership. */
+export interface MembershipConfig {
+  readonly groupId: string;
+  readonly groupInstanceId: string | undefined;
+  readonly clientId: string;
+  readonly subscription: Subscription;
+  readonly assignor: AssignorName;
+  readonly sessionTimeoutMs: number;
+  readonly rebalanceTimeoutMs: number;
+}
+
+type HeartbeatRequest = RequestOf<'groupHeartbeat'>;
+type HeartbeatResponse = ResponseOf<'groupHeartbeat'>;
+
+/** Where the member stands. */
+export const MemberState = {
+  /** Sending the first heartbeat (epoch 0) or waiting for its answer. */
+  JOINING: 'joining',
+  /** In the group: heartbeats on its interval, reconciling whenever the target differs from what it owns. */
+  MEMBER: 'member',
+  /** A leave heartbeat is to be sent or in flight. */
+  LEAVING: 'leaving',
+  /** Out of the group (left, or never joined); {@link GroupMembership.join} starts again. */
+  LEFT: 'left',
+  /** A non-retriable error ended the membership. */
+  FAILED: 'failed',
+} as const;
+export type MemberStateName = (typeof MemberState)[keyof typeof MemberState];
+
+/** What the driver does after a failed heartbeat or commit. */
+export const ErrorAction = {
+  /** The coordinator moved or is unreachable: find it again, then heartbeat (after `retryInMs`). */
+  REDISCOVER: 'rediscover',
+  /** The member was fenced: drop every partition without committing ({@link GroupMembership.takeLost}), rejoin. */
+  REJOIN: 'rejoin',
+  /** Retry the same heartbeat after `retryInMs` (e.g. a static instance id not yet released). */
+  RETRY: 'retry',
+  /** Give up: the error goes to the application. */
+  FAIL: 'fail',
+} as const;
+export type ErrorActionName = (typeof ErrorAction)[keyof typeof ErrorAction];
+
+/** One reconciliation step: partitions to release first, then partitions to start reading. */
+export interface ReconcileStep {
+  readonly revoke: readonly TopicPartition[];
+  readonly grant: readonly TopicPartition[];
+}
+
+/** Heartbeat cadence before the coordinator has told us one, in ms. */
+const INITIAL_HEARTBEAT_INTERVAL_MS = 3_000;
+
+export class GroupMembership {
+  private stateName: MemberStateName = MemberState.LEFT;
+  private id = '';
+  private epoch: number = MemberEpoch.JOIN;
+  private intervalMs = INITIAL_HEARTBEAT_INTERVAL_MS;
+  /** When the next heartbeat is due (client clock, ms). */
+  private dueMs = 0;
+  /** What the heartbeat in flight is, if one is. */
+  private inFlight: 'heartbeat' | 'leave' | undefined;
+  /** The heartbeat in flight reported a change of `owned` (sent again if it fails). */
+  private sentOwnedChanged = false;
+  /** The incarnation the heartbeat in flight was sent in: answers to an older one say nothing about this one. */
+  private sentIncarnation = 0;
+  /** The next heartbeat carries subscription and settings (join, or after an error: the coordinator may be new). */
+  private full = true;
+  /** `owned` changed since the last heartbeat that reached the coordinator. */
+  private ownedChanged = true;
+  private readonly ownedByKey = new Map<string, TopicPartition>();
+  /** The coordinator's latest assignment for us (undefined: none received in this incarnation). */
+  private target: Map<string, TopicPartition> | undefined;
+  private lost: TopicPartition[] = [];
+  private leaveEpoch: number = MemberEpoch.LEAVE;
+  private incarnationNumber = 0;
+  private failure: BrookError | undefined;
+
+  constructor(private readonly config: MembershipConfig) {}
+
+  get state(): MemberStateName {
+    return this.stateName;
+  }
+
+  get memberId(): string {
+    return this.id;
+  }
+
+  /** The epoch to commit with. */
+  get memberEpoch(): number {
+    return this.epoch;
+  }
+
+  /** The heartbeat interval the coordinator asked for, in ms. */
+  get heartbeatIntervalMs(): number {
+    return this.intervalMs;
+  }
+
+  /** Bumped whenever owned partitions are lost (fencing, leaving): reconcile steps of an older one are stale. */
+  get incarnation(): number {
+    return this.incarnationNumber;
+  }
+
+  /** The error that ended the membership (state FAILED). */
+  get error(): BrookError | undefined {
+    return this.failure;
+  }
+
+  /** Partitions owned (started and reported, or about to be reported, to the coordinator). */
+  owned(): TopicPartition[] {
+    return [...this.ownedByKey.values()];
+  }
+
+  /** Starts (or restarts) joining: the next heartbeat, due at once, carries epoch 0 and the subscription. */
+  join(nowMs: number): void {
+    if (this.stateName === MemberState.FAILED) return;
+    this.stateName = MemberState.JOINING;
+    this.epoch = MemberEpoch.JOIN;
+    this.full = true;
+    this.ownedChanged = true;
+    this.target = undefined;
+    this.dueMs = nowMs;
+  }
+
+  /**
+   * Leaves the group: the next heartbeat (due at once) carries epoch -1, or -2 for a static member leaving for a
+   * restart (`temporary`). Owned partitions are kept until the driver releases them; nothing more is reconciled.
+   */
+  leave(nowMs: number, temporary: boolean): void {
+    if (this.stateName === MemberState.LEFT || this.stateName === MemberState.FAILED) return;
+    if (this.stateName === MemberState.JOINING && this.id === '' && this.inFlight === undefined) {
+      // Never got into the group: nothing to leave.
+      this.stateName = MemberState.LEFT;
+      return;
+    }
+    this.leaveEpoch =
+      temporary && this.config.groupInstanceId !== undefined ? MemberEpoch.LEAVE_STATIC : MemberEpoch.LEAVE;
+    this.stateName = MemberState.LEAVING;
+    this.target = undefined;
+    this.dueMs = nowMs;
+  }
+
+  /** Milliseconds from `nowMs` until {@link heartbeat} has something to send (Infinity: nothing until an answer). */
+  delayMs(nowMs: number): number {
+    if (this.inFlight !== undefined || this.stateName === MemberState.LEFT || this.stateName === MemberState.FAILED) {
+      return Infinity;
+    }
+    return Math.max(0, this.dueMs - nowMs);
+  }
+
+  /**
+   * The heartbeat to send now, or undefined if none is due or one is in flight. The returned request is in flight
+   * until {@link onResponse} or {@link onError}.
+   */
+  heartbeat(nowMs: number): HeartbeatRequest | undefined {
+    if (this.delayMs(nowMs) > 0) return undefined;
+    const { config } = this;
+    const base = { groupId: config.groupId, memberId: this.id };
+    const instance = config.groupInstanceId === undefined ? {} : { groupInstanceId: config.groupInstanceId };
+    if (this.stateName === MemberState.LEAVING) {
+      this.inFlight = 'leave';
+      return { ...base, ...instance, memberEpoch: this.leaveEpoch };
+    }
+    this.inFlight = 'heartbeat';
+    this.sentIncarnation = this.incarnationNumber;
+    const request: HeartbeatRequest = { ...base, ...instance, memberEpoch: this.epoch };
+    if (this.full) {
+      Object.assign(
+        request,
+        'topics' in config.subscription
+          ? { subscribedTopics: [...config.subscription.topics] }
+          : { subscribedPattern: config.subscription.pattern },
+        {
+          clientId: config.clientId,
+          assignor: config.assignor,
+          sessionTimeoutMs: config.sessionTimeoutMs,
+          rebalanceTimeoutMs: config.rebalanceTimeoutMs,
+        },
+      );
+    }
+    if (this.full || this.ownedChanged) request.owned = groupByTopic(this.ownedByKey.values());
+    // Changes from now on are reported by the next heartbeat.
+    this.sentOwnedChanged = this.ownedChanged;
+    this.ownedChanged = false;
+    return request;
+  }
+
+  /** The coordinator's answer to the heartbeat in flight. */
+  onResponse(response: HeartbeatResponse, nowMs: number): void {
+    const sent = this.inFlight;
+    this.inFlight = undefined;
+    if (sent === 'leave') {
+      if (this.stateName === MemberState.LEAVING) {
+        this.stateName = MemberState.LEFT;
+        this.epoch = MemberEpoch.JOIN;
+      } else {
+        // Joined again while the leave was out: the join goes out now.
+        this.dueMs = nowMs;
+      }
+      return;
+    }
+    if (this.stateName === MemberState.LEAVING) {
+      // A heartbeat sent before leave() came back (perhaps our join): the leave goes out now, under its id.
+      this.id = response.memberId;
+      this.epoch = response.memberEpoch;
+      this.dueMs = nowMs;
+      return;
+    }
+    if (this.stateName !== MemberState.JOINING && this.stateName !== MemberState.MEMBER) return;
+    if (this.sentIncarnation !== this.incarnationNumber) {
+      // Sent before we were fenced (a commit found out first): the rejoin goes out now.
+      this.dueMs = nowMs;
+      return;
+    }
+    this.stateName = MemberState.MEMBER;
+    this.full = false;
+    this.id = response.memberId;
+    this.epoch = response.memberEpoch;
+    if (response.heartbeatIntervalMs > 0) this.intervalMs = response.heartbeatIntervalMs;
+    if (response.assignment !== null) {
+      this.target = new Map();
+      for (const { topic, partitions } of response.assignment) {
+        for (const partition of partitions) this.target.set(keyOf(topic, partition), { topic, partition });
+      }
+    }
+    // Something changed while the request was out: report it now rather than an interval later.
+    this.dueMs = this.ownedChanged ? nowMs : nowMs + this.intervalMs;
+  }
+
+  /**
+   * The heartbeat in flight failed (or a commit failed with `error`, `fromCommit`). Returns what the driver does;
+   * `retryInMs` of REDISCOVER and RETRY is set by the driver's backoff, not here.
+   */
+  onError(error: BrookError, nowMs: number, fromCommit = false): ErrorActionName {
+    if (!fromCommit) {
+      this.inFlight = undefined;
+      // The coordinator may not have seen what this heartbeat reported: send it again.
+      if (this.sentOwnedChanged) this.ownedChanged = true;
+    }
+    if (this.stateName === MemberState.LEAVING && !fromCommit) {
+      // Leaving is best effort: the session expiry frees what a lost leave did not.
+      this.stateName = MemberState.LEFT;
+      return ErrorAction.RETRY;
+    }
+    const stale = !fromCommit && this.sentIncarnation !== this.incarnationNumber;
+    if (stale && (error.code === 'FENCED_MEMBER_EPOCH' || error.code === 'UNKNOWN_MEMBER_ID')) {
+      // The fencing this heartbeat ran into was handled already; the rejoin goes out now.
+      this.dueMs = nowMs;
+      return ErrorAction.RETRY;
+    }
+    switch (error.code) {
+      case 'FENCED_MEMBER_EPOCH':
+      case 'UNKNOWN_MEMBER_ID':
+        this.fence(nowMs, error.code === 'UNKNOWN_MEMBER_ID');
+        return ErrorAction.REJOIN;
+      case 'NOT_COORDINATOR':
+      case 'COORDINATOR_LOAD_IN_PROGRESS':
+      case 'NETWORK_ERROR':
+      case 'REQUEST_TIMED_OUT':
+      case 'SHUTTING_DOWN':
+      case 'NOT_LEADER':
+        this.full = true;
+        this.dueMs = nowMs;
+        return ErrorAction.REDISCOVER;
+      case 'UNRELEASED_INSTANCE_ID':
+        // The previous holder of our static id has not left yet; its session expires eventually.
+        this.dueMs = nowMs;
+        return ErrorAction.RETRY;
+      default:
+        if (error.retriable) {
+          this.dueMs = nowMs;
+          return ErrorAction.RETRY;
+        }
+        if (fromCommit) return ErrorAction.FAIL;
+        this.stateName = MemberState.FAILED;
+        this.failure = error;
+        this.lose();
+        return ErrorAction.FAIL;
+    }
+  }
+
+  /** Delays the next heartbeat until `atMs` (backoff after an error). */
+  retryAt(atMs: number): void {
+    this.dueMs = Math.max(this.dueMs, atMs);
+  }
+
+  /**
+   * The next reconciliation step, or undefined when what is owned matches the target (or there is no target yet).
+   * Revocations come first; a grant is only returned with nothing left to revoke.
+   */
+  reconcile(): ReconcileStep | undefined {
+    const target = this.target;
+    if (target === undefined || this.stateName !== MemberState.MEMBER) return undefined;
+    const revoke = [...this.ownedByKey].filter(([key]) => !target.has(key)).map(([, tp]) => tp);
+    if (revoke.length > 0) return { revoke, grant: [] };
+    const grant = [...target].filter(([key]) => !this.ownedByKey.has(key)).map(([, tp]) => tp);
+    return grant.length > 0 ? { revoke: [], grant } : undefined;
+  }
+
+  /** Revoked partitions are released (committed and no longer read): the next heartbeat reports it, at once. */
+  released(partitions: readonly TopicPartition[], incarnation: number, nowMs: number): void {
+    if (incarnation !== this.incarnationNumber) return;
+    for (const { topic, partition } of partitions) this.ownedByKey.delete(keyOf(topic, partition));
+    this.changedOwned(nowMs);
+  }
+
+  /** Granted partitions are being read: the next heartbeat reports them owned, at once. */
+  acquired(partitions: readonly TopicPartition[], incarnation: number, nowMs: number): void {
+    if (incarnation !== this.incarnationNumber || this.stateName !== MemberState.MEMBER) return;
+    for (const tp of partitions) {
+      const key = keyOf(tp.topic, tp.partition);
+      // A grant the coordinator took back meanwhile is not claimed; the next step revokes it.
+      this.ownedByKey.set(key, { topic: tp.topic, partition: tp.partition });
+    }
+    this.changedOwned(nowMs);
+  }
+
+  /**
+   * Partitions lost since the last call (fencing, a failure, or a leave after which nothing is committed): the
+   * driver stops reading them without committing.
+   */
+  takeLost(): TopicPartition[] {
+    const lost = this.lost;
+    this.lost = [];
+    return lost;
+  }
+
+  /**
+   * Drops everything owned without a commit, for a member that left on its own (max poll interval exceeded): the
+   * coordinator hands the partitions to others at once.
+   */
+  abandon(): void {
+    this.lose();
+  }
+
+  private fence(nowMs: number, unknownMember: boolean): void {
+    this.lose();
+    // A fenced member keeps its id (static members their instance id too) and rejoins at epoch 0.
+    if (unknownMember) this.id = '';
+    this.join(nowMs);
+  }
+
+  private lose(): void {
+    this.lost.push(...this.ownedByKey.values());
+    this.ownedByKey.clear();
+    this.target = undefined;
+    this.ownedChanged = true;
+    this.incarnationNumber++;
+  }
+
+  private changedOwned(nowMs: number): void {
+    this.ownedChanged = true;
+    if (this.stateName === MemberState.MEMBER || this.stateName === MemberState.JOINING) this.dueMs = nowMs;
+  }
+}
+
+/** `topic\0partition`, the key of a partition in maps. */
+export function keyOf(topic: string, partition: number): string {
+  return `${topic}\u0000${String(partition)}`;
+}
+
+/** Partitions grouped by topic, topics and partitions sorted, as the wire carries them. */
+export function groupByTopic(partitions: Iterable<TopicPartition>): TopicPartitions[] {
+  const byTopic = new Map<string, number[]>();
+  for (const { topic, partition } of partitions) {
+    const list = byTopic.get(topic);
+    if (list === undefined) byTopic.set(topic, [partition]);
+    else list.push(partition);
+  }
+  return [...byTopic]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([topic, list]) => ({ topic, partitions: list.sort((a, b) => a - b) }));
+}

@@ -1,0 +1,179 @@
+/**
+ * Push subscriptions of a consumer's partitions: subscribing a partition on its leader at the right offset (retrying
+ * retriable errors with backoff, applying offsetReset), re-subscribing after a subscriptionEnd the consumer can
+ * recover from, ending subscriptions, and sending credit. The consumer owns the streams and what is done with
+ * deliveries ({@link SubscriberHost}).
+ */
+import { BrookError } from '../../broker/protocol/index.js';
+import { backoffDelayMs } from '../backoff.js';
+import { isRoutingError, type Cluster } from '../cluster.js';
+import type { Connection, SubscriptionHandler } from '../connection.js';
+import type { ResolvedClientOptions } from '../options.js';
+import type { Credit } from './credit.js';
+import type { OffsetReset } from './options.js';
+import type { PartitionStream } from './partition-stream.js';
+
+/** What the subscriber needs from its consumer. */
+export interface SubscriberHost<T> {
+  /** Whether the consumer was closed. */
+  isClosed(): boolean;
+  /** Records became available on `stream`. */
+  enqueue(stream: PartitionStream<T>): void;
+  /** `stream` stopped on a non-retriable error, reported to the iterator. */
+  fail(stream: PartitionStream<T>, error: BrookError): void;
+}
+
+export class PartitionSubscriber<T> {
+  constructor(
+    private readonly client: ResolvedClientOptions,
+    private readonly cluster: Cluster,
+    private readonly offsetReset: OffsetReset,
+    private readonly host: SubscriberHost<T>,
+  ) {}
+
+  /**
+   * Subscribes `stream` on its leader, retrying retriable errors with backoff for as long as the generation is
+   * current. Resolves when subscribed (or superseded); rejects on a non-retriable error, which also goes to the
+   * iterator when `reportToIterator` (re-subscribes nobody awaits).
+   */
+  async subscribe(stream: PartitionStream<T>, generation: number, reportToIterator = false): Promise<void> {
+    const firstMs = this.client.clock.nowMs();
+    for (let attempt = 0; ; attempt++) {
+      if (this.host.isClosed() || stream.generation !== generation) return;
+      try {
+        await this.subscribeOnce(stream, generation);
+        return;
+      } catch (err: unknown) {
+        if (this.host.isClosed() || stream.generation !== generation) return;
+        const error = BrookError.from(err);
+        if (error.code === 'OFFSET_OUT_OF_RANGE' && this.offsetReset !== 'none') {
+          this.resetPosition(stream);
+          continue;
+        }
+        const unknownTopic = error.code === 'UNKNOWN_TOPIC' || error.code === 'UNKNOWN_PARTITION';
+        const retriable =
+          error.retriable || (unknownTopic && this.client.clock.nowMs() - firstMs < this.client.metadataWaitMs);
+        if (!retriable) {
+          stream.stopped = true;
+          if (reportToIterator) this.host.fail(stream, error);
+          throw error;
+        }
+        if (isRoutingError(error)) this.cluster.invalidate(stream.topic);
+        try {
+          await this.cluster.sleep(backoffDelayMs(attempt, this.client.retryBackoff, this.client.random));
+        } catch {
+          return; // closed
+        }
+      }
+    }
+  }
+
+  private async subscribeOnce(stream: PartitionStream<T>, generation: number): Promise<void> {
+    const connection = await this.cluster.leaderConnection(stream.topic, stream.partition);
+    const offset = await this.startOffset(stream, connection);
+    if (this.host.isClosed() || stream.generation !== generation) return;
+    const credit = stream.credit.subscribe(stream.bufferedRecords, stream.bufferedBytes);
+    const handler: SubscriptionHandler = {
+      deliver: (push) => {
+        if (stream.generation !== generation || this.host.isClosed()) return;
+        if (stream.accept(push.batches, push.highWatermark)) this.host.enqueue(stream);
+      },
+      end: (error) => {
+        if (stream.generation !== generation || this.host.isClosed()) return;
+        this.onSubscriptionEnd(stream, error);
+      },
+    };
+    const subscriptionId = connection.addSubscription(handler);
+    let response;
+    try {
+      response = await connection.request('subscribe', {
+        subscriptionId,
+        topic: stream.topic,
+        partition: stream.partition,
+        offset,
+        credit,
+      });
+    } catch (err: unknown) {
+      connection.removeSubscription(subscriptionId);
+      throw err;
+    }
+    if (this.host.isClosed() || stream.generation !== generation) {
+      connection.request('unsubscribe', { subscriptionId }).catch(() => undefined);
+      connection.removeSubscription(subscriptionId);
+      return;
+    }
+    stream.connection = connection;
+    stream.subscriptionId = subscriptionId;
+    stream.highWatermark = response.highWatermark;
+    stream.fetchOffset ??= response.offset;
+    stream.position ??= response.offset;
+  }
+
+  /** The offset to subscribe at: where deliveries left off, or the start position (timestamps via listOffsets). */
+  private async startOffset(
+    stream: PartitionStream<T>,
+    connection: Connection,
+  ): Promise<number | 'earliest' | 'latest'> {
+    if (stream.fetchOffset !== undefined) return stream.fetchOffset;
+    const start = stream.start;
+    if (start === 'earliest' || start === 'latest') return start;
+    if ('offset' in start) return start.offset;
+    const found = await connection.request('listOffsets', {
+      topic: stream.topic,
+      partition: stream.partition,
+      at: start.timestamp,
+    });
+    return found.offset;
+  }
+
+  private onSubscriptionEnd(stream: PartitionStream<T>, error: BrookError): void {
+    stream.connection = undefined;
+    stream.subscriptionId = undefined;
+    if (error.code === 'OFFSET_OUT_OF_RANGE') {
+      if (this.offsetReset === 'none') {
+        stream.generation++;
+        this.host.fail(stream, error);
+        return;
+      }
+      this.resetPosition(stream);
+    } else if (!error.retriable) {
+      stream.generation++;
+      this.host.fail(stream, error);
+      return;
+    }
+    if (isRoutingError(error)) this.cluster.invalidate(stream.topic);
+    stream.generation++;
+    this.subscribe(stream, stream.generation, true).catch(() => undefined);
+  }
+
+  /** Applies offsetReset: buffered records are dropped and the partition restarts at its first or next offset. */
+  private resetPosition(stream: PartitionStream<T>): void {
+    stream.clear();
+    stream.position = undefined;
+    stream.fetchOffset = undefined;
+    stream.start = this.offsetReset === 'latest' ? 'latest' : 'earliest';
+  }
+
+  /** Ends the stream's subscription (best effort) and makes pushes for it stale. */
+  async drop(stream: PartitionStream<T>): Promise<void> {
+    stream.generation++;
+    const { connection, subscriptionId } = stream;
+    stream.connection = undefined;
+    stream.subscriptionId = undefined;
+    if (connection === undefined || subscriptionId === undefined) return;
+    try {
+      await connection.request('unsubscribe', { subscriptionId });
+    } catch {
+      // The subscription dies with its connection anyway.
+    } finally {
+      connection.removeSubscription(subscriptionId);
+    }
+  }
+
+  sendCredit(stream: PartitionStream<T>, credit: Credit): boolean {
+    const { connection, subscriptionId } = stream;
+    // Without a live subscription the next subscribe carries the credit (CreditWindow.subscribe).
+    if (connection === undefined || subscriptionId === undefined) return false;
+    return connection.notify('credit', { subscriptionId, records: credit.records, bytes: credit.bytes });
+  }
+}

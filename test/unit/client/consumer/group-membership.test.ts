@@ -1,0 +1,272 @@
+import t from 'tap';
+import { BrookError } from '../../../../broker/protocol/index.js';
+import {
+  ErrorAction,
+  GroupMembership,
+  MemberState,
+  groupByTopic,
+  type MembershipConfig,
+} from '../../../../client/consumer/group-membership.js';
+
+const config: MembershipConfig = {
+  groupId: 'billing',
+  groupInstanceId: undefined,
+  clientId: 'test',
+  subscription: { topics: ['orders'] },
+  assignor: 'sticky',
+  sessionTimeoutMs: 45_000,
+  rebalanceTimeoutMs: 60_000,
+};
+
+const tp = (partition: number, topic = 'orders') => ({ topic, partition });
+
+function joined(extra: Partial<MembershipConfig> = {}, assignment = [0, 1]) {
+  const m = new GroupMembership({ ...config, ...extra });
+  m.join(0);
+  m.heartbeat(0);
+  m.onResponse(
+    {
+      memberId: 'm-1',
+      memberEpoch: 1,
+      heartbeatIntervalMs: 500,
+      assignment: [{ topic: 'orders', partitions: assignment }],
+    },
+    10,
+  );
+  return m;
+}
+
+void t.test('a join carries epoch 0, the subscription and settings; nothing is due while it is in flight', (t) => {
+  const m = new GroupMembership({ ...config, groupInstanceId: 'host-a' });
+  t.equal(m.delayMs(0), Infinity, 'nothing before join()');
+  m.join(100);
+  t.equal(m.delayMs(100), 0);
+  t.same(m.heartbeat(100), {
+    groupId: 'billing',
+    memberId: '',
+    groupInstanceId: 'host-a',
+    memberEpoch: 0,
+    subscribedTopics: ['orders'],
+    clientId: 'test',
+    assignor: 'sticky',
+    sessionTimeoutMs: 45_000,
+    rebalanceTimeoutMs: 60_000,
+    owned: [],
+  });
+  t.equal(m.heartbeat(100), undefined, 'one heartbeat in flight at a time');
+  t.equal(m.delayMs(5_000), Infinity);
+  t.end();
+});
+
+void t.test('a pattern subscription is sent as subscribedPattern', (t) => {
+  const m = new GroupMembership({ ...config, subscription: { pattern: '^orders-.*$' } });
+  m.join(0);
+  t.match(m.heartbeat(0), { subscribedPattern: '^orders-.*$' });
+  t.notOk('subscribedTopics' in (m.heartbeat(0) ?? {}));
+  t.end();
+});
+
+void t.test('grants are reported at once, then heartbeats follow the interval and omit unchanged fields', (t) => {
+  const m = joined();
+  t.equal(m.state, MemberState.MEMBER);
+  t.equal(m.memberId, 'm-1');
+  t.equal(m.memberEpoch, 1);
+  t.same(m.reconcile(), { revoke: [], grant: [tp(0), tp(1)] });
+  t.equal(m.delayMs(10), 500, 'nothing to report until the grant is done');
+  m.acquired([tp(0), tp(1)], m.incarnation, 20);
+  t.equal(m.delayMs(20), 0, 'owned changed: heartbeat at once');
+  t.same(m.heartbeat(20), {
+    groupId: 'billing',
+    memberId: 'm-1',
+    memberEpoch: 1,
+    owned: [{ topic: 'orders', partitions: [0, 1] }],
+  });
+  m.onResponse({ memberId: 'm-1', memberEpoch: 1, heartbeatIntervalMs: 500, assignment: null }, 30);
+  t.equal(m.reconcile(), undefined, 'null assignment: unchanged');
+  t.equal(m.delayMs(30), 500);
+  t.equal(m.heartbeat(529), undefined);
+  t.same(m.heartbeat(530), { groupId: 'billing', memberId: 'm-1', memberEpoch: 1 });
+  t.end();
+});
+
+void t.test('revocations come before grants, and a release is reported at once', (t) => {
+  const m = joined();
+  m.acquired([tp(0), tp(1)], m.incarnation, 20);
+  m.heartbeat(20);
+  m.onResponse(
+    {
+      memberId: 'm-1',
+      memberEpoch: 2,
+      heartbeatIntervalMs: 500,
+      assignment: [{ topic: 'orders', partitions: [1, 2] }],
+    },
+    30,
+  );
+  t.equal(m.memberEpoch, 2);
+  t.same(m.reconcile(), { revoke: [tp(0)], grant: [] }, 'revoke first');
+  m.released([tp(0)], m.incarnation, 40);
+  t.same(m.reconcile(), { revoke: [], grant: [tp(2)] });
+  t.same(m.heartbeat(40)?.owned, [{ topic: 'orders', partitions: [1] }], 'the release goes out at once');
+  t.end();
+});
+
+void t.test('a change made while a heartbeat is in flight is sent right after its answer', (t) => {
+  const m = joined();
+  t.ok(m.heartbeat(510), 'in flight, owned unchanged (nothing acquired yet)');
+  m.acquired([tp(0), tp(1)], m.incarnation, 515);
+  t.equal(m.delayMs(515), Infinity);
+  m.onResponse({ memberId: 'm-1', memberEpoch: 1, heartbeatIntervalMs: 500, assignment: null }, 520);
+  t.equal(m.delayMs(520), 0);
+  t.same(m.heartbeat(520)?.owned, [{ topic: 'orders', partitions: [0, 1] }]);
+  t.end();
+});
+
+void t.test('fencing loses every partition without a commit and rejoins at epoch 0 with the same id', (t) => {
+  const m = joined();
+  m.acquired([tp(0), tp(1)], m.incarnation, 20);
+  const before = m.incarnation;
+  m.heartbeat(20);
+  t.equal(m.onError(new BrookError('FENCED_MEMBER_EPOCH'), 30), ErrorAction.REJOIN);
+  t.same(m.takeLost(), [tp(0), tp(1)]);
+  t.same(m.takeLost(), [], 'reported once');
+  t.not(m.incarnation, before);
+  t.same(m.owned(), []);
+  t.equal(m.state, MemberState.JOINING);
+  const rejoin = m.heartbeat(30);
+  t.match(rejoin, { memberId: 'm-1', memberEpoch: 0, subscribedTopics: ['orders'], owned: [] });
+  // A grant finished for the old incarnation is not claimed.
+  m.acquired([tp(0)], before, 31);
+  t.same(m.owned(), []);
+  t.end();
+});
+
+void t.test('UNKNOWN_MEMBER_ID rejoins with a fresh id; a static member keeps its instance id', (t) => {
+  const m = joined({ groupInstanceId: 'host-a' });
+  t.ok(m.heartbeat(600));
+  t.equal(m.onError(new BrookError('UNKNOWN_MEMBER_ID'), 600), ErrorAction.REJOIN);
+  t.match(m.heartbeat(600), { memberId: '', memberEpoch: 0, groupInstanceId: 'host-a' });
+  t.end();
+});
+
+void t.test('coordinator errors rediscover, keep what is owned and resend the full heartbeat', (t) => {
+  for (const code of ['NOT_COORDINATOR', 'COORDINATOR_LOAD_IN_PROGRESS', 'NETWORK_ERROR', 'SHUTTING_DOWN'] as const) {
+    const m = joined();
+    m.acquired([tp(0), tp(1)], m.incarnation, 20);
+    m.heartbeat(20);
+    t.equal(m.onError(new BrookError(code), 25), ErrorAction.REDISCOVER, code);
+    t.same(m.owned(), [tp(0), tp(1)], `${code}: partitions kept`);
+    t.same(m.takeLost(), []);
+    m.retryAt(125);
+    t.equal(m.delayMs(25), 100, 'backoff set by the driver');
+    t.match(m.heartbeat(125), {
+      memberEpoch: 1,
+      subscribedTopics: ['orders'],
+      owned: [{ topic: 'orders', partitions: [0, 1] }],
+    });
+  }
+  t.end();
+});
+
+void t.test('a non-retriable heartbeat error fails the membership and loses its partitions', (t) => {
+  const m = joined();
+  m.acquired([tp(0)], m.incarnation, 20);
+  m.heartbeat(20);
+  t.equal(m.onError(new BrookError('UNAUTHORIZED'), 30), ErrorAction.FAIL);
+  t.equal(m.state, MemberState.FAILED);
+  t.equal(m.error?.code, 'UNAUTHORIZED');
+  t.same(m.takeLost(), [tp(0)]);
+  t.equal(m.delayMs(30), Infinity);
+  t.end();
+});
+
+void t.test('a commit fenced by the coordinator rejoins like a heartbeat would', (t) => {
+  const m = joined();
+  m.acquired([tp(0)], m.incarnation, 20);
+  t.equal(m.onError(new BrookError('FENCED_MEMBER_EPOCH'), 30, true), ErrorAction.REJOIN);
+  t.same(m.takeLost(), [tp(0)]);
+  t.equal(m.onError(new BrookError('INVALID_REQUEST'), 30, true), ErrorAction.FAIL);
+  t.not(m.state, MemberState.FAILED, 'a refused commit alone does not end the membership');
+  t.end();
+});
+
+void t.test('answers to a heartbeat sent before a commit found the member fenced are ignored', (t) => {
+  const m = joined();
+  m.acquired([tp(0)], m.incarnation, 20);
+  t.ok(m.heartbeat(20), 'heartbeat in flight');
+  t.equal(m.onError(new BrookError('FENCED_MEMBER_EPOCH'), 25, true), ErrorAction.REJOIN, 'the commit is fenced');
+  t.same(m.takeLost(), [tp(0)]);
+  m.onResponse(
+    { memberId: 'm-1', memberEpoch: 1, heartbeatIntervalMs: 500, assignment: [{ topic: 'orders', partitions: [0] }] },
+    30,
+  );
+  t.equal(m.state, MemberState.JOINING, 'the stale answer does not make it a member again');
+  t.equal(m.reconcile(), undefined);
+  t.match(m.heartbeat(30), { memberEpoch: 0, subscribedTopics: ['orders'] }, 'the rejoin goes out at once');
+  m.onResponse({ memberId: 'm-1', memberEpoch: 3, heartbeatIntervalMs: 500, assignment: [] }, 40);
+  t.equal(m.memberEpoch, 3);
+
+  const n = joined();
+  n.heartbeat(10 + 500);
+  n.onError(new BrookError('FENCED_MEMBER_EPOCH'), 515, true);
+  n.takeLost();
+  t.equal(n.onError(new BrookError('FENCED_MEMBER_EPOCH'), 520), ErrorAction.RETRY, 'a stale fencing is not a new one');
+  t.match(n.heartbeat(520), { memberEpoch: 0 });
+  t.end();
+});
+
+void t.test('leave sends epoch -1 at once; a static member leaving temporarily sends -2', (t) => {
+  const m = joined();
+  t.ok(m.heartbeat(510));
+  m.leave(515, true);
+  t.equal(m.reconcile(), undefined, 'nothing reconciled while leaving');
+  t.equal(m.delayMs(515), Infinity, 'after the heartbeat in flight');
+  m.onResponse({ memberId: 'm-1', memberEpoch: 1, heartbeatIntervalMs: 500, assignment: null }, 520);
+  t.same(m.heartbeat(520), { groupId: 'billing', memberId: 'm-1', memberEpoch: -1 }, 'dynamic: -1 even if temporary');
+  m.onResponse({ memberId: 'm-1', memberEpoch: -1, heartbeatIntervalMs: 0, assignment: null }, 40);
+  t.equal(m.state, MemberState.LEFT);
+  t.equal(m.delayMs(40), Infinity);
+
+  const s = joined({ groupInstanceId: 'host-a' });
+  s.leave(20, true);
+  t.same(s.heartbeat(20), { groupId: 'billing', memberId: 'm-1', groupInstanceId: 'host-a', memberEpoch: -2 });
+  t.end();
+});
+
+void t.test('leave while the join is in flight waits for the member id, then leaves under it', (t) => {
+  const m = new GroupMembership(config);
+  m.join(0);
+  m.heartbeat(0);
+  m.leave(5, false);
+  m.onResponse({ memberId: 'm-9', memberEpoch: 1, heartbeatIntervalMs: 500, assignment: [] }, 10);
+  t.same(m.heartbeat(10), { groupId: 'billing', memberId: 'm-9', memberEpoch: -1 });
+  t.equal(m.onError(new BrookError('NETWORK_ERROR'), 20), ErrorAction.RETRY);
+  t.equal(m.state, MemberState.LEFT, 'a failed leave is not retried: the session expiry covers it');
+
+  const never = new GroupMembership(config);
+  never.join(0);
+  never.leave(1, false);
+  t.equal(never.state, MemberState.LEFT, 'never sent: nothing to leave');
+  t.end();
+});
+
+void t.test('abandon (poll interval exceeded) loses partitions; join() starts again', (t) => {
+  const m = joined();
+  m.acquired([tp(0), tp(1)], m.incarnation, 20);
+  m.leave(20, false);
+  m.abandon();
+  t.same(m.takeLost(), [tp(0), tp(1)]);
+  m.heartbeat(20);
+  m.onResponse({ memberId: 'm-1', memberEpoch: -1, heartbeatIntervalMs: 0, assignment: null }, 30);
+  t.equal(m.state, MemberState.LEFT);
+  m.join(1_000);
+  t.match(m.heartbeat(1_000), { memberEpoch: 0, subscribedTopics: ['orders'], owned: [] });
+  t.end();
+});
+
+void t.test('groupByTopic sorts topics and partitions', (t) => {
+  t.same(groupByTopic([tp(3, 'b'), tp(1, 'a'), tp(0, 'b')]), [
+    { topic: 'a', partitions: [1] },
+    { topic: 'b', partitions: [0, 3] },
+  ]);
+  t.end();
+});

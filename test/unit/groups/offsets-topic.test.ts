@@ -1,0 +1,58 @@
+/** The `__offsets` helpers: the group -> partition hash is Kafka's murmur2, and batches decode to their entries. */
+import t from 'tap';
+import { deleteEntry, offsetsEntry } from '../../../broker/groups/offsets-records.js';
+import {
+  decodeBatch,
+  encodeBatches,
+  MAX_OFFSETS_BATCH_BYTES,
+  murmur2,
+  offsetsPartitionFor,
+  offsetsTopicSpec,
+} from '../../../broker/groups/offsets-topic.js';
+import { murmur2 as clientMurmur2 } from '../../../client/murmur2.js';
+import { CONTROL_BATCH } from '../../../broker/protocol/index.js';
+
+void t.test('the partition of a group is stable and the same hash as the client murmur2', (t) => {
+  const utf8 = new TextEncoder();
+  for (const id of ['', 'a', 'billing', 'group-with-a-long-name.v2', 'x'.repeat(255)]) {
+    t.equal(murmur2(utf8.encode(id)), clientMurmur2(utf8.encode(id)), id);
+  }
+  t.equal(offsetsPartitionFor('billing', 16), offsetsPartitionFor('billing', 16));
+  const spread = new Set(Array.from({ length: 200 }, (_, i) => offsetsPartitionFor(`g${String(i)}`, 16)));
+  t.equal(spread.size, 16, 'groups spread over every partition');
+  t.equal(offsetsTopicSpec(16, 5, 1000).replicationFactor, 3);
+  t.equal(offsetsTopicSpec(16, 1, 1000).replicationFactor, 1);
+  t.end();
+});
+
+void t.test('entries go out in bounded batches and come back in order; control batches hold none', (t) => {
+  const big = 'm'.repeat(3000);
+  const entries = Array.from({ length: 400 }, (_, i) =>
+    offsetsEntry(`g${String(i)}`, [{ topic: 'orders', partition: 0, offset: i, metadata: big }]),
+  );
+  entries.push(deleteEntry('g0'));
+  const batches = encodeBatches(entries, 1_000);
+  t.ok(batches.length > 1, 'split');
+  t.ok(batches.every((b) => b.records.byteLength <= MAX_OFFSETS_BATCH_BYTES));
+  let offset = 0;
+  const back = batches.flatMap((b) => {
+    const fetched = { ...b, baseOffset: offset };
+    offset += b.count;
+    return decodeBatch(fetched, () => t.fail('nothing skipped'));
+  });
+  t.same(back, entries);
+  const first = batches[0];
+  if (first !== undefined) {
+    t.same(
+      decodeBatch({ ...first, baseOffset: 0, attributes: CONTROL_BATCH }, () => undefined),
+      [],
+    );
+    const skipped: number[] = [];
+    t.same(
+      decodeBatch({ ...first, baseOffset: 0, records: new Uint8Array([1, 2, 3]) }, (at) => skipped.push(at)),
+      [],
+    );
+    t.same(skipped, [0], 'a corrupt batch is reported and skipped');
+  }
+  t.end();
+});
