@@ -27,7 +27,7 @@ export type { GroupOptions, RevokeInfo } from './consumer/group-options.js';
 export type { ConsumerOptions, OffsetReset, StartPosition } from './consumer/options.js';
 export type { ConsumerRecord, TopicPartition } from './consumer/partition-stream.js';
 export { parseBootstrap, parseEndpoint, type Endpoint, type TcpEndpoint, type WebSocketEndpoint } from './endpoint.js';
-export { murmur2, partitionForKey, toPositive } from './murmur2.js';
+export { murmur2, partitionForKey, toPositive } from '../broker/protocol/murmur2.js';
 export type { ClientOptions, Platform } from './options.js';
 export type { PartitionerFunction, PartitionerInput, PartitionerStrategy } from './partitioner.js';
 export type { ProducerOptions } from './producer/options.js';

@@ -12,6 +12,7 @@ import {
   type FetchedBatch,
   type ProduceBatch,
 } from '../protocol/index.js';
+import { partitionForKey } from '../protocol/murmur2.js';
 import { decodeEntry, encodeEntry, type OffsetsEntry } from './offsets-records.js';
 
 /** The topic's name. Clients may read it but not produce to it, create it with their own spec, or delete it. */
@@ -24,7 +25,7 @@ const utf8 = new TextEncoder();
 
 /** The `__offsets` partition a group's state lives in. */
 export function offsetsPartitionFor(groupId: string, partitions: number): number {
-  return (murmur2(utf8.encode(groupId)) & 0x7fffffff) % partitions;
+  return partitionForKey(utf8.encode(groupId), partitions);
 }
 
 /** The spec the controller creates the topic with: replication factor min(3, brokers), time retention only. */
@@ -76,35 +77,4 @@ export function decodeBatch(batch: FetchedBatch, skipped: (offset: number, err: 
     }
   }
   return entries;
-}
-
-const SEED = 0x9747b28c;
-const M = 0x5bd1e995;
-
-/** Kafka's murmur2 (the same function as client/murmur2.ts; the broker does not import client code). */
-export function murmur2(data: Uint8Array): number {
-  const length = data.length;
-  let h = (SEED ^ length) | 0;
-  const length4 = length >>> 2;
-  for (let i = 0; i < length4; i++) {
-    const i4 = i * 4;
-    let k = (data[i4] ?? 0) | ((data[i4 + 1] ?? 0) << 8) | ((data[i4 + 2] ?? 0) << 16) | ((data[i4 + 3] ?? 0) << 24);
-    k = Math.imul(k, M);
-    k ^= k >>> 24;
-    k = Math.imul(k, M);
-    h = Math.imul(h, M);
-    h ^= k;
-  }
-  const tail = length & ~3;
-  const rest = length % 4;
-  if (rest >= 3) h ^= (data[tail + 2] ?? 0) << 16;
-  if (rest >= 2) h ^= (data[tail + 1] ?? 0) << 8;
-  if (rest >= 1) {
-    h ^= data[tail] ?? 0;
-    h = Math.imul(h, M);
-  }
-  h ^= h >>> 13;
-  h = Math.imul(h, M);
-  h ^= h >>> 15;
-  return h | 0;
 }

@@ -5,17 +5,16 @@ import {
   decodeBatch,
   encodeBatches,
   MAX_OFFSETS_BATCH_BYTES,
-  murmur2,
   offsetsPartitionFor,
   offsetsTopicSpec,
 } from '../../../broker/groups/offsets-topic.js';
-import { murmur2 as clientMurmur2 } from '../../../client/murmur2.js';
+import { partitionForKey } from '../../../broker/protocol/murmur2.js';
 import { CONTROL_BATCH } from '../../../broker/protocol/index.js';
 
-void t.test('the partition of a group is stable and the same hash as the client murmur2', (t) => {
+void t.test("the partition of a group is Kafka's default partitioner over its id", (t) => {
   const utf8 = new TextEncoder();
   for (const id of ['', 'a', 'billing', 'group-with-a-long-name.v2', 'x'.repeat(255)]) {
-    t.equal(murmur2(utf8.encode(id)), clientMurmur2(utf8.encode(id)), id);
+    t.equal(offsetsPartitionFor(id, 16), partitionForKey(utf8.encode(id), 16), id);
   }
   t.equal(offsetsPartitionFor('billing', 16), offsetsPartitionFor('billing', 16));
   const spread = new Set(Array.from({ length: 200 }, (_, i) => offsetsPartitionFor(`g${String(i)}`, 16)));
