@@ -70,13 +70,11 @@ export class Broker {
     this.clusterId = topics.clusterId;
     this.metrics = new BrokerMetrics({ partitions: () => partitions.all() });
     cluster?.registerMetrics(this.metrics.registry);
-    const firstUser = Object.entries(config.users)[0];
     this.groups = new GroupService({
       brokerId: config.brokerId,
       topics,
       partitions,
       controller: () => this.controller(),
-      brokers: () => this.brokers(),
       brokerCount: Math.max(1, config.peers.length),
       offsetsPartitions: config.groupOffsetsPartitions,
       offsetsRetentionMs: config.groupOffsetsRetentionMs,
@@ -84,7 +82,6 @@ export class Broker {
       sessionTimeoutMs: config.groupSessionTimeoutMs,
       checkpointIntervalMs: config.groupCheckpointIntervalMs,
       appendTimeoutMs: 10_000,
-      ...(firstUser === undefined ? {} : { credentials: { username: firstUser[0], password: firstUser[1] } }),
       nowMs,
       logger,
       metrics: new GroupMetrics(this.metrics.registry, () => this.groups.loadedGroups()),

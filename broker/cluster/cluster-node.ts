@@ -14,6 +14,8 @@ import { MetadataGroup } from './metadata-group.js';
 import { PartitionReplica } from './partition-replica.js';
 import { PeerTransport, type PeerAddress } from './peer-transport.js';
 import { RaftHost } from './raft-host.js';
+import { isInternalTopic } from '../groups/group-state.js';
+import type { TopicSpec } from './topic-config.js';
 import type { TopicStore } from './topic-store.js';
 
 /** Longest a stopping broker waits for its partitions' leadership to move to other brokers. */
@@ -94,7 +96,8 @@ export class ClusterNode {
       logger,
       onClusterMessage: (from, message) => {
         if (message.kind === 'join') this.joinRequested({ id: from, host: message.host, port: message.port });
-        else this.metadata?.completeMove(message);
+        else if (message.kind === 'moved') this.metadata?.completeMove(message);
+        else this.internalTopicRequested(from, message.spec);
       },
     });
   }
@@ -162,6 +165,9 @@ export class ClusterNode {
       logger: this.logger,
       brokerAdded: () => {
         this.transport.setPeers(this.peerAddresses());
+      },
+      askController: (controllerId, spec) => {
+        this.host.sendClusterMessage(controllerId, { kind: 'createTopic', spec });
       },
     });
     this.listeningPort = await this.transport.start();
@@ -245,6 +251,15 @@ export class ClusterNode {
         this.logger.warn({ err, broker }, 'broker not added');
       })
       .finally(() => this.pendingJoins.delete(broker.id));
+  }
+
+  /** Another broker asks this controller for an internal topic (only `__`-prefixed names are taken this way). */
+  private internalTopicRequested(from: number, spec: TopicSpec): void {
+    const metadata = this.metadata;
+    if (metadata?.isLeader !== true || !isInternalTopic(spec.name)) return;
+    metadata.ensureInternalTopic(spec, Date.now()).catch((err: unknown) => {
+      this.logger.warn({ err, from, topic: spec.name }, 'internal topic not created');
+    });
   }
 
   private every(intervalMs: number, run: () => void): void {

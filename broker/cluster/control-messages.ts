@@ -4,6 +4,7 @@
  * (a broker joining, a partition move done). They travel in the same envelopes as Raft messages.
  */
 import type { Message } from '../raft/index.js';
+import type { TopicSpec } from './topic-config.js';
 
 /** Where clients reach a broker. */
 export interface BrokerEndpoint {
@@ -45,7 +46,16 @@ export interface MovedMessage {
   readonly replicas: readonly number[];
 }
 
-export type ControlMessage = AliveMessage | QuiesceMessage | WakeMessage | JoinMessage | MovedMessage;
+/** Any broker -> the controller: create this internal topic (`__offsets`) if it does not exist. No answer. */
+export interface CreateTopicMessage {
+  readonly kind: 'createTopic';
+  readonly spec: TopicSpec;
+}
+
+/** Messages for the cluster node rather than for a Raft group. */
+export type ClusterMessage = JoinMessage | MovedMessage | CreateTopicMessage;
+
+export type ControlMessage = AliveMessage | QuiesceMessage | WakeMessage | ClusterMessage;
 
 /** The payload of one peer envelope. */
 export type PeerPayload = Message | ControlMessage;
@@ -65,6 +75,14 @@ export function asControl(payload: { readonly kind: unknown }): ControlMessage |
   if (p['kind'] === 'moved' && typeof p['topic'] === 'string' && isCount(p['partition']) && Array.isArray(replicas)) {
     if (replicas.every(isCount)) return { kind: 'moved', topic: p['topic'], partition: p['partition'], replicas };
   }
+  const spec = p['spec'] as Record<string, unknown> | null | undefined;
+  if (p['kind'] === 'createTopic' && typeof spec === 'object' && spec !== null && typeof spec['name'] === 'string') {
+    const config = spec['config'];
+    if (isCount(spec['partitions']) && isCount(spec['replicationFactor']) && isStringMap(config)) {
+      const { name, partitions, replicationFactor } = spec;
+      return { kind: 'createTopic', spec: { name, partitions, replicationFactor, config } };
+    }
+  }
   const e = p['endpoint'] as Record<string, unknown> | null | undefined;
   if (p['kind'] === 'alive' && typeof e === 'object' && e !== null && typeof e['host'] === 'string') {
     if (isCount(e['port']) && isCount(e['wsPort'])) {
@@ -72,6 +90,10 @@ export function asControl(payload: { readonly kind: unknown }): ControlMessage |
     }
   }
   return null;
+}
+
+function isStringMap(value: unknown): value is Record<string, string> {
+  return typeof value === 'object' && value !== null && Object.values(value).every((v) => typeof v === 'string');
 }
 
 function isCount(value: unknown): value is number {

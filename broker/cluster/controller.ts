@@ -17,6 +17,12 @@ export interface Controller {
   /** Deletes a topic and its replicas; throws UNKNOWN_TOPIC, NOT_LEADER. */
   deleteTopic(name: string): Promise<void>;
   /**
+   * Creates an internal topic (`__offsets`) unless it exists. A broker that is not the controller asks the
+   * controller over the peer link and resolves once asked: the topic shows up in its metadata when created.
+   * Throws NOT_LEADER while there is no controller.
+   */
+  ensureInternalTopic(spec: TopicSpec, nowMs: number): Promise<void>;
+  /**
    * Starts moving partitions to new replicas (or every misplaced one, with `rebalance`); resolves once the moves
    * are recorded, not when they finish. Throws UNKNOWN_TOPIC, UNKNOWN_PARTITION, INVALID_REPLICA_ASSIGNMENT.
    */
@@ -59,6 +65,10 @@ export class LocalController implements Controller {
     await this.partitions.deleteTopic(name);
   }
 
+  async ensureInternalTopic(spec: TopicSpec, nowMs: number): Promise<void> {
+    await this.createTopic(spec, nowMs).catch(ignoreTopicExists);
+  }
+
   /** A one-broker cluster has nowhere to move partitions: only its own id is a valid replica set. */
   reassign(moves: readonly PartitionMove[]): Promise<PartitionMove[]> {
     const elsewhere = moves.find((m) => m.replicas.length !== 1 || m.replicas[0] !== this.brokerId);
@@ -72,4 +82,10 @@ export class LocalController implements Controller {
     }
     return Promise.resolve([]);
   }
+}
+
+/** Swallows TOPIC_EXISTS (someone created it first: what was wanted), rethrows anything else. */
+export function ignoreTopicExists(err: unknown): void {
+  if (err instanceof BrookError && err.code === 'TOPIC_EXISTS') return;
+  throw err;
 }

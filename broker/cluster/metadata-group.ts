@@ -12,7 +12,7 @@ import { RaftLogStorage } from '../log/raft-log-storage.js';
 import type { PartitionRegistry } from '../partitions/partition-registry.js';
 import { BrookError } from '../protocol/index.js';
 import { ConfigChangeType, type Entry } from '../raft/index.js';
-import type { Controller, PartitionMove } from './controller.js';
+import { ignoreTopicExists, type Controller, type PartitionMove } from './controller.js';
 import type { PeerAddress } from './peer-link.js';
 import { assignReplicas } from './placement.js';
 import { decodeCommand, encodeCommand, type MetadataCommand } from './metadata-commands.js';
@@ -38,6 +38,8 @@ export interface MetadataGroupOptions {
   readonly logger: Logger;
   /** A broker joined (every broker dials it from now on). */
   readonly brokerAdded: (broker: PeerAddress) => void;
+  /** Asks the controller (another broker) to create an internal topic. */
+  readonly askController: (controllerId: number, spec: TopicSpec) => void;
 }
 
 type Outcome = { readonly ok: true } | { readonly ok: false; readonly error: BrookError };
@@ -104,6 +106,16 @@ export class MetadataGroup implements Controller {
   createTopic(spec: TopicSpec, nowMs: number): Promise<TopicRecord> {
     const record = this.options.topics.plan(spec, nowMs);
     return this.propose({ type: 'createTopic', record }).then(() => record);
+  }
+
+  async ensureInternalTopic(spec: TopicSpec, nowMs: number): Promise<void> {
+    if (this.group.isLeader) {
+      await this.createTopic(spec, nowMs).catch(ignoreTopicExists);
+      return;
+    }
+    const controller = this.controllerId();
+    if (controller < 0) throw this.group.notLeader();
+    this.options.askController(controller, spec);
   }
 
   async deleteTopic(name: string): Promise<void> {

@@ -13,7 +13,7 @@ import type { Logger } from '../logger.js';
 import { BrookError } from '../protocol/index.js';
 import { NO_NODE, type Message } from '../raft/index.js';
 import { asControl, type BrokerEndpoint, type ControlMessage, type PeerPayload } from './control-messages.js';
-import type { JoinMessage, MovedMessage } from './control-messages.js';
+import type { ClusterMessage } from './control-messages.js';
 import type { PeerEnvelope } from './peer-codec.js';
 import { PeerLiveness } from './liveness.js';
 import type { RaftGroup } from './raft-group.js';
@@ -40,7 +40,7 @@ export interface RaftHostOptions {
   readonly electionTicks: number;
   readonly logger: Logger;
   /** Messages for the cluster node rather than a group (a broker joining, a move done). */
-  readonly onClusterMessage?: (from: number, message: JoinMessage | MovedMessage) => void;
+  readonly onClusterMessage?: (from: number, message: ClusterMessage) => void;
 }
 
 /** Most Ready rounds one group gets per turn before yielding to the event loop. */
@@ -195,7 +195,7 @@ export class RaftHost {
       this.endpoints.set(from, message.endpoint);
       return;
     }
-    if (message.kind === 'join' || message.kind === 'moved') {
+    if (message.kind === 'join' || message.kind === 'moved' || message.kind === 'createTopic') {
       this.options.onClusterMessage?.(from, message);
       return;
     }
@@ -220,7 +220,7 @@ export class RaftHost {
   }
 
   /** Sends a broker-level message (of no group) to `to` with the next flush. */
-  sendClusterMessage(to: number, message: JoinMessage | MovedMessage): void {
+  sendClusterMessage(to: number, message: ClusterMessage): void {
     this.sendControl(to, '', message);
     this.schedule();
   }

@@ -2,7 +2,7 @@
  * The driver of the group coordinators on one broker. Decides nothing about groups (coordinator.ts does) and leaves
  * each `__offsets` partition's queue and persistence to its shard (offsets-shard.ts); it
  *
- * - has the controller create `__offsets` on the first group request (forwarding it when it is not the controller);
+ * - has the controller create `__offsets` on the first group request (a broker that is not the controller asks it over the peer link);
  * - keeps one {@link GroupCoordinator} per `__offsets` partition this broker leads: on becoming leader it waits
  *   until the partition's high watermark reaches its log end, replays the partition (COORDINATOR_LOAD_IN_PROGRESS
  *   until done) and writes a checkpoint; on losing leadership it drops the groups (NOT_COORDINATOR);
@@ -19,7 +19,6 @@ import type { Partition } from '../partitions/partition.js';
 import type { PartitionRegistry } from '../partitions/partition-registry.js';
 import { BrookError, type RequestOf, type ResponseOf } from '../protocol/index.js';
 import { GroupCoordinator } from './coordinator.js';
-import { forwardCreateTopic } from './controller-forward.js';
 import { isInternalTopic, type Group } from './group-state.js';
 import { deleteEntry, offsetsEntry } from './offsets-records.js';
 import { OffsetsShard } from './offsets-shard.js';
@@ -31,19 +30,11 @@ export interface GroupMetricsSink {
   committed(groupId: string, offsets: number): void;
 }
 
-/** A broker's client endpoint, for forwarding to the controller. */
-export interface BrokerEndpoint {
-  readonly id: number;
-  readonly host: string;
-  readonly port: number;
-}
-
 export interface GroupServiceOptions {
   readonly brokerId: number;
   readonly topics: TopicRegistry;
   readonly partitions: PartitionRegistry;
   readonly controller: () => Controller;
-  readonly brokers: () => readonly BrokerEndpoint[];
   /** Brokers in the cluster (the replication factor of `__offsets` is min(3, this)). */
   readonly brokerCount: number;
   /** Partitions of `__offsets` when this broker creates it. */
@@ -56,8 +47,6 @@ export interface GroupServiceOptions {
   readonly checkpointIntervalMs: number;
   /** Longest an append to `__offsets` may wait for replication, in ms. */
   readonly appendTimeoutMs: number;
-  /** Credentials for the controller, when the brokers require them. */
-  readonly credentials?: { readonly username: string; readonly password: string };
   readonly nowMs: () => number;
   readonly logger: Logger;
   readonly metrics?: GroupMetricsSink;
@@ -288,25 +277,14 @@ export class GroupService {
   private createTopic(): void {
     if (this.creating) return;
     const o = this.options;
-    const controller = o.controller();
-    const controllerId = controller.controllerId();
-    if (controllerId < 0) return;
     const spec = this.internalTopicSpec();
-    let created: Promise<unknown>;
-    if (controllerId === o.brokerId) {
-      created = controller.createTopic(spec, o.nowMs());
-    } else {
-      const target = o.brokers().find((b) => b.id === controllerId);
-      if (target === undefined) return;
-      created = forwardCreateTopic({ host: target.host, port: target.port, ...(o.credentials ?? {}) }, spec, 10_000);
-    }
     this.creating = true;
-    created
+    o.controller()
+      .ensureInternalTopic(spec, o.nowMs())
       .then(() => {
-        o.logger.info({ topic: OFFSETS_TOPIC, partitions: spec.partitions }, 'offsets topic created');
+        o.logger.info({ topic: OFFSETS_TOPIC, partitions: spec.partitions }, 'offsets topic asked for');
       })
       .catch((err: unknown) => {
-        if (err instanceof BrookError && err.code === 'TOPIC_EXISTS') return;
         o.logger.warn({ err }, 'could not create the offsets topic');
       })
       .finally(() => {

@@ -19,6 +19,8 @@ void t.test('control messages are recognised by their fields', (t) => {
     partition: 2,
     replicas: [4, 1],
   });
+  const spec = { name: '__offsets', partitions: 16, replicationFactor: 3, config: { 'retention.ms': '1000' } };
+  t.same(asControl({ kind: 'createTopic', spec }), { kind: 'createTopic', spec });
   t.end();
 });
 
@@ -28,6 +30,11 @@ void t.test('a known kind with wrong fields is ignored (another version, or corr
   t.equal(asControl({ kind: 'moved', topic: 'a', partition: 0, replicas: ['x'] }), null);
   t.equal(asControl({ kind: 'moved', topic: 'a', partition: 1.5, replicas: [1] }), null);
   t.equal(asControl({ kind: 'quiesce' }), null);
+  t.equal(asControl({ kind: 'createTopic', spec: { name: 'x', partitions: 1, replicationFactor: 1 } }), null);
+  t.equal(
+    asControl({ kind: 'createTopic', spec: { name: 'x', partitions: 1, replicationFactor: 1, config: { a: 1 } } }),
+    null,
+  );
   t.equal(asControl({ kind: 'nope' }), null);
   t.end();
 });

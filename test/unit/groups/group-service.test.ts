@@ -20,7 +20,6 @@ void t.test('expiry and checkpoints are written to __offsets by the upkeep', asy
     controller: () => {
       throw new Error('the harness created __offsets already');
     },
-    brokers: () => [],
     brokerCount: 1,
     offsetsPartitions: 4,
     offsetsRetentionMs: 604_800_000,

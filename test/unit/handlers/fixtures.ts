@@ -58,7 +58,6 @@ export async function harness(t: Test, maxMessageBytes = 1 << 20): Promise<Harne
     topics,
     partitions,
     controller: () => controller,
-    brokers: () => [{ id: 1, host: 'localhost', port: 9400 }],
     brokerCount: 1,
     offsetsPartitions: 4,
     offsetsRetentionMs: 604_800_000,
