@@ -14,6 +14,7 @@ import { createAuthenticator, createHandlers, type BrokerInfo, type HandlerConte
 import { createLogger, type Logger } from './logger.js';
 import { GroupService } from './groups/group-service.js';
 import { BrokerMetrics } from './metrics/broker-metrics.js';
+import { ClusterMetrics } from './metrics/cluster-metrics.js';
 import { GroupMetrics } from './metrics/group-metrics.js';
 import type { BrokerCore } from './net/broker-api.js';
 import { startServers } from './net/servers.js';
@@ -69,7 +70,8 @@ export class Broker {
     this.localController = new LocalController(config.brokerId, topics, partitions);
     this.clusterId = topics.clusterId;
     this.metrics = new BrokerMetrics({ partitions: () => partitions.all() });
-    cluster?.registerMetrics(this.metrics.registry);
+    if (cluster === null) soleBrokerClusterMetrics(config.brokerId, partitions).registerIn(this.metrics.registry);
+    else cluster.registerMetrics(this.metrics.registry);
     this.groups = new GroupService({
       brokerId: config.brokerId,
       topics,
@@ -287,4 +289,24 @@ export class Broker {
       .map(([id, e]) => ({ id, host: e.host, port: e.port, wsPort: e.wsPort }))
       .sort((a, b) => a.id - b.id);
   }
+}
+
+/**
+ * The replication gauges of a one-broker cluster (every partition led here, always in sync), so that dashboards and
+ * alert rules read the same metrics whether or not the broker has peers.
+ */
+function soleBrokerClusterMetrics(brokerId: number, partitions: PartitionRegistry): ClusterMetrics {
+  return new ClusterMetrics({
+    replicas: () =>
+      [...partitions.all()].map((p) => ({
+        topic: p.topic,
+        partition: p.partition,
+        isLeader: true,
+        leaderId: brokerId,
+        replicas: p.replicas,
+        isr: p.isr,
+        followerLag: () => [],
+      })),
+    livePeers: () => 0,
+  });
 }

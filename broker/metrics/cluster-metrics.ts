@@ -10,6 +10,8 @@ export interface ReplicaGaugeSource {
   readonly topic: string;
   readonly partition: number;
   readonly isLeader: boolean;
+  /** The leader's broker id, -1 while none is known. */
+  readonly leaderId: number;
   readonly replicas: readonly number[];
   readonly isr: readonly number[];
   /** Leader only: how many entries each follower is behind the leader's log. */
@@ -55,6 +57,16 @@ export class ClusterMetrics {
         this.set(count);
       },
     });
+    const offline = new Gauge({
+      name: 'brook_offline_partitions',
+      help: 'Partitions hosted here whose replica knows no leader (none elected: a majority of replicas is down).',
+      registers,
+      collect() {
+        let count = 0;
+        for (const r of source.replicas()) if (r.leaderId < 0) count++;
+        this.set(count);
+      },
+    });
     const lag = new Gauge({
       name: 'brook_replication_lag_entries',
       help: 'Log entries a follower is behind its leader (reported by the leader).',
@@ -93,7 +105,16 @@ export class ClusterMetrics {
       buckets: [...REQUEST_DURATION_BUCKETS_SECONDS],
       registers,
     });
-    this.all = [leaderCount, underReplicated, lag, livePeers, this.elections, this.leaderChanges, this.commitLatency];
+    this.all = [
+      leaderCount,
+      underReplicated,
+      offline,
+      lag,
+      livePeers,
+      this.elections,
+      this.leaderChanges,
+      this.commitLatency,
+    ];
   }
 
   registerIn(registry: Registry): void {
