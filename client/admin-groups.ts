@@ -161,19 +161,6 @@ export class GroupAdmin {
   /** Runs `send` on the group's coordinator, finding it again after retriable errors until the request timeout. */
   private onCoordinator<R>(groupId: string, send: (connection: Connection) => Promise<R>): Promise<R> {
     const deadlineMs = this.cluster.options.clock.nowMs() + this.cluster.options.requestTimeoutMs;
-    return this.cluster.retry(
-      async () => {
-        const found = await this.cluster.anyConnection().request('findCoordinator', { groupId });
-        let connection: Connection;
-        try {
-          connection = this.cluster.connectionFor(found.coordinatorId);
-        } catch {
-          await this.cluster.refresh([]);
-          connection = this.cluster.connectionFor(found.coordinatorId);
-        }
-        return send(connection);
-      },
-      { deadlineMs },
-    );
+    return this.cluster.retry(async () => send(await this.cluster.coordinatorConnection(groupId)), { deadlineMs });
   }
 }

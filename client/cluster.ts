@@ -107,6 +107,24 @@ export class Cluster {
   }
 
   /**
+   * The connection to the broker coordinating consumer group `groupId` (findCoordinator on any broker). Throws
+   * COORDINATOR_LOAD_IN_PROGRESS while the group has no coordinator, or the request's error.
+   */
+  async coordinatorConnection(groupId: string): Promise<Connection> {
+    const found = await this.anyConnection().request('findCoordinator', { groupId });
+    if (found.coordinatorId < 0) {
+      throw new BrookError('COORDINATOR_LOAD_IN_PROGRESS', 'the group has no coordinator yet');
+    }
+    try {
+      return this.connectionFor(found.coordinatorId);
+    } catch {
+      // A broker metadata has not shown us yet: refresh the broker list.
+      await this.refresh([]);
+      return this.connectionFor(found.coordinatorId);
+    }
+  }
+
+  /**
    * The cached metadata of `topic`, or undefined if none. An entry older than metadataMaxAgeMs is still returned (it
    * is the best guess, and routing errors refresh it anyway) while a refresh runs in the background, so hot paths
    * never wait for metadata they already have.

@@ -69,19 +69,21 @@ export class GroupCoordinator {
     return this.groups.get(groupId) ?? null;
   }
 
-  /** Puts a loaded group in place (replacing any), with fresh sessions from `nowMs`. */
-  restore(group: Group, nowMs: number): void {
+  /**
+   * Puts a loaded group in place (replacing any), with fresh sessions from `nowMs`. Returns whether it rebalanced:
+   * its subscribed topics changed since it was written.
+   */
+  restore(group: Group, nowMs: number): boolean {
     for (const m of group.members.values()) {
       m.sessionDeadlineMs = nowMs + m.sessionTimeoutMs;
       m.revokeDeadlineMs = m.revoking.size > 0 ? nowMs + m.rebalanceTimeoutMs : null;
       m.lastSent = null;
     }
     this.groups.set(group.groupId, group);
-  }
-
-  /** Forgets a group (a loaded delete). */
-  forget(groupId: string): void {
-    this.groups.delete(groupId);
+    // Topics may have changed since the group was written (created, deleted, repartitioned during a failover).
+    if (group.members.size === 0 || metadataKeyOf(group, this.topics) === group.metadataKey) return false;
+    this.bump(group);
+    return true;
   }
 
   /**
@@ -128,7 +130,8 @@ export class GroupCoordinator {
     return {
       memberId: member.memberId,
       memberEpoch: member.memberEpoch,
-      heartbeatIntervalMs: this.options.heartbeatIntervalMs,
+      // A member whose session is shorter than three intervals would expire between heartbeats.
+      heartbeatIntervalMs: Math.min(this.options.heartbeatIntervalMs, Math.floor(member.sessionTimeoutMs / 3)),
       assignment: send ? toTopicPartitions(keys) : null,
     };
   }

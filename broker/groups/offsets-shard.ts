@@ -183,10 +183,10 @@ export class OffsetsShard {
     const now = this.ctx.nowMs();
     const core = this.ctx.newCore();
     core.setTopics(this.ctx.topics());
-    for (const group of groups.values()) core.restore(group, now);
-    this.core = core;
     this.persisted = new Map([...groups.values()].map((g) => [g.groupId, groupFingerprint(g)]));
     this.dirty.clear();
+    for (const group of groups.values()) if (core.restore(group, now)) this.dirty.add(group.groupId);
+    this.core = core;
     this.expectedEnd = replica.logEndOffset;
     this.state = 'active';
     this.ctx.logger.info({ partition: this.partition, groups: groups.size, endOffset: end }, 'groups loaded');

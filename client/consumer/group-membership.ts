@@ -21,6 +21,11 @@ export type Subscription = { readonly topics: readonly string[] } | { readonly p
 /** Fixed settings of one membership. */
 export interface MembershipConfig {
   readonly groupId: string;
+  /**
+   * The id this member joins with, made by the client (as Kafka's KIP-1082), so that a join retried after a lost
+   * answer is the same member again, not a second one holding partitions nobody reads until its session expires.
+   */
+  readonly memberId: string;
   readonly groupInstanceId: string | undefined;
   readonly clientId: string;
   readonly subscription: Subscription;
@@ -71,7 +76,7 @@ const INITIAL_HEARTBEAT_INTERVAL_MS = 3_000;
 
 export class GroupMembership {
   private stateName: MemberStateName = MemberState.LEFT;
-  private id = '';
+  private id: string;
   private epoch: number = MemberEpoch.JOIN;
   private intervalMs = INITIAL_HEARTBEAT_INTERVAL_MS;
   /** When the next heartbeat is due (client clock, ms). */
@@ -93,8 +98,12 @@ export class GroupMembership {
   private leaveEpoch: number = MemberEpoch.LEAVE;
   private incarnationNumber = 0;
   private failure: BrookError | undefined;
+  /** A join went out at least once: the coordinator may know this member even if no answer came back. */
+  private joinSent = false;
 
-  constructor(private readonly config: MembershipConfig) {}
+  constructor(private readonly config: MembershipConfig) {
+    this.id = config.memberId;
+  }
 
   get state(): MemberStateName {
     return this.stateName;
@@ -146,8 +155,8 @@ export class GroupMembership {
    */
   leave(nowMs: number, temporary: boolean): void {
     if (this.stateName === MemberState.LEFT || this.stateName === MemberState.FAILED) return;
-    if (this.stateName === MemberState.JOINING && this.id === '' && this.inFlight === undefined) {
-      // Never got into the group: nothing to leave.
+    if (this.stateName === MemberState.JOINING && !this.joinSent && this.inFlight === undefined) {
+      // Never asked to get into the group: nothing to leave.
       this.stateName = MemberState.LEFT;
       return;
     }
@@ -180,6 +189,7 @@ export class GroupMembership {
       return { ...base, ...instance, memberEpoch: this.leaveEpoch };
     }
     this.inFlight = 'heartbeat';
+    this.joinSent = true;
     this.sentIncarnation = this.incarnationNumber;
     const request: HeartbeatRequest = { ...base, ...instance, memberEpoch: this.epoch };
     if (this.full) {
@@ -269,7 +279,7 @@ export class GroupMembership {
     switch (error.code) {
       case 'FENCED_MEMBER_EPOCH':
       case 'UNKNOWN_MEMBER_ID':
-        this.fence(nowMs, error.code === 'UNKNOWN_MEMBER_ID');
+        this.fence(nowMs);
         return ErrorAction.REJOIN;
       case 'NOT_COORDINATOR':
       case 'COORDINATOR_LOAD_IN_PROGRESS':
@@ -351,10 +361,9 @@ export class GroupMembership {
     this.lose();
   }
 
-  private fence(nowMs: number, unknownMember: boolean): void {
+  private fence(nowMs: number): void {
     this.lose();
-    // A fenced member keeps its id (static members their instance id too) and rejoins at epoch 0.
-    if (unknownMember) this.id = '';
+    // A fenced or expired member keeps its id (static members their instance id too) and rejoins at epoch 0.
     this.join(nowMs);
   }
 

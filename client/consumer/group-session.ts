@@ -97,6 +97,7 @@ export class GroupSession {
   ) {
     this.membership = new GroupMembership({
       groupId: group.groupId,
+      memberId: globalThis.crypto.randomUUID(),
       groupInstanceId: group.groupInstanceId,
       clientId: client.clientId,
       subscription,
@@ -106,7 +107,7 @@ export class GroupSession {
     });
   }
 
-  /** The member id the coordinator gave (empty before the first answer). */
+  /** This member's id in its group (a random UUID made when the consumer subscribes). */
   get memberId(): string {
     return this.membership.memberId;
   }
@@ -243,19 +244,8 @@ export class GroupSession {
         // Not a broker we know of: ask.
       }
     }
-    const found = await this.cluster.anyConnection().request('findCoordinator', { groupId: this.group.groupId });
-    if (found.coordinatorId < 0)
-      throw new BrookError('COORDINATOR_LOAD_IN_PROGRESS', 'the group has no coordinator yet');
-    let connection: Connection;
-    try {
-      connection = this.cluster.connectionFor(found.coordinatorId);
-    } catch {
-      // A broker metadata has not shown us yet: refresh the broker list.
-      await this.cluster.refresh([]);
-      connection = this.cluster.connectionFor(found.coordinatorId);
-    }
-    this.coordinator = connection;
-    return connection;
+    this.coordinator = await this.cluster.coordinatorConnection(this.group.groupId);
+    return this.coordinator;
   }
 
   /**

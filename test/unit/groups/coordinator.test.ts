@@ -305,3 +305,29 @@ void t.test(
     t.end();
   },
 );
+
+void t.test('a member with a short session is told to heartbeat often enough to keep it', (t) => {
+  const c = coordinator();
+  t.equal(join(c, 0, { sessionTimeoutMs: 2_000 }).heartbeatIntervalMs, 666, 'a third of its 2 s session');
+  t.equal(join(c, 0, { sessionTimeoutMs: 45_000 }).heartbeatIntervalMs, 3000, 'the broker interval otherwise');
+  t.end();
+});
+
+void t.test('a group loaded after its topics changed rebalances onto them', (t) => {
+  const c = coordinator([['orders', 2]]);
+  join(c, 0, { subscribedPattern: 'orders.*' });
+  const group = c.group('g');
+  if (group === null) throw new Error('no group');
+  const epoch = group.groupEpoch;
+  t.notOk(coordinator([['orders', 2]]).restore(group, 500), 'unchanged topics: no rebalance');
+  // A new coordinator loads the group while a topic the pattern matches was created meanwhile.
+  const next = coordinator([
+    ['orders', 2],
+    ['orders-b', 2],
+  ]);
+  t.ok(next.restore(group, 1_000), 'restore says the group rebalanced');
+  t.ok((next.group('g')?.groupEpoch ?? 0) > epoch, 'a new group epoch');
+  const answer = beat(next, 'm1', epoch, 1_000);
+  t.same(answer.assignment?.find((tp) => tp.topic === 'orders-b')?.partitions, [0, 1], 'the new topic is assigned');
+  t.end();
+});

@@ -10,6 +10,7 @@ import {
 
 const config: MembershipConfig = {
   groupId: 'billing',
+  memberId: 'c-1',
   groupInstanceId: undefined,
   clientId: 'test',
   subscription: { topics: ['orders'] },
@@ -43,7 +44,7 @@ void t.test('a join carries epoch 0, the subscription and settings; nothing is d
   t.equal(m.delayMs(100), 0);
   t.same(m.heartbeat(100), {
     groupId: 'billing',
-    memberId: '',
+    memberId: 'c-1',
     groupInstanceId: 'host-a',
     memberEpoch: 0,
     subscribedTopics: ['orders'],
@@ -140,11 +141,20 @@ void t.test('fencing loses every partition without a commit and rejoins at epoch
   t.end();
 });
 
-void t.test('UNKNOWN_MEMBER_ID rejoins with a fresh id; a static member keeps its instance id', (t) => {
+void t.test('UNKNOWN_MEMBER_ID rejoins at epoch 0 with the same id; a static member keeps its instance id', (t) => {
   const m = joined({ groupInstanceId: 'host-a' });
   t.ok(m.heartbeat(600));
   t.equal(m.onError(new BrookError('UNKNOWN_MEMBER_ID'), 600), ErrorAction.REJOIN);
-  t.match(m.heartbeat(600), { memberId: '', memberEpoch: 0, groupInstanceId: 'host-a' });
+  t.match(m.heartbeat(600), { memberId: 'm-1', memberEpoch: 0, groupInstanceId: 'host-a' });
+  t.end();
+});
+
+void t.test('a join retried after its answer was lost is the same member (its own id), not a second one', (t) => {
+  const m = new GroupMembership(config);
+  m.join(0);
+  t.match(m.heartbeat(0), { memberId: 'c-1', memberEpoch: 0 });
+  t.equal(m.onError(new BrookError('REQUEST_TIMED_OUT'), 10), ErrorAction.REDISCOVER);
+  t.match(m.heartbeat(10), { memberId: 'c-1', memberEpoch: 0 }, 'the retry joins under the same id');
   t.end();
 });
 
