@@ -264,6 +264,8 @@ export class GroupSession {
         const delayMs = backoffDelayMs(attempt, this.client.retryBackoff, this.client.random);
         if (this.nowMs() + delayMs > deadlineMs) throw error;
         await this.cluster.sleep(delayMs);
+        // Fenced meanwhile: what this request carries belongs to the incarnation that ended.
+        if (this.closed || !stillValid()) throw error;
       }
     }
   }
