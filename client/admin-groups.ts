@@ -83,10 +83,13 @@ export class GroupAdmin {
    * UNKNOWN_GROUP. Where the coordinator does not host a partition (log end -1), the partition's leader is asked.
    */
   async describeGroup(groupId: string): Promise<GroupDescription> {
-    const response = await this.onCoordinator(groupId, (c) => c.request('describeGroups', { groupIds: [groupId] }));
-    const group = response.groups[0];
-    if (group === undefined) throw new BrookError('UNKNOWN_GROUP', `group '${groupId}' does not exist`);
-    if (group.error !== undefined) throw BrookError.fromWire(group.error);
+    // A per-group NOT_COORDINATOR or COORDINATOR_LOAD_IN_PROGRESS is thrown inside, so that it is retried.
+    const group = await this.onCoordinator(groupId, async (c) => {
+      const found = (await c.request('describeGroups', { groupIds: [groupId] })).groups[0];
+      if (found === undefined) throw new BrookError('UNKNOWN_GROUP', `group '${groupId}' does not exist`);
+      if (found.error !== undefined) throw BrookError.fromWire(found.error);
+      return found;
+    });
     const partitions = await Promise.all(
       group.offsets.map(async (o): Promise<GroupPartitionDescription> => {
         if (o.logEndOffset >= 0) return o;
@@ -114,9 +117,11 @@ export class GroupAdmin {
     return Promise.all(
       groupIds.map(async (groupId) => {
         try {
-          const r = await this.onCoordinator(groupId, (c) => c.request('deleteGroups', { groupIds: [groupId] }));
-          const error = r.results[0]?.error;
-          return error === undefined ? { groupId } : { groupId, error: BrookError.fromWire(error) };
+          await this.onCoordinator(groupId, async (c) => {
+            const error = (await c.request('deleteGroups', { groupIds: [groupId] })).results[0]?.error;
+            if (error !== undefined) throw BrookError.fromWire(error);
+          });
+          return { groupId };
         } catch (err) {
           return { groupId, error: BrookError.from(err) };
         }
@@ -140,8 +145,16 @@ export class GroupAdmin {
   ): Promise<{ partition: number; offset: number }[]> {
     let offsets: { partition: number; offset: number }[];
     if (typeof to === 'object' && 'offset' in to) {
-      const meta = await this.cluster.topic(topic);
-      offsets = meta.partitions.map((p) => ({ partition: p.partition, offset: to.offset }));
+      // Clamped into [log start, log end] of each partition, as Kafka's tool does: a position outside the log would
+      // send the group back to its offsetReset (the whole partition again, with 'earliest').
+      const [starts, ends] = await Promise.all([
+        this.listOffsets(topic, 'earliest'),
+        this.listOffsets(topic, 'latest'),
+      ]);
+      offsets = starts.map((start) => {
+        const end = ends.find((e) => e.partition === start.partition)?.offset ?? start.offset;
+        return { partition: start.partition, offset: Math.min(Math.max(to.offset, start.offset), end) };
+      });
     } else {
       offsets = (await this.listOffsets(topic, to)).map((p) => ({ partition: p.partition, offset: p.offset }));
     }

@@ -112,7 +112,8 @@ export function isInternalTopic(topic: string): boolean {
 
 /** A pattern subscription as a RegExp matching whole topic names; throws SyntaxError for a bad pattern. */
 export function compilePattern(pattern: string): RegExp {
-  return new RegExp(`^(?:${pattern})$`, 'u');
+  // No flags, as the client's RegExp it came from (clients refuse flags that change matching).
+  return new RegExp(`^(?:${pattern})$`);
 }
 
 /** The existing topics a member subscribes to, sorted. */

@@ -97,10 +97,22 @@ void t.test('brook group commands, Admin group methods and group metrics', async
   await request('groupHeartbeat', { groupId: GROUP, memberId: joined.memberId, memberEpoch: -1 });
   const reset = await runBrook(t, ['group', 'reset-offsets', GROUP, '--topic', TOPIC, '--to', 'offset:1', ...connect]);
   t.equal(reset.code, 0, 'reset-offsets exits 0 once the group is empty', output(reset));
-  t.same(await admin.committedOffsets(GROUP), [
-    { topic: TOPIC, partition: 0, offset: 1, metadata: '' },
-    { topic: TOPIC, partition: 1, offset: 1, metadata: '' },
-  ]);
+  t.same(
+    await admin.committedOffsets(GROUP),
+    [
+      { topic: TOPIC, partition: 0, offset: 1, metadata: '' },
+      { topic: TOPIC, partition: 1, offset: Math.min(1, logEnd1), metadata: '' },
+    ],
+    'offset:1, clamped to the log end of a shorter partition',
+  );
+  t.same(
+    await admin.resetOffsets(GROUP, TOPIC, { offset: 1_000_000 }),
+    [
+      { partition: 0, offset: logEnd },
+      { partition: 1, offset: logEnd1 },
+    ],
+    'an offset past the end is clamped to the log end',
+  );
   t.same(await admin.resetOffsets(GROUP, TOPIC, 'latest'), [
     { partition: 0, offset: logEnd },
     { partition: 1, offset: logEnd1 },
