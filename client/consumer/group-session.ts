@@ -254,18 +254,19 @@ export class GroupSession {
    */
   private async onCoordinator<R>(send: (connection: Connection) => Promise<R>, stillValid: () => boolean): Promise<R> {
     const deadlineMs = this.nowMs() + this.client.requestTimeoutMs;
+    const abandoned = (): boolean => this.closed || !stillValid();
     for (let attempt = 0; ; attempt++) {
       try {
         return await send(await this.coordinatorConnection());
       } catch (err: unknown) {
         const error = BrookError.from(err);
-        if (!COORDINATOR_ERRORS.has(error.code) || this.closed || !stillValid()) throw error;
+        if (!COORDINATOR_ERRORS.has(error.code) || abandoned()) throw error;
         this.lostCoordinator(error);
         const delayMs = backoffDelayMs(attempt, this.client.retryBackoff, this.client.random);
         if (this.nowMs() + delayMs > deadlineMs) throw error;
         await this.cluster.sleep(delayMs);
         // Fenced meanwhile: what this request carries belongs to the incarnation that ended.
-        if (this.closed || !stillValid()) throw error;
+        if (abandoned()) throw error;
       }
     }
   }
