@@ -471,13 +471,18 @@ export class ConsumerCore<T> implements AsyncIterable<ConsumerRecord<T>> {
       const stream = new PartitionStream<T>(
         topic,
         partition,
-        start,
+        start ?? 'earliest',
         this.settings.codec,
         this.settings.creditRecords,
         this.settings.creditBytes,
         (s, credit) => this.subscriber.sendCredit(s, credit),
       );
       this.streams.set(key, stream);
+      if (start === null) {
+        // No position to start from: stopped, as an assigned partition out of range with offsetReset 'none'.
+        stream.stopped = true;
+        continue;
+      }
       // Failures reach the iterator; nobody awaits the subscribe itself.
       this.subscriber.subscribe(stream, stream.generation, true).catch(() => undefined);
     }

@@ -25,7 +25,8 @@ import type { TopicPartition } from './partition-stream.js';
 
 /** A partition to start reading, and where. */
 export interface PartitionStart extends TopicPartition {
-  readonly start: StartPosition;
+  /** null: nothing committed and offsetReset 'none': the partition is owned but stopped until seek(). */
+  readonly start: StartPosition | null;
 }
 
 /** A partition's position to commit. */
@@ -357,10 +358,11 @@ export class GroupSession {
         this.committed.set(key, offset);
         starts.push({ topic, partition, start: { offset } });
       } else if (this.offsetReset === 'none') {
+        starts.push({ topic, partition, start: null });
         this.host.fail(
           new BrookError(
             'OFFSET_OUT_OF_RANGE',
-            `group ${this.group.groupId} has no committed offset for ${topic}/${String(partition)} and offsetReset is 'none'`,
+            `group ${this.group.groupId} has no committed offset for ${topic}/${String(partition)} and offsetReset is 'none': seek() it`,
           ),
         );
       } else {

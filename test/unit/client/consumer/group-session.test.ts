@@ -119,6 +119,23 @@ void t.test('offsetReset latest starts at the end; a RegExp subscription is sent
   await c.close();
 });
 
+void t.test(
+  "offsetReset 'none' with nothing committed: the iterator hears it, the partition waits for seek()",
+  async (t) => {
+    const { broker, consumer } = setup(1);
+    append(broker, 0, 0, 5);
+    const c = consumer({ offsetReset: 'none' });
+    c.subscribe('orders');
+    const it = c[Symbol.asyncIterator]();
+    await t.rejects(it.next(), { code: 'OFFSET_OUT_OF_RANGE' }, 'the iterator gets the error');
+    t.same(c.assignment(), [{ topic: 'orders', partition: 0 }], 'the partition is still this member's');
+    await c.seek({ topic: 'orders', partition: 0 }, 3);
+    const r = await it.next();
+    t.equal(r.done === true ? -1 : r.value.offset, 3, 'seek() starts it');
+    await c.close();
+  },
+);
+
 void t.test('commit() stores the position after the last record taken; close() leaves with epoch -1', async (t) => {
   const { broker, group, consumer } = setup(1);
   append(broker, 0, 0, 10);
