@@ -334,15 +334,14 @@ export class GroupCoordinator {
     const instanceId = request.groupInstanceId ?? null;
     const previous =
       instanceId === null ? undefined : [...group.members.values()].find((m) => m.groupInstanceId === instanceId);
-    if (previous !== undefined && previous.memberId !== request.memberId && !previous.leftStatic) {
-      throw new BrookError('UNRELEASED_INSTANCE_ID', `instance '${instanceId ?? ''}' is in use by a live member`);
-    }
     const existing = request.memberId === '' ? undefined : group.members.get(request.memberId);
     const memberId = request.memberId === '' ? this.options.nextMemberId() : request.memberId;
     const member = this.freshMember(memberId, request, nowMs);
     let changed: boolean;
     if (previous !== undefined && previous.memberId !== memberId) {
-      // A static member's new instance takes over its slot: same partitions, same epoch, no rebalance.
+      // A static member's new instance takes over its slot, whether the old one left with -2 or crashed (as Kafka's
+      // static membership: the instance id is the identity, so a restart is no rebalance). The old member id is
+      // gone: if that process still lives, its heartbeats get UNKNOWN_MEMBER_ID and its commits are refused.
       member.assigned = previous.assigned;
       member.memberEpoch = previous.memberEpoch;
       member.previousMemberEpoch = previous.previousMemberEpoch;

@@ -290,10 +290,6 @@ export class GroupMembership {
         this.full = true;
         this.dueMs = nowMs;
         return ErrorAction.REDISCOVER;
-      case 'UNRELEASED_INSTANCE_ID':
-        // The previous holder of our static id has not left yet; its session expires eventually.
-        this.dueMs = nowMs;
-        return ErrorAction.RETRY;
       default:
         if (error.retriable) {
           this.dueMs = nowMs;

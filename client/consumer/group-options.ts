@@ -17,9 +17,10 @@ export interface GroupOptions {
   /** The consumer group to join on subscribe() (Kafka's group.id). Required for subscribe(). */
   readonly groupId?: string;
   /**
-   * A stable id of this consumer instance across restarts (static membership, Kafka's group.instance.id): a member
-   * that comes back within sessionTimeoutMs gets its partitions back without a rebalance, and close() leaves with
-   * epoch -2 (keep my partitions) instead of -1. Default: none (dynamic member).
+   * A stable id of this consumer instance across restarts (static membership, Kafka's group.instance.id): an instance
+   * that comes back within sessionTimeoutMs, after a close() or a crash, gets its partitions back without a rebalance
+   * (close() leaves with epoch -2, keep my partitions, instead of -1). Two live consumers must not share one: the
+   * later one takes the slot over. Default: none (dynamic member).
    */
   readonly groupInstanceId?: string;
   /** Silence after which the coordinator expires the member, in ms (1 000 to 300 000). Default 45 000. */

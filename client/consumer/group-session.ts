@@ -464,9 +464,10 @@ export class GroupSession {
       this.armPollCheck(lastMs === undefined ? max : Math.max(1, lastMs + max - this.nowMs()));
       return;
     }
-    // The application is stuck or too slow: let members that make progress take over its partitions.
+    // The application is stuck or too slow: let members that make progress take over its partitions at once (a
+    // static member too leaves for good here: keeping its slot would leave its partitions unread).
     this.leftIdle = true;
-    this.membership.leave(this.nowMs(), this.group.groupInstanceId !== undefined);
+    this.membership.leave(this.nowMs(), false);
     this.membership.abandon();
     this.dropLost();
     this.pump();

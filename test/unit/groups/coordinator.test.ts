@@ -180,7 +180,6 @@ void t.test('static members: leave -2 keeps the slot, the same instance takes it
   beat(c, 'm1', 1, 0, [{ topic: 'orders', partitions: kept }]);
   beat(c, 'm2', 2);
   const epochBefore = c.group('g')?.groupEpoch;
-  t.throws(() => join(c, 0, { groupInstanceId: 'host-1' }), { code: 'UNRELEASED_INSTANCE_ID' });
   t.equal(c.heartbeat({ groupId: 'g', memberId: first.memberId, memberEpoch: -2 }, 1_000).memberEpoch, -2);
   t.ok(c.group('g')?.members.has('m1'), 'the member stays while its instance restarts');
   const back = join(c, 2_000, { groupInstanceId: 'host-1', sessionTimeoutMs: 10_000 });
@@ -333,5 +332,28 @@ void t.test('a group loaded after its topics changed rebalances onto them', (t) 
   t.ok((next.group('g')?.groupEpoch ?? 0) > epoch, 'a new group epoch');
   const answer = beat(next, 'm1', epoch, 1_000);
   t.same(answer.assignment?.find((tp) => tp.topic === 'orders-b')?.partitions, [0, 1], 'the new topic is assigned');
+  t.end();
+});
+
+void t.test('a static member that crashed is replaced by its restarted instance at once, without a rebalance', (t) => {
+  const c = coordinator();
+  join(c, 0, { groupInstanceId: 'host-1' });
+  join(c, 0, { groupInstanceId: 'host-2' });
+  const kept = parts(beat(c, 'm1', 1).assignment) ?? [];
+  beat(c, 'm1', 1, 0, [{ topic: 'orders', partitions: kept }]);
+  beat(c, 'm2', 2);
+  const epochBefore = c.group('g')?.groupEpoch;
+  // m1's process dies without a leave; its replacement joins with the same instance id long before m1 expires.
+  const back = join(c, 1_000, { groupInstanceId: 'host-1' });
+  t.same(parts(back.assignment), kept, 'the same partitions');
+  t.equal(c.group('g')?.groupEpoch, epochBefore, 'no rebalance');
+  t.throws(() => beat(c, 'm1', 2, 1_000), { code: 'UNKNOWN_MEMBER_ID' }, 'the old member id is gone');
+  const zombie = c.checkCommit({
+    groupId: 'g',
+    memberId: 'm1',
+    memberEpoch: 2,
+    offsets: [{ topic: 'orders', partition: kept[0] ?? 0, offset: 9 }],
+  });
+  t.equal(zombie.results[0]?.error?.code, 28, "the old process's commits are refused");
   t.end();
 });

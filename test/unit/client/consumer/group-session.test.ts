@@ -128,7 +128,7 @@ void t.test(
     c.subscribe('orders');
     const it = c[Symbol.asyncIterator]();
     await t.rejects(it.next(), { code: 'OFFSET_OUT_OF_RANGE' }, 'the iterator gets the error');
-    t.same(c.assignment(), [{ topic: 'orders', partition: 0 }], 'the partition is still this member's');
+    t.same(c.assignment(), [{ topic: 'orders', partition: 0 }], 'the partition is still owned by this member');
     await c.seek({ topic: 'orders', partition: 0 }, 3);
     const r = await it.next();
     t.equal(r.done === true ? -1 : r.value.offset, 3, 'seek() starts it');
