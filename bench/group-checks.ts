@@ -93,14 +93,19 @@ function summary(pick: (r: RoundFigures) => number): (Spread & { intervals: Spre
 }
 
 const leave = summary((r) => r.leaveMs);
-const verdict =
-  leave === null || figures.stoppedEarly !== undefined
-    ? 'not measured'
-    : leave.intervals.max <= TARGET_INTERVALS
-      ? 'met'
-      : leave.intervals.median <= TARGET_INTERVALS
-        ? 'met at the median, missed by the slowest round'
-        : 'missed';
+const unaffected = summary((r) => r.leaveUnaffectedMaxGapMs);
+const measured = leave !== null && unaffected !== null && figures.stoppedEarly === undefined;
+/** The rebalance part, judged on the slowest round (and said so when only the median makes it). */
+const rebalanceStatus = !measured
+  ? 'not measured'
+  : leave.intervals.max <= TARGET_INTERVALS
+    ? 'met'
+    : leave.intervals.median <= TARGET_INTERVALS
+      ? 'met at the median, missed by the slowest round'
+      : 'missed';
+/** "Consumption continues": no unaffected partition ever paused for a heartbeat interval (a rebalance step). */
+const flowStatus = !measured ? 'not measured' : unaffected.intervals.max < 1 ? 'met' : 'missed';
+const verdict = rebalanceStatus === 'met' && flowStatus === 'met' ? 'met' : `${rebalanceStatus} / flow ${flowStatus}`;
 const cpu = os.cpus();
 const result = {
   machine: `${String(cpu.length)} x ${cpu[0]?.model ?? '?'}`,
@@ -125,13 +130,20 @@ const result = {
   target: {
     text: `a rebalance after one member of ${String(members)} leaves completes within ${String(TARGET_INTERVALS)} heartbeat intervals; unaffected members keep consuming`,
     status: verdict,
+    rebalance: rebalanceStatus,
+    flow: flowStatus,
+    detail: measured
+      ? `all partitions owned again after ${String(leave.intervals.median)} heartbeat intervals (median; slowest ` +
+        `${String(leave.intervals.max)}, limit ${String(TARGET_INTERVALS)}); unaffected partitions paused at most ` +
+        `${String(unaffected.max)} ms (${String(unaffected.intervals.max)} intervals, limit 1)`
+      : (figures.stoppedEarly ?? 'no round completed'),
   },
   leave: {
     ownedAgainMs: leave,
     resumedMs: summary((r) => r.leaveResumedMs),
     closeMs: summary((r) => r.leaveCloseMs),
     moved: summary((r) => r.leaveMoved),
-    unaffectedMaxGapMs: summary((r) => r.leaveUnaffectedMaxGapMs),
+    unaffectedMaxGapMs: unaffected,
   },
   join: {
     settledMs: summary((r) => r.joinMs),
@@ -157,9 +169,9 @@ const fmtIntervals = (s: (Spread & { intervals: Spread }) | null): string =>
   s === null ? '' : ` = ${s.intervals.median.toFixed(2)} heartbeat intervals (max ${s.intervals.max.toFixed(2)})`;
 process.stderr.write(
   [
-    `leave, all partitions owned again: ${fmt(leave)}${fmtIntervals(leave)} -> target <= ${String(TARGET_INTERVALS)}: ${verdict}`,
+    `leave, all partitions owned again: ${fmt(leave)}${fmtIntervals(leave)} -> <= ${String(TARGET_INTERVALS)}: ${rebalanceStatus}`,
     `leave, moved partitions resumed:   ${fmt(result.leave.resumedMs)}`,
-    `leave, unaffected longest pause:   ${fmt(result.leave.unaffectedMaxGapMs)}`,
+    `leave, unaffected longest pause:   ${fmt(unaffected)} -> below 1 heartbeat interval: ${flowStatus}`,
     `join, group settled:               ${fmt(result.join.settledMs)}${fmtIntervals(result.join.settledMs)}`,
     `join, unaffected longest pause:    ${fmt(result.join.unaffectedMaxGapMs)}`,
     `quiet longest pause (baseline):    ${fmt(result.quietMaxGapMs)}`,
@@ -167,7 +179,7 @@ process.stderr.write(
       `${String(figures.errors.length)} errors; bench event-loop delay p99 ${result.eventLoopDelayMs.p99.toFixed(1)} ms, ` +
       `max ${result.eventLoopDelayMs.max.toFixed(1)} ms; load ${loadAfter.map((l) => l.toFixed(2)).join(' ')}`,
     ...(figures.stoppedEarly === undefined ? [] : [`STOPPED EARLY: ${figures.stoppedEarly}`]),
-    `-> bench/results/groups.json`,
+    `target: ${verdict} -> bench/results/groups.json`,
     '',
   ].join('\n'),
 );

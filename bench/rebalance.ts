@@ -13,8 +13,9 @@
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createRng } from '../broker/raft/rng.js';
-import { Admin, Consumer, Producer } from '../client/index.js';
+import { Admin, Consumer, Producer, type TopicPartition } from '../client/index.js';
 import { ConsumptionLog, OwnershipLog, type OwnershipWatch } from './rebalance-log.js';
+import { SteadyLoad } from './steady-load.js';
 
 const TOPIC = 'rebalance';
 const GROUP = 'rebalance-bench';
@@ -100,118 +101,223 @@ interface Member {
   readonly reading: Promise<void>;
 }
 
-/** Runs the rounds against a cluster that is up and whose group heartbeat interval is `heartbeatIntervalMs`. */
-export async function measureRebalance(options: RebalanceOptions): Promise<RebalanceFigures> {
-  const size = options.members ?? 10;
-  const partitions = options.partitions ?? 30;
-  const { bootstrap, progress, heartbeatIntervalMs } = options;
-  const stepTimeoutMs = options.stepTimeoutMs ?? Math.max(30_000, 10 * heartbeatIntervalMs);
-  const rng = createRng(options.seed);
-  const admin = new Admin({ bootstrap });
-  await admin.createTopic(TOPIC, { partitions, replicationFactor: options.replicationFactor ?? 1 });
-  await admin.close();
-
-  const ownership = new OwnershipLog(partitions);
-  const consumption = new ConsumptionLog(partitions);
-  const errors: string[] = [];
-  const members: Member[] = [];
+/** The members in the benchmark process, what their hooks and iterators reported, and waits over them. */
+class BenchGroup {
+  readonly ownership: OwnershipLog;
+  readonly consumption: ConsumptionLog;
+  /** The members in the group, oldest first. */
+  readonly members: Member[] = [];
+  readonly errors: string[] = [];
+  consumed = 0;
   /** Every member started, the ones that left included (closed again at the end: close() is idempotent). */
-  const started: Member[] = [];
-  let named = 0;
-  let consumed = 0;
-  const join = (): Member => {
-    const name = `m${String(++named)}`;
+  private readonly started: Member[] = [];
+  private named = 0;
+
+  constructor(
+    private readonly bootstrap: string,
+    readonly partitions: number,
+    private readonly stepTimeoutMs: number,
+  ) {
+    this.ownership = new OwnershipLog(partitions);
+    this.consumption = new ConsumptionLog(partitions);
+  }
+
+  /** Starts a new member (subscribe() returns at once) and adds it to `members`. */
+  join(): Member {
+    const name = `m${String(++this.named)}`;
     const consumer = new Consumer<number>({
-      bootstrap,
+      bootstrap: this.bootstrap,
       clientId: name,
       groupId: GROUP,
       onAssigned: (tps) => {
-        ownership.assigned(
-          name,
-          tps.map((tp) => tp.partition),
-          performance.now(),
-        );
+        this.ownership.assigned(name, partitionsOf(tps), performance.now());
       },
       onRevoked: (tps) => {
-        ownership.revoked(
-          name,
-          tps.map((tp) => tp.partition),
-          performance.now(),
-        );
+        this.ownership.revoked(name, partitionsOf(tps), performance.now());
       },
     });
     consumer.subscribe(TOPIC);
     const reading = (async () => {
       try {
         for await (const record of consumer) {
-          consumption.record(record.partition, name, performance.now());
-          consumed++;
+          this.consumption.record(record.partition, name, performance.now());
+          this.consumed++;
         }
       } catch (err: unknown) {
-        errors.push(`${name}: ${err instanceof Error ? err.message : String(err)}`);
+        this.errors.push(`${name}: ${err instanceof Error ? err.message : String(err)}`);
       }
     })();
     const member = { name, consumer, reading };
-    started.push(member);
+    this.members.push(member);
+    this.started.push(member);
     return member;
-  };
-  const names = (): string[] => members.map((m) => m.name);
+  }
 
-  /** Resolves with the time `holds` first became true (from the hooks' stamps), or throws after stepTimeoutMs. */
-  const until = async (what: string, holds: () => boolean): Promise<number> => {
-    const watch: OwnershipWatch = ownership.watch(holds, performance.now());
-    const deadline = performance.now() + stepTimeoutMs;
-    while (watch.atMs === undefined) {
+  names(): string[] {
+    return this.members.map((m) => m.name);
+  }
+
+  /** The sole owner of each partition now (undefined: none or several). */
+  owners(): (string | undefined)[] {
+    return range(this.partitions).map((p) => this.ownership.soleOwner(p));
+  }
+
+  /** Resolves with the time `holds` first became true (stamped by the hooks), or throws after the step timeout. */
+  async until(what: string, holds: () => boolean): Promise<number> {
+    const watch: OwnershipWatch = this.ownership.watch(holds, performance.now());
+    try {
+      await this.poll(what, () => watch.atMs !== undefined);
+    } finally {
+      this.ownership.unwatch(watch);
+    }
+    return watch.atMs ?? NaN;
+  }
+
+  /** Waits until `check` holds (polled every 10 ms), or throws after the step timeout. */
+  async poll(what: string, check: () => boolean): Promise<void> {
+    const deadline = performance.now() + this.stepTimeoutMs;
+    while (!check()) {
       if (performance.now() > deadline) {
-        ownership.unwatch(watch);
-        throw new Error(`timed out after ${String(stepTimeoutMs)} ms waiting for ${what}`);
+        throw new Error(`timed out after ${String(this.stepTimeoutMs)} ms waiting for ${what}`);
       }
       await sleep(10);
     }
-    return watch.atMs;
-  };
-  /** Waits until `check` holds (polled; for conditions over consumption). */
-  const poll = async (what: string, check: () => boolean): Promise<void> => {
-    const deadline = performance.now() + stepTimeoutMs;
-    while (!check()) {
-      if (performance.now() > deadline)
-        throw new Error(`timed out after ${String(stepTimeoutMs)} ms waiting for ${what}`);
-      await sleep(10);
-    }
-  };
-  const allFlowing = (): boolean => {
+  }
+
+  /** Every partition gave some member a record within the last 250 ms. */
+  flowing(): boolean {
     const now = performance.now();
-    for (let p = 0; p < partitions; p++) if (now - (consumption.lastMs(p) ?? -Infinity) > 250) return false;
-    return true;
-  };
-  const firstByNewOwners = async (moved: readonly number[], fromMs: number): Promise<number> => {
+    return range(this.partitions).every((p) => now - (this.consumption.lastMs(p) ?? -Infinity) <= 250);
+  }
+
+  /** Waits until each of `moved` gave its (sole) owner a record at or after `fromMs`; returns the last, after fromMs. */
+  async resumed(moved: readonly number[], fromMs: number): Promise<number> {
     let last = fromMs;
-    await poll('the moved partitions to deliver to their new owners', () =>
+    await this.poll('the moved partitions to deliver to their new owners', () =>
       moved.every((p) => {
-        const owner = ownership.soleOwner(p);
-        const at = owner === undefined ? undefined : consumption.firstBy(p, owner, fromMs);
+        const owner = this.ownership.soleOwner(p);
+        const at = owner === undefined ? undefined : this.consumption.firstBy(p, owner, fromMs);
         if (at !== undefined) last = Math.max(last, at);
         return at !== undefined;
       }),
     );
     return last - fromMs;
-  };
-  const ownersNow = (): (string | undefined)[] => Array.from({ length: partitions }, (_, p) => ownership.soleOwner(p));
-  /** The longest pause among partitions `ps` over the window: how long, which partition, from when (ms after fromMs). */
-  const gapsOf = (ps: readonly number[], fromMs: number, toMs: number): Pause => {
+  }
+
+  /** The longest pause among partitions `ps` over [fromMs, toMs]. */
+  longestPause(ps: readonly number[], fromMs: number, toMs: number): Pause {
     let worst: Pause = { ms: 0, partition: -1, startMs: 0 };
     for (const p of ps) {
-      const gap = consumption.longestGap(p, fromMs, toMs);
+      const gap = this.consumption.longestGap(p, fromMs, toMs);
       if (gap.ms > worst.ms) worst = { ms: gap.ms, partition: p, startMs: gap.startMs - fromMs };
     }
     return worst;
-  };
+  }
 
+  /** Closes every member ever started. */
+  async close(): Promise<void> {
+    await Promise.all(this.started.map(async (m) => m.consumer.close().then(() => m.reading)));
+  }
+}
+
+type LeaveFigures = Pick<
+  RoundFigures,
+  | 'leaveMs'
+  | 'leaveResumedMs'
+  | 'leaveCloseMs'
+  | 'leaveMoved'
+  | 'leaveUnaffectedMaxGapMs'
+  | 'leaveWorstPartition'
+  | 'leaveWorstFromMs'
+>;
+type JoinFigures = Pick<
+  RoundFigures,
+  'joinMs' | 'joinResumedMs' | 'joinMoved' | 'joinUnaffectedMaxGapMs' | 'joinWorstPartition' | 'joinWorstFromMs'
+>;
+
+/** The oldest member leaves cleanly; measured until every partition is owned again, by exactly one member. */
+async function leaveRound(group: BenchGroup): Promise<LeaveFigures> {
+  const leaver = group.members.shift();
+  if (leaver === undefined) throw new Error('no member to leave');
+  const { ownership } = group;
+  const before = group.owners();
+  const startMs = performance.now();
+  const closed = leaver.consumer.close().then(() => performance.now());
+  const endMs = await group.until(`the partitions of ${leaver.name} to be owned again`, () => {
+    return ownership.ownedBy(leaver.name).length === 0 && ownership.complete();
+  });
+  const closeMs = (await closed) - startMs;
+  await leaver.reading;
+  const after = group.owners();
+  const moved = range(group.partitions).filter((p) => before[p] !== after[p]);
+  const resumedMs = await group.resumed(moved, startMs);
+  await sleep(TAIL_MS);
+  const pause = group.longestPause(
+    range(group.partitions).filter((p) => !moved.includes(p)),
+    startMs,
+    endMs,
+  );
+  await group.poll('every partition flowing after the leave', () => group.flowing());
+  return {
+    leaveMs: endMs - startMs,
+    leaveResumedMs: resumedMs,
+    leaveCloseMs: closeMs,
+    leaveMoved: moved.length,
+    leaveUnaffectedMaxGapMs: pause.ms,
+    leaveWorstPartition: pause.partition,
+    leaveWorstFromMs: pause.startMs,
+  };
+}
+
+/** A new member joins; measured until the group is settled with it owning its share. */
+async function joinRound(group: BenchGroup, size: number): Promise<JoinFigures> {
+  const before = group.owners();
+  const startMs = performance.now();
+  const newcomer = group.join();
+  const share = Math.floor(group.partitions / size);
+  const endMs = await group.until(`${newcomer.name} to get its share`, () => {
+    return group.ownership.ownedBy(newcomer.name).length >= share && group.ownership.settled(group.names());
+  });
+  const after = group.owners();
+  const moved = range(group.partitions).filter((p) => before[p] !== after[p]);
+  const resumedMs = await group.resumed(moved, startMs);
+  await sleep(TAIL_MS);
+  const pause = group.longestPause(
+    range(group.partitions).filter((p) => !moved.includes(p)),
+    startMs,
+    endMs,
+  );
+  await group.poll('every partition flowing after the join', () => group.flowing());
+  return {
+    joinMs: endMs - startMs,
+    joinResumedMs: resumedMs,
+    joinMoved: moved.length,
+    joinUnaffectedMaxGapMs: pause.ms,
+    joinWorstPartition: pause.partition,
+    joinWorstFromMs: pause.startMs,
+  };
+}
+
+/** Runs the rounds against a cluster that is up and whose group heartbeat interval is `heartbeatIntervalMs`. */
+export async function measureRebalance(options: RebalanceOptions): Promise<RebalanceFigures> {
+  const size = options.members ?? 10;
+  const partitions = options.partitions ?? 30;
+  const { bootstrap, progress, heartbeatIntervalMs } = options;
+  const rng = createRng(options.seed);
+  const admin = new Admin({ bootstrap });
+  await admin.createTopic(TOPIC, { partitions, replicationFactor: options.replicationFactor ?? 1 });
+  await admin.close();
+
+  const group = new BenchGroup(
+    bootstrap,
+    partitions,
+    options.stepTimeoutMs ?? Math.max(30_000, 10 * heartbeatIntervalMs),
+  );
   const delay = monitorEventLoopDelay({ resolution: 10 });
   delay.enable();
   const producer = new Producer<number>({ bootstrap, lingerMs: 5 });
-  const load = new SteadyLoad(producer, partitions, options.recordsPerSec ?? 3_000, (message) => {
-    if (errors.length < 20) errors.push(`producer: ${message}`);
+  const load = new SteadyLoad(producer, TOPIC, partitions, options.recordsPerSec ?? 3_000, (message) => {
+    if (group.errors.length < 20) group.errors.push(`producer: ${message}`);
   });
   const rounds: RoundFigures[] = [];
   let formMs = 0;
@@ -219,91 +325,35 @@ export async function measureRebalance(options: RebalanceOptions): Promise<Rebal
   let producedPerSec: number;
   try {
     const formStart = performance.now();
-    // Spread over one interval, so that the members' heartbeats are not all in step (they would be if all joined at
-    // once, and then every leave would wait for the same heartbeat).
+    // Joins spread over about one interval, so that the members' heartbeats are not in step (they would be if all
+    // joined at once, and then every leave would wait for the same heartbeat).
     for (let i = 0; i < size; i++) {
-      members.push(join());
+      group.join();
       await sleep(rng.nextInt(Math.max(1, Math.floor((2 * heartbeatIntervalMs) / size))));
     }
-    formMs = (await until(`${String(size)} members to settle`, () => ownership.settled(names()))) - formStart;
+    formMs =
+      (await group.until(`${String(size)} members to settle`, () => group.ownership.settled(group.names()))) -
+      formStart;
     progress(`group of ${String(size)} settled in ${formMs.toFixed(0)} ms; producing`);
     load.start();
-    await poll('every partition flowing', allFlowing);
+    await group.poll('every partition flowing', () => group.flowing());
 
     for (let round = 1; round <= options.rounds; round++) {
-      consumption.trim(performance.now() - 2 * QUIET_WINDOW_MS);
+      group.consumption.trim(performance.now() - 2 * QUIET_WINDOW_MS);
       // A leave comes at any point of the members' heartbeat intervals.
       await sleep(QUIET_WINDOW_MS + rng.nextInt(heartbeatIntervalMs));
       const quietTo = performance.now();
-      const quietMaxGapMs = gapsOf(range(partitions), quietTo - QUIET_WINDOW_MS, quietTo).ms;
-
-      // One member leaves cleanly.
-      const leaver = members.shift();
-      if (leaver === undefined) break;
-      const before = ownersNow();
-      const leaveStart = performance.now();
-      const closed = leaver.consumer.close();
-      const leaveEnd = await until(`the partitions of ${leaver.name} to be owned again`, () => {
-        return ownership.ownedBy(leaver.name).length === 0 && ownership.complete();
-      });
-      await closed;
-      const leaveCloseMs = performance.now() - leaveStart;
-      await leaver.reading;
-      const afterLeave = ownersNow();
-      const leaveMovedParts = range(partitions).filter((p) => before[p] !== afterLeave[p]);
-      const leaveResumedMs = await firstByNewOwners(leaveMovedParts, leaveStart);
-      await sleep(TAIL_MS);
-      const leaveStill = range(partitions).filter((p) => !leaveMovedParts.includes(p));
-      const leavePause = gapsOf(leaveStill, leaveStart, leaveEnd);
-      await poll('every partition flowing after the leave', allFlowing);
-
-      // A new member joins: back to `size`.
-      const beforeJoin = ownersNow();
-      const joinStart = performance.now();
-      const newcomer = join();
-      members.push(newcomer);
-      const share = Math.floor(partitions / size);
-      const joinEnd = await until(`${newcomer.name} to get its share`, () => {
-        return ownership.ownedBy(newcomer.name).length >= share && ownership.settled(names());
-      });
-      const afterJoin = ownersNow();
-      const joinMovedParts = range(partitions).filter((p) => beforeJoin[p] !== afterJoin[p]);
-      const joinResumedMs = await firstByNewOwners(joinMovedParts, joinStart);
-      await sleep(TAIL_MS);
-      const joinStill = range(partitions).filter((p) => !joinMovedParts.includes(p));
-      const joinPause = gapsOf(joinStill, joinStart, joinEnd);
-      await poll('every partition flowing after the join', allFlowing);
-
-      const figures: RoundFigures = {
-        leaveMs: leaveEnd - leaveStart,
-        leaveResumedMs,
-        leaveCloseMs,
-        leaveMoved: leaveMovedParts.length,
-        leaveUnaffectedMaxGapMs: leavePause.ms,
-        leaveWorstPartition: leavePause.partition,
-        leaveWorstFromMs: leavePause.startMs,
-        joinMs: joinEnd - joinStart,
-        joinResumedMs,
-        joinMoved: joinMovedParts.length,
-        joinUnaffectedMaxGapMs: joinPause.ms,
-        joinWorstPartition: joinPause.partition,
-        joinWorstFromMs: joinPause.startMs,
-        quietMaxGapMs,
-      };
+      const quietMaxGapMs = group.longestPause(range(partitions), quietTo - QUIET_WINDOW_MS, quietTo).ms;
+      const figures: RoundFigures = { ...(await leaveRound(group)), ...(await joinRound(group, size)), quietMaxGapMs };
       rounds.push(figures);
-      progress(
-        `round ${String(round)}/${String(options.rounds)}: leave ${ms(figures.leaveMs)} (resumed ${ms(leaveResumedMs)}, ` +
-          `${String(figures.leaveMoved)} moved, others' longest pause ${describe(leavePause)}); ` +
-          `join ${ms(figures.joinMs)} (resumed ${ms(joinResumedMs)}, ${String(figures.joinMoved)} moved, ` +
-          `others' longest pause ${describe(joinPause)}); quiet pause ${ms(quietMaxGapMs)}`,
-      );
+      progress(`round ${String(round)}/${String(options.rounds)}: ${describeRound(figures)}`);
     }
   } catch (err: unknown) {
     stoppedEarly = err instanceof Error ? err.message : String(err);
     progress(`stopped early: ${stoppedEarly}`);
   } finally {
     producedPerSec = await load.stop();
-    await Promise.all(started.map(async (m) => m.consumer.close().then(() => m.reading)));
+    await group.close();
     await producer.close({ timeoutMs: 5_000 }).catch(() => undefined);
     delay.disable();
   }
@@ -311,64 +361,27 @@ export async function measureRebalance(options: RebalanceOptions): Promise<Rebal
     rounds,
     formMs,
     producedPerSec,
-    consumedRecords: consumed,
-    doubleGrants: ownership.doubleGrants,
-    errors,
+    consumedRecords: group.consumed,
+    doubleGrants: group.ownership.doubleGrants,
+    errors: group.errors,
     eventLoopDelayMs: { p99: delay.percentile(99) / 1e6, max: delay.max / 1e6 },
     ...(stoppedEarly === undefined ? {} : { stoppedEarly }),
   };
 }
 
-/**
- * Writes records round-robin over the partitions at `perSec` on average (a timer every 5 ms sends what is due; a
- * backlog after a stall is capped at a tenth of a second's worth, so a slow broker lowers the rate).
- */
-class SteadyLoad {
-  private timer: NodeJS.Timeout | undefined;
-  private sent = 0;
-  private startedMs = 0;
-  private dueFrom = 0;
+function describeRound(r: RoundFigures): string {
+  const pause = (gapMs: number, partition: number, fromMs: number): string =>
+    `${ms(gapMs)} on p${String(partition)} from ${ms(fromMs)}`;
+  return (
+    `leave ${ms(r.leaveMs)} (close ${ms(r.leaveCloseMs)}, resumed ${ms(r.leaveResumedMs)}, ${String(r.leaveMoved)} ` +
+    `moved, others' longest pause ${pause(r.leaveUnaffectedMaxGapMs, r.leaveWorstPartition, r.leaveWorstFromMs)}); ` +
+    `join ${ms(r.joinMs)} (resumed ${ms(r.joinResumedMs)}, ${String(r.joinMoved)} moved, others' longest pause ` +
+    `${pause(r.joinUnaffectedMaxGapMs, r.joinWorstPartition, r.joinWorstFromMs)}); quiet pause ${ms(r.quietMaxGapMs)}`
+  );
+}
 
-  constructor(
-    private readonly producer: Producer<number>,
-    private readonly partitions: number,
-    private readonly perSec: number,
-    private readonly onError: (message: string) => void,
-  ) {}
-
-  start(): void {
-    this.startedMs = performance.now();
-    this.timer = setInterval(() => {
-      this.tick();
-    }, 5);
-  }
-
-  /** Stops writing, flushes, and returns the rate achieved, in records per second. */
-  async stop(): Promise<number> {
-    if (this.timer === undefined) return 0;
-    clearInterval(this.timer);
-    const seconds = (performance.now() - this.startedMs) / 1000;
-    await this.producer.flush().catch((err: unknown) => {
-      this.onError(err instanceof Error ? err.message : String(err));
-    });
-    return seconds > 0 ? this.sent / seconds : 0;
-  }
-
-  private tick(): void {
-    const due = Math.floor(((performance.now() - this.startedMs) * this.perSec) / 1000) - this.dueFrom;
-    const now = Math.min(due - this.sent, Math.ceil(this.perSec / 10));
-    // Skipped records are not owed later.
-    if (due - this.sent > now) this.dueFrom += due - this.sent - now;
-    for (let i = 0; i < now; i++) {
-      try {
-        this.producer.write({ topic: TOPIC, partition: this.sent % this.partitions, value: this.sent });
-      } catch (err: unknown) {
-        this.onError(err instanceof Error ? err.message : String(err));
-        return;
-      }
-      this.sent++;
-    }
-  }
+function partitionsOf(tps: readonly TopicPartition[]): number[] {
+  return tps.map((tp) => tp.partition);
 }
 
 function range(n: number): number[] {
@@ -377,10 +390,6 @@ function range(n: number): number[] {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-function describe(pause: Pause): string {
-  return `${ms(pause.ms)} on p${String(pause.partition)} from ${ms(pause.startMs)}`;
 }
 
 function ms(value: number): string {
