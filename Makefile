@@ -3,7 +3,7 @@ SHELL := /bin/bash
 NODE_MODULES := node_modules/.install-stamp
 SOURCES := $(shell find broker client bench -name '*.ts' 2>/dev/null)
 
-.PHONY: run cluster cluster-join test build typecheck lint format tap chaos bench bench-quick bench-cluster bench-peers clean
+.PHONY: run cluster cluster-join test build typecheck lint format tap chaos bench bench-quick bench-cluster bench-groups bench-peers clean
 
 # Installs exactly what package-lock.json pins (better-sqlite3 compiles from source: about 80 s the first time).
 $(NODE_MODULES): package.json package-lock.json
@@ -61,6 +61,12 @@ bench-quick: build
 ## brokers with 1,000 replicated partitions: bench/results/cluster.json.
 bench-cluster: build
 	node dist/bench/cluster-checks.js
+
+## Consumer-group rebalance on a local 3-broker cluster (10 members, 30 partitions under load, heartbeat 3 s): time
+## until all partitions are owned again after a member leaves (median of 10 rounds, in heartbeat intervals) and the
+## longest pause of unaffected partitions, plus joins (a few minutes): bench/results/groups.json.
+bench-groups: build
+	node dist/bench/group-checks.js
 
 bench-peers:
 	@command -v nats-server >/dev/null && command -v redis-server >/dev/null && command -v rabbitmq-server >/dev/null \
