@@ -16,13 +16,13 @@ import { waitFor } from '../../helpers/wait-for.js';
 
 const CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), 'consumer-child.ts');
 const PARTITIONS = 12;
-const HEARTBEAT_INTERVAL_MS = 500;
-const SESSION_TIMEOUT_MS = 4_000;
+const HEARTBEAT_INTERVAL_MS = 1_000;
+const SESSION_TIMEOUT_MS = 6_000;
 /**
- * Longest pause allowed on a partition no membership change moved: about one heartbeat interval, with room for two
- * shared cores (measured: under 300 ms).
+ * Longest pause allowed on a partition no membership change moved: one heartbeat interval, as the issue asks
+ * (measured: 74 ms on a quiet machine, under 600 ms with the two cores shared by several test runs).
  */
-const MAX_GAP_MS = 3 * HEARTBEAT_INTERVAL_MS;
+const MAX_GAP_MS = HEARTBEAT_INTERVAL_MS;
 
 interface Processed {
   readonly consumer: string;
