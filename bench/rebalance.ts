@@ -248,16 +248,7 @@ async function leaveRound(group: BenchGroup): Promise<LeaveFigures> {
   });
   const closeMs = (await closed) - startMs;
   await leaver.reading;
-  const after = group.owners();
-  const moved = range(group.partitions).filter((p) => before[p] !== after[p]);
-  const resumedMs = await group.resumed(moved, startMs);
-  await sleep(TAIL_MS);
-  const pause = group.longestPause(
-    range(group.partitions).filter((p) => !moved.includes(p)),
-    startMs,
-    endMs,
-  );
-  await group.poll('every partition flowing after the leave', () => group.flowing());
+  const { moved, resumedMs, pause } = await settleChange(group, before, startMs, endMs, 'the leave');
   return {
     leaveMs: endMs - startMs,
     leaveResumedMs: resumedMs,
@@ -269,15 +260,17 @@ async function leaveRound(group: BenchGroup): Promise<LeaveFigures> {
   };
 }
 
-/** A new member joins; measured until the group is settled with it owning its share. */
-async function joinRound(group: BenchGroup, size: number): Promise<JoinFigures> {
-  const before = group.owners();
-  const startMs = performance.now();
-  const newcomer = group.join();
-  const share = Math.floor(group.partitions / size);
-  const endMs = await group.until(`${newcomer.name} to get its share`, () => {
-    return group.ownership.ownedBy(newcomer.name).length >= share && group.ownership.settled(group.names());
-  });
+/**
+ * After a membership change measured from `startMs` to `endMs`: the partitions that moved, when they resumed, the
+ * longest pause of the others; then waits for every partition to flow again.
+ */
+async function settleChange(
+  group: BenchGroup,
+  before: ReturnType<BenchGroup['owners']>,
+  startMs: number,
+  endMs: number,
+  change: string,
+): Promise<{ moved: number[]; resumedMs: number; pause: ReturnType<BenchGroup['longestPause']> }> {
   const after = group.owners();
   const moved = range(group.partitions).filter((p) => before[p] !== after[p]);
   const resumedMs = await group.resumed(moved, startMs);
@@ -287,7 +280,20 @@ async function joinRound(group: BenchGroup, size: number): Promise<JoinFigures> 
     startMs,
     endMs,
   );
-  await group.poll('every partition flowing after the join', () => group.flowing());
+  await group.poll(`every partition flowing after ${change}`, () => group.flowing());
+  return { moved, resumedMs, pause };
+}
+
+/** A new member joins; measured until the group is settled with it owning its share. */
+async function joinRound(group: BenchGroup, size: number): Promise<JoinFigures> {
+  const before = group.owners();
+  const startMs = performance.now();
+  const newcomer = group.join();
+  const share = Math.floor(group.partitions / size);
+  const endMs = await group.until(`${newcomer.name} to get its share`, () => {
+    return group.ownership.ownedBy(newcomer.name).length >= share && group.ownership.settled(group.names());
+  });
+  const { moved, resumedMs, pause } = await settleChange(group, before, startMs, endMs, 'the join');
   return {
     joinMs: endMs - startMs,
     joinResumedMs: resumedMs,
