@@ -79,7 +79,6 @@ export class Broker {
       controller: () => this.controller(),
       brokerCount: Math.max(1, config.peers.length),
       offsetsPartitions: config.groupOffsetsPartitions,
-      offsetsRetentionMs: config.groupOffsetsRetentionMs,
       heartbeatIntervalMs: config.groupHeartbeatIntervalMs,
       sessionTimeoutMs: config.groupSessionTimeoutMs,
       checkpointIntervalMs: config.groupCheckpointIntervalMs,

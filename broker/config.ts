@@ -103,9 +103,10 @@ export interface BrokerConfig {
   groupSessionTimeoutMs: number;
   /** Partitions of the internal `__offsets` topic when it is created (later changes do not repartition it). Default 16. */
   groupOffsetsPartitions: number;
-  /** `retention.ms` of `__offsets`, in ms. Default 7 days; at least 2 x groupCheckpointIntervalMs. */
-  groupOffsetsRetentionMs: number;
-  /** Each coordinator rewrites all of its groups as snapshots this often, in ms (bounds `__offsets`). Default 600 000. */
+  /**
+   * Each coordinator rewrites all of its groups as a checkpoint this often, in ms; `__offsets` keeps only what
+   * followed the latest complete one, so this bounds its size and a new coordinator's load. Default 600 000.
+   */
   groupCheckpointIntervalMs: number;
 }
 
@@ -142,7 +143,6 @@ export const DEFAULT_CONFIG: Readonly<BrokerConfig> = Object.freeze({
   groupHeartbeatIntervalMs: 3_000,
   groupSessionTimeoutMs: 45_000,
   groupOffsetsPartitions: 16,
-  groupOffsetsRetentionMs: 7 * 24 * 3600 * 1000,
   groupCheckpointIntervalMs: 600_000,
 });
 
@@ -214,12 +214,6 @@ export function resolveConfig(input: BrokerConfigInput = {}): Readonly<BrokerCon
     groupHeartbeatIntervalMs: intIn('groupHeartbeatIntervalMs', pick('groupHeartbeatIntervalMs'), 10, 300_000),
     groupSessionTimeoutMs: intIn('groupSessionTimeoutMs', pick('groupSessionTimeoutMs'), 1_000, 300_000),
     groupOffsetsPartitions: intIn('groupOffsetsPartitions', pick('groupOffsetsPartitions'), 1, 1_000),
-    groupOffsetsRetentionMs: intIn(
-      'groupOffsetsRetentionMs',
-      pick('groupOffsetsRetentionMs'),
-      60_000,
-      Number.MAX_SAFE_INTEGER,
-    ),
     groupCheckpointIntervalMs: intIn(
       'groupCheckpointIntervalMs',
       pick('groupCheckpointIntervalMs'),
@@ -255,9 +249,6 @@ export function resolveConfig(input: BrokerConfigInput = {}): Readonly<BrokerCon
       'deliverMaxBytes',
       `${String(config.deliverMaxBytes)} does not fit in a frame: at most maxFrameBytes - ${String(FRAME_HEADROOM_BYTES)}`,
     );
-  }
-  if (config.groupOffsetsRetentionMs < 2 * config.groupCheckpointIntervalMs) {
-    throw new ConfigError('groupOffsetsRetentionMs', 'must be at least 2 x groupCheckpointIntervalMs');
   }
   if (config.groupHeartbeatIntervalMs >= config.groupSessionTimeoutMs) {
     throw new ConfigError('groupHeartbeatIntervalMs', 'must be below groupSessionTimeoutMs');

@@ -263,14 +263,6 @@ program
   )
   .addOption(
     brokerOption(
-      '--group-offsets-retention-ms <n>',
-      `retention.ms of __offsets (default ${D.groupOffsetsRetentionMs})`,
-      'BROOK_GROUP_OFFSETS_RETENTION_MS',
-      integer,
-    ),
-  )
-  .addOption(
-    brokerOption(
       '--group-checkpoint-interval-ms <n>',
       `period of group snapshots in __offsets (default ${D.groupCheckpointIntervalMs})`,
       'BROOK_GROUP_CHECKPOINT_INTERVAL_MS',

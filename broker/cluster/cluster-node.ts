@@ -14,7 +14,7 @@ import { MetadataGroup } from './metadata-group.js';
 import { PartitionReplica } from './partition-replica.js';
 import { PeerTransport, type PeerAddress } from './peer-transport.js';
 import { RaftHost } from './raft-host.js';
-import { isInternalTopic } from '../groups/group-state.js';
+import { isInternalTopic } from './topic-config.js';
 import type { TopicSpec } from './topic-config.js';
 import type { TopicStore } from './topic-store.js';
 

@@ -20,11 +20,24 @@ export type TopicConfigKey = (typeof TOPIC_CONFIG_KEYS)[number];
 export const MAX_PARTITIONS = 100_000;
 
 /** The retention a partition log of the topic runs with. */
+/**
+ * The cleanup policy of internal topics whose writer checkpoints its state (`__offsets`): everything before the
+ * latest complete checkpoint is deleted (broker/log/checkpoint.ts). Refused on other topics.
+ */
+export const CHECKPOINT_POLICY = 'checkpoint';
+
+/** Whether a topic is internal (`__offsets`, ...): reserved for the broker, never matched by a pattern subscription. */
+export function isInternalTopic(topic: string): boolean {
+  return topic.startsWith('__');
+}
+
 export interface TopicRetention {
   /** -1 = keep forever. */
   readonly retentionMs: number;
   /** -1 = unlimited. */
   readonly retentionBytes: number;
+  /** `cleanup.policy=checkpoint` (internal topics): keep from the latest complete checkpoint instead. */
+  readonly checkpointCleanup?: boolean;
 }
 
 const INTEGER = /^-?\d{1,16}$/;
@@ -64,11 +77,11 @@ export function checkTopicSpec(spec: TopicSpec, brokerCount: number): void {
       `replication factor ${String(spec.replicationFactor)} exceeds the ${String(brokerCount)} available broker(s)`,
     );
   }
-  checkTopicConfig(spec.config);
+  checkTopicConfig(spec.config, isInternalTopic(spec.name));
 }
 
 /** Throws INVALID_TOPIC for an unknown key or a bad value (rule 11). */
-export function checkTopicConfig(config: Readonly<Record<string, string>>): void {
+export function checkTopicConfig(config: Readonly<Record<string, string>>, internal = false): void {
   for (const [key, value] of Object.entries(config)) {
     switch (key) {
       case 'retention.ms':
@@ -79,6 +92,7 @@ export function checkTopicConfig(config: Readonly<Record<string, string>>): void
         if (value === 'compact') {
           throw new BrookError('INVALID_TOPIC', "cleanup.policy 'compact' is not supported yet; use 'delete'");
         }
+        if (value === CHECKPOINT_POLICY && internal) break;
         if (value !== 'delete') {
           throw new BrookError('INVALID_TOPIC', `cleanup.policy must be 'delete', got ${JSON.stringify(value)}`);
         }
@@ -99,6 +113,7 @@ export function topicRetention(config: Readonly<Record<string, string>>, default
   return {
     retentionMs: ms === undefined ? defaults.retentionMs : parseLimit('retention.ms', ms),
     retentionBytes: bytes === undefined ? defaults.retentionBytes : parseLimit('retention.bytes', bytes),
+    ...(config['cleanup.policy'] === CHECKPOINT_POLICY ? { checkpointCleanup: true } : {}),
   };
 }
 

@@ -19,7 +19,8 @@ import type { Partition } from '../partitions/partition.js';
 import type { PartitionRegistry } from '../partitions/partition-registry.js';
 import { BrookError, type RequestOf, type ResponseOf } from '../protocol/index.js';
 import { GroupCoordinator } from './coordinator.js';
-import { isInternalTopic, type Group } from './group-state.js';
+import { isInternalTopic } from '../cluster/topic-config.js';
+import type { Group } from './group-state.js';
 import { deleteEntry, offsetsEntry } from './offsets-records.js';
 import { OffsetsShard } from './offsets-shard.js';
 import { OFFSETS_TOPIC, offsetsPartitionFor, offsetsTopicSpec } from './offsets-topic.js';
@@ -39,8 +40,6 @@ export interface GroupServiceOptions {
   readonly brokerCount: number;
   /** Partitions of `__offsets` when this broker creates it. */
   readonly offsetsPartitions: number;
-  /** `retention.ms` of `__offsets`; checkpoints are written well within it. */
-  readonly offsetsRetentionMs: number;
   readonly heartbeatIntervalMs: number;
   readonly sessionTimeoutMs: number;
   /** How often each coordinator rewrites every group as a snapshot, in ms. */
@@ -105,7 +104,7 @@ export class GroupService {
   /** The spec `__offsets` is created with (the createTopics handler uses it whatever a request asks). */
   internalTopicSpec(): TopicSpec {
     const o = this.options;
-    return offsetsTopicSpec(o.offsetsPartitions, o.brokerCount, o.offsetsRetentionMs);
+    return offsetsTopicSpec(o.offsetsPartitions, o.brokerCount);
   }
 
   /** The coordinator of a group: this broker's knowledge of the leader of its `__offsets` partition. */

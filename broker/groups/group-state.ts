@@ -3,6 +3,7 @@
  * assignor computed, and the committed offsets. Pure data and small helpers; the rules are in reconcile.ts and
  * coordinator.ts.
  */
+import { isInternalTopic } from '../cluster/topic-config.js';
 import type { AssignorName } from '../protocol/index.js';
 import type { PartitionKey } from './topic-partition.js';
 
@@ -103,11 +104,6 @@ export function holders(group: Group): Map<PartitionKey, string> {
     for (const key of m.revoking) held.set(key, m.memberId);
   }
   return held;
-}
-
-/** Whether a topic is internal (`__offsets`, ...): never matched by a pattern subscription. */
-export function isInternalTopic(topic: string): boolean {
-  return topic.startsWith('__');
 }
 
 /** A pattern subscription as a RegExp matching whole topic names; throws SyntaxError for a bad pattern. */

@@ -49,7 +49,7 @@ const groupSchema = object({
 const offsetSchema = tuple(str(), int({ min: 0 }), int({ min: 0 }), str());
 
 const entrySchema = object({
-  type: literal('group', 'offsets', 'snapshot', 'delete'),
+  type: literal('group', 'offsets', 'snapshot', 'delete', 'empty'),
   groupId: str(),
   group: nullable(groupSchema),
   offsets: array(offsetSchema),
@@ -130,6 +130,11 @@ export function deleteEntry(groupId: string): OffsetsEntry {
   return { type: 'delete', groupId, group: null, offsets: [] };
 }
 
+/** The whole checkpoint of a partition that holds no group: everything before it is superseded. */
+export function emptyEntry(): OffsetsEntry {
+  return { type: 'empty', groupId: '', group: null, offsets: [] };
+}
+
 /** A comparable fingerprint of what a `group` entry would hold (the service writes one only when it changed). */
 export function groupFingerprint(group: Group): string {
   return JSON.stringify(groupBody(group));
@@ -141,6 +146,7 @@ export function groupFingerprint(group: Group): string {
  */
 export function applyEntry(groups: Map<string, Group>, entry: OffsetsEntry): void {
   const { groupId } = entry;
+  if (entry.type === 'empty') return;
   if (entry.type === 'delete') {
     groups.delete(groupId);
     return;

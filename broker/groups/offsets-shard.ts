@@ -10,8 +10,15 @@ import type { Partition } from '../partitions/partition.js';
 import { BrookError } from '../protocol/index.js';
 import type { GroupCoordinator } from './coordinator.js';
 import type { Group } from './group-state.js';
-import { applyEntry, groupEntry, groupFingerprint, snapshotEntry, type OffsetsEntry } from './offsets-records.js';
-import { decodeBatch, encodeBatches, OFFSETS_TOPIC } from './offsets-topic.js';
+import {
+  applyEntry,
+  emptyEntry,
+  groupEntry,
+  groupFingerprint,
+  snapshotEntry,
+  type OffsetsEntry,
+} from './offsets-records.js';
+import { decodeBatch, encodeBatches, markCheckpoint, OFFSETS_TOPIC } from './offsets-topic.js';
 
 /** What a shard needs from the service. */
 export interface ShardContext {
@@ -129,12 +136,13 @@ export class OffsetsShard {
    * Appends entries with acks=all. On failure the in-memory groups may be ahead of the log: the shard loads again
    * (or is dropped when leadership moved) and the caller gets NOT_LEADER or the append's own (retriable) error.
    */
-  async append(entries: readonly OffsetsEntry[]): Promise<void> {
+  async append(entries: readonly OffsetsEntry[], checkpoint = false): Promise<void> {
     const replica = this.ctx.replica();
     if (replica === undefined) throw new BrookError('NOT_LEADER', `${OFFSETS_TOPIC}-${String(this.partition)} is gone`);
+    const batches = encodeBatches(entries, this.ctx.nowMs());
     try {
-      for (const batch of encodeBatches(entries, this.ctx.nowMs())) {
-        await replica.append(batch, -1, this.ctx.appendTimeoutMs);
+      for (const batch of checkpoint ? markCheckpoint(batches) : batches) {
+        await replica.append(batch, -1, this.ctx.appendTimeoutMs, true);
       }
       this.expectedEnd = replica.logEndOffset;
     } catch (err) {
@@ -218,8 +226,8 @@ export class OffsetsShard {
       return group === null ? [] : [group];
     });
     this.lastCheckpointMs = this.ctx.nowMs();
-    if (groups.length === 0) return;
-    await this.append(groups.map(snapshotEntry));
+    // Written even with no group, so that cleanup can drop what deleted groups left behind.
+    await this.append(groups.length === 0 ? [emptyEntry()] : groups.map(snapshotEntry), true);
     for (const g of groups) this.persisted.set(g.groupId, groupFingerprint(g));
   }
 }

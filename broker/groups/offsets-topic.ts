@@ -3,7 +3,8 @@
  * coordinator is the leader of partition `toPositive(murmur2(groupId)) % partitions` (Kafka's hash, so the
  * mapping is stable across brokers and versions). Pure.
  */
-import type { TopicSpec } from '../cluster/topic-config.js';
+import { CHECKPOINT_POLICY, type TopicSpec } from '../cluster/topic-config.js';
+import { CHECKPOINT_END, CHECKPOINT_START } from '../log/control.js';
 import {
   CONTROL_BATCH,
   decodeRecords,
@@ -28,14 +29,26 @@ export function offsetsPartitionFor(groupId: string, partitions: number): number
   return partitionForKey(utf8.encode(groupId), partitions);
 }
 
-/** The spec the controller creates the topic with: replication factor min(3, brokers), time retention only. */
-export function offsetsTopicSpec(partitions: number, brokerCount: number, retentionMs: number): TopicSpec {
+/**
+ * The spec the controller creates the topic with: replication factor min(3, brokers), checkpoint cleanup (each
+ * replica keeps its log from the latest complete checkpoint on: see {@link markCheckpoint}).
+ */
+export function offsetsTopicSpec(partitions: number, brokerCount: number): TopicSpec {
   return {
     name: OFFSETS_TOPIC,
     partitions,
     replicationFactor: Math.min(3, Math.max(1, brokerCount)),
-    config: { 'retention.ms': String(retentionMs), 'retention.bytes': '-1' },
+    config: { 'cleanup.policy': CHECKPOINT_POLICY },
   };
+}
+
+/** Marks batches as one checkpoint: the first CHECKPOINT_START, the last CHECKPOINT_END (one batch may be both). */
+export function markCheckpoint(batches: readonly ProduceBatch[]): ProduceBatch[] {
+  const last = batches.length - 1;
+  return batches.map((batch, i) => {
+    const marks = (i === 0 ? CHECKPOINT_START : 0) | (i === last ? CHECKPOINT_END : 0);
+    return marks === 0 ? batch : { ...batch, attributes: batch.attributes | marks };
+  });
 }
 
 /** Batches of entries (each record keyed by its group id), none over {@link MAX_OFFSETS_BATCH_BYTES} unless one entry is. */

@@ -1,7 +1,7 @@
 /** metadata: the brokers, and each topic's partitions with their leader, replicas and offsets. */
 import { topicRetention } from '../cluster/topic-config.js';
 import type { TopicRecord } from '../cluster/topic-registry.js';
-import { isInternalTopic } from '../groups/group-state.js';
+import { isInternalTopic } from '../cluster/topic-config.js';
 import { BrookError, type RequestOf, type ResponseOf } from '../protocol/index.js';
 import type { HandlerContext } from './context.js';
 

@@ -2,7 +2,7 @@
  * produce: appends each partition's batch and answers per partition. Every append of a request is started in
  * the same event-loop turn, so the batches bound for one partition share its group commit.
  */
-import { isInternalTopic } from '../groups/group-state.js';
+import { isInternalTopic } from '../cluster/topic-config.js';
 import { BrookError, type Acks, type ProduceBatch, type RequestOf, type ResponseOf } from '../protocol/index.js';
 import type { HandlerContext } from './context.js';
 import { refuseWhenStopping, reportedError } from './errors.js';

@@ -13,6 +13,17 @@ export const CONTROL_CONFIG = 2;
 /** Both control bits; a client's data batch has neither. */
 export const CONTROL_MASK = CONTROL_BATCH | CONTROL_CONFIG;
 
+/**
+ * Attributes bits 2 and 3 of a data batch: the first and the last batch of a checkpoint (a full copy of a state
+ * machine's state written into its own log, as the group coordinator does in `__offsets`); one batch may be both.
+ * A log with checkpoint cleanup deletes everything before the latest complete checkpoint. Only the broker sets them.
+ */
+export const CHECKPOINT_START = 4;
+export const CHECKPOINT_END = 8;
+
+/** The attribute bits only the broker may set. */
+export const BROKER_ATTRIBUTES = CONTROL_MASK | CHECKPOINT_START | CHECKPOINT_END;
+
 /** Attributes of a row holding a Raft no-op. */
 export const NOOP_ATTRIBUTES = CONTROL_BATCH;
 

@@ -34,6 +34,12 @@ export interface LogOptions {
   /** Head batches are deleted while the log would still hold at least this many payload bytes; -1 = unlimited. */
   retentionBytes: number;
   /**
+   * Checkpoint cleanup instead of time and size retention: everything before the latest complete checkpoint (see
+   * CHECKPOINT_START in control.ts) is deleted, whatever its age, and nothing from it on. For logs whose writer
+   * checkpoints its whole state (`__offsets`). Default false.
+   */
+  checkpointCleanup?: boolean;
+  /**
    * SQLite page cache of this partition, in KiB. Small by default so thousands of partitions stay cheap;
    * reads of recent data are served from the OS page cache anyway. Default {@link DEFAULT_CACHE_KIB}.
    */
@@ -54,6 +60,7 @@ export interface ResolvedLogOptions {
   readonly flush: FlushPolicy;
   readonly retentionMs: number;
   readonly retentionBytes: number;
+  readonly checkpointCleanup: boolean;
   readonly cacheKiB: number;
   readonly maxPageCount: number | null;
 }
@@ -87,6 +94,7 @@ export function resolveLogOptions(options: LogOptions): ResolvedLogOptions {
     flush: options.flush,
     retentionMs: options.retentionMs,
     retentionBytes: options.retentionBytes,
+    checkpointCleanup: options.checkpointCleanup ?? false,
     cacheKiB,
     maxPageCount,
   });

@@ -5,6 +5,7 @@ import type { HardState } from '../raft/messages.js';
 import { LogError, LogErrorKind } from './log-error.js';
 import { synchronousFor, type ResolvedLogOptions } from './log-options.js';
 import { IS_CONFIG_ROW, prepareSchema, SCHEMA_VERSION } from './log-schema.js';
+import { CHECKPOINT_END, CHECKPOINT_START } from './control.js';
 
 /** File name of a partition's database inside its directory. */
 export const LOG_DB_FILE = 'log.db';
@@ -113,6 +114,7 @@ export class LogStore {
   private readonly bytesStmt;
   private readonly headSizesStmt;
   private readonly firstByMaxTsStmt;
+  private readonly checkpointRowsStmt;
   private readonly metaGetStmt;
   private readonly metaTextStmt;
   private readonly metaSetStmt;
@@ -183,6 +185,12 @@ export class LogStore {
     this.firstByMaxTsStmt = db
       .prepare<[number], number>('SELECT base_offset FROM batches WHERE max_ts >= ? ORDER BY base_offset LIMIT 1')
       .pluck();
+    // Walks the table from its end (a checkpointed log holds about one checkpoint and what followed it).
+    this.checkpointRowsStmt = db
+      .prepare<[number], [number, number]>(
+        `SELECT base_offset, attributes FROM batches WHERE (attributes & ${String(CHECKPOINT_START | CHECKPOINT_END)}) != 0 AND last_offset < ? ORDER BY base_offset DESC`,
+      )
+      .raw(true);
     this.metaGetStmt = db.prepare<[string], number>('SELECT value FROM meta WHERE key = ?').pluck();
     this.metaTextStmt = db.prepare<[string]>('SELECT value FROM meta WHERE key = ?').pluck();
     this.metaSetStmt = db.prepare<[string, number | string]>(
@@ -348,6 +356,11 @@ export class LogStore {
   /** Base offset of the first row (in offset order) whose max timestamp is >= `timestampMs`. */
   firstWithMaxTsAtLeast(timestampMs: number): number | null {
     return this.firstByMaxTsStmt.get(timestampMs) ?? null;
+  }
+
+  /** `[baseOffset, attributes]` of the checkpoint-marked rows ending below `endOffset`, last first. */
+  checkpointRows(endOffset: number): IterableIterator<[number, number]> {
+    return this.checkpointRowsStmt.iterate(endOffset);
   }
 
   /** What {@link deleteBefore} would remove. */

@@ -8,6 +8,7 @@ import { resolveLogOptions, type LogOptions, type ResolvedLogOptions } from './l
 import { LogStore, batchRow, storageError, type BatchRow, type Removed, type StartPoint } from './log-store.js';
 import { planRaftWrite, votersJson, type LogBounds, type RaftWrite } from './raft-write.js';
 import { readHead, recover, type RecoveredState, type RecoveryReport } from './recovery.js';
+import { latestCompleteCheckpoint } from './checkpoint.js';
 import { retentionCut, retentionMayDelete, type HeadBatch } from './retention.js';
 
 export type { AppendResult } from './append-queue.js';
@@ -329,17 +330,20 @@ export class PartitionLog {
    * batch and, when a config row goes, {@link snapshotVoters} becomes the membership it holds.
    */
   applyRetention(nowMs: number, upToOffset: number = this.committedEnd): number {
+    if (this.closed) return 0;
+    const checkpointed = this.options.checkpointCleanup;
     const input = {
-      retentionMs: this.options.retentionMs,
-      retentionBytes: this.options.retentionBytes,
-      nowMs,
+      // Checkpoint cleanup: every batch before the latest complete checkpoint goes, whatever its age.
+      retentionMs: checkpointed ? 0 : this.options.retentionMs,
+      retentionBytes: checkpointed ? -1 : this.options.retentionBytes,
+      nowMs: checkpointed ? Number.MAX_SAFE_INTEGER : nowMs,
       logStartOffset: this.startOffset,
       committedEndOffset: this.committedEnd,
       sizeBytes: this.bytes,
       head: this.head,
-      upToOffset,
+      upToOffset: checkpointed ? this.checkpointCut(upToOffset) : upToOffset,
     };
-    if (this.closed || !retentionMayDelete(input)) return 0;
+    if (!retentionMayDelete(input)) return 0;
     const store = this.db();
     let removed: Removed;
     let start: StartPoint;
@@ -369,6 +373,15 @@ export class PartitionLog {
     this.voters = voters;
     this.bytes -= removed.bytes;
     return removed.batches;
+  }
+
+  /** Where checkpoint cleanup may cut: the latest complete checkpoint ending below `upToOffset`, else the log start. */
+  private checkpointCut(upToOffset: number): number {
+    try {
+      return latestCompleteCheckpoint(this.db().checkpointRows(upToOffset)) ?? this.startOffset;
+    } catch (err) {
+      throw storageError(err, `finding the latest checkpoint of ${this.dir}`);
+    }
   }
 
   /**

@@ -14,7 +14,7 @@ import type { PartitionFeed } from '../net/broker-api.js';
 import { BrookError, type Acks, type ErrorName, type FetchedBatch, type ProduceBatch } from '../protocol/index.js';
 import { HighWatermarkWaiters, type SetTimer, type WaitOutcome } from './hw-waiters.js';
 import { toBrookError } from './log-errors.js';
-import { CONTROL_MASK } from '../log/control.js';
+import { BROKER_ATTRIBUTES } from '../log/control.js';
 import type { AppendedRange, PartitionReplication, StartReplication } from './replication.js';
 import { ProducerStateTable, type ProducerBatchRow, type ProducerCheck } from './producer-state.js';
 
@@ -221,9 +221,10 @@ export class Partition implements PartitionFeed {
    * when that takes longer than `timeoutMs`. A repeat of one of an idempotent producer's last batches is not
    * appended again: it resolves with the original offsets once those are acknowledged as `acks` asks. Rejects with
    * a BrookError: MESSAGE_TOO_LARGE, CORRUPT_BATCH (nothing appended), OUT_OF_ORDER_SEQUENCE,
-   * INVALID_PRODUCER_EPOCH, STORAGE_ERROR, UNKNOWN_TOPIC (deleted meanwhile), SHUTTING_DOWN.
+   * INVALID_PRODUCER_EPOCH, STORAGE_ERROR, UNKNOWN_TOPIC (deleted meanwhile), SHUTTING_DOWN. `internal`: the broker's
+   * own batch (the group coordinator's), which may carry checkpoint bits.
    */
-  async append(batch: ProduceBatch, acks: Acks, timeoutMs: number): Promise<AppendedRange> {
+  async append(batch: ProduceBatch, acks: Acks, timeoutMs: number, internal = false): Promise<AppendedRange> {
     this.checkOpen();
     if (batch.records.byteLength > this.maxMessageBytes) {
       throw new BrookError(
@@ -231,10 +232,10 @@ export class Partition implements PartitionFeed {
         `batch of ${String(batch.records.byteLength)} bytes exceeds maxMessageBytes ${String(this.maxMessageBytes)}`,
       );
     }
-    if ((batch.attributes & CONTROL_MASK) !== 0) {
+    if (!internal && (batch.attributes & BROKER_ATTRIBUTES) !== 0) {
       throw new BrookError(
         'INVALID_REQUEST',
-        'batch attributes bits 0 and 1 mark control batches: only the broker sets them',
+        'batch attributes bits 0-3 mark control batches and checkpoints: only the broker sets them',
       );
     }
     if (this.replication !== null) return this.appendReplicated(this.replication, batch, acks, timeoutMs);

@@ -22,7 +22,6 @@ void t.test('expiry and checkpoints are written to __offsets by the upkeep', asy
     },
     brokerCount: 1,
     offsetsPartitions: 4,
-    offsetsRetentionMs: 604_800_000,
     heartbeatIntervalMs: 500,
     sessionTimeoutMs: 5_000,
     checkpointIntervalMs: 60_000,
@@ -78,6 +77,16 @@ void t.test('expiry and checkpoints are written to __offsets by the upkeep', asy
   service.poll();
   await service.fetchOffsets({ groupId: 'g' });
   t.ok(log.logEndOffset > afterLoad, 'the next checkpoint comes after its interval');
+
+  // Checkpoint cleanup: everything before the latest checkpoint goes, and the group loads the same from what stays.
+  t.ok(log.applyRetention(now) > 0, 'retention deleted what the checkpoint superseded');
+  t.equal(log.logStartOffset, afterLoad, 'the log now starts at the latest checkpoint');
+  t.equal(log.applyRetention(now), 0, 'and never deletes the checkpoint itself');
+  service.close();
+  service.poll();
+  service.poll();
+  const [fromCheckpoint] = (await service.describeGroups({ groupIds: ['g'] })).groups;
+  t.same([fromCheckpoint?.members.length, fromCheckpoint?.groupEpoch], [0, 2], 'a load from the checkpoint alone');
 });
 
 void t.test('a coordinator whose partition was written by someone else loads it again', async (t) => {

@@ -5,6 +5,7 @@ import {
   decodeBatch,
   encodeBatches,
   MAX_OFFSETS_BATCH_BYTES,
+  markCheckpoint,
   offsetsPartitionFor,
   offsetsTopicSpec,
 } from '../../../broker/groups/offsets-topic.js';
@@ -19,8 +20,9 @@ void t.test("the partition of a group is Kafka's default partitioner over its id
   t.equal(offsetsPartitionFor('billing', 16), offsetsPartitionFor('billing', 16));
   const spread = new Set(Array.from({ length: 200 }, (_, i) => offsetsPartitionFor(`g${String(i)}`, 16)));
   t.equal(spread.size, 16, 'groups spread over every partition');
-  t.equal(offsetsTopicSpec(16, 5, 1000).replicationFactor, 3);
-  t.equal(offsetsTopicSpec(16, 1, 1000).replicationFactor, 1);
+  t.equal(offsetsTopicSpec(16, 5).replicationFactor, 3);
+  t.equal(offsetsTopicSpec(16, 1).replicationFactor, 1);
+  t.same(offsetsTopicSpec(16, 3).config, { 'cleanup.policy': 'checkpoint' }, 'checkpoint cleanup, no time retention');
   t.end();
 });
 
@@ -53,5 +55,25 @@ void t.test('entries go out in bounded batches and come back in order; control b
     );
     t.same(skipped, [0], 'a corrupt batch is reported and skipped');
   }
+  t.end();
+});
+
+void t.test('a checkpoint marks its first batch as the start and its last as the end', (t) => {
+  const entries = Array.from({ length: 400 }, (_, i) => offsetsEntry(`g${String(i)}`, []));
+  const one = markCheckpoint(encodeBatches(entries.slice(0, 1), 5));
+  t.same(
+    one.map((b) => b.attributes),
+    [12],
+    'a single batch is both',
+  );
+  const big = Array.from({ length: 400 }, (_, i) =>
+    offsetsEntry(`g${String(i)}`, [{ topic: 'm'.repeat(3000), partition: 0, offset: i }]),
+  );
+  const many = markCheckpoint(encodeBatches(big, 5));
+  t.ok(many.length > 2, 'several batches');
+  t.same(
+    many.map((b) => b.attributes),
+    [4, ...Array.from({ length: many.length - 2 }, () => 0), 8],
+  );
   t.end();
 });

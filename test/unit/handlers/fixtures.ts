@@ -60,7 +60,6 @@ export async function harness(t: Test, maxMessageBytes = 1 << 20): Promise<Harne
     controller: () => controller,
     brokerCount: 1,
     offsetsPartitions: 4,
-    offsetsRetentionMs: 604_800_000,
     heartbeatIntervalMs: 3_000,
     sessionTimeoutMs: 45_000,
     checkpointIntervalMs: 600_000,

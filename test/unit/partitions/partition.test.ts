@@ -119,6 +119,22 @@ void t.test('oversized and corrupt batches are refused and nothing is appended',
   t.same(await p.append(batchOf(1), 1, 1000), { baseOffset: 0, lastOffset: 0 }, 'the partition still works');
 });
 
+void t.test(
+  'control and checkpoint bits are refused from producers, checkpoint bits taken from the broker',
+  async (t) => {
+    const p = openPartition(t);
+    for (const attributes of [1, 2, 4, 8]) {
+      t.equal(
+        await codeOf(p.append({ ...batchOf(1), attributes }, 1, 1000)),
+        'INVALID_REQUEST',
+        `bit ${String(attributes)}`,
+      );
+    }
+    t.equal(p.logEndOffset, 0, 'nothing appended');
+    t.same(await p.append({ ...batchOf(1), attributes: 4 | 8 }, 1, 1000, true), { baseOffset: 0, lastOffset: 0 });
+  },
+);
+
 void t.test('waitForData: released by an append, or by its deadline', async (t) => {
   const timer = new ManualTimer();
   const p = openPartition(t, { setTimer: timer.set });
