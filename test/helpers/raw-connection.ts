@@ -13,6 +13,9 @@ import {
   LengthPrefixSplitter,
   requests,
   type Frame,
+  type RequestOf,
+  type RequestOp,
+  type ResponseOf,
   type WireError,
 } from '../../broker/protocol/index.js';
 
@@ -21,6 +24,7 @@ abstract class RawConnection {
   private readonly frames: Frame[] = [];
   private wake: (() => void) | undefined;
   private isClosed = false;
+  private lastCorrelationId = 100;
   /** Resolves when the connection has closed (either side). */
   readonly closed: Promise<void>;
   private markClosed: () => void = () => undefined;
@@ -49,6 +53,21 @@ abstract class RawConnection {
     );
     const frame = await this.nextFrame(timeoutMs);
     if (frame.op !== requests.hello.code) throw new Error(`hello refused: ${JSON.stringify(frame.body)}`);
+  }
+
+  /**
+   * Sends one typed request and resolves with its response, skipping frames of other correlation ids; rejects with
+   * the broker's BrookError for an error frame, or when no answer comes within `timeoutMs`.
+   */
+  async request<K extends RequestOp>(op: K, body: RequestOf<K>, timeoutMs = 15_000): Promise<ResponseOf<K>> {
+    const id = ++this.lastCorrelationId;
+    this.sendBytes(encodeFrame(requests[op].code, id, body, this.lengthPrefix));
+    for (;;) {
+      const frame = await this.nextFrame(timeoutMs);
+      if (frame.correlationId !== id) continue;
+      if (frame.op === ERROR_OP) throw BrookError.fromWire(frame.body as WireError);
+      return frame.body as ResponseOf<K>;
+    }
   }
 
   /** The next frame from the broker; rejects if the connection closes first or none comes within `timeoutMs`. */

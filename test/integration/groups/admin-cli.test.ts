@@ -4,16 +4,7 @@
  */
 import t from 'tap';
 import { Admin, Producer, stringCodec } from '../../../client/index.js';
-import {
-  BrookError,
-  encodeFrame,
-  ERROR_OP,
-  requests,
-  type RequestOf,
-  type RequestOp,
-  type ResponseOf,
-  type WireError,
-} from '../../../broker/protocol/index.js';
+import type { RequestOf, RequestOp, ResponseOf } from '../../../broker/protocol/index.js';
 import { startBrokerProcess } from '../../helpers/broker-process.js';
 import { runBrook, type CliResult } from '../../helpers/brook-cli.js';
 import { httpGet, metricSum } from '../../helpers/http.js';
@@ -42,14 +33,7 @@ void t.test('brook group commands, Admin group methods and group metrics', async
 
   const raw = await RawTcpConnection.open(t, broker.tcpPort);
   await raw.hello();
-  let correlationId = 10;
-  const request = async <K extends RequestOp>(op: K, body: RequestOf<K>): Promise<ResponseOf<K>> => {
-    const id = ++correlationId;
-    raw.sendBytes(encodeFrame(requests[op].code, id, body, true));
-    const frame = await raw.nextFrame(15_000);
-    if (frame.op === ERROR_OP) throw BrookError.fromWire(frame.body as WireError);
-    return frame.body as ResponseOf<K>;
-  };
+  const request = <K extends RequestOp>(op: K, body: RequestOf<K>): Promise<ResponseOf<K>> => raw.request(op, body);
   const joined = await waitFor(
     () =>
       request('groupHeartbeat', {

@@ -6,16 +6,6 @@
  */
 import t from 'tap';
 import { Producer, stringCodec, Admin } from '../../../client/index.js';
-import {
-  BrookError,
-  ERROR_OP,
-  encodeFrame,
-  requests,
-  type RequestOf,
-  type RequestOp,
-  type ResponseOf,
-  type WireError,
-} from '../../../broker/protocol/index.js';
 import { TestCluster } from '../../helpers/cluster.js';
 import { RawTcpConnection } from '../../helpers/raw-connection.js';
 import { waitFor } from '../../helpers/wait-for.js';
@@ -23,31 +13,11 @@ import { waitFor } from '../../helpers/wait-for.js';
 const TOPIC = 'orders';
 const GROUP = 'billing';
 
-/** One request over a raw connection; rejects with the broker's BrookError. */
-class RawClient {
-  private correlationId = 100;
-  private constructor(private readonly connection: RawTcpConnection) {}
-
-  static async open(port: number): Promise<RawClient> {
-    const connection = await RawTcpConnection.open(t, port);
-    await connection.hello();
-    return new RawClient(connection);
-  }
-
-  async request<K extends RequestOp>(op: K, body: RequestOf<K>): Promise<ResponseOf<K>> {
-    const id = ++this.correlationId;
-    this.connection.sendBytes(encodeFrame(requests[op].code, id, body, true));
-    for (;;) {
-      const frame = await this.connection.nextFrame(15_000);
-      if (frame.correlationId !== id) continue;
-      if (frame.op === ERROR_OP) throw BrookError.fromWire(frame.body as WireError);
-      return frame.body as ResponseOf<K>;
-    }
-  }
-
-  close(): void {
-    this.connection.destroy();
-  }
+/** A raw connection to a broker, past its hello. */
+async function openRaw(port: number): Promise<RawTcpConnection> {
+  const connection = await RawTcpConnection.open(t, port);
+  await connection.hello();
+  return connection;
 }
 
 void t.test('join, commit, describe, and a coordinator failover that loses no commit', async (t) => {
@@ -61,17 +31,17 @@ void t.test('join, commit, describe, and a coordinator failover that loses no co
     Array.from({ length: 10 }, (_, i) => producer.send({ topic: TOPIC, partition: 0, value: `v${String(i)}` })),
   );
 
-  const clients = new Map<number, RawClient>();
-  const clientOf = async (id: number): Promise<RawClient> => {
+  const clients = new Map<number, RawTcpConnection>();
+  const clientOf = async (id: number): Promise<RawTcpConnection> => {
     let client = clients.get(id);
     if (client === undefined) {
-      client = await RawClient.open(cluster.broker(id).tcpPort);
+      client = await openRaw(cluster.broker(id).tcpPort);
       clients.set(id, client);
     }
     return client;
   };
   t.teardown(() => {
-    for (const c of clients.values()) c.close();
+    for (const c of clients.values()) c.destroy();
   });
 
   // Any broker answers findCoordinator. The first one asked is not the controller, so it has the controller create
@@ -173,7 +143,7 @@ void t.test('join, commit, describe, and a coordinator failover that loses no co
   );
 
   // Failover: the leader of the group's __offsets partition dies.
-  clients.get(coordinatorId)?.close();
+  clients.get(coordinatorId)?.destroy();
   clients.delete(coordinatorId);
   await cluster.kill(coordinatorId);
   const survivor = await clientOf(cluster.ids.find((id) => id !== coordinatorId) ?? 0);
