@@ -158,8 +158,8 @@ export class GroupCoordinator {
 
   /**
    * Checks a commit without applying it: per partition, unknown topics and partitions, and the fencing rules (an
-   * admin commit, epoch -1, only while the group has no members; a member's commit with its current or previous
-   * epoch, for partitions it holds: assigned to it, or revoked and not yet released).
+   * admin commit, epoch -1, only while the group has no members; a member's commit with its current epoch, or its
+   * previous one for partitions it still holds).
    */
   checkCommit(request: CommitRequest): CommitCheck {
     const group = this.groups.get(request.groupId);
@@ -178,17 +178,14 @@ export class GroupCoordinator {
       }
       if (error === null && request.memberEpoch !== MemberEpoch.LEAVE && group !== undefined) {
         const member = group.members.get(request.memberId);
-        const epochOk =
-          member?.memberEpoch === request.memberEpoch || member?.previousMemberEpoch === request.memberEpoch;
-        // Only the partition's holder may move its position: a commit retried after the partition moved on must
-        // not overwrite what its new owner committed.
-        const holds = held.get(partitionKey(topic, partition)) === request.memberId;
-        if (!epochOk || !holds) {
+        const current = member?.memberEpoch === request.memberEpoch;
+        const previous =
+          member?.previousMemberEpoch === request.memberEpoch &&
+          held.get(partitionKey(topic, partition)) === request.memberId;
+        if (!current && !previous) {
           error = new BrookError(
             'FENCED_MEMBER_EPOCH',
-            epochOk
-              ? `member ${request.memberId} does not hold ${topic}-${String(partition)}`
-              : `epoch ${String(request.memberEpoch)} is not the current epoch of member ${request.memberId}`,
+            `epoch ${String(request.memberEpoch)} is not the current epoch of member ${request.memberId}`,
           );
         }
       }
