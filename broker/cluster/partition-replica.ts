@@ -19,7 +19,7 @@ export function partitionGroupId(topic: string, partition: number): string {
 }
 
 /** How long a follower that stopped holding everything committed stays in the ISR (Kafka's default is 30 s). */
-export const ISR_LAG_MS = 10_000;
+const ISR_LAG_MS = 10_000;
 
 export interface PartitionReplicaOptions {
   readonly host: RaftHost;

@@ -331,26 +331,36 @@ export class PartitionLog {
    */
   applyRetention(nowMs: number, upToOffset: number = this.committedEnd): number {
     if (this.closed) return 0;
-    const checkpointed = this.options.checkpointCleanup;
+    // Checkpoint cleanup: every batch before the latest complete checkpoint goes, whatever its age.
+    if (this.options.checkpointCleanup) return this.deleteHead(this.checkpointCut(upToOffset));
     const input = {
-      // Checkpoint cleanup: every batch before the latest complete checkpoint goes, whatever its age.
-      retentionMs: checkpointed ? 0 : this.options.retentionMs,
-      retentionBytes: checkpointed ? -1 : this.options.retentionBytes,
-      nowMs: checkpointed ? Number.MAX_SAFE_INTEGER : nowMs,
+      retentionMs: this.options.retentionMs,
+      retentionBytes: this.options.retentionBytes,
+      nowMs,
       logStartOffset: this.startOffset,
       committedEndOffset: this.committedEnd,
       sizeBytes: this.bytes,
       head: this.head,
-      upToOffset: checkpointed ? this.checkpointCut(upToOffset) : upToOffset,
+      upToOffset,
     };
     if (!retentionMayDelete(input)) return 0;
+    let cut: number;
+    try {
+      cut = retentionCut(this.db(), input);
+    } catch (err) {
+      throw storageError(err, `applying retention to ${this.dir}`);
+    }
+    return this.deleteHead(cut);
+  }
+
+  /** Deletes every batch below `cut` (a batch boundary), moving the log start and the Raft view with it. */
+  private deleteHead(cut: number): number {
+    if (cut <= this.startOffset) return 0;
     const store = this.db();
     let removed: Removed;
     let start: StartPoint;
     let voters: readonly number[] | null = this.voters;
     try {
-      const cut = retentionCut(store, input);
-      if (cut <= this.startOffset) return 0;
       removed = store.countBefore(cut);
       const [term, index] = this.pointBefore(store, cut);
       const config = store.configAtOrBefore(index);
