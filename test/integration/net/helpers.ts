@@ -17,6 +17,7 @@ import {
   type RequestOp,
   type ResponseOf,
 } from '../../../broker/protocol/index.js';
+import { noGroupHandlers } from '../../helpers/no-group-handlers.js';
 import type { BrokerCore, NetMetrics, SessionLimits } from '../../../broker/net/broker-api.js';
 import { startServers, type RunningServers } from '../../../broker/net/servers.js';
 
@@ -56,13 +57,7 @@ export class FakeCore implements BrokerCore {
     listOffsets: () => Promise.reject(new BrookError('UNKNOWN_TOPIC')),
     initProducer: () => Promise.resolve({ producerId: 0, producerEpoch: 0 }),
     reassignPartitions: () => Promise.reject(new BrookError('INVALID_REPLICA_ASSIGNMENT')),
-    groupHeartbeat: () => Promise.reject(new BrookError('UNKNOWN_GROUP')),
-    commitOffsets: () => Promise.reject(new BrookError('UNKNOWN_GROUP')),
-    fetchOffsets: () => Promise.reject(new BrookError('UNKNOWN_GROUP')),
-    findCoordinator: () => Promise.reject(new BrookError('UNKNOWN_GROUP')),
-    listGroups: () => Promise.reject(new BrookError('UNKNOWN_GROUP')),
-    describeGroups: () => Promise.reject(new BrookError('UNKNOWN_GROUP')),
-    deleteGroups: () => Promise.reject(new BrookError('UNKNOWN_GROUP')),
+    ...noGroupHandlers(),
     produce: (request: RequestOf<'produce'>): Promise<ResponseOf<'produce'>> => {
       const response = {
         partitions: request.partitions.map((p) => ({ topic: p.topic, partition: p.partition, baseOffset: 0 })),

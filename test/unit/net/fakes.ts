@@ -25,6 +25,7 @@ import type {
   SessionLimits,
   Transport,
 } from '../../../broker/net/broker-api.js';
+import { noGroupHandlers } from '../../helpers/no-group-handlers.js';
 import type { ServerConnection } from '../../../broker/net/connection.js';
 import { Session } from '../../../broker/net/session.js';
 
@@ -231,13 +232,7 @@ export class FakeCore implements BrokerCore {
     listOffsets: () => Promise.resolve({ offset: 0, timestamp: null }),
     initProducer: () => Promise.resolve({ producerId: 0, producerEpoch: 0 }),
     reassignPartitions: (request) => Promise.resolve({ partitions: request.partitions }),
-    groupHeartbeat: () => Promise.reject(new BrookError('UNKNOWN_GROUP')),
-    commitOffsets: () => Promise.reject(new BrookError('UNKNOWN_GROUP')),
-    fetchOffsets: () => Promise.reject(new BrookError('UNKNOWN_GROUP')),
-    findCoordinator: () => Promise.reject(new BrookError('UNKNOWN_GROUP')),
-    listGroups: () => Promise.reject(new BrookError('UNKNOWN_GROUP')),
-    describeGroups: () => Promise.reject(new BrookError('UNKNOWN_GROUP')),
-    deleteGroups: () => Promise.reject(new BrookError('UNKNOWN_GROUP')),
+    ...noGroupHandlers(),
   };
 
   feed(topic: string, partition: number): PartitionFeed {
