@@ -1,7 +1,7 @@
 # Brook: `make run` starts a broker on ./data; `make test` checks everything CI checks.
 SHELL := /bin/bash
 NODE_MODULES := node_modules/.install-stamp
-SOURCES := $(shell find broker client bench -name '*.ts' 2>/dev/null)
+SOURCES := $(shell find protocol broker client cli bench -name '*.ts' 2>/dev/null)
 
 .PHONY: run cluster cluster-join test build typecheck lint format tap chaos bench bench-quick bench-cluster bench-groups bench-peers clean
 
@@ -12,24 +12,24 @@ $(NODE_MODULES): package.json package-lock.json
 
 dist/.build-stamp: $(NODE_MODULES) $(SOURCES) tsconfig.json tsconfig.build.json
 	npx tsc -p tsconfig.build.json
-	chmod +x dist/broker/main.js
+	chmod +x dist/cli/main.js
 	touch $@
 
 build: dist/.build-stamp
 
 ## Starts one broker with its data in ./data (TCP 9400, WebSocket + HTTP 9401). Ctrl-C stops it gracefully.
 run: build
-	node dist/broker/main.js broker --data-dir ./data
+	node dist/cli/main.js broker --data-dir ./data
 
 ## Starts a local 3-broker cluster (ids 1-3, client ports 9400/9410/9420, data in ./data/cluster). Ctrl-C stops it.
 cluster: build
 	deploy/local-cluster.sh
 
 ## Adds a 4th broker (client port 9430, data in ./data/cluster/4) to the running `make cluster`; then move partitions to
-## it with `node dist/broker/main.js partition reassign --rebalance --wait 60000`. Ctrl-C stops it.
+## it with `node dist/cli/main.js partition reassign --rebalance --wait 60000`. Ctrl-C stops it.
 cluster-join: build
 	mkdir -p data/cluster/4
-	node dist/broker/main.js broker --id 4 --join --data-dir data/cluster/4 --port 9430 --ws-port 9431 --peer-port 9432 \
+	node dist/cli/main.js broker --id 4 --join --data-dir data/cluster/4 --port 9430 --ws-port 9431 --peer-port 9432 \
 	  --peers 1@127.0.0.1:9402,2@127.0.0.1:9412,3@127.0.0.1:9422,4@127.0.0.1:9432
 
 ## Installs, builds, type-checks, lints, checks formatting and runs every test.

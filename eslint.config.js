@@ -2,6 +2,14 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/** Forbids imports whose specifier matches one of `regexes` in `files`, with `message` as the reason. */
+function layer(files, message, regexes) {
+  return {
+    files,
+    rules: { 'no-restricted-imports': ['error', { patterns: regexes.map((regex) => ({ regex, message })) }] },
+  };
+}
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', '.tap/**', 'data/**', 'eslint.config.js', '.ci/**'] },
   js.configs.recommended,
@@ -14,6 +22,22 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
+  // The layers as DESIGN.md draws them: each folder may import only what lies beneath it.
+  layer(['protocol/**/*.ts'], 'protocol/ is the wire contract: it imports nothing else of the project', [
+    '^\\.\\./',
+    '^node:',
+  ]),
+  layer(['client/**/*.ts'], 'client/ imports only protocol/ of the project', ['^(\\.\\./)+(broker|cli|test|bench)/']),
+  layer(['broker/**/*.ts'], 'broker/ never imports client/, cli/, test/ or bench/', [
+    '^(\\.\\./)+(client|cli|test|bench)/',
+  ]),
+  // After broker/**: the last matching config sets a rule's options.
+  layer(['broker/raft/**/*.ts'], 'broker/raft/ is the pure Raft core: it imports nothing else of the project', [
+    '^\\.\\./',
+    '^node:',
+  ]),
+  layer(['cli/**/*.ts'], 'cli/ is a client: it never imports test/ or bench/', ['^(\\.\\./)+(test|bench)/']),
+  layer(['bench/**/*.ts'], 'bench/ never imports test code', ['^(\\.\\./)+test/']),
   {
     // Tests may assert on values they know are present.
     files: ['test/**/*.ts', 'bench/**/*.ts'],

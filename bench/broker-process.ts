@@ -18,7 +18,7 @@ export interface BrokerProcess {
 }
 
 export interface BrokerProcessOptions {
-  /** The CLI entry to run: dist/broker/main.js, or broker/main.ts with a TypeScript loader in `nodeArgs`. */
+  /** The CLI entry to run: dist/cli/main.js, or cli/main.ts with a TypeScript loader in `nodeArgs`. */
   readonly entry: string;
   readonly dataDir: string;
   readonly nodeArgs?: readonly string[];

@@ -45,7 +45,7 @@ const BROKER_ARGS: readonly string[] = ['--retention-ms', '-1'];
 
 /** Options of {@link BrookDeployment}. */
 export interface BrookDeploymentOptions {
-  /** dist/broker/main.js */
+  /** dist/cli/main.js */
   readonly entry: string;
   /** 1 = a single broker; more = a cluster of that many. */
   readonly brokers: number;

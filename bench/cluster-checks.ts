@@ -14,7 +14,7 @@ import { LocalCluster } from './local-cluster.js';
 import { spread } from './stats.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const ENTRY = path.resolve(here, '..', 'broker', 'main.js');
+const ENTRY = path.resolve(here, '..', 'cli', 'main.js');
 const RESULTS = path.resolve(here, '..', '..', 'bench', 'results');
 
 function flag(name: string, fallback: number): number {

@@ -16,7 +16,7 @@ import { measureRebalance, type RebalanceFigures, type RoundFigures } from './re
 import { spread, type Spread } from './stats.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const ENTRY = path.resolve(here, '..', 'broker', 'main.js');
+const ENTRY = path.resolve(here, '..', 'cli', 'main.js');
 const RESULTS = path.resolve(here, '..', '..', 'bench', 'results');
 /** The target: a leave's rebalance completes within this many heartbeat intervals. */
 const TARGET_INTERVALS = 2;

@@ -11,7 +11,7 @@
 import { fork } from 'node:child_process';
 import { connect } from 'node:net';
 import { parseArgs } from 'node:util';
-import { encodeFrame, requests } from '../broker/protocol/index.js';
+import { encodeFrame, requests } from '../protocol/index.js';
 import type { BrokerCore, NetMetrics, SessionLimits } from '../broker/net/broker-api.js';
 import { monotonicClock } from '../broker/net/clock.js';
 import { SessionRegistry } from '../broker/net/session-registry.js';

@@ -39,7 +39,7 @@ if (!Number.isInteger(RUNS) || RUNS < 1) throw new Error('--runs must be a posit
 const RUN_TIMEOUT_MS = (quick ? 1 : 5) * 60_000;
 
 const repo = path.resolve(import.meta.dirname, '..', '..');
-const entry = path.join(repo, 'dist', 'broker', 'main.js');
+const entry = path.join(repo, 'dist', 'cli', 'main.js');
 const nodeArgs = args['cpu-prof']
   ? ['--cpu-prof', '--cpu-prof-dir', path.join(repo, 'bench', 'results', 'profiles')]
   : [];

@@ -3,7 +3,7 @@
  * to the group's coordinator (found with findCoordinator, retried on NOT_COORDINATOR / COORDINATOR_LOAD_IN_PROGRESS);
  * listing asks every broker, since each one lists only the groups it coordinates.
  */
-import { BrookError, type ResponseOf } from '../broker/protocol/index.js';
+import { BrookError, type ResponseOf } from '../protocol/index.js';
 import type { Cluster } from './cluster.js';
 import type { Connection } from './connection.js';
 

@@ -1,5 +1,5 @@
 /** Topic administration: create, delete, list and describe topics, and look up offsets. */
-import { BrookError } from '../broker/protocol/index.js';
+import { BrookError } from '../protocol/index.js';
 import { GroupAdmin, type GroupDescription, type GroupListing, type OffsetResetTarget } from './admin-groups.js';
 import { Cluster, type BrokerInfo, type PartitionMetadata } from './cluster.js';
 import { resolveClientOptions, type ClientOptions, type Platform } from './options.js';

@@ -4,7 +4,7 @@
  * to the connection of the broker metadata names as its leader; NOT_LEADER, lost connections and topics that
  * metadata does not know yet (just created) refresh metadata and retry with backoff.
  */
-import { BrookError, type ResponseOf } from '../broker/protocol/index.js';
+import { BrookError, type ResponseOf } from '../protocol/index.js';
 import { backoffDelayMs } from './backoff.js';
 import type { TimerHandle } from './clock.js';
 import { Connection, type BrokerHello } from './connection.js';

@@ -12,7 +12,7 @@ import {
   wireError,
   type PushOf,
   type RequestOp,
-} from '../broker/protocol/index.js';
+} from '../protocol/index.js';
 
 /** A push from the broker, its body parsed. */
 export type IncomingPush =

@@ -2,7 +2,7 @@
  * Reconnect state of a connection: which endpoint to try, how many attempts have failed in a row, and the timer of
  * the next attempt, spaced by exponential backoff with jitter.
  */
-import { BrookError } from '../broker/protocol/index.js';
+import { BrookError } from '../protocol/index.js';
 import { backoffDelayMs } from './backoff.js';
 import type { TimerHandle } from './clock.js';
 import { endpointName, type Endpoint } from './endpoint.js';

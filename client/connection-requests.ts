@@ -3,7 +3,7 @@
  * and those sent and waiting for their response ({@link InFlightRequests}), keyed by correlation id. Each entry owns
  * a timer, so a request settles exactly once: by its outcome, its timeout, or the end of the session.
  */
-import { BrookError, requests, type RequestOp, type ResponseOf } from '../broker/protocol/index.js';
+import { BrookError, requests, type RequestOp, type ResponseOf } from '../protocol/index.js';
 import type { Clock, TimerHandle } from './clock.js';
 import { IdSequence } from './connection-ids.js';
 

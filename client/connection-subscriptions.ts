@@ -1,5 +1,5 @@
 /** The subscriptions of one connection's session: their ids, and the routing of deliver/subscriptionEnd pushes. */
-import { BrookError, type PushOf } from '../broker/protocol/index.js';
+import { BrookError, type PushOf } from '../protocol/index.js';
 import { IdSequence } from './connection-ids.js';
 
 /** Receives the pushes of one subscription. */

@@ -18,7 +18,7 @@ import {
   type RequestOf,
   type RequestOp,
   type ResponseOf,
-} from '../broker/protocol/index.js';
+} from '../protocol/index.js';
 import { readFrame, type IncomingPush } from './connection-frames.js';
 import { IdlePinger } from './connection-ping.js';
 import { Reconnector } from './connection-reconnect.js';

@@ -2,13 +2,7 @@
  * Everything the Node and browser entry points export alike (they differ only in the transports their Producer,
  * Consumer and Admin classes use).
  */
-export {
-  BrookError,
-  ErrorCodes,
-  type AssignorName,
-  type ErrorName,
-  type RecordHeader,
-} from '../broker/protocol/index.js';
+export { BrookError, ErrorCodes, type AssignorName, type ErrorName, type RecordHeader } from '../protocol/index.js';
 export type {
   AdminCore,
   NewTopic,
@@ -27,7 +21,7 @@ export type { GroupOptions, RevokeInfo } from './consumer/group-options.js';
 export type { ConsumerOptions, OffsetReset, StartPosition } from './consumer/options.js';
 export type { ConsumerRecord, TopicPartition } from './consumer/partition-stream.js';
 export { parseBootstrap, parseEndpoint, type Endpoint, type TcpEndpoint, type WebSocketEndpoint } from './endpoint.js';
-export { murmur2, partitionForKey, toPositive } from '../broker/protocol/murmur2.js';
+export { murmur2, partitionForKey, toPositive } from '../protocol/murmur2.js';
 export type { ClientOptions, Platform } from './options.js';
 export type { PartitionerFunction, PartitionerInput, PartitionerStrategy } from './partitioner.js';
 export type { ProducerOptions } from './producer/options.js';

@@ -2,7 +2,7 @@
  * Options every client object (Producer, Consumer, Admin) accepts, with their defaults. Options are read once,
  * validated and frozen into a {@link ResolvedClientOptions}; the caller's object is never modified.
  */
-import type { Checksum } from '../broker/protocol/index.js';
+import type { Checksum } from '../protocol/index.js';
 import type { BackoffOptions } from './backoff.js';
 import { systemClock, systemRandom, type Clock, type Random } from './clock.js';
 import { parseBootstrap, type Endpoint } from './endpoint.js';

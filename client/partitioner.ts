@@ -4,7 +4,7 @@
  * round-robin. Pure: randomness is injected, and the producer reports when a sticky partition's batch is sent.
  */
 import type { Random } from './clock.js';
-import { partitionForKey } from '../broker/protocol/murmur2.js';
+import { partitionForKey } from '../protocol/murmur2.js';
 
 /** What a custom partitioner is given. */
 export interface PartitionerInput {

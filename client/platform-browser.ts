@@ -1,5 +1,5 @@
 /** How the browser entry point opens transports: the global WebSocket only (browsers cannot open TCP sockets). */
-import { crc32c } from '../broker/protocol/index.js';
+import { crc32c } from '../protocol/index.js';
 import type { Platform } from './options.js';
 import { webSocketTransport } from './transport/websocket.js';
 

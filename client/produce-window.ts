@@ -3,7 +3,7 @@
  * the window; each produce spends the sum of its batches' records bytes; `grant` pushes give bytes back. Pure: no
  * timers, no I/O. Waiters are served in order, so a large request is not starved by small ones.
  */
-import { BrookError } from '../broker/protocol/index.js';
+import { BrookError } from '../protocol/index.js';
 
 interface Waiter {
   readonly bytes: number;

@@ -9,7 +9,7 @@ pids=()
 for id in 1 2 3; do
   base=$((9400 + (id - 1) * 10))
   mkdir -p "data/cluster/$id"
-  node dist/broker/main.js broker --id "$id" --peers "$PEERS" --data-dir "data/cluster/$id" \
+  node dist/cli/main.js broker --id "$id" --peers "$PEERS" --data-dir "data/cluster/$id" \
     --port "$base" --ws-port $((base + 1)) --peer-port $((base + 2)) &
   pids+=($!)
 done

@@ -14,8 +14,8 @@ import { MetadataGroup } from './metadata-group.js';
 import { PartitionReplica } from './partition-replica.js';
 import { PeerTransport, type PeerAddress } from './peer-transport.js';
 import { RaftHost } from './raft-host.js';
-import { isInternalTopic } from './topic-config.js';
-import type { TopicSpec } from './topic-config.js';
+import { isInternalTopic } from '../topics/topic-config.js';
+import type { TopicSpec } from '../topics/topic-config.js';
 import type { TopicStore } from './topic-store.js';
 
 /** Longest a stopping broker waits for its partitions' leadership to move to other brokers. */

@@ -4,7 +4,7 @@
  * (a broker joining, a partition move done). They travel in the same envelopes as Raft messages.
  */
 import type { Message } from '../raft/index.js';
-import type { TopicSpec } from './topic-config.js';
+import type { TopicSpec } from '../topics/topic-config.js';
 
 /** Where clients reach a broker. */
 export interface BrokerEndpoint {

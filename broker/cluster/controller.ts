@@ -4,9 +4,9 @@
  * the controller.
  */
 import type { PartitionRegistry } from '../partitions/partition-registry.js';
-import { BrookError } from '../protocol/index.js';
-import type { TopicSpec } from './topic-config.js';
-import type { TopicRecord } from './topic-registry.js';
+import { BrookError } from '../../protocol/index.js';
+import type { TopicSpec } from '../topics/topic-config.js';
+import type { TopicRecord } from '../topics/topic-registry.js';
 import type { TopicStore } from './topic-store.js';
 
 export interface Controller {

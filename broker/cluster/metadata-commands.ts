@@ -5,7 +5,7 @@
  */
 import { Packr } from 'msgpackr';
 import type { PeerAddress } from './peer-link.js';
-import type { TopicRecord } from './topic-registry.js';
+import type { TopicRecord } from '../topics/topic-registry.js';
 
 export type MetadataCommand =
   | { readonly type: 'createTopic'; readonly record: TopicRecord }

@@ -10,7 +10,7 @@ import { plainBatch } from '../log/batch.js';
 import { PartitionLog } from '../log/partition-log.js';
 import { RaftLogStorage } from '../log/raft-log-storage.js';
 import type { PartitionRegistry } from '../partitions/partition-registry.js';
-import { BrookError } from '../protocol/index.js';
+import { BrookError } from '../../protocol/index.js';
 import { ConfigChangeType, type Entry } from '../raft/index.js';
 import { ignoreTopicExists, type Controller, type PartitionMove } from './controller.js';
 import type { PeerAddress } from './peer-link.js';
@@ -18,8 +18,8 @@ import { assignReplicas } from './placement.js';
 import { decodeCommand, encodeCommand, type MetadataCommand } from './metadata-commands.js';
 import { RaftGroup } from './raft-group.js';
 import type { RaftHost } from './raft-host.js';
-import type { TopicSpec } from './topic-config.js';
-import type { TopicRecord } from './topic-registry.js';
+import type { TopicSpec } from '../topics/topic-config.js';
+import type { TopicRecord } from '../topics/topic-registry.js';
 import type { TopicStore } from './topic-store.js';
 
 /** The metadata group's id in peer envelopes. */

@@ -6,7 +6,7 @@ import { encodeBatchEntry } from '../log/batch-entry.js';
 import { checkBatch, type BatchToAppend } from '../log/batch.js';
 import type { PartitionLog } from '../log/partition-log.js';
 import { RaftLogStorage } from '../log/raft-log-storage.js';
-import { BrookError, type Acks } from '../protocol/index.js';
+import { BrookError, type Acks } from '../../protocol/index.js';
 import { ConfigChangeType, NO_NODE, Role, type NodeId } from '../raft/index.js';
 import type { ClusterMetrics, ReplicaGaugeSource } from '../metrics/cluster-metrics.js';
 import { nextMembershipStep } from './membership-plan.js';

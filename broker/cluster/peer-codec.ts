@@ -3,9 +3,9 @@
  * map; every later frame is an array of envelopes, each in the positional form of peer-message-codec.ts.
  */
 import { Packr, RESERVE_START_SPACE, Unpackr } from 'msgpackr';
-import { ProtocolError } from '../protocol/errors.js';
-import { LENGTH_PREFIX_BYTES } from '../protocol/frame.js';
-import { checkMsgpack } from '../protocol/msgpack-scan.js';
+import { ProtocolError } from '../../protocol/errors.js';
+import { LENGTH_PREFIX_BYTES } from '../../protocol/frame.js';
+import { checkMsgpack } from '../../protocol/msgpack-scan.js';
 import type { Message } from '../raft/messages.js';
 import type { OpaquePayload } from './peer-message-codec.js';
 import { envelopeToTuple, tupleToEnvelope } from './peer-message-codec.js';

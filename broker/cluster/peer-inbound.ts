@@ -4,7 +4,7 @@
  */
 import type { Socket } from 'node:net';
 import type { Logger } from '../logger.js';
-import { LengthPrefixSplitter } from '../protocol/length-prefix.js';
+import { LengthPrefixSplitter } from '../../protocol/length-prefix.js';
 import { decodeEnvelopes, decodeHello, type PeerEnvelope } from './peer-codec.js';
 import type { PeerTransportStats } from './peer-stats.js';
 

@@ -8,7 +8,7 @@
  * of reaching a Raft node as half a message. Tuples longer than expected are accepted (trailing items ignored) so a
  * newer broker may append fields.
  */
-import { ProtocolError } from '../protocol/errors.js';
+import { ProtocolError } from '../../protocol/errors.js';
 import { EntryType, MessageType, type Entry, type Message } from '../raft/messages.js';
 
 /** Each message type's fields after `type`, in wire order. */

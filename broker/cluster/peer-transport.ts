@@ -12,7 +12,7 @@
  */
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import type { Logger } from '../logger.js';
-import { LENGTH_PREFIX_BYTES } from '../protocol/frame.js';
+import { LENGTH_PREFIX_BYTES } from '../../protocol/frame.js';
 import { createRng, type Rng } from '../raft/rng.js';
 import { Backoff } from './peer-backoff.js';
 import { encodeEnvelopes, type PeerEnvelope } from './peer-codec.js';

@@ -8,7 +8,7 @@
  * wakes it. Ticks only drive liveness in Raft, never safety, so skipping them cannot break the log.
  */
 import { toBrookError } from '../partitions/log-errors.js';
-import { BrookError } from '../protocol/index.js';
+import { BrookError } from '../../protocol/index.js';
 import type { RaftLogStorage } from '../log/raft-log-storage.js';
 import { EntryType, MessageType, NO_NODE, RaftNode, Role, createRng } from '../raft/index.js';
 import type { ConfigChange, Entry, Message, NodeId, RaftOptions, RaftStatus } from '../raft/index.js';

@@ -10,7 +10,7 @@
  *   so followers of a quiesced group can elect a new leader and a leader can notice it lost its quorum.
  */
 import type { Logger } from '../logger.js';
-import { BrookError } from '../protocol/index.js';
+import { BrookError } from '../../protocol/index.js';
 import { NO_NODE, type Message } from '../raft/index.js';
 import { asControl, type BrokerEndpoint, type ControlMessage, type PeerPayload } from './control-messages.js';
 import type { ClusterMessage } from './control-messages.js';

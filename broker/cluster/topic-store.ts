@@ -5,11 +5,11 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { BrookError } from '../protocol/index.js';
+import { BrookError } from '../../protocol/index.js';
 import { assignReplicas } from './placement.js';
-import { checkTopicSpec, type TopicSpec } from './topic-config.js';
+import { checkTopicSpec, type TopicSpec } from '../topics/topic-config.js';
 import type { PeerAddress } from './peer-link.js';
-import { hostsOf, type TopicRecord, type TopicRegistry } from './topic-registry.js';
+import { hostsOf, type TopicRecord, type TopicRegistry } from '../topics/topic-registry.js';
 
 /** File name of the metadata database inside the data dir. */
 export const META_DB_FILE = 'meta.db';

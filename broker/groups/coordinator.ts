@@ -3,7 +3,7 @@
  * heartbeating, leaving, expiry, fencing and commits. No I/O and no clock: callers pass `nowMs` and persist what
  * {@link GroupCoordinator.snapshot} returns for the groups an operation changed (group-service.ts does both).
  */
-import { BrookError, MemberEpoch, type RequestOf, type ResponseOf } from '../protocol/index.js';
+import { BrookError, MemberEpoch, type RequestOf, type ResponseOf } from '../../protocol/index.js';
 import { DEFAULT_ASSIGNOR } from './assignor.js';
 import {
   compilePattern,

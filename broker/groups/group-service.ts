@@ -13,13 +13,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Controller } from '../cluster/controller.js';
-import type { TopicSpec } from '../cluster/topic-config.js';
-import type { TopicRegistry } from '../cluster/topic-registry.js';
+import type { TopicSpec } from '../topics/topic-config.js';
+import type { TopicRegistry } from '../topics/topic-registry.js';
 import type { Partition } from '../partitions/partition.js';
 import type { PartitionRegistry } from '../partitions/partition-registry.js';
-import { BrookError, type RequestOf, type ResponseOf } from '../protocol/index.js';
+import { BrookError, type RequestOf, type ResponseOf } from '../../protocol/index.js';
 import { GroupCoordinator } from './coordinator.js';
-import { isInternalTopic } from '../cluster/topic-config.js';
+import { isInternalTopic } from '../topics/topic-config.js';
 import type { Group } from './group-state.js';
 import { deleteEntry, offsetsEntry } from './offsets-records.js';
 import { OffsetsShard } from './offsets-shard.js';

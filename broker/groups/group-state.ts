@@ -3,8 +3,8 @@
  * assignor computed, and the committed offsets. Pure data and small helpers; the rules are in reconcile.ts and
  * coordinator.ts.
  */
-import { isInternalTopic } from '../cluster/topic-config.js';
-import type { AssignorName } from '../protocol/index.js';
+import { isInternalTopic } from '../topics/topic-config.js';
+import type { AssignorName } from '../../protocol/index.js';
 import type { PartitionKey } from './topic-partition.js';
 
 /** A committed position. */

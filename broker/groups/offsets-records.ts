@@ -13,8 +13,8 @@
  * Pure: encoding and decoding only.
  */
 import { Packr } from 'msgpackr';
-import { ASSIGNORS, topicPartitions } from '../protocol/index.js';
-import { array, bool, int, literal, nullable, object, str, tuple, type Infer } from '../protocol/schema.js';
+import { ASSIGNORS, topicPartitions } from '../../protocol/index.js';
+import { array, bool, int, literal, nullable, object, str, tuple, type Infer } from '../../protocol/schema.js';
 import type { CommittedOffset, Group, Member } from './group-state.js';
 import { fromTopicPartitions, partitionKey, toTopicPartitions } from './topic-partition.js';
 

@@ -7,7 +7,7 @@
  */
 import type { Logger } from 'pino';
 import type { Partition } from '../partitions/partition.js';
-import { BrookError } from '../protocol/index.js';
+import { BrookError } from '../../protocol/index.js';
 import type { GroupCoordinator } from './coordinator.js';
 import type { Group } from './group-state.js';
 import {

@@ -3,7 +3,7 @@
  * coordinator is the leader of partition `toPositive(murmur2(groupId)) % partitions` (Kafka's hash, so the
  * mapping is stable across brokers and versions). Pure.
  */
-import { CHECKPOINT_POLICY, type TopicSpec } from '../cluster/topic-config.js';
+import { CHECKPOINT_POLICY, type TopicSpec } from '../topics/topic-config.js';
 import { CHECKPOINT_END, CHECKPOINT_START } from '../log/control.js';
 import {
   CONTROL_BATCH,
@@ -12,8 +12,8 @@ import {
   type DecodedRecord,
   type FetchedBatch,
   type ProduceBatch,
-} from '../protocol/index.js';
-import { partitionForKey } from '../protocol/murmur2.js';
+} from '../../protocol/index.js';
+import { partitionForKey } from '../../protocol/murmur2.js';
 import { decodeEntry, encodeEntry, type OffsetsEntry } from './offsets-records.js';
 
 /** The topic's name. Clients may read it but not produce to it, create it with their own spec, or delete it. */

@@ -2,7 +2,7 @@
  * Partitions as the group core handles them: one string key per partition, `<topic>:<partition>` (topic names
  * cannot hold ':'), so sets and maps of partitions are plain `Set<string>` / `Map<string, ...>`. Pure.
  */
-import type { TopicPartitions } from '../protocol/index.js';
+import type { TopicPartitions } from '../../protocol/index.js';
 
 /** A partition's key. */
 export type PartitionKey = string;

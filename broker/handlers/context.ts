@@ -2,12 +2,12 @@
 import type { Logger } from 'pino';
 import type { Controller } from '../cluster/controller.js';
 import type { ProducerIdSource } from '../cluster/producer-ids.js';
-import type { TopicRetention } from '../cluster/topic-config.js';
-import type { TopicRegistry } from '../cluster/topic-registry.js';
+import type { TopicRetention } from '../topics/topic-config.js';
+import type { TopicRegistry } from '../topics/topic-registry.js';
 import type { GroupService } from '../groups/group-service.js';
 import type { BrokerMetrics } from '../metrics/broker-metrics.js';
 import type { PartitionRegistry } from '../partitions/partition-registry.js';
-import type { ResponseOf } from '../protocol/index.js';
+import type { ResponseOf } from '../../protocol/index.js';
 
 /** A broker as metadata describes it. */
 export type BrokerInfo = ResponseOf<'metadata'>['brokers'][number];

@@ -1,5 +1,5 @@
 /** Turning failures into wire errors, with unexpected ones logged. */
-import { BrookError, type WireError } from '../protocol/index.js';
+import { BrookError, type WireError } from '../../protocol/index.js';
 import { toBrookError } from '../partitions/log-errors.js';
 import type { HandlerContext } from './context.js';
 

@@ -1,5 +1,5 @@
 /** fetch (pull): whole committed batches from an offset; long-polls up to maxWaitMs when there is nothing yet. */
-import type { RequestOf, ResponseOf } from '../protocol/index.js';
+import type { RequestOf, ResponseOf } from '../../protocol/index.js';
 import type { HandlerContext } from './context.js';
 import { wireErrorOf } from './errors.js';
 

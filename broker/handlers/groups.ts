@@ -3,7 +3,7 @@
  * which refuses with NOT_COORDINATOR or COORDINATOR_LOAD_IN_PROGRESS where this broker does not (yet) coordinate
  * the group.
  */
-import type { RequestOf, ResponseOf } from '../protocol/index.js';
+import type { RequestOf, ResponseOf } from '../../protocol/index.js';
 import type { HandlerContext } from './context.js';
 import { refuseWhenStopping, wireErrorOf } from './errors.js';
 

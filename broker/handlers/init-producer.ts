@@ -1,5 +1,5 @@
 /** initProducer: a fresh idempotent-producer identity (new id, epoch 0) for every call. */
-import type { ResponseOf } from '../protocol/index.js';
+import type { ResponseOf } from '../../protocol/index.js';
 import type { HandlerContext } from './context.js';
 import { refuseWhenStopping, wireErrorOf } from './errors.js';
 

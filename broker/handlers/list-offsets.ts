@@ -1,5 +1,5 @@
 /** listOffsets (rule 10): 'earliest' = log start, 'latest' = high watermark, or the first batch at a timestamp. */
-import type { RequestOf, ResponseOf } from '../protocol/index.js';
+import type { RequestOf, ResponseOf } from '../../protocol/index.js';
 import type { HandlerContext } from './context.js';
 import { wireErrorOf } from './errors.js';
 

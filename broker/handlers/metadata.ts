@@ -1,8 +1,8 @@
 /** metadata: the brokers, and each topic's partitions with their leader, replicas and offsets. */
-import { topicRetention } from '../cluster/topic-config.js';
-import type { TopicRecord } from '../cluster/topic-registry.js';
-import { isInternalTopic } from '../cluster/topic-config.js';
-import { BrookError, type RequestOf, type ResponseOf } from '../protocol/index.js';
+import { topicRetention } from '../topics/topic-config.js';
+import type { TopicRecord } from '../topics/topic-registry.js';
+import { isInternalTopic } from '../topics/topic-config.js';
+import { BrookError, type RequestOf, type ResponseOf } from '../../protocol/index.js';
 import type { HandlerContext } from './context.js';
 
 type TopicInfo = ResponseOf<'metadata'>['topics'][number];

@@ -2,8 +2,8 @@
  * produce: appends each partition's batch and answers per partition. Every append of a request is started in
  * the same event-loop turn, so the batches bound for one partition share its group commit.
  */
-import { isInternalTopic } from '../cluster/topic-config.js';
-import { BrookError, type Acks, type ProduceBatch, type RequestOf, type ResponseOf } from '../protocol/index.js';
+import { isInternalTopic } from '../topics/topic-config.js';
+import { BrookError, type Acks, type ProduceBatch, type RequestOf, type ResponseOf } from '../../protocol/index.js';
 import type { HandlerContext } from './context.js';
 import { refuseWhenStopping, reportedError } from './errors.js';
 

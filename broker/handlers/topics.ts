@@ -1,9 +1,9 @@
 /** createTopics, deleteTopics and reassignPartitions, through the controller (this broker alone, or the cluster's metadata group). */
 import type { Controller } from '../cluster/controller.js';
-import type { TopicSpec } from '../cluster/topic-config.js';
-import { isInternalTopic } from '../cluster/topic-config.js';
+import type { TopicSpec } from '../topics/topic-config.js';
+import { isInternalTopic } from '../topics/topic-config.js';
 import { OFFSETS_TOPIC } from '../groups/offsets-topic.js';
-import { BrookError, type RequestOf, type ResponseOf } from '../protocol/index.js';
+import { BrookError, type RequestOf, type ResponseOf } from '../../protocol/index.js';
 import type { HandlerContext } from './context.js';
 import { refuseWhenStopping, reportedError } from './errors.js';
 

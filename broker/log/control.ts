@@ -3,7 +3,7 @@
  * set (consumers skip them); they take one offset each, as Kafka's control records do, so every replica that
  * holds the same entries gives the same offsets.
  */
-import { CONTROL_BATCH } from '../protocol/records.js';
+import { CONTROL_BATCH } from '../../protocol/records.js';
 
 export { CONTROL_BATCH };
 

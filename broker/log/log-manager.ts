@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { TOPIC_NAME } from '../protocol/messages.js';
+import { TOPIC_NAME } from '../../protocol/messages.js';
 import { LogError, LogErrorKind } from './log-error.js';
 import type { LogOptions } from './log-options.js';
 import { PartitionLog, type HandleTracker } from './partition-log.js';

@@ -5,7 +5,7 @@
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { NetMetrics, Transport } from '../net/broker-api.js';
-import type { ErrorName } from '../protocol/index.js';
+import type { ErrorName } from '../../protocol/index.js';
 
 /** What the partition gauges read from one partition replica. */
 export interface PartitionGaugeSource {

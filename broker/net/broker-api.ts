@@ -2,7 +2,7 @@
  * What the network layer needs from the rest of the broker. Sessions speak the protocol (handshake, limits,
  * produce window, subscriptions and credit); everything about topics and logs is behind {@link BrokerCore}.
  */
-import type { ErrorName, FetchedBatch, RequestOf, RequestOp, ResponseOf } from '../protocol/index.js';
+import type { ErrorName, FetchedBatch, RequestOf, RequestOp, ResponseOf } from '../../protocol/index.js';
 
 /** Ops a session answers by calling the core; hello, ping, subscribe, unsubscribe and credit are the session's. */
 export type CoreOp = Exclude<RequestOp, SessionOp>;

@@ -11,7 +11,7 @@ import {
   type PushOp,
   type RequestOp,
   type ResponseOf,
-} from '../protocol/index.js';
+} from '../../protocol/index.js';
 import type { NetMetrics } from './broker-api.js';
 import type { ServerConnection } from './connection.js';
 

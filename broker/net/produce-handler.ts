@@ -2,7 +2,7 @@
  * A session's produce path: the connection's window (THROTTLED beyond it), oversized batches, the call to the core,
  * the response (none for acks=0) and the grants, coalesced into one push per event-loop turn.
  */
-import { BrookError, type RequestOf } from '../protocol/index.js';
+import { BrookError, type RequestOf } from '../../protocol/index.js';
 import { ProduceWindow } from './produce-window.js';
 import { produceCost, refuseAll, splitOversized } from './produce-request.js';
 import { asBrookError, requestDone, type SessionContext } from './session-context.js';

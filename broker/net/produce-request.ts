@@ -1,5 +1,5 @@
 /** Pure helpers for the session's part of a produce: its cost, oversized batches, whole-request refusals. */
-import { BrookError, type RequestOf, type ResponseOf } from '../protocol/index.js';
+import { BrookError, type RequestOf, type ResponseOf } from '../../protocol/index.js';
 
 type ProduceRequest = RequestOf<'produce'>;
 type PartitionResult = ResponseOf<'produce'>['partitions'][number];

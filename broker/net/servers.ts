@@ -3,7 +3,7 @@
  * shutdown order (stop accepting, drain in-flight produce requests, close every connection).
  */
 import type { Logger } from 'pino';
-import { BrookError } from '../protocol/index.js';
+import { BrookError } from '../../protocol/index.js';
 import type { BrokerCore, SessionLimits } from './broker-api.js';
 import { monotonicClock, type Clock } from './clock.js';
 import type { MetricsText } from './http-routes.js';

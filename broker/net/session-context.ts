@@ -1,6 +1,6 @@
 /** What a session shares with its parts (produce handling, subscriptions). */
 import type { Logger } from 'pino';
-import { BrookError, type RequestOp } from '../protocol/index.js';
+import { BrookError, type RequestOp } from '../../protocol/index.js';
 import type { BrokerCore, SessionLimits } from './broker-api.js';
 import type { Clock } from './clock.js';
 import type { FrameWriter } from './frame-writer.js';

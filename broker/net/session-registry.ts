@@ -2,7 +2,7 @@
  * Every live session of a broker, over both transports: admission against maxConnections, one server-wide sweep
  * timer for handshake deadlines and idle timeouts (no timer per connection), graceful drain and close.
  */
-import { BrookError } from '../protocol/index.js';
+import { BrookError } from '../../protocol/index.js';
 import type { SessionLimits } from './broker-api.js';
 import type { ServerConnection } from './connection.js';
 import { FrameWriter } from './frame-writer.js';

@@ -17,7 +17,7 @@ import {
   type RequestOp,
   type ResponseOf,
   type Schema,
-} from '../protocol/index.js';
+} from '../../protocol/index.js';
 import type { BrokerCore, CoreOp, SessionLimits } from './broker-api.js';
 import type { Clock } from './clock.js';
 import type { ServerConnection } from './connection.js';

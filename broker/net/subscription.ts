@@ -2,7 +2,7 @@
  * One push subscription: where it is in its partition and how much credit it has. Picks the batches of the next
  * deliver frame; the session's {@link Subscriptions} decides when to ask.
  */
-import { BrookError, type FetchedBatch, type RequestOf } from '../protocol/index.js';
+import { BrookError, type FetchedBatch, type RequestOf } from '../../protocol/index.js';
 import type { PartitionFeed } from './broker-api.js';
 import { Credit } from './credit.js';
 

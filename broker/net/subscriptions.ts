@@ -4,7 +4,7 @@
  * unsent, and resume on drain. Delivery runs deferred (once per turn, however many events woke it) and round-robin,
  * one deliver frame per subscription per round, so one busy partition does not starve the others.
  */
-import { BrookError, type NoticeOf, type RequestOf, type ResponseOf } from '../protocol/index.js';
+import { BrookError, type NoticeOf, type RequestOf, type ResponseOf } from '../../protocol/index.js';
 import { Credit } from './credit.js';
 import { asBrookError, type SessionContext } from './session-context.js';
 import { resolveStartOffset, Subscription } from './subscription.js';

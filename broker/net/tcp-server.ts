@@ -4,7 +4,7 @@
  */
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import type { Logger } from 'pino';
-import { BrookError, LengthPrefixSplitter } from '../protocol/index.js';
+import { BrookError, LengthPrefixSplitter } from '../../protocol/index.js';
 import type { SessionLimits } from './broker-api.js';
 import type { SessionRegistry } from './session-registry.js';
 import type { FlushScheduler } from './connection.js';

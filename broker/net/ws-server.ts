@@ -3,7 +3,7 @@
  */
 import uWS from 'uWebSockets.js';
 import type { Logger } from 'pino';
-import { BrookError } from '../protocol/index.js';
+import { BrookError } from '../../protocol/index.js';
 import type { SessionLimits } from './broker-api.js';
 import { addHttpRoutes, type MetricsText } from './http-routes.js';
 import type { SessionRegistry } from './session-registry.js';

@@ -1,6 +1,6 @@
 /** How failures of the partition log reach clients: each LogError kind becomes a wire error code. */
 import { isLogError, LogErrorKind } from '../log/log-error.js';
-import { BrookError, type ErrorName } from '../protocol/index.js';
+import { BrookError, type ErrorName } from '../../protocol/index.js';
 
 const CODE_BY_KIND = {
   [LogErrorKind.CORRUPT_BATCH]: 'CORRUPT_BATCH',

@@ -11,7 +11,7 @@
  */
 import type { PartitionLog } from '../log/partition-log.js';
 import type { PartitionFeed } from '../net/broker-api.js';
-import { BrookError, type Acks, type ErrorName, type FetchedBatch, type ProduceBatch } from '../protocol/index.js';
+import { BrookError, type Acks, type ErrorName, type FetchedBatch, type ProduceBatch } from '../../protocol/index.js';
 import { HighWatermarkWaiters, type SetTimer, type WaitOutcome } from './hw-waiters.js';
 import { toBrookError } from './log-errors.js';
 import { BROKER_ATTRIBUTES } from '../log/control.js';

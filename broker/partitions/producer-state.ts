@@ -12,7 +12,7 @@
  * start at sequence 0 (KIP-98): accepting any sequence would let a later batch overtake an earlier one that failed
  * retriably. A forgotten producer is told OUT_OF_ORDER_SEQUENCE and restarts its numbering under a newer epoch.
  */
-import { addSequence, BrookError } from '../protocol/index.js';
+import { addSequence, BrookError } from '../../protocol/index.js';
 
 /** Batches remembered per producer: a client keeps at most this many in flight per partition. */
 export const PRODUCER_BATCHES_KEPT = 5;

@@ -3,7 +3,7 @@
  * broker/cluster/partition-replica.ts over Raft). A sole replica appends to its log directly instead.
  */
 import type { BatchToAppend } from '../log/batch.js';
-import type { Acks } from '../protocol/index.js';
+import type { Acks } from '../../protocol/index.js';
 
 /** Offsets an append was given. */
 export interface AppendedRange {

@@ -4,7 +4,7 @@
  * partitions taking turns batch by batch. Subscriptions are re-established from the next offset after a reconnect,
  * a leader change, or a subscriptionEnd the consumer can recover from.
  */
-import { BrookError } from '../../broker/protocol/index.js';
+import { BrookError } from '../../protocol/index.js';
 import { Cluster } from '../cluster.js';
 import { resolveClientOptions, type Platform, type ResolvedClientOptions } from '../options.js';
 import { keyOf, type Subscription } from './group-membership.js';

@@ -12,7 +12,7 @@ import {
   type RequestOf,
   type ResponseOf,
   type TopicPartitions,
-} from '../../broker/protocol/index.js';
+} from '../../protocol/index.js';
 import type { TopicPartition } from './partition-stream.js';
 
 /** What the member subscribes to. */

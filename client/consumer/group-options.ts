@@ -1,5 +1,5 @@
 /** Consumer-group options of a consumer (used by subscribe()), their defaults and validation. */
-import { ASSIGNORS, GROUP_ID, type AssignorName } from '../../broker/protocol/index.js';
+import { ASSIGNORS, GROUP_ID, type AssignorName } from '../../protocol/index.js';
 import { positive } from '../options.js';
 import type { TopicPartition } from './partition-stream.js';
 

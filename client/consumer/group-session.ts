@@ -5,7 +5,7 @@
  * committed offsets), commits on an interval, leaves when the application stops asking for records for longer than
  * maxPollIntervalMs, and leaves on close. It decides nothing the core can decide.
  */
-import { BrookError, type RequestOf } from '../../broker/protocol/index.js';
+import { BrookError, type RequestOf } from '../../protocol/index.js';
 import { backoffDelayMs } from '../backoff.js';
 import type { TimerHandle } from '../clock.js';
 import type { Cluster } from '../cluster.js';

@@ -9,7 +9,7 @@ import {
   type FetchedBatch,
   type RecordFactory,
   type RecordHeader,
-} from '../../broker/protocol/index.js';
+} from '../../protocol/index.js';
 import type { Codec } from '../codecs.js';
 import type { Connection } from '../connection.js';
 import { CreditWindow, type Credit } from './credit.js';

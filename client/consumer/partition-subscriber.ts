@@ -4,7 +4,7 @@
  * recover from, ending subscriptions, and sending credit. The consumer owns the streams and what is done with
  * deliveries ({@link SubscriberHost}).
  */
-import { BrookError } from '../../broker/protocol/index.js';
+import { BrookError } from '../../protocol/index.js';
 import { backoffDelayMs } from '../backoff.js';
 import { isRoutingError, type Cluster } from '../cluster.js';
 import type { Connection, SubscriptionHandler } from '../connection.js';

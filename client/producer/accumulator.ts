@@ -8,12 +8,7 @@
  * cannot overtake an older batch. (With maxInFlight > 1 a later batch already in flight may still succeed before
  * an earlier one is retried; set maxInFlight to 1 for strict order under errors.)
  */
-import {
-  RecordBatchBuilder,
-  type Checksum,
-  type ProduceBatch,
-  type RecordToEncode,
-} from '../../broker/protocol/index.js';
+import { RecordBatchBuilder, type Checksum, type ProduceBatch, type RecordToEncode } from '../../protocol/index.js';
 
 /**
  * How a record's sender is told the outcome. Kept as parallel arrays in the batch (not an object per record): a

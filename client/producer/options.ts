@@ -1,5 +1,5 @@
 /** Producer options, their defaults and validation. */
-import type { Acks } from '../../broker/protocol/index.js';
+import type { Acks } from '../../protocol/index.js';
 import type { Codec } from '../codecs.js';
 import { jsonCodec } from '../codecs.js';
 import { nonNegative, positive, type ClientOptions } from '../options.js';

@@ -5,7 +5,7 @@
  * its record is taken). An idempotent producer (the default) asks the broker for a producer id before it takes its
  * first record.
  */
-import { BrookError, recordSizeBound, type RecordHeader, type RecordToEncode } from '../../broker/protocol/index.js';
+import { BrookError, recordSizeBound, type RecordHeader, type RecordToEncode } from '../../protocol/index.js';
 import { Cluster } from '../cluster.js';
 import { resolveClientOptions, type Platform, type ResolvedClientOptions } from '../options.js';
 import { Partitioner } from '../partitioner.js';

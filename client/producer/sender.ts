@@ -5,7 +5,7 @@
  * the delivery deadline; everything else fails the batch's records. An idempotent producer's batches are numbered
  * (see sequences.ts) when first sent and keep their numbers on retry, so the broker drops repeats.
  */
-import { BrookError, type Acks, type ProduceBatch, type ResponseOf } from '../../broker/protocol/index.js';
+import { BrookError, type Acks, type ProduceBatch, type ResponseOf } from '../../protocol/index.js';
 import { backoffDelayMs } from '../backoff.js';
 import type { TimerHandle } from '../clock.js';
 import { isRoutingError, type Cluster } from '../cluster.js';

@@ -16,7 +16,7 @@ import {
   MAX_PRODUCER_EPOCH,
   type ProduceBatch,
   type ResponseOf,
-} from '../../broker/protocol/index.js';
+} from '../../protocol/index.js';
 
 /** What initProducer returned. */
 export type ProducerIdentity = ResponseOf<'initProducer'>;

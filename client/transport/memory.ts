@@ -3,7 +3,7 @@
  * embedding application) drives. Frames cross asynchronously (one microtask each), as they would over a socket, and
  * the server end can pause reading so the client sees backpressure.
  */
-import { BrookError } from '../../broker/protocol/index.js';
+import { BrookError } from '../../protocol/index.js';
 import type { Endpoint } from '../endpoint.js';
 import type { Transport, TransportFactory, TransportHandlers, TransportOptions } from './transport.js';
 

@@ -1,6 +1,6 @@
 /** TCP transport (Node only): length-prefixed frames over node:net, writes coalesced per event-loop turn. */
 import { connect, type Socket } from 'node:net';
-import { BrookError, LengthPrefixSplitter } from '../../broker/protocol/index.js';
+import { BrookError, LengthPrefixSplitter } from '../../protocol/index.js';
 import type { Endpoint } from '../endpoint.js';
 import type { Transport, TransportHandlers, TransportOptions } from './transport.js';
 

@@ -3,7 +3,7 @@
  * browser's global `WebSocket`, or the `ws` package in Node. WebSocket has no drain event, so backpressure is read
  * from `bufferedAmount`, polled while it is above the high-water mark.
  */
-import { BrookError } from '../../broker/protocol/index.js';
+import { BrookError } from '../../protocol/index.js';
 import type { Endpoint } from '../endpoint.js';
 import type { Transport, TransportFactory, TransportHandlers, TransportOptions } from './transport.js';
 

@@ -9,7 +9,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { partitionDir } from '../../broker/log/log-manager.js';
 import { LOG_DB_FILE } from '../../broker/log/log-store.js';
-import { CONTROL_BATCH, decodeRecordsWith, type FetchedBatch } from '../../broker/protocol/index.js';
+import { CONTROL_BATCH, decodeRecordsWith, type FetchedBatch } from '../../protocol/index.js';
 import type { ReadBatch, ReadRecord } from './checker.js';
 
 /** One replica's copy of a partition as its file holds it. */

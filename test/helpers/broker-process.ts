@@ -1,5 +1,5 @@
 /**
- * A REAL broker process for end-to-end tests: `node broker/main.ts broker ...` run through tap's TypeScript loader
+ * A REAL broker process for end-to-end tests: `node cli/main.ts broker ...` run through tap's TypeScript loader
  * (transpile only, so it starts in a couple of seconds), on 127.0.0.1 with port 0 and a temp data dir. The ports
  * come from the broker's "broker started" log line; the process is killed in the test's teardown whatever happens.
  */
@@ -15,7 +15,7 @@ import { tempDir } from './temp-dir.js';
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** The `brook` command's entry point. */
-export const BROOK_MAIN = path.join(REPO_ROOT, 'broker', 'main.ts');
+export const BROOK_MAIN = path.join(REPO_ROOT, 'cli', 'main.ts');
 
 /** How a child process ended. */
 export interface ExitInfo {
@@ -46,7 +46,7 @@ export function brookChildEnv(extra: Readonly<Record<string, string>> = {}): Nod
   return { ...env, TS_NODE_TRANSPILE_ONLY: '1', ...extra };
 }
 
-/** Spawns `node <loader> broker/main.ts ...args` with piped stdio. */
+/** Spawns `node <loader> cli/main.ts ...args` with piped stdio. */
 export function spawnBrook(args: readonly string[], env: Readonly<Record<string, string>> = {}): ChildProcess {
   return spawn(process.execPath, [...typescriptLoaderArgs(), BROOK_MAIN, ...args], {
     cwd: REPO_ROOT,

@@ -1,6 +1,6 @@
 /** The consumer-group handlers of a fake core that hosts no group: each op refuses with UNKNOWN_GROUP. */
 import type { CoreHandlers } from '../../broker/net/broker-api.js';
-import { BrookError } from '../../broker/protocol/index.js';
+import { BrookError } from '../../protocol/index.js';
 
 type GroupOp =
   | 'groupHeartbeat'

@@ -17,7 +17,7 @@ import {
   type RequestOp,
   type ResponseOf,
   type WireError,
-} from '../../broker/protocol/index.js';
+} from '../../protocol/index.js';
 
 /** Frames from the broker and the connection's end, awaitable with deadlines. */
 abstract class RawConnection {

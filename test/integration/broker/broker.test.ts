@@ -12,7 +12,7 @@ import {
   type DecodedRecord,
   type FetchedBatch,
   type ProduceBatch,
-} from '../../../broker/protocol/index.js';
+} from '../../../protocol/index.js';
 import { RawClient } from './raw-client.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 

@@ -16,7 +16,7 @@ import {
   type ResponseOf,
   type Frame,
   type WireError,
-} from '../../../broker/protocol/index.js';
+} from '../../../protocol/index.js';
 
 const MAX_FRAME_BYTES = 64 * 1024 * 1024;
 

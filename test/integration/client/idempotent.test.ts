@@ -17,7 +17,7 @@ import {
   type RequestOf,
   type RequestOp,
   type ResponseOf,
-} from '../../../broker/protocol/index.js';
+} from '../../../protocol/index.js';
 import { Admin, Consumer, openTcpTransport, Producer } from '../../../client/index.js';
 import { startBrokerProcess } from '../../helpers/broker-process.js';
 import { consumeToOffsets } from '../../helpers/consume.js';

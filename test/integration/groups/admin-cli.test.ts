@@ -4,7 +4,7 @@
  */
 import t from 'tap';
 import { Admin, Producer, stringCodec } from '../../../client/index.js';
-import type { RequestOf, RequestOp, ResponseOf } from '../../../broker/protocol/index.js';
+import type { RequestOf, RequestOp, ResponseOf } from '../../../protocol/index.js';
 import { startBrokerProcess } from '../../helpers/broker-process.js';
 import { runBrook, type CliResult } from '../../helpers/brook-cli.js';
 import { httpGet, metricSum } from '../../helpers/http.js';

@@ -16,7 +16,7 @@ import {
   type RequestOf,
   type RequestOp,
   type ResponseOf,
-} from '../../../broker/protocol/index.js';
+} from '../../../protocol/index.js';
 import { noGroupHandlers } from '../../helpers/no-group-handlers.js';
 import type { BrokerCore, NetMetrics, SessionLimits } from '../../../broker/net/broker-api.js';
 import { startServers, type RunningServers } from '../../../broker/net/servers.js';

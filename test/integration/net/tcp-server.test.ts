@@ -1,5 +1,5 @@
 import t, { type Test } from 'tap';
-import { encodeFrame, requests, type RequestOf } from '../../../broker/protocol/index.js';
+import { encodeFrame, requests, type RequestOf } from '../../../protocol/index.js';
 import { errorName, startTestServers, TcpTestClient, WsTestClient } from './helpers.js';
 import { PRE_HELLO_BUFFER_BYTES } from '../../../broker/net/tcp-server.js';
 

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { encodeFrame, requests } from '../../../broker/protocol/index.js';
+import { encodeFrame, requests } from '../../../protocol/index.js';
 import { wsMaxPayloadBytes } from '../../../broker/net/ws-server.js';
 import { errorName, httpGet, startTestServers, WsTestClient } from './helpers.js';
 

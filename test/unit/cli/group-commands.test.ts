@@ -1,6 +1,6 @@
 /** `brook group reset-offsets --to`: the accepted forms. */
 import t from 'tap';
-import { parseResetTarget } from '../../../broker/cli/group-commands.js';
+import { parseResetTarget } from '../../../cli/group-commands.js';
 
 void t.test('--to takes earliest, latest, timestamp:<ms> and offset:<n>', (t) => {
   t.equal(parseResetTarget('earliest'), 'earliest');

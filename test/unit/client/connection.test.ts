@@ -1,5 +1,5 @@
 import t from 'tap';
-import { BrookError, ERROR_OP, requests } from '../../../broker/protocol/index.js';
+import { BrookError, ERROR_OP, requests } from '../../../protocol/index.js';
 import { Connection } from '../../../client/connection.js';
 import { parseEndpoint } from '../../../client/endpoint.js';
 import { FakeBroker } from './helpers/fake-broker.js';

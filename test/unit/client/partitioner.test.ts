@@ -1,5 +1,5 @@
 import t from 'tap';
-import { partitionForKey } from '../../../broker/protocol/murmur2.js';
+import { partitionForKey } from '../../../protocol/murmur2.js';
 import { Partitioner } from '../../../client/partitioner.js';
 import { SeededRandom } from './helpers/manual-clock.js';
 

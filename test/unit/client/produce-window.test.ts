@@ -1,5 +1,5 @@
 import t from 'tap';
-import { BrookError } from '../../../broker/protocol/index.js';
+import { BrookError } from '../../../protocol/index.js';
 import { ProduceWindow } from '../../../client/produce-window.js';
 import { settle } from './helpers/manual-clock.js';
 

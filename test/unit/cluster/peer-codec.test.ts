@@ -9,7 +9,7 @@ import {
   type OpaquePayload,
   type PeerEnvelope,
 } from '../../../broker/cluster/peer-codec.js';
-import { ProtocolError } from '../../../broker/protocol/errors.js';
+import { ProtocolError } from '../../../protocol/errors.js';
 import type { Message } from '../../../broker/raft/messages.js';
 
 const bytes = (...values: number[]): Uint8Array => Uint8Array.from(values);

@@ -1,7 +1,7 @@
 import t, { type Test } from 'tap';
 import { TopicStore, type TopicStoreOptions } from '../../../broker/cluster/topic-store.js';
-import type { TopicSpec } from '../../../broker/cluster/topic-config.js';
-import { BrookError } from '../../../broker/protocol/index.js';
+import type { TopicSpec } from '../../../broker/topics/topic-config.js';
+import { BrookError } from '../../../protocol/index.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 
 function open(t: Test, dir: string, options: Partial<TopicStoreOptions> = {}): TopicStore {

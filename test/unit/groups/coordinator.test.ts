@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import t from 'tap';
 import { GroupCoordinator } from '../../../broker/groups/coordinator.js';
 import { holders } from '../../../broker/groups/group-state.js';
-import type { RequestOf, ResponseOf, TopicPartitions } from '../../../broker/protocol/index.js';
+import type { RequestOf, ResponseOf, TopicPartitions } from '../../../protocol/index.js';
 
 type Heartbeat = RequestOf<'groupHeartbeat'>;
 

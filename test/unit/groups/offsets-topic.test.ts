@@ -9,8 +9,8 @@ import {
   offsetsPartitionFor,
   offsetsTopicSpec,
 } from '../../../broker/groups/offsets-topic.js';
-import { partitionForKey } from '../../../broker/protocol/murmur2.js';
-import { CONTROL_BATCH } from '../../../broker/protocol/index.js';
+import { partitionForKey } from '../../../protocol/murmur2.js';
+import { CONTROL_BATCH } from '../../../protocol/index.js';
 
 void t.test("the partition of a group is Kafka's default partitioner over its id", (t) => {
   const utf8 = new TextEncoder();

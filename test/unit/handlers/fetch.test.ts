@@ -1,5 +1,5 @@
 import t from 'tap';
-import { decodeRecords, type DecodedRecord } from '../../../broker/protocol/index.js';
+import { decodeRecords, type DecodedRecord } from '../../../protocol/index.js';
 import { batchOf } from '../partitions/fixtures.js';
 import { createTopics, harness } from './fixtures.js';
 

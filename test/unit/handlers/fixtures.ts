@@ -6,7 +6,7 @@ import { GroupService } from '../../../broker/groups/group-service.js';
 import { createHandlers, type HandlerContext } from '../../../broker/handlers/index.js';
 import type { CoreHandlers } from '../../../broker/net/broker-api.js';
 import { PartitionRegistry } from '../../../broker/partitions/partition-registry.js';
-import type { ErrorName } from '../../../broker/protocol/index.js';
+import type { ErrorName } from '../../../protocol/index.js';
 import { ManualTimer, tempDir } from '../partitions/fixtures.js';
 
 /** What the handlers reported to metrics. */

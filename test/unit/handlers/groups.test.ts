@@ -3,7 +3,7 @@
  * loaded, and then joins, commits, fetches, describes and deletes go through it. Internal topic rules too.
  */
 import t from 'tap';
-import { BrookError, RecordBatchBuilder } from '../../../broker/protocol/index.js';
+import { BrookError, RecordBatchBuilder } from '../../../protocol/index.js';
 import { createTopics, harness, type Harness } from './fixtures.js';
 
 async function ready(h: Harness): Promise<void> {

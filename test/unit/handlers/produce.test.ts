@@ -1,5 +1,5 @@
 import t from 'tap';
-import { ErrorCodes } from '../../../broker/protocol/index.js';
+import { ErrorCodes } from '../../../protocol/index.js';
 import { batchOf } from '../partitions/fixtures.js';
 import { createTopics, harness } from './fixtures.js';
 

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { BrookError, requests, type RequestOf } from '../../../broker/protocol/index.js';
+import { BrookError, requests, type RequestOf } from '../../../protocol/index.js';
 import { errorName, Harness, produceRequest, settle } from './fakes.js';
 
 function okFor(request: RequestOf<'produce'>, baseOffset = 0) {

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { BrookError, encodeFrame, ERROR_OP, requests, type ResponseOf } from '../../../broker/protocol/index.js';
+import { BrookError, encodeFrame, ERROR_OP, requests, type ResponseOf } from '../../../protocol/index.js';
 import { MAX_CORE_REQUESTS_IN_FLIGHT } from '../../../broker/net/session.js';
 import { deferred, errorName, Harness, requestFrame, settle } from './fakes.js';
 

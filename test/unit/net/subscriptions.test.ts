@@ -1,5 +1,5 @@
 import t from 'tap';
-import { BrookError, encodeFrame, notices, requests, type Frame } from '../../../broker/protocol/index.js';
+import { BrookError, encodeFrame, notices, requests, type Frame } from '../../../protocol/index.js';
 import { creditFrame, errorName, Harness } from './fakes.js';
 
 const DELIVER = 32;

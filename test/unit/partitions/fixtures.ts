@@ -1,5 +1,5 @@
 import type { SetTimer } from '../../../broker/partitions/hw-waiters.js';
-import { RecordBatchBuilder, type ProduceBatch } from '../../../broker/protocol/index.js';
+import { RecordBatchBuilder, type ProduceBatch } from '../../../protocol/index.js';
 export { tempDir } from '../../helpers/temp-dir.js';
 
 /** A valid batch of `count` records with `valueBytes`-byte values, timestamps from `timestamp`. */

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { LogError, LogErrorKind } from '../../../broker/log/log-error.js';
 import { toBrookError } from '../../../broker/partitions/log-errors.js';
-import { BrookError } from '../../../broker/protocol/index.js';
+import { BrookError } from '../../../protocol/index.js';
 
 void t.test('log error kinds map to wire codes', (t) => {
   const cases: [LogErrorKind, string][] = [

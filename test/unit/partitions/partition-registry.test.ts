@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import t, { type Test } from 'tap';
-import type { TopicRecord } from '../../../broker/cluster/topic-registry.js';
+import type { TopicRecord } from '../../../broker/topics/topic-registry.js';
 import { PartitionRegistry, type PartitionRegistryOptions } from '../../../broker/partitions/partition-registry.js';
 import { batchOf, tempDir } from './fixtures.js';
 

@@ -1,7 +1,7 @@
 import t, { type Test } from 'tap';
 import { PartitionLog } from '../../../broker/log/partition-log.js';
 import { Partition, type PartitionOptions } from '../../../broker/partitions/partition.js';
-import { BrookError, decodeRecords, type DecodedRecord } from '../../../broker/protocol/index.js';
+import { BrookError, decodeRecords, type DecodedRecord } from '../../../protocol/index.js';
 import { batchOf, ManualTimer, tempDir } from './fixtures.js';
 
 function openPartition(t: Test, options: Partial<PartitionOptions> = {}, dir = tempDir(t)): Partition {

@@ -6,7 +6,7 @@ import {
   type ProducerBatchRow,
   type ProducerFields,
 } from '../../../broker/partitions/producer-state.js';
-import { BrookError, MAX_SEQUENCE } from '../../../broker/protocol/index.js';
+import { BrookError, MAX_SEQUENCE } from '../../../protocol/index.js';
 
 const PID = 4_294_967_296; // broker 1's first id
 

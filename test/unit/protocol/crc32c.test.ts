@@ -1,6 +1,6 @@
 import t from 'tap';
 import { crc32c as nativeCrc32c } from '@node-rs/crc32';
-import { crc32c } from '../../../broker/protocol/index.js';
+import { crc32c } from '../../../protocol/index.js';
 import { seededBytes } from './protocol-fixtures.js';
 
 const random = seededBytes(2024);

@@ -8,7 +8,7 @@ import {
   ProtocolError,
   wireError,
   type ErrorName,
-} from '../../../broker/protocol/index.js';
+} from '../../../protocol/index.js';
 
 const names = Object.keys(ErrorCodes) as ErrorName[];
 

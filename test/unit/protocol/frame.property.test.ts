@@ -12,7 +12,7 @@ import {
   type PushOp,
   type RequestOp,
   type Schema,
-} from '../../../broker/protocol/index.js';
+} from '../../../protocol/index.js';
 import { noticeSamples, plain, pushSamples, requestSamples } from './protocol-fixtures.js';
 
 // Fixed seeds keep the suite deterministic; fast-check prints the seed and counterexample when a property fails.

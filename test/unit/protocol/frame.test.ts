@@ -17,7 +17,7 @@ import {
   type PushOp,
   type RequestOp,
   type Schema,
-} from '../../../broker/protocol/index.js';
+} from '../../../protocol/index.js';
 import { errorSamples, noticeSamples, plain, pushSamples, requestSamples } from './protocol-fixtures.js';
 
 const MAX = 8 * 1024 * 1024;

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { BrookError, encodeFrame, LengthPrefixSplitter } from '../../../broker/protocol/index.js';
+import { BrookError, encodeFrame, LengthPrefixSplitter } from '../../../protocol/index.js';
 import { plain, seededBytes } from './protocol-fixtures.js';
 
 const MAX = 1024 * 1024;

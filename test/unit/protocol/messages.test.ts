@@ -14,7 +14,7 @@ import {
   TOPIC_NAME,
   wireError,
   type Schema,
-} from '../../../broker/protocol/index.js';
+} from '../../../protocol/index.js';
 import { requestSamples } from './protocol-fixtures.js';
 
 /** Parses `value` with `schema`; returns 'ok' or the ProtocolError message. */

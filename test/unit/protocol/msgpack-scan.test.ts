@@ -1,7 +1,7 @@
 import t from 'tap';
 import { Packr } from 'msgpackr';
-import { ProtocolError } from '../../../broker/protocol/index.js';
-import { checkMsgpack } from '../../../broker/protocol/msgpack-scan.js';
+import { ProtocolError } from '../../../protocol/index.js';
+import { checkMsgpack } from '../../../protocol/msgpack-scan.js';
 
 function hex(s: string): Uint8Array {
   return Uint8Array.from(Buffer.from(s.replace(/\s+/g, ''), 'hex'));

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { murmur2, partitionForKey, toPositive } from '../../../broker/protocol/murmur2.js';
+import { murmur2, partitionForKey, toPositive } from '../../../protocol/murmur2.js';
 
 const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
 

@@ -8,7 +8,7 @@ import {
   type NoticeOp,
   type PushOp,
   type RequestOp,
-} from '../../../broker/protocol/index.js';
+} from '../../../protocol/index.js';
 
 void t.test('the op codes are the documented ones', (t) => {
   const codes = {

@@ -14,7 +14,7 @@ import {
   type RequestOp,
   type ResponseOf,
   type WireError,
-} from '../../../broker/protocol/index.js';
+} from '../../../protocol/index.js';
 
 const utf8 = new TextEncoder();
 

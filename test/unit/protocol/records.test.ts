@@ -12,7 +12,7 @@ import {
   type DecodedRecord,
   type FetchedBatch,
   type RecordToEncode,
-} from '../../../broker/protocol/index.js';
+} from '../../../protocol/index.js';
 import { plain, seededBytes } from './protocol-fixtures.js';
 
 const utf8 = new TextEncoder();

@@ -1,5 +1,5 @@
 import t, { type Test } from 'tap';
-import { ProtocolError } from '../../../broker/protocol/index.js';
+import { ProtocolError } from '../../../protocol/index.js';
 import {
   array,
   bool,
@@ -15,7 +15,7 @@ import {
   tuple,
   type Infer,
   type Schema,
-} from '../../../broker/protocol/schema.js';
+} from '../../../protocol/schema.js';
 
 /** Asserts that parsing throws a ProtocolError (code INVALID_REQUEST) whose message matches `message`. */
 function refuses<T>(t: Test, schema: Schema<T>, value: unknown, message: string, path = 'x'): void {

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { RecordBatchBuilder, CONTROL_BATCH } from '../../../../broker/protocol/index.js';
+import { RecordBatchBuilder, CONTROL_BATCH } from '../../../../protocol/index.js';
 import { jsonCodec } from '../../../../client/codecs.js';
 import { ConsumerCore } from '../../../../client/consumer/consumer.js';
 import type { ConsumerOptions } from '../../../../client/consumer/options.js';

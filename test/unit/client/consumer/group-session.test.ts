@@ -4,7 +4,7 @@
  * and leaving on close.
  */
 import t from 'tap';
-import { BrookError, RecordBatchBuilder } from '../../../../broker/protocol/index.js';
+import { BrookError, RecordBatchBuilder } from '../../../../protocol/index.js';
 import { jsonCodec } from '../../../../client/codecs.js';
 import { ConsumerCore } from '../../../../client/consumer/consumer.js';
 import type { ConsumerOptions } from '../../../../client/consumer/options.js';

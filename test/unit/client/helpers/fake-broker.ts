@@ -16,7 +16,7 @@ import {
   type RequestOf,
   type RequestOp,
   type ResponseOf,
-} from '../../../../broker/protocol/index.js';
+} from '../../../../protocol/index.js';
 import { memoryTransportFactory, type MemoryServerEnd } from '../../../../client/transport/memory.js';
 import type { TransportFactory } from '../../../../client/transport/transport.js';
 

@@ -12,7 +12,7 @@ import {
   type RequestOf,
   type RequestOp,
   type ResponseOf,
-} from '../../../../broker/protocol/index.js';
+} from '../../../../protocol/index.js';
 import type { FakeBroker, FakeSession } from './fake-broker.js';
 
 interface FakeMember {

@@ -1,5 +1,5 @@
 /** Client options wired to a fake broker and a manual clock. */
-import { crc32c } from '../../../../broker/protocol/index.js';
+import { crc32c } from '../../../../protocol/index.js';
 import {
   resolveClientOptions,
   type ClientOptions,

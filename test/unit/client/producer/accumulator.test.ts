@@ -1,5 +1,5 @@
 import t from 'tap';
-import { decodeRecords, type DecodedRecord } from '../../../../broker/protocol/index.js';
+import { decodeRecords, type DecodedRecord } from '../../../../protocol/index.js';
 import { RecordAccumulator, type ProducerBatch } from '../../../../client/producer/accumulator.js';
 
 const value = (n: number): Uint8Array => new Uint8Array(n).fill(7);

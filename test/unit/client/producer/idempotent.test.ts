@@ -8,7 +8,7 @@ import {
   type DecodedRecord,
   type ErrorName,
   type ResponseOf,
-} from '../../../../broker/protocol/index.js';
+} from '../../../../protocol/index.js';
 import { rawCodec } from '../../../../client/codecs.js';
 import type { ProducerOptions } from '../../../../client/producer/options.js';
 import { ProducerCore } from '../../../../client/producer/producer.js';

@@ -1,7 +1,7 @@
 import t from 'tap';
-import { decodeRecords, requests, type DecodedRecord, type FetchedBatch } from '../../../../broker/protocol/index.js';
+import { decodeRecords, requests, type DecodedRecord, type FetchedBatch } from '../../../../protocol/index.js';
 import { rawCodec, stringCodec } from '../../../../client/codecs.js';
-import { partitionForKey } from '../../../../broker/protocol/murmur2.js';
+import { partitionForKey } from '../../../../protocol/murmur2.js';
 import type { ProducerOptions } from '../../../../client/producer/options.js';
 import { ProducerCore } from '../../../../client/producer/producer.js';
 import type { RecordMetadata } from '../../../../client/producer/sender.js';

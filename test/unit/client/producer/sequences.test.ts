@@ -1,5 +1,5 @@
 import t from 'tap';
-import { BrookError, MAX_SEQUENCE, type ProduceBatch } from '../../../../broker/protocol/index.js';
+import { BrookError, MAX_SEQUENCE, type ProduceBatch } from '../../../../protocol/index.js';
 import { ProducerSequences } from '../../../../client/producer/sequences.js';
 
 function unstamped(count: number): ProduceBatch {

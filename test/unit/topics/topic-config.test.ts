@@ -1,5 +1,5 @@
 import t from 'tap';
-import { checkTopicConfig, checkTopicSpec, topicRetention } from '../../../broker/cluster/topic-config.js';
+import { checkTopicConfig, checkTopicSpec, topicRetention } from '../../../broker/topics/topic-config.js';
 
 const defaults = { retentionMs: 7, retentionBytes: -1 };
 

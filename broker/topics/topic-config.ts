@@ -1,7 +1,7 @@
 /**
  * Topic names and topic config keys (protocol rule 11), checked before a topic is created. Pure.
  */
-import { BrookError, TOPIC_NAME } from '../protocol/index.js';
+import { BrookError, TOPIC_NAME } from '../../protocol/index.js';
 
 /** What a createTopics request asks for, one topic. */
 export interface TopicSpec {

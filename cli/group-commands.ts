@@ -1,6 +1,6 @@
 /** `brook group list|describe|reset-offsets|delete`. */
-import { Admin } from '../../client/index.js';
-import type { OffsetResetTarget } from '../../client/admin-groups.js';
+import { Admin } from '../client/index.js';
+import type { OffsetResetTarget } from '../client/admin-groups.js';
 import { clientOptions, type CliConnection } from './client-options.js';
 import type { Print } from './topic-commands.js';
 

@@ -1,0 +1,237 @@
+#!/usr/bin/env node
+/**
+ * The `brook` command: `brook broker` runs a broker (broker/main.ts); `brook topic|partition|group|produce|consume`
+ * are clients of a running cluster, built on the client library only.
+ */
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { brokerCommand, integer } from '../broker/main.js';
+import { consumeRecords } from './consume-command.js';
+import { produceLines } from './produce-command.js';
+import { parseReplicas, reassignPartitions } from './partition-commands.js';
+import { deleteGroup, describeGroup, listGroups, resetGroupOffsets } from './group-commands.js';
+import { createTopic, deleteTopic, describeTopics, listTopics } from './topic-commands.js';
+import type { CliConnection } from './client-options.js';
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function parseReplicasOption(value: string): number[] {
+  try {
+    return parseReplicas(value);
+  } catch (err) {
+    throw new InvalidArgumentError(err instanceof Error ? err.message : String(err));
+  }
+}
+
+const program = new Command('brook')
+  .description('Brook: a Kafka-like message broker for Node.js')
+  .showHelpAfterError()
+  .configureOutput({
+    outputError: (text, write) => {
+      write(text);
+    },
+  });
+program.addCommand(brokerCommand());
+
+/** Adds the connection flags every client command takes. */
+function clientCommand(name: string): Command {
+  return new Command(name)
+    .addOption(
+      new Option('--bootstrap <address>', 'host:port (TCP) or ws://host:port (WebSocket)')
+        .env('BROOK_BOOTSTRAP')
+        .default('127.0.0.1:9400'),
+    )
+    .addOption(new Option('--username <name>', 'username for brokers with --users').env('BROOK_USERNAME'))
+    .addOption(new Option('--password <secret>', 'password for brokers with --users').env('BROOK_PASSWORD'));
+}
+
+function connection(opts: { bootstrap: string; username?: string; password?: string }): CliConnection {
+  return {
+    bootstrap: opts.bootstrap,
+    ...(opts.username === undefined ? {} : { username: opts.username }),
+    ...(opts.password === undefined ? {} : { password: opts.password }),
+  };
+}
+
+const print = (line: string): void => {
+  process.stdout.write(line + '\n');
+};
+
+const topic = new Command('topic').description('create, list, describe and delete topics');
+topic.addCommand(
+  clientCommand('create')
+    .description('create a topic')
+    .argument('<name>')
+    .option('--partitions <n>', 'partition count', integer, 1)
+    .option('--replication-factor <n>', 'replicas per partition', integer, 1)
+    .option(
+      '--config <key=value>',
+      'topic config (repeatable): retention.ms, retention.bytes, cleanup.policy',
+      collect,
+      [],
+    )
+    .action(
+      async (
+        name: string,
+        opts: { partitions: number; replicationFactor: number; config: string[]; bootstrap: string },
+      ) => {
+        await createTopic(connection(opts), name, opts, print);
+      },
+    ),
+);
+topic.addCommand(
+  clientCommand('list')
+    .description('list topics')
+    .action(async (opts: { bootstrap: string }) => {
+      await listTopics(connection(opts), print);
+    }),
+);
+topic.addCommand(
+  clientCommand('describe')
+    .description('show partitions (leader, replicas, in-sync replicas, offsets) and config')
+    .argument('[names...]')
+    .action(async (names: string[], opts: { bootstrap: string }) => {
+      await describeTopics(connection(opts), names, print);
+    }),
+);
+topic.addCommand(
+  clientCommand('delete')
+    .description('delete a topic and its data')
+    .argument('<name>')
+    .action(async (name: string, opts: { bootstrap: string }) => {
+      await deleteTopic(connection(opts), name, print);
+    }),
+);
+program.addCommand(topic);
+
+const partitionCommand = new Command('partition').description('move partitions between brokers');
+partitionCommand.addCommand(
+  clientCommand('reassign')
+    .description('move one partition to new replicas (online), or --rebalance every partition over the brokers')
+    .option('--topic <name>', 'the topic of the partition to move')
+    .option('--partition <n>', 'the partition to move', integer)
+    .option('--replicas <ids>', 'its new replicas, preferred leader first: e.g. 4,2,1', parseReplicasOption)
+    .option('--rebalance', 'place every partition anew over the current brokers (after adding one)', false)
+    .option(
+      '--wait <ms>',
+      'wait until the moved partitions are in sync on their new replicas (0: do not wait)',
+      integer,
+      0,
+    )
+    .action(
+      async (opts: {
+        topic?: string;
+        partition?: number;
+        replicas?: number[];
+        rebalance: boolean;
+        wait: number;
+        bootstrap: string;
+      }) => {
+        const { topic: name, partition, replicas } = opts;
+        if (opts.rebalance) {
+          await reassignPartitions(connection(opts), { rebalance: true }, opts.wait, print);
+          return;
+        }
+        if (name === undefined || partition === undefined || replicas === undefined) {
+          throw new InvalidArgumentError('give --topic, --partition and --replicas, or --rebalance');
+        }
+        await reassignPartitions(connection(opts), { topic: name, partition, replicas }, opts.wait, print);
+      },
+    ),
+);
+program.addCommand(partitionCommand);
+
+const group = new Command('group').description('list, describe, reset the offsets of, and delete consumer groups');
+group.addCommand(
+  clientCommand('list')
+    .description('list consumer groups (every broker is asked)')
+    .action(async (opts: { bootstrap: string }) => {
+      await listGroups(connection(opts), print);
+    }),
+);
+group.addCommand(
+  clientCommand('describe')
+    .description('show members, assignment, and per partition committed offset, log end and lag')
+    .argument('<group>')
+    .action(async (id: string, opts: { bootstrap: string }) => {
+      await describeGroup(connection(opts), id, print);
+    }),
+);
+group.addCommand(
+  clientCommand('reset-offsets')
+    .description("move a group's committed offsets on a topic (the group must have no members)")
+    .argument('<group>')
+    .requiredOption('--topic <topic>', 'the topic whose partitions are reset')
+    .requiredOption('--to <target>', 'earliest | latest | timestamp:<ms> | offset:<n>')
+    .action(async (id: string, opts: { topic: string; to: string; bootstrap: string }) => {
+      await resetGroupOffsets(connection(opts), id, opts, print);
+    }),
+);
+group.addCommand(
+  clientCommand('delete')
+    .description('delete a group without members, with its committed offsets')
+    .argument('<group>')
+    .action(async (id: string, opts: { bootstrap: string }) => {
+      await deleteGroup(connection(opts), id, print);
+    }),
+);
+program.addCommand(group);
+
+program.addCommand(
+  clientCommand('produce')
+    .description('send each line of stdin as a record; exits 0 only if every record was acknowledged')
+    .argument('<topic>')
+    .option('--key-separator <sep>', 'split each line into key and value at the first <sep>')
+    .addOption(new Option('--acks <acks>', 'acknowledgement level').choices(['0', '1', 'all']).default('all'))
+    .action(async (name: string, opts: { keySeparator?: string; acks: string; bootstrap: string }) => {
+      const acks = opts.acks === 'all' ? 'all' : opts.acks === '0' ? 0 : 1;
+      const count = await produceLines(
+        connection(opts),
+        name,
+        { acks, ...(opts.keySeparator === undefined ? {} : { keySeparator: opts.keySeparator }) },
+        process.stdin,
+      );
+      process.stderr.write(`${String(count)} record(s) acknowledged\n`);
+    }),
+);
+
+program.addCommand(
+  clientCommand('consume')
+    .description('print records of a topic, one per line')
+    .argument('<topic>')
+    .option('--from-beginning', 'start at the earliest offset instead of the end', false)
+    .option('--max-messages <n>', 'exit after this many records', integer)
+    .option('--partition <n>', 'only this partition', integer)
+    .option('--print-key', 'print the key before the value', false)
+    .option('--print-offset', 'print partition:offset before each record', false)
+    .option('--key-separator <sep>', 'printed between key and value', '\t')
+    .action(
+      async (
+        name: string,
+        opts: {
+          fromBeginning: boolean;
+          maxMessages?: number;
+          partition?: number;
+          printKey: boolean;
+          printOffset: boolean;
+          keySeparator: string;
+          bootstrap: string;
+        },
+      ) => {
+        const abort = new AbortController();
+        process.once('SIGINT', () => {
+          abort.abort();
+        });
+        process.once('SIGTERM', () => {
+          abort.abort();
+        });
+        await consumeRecords(connection(opts), name, opts, print, abort.signal);
+      },
+    ),
+);
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  process.stderr.write(`brook: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});
