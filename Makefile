@@ -3,7 +3,7 @@ SHELL := /bin/bash
 NODE_MODULES := node_modules/.install-stamp
 SOURCES := $(shell find protocol broker client cli bench -name '*.ts' 2>/dev/null)
 
-.PHONY: run cluster cluster-join test build typecheck lint format tap chaos bench bench-quick bench-cluster bench-groups bench-peers clean
+.PHONY: run cluster cluster-join test build typecheck lint format readme-config tap chaos bench bench-quick bench-cluster bench-groups bench-peers clean
 
 # Installs exactly what package-lock.json pins (better-sqlite3 compiles from source: about 80 s the first time).
 $(NODE_MODULES): package.json package-lock.json
@@ -44,6 +44,11 @@ lint: $(NODE_MODULES)
 
 format: $(NODE_MODULES)
 	npx prettier --write .
+
+## Rewrites README.md's configuration table from the table of config fields (broker/config-fields.ts).
+readme-config: build
+	node --input-type=module -e "import fs from 'node:fs'; import { withConfigTable } from './dist/broker/config-readme.js'; \
+	  fs.writeFileSync('README.md', withConfigTable(fs.readFileSync('README.md', 'utf8')));"
 
 tap: $(NODE_MODULES)
 	npx tap

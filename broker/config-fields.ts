@@ -42,7 +42,7 @@ export const CONFIG_FIELDS = {
     doc:
       'the cluster id (letters, digits, `_` and `-`): by default the one kept in `meta.db`, else made on first start, ' +
       'random for one broker and `brook-<sorted ids>` for a cluster (set it!); a set id must match the kept one',
-    defaultText: 'see meaning',
+    defaultText: 'made on first start',
     arg: 'id',
     pattern: /^[A-Za-z0-9_-]{1,64}$/,
   }),

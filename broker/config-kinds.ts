@@ -228,9 +228,10 @@ function isOneOf<const C extends readonly string[]>(value: unknown, choices: C):
   return value;
 }
 
-/** `8 MiB` for bytes, `604 800 000 (7 days)` for a long duration, big numbers grouped: the unit is shown apart. */
+/** `8 MiB` for bytes, `604 800 000 (7 days)` for a long duration, big numbers grouped; the unit is shown apart. */
 function showInteger(value: number, unit: IntegerUnit | undefined): string {
-  const grouped = value.toLocaleString('en-US').replaceAll(',', ' ');
+  // Grouped from five digits on, as typesetting does, so that ports stay as they are written (9400).
+  const grouped = Math.abs(value) < 10_000 ? String(value) : value.toLocaleString('en-US').replaceAll(',', ' ');
   if (unit === 'bytes' && value > 0 && value % MiB === 0) return `${String(value / MiB)} MiB`;
   if (unit === 'bytes' && value > 0 && value % KiB === 0) return `${String(value / KiB)} KiB`;
   if (unit === 'ms' && value > 0 && value % DAY_MS === 0) return `${grouped} (${String(value / DAY_MS)} days)`;

@@ -4,10 +4,14 @@ import {
   DEFAULT_CONFIG,
   resolveConfig,
   sessionLimits,
+  type BrokerConfig,
   type BrokerConfigInput,
+  type PeerConfig,
 } from '../../broker/config.js';
+import { CONFIG_FIELD_NAMES } from '../../broker/config-fields.js';
+import { flagName } from '../../broker/config-kinds.js';
 
-/** Asserts that resolving `input` fails on `field` with a message matching `pattern`. */
+/** Asserts that resolving `input` fails on `field` with a message matching `pattern` that names it and its flag. */
 function rejects(t: Test, input: BrokerConfigInput, field: string, pattern: RegExp): void {
   let error: unknown;
   try {
@@ -19,8 +23,11 @@ function rejects(t: Test, input: BrokerConfigInput, field: string, pattern: RegE
   if (!(error instanceof ConfigError)) return;
   t.equal(error.field, field);
   t.match(error.message, pattern);
-  t.match(error.message, field, 'the message names the field');
+  t.match(error.message, `${field} (${flagName(field)}): `, 'the message names the field and its flag');
 }
+
+/** True when A and B are assignable both ways (a type test: a wrongly derived type fails `tsc --noEmit`). */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 
 void t.test('defaults', (t) => {
   const config = resolveConfig();
@@ -46,7 +53,35 @@ void t.test('defaults', (t) => {
   t.equal(config.retentionCheckIntervalMs, 30_000);
   t.same(config.users, {});
   t.equal(config.logLevel, 'info');
-  t.same(Object.keys(config).sort(), Object.keys(DEFAULT_CONFIG).sort());
+  t.same(config.peers, []);
+  t.equal(config.peerPort, 9402);
+  t.equal(config.join, false);
+  t.equal(config.raftTickMs, 50);
+  t.equal(config.raftElectionTicks, 12);
+  t.equal(config.raftHeartbeatTicks, 2);
+  t.equal(config.groupHeartbeatIntervalMs, 3_000);
+  t.equal(config.groupSessionTimeoutMs, 45_000);
+  t.equal(config.groupOffsetsPartitions, 16);
+  t.equal(config.groupCheckpointIntervalMs, 600_000);
+  t.same(Object.keys(config), CONFIG_FIELD_NAMES, 'one property per field of the table, in its order');
+  t.same(Object.keys(DEFAULT_CONFIG), CONFIG_FIELD_NAMES);
+  t.ok(Object.isFrozen(DEFAULT_CONFIG));
+  t.end();
+});
+
+void t.test('BrokerConfig is typed from the table of fields', (t) => {
+  const types: readonly true[] = [
+    true satisfies Same<BrokerConfig['brokerId'], number>,
+    true satisfies Same<BrokerConfig['clusterId'], string | undefined>,
+    true satisfies Same<BrokerConfig['dataDir'], string>,
+    true satisfies Same<BrokerConfig['flush'], 'always' | 'interval' | 'never'>,
+    true satisfies Same<BrokerConfig['logLevel'], 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'>,
+    true satisfies Same<BrokerConfig['users'], Readonly<Record<string, string>>>,
+    true satisfies Same<BrokerConfig['peers'], readonly PeerConfig[]>,
+    true satisfies Same<BrokerConfig['join'], boolean>,
+    true satisfies Same<keyof BrokerConfig, (typeof CONFIG_FIELD_NAMES)[number]>,
+  ];
+  t.equal(types.length, 9);
   t.end();
 });
 
@@ -95,6 +130,16 @@ void t.test('each field is validated with a message naming it', (t) => {
   rejects(t, { users: { '': 'x' } }, 'users', /non-empty/);
   rejects(t, { users: [] as unknown as Record<string, string> }, 'users', /map of username/);
   rejects(t, { logLevel: 'loud' as 'info' }, 'logLevel', /one of 'fatal'/);
+  rejects(t, { join: 'yes' as unknown as boolean }, 'join', /true or false, got "yes"/);
+  rejects(t, { join: true }, 'join', /needs peers/);
+  rejects(t, { raftElectionTicks: 1 }, 'raftElectionTicks', /\[2, 10000\], got 1/);
+  rejects(t, { raftHeartbeatTicks: 0 }, 'raftHeartbeatTicks', /\[1, 10000\], got 0/);
+  rejects(t, { raftHeartbeatTicks: 12 }, 'raftHeartbeatTicks', /must be below raftElectionTicks/);
+  rejects(t, { groupHeartbeatIntervalMs: 45_000 }, 'groupHeartbeatIntervalMs', /below groupSessionTimeoutMs/);
+  rejects(t, { peers: [{ id: 2, host: 'b', port: 9412 }] }, 'peers', /must list this broker \(id 1\)/);
+  rejects(t, { peers: [{ id: 1, host: 'a', port: 0 }] }, 'peers', /port must be an integer in \[1, 65535\], got 0/);
+  rejects(t, { peers: [{ id: 0, host: 'a', port: 1 }] }, 'peers', /broker id must be an integer in \[1, /);
+  rejects(t, { brokerId: 0, peers: [{ id: 1, host: 'a', port: 1 }] }, 'peers', /must list this broker/);
   rejects(t, { portt: 1 } as BrokerConfigInput, 'portt', /unknown config field/);
   t.end();
 });
