@@ -6,6 +6,8 @@
  * Rules between fields (maxMessageBytes below maxFrameBytes, ...) are in config.ts.
  */
 import {
+  KiB,
+  MiB,
   choiceField,
   integerField,
   optionalTextField,
@@ -16,8 +18,6 @@ import {
 } from './config-kinds.js';
 import { MAX_BROKER_ID, checkPeers, checkUsers, parsePeers, parseUsers, type PeerConfig } from './config-lists.js';
 
-const KiB = 1024;
-const MiB = 1024 * KiB;
 const MAX_BYTES = 1024 * MiB;
 /** The largest delay Node's timers accept. */
 const MAX_DURATION_MS = 2 ** 31 - 1;

@@ -29,7 +29,7 @@ export function envName(field: string): string {
 
 /** One config field of type `V`: everything the type, defaults, validation, flags and docs need to know. */
 export interface ConfigField<V> {
-  /** What the field means, with its unit: the README row and the flag's --help text. */
+  /** What the field means: the meaning in its README row and the flag's --help text. */
   readonly doc: string;
   /** The value when none is given. */
   readonly default: V;
@@ -39,7 +39,7 @@ export interface ConfigField<V> {
   readonly unit: IntegerUnit | undefined;
   /** The flag's value name in --help (`n`, `dir`, `list`); undefined for a switch, which takes no value. */
   readonly arg: string | undefined;
-  /** The allowed values of a choice (commander checks them and lists them in --help). */
+  /** The allowed values of a choice, listed in --help. */
   readonly choices: readonly string[] | undefined;
   /** Other flag names of the same field (`id` for `brokerId`: `--id`, `BROOK_ID`). */
   readonly aliases: readonly string[];
@@ -59,8 +59,9 @@ interface Described {
   readonly defaultText?: string;
 }
 
-const KiB = 1024;
-const MiB = 1024 * KiB;
+/** Bytes in a kibibyte and a mebibyte, for sizes in the table. */
+export const KiB = 1024;
+export const MiB = 1024 * KiB;
 const MINUTE_MS = 60_000;
 const DAY_MS = 24 * 60 * MINUTE_MS;
 

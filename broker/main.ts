@@ -26,7 +26,8 @@ function asArgument<V>(parse: () => V): V {
 function fieldOption(name: string, field: ConfigField<unknown>, description: string): Option {
   const option = new Option(field.arg === undefined ? flagName(name) : `${flagName(name)} <${field.arg}>`, description);
   option.env(envName(name));
-  if (field.choices !== undefined) return option.choices(field.choices);
+  // Listed in --help; the check is the field's own (set below, it replaces commander's), as for every other kind.
+  if (field.choices !== undefined) option.choices(field.choices);
   // A switch takes no value: commander sets it to true.
   if (field.arg === undefined) return option;
   return option.argParser((text: string) => asArgument(() => field.check(name, field.parse(text))));

@@ -101,8 +101,12 @@ void t.test('a bad value is refused with the flag (or environment variable) and 
   await refused(['--port', 'x'], {}, /'--port <n>' argument 'x' is invalid\. expected an integer, got "x"/);
   await refused([], { BROOK_PORT: '' }, /value '' from env 'BROOK_PORT' is invalid\. expected an integer/);
   await refused(['--raft-heartbeat-ticks', '0'], {}, /--raft-heartbeat-ticks <n>.*\[1, 10000\], got 0/);
-  await refused(['--flush', 'sometimes'], {}, /'sometimes' is invalid\. Allowed choices are always, interval, never/);
-  await refused([], { BROOK_LOG_LEVEL: 'loud' }, /BROOK_LOG_LEVEL.*Allowed choices are fatal/);
+  await refused(['--flush', 'sometimes'], {}, /'sometimes' is invalid\. must be one of 'always', 'interval', 'never'/);
+  await refused(
+    [],
+    { BROOK_LOG_LEVEL: 'loud' },
+    /'loud' from env 'BROOK_LOG_LEVEL' is invalid\. must be one of 'fatal'/,
+  );
   await refused(['--peers', '1@a:1,nonsense'], {}, /--peers <list>.*expected id@host:port, got "nonsense"/);
   await refused(['--peers', '1@a:1,1@b:2'], {}, /--peers <list>.*broker id 1 is listed twice/);
   await refused(['--users', 'alice'], {}, /--users <list>.*expected user:password/);
