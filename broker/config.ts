@@ -38,7 +38,7 @@ export const DEFAULT_CONFIG: Readonly<BrokerConfig> = Object.freeze(fromFields((
  */
 export function resolveConfig(input: BrokerConfigInput = {}): Readonly<BrokerConfig> {
   for (const key of Object.keys(input)) {
-    if (!(key in CONFIG_FIELDS)) throw new ConfigError(key, 'unknown config field');
+    if (!Object.hasOwn(CONFIG_FIELDS, key)) throw new ConfigError(key, 'unknown config field');
   }
   const config = fromFields((name) => {
     // A broker bound to a given interface is reached there unless told otherwise.

@@ -141,6 +141,7 @@ void t.test('each field is validated with a message naming it', (t) => {
   rejects(t, { peers: [{ id: 0, host: 'a', port: 1 }] }, 'peers', /broker id must be an integer in \[1, /);
   rejects(t, { brokerId: 0, peers: [{ id: 1, host: 'a', port: 1 }] }, 'peers', /must list this broker/);
   rejects(t, { portt: 1 } as BrokerConfigInput, 'portt', /unknown config field/);
+  rejects(t, { toString: 1 } as BrokerConfigInput, 'toString', /unknown config field/);
   t.end();
 });
 
