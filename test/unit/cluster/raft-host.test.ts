@@ -1,13 +1,14 @@
 /**
  * The Raft driver of three brokers wired together in one process: real partition logs (SQLite files in temp dirs),
  * real RaftGroups and RaftHosts, and a link that delivers each flushed envelope to the peer's host, or drops it when
- * that broker is "down". Ticks are driven by hand, so the test is deterministic apart from election jitter.
+ * that broker is "down". Ticks are driven by hand, and election jitter is seeded per broker.
  */
 import { pino } from 'pino';
 import t from 'tap';
 import type { Test } from 'tap';
 import { RaftGroup, type EntryRange } from '../../../broker/cluster/raft-group.js';
 import { RaftHost, type HostEnvelope } from '../../../broker/cluster/raft-host.js';
+import { systemRuntime } from '../../../broker/clock.js';
 import { encodeBatchEntry } from '../../../broker/log/batch-entry.js';
 import { plainBatch } from '../../../broker/log/batch.js';
 import { PartitionLog } from '../../../broker/log/partition-log.js';
@@ -70,6 +71,8 @@ function startBrokers(t: Test, retentionMs = -1): Net {
       retentionMs,
       retentionBytes: -1,
     });
+    // Real timers (the hand-off pauses between attempts), seeded election jitter.
+    const runtime = systemRuntime(id);
     const host = new RaftHost({
       selfId: id,
       peers: () => IDS.filter((p) => p !== id),
@@ -78,6 +81,7 @@ function startBrokers(t: Test, retentionMs = -1): Net {
       tickMs: 10,
       electionTicks: ELECTION_TICKS,
       logger,
+      runtime,
     });
     const broker: Broker = {
       id,
@@ -90,6 +94,7 @@ function startBrokers(t: Test, retentionMs = -1): Net {
         storage: new RaftLogStorage(log, IDS),
         electionTicks: ELECTION_TICKS,
         heartbeatTicks: 1,
+        random: runtime.rng,
         events: {
           committed: (endOffset) => {
             broker.highWatermark = endOffset;
