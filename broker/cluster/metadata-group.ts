@@ -107,9 +107,11 @@ export class MetadataGroup implements Controller {
     return leader === 0 ? -1 : leader;
   }
 
-  createTopic(spec: TopicSpec, nowMs: number): Promise<TopicRecord> {
+  /** Async so that a spec refused by the store (TOPIC_EXISTS, invalid) rejects: ensureInternalTopic catches that. */
+  async createTopic(spec: TopicSpec, nowMs: number): Promise<TopicRecord> {
     const record = this.options.topics.plan(spec, nowMs);
-    return this.propose({ type: 'createTopic', record }).then(() => record);
+    await this.propose({ type: 'createTopic', record });
+    return record;
   }
 
   async ensureInternalTopic(spec: TopicSpec, nowMs: number): Promise<void> {
@@ -185,7 +187,9 @@ export class MetadataGroup implements Controller {
   }
 
   private propose(command: MetadataCommand): Promise<void> {
-    if (!this.group.isLeader) throw this.group.notLeader();
+    // Rejected, never thrown: completeMove chains .finally on this promise to release its partition, and a peer's
+    // `moved` may reach a broker that has just stopped being the controller.
+    if (!this.group.isLeader) return Promise.reject(this.group.notLeader());
     const records = encodeCommand(command);
     const data = encodeBatchEntry(plainBatch(records, 1, this.options.runtime.wall.nowMs()));
     return new Promise((resolve, reject) => {
