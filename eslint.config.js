@@ -10,6 +10,32 @@ function layer(files, message, regexes) {
   };
 }
 
+/**
+ * Time and randomness come from one module per side (broker/clock.ts, client/clock.ts; cli/ uses the client's), so
+ * drivers take them injected and tests drive them by hand. test/ and bench/ may read the real ones.
+ */
+const CLOCK_MESSAGE = 'Take time and randomness injected, from broker/clock.ts or client/clock.ts.';
+const injectedClock = {
+  files: ['protocol/**/*.ts', 'broker/**/*.ts', 'client/**/*.ts', 'cli/**/*.ts'],
+  ignores: ['broker/clock.ts', 'client/clock.ts'],
+  rules: {
+    'no-restricted-properties': [
+      'error',
+      { object: 'Date', property: 'now', message: CLOCK_MESSAGE },
+      { object: 'Math', property: 'random', message: CLOCK_MESSAGE },
+      { object: 'performance', property: 'now', message: CLOCK_MESSAGE },
+    ],
+    // `performance` is only ever read for its clock; banning the global also stops `const p = performance; p.now()`.
+    'no-restricted-globals': ['error', { name: 'performance', message: CLOCK_MESSAGE }],
+    // `new Date()` and `Date()` without a time read the wall clock as well.
+    'no-restricted-syntax': [
+      'error',
+      { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: CLOCK_MESSAGE },
+      { selector: "CallExpression[callee.name='Date']", message: CLOCK_MESSAGE },
+    ],
+  },
+};
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', '.tap/**', 'data/**', 'eslint.config.js', '.ci/**'] },
   js.configs.recommended,
@@ -38,6 +64,7 @@ export default tseslint.config(
   ]),
   layer(['cli/**/*.ts'], 'cli/ is a client: it never imports test/ or bench/', ['^(\\.\\./)+(test|bench)/']),
   layer(['bench/**/*.ts'], 'bench/ never imports test code', ['^(\\.\\./)+test/']),
+  injectedClock,
   {
     // Tests may assert on values they know are present.
     files: ['test/**/*.ts', 'bench/**/*.ts'],

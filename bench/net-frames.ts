@@ -13,7 +13,7 @@ import { connect } from 'node:net';
 import { parseArgs } from 'node:util';
 import { encodeFrame, requests } from '../protocol/index.js';
 import type { BrokerCore, NetMetrics, SessionLimits } from '../broker/net/broker-api.js';
-import { monotonicClock } from '../broker/net/clock.js';
+import { monotonicClock } from '../broker/clock.js';
 import { SessionRegistry } from '../broker/net/session-registry.js';
 import type { FlushScheduler } from '../broker/net/connection.js';
 import { TcpServer } from '../broker/net/tcp-server.js';

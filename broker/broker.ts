@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Registry } from 'prom-client';
+import { systemRuntime, type Runtime, type TimerHandle } from './clock.js';
 import { ClusterNode, defaultClusterId } from './cluster/cluster-node.js';
 import { LocalController, type Controller } from './cluster/controller.js';
 import { ProducerIdAllocator } from './cluster/producer-ids.js';
@@ -24,8 +25,11 @@ import { PartitionRegistry } from './partitions/partition-registry.js';
 export interface BrokerDeps {
   /** Logger to use; default a pino logger on stdout at `config.logLevel`. */
   readonly logger?: Logger;
-  /** Wall clock in epoch milliseconds (topic creation times, retention); default `Date.now`. */
-  readonly nowMs?: () => number;
+  /**
+   * Time, timers and randomness (topic creation times, retention, replication's clocks and election jitter); default
+   * the real clocks and timers and a randomly seeded source.
+   */
+  readonly runtime?: Runtime;
 }
 
 type Servers = Awaited<ReturnType<typeof startServers>>;
@@ -49,7 +53,7 @@ export class Broker {
   /** The consumer-group coordinators hosted here. */
   private readonly groups: GroupService;
   private servers: Servers | null = null;
-  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly timers: TimerHandle[] = [];
   private started = false;
   private stopping = false;
   private closing: Promise<void> | null = null;
@@ -60,8 +64,9 @@ export class Broker {
     topics: TopicStore,
     partitions: PartitionRegistry,
     cluster: ClusterNode | null,
-    private readonly nowMs: () => number,
+    private readonly runtime: Runtime,
   ) {
+    const nowMs = (): number => runtime.wall.nowMs();
     this.config = config;
     this.logger = logger;
     this.topics = topics;
@@ -121,7 +126,7 @@ export class Broker {
   static async start(input: BrokerConfigInput = {}, deps: BrokerDeps = {}): Promise<Broker> {
     const config = resolveConfig(input);
     const logger = deps.logger ?? createLogger(config.logLevel, config.brokerId);
-    const nowMs = deps.nowMs ?? Date.now;
+    const runtime = deps.runtime ?? systemRuntime();
     fs.mkdirSync(config.dataDir, { recursive: true });
     const clustered = isClustered(config);
     const topics = TopicStore.open(config.dataDir, {
@@ -133,7 +138,7 @@ export class Broker {
         : [config.brokerId],
     });
     const endpoint = { host: config.advertisedHost, port: 0, wsPort: 0 };
-    const cluster = clustered ? new ClusterNode(config, topics, logger, () => endpoint) : null;
+    const cluster = clustered ? new ClusterNode(config, topics, logger, () => endpoint, runtime) : null;
     const partitions = new PartitionRegistry({
       dataDir: config.dataDir,
       brokerId: config.brokerId,
@@ -151,7 +156,7 @@ export class Broker {
       topics.close();
       throw err;
     }
-    const broker = new Broker(config, logger, topics, partitions, cluster, nowMs);
+    const broker = new Broker(config, logger, topics, partitions, cluster, runtime);
     try {
       await broker.listen();
       endpoint.port = broker.tcpPort;
@@ -238,10 +243,7 @@ export class Broker {
   private startTimers(): void {
     const { config, partitions, logger } = this;
     const every = (intervalMs: number, task: () => void): void => {
-      const timer = setInterval(task, intervalMs);
-      // Background upkeep must not keep an otherwise finished process alive.
-      timer.unref();
-      this.timers.push(timer);
+      this.timers.push(this.runtime.timers.setInterval(task, intervalMs));
     };
     if (config.flush === 'interval') {
       every(config.flushIntervalMs, () => {
@@ -249,7 +251,7 @@ export class Broker {
       });
     }
     every(config.retentionCheckIntervalMs, () => {
-      const deleted = partitions.retentionPass(this.nowMs());
+      const deleted = partitions.retentionPass(this.runtime.wall.nowMs());
       if (deleted > 0) logger.debug({ batches: deleted }, 'retention deleted batches');
     });
   }
@@ -257,7 +259,7 @@ export class Broker {
   private async shutdown(): Promise<void> {
     this.stopping = true;
     this.logger.info('broker stopping');
-    for (const timer of this.timers) clearInterval(timer);
+    for (const timer of this.timers) this.runtime.timers.clear(timer);
     this.groups.close();
     const servers = this.servers;
     try {

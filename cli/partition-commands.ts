@@ -1,5 +1,6 @@
 /** `brook partition reassign`: move partitions to new replicas, or rebalance them over the brokers, online. */
 import type { PartitionReassignment, TopicDescription } from '../client/admin.js';
+import { systemClock, type Clock } from '../client/clock.js';
 import type { CliConnection } from './client-options.js';
 import { withAdmin, type Print } from './topic-commands.js';
 
@@ -26,20 +27,23 @@ export async function reassignPartitions(
   target: ReassignTarget,
   waitMs: number,
   print: Print,
+  clock: Clock = systemClock,
 ): Promise<void> {
   await withAdmin(conn, async (admin) => {
     const moves = 'rebalance' in target ? await admin.rebalancePartitions() : await admin.reassignPartitions([target]);
     if (moves.length === 0) print('Every partition is already where it belongs.');
     for (const m of moves) print(`Moving ${m.topic}-${String(m.partition)} to replicas ${m.replicas.join(',')}.`);
     if (waitMs <= 0 || moves.length === 0) return;
-    const deadline = Date.now() + waitMs;
+    const deadline = clock.nowMs() + waitMs;
     for (;;) {
       const pending = await unfinished(moves, (names) => admin.describeTopics(names));
       if (pending.length === 0) break;
-      if (Date.now() >= deadline) {
+      if (clock.nowMs() >= deadline) {
         throw new Error(`still moving after ${String(waitMs)} ms: ${pending.join(', ')}`);
       }
-      await new Promise((resolve) => setTimeout(resolve, 250));
+      await new Promise<void>((resolve) => {
+        clock.setTimeout(resolve, 250);
+      });
     }
     print(`Done: ${String(moves.length)} partition(s) moved.`);
   });

@@ -3,6 +3,7 @@
  * the metadata group (controller), and the replication of each partition with more than one replica.
  */
 import type { Registry } from 'prom-client';
+import type { Runtime, TimerHandle } from '../clock.js';
 import type { BrokerConfig } from '../config.js';
 import { ClusterMetrics } from '../metrics/cluster-metrics.js';
 import type { Logger } from '../logger.js';
@@ -12,7 +13,7 @@ import type { PartitionReplication, StartReplication } from '../partitions/repli
 import type { BrokerEndpoint } from './control-messages.js';
 import { MetadataGroup } from './metadata-group.js';
 import { PartitionReplica } from './partition-replica.js';
-import { PeerTransport, type PeerAddress } from './peer-transport.js';
+import { PeerTransport, type PeerAddress, type PeerTransportOptions } from './peer-transport.js';
 import { RaftHost } from './raft-host.js';
 import { isInternalTopic } from '../topics/topic-config.js';
 import type { TopicSpec } from '../topics/topic-config.js';
@@ -42,12 +43,15 @@ export function defaultClusterId(config: Readonly<BrokerConfig>): string {
     .join('-')}`;
 }
 
+/** What the cluster node needs of the peer transport (tests put a fake in its place). */
+export type ClusterTransport = Pick<PeerTransport, 'start' | 'send' | 'flush' | 'setPeers' | 'close'>;
+
 export class ClusterNode {
   readonly host: RaftHost;
-  private readonly transport: PeerTransport;
+  private readonly transport: ClusterTransport;
   private readonly replicas = new Set<PartitionReplica>();
   private readonly metrics: ClusterMetrics;
-  private timers: NodeJS.Timeout[] = [];
+  private timers: TimerHandle[] = [];
   /** Brokers whose addBroker this controller is proposing. */
   private readonly pendingJoins = new Set<number>();
   private metadata: MetadataGroup | null = null;
@@ -58,9 +62,11 @@ export class ClusterNode {
     private readonly topics: TopicStore,
     private readonly logger: Logger,
     endpoint: () => BrokerEndpoint,
+    private readonly runtime: Runtime,
+    createTransport: (options: PeerTransportOptions) => ClusterTransport = (options) => new PeerTransport(options),
   ) {
     const others = (): number[] => topics.brokerIds.filter((id) => id !== config.brokerId);
-    this.transport = new PeerTransport({
+    this.transport = createTransport({
       selfId: config.brokerId,
       clusterId: topics.clusterId,
       peers: this.peerAddresses(),
@@ -73,6 +79,7 @@ export class ClusterNode {
       onUnreachable: (peer) => {
         this.host.unreachable(peer);
       },
+      runtime,
       logger,
     });
     this.metrics = new ClusterMetrics({
@@ -94,6 +101,7 @@ export class ClusterNode {
       tickMs: config.raftTickMs,
       electionTicks: config.raftElectionTicks,
       logger,
+      runtime,
       onClusterMessage: (from, message) => {
         if (message.kind === 'join') this.joinRequested({ id: from, host: message.host, port: message.port });
         else if (message.kind === 'moved') this.metadata?.completeMove(message);
@@ -122,6 +130,7 @@ export class ClusterNode {
           events.leadershipChanged(isLeader);
         },
         metrics: this.metrics,
+        runtime: this.runtime,
       });
       this.replicas.add(replica);
       return {
@@ -163,6 +172,7 @@ export class ClusterNode {
       electionTicks: this.config.raftElectionTicks,
       heartbeatTicks: this.config.raftHeartbeatTicks,
       logger: this.logger,
+      runtime: this.runtime,
       brokerAdded: () => {
         this.transport.setPeers(this.peerAddresses());
       },
@@ -192,7 +202,7 @@ export class ClusterNode {
 
   /** Hands off leadership, stops ticking, leaves the metadata group and closes every peer connection. */
   async close(): Promise<void> {
-    for (const timer of this.timers) clearInterval(timer);
+    for (const timer of this.timers) this.runtime.timers.clear(timer);
     this.timers = [];
     await this.host.handOffLeadership(HAND_OFF_TIMEOUT_MS);
     this.host.close();
@@ -214,7 +224,7 @@ export class ClusterNode {
   private membershipPass(): void {
     const metadata = this.metadata;
     if (metadata === null) return;
-    const nowMs = performance.now();
+    const nowMs = this.runtime.monotonic.nowMs();
     for (const replica of this.replicas) {
       replica.sampleInSync(nowMs);
       if (!replica.isMoving || !replica.reconcileMembership()) continue;
@@ -257,14 +267,12 @@ export class ClusterNode {
   private internalTopicRequested(from: number, spec: TopicSpec): void {
     const metadata = this.metadata;
     if (metadata?.isLeader !== true || !isInternalTopic(spec.name)) return;
-    metadata.ensureInternalTopic(spec, Date.now()).catch((err: unknown) => {
+    metadata.ensureInternalTopic(spec, this.runtime.wall.nowMs()).catch((err: unknown) => {
       this.logger.warn({ err, from, topic: spec.name }, 'internal topic not created');
     });
   }
 
   private every(intervalMs: number, run: () => void): void {
-    const timer = setInterval(run, intervalMs);
-    timer.unref();
-    this.timers.push(timer);
+    this.timers.push(this.runtime.timers.setInterval(run, intervalMs));
   }
 }

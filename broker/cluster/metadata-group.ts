@@ -4,6 +4,7 @@
  * by the controller and applied by every broker, in log order, to its own topic store and partition replicas.
  */
 import path from 'node:path';
+import type { Runtime } from '../clock.js';
 import type { Logger } from '../logger.js';
 import { decodeBatchEntry, encodeBatchEntry } from '../log/batch-entry.js';
 import { plainBatch } from '../log/batch.js';
@@ -36,6 +37,8 @@ export interface MetadataGroupOptions {
   readonly electionTicks: number;
   readonly heartbeatTicks: number;
   readonly logger: Logger;
+  /** The wall clock (the timestamps of metadata batches) and the random source of the group's election jitter. */
+  readonly runtime: Runtime;
   /** A broker joined (every broker dials it from now on). */
   readonly brokerAdded: (broker: PeerAddress) => void;
   /** Asks the controller (another broker) to create an internal topic. */
@@ -64,6 +67,7 @@ export class MetadataGroup implements Controller {
       storage,
       electionTicks: options.electionTicks,
       heartbeatTicks: options.heartbeatTicks,
+      random: options.runtime.rng,
       applied: Math.min(options.topics.appliedIndex, storage.lastIndex()),
       events: {
         committed: () => undefined,
@@ -103,9 +107,11 @@ export class MetadataGroup implements Controller {
     return leader === 0 ? -1 : leader;
   }
 
-  createTopic(spec: TopicSpec, nowMs: number): Promise<TopicRecord> {
+  /** Async so that a spec refused by the store (TOPIC_EXISTS, invalid) rejects: ensureInternalTopic catches that. */
+  async createTopic(spec: TopicSpec, nowMs: number): Promise<TopicRecord> {
     const record = this.options.topics.plan(spec, nowMs);
-    return this.propose({ type: 'createTopic', record }).then(() => record);
+    await this.propose({ type: 'createTopic', record });
+    return record;
   }
 
   async ensureInternalTopic(spec: TopicSpec, nowMs: number): Promise<void> {
@@ -181,9 +187,11 @@ export class MetadataGroup implements Controller {
   }
 
   private propose(command: MetadataCommand): Promise<void> {
-    if (!this.group.isLeader) throw this.group.notLeader();
+    // Rejected, never thrown: completeMove chains .finally on this promise to release its partition, and a peer's
+    // `moved` may reach a broker that has just stopped being the controller.
+    if (!this.group.isLeader) return Promise.reject(this.group.notLeader());
     const records = encodeCommand(command);
-    const data = encodeBatchEntry(plainBatch(records, 1, Date.now()));
+    const data = encodeBatchEntry(plainBatch(records, 1, this.options.runtime.wall.nowMs()));
     return new Promise((resolve, reject) => {
       const index = this.group.propose(
         data,

@@ -2,6 +2,7 @@
  * The Raft side of one replicated partition on this broker: its group (the partition log is the Raft log),
  * appends proposed through it, and the high watermark fed from the commit index.
  */
+import type { Runtime, TimerHandle } from '../clock.js';
 import { encodeBatchEntry } from '../log/batch-entry.js';
 import { checkBatch, type BatchToAppend } from '../log/batch.js';
 import type { PartitionLog } from '../log/partition-log.js';
@@ -41,6 +42,8 @@ export interface PartitionReplicaOptions {
   /** This replica became leader (rebuild leader-only state) or stopped being one. */
   readonly leadershipChanged: (isLeader: boolean) => void;
   readonly metrics: ClusterMetrics;
+  /** Monotonic time (ISR lag, commit latency), the commit timeout of acks=all appends, election jitter. */
+  readonly runtime: Runtime;
 }
 
 export class PartitionReplica implements ReplicaGaugeSource {
@@ -52,7 +55,8 @@ export class PartitionReplica implements ReplicaGaugeSource {
   private moving: boolean;
   private readonly host: RaftHost;
   private readonly metrics: ClusterMetrics;
-  /** When each follower last held everything committed, in performance.now() ms. */
+  private readonly runtime: Runtime;
+  /** When each follower last held everything committed, in monotonic milliseconds. */
   private readonly caughtUpAtMs = new Map<NodeId, number>();
 
   constructor(options: PartitionReplicaOptions) {
@@ -62,6 +66,7 @@ export class PartitionReplica implements ReplicaGaugeSource {
     this.target = options.replicas;
     this.moving = options.joining;
     this.metrics = options.metrics;
+    this.runtime = options.runtime;
     const storage = new RaftLogStorage(options.log, options.joining ? [] : options.replicas);
     let wasLeader = false;
     this.group = new RaftGroup({
@@ -70,6 +75,7 @@ export class PartitionReplica implements ReplicaGaugeSource {
       storage,
       electionTicks: options.electionTicks,
       heartbeatTicks: options.heartbeatTicks,
+      random: options.runtime.rng,
       events: {
         committed: options.committed,
         leaderChanged: (_leader, _term, role) => {
@@ -150,7 +156,7 @@ export class PartitionReplica implements ReplicaGaugeSource {
   get isr(): readonly number[] {
     if (!this.group.isLeader) return this.leaderId === -1 ? [] : [this.leaderId];
     const status = this.group.status();
-    const nowMs = performance.now();
+    const nowMs = this.runtime.monotonic.nowMs();
     return status.progress
       .filter((p) => p.id === status.id || this.inSync(p.id, p.match, status.commit, nowMs))
       .map((p) => p.id)
@@ -194,19 +200,19 @@ export class PartitionReplica implements ReplicaGaugeSource {
     checkBatch(batch);
     const data = encodeBatchEntry(batch);
     return new Promise<EntryRange>((resolve, reject) => {
-      let timer: NodeJS.Timeout | null = null;
+      let timer: TimerHandle | null = null;
       const done = (range: EntryRange): void => {
-        if (timer !== null) clearTimeout(timer);
+        if (timer !== null) this.runtime.timers.clear(timer);
         resolve(range);
       };
       const fail = (err: BrookError): void => {
-        if (timer !== null) clearTimeout(timer);
+        if (timer !== null) this.runtime.timers.clear(timer);
         reject(err);
       };
       const all = acks === -1;
-      const proposedMs = performance.now();
+      const proposedMs = this.runtime.monotonic.nowMs();
       const committed = (range: EntryRange): void => {
-        this.metrics.committed((performance.now() - proposedMs) / 1000);
+        this.metrics.committed((this.runtime.monotonic.nowMs() - proposedMs) / 1000);
         done(range);
       };
       const persisted = (range: EntryRange): void => {
@@ -215,7 +221,7 @@ export class PartitionReplica implements ReplicaGaugeSource {
       };
       const index = this.group.propose(data, persisted, all ? committed : null, fail);
       if (all) {
-        timer = setTimeout(() => {
+        timer = this.runtime.timers.setTimeout(() => {
           // A forgotten proposal no longer keeps the group from quiescing.
           this.group.forget(index);
           reject(

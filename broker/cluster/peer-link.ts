@@ -3,6 +3,7 @@
  * connection fails or closes it redials after a jittered, growing delay until {@link PeerLink.close}.
  */
 import { connect, type Socket } from 'node:net';
+import type { Clock, TimerHandle, Timers } from '../clock.js';
 import type { Logger } from '../logger.js';
 import type { Backoff } from './peer-backoff.js';
 import { encodeHello } from './peer-codec.js';
@@ -30,6 +31,10 @@ export interface PeerLinkOptions {
   readonly stableAfterMs: number;
   /** Where written bytes and frames are counted. */
   readonly stats: PeerTransportStats;
+  /** Monotonic time (how long a connection stayed up). */
+  readonly clock: Clock;
+  /** Schedules redials. */
+  readonly timers: Timers;
   readonly logger?: Logger | undefined;
 }
 
@@ -38,7 +43,7 @@ export class PeerLink {
   private connected = false;
   private closed = false;
   private connectedAtMs = 0;
-  private retryTimer: NodeJS.Timeout | undefined;
+  private retryTimer: TimerHandle | undefined;
 
   constructor(private readonly options: PeerLinkOptions) {}
 
@@ -83,7 +88,7 @@ export class PeerLink {
   close(): Promise<void> {
     this.closed = true;
     this.connected = false;
-    clearTimeout(this.retryTimer);
+    if (this.retryTimer !== undefined) this.options.timers.clear(this.retryTimer);
     this.retryTimer = undefined;
     const socket = this.socket;
     this.socket = undefined;
@@ -113,7 +118,7 @@ export class PeerLink {
       socket.write(hello);
       this.options.stats.bytesSent += hello.byteLength;
       this.connected = true;
-      this.connectedAtMs = performance.now();
+      this.connectedAtMs = this.options.clock.nowMs();
       logger?.info({ peer: address.id, host: address.host, port: address.port }, 'peer link up');
     });
     socket.once('close', () => {
@@ -126,15 +131,14 @@ export class PeerLink {
     const wasConnected = this.connected;
     this.socket = undefined;
     this.connected = false;
-    if (wasConnected && performance.now() - this.connectedAtMs >= this.options.stableAfterMs) {
+    if (wasConnected && this.options.clock.nowMs() - this.connectedAtMs >= this.options.stableAfterMs) {
       this.options.backoff.reset();
     }
     const delayMs = this.options.backoff.nextDelayMs();
     const { address, logger } = this.options;
     if (wasConnected) logger?.warn({ peer: address.id, retryInMs: delayMs }, 'peer link down');
-    // unref: a pending redial alone must not keep the process alive.
-    this.retryTimer = setTimeout(() => {
+    this.retryTimer = this.options.timers.setTimeout(() => {
       this.dial();
-    }, delayMs).unref();
+    }, delayMs);
   }
 }

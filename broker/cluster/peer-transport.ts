@@ -11,9 +11,9 @@
  * retransmits what matters, and a broker never grows memory for a peer that is away.
  */
 import { createServer, type AddressInfo, type Server } from 'node:net';
+import { systemRuntime, type Runtime } from '../clock.js';
 import type { Logger } from '../logger.js';
 import { LENGTH_PREFIX_BYTES } from '../../protocol/frame.js';
-import { createRng, type Rng } from '../raft/rng.js';
 import { Backoff } from './peer-backoff.js';
 import { encodeEnvelopes, type PeerEnvelope } from './peer-codec.js';
 import { PeerInbound } from './peer-inbound.js';
@@ -58,8 +58,11 @@ export interface PeerTransportOptions {
   readonly connectTimeoutMs?: number | undefined;
   /** An accepted connection that sends no hello for this long is closed, in ms. Default 10 000. */
   readonly helloTimeoutMs?: number | undefined;
-  /** Jitter source for redial delays. Default: seeded from Math.random. */
-  readonly rng?: Rng | undefined;
+  /**
+   * Monotonic time (how long a link stayed up), redial timers and the jitter of redial delays. Default: the real
+   * clock and timers, and a randomly seeded source.
+   */
+  readonly runtime?: Runtime | undefined;
   readonly logger?: Logger | undefined;
 }
 
@@ -89,7 +92,7 @@ export class PeerTransport {
   private readonly counters = this.stats as PeerTransportStats;
   private readonly maxFrameBytes: number;
   private readonly maxBufferedBytes: number;
-  private readonly rng: Rng;
+  private readonly runtime: Runtime;
   private peers: Map<number, PeerAddress>;
   private readonly links = new Map<number, PeerLink>();
   private readonly accepted = new Set<PeerInbound>();
@@ -104,7 +107,7 @@ export class PeerTransport {
     checkPositiveInteger('selfId', options.selfId);
     this.maxFrameBytes = checkPositiveInteger('maxFrameBytes', options.maxFrameBytes ?? 64 * MIB);
     this.maxBufferedBytes = checkPositiveInteger('maxBufferedBytes', options.maxBufferedBytes ?? 32 * MIB);
-    this.rng = options.rng ?? createRng(Math.floor(Math.random() * 2 ** 32));
+    this.runtime = options.runtime ?? systemRuntime();
     this.peers = peersById(options.peers, options.selfId);
     for (const address of this.peers.values()) this.links.set(address.id, this.createLink(address));
   }
@@ -279,10 +282,12 @@ export class PeerTransport {
       selfId: this.options.selfId,
       clusterId: this.options.clusterId,
       address,
-      backoff: new Backoff({ minMs, maxMs, rng: this.rng }),
+      backoff: new Backoff({ minMs, maxMs, rng: this.runtime.rng }),
       connectTimeoutMs: this.options.connectTimeoutMs ?? 2000,
       stableAfterMs: maxMs,
       stats: this.counters,
+      clock: this.runtime.monotonic,
+      timers: this.runtime.timers,
       logger: this.options.logger,
     });
   }

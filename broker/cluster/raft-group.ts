@@ -11,7 +11,7 @@ import { toBrookError } from '../partitions/log-errors.js';
 import { BrookError } from '../../protocol/index.js';
 import type { RaftLogStorage } from '../log/raft-log-storage.js';
 import { EntryType, MessageType, NO_NODE, RaftNode, Role, createRng } from '../raft/index.js';
-import type { ConfigChange, Entry, Message, NodeId, RaftOptions, RaftStatus } from '../raft/index.js';
+import type { ConfigChange, Entry, Message, NodeId, RaftOptions, RaftStatus, Rng } from '../raft/index.js';
 
 /** Offsets an entry got in the log. */
 export interface EntryRange {
@@ -36,6 +36,8 @@ export interface RaftGroupOptions {
   readonly storage: RaftLogStorage;
   readonly electionTicks: number;
   readonly heartbeatTicks: number;
+  /** The broker's random source; this replica's election jitter is seeded from it once, at construction. */
+  readonly random: Rng;
   /** Last index already applied by the state machine (metadata group); default: none. */
   readonly applied?: number;
   readonly events: GroupEvents;
@@ -71,7 +73,7 @@ export class RaftGroup {
     this.nodeOptions = {
       id: options.selfId,
       storage: options.storage,
-      rng: createRng(seedOf(options.id, options.selfId)),
+      rng: createRng(seedOf(options.id, options.selfId, options.random)),
       electionTicks: options.electionTicks,
       heartbeatTicks: options.heartbeatTicks,
       preVote: true,
@@ -277,9 +279,13 @@ export class RaftGroup {
   }
 }
 
-/** A per-replica seed, so replicas of one group draw different election timeouts and restarts differ too. */
-function seedOf(group: string, selfId: NodeId): number {
+/**
+ * A per-replica seed: drawn from the broker's source (so restarts differ, and a seeded broker replays), mixed with the
+ * group and broker ids so that replicas of one group draw different election timeouts even when every broker of a
+ * test runs on the same seed.
+ */
+function seedOf(group: string, selfId: NodeId, random: Rng): number {
   let h = 0x9e3779b9 ^ selfId;
   for (let i = 0; i < group.length; i++) h = Math.imul(h ^ group.charCodeAt(i), 0x01000193);
-  return (h ^ Date.now()) >>> 0;
+  return (h ^ random.nextInt(2 ** 32)) >>> 0;
 }

@@ -9,6 +9,7 @@
  * - Liveness: a peer silent for an election timeout (or whose link failed) is dead; groups that include it wake,
  *   so followers of a quiesced group can elect a new leader and a leader can notice it lost its quorum.
  */
+import type { Runtime, TimerHandle } from '../clock.js';
 import type { Logger } from '../logger.js';
 import { BrookError } from '../../protocol/index.js';
 import { NO_NODE, type Message } from '../raft/index.js';
@@ -39,6 +40,8 @@ export interface RaftHostOptions {
   readonly tickMs: number;
   readonly electionTicks: number;
   readonly logger: Logger;
+  /** Monotonic time and timers: the tick timer, the hand-off deadline and the pauses between its attempts. */
+  readonly runtime: Runtime;
   /** Messages for the cluster node rather than a group (a broker joining, a move done). */
   readonly onClusterMessage?: (from: number, message: ClusterMessage) => void;
 }
@@ -51,7 +54,7 @@ export class RaftHost {
   private readonly dirty = new Set<RaftGroup>();
   private readonly liveness: PeerLiveness;
   private readonly endpoints = new Map<number, BrokerEndpoint>();
-  private timer: NodeJS.Timeout | null = null;
+  private timer: TimerHandle | null = null;
   private pass: NodeJS.Immediate | null = null;
   private closed = false;
   /** Counters for metrics. */
@@ -62,10 +65,9 @@ export class RaftHost {
   }
 
   start(): void {
-    this.timer = setInterval(() => {
+    this.timer = this.options.runtime.timers.setInterval(() => {
       this.tick();
     }, this.options.tickMs);
-    this.timer.unref();
   }
 
   add(group: RaftGroup): void {
@@ -140,10 +142,11 @@ export class RaftHost {
    * is led here, or after `timeoutMs`.
    */
   async handOffLeadership(timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
+    const { monotonic, timers } = this.options.runtime;
+    const deadline = monotonic.nowMs() + timeoutMs;
     for (;;) {
       const led = [...this.groups.values()].filter((g) => g.isLeader && g.voters.length > 1);
-      if (led.length === 0 || Date.now() >= deadline) return;
+      if (led.length === 0 || monotonic.nowMs() >= deadline) return;
       for (const group of led) {
         const status = group.status();
         const target = status.progress
@@ -155,14 +158,16 @@ export class RaftHost {
           this.touch(group);
         }
       }
-      await new Promise((resolve) => setTimeout(resolve, this.options.tickMs));
+      await new Promise<void>((resolve) => {
+        timers.setTimeout(resolve, this.options.tickMs);
+      });
     }
   }
 
   /** Stops the timer and the pending pass and fails every waiting proposal. */
   close(): void {
     this.closed = true;
-    if (this.timer !== null) clearInterval(this.timer);
+    if (this.timer !== null) this.options.runtime.timers.clear(this.timer);
     if (this.pass !== null) clearImmediate(this.pass);
     this.timer = null;
     this.pass = null;

@@ -5,7 +5,7 @@
 import type { Logger } from 'pino';
 import { BrookError } from '../../protocol/index.js';
 import type { BrokerCore, SessionLimits } from './broker-api.js';
-import { monotonicClock, type Clock } from './clock.js';
+import { monotonicClock, type Clock } from '../clock.js';
 import type { MetricsText } from './http-routes.js';
 import { SessionRegistry } from './session-registry.js';
 import { TcpServer } from './tcp-server.js';

@@ -2,7 +2,7 @@
 import type { Logger } from 'pino';
 import { BrookError, type RequestOp } from '../../protocol/index.js';
 import type { BrokerCore, SessionLimits } from './broker-api.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../clock.js';
 import type { FrameWriter } from './frame-writer.js';
 
 /** Runs `fn` later, after the current event-loop turn's work (coalescing point for grants and delivery). */

@@ -19,7 +19,7 @@ import {
   type Schema,
 } from '../../protocol/index.js';
 import type { BrokerCore, CoreOp, SessionLimits } from './broker-api.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../clock.js';
 import type { ServerConnection } from './connection.js';
 import { FrameWriter } from './frame-writer.js';
 import { ProduceHandler } from './produce-handler.js';

@@ -1,18 +1,20 @@
 /**
  * The Raft driver of three brokers wired together in one process: real partition logs (SQLite files in temp dirs),
  * real RaftGroups and RaftHosts, and a link that delivers each flushed envelope to the peer's host, or drops it when
- * that broker is "down". Ticks are driven by hand, so the test is deterministic apart from election jitter.
+ * that broker is "down". Ticks are driven by hand, and election jitter is seeded per broker.
  */
 import { pino } from 'pino';
 import t from 'tap';
 import type { Test } from 'tap';
 import { RaftGroup, type EntryRange } from '../../../broker/cluster/raft-group.js';
-import { RaftHost, type HostEnvelope } from '../../../broker/cluster/raft-host.js';
+import { RaftHost } from '../../../broker/cluster/raft-host.js';
+import { systemRuntime } from '../../../broker/clock.js';
 import { encodeBatchEntry } from '../../../broker/log/batch-entry.js';
 import { plainBatch } from '../../../broker/log/batch.js';
 import { PartitionLog } from '../../../broker/log/partition-log.js';
 import { RaftLogStorage } from '../../../broker/log/raft-log-storage.js';
 import { tempDir } from '../../helpers/temp-dir.js';
+import { MemoryPeers, settle } from './helpers/memory-peers.js';
 
 const IDS = [1, 2, 3];
 const GROUP = 'topic/0';
@@ -26,33 +28,9 @@ interface Broker {
   highWatermark: number;
 }
 
-class Net {
-  readonly down = new Set<number>();
+/** The brokers, on an in-process link. */
+class Net extends MemoryPeers {
   readonly brokers = new Map<number, Broker>();
-  /** Envelopes queued per (from, to) until the sender flushes. */
-  private readonly queued = new Map<string, { from: number; to: number; envelopes: HostEnvelope[] }>();
-
-  link(from: number): { send(to: number, envelope: HostEnvelope): void; flush(): void } {
-    return {
-      send: (to, envelope) => {
-        const key = `${String(from)}>${String(to)}`;
-        const q = this.queued.get(key) ?? { from, to, envelopes: [] };
-        q.envelopes.push(envelope);
-        this.queued.set(key, q);
-      },
-      flush: () => {
-        for (const [key, q] of this.queued) {
-          if (q.from !== from) continue;
-          this.queued.delete(key);
-          const target = this.brokers.get(q.to);
-          if (target === undefined || this.down.has(q.to) || this.down.has(from)) continue;
-          setImmediate(() => {
-            target.host.receive(from, q.envelopes);
-          });
-        }
-      },
-    };
-  }
 }
 
 function batch(value: string): Uint8Array {
@@ -70,6 +48,8 @@ function startBrokers(t: Test, retentionMs = -1): Net {
       retentionMs,
       retentionBytes: -1,
     });
+    // Real timers (the hand-off pauses between attempts), seeded election jitter.
+    const runtime = systemRuntime(id);
     const host = new RaftHost({
       selfId: id,
       peers: () => IDS.filter((p) => p !== id),
@@ -78,6 +58,7 @@ function startBrokers(t: Test, retentionMs = -1): Net {
       tickMs: 10,
       electionTicks: ELECTION_TICKS,
       logger,
+      runtime,
     });
     const broker: Broker = {
       id,
@@ -90,6 +71,7 @@ function startBrokers(t: Test, retentionMs = -1): Net {
         storage: new RaftLogStorage(log, IDS),
         electionTicks: ELECTION_TICKS,
         heartbeatTicks: 1,
+        random: runtime.rng,
         events: {
           committed: (endOffset) => {
             broker.highWatermark = endOffset;
@@ -99,6 +81,7 @@ function startBrokers(t: Test, retentionMs = -1): Net {
       }),
     };
     host.add(broker.group);
+    net.attach(id, host);
     net.brokers.set(id, broker);
     t.teardown(async () => {
       host.close();
@@ -108,14 +91,12 @@ function startBrokers(t: Test, retentionMs = -1): Net {
   return net;
 }
 
-const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-
 /** Ticks every running broker and lets the ready passes and deliveries run, until `done` or `maxTicks`. */
 async function tickUntil(net: Net, done: () => boolean, maxTicks = 200): Promise<number> {
   for (let i = 0; i < maxTicks; i++) {
     if (done()) return i;
     for (const b of net.brokers.values()) if (!net.down.has(b.id)) b.host.tick();
-    for (let k = 0; k < 6; k++) await turn();
+    await settle(6);
   }
   throw new Error(`condition not reached within ${String(maxTicks)} ticks`);
 }
