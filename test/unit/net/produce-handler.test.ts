@@ -157,10 +157,19 @@ void t.test('drain resolves when in-flight produces are done and refuses new one
   t.equal(h.flush()[0]?.correlationId, 2, 'the admitted one was answered');
 });
 
-void t.test('drain with nothing in flight resolves at once', async (t) => {
+void t.test('drain with nothing in flight resolves at once and refuses what comes after', async (t) => {
   const h = new Harness().greet();
-  await h.session.drain();
-  t.pass();
+  let drained = false;
+  void h.session.drain().then(() => {
+    drained = true;
+  });
+  // One microtask turn: enough for an already-resolved drain, too short for one that waits on anything.
+  await Promise.resolve();
+  t.ok(drained, 'resolved without waiting');
+  t.same(h.conn.take(), [], 'nothing sent');
+  h.send('produce', 2, produceRequest([100]));
+  t.match(h.conn.take()[0], { correlationId: 2, body: { partitions: [{ error: { code: 18 } }] } }, 'SHUTTING_DOWN');
+  t.equal(h.core.produces.length, 0, 'the core never saw it');
 });
 
 void t.test('a produce completing after the connection closed sends nothing but still settles', async (t) => {
