@@ -61,8 +61,6 @@ export function makeTempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), `brook-bench-${prefix}-`));
 }
 
-export { freePort } from '../broker-process.js';
-
 /**
  * Spawns `command` in its own process group with output going to `<dataDir>/server.log`; the temp dir is removed
  * when the server is stopped.

@@ -341,10 +341,3 @@ export class Harness {
     return this.conn.take();
   }
 }
-
-/** The error body of an error frame. */
-export function errorName(frame: Frame | undefined): string | undefined {
-  if (frame === undefined || frame.op !== 127) return undefined;
-  const code = (frame.body as { code: number }).code;
-  return BrookError.fromWire({ code, message: '' }).code;
-}

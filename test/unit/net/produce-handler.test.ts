@@ -1,6 +1,7 @@
 import t from 'tap';
 import { BrookError, requests, type RequestOf } from '../../../protocol/index.js';
-import { errorName, Harness, produceRequest, settle } from './fakes.js';
+import { errorCodeOf } from '../../helpers/raw-connection.js';
+import { Harness, produceRequest, settle } from './fakes.js';
 
 function okFor(request: RequestOf<'produce'>, baseOffset = 0) {
   return { partitions: request.partitions.map((p) => ({ topic: p.topic, partition: p.partition, baseOffset })) };
@@ -54,7 +55,7 @@ void t.test(
     h.send('produce', 4, produceRequest([400]));
     t.equal(h.core.produces.length, 2, 'exactly filling the window is allowed');
     h.send('produce', 5, produceRequest([1]));
-    t.equal(errorName(h.conn.take()[0]), undefined, 'THROTTLED is per partition, not an error frame');
+    t.equal(errorCodeOf(h.conn.take()[0]), undefined, 'THROTTLED is per partition, not an error frame');
     t.equal(h.core.produces.length, 2);
     h.flush();
 
@@ -134,7 +135,7 @@ void t.test('a failed produce gets an error frame and its bytes back', async (t)
   h.core.produces[0]!.done.reject(new BrookError('NOT_LEADER'));
   await settle();
   const [error, grant] = h.flush();
-  t.equal(errorName(error), 'NOT_LEADER');
+  t.equal(errorCodeOf(error), 'NOT_LEADER');
   t.equal(error?.correlationId, 2);
   t.same(grant?.body, { bytes: 100 });
 });
