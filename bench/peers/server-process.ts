@@ -8,6 +8,7 @@ import { accessSync, constants, mkdtempSync, openSync, closeSync, readFileSync, 
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import { readRssBytes } from '../harness/proc.js';
 
 /** A spawned server group and the temp dir it owns. */
 export interface ServerProcess {
@@ -164,12 +165,10 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** Resident set size of `pid` (VmRSS of /proc/<pid>/status), in bytes; 0 if the process is gone. */
+/** Resident set size of `pid`, in bytes; 0 if the process is gone. */
 export function rssOf(pid: number): number {
   try {
-    const status = readFileSync(`/proc/${String(pid)}/status`, 'utf8');
-    const match = /^VmRSS:\s+(\d+)\s+kB$/m.exec(status);
-    return match?.[1] === undefined ? 0 : Number(match[1]) * 1024;
+    return readRssBytes(pid);
   } catch {
     return 0;
   }
