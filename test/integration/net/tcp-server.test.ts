@@ -1,32 +1,9 @@
 import t, { type Test } from 'tap';
-import { encodeFrame, requests, type RequestOf } from '../../../protocol/index.js';
+import { encodeFrame, requests } from '../../../protocol/index.js';
+import { produceRequest } from '../../helpers/opaque-batches.js';
 import { errorCodeOf, RawTcpConnection, RawWsConnection } from '../../helpers/raw-connection.js';
 import { startTestServers } from './helpers.js';
 import { PRE_HELLO_BUFFER_BYTES } from '../../../broker/net/tcp-server.js';
-
-function produce(bytes: number): RequestOf<'produce'> {
-  return {
-    acks: 1,
-    timeoutMs: 1000,
-    partitions: [
-      {
-        topic: 't',
-        partition: 0,
-        batch: {
-          count: 1,
-          firstTimestamp: 0,
-          maxTimestamp: 0,
-          crc: 0,
-          producerId: -1,
-          producerEpoch: -1,
-          baseSequence: -1,
-          attributes: 0,
-          records: new Uint8Array(bytes),
-        },
-      },
-    ],
-  };
-}
 
 /** Checks that a connection still gets answers. */
 async function stillServes(t: Test, client: RawTcpConnection): Promise<void> {
@@ -148,7 +125,7 @@ void t.test('produce is answered and its bytes granted back', async (t) => {
   const { servers } = await startTestServers(t);
   const client = await RawTcpConnection.open(t, servers.tcpPort);
   await client.hello();
-  const response = await client.call('produce', 2, produce(1000));
+  const response = await client.call('produce', 2, produceRequest([1000]));
   t.match(response, { op: requests.produce.code, correlationId: 2, body: { partitions: [{ baseOffset: 0 }] } });
   t.same(await client.nextFrame(), { version: 1, op: 33, correlationId: 0, body: { bytes: 1000 } });
 });
@@ -158,7 +135,7 @@ void t.test('close waits for in-flight produces, then sends SHUTTING_DOWN and cl
   core.autoAck = false;
   const client = await RawTcpConnection.open(t, servers.tcpPort);
   await client.hello();
-  client.send('produce', 2, produce(10));
+  client.send('produce', 2, produceRequest([10]));
   while (core.heldProduces === 0) await client.call('ping', 3, {});
   let closed = false;
   const closing = servers.close().then(() => {

@@ -1,7 +1,8 @@
 import t from 'tap';
 import { BrookError, requests, type RequestOf } from '../../../protocol/index.js';
 import { errorCodeOf } from '../../helpers/raw-connection.js';
-import { Harness, produceRequest, settle } from './fakes.js';
+import { produceRequest } from '../../helpers/opaque-batches.js';
+import { Harness, settle } from './fakes.js';
 
 function okFor(request: RequestOf<'produce'>, baseOffset = 0) {
   return { partitions: request.partitions.map((p) => ({ topic: p.topic, partition: p.partition, baseOffset })) };

@@ -2,7 +2,8 @@ import t from 'tap';
 import { BrookError } from '../../../protocol/index.js';
 import { SessionRegistry, sweepIntervalMs } from '../../../broker/net/session-registry.js';
 import { errorCodeOf } from '../../helpers/raw-connection.js';
-import { produceRequest, FakeCore, limits, ManualClock, MemoryConnection, requestFrame, settle } from './fakes.js';
+import { produceRequest } from '../../helpers/opaque-batches.js';
+import { FakeCore, limits, ManualClock, MemoryConnection, requestFrame, settle } from './fakes.js';
 
 function registry() {
   const core = new FakeCore();
