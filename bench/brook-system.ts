@@ -8,8 +8,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { PartitionerStrategy } from '../client/index.js';
-import { startBrokerProcess, type BrokerProcess } from './broker-process.js';
-import { LocalCluster } from './local-cluster.js';
+import { BrokerProcess } from './harness/broker-process.js';
+import { brokerDirsUnder, LocalCluster } from './harness/local-cluster.js';
 import {
   consumeScenario,
   ensureTopic,
@@ -43,6 +43,9 @@ export const BASE_KNOBS: BrookKnobs = Object.freeze({
 /** Broker flags of every bench broker: keep everything (a run must not lose records to retention). */
 const BROKER_ARGS: readonly string[] = ['--retention-ms', '-1'];
 
+/** How long a broker may take to exit on SIGTERM, in ms: one run with `--cpu-prof` writes its profile first. */
+const STOP_TIMEOUT_MS = 120_000;
+
 /** Options of {@link BrookDeployment}. */
 export interface BrookDeploymentOptions {
   /** dist/cli/main.js */
@@ -56,7 +59,6 @@ export interface BrookDeploymentOptions {
 /** Broker processes with their temp data dir; started once, shared by every view. */
 export class BrookDeployment {
   private processes: BrokerProcess[] = [];
-  private cluster: LocalCluster | null = null;
   private starting: Promise<void> | undefined;
   private dataDir = '';
 
@@ -69,22 +71,17 @@ export class BrookDeployment {
 
   private async launch(): Promise<void> {
     this.dataDir = mkdtempSync(path.join(os.tmpdir(), 'brook-bench-'));
-    const extraArgs = BROKER_ARGS;
+    const launch = { entry: this.options.entry, nodeArgs: this.options.nodeArgs ?? [] };
     if (this.options.brokers === 1) {
-      this.processes = [
-        await startBrokerProcess({
-          entry: this.options.entry,
-          dataDir: this.dataDir,
-          extraArgs,
-          nodeArgs: this.options.nodeArgs ?? [],
-        }),
-      ];
+      this.processes = [await BrokerProcess.start(launch, { dataDir: this.dataDir, args: BROKER_ARGS })];
     } else {
-      this.cluster = await LocalCluster.start(this.options.entry, this.dataDir, this.options.brokers, {
-        nodeArgs: this.options.nodeArgs ?? [],
-        extraArgs,
+      const cluster = await LocalCluster.start({
+        launch,
+        size: this.options.brokers,
+        args: BROKER_ARGS,
+        dataDir: brokerDirsUnder(this.dataDir),
       });
-      this.processes = this.cluster.running();
+      this.processes = cluster.running();
     }
   }
 
@@ -101,8 +98,7 @@ export class BrookDeployment {
   }
 
   async stop(): Promise<void> {
-    await Promise.all(this.processes.map((p) => p.stop()));
-    this.cluster = null;
+    await Promise.all(this.processes.map((p) => p.stop(STOP_TIMEOUT_MS)));
     this.processes = [];
     this.starting = undefined;
     if (this.dataDir !== '') rmSync(this.dataDir, { recursive: true, force: true });

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { measureFailover } from './failover.js';
 import { measureIdleCpu } from './idle-cpu.js';
-import { LocalCluster } from './local-cluster.js';
+import { brokerDirsUnder, LocalCluster } from './harness/local-cluster.js';
 import { spread } from './stats.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -26,7 +26,7 @@ function flag(name: string, fallback: number): number {
 
 async function withCluster<T>(run: (cluster: LocalCluster) => Promise<T>): Promise<T> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'brook-cluster-bench-'));
-  const cluster = await LocalCluster.start(ENTRY, dataDir);
+  const cluster = await LocalCluster.start({ launch: { entry: ENTRY }, dataDir: brokerDirsUnder(dataDir) });
   try {
     return await run(cluster);
   } finally {

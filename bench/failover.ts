@@ -4,7 +4,7 @@
  * The killed broker is restarted and back in sync before the next round.
  */
 import { Admin, Producer, stringCodec } from '../client/index.js';
-import type { LocalCluster } from './local-cluster.js';
+import type { LocalCluster } from './harness/local-cluster.js';
 
 const TOPIC = 'failover';
 

@@ -10,8 +10,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startBrokerProcess } from './broker-process.js';
-import { LocalCluster } from './local-cluster.js';
+import { BrokerProcess } from './harness/broker-process.js';
+import { brokerDirsUnder, LocalCluster } from './harness/local-cluster.js';
 import { measureRebalance, type RebalanceFigures, type RoundFigures } from './rebalance.js';
 import { spread, type Spread } from './stats.js';
 
@@ -51,11 +51,18 @@ let figures: RebalanceFigures;
 let stop: () => Promise<void>;
 let bootstrap: string;
 if (brokers === 1) {
-  const broker = await startBrokerProcess({ entry: ENTRY, dataDir, extraArgs: brokerArgs });
-  bootstrap = `127.0.0.1:${String(broker.tcpPort)}`;
-  stop = () => broker.stop();
+  const broker = await BrokerProcess.start({ entry: ENTRY }, { dataDir, args: brokerArgs });
+  bootstrap = broker.bootstrap;
+  stop = async () => {
+    await broker.stop();
+  };
 } else {
-  const cluster = await LocalCluster.start(ENTRY, dataDir, brokers, { extraArgs: brokerArgs });
+  const cluster = await LocalCluster.start({
+    launch: { entry: ENTRY },
+    size: brokers,
+    args: brokerArgs,
+    dataDir: brokerDirsUnder(dataDir),
+  });
   bootstrap = cluster.bootstrap;
   stop = () => cluster.stop();
 }

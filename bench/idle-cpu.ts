@@ -3,7 +3,8 @@
  * to have a leader, measure each broker's CPU time over a quiet window.
  */
 import { Admin } from '../client/index.js';
-import { cpuSeconds, type LocalCluster } from './local-cluster.js';
+import type { LocalCluster } from './harness/local-cluster.js';
+import { cpuSeconds } from './harness/proc.js';
 
 const SETTLE_MS = 25_000;
 

@@ -11,8 +11,8 @@ import { AckWindow, shares } from './ack-window.js';
 import { allowPre311Servers, StoppableCredit } from './rabbitmq-compat.js';
 import { LatencyRecorder, latencyPayload, measureOpenLoop, readIndex, writeIndex } from './open-loop.js';
 import type { LatencySample, Measurement, PeerFactory, PeerSystem } from './peer.js';
+import { freePort } from '../harness/free-port.js';
 import {
-  freePort,
   makeTempDir,
   onPath,
   portOpen,

@@ -7,8 +7,8 @@ import { Redis } from 'ioredis';
 import { shares } from './ack-window.js';
 import { LatencyRecorder, latencyPayload, measureOpenLoop, readIndex, writeIndex } from './open-loop.js';
 import type { LatencySample, Measurement, PeerFactory, PeerSystem } from './peer.js';
+import { freePort } from '../harness/free-port.js';
 import {
-  freePort,
   makeTempDir,
   rssOf,
   runQuiet,

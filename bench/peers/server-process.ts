@@ -8,6 +8,7 @@ import { accessSync, constants, mkdtempSync, openSync, closeSync, readFileSync, 
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import { readRssBytes } from '../harness/proc.js';
 
 /** A spawned server group and the temp dir it owns. */
 export interface ServerProcess {
@@ -60,8 +61,6 @@ function killGroup(pid: number, signal: NodeJS.Signals): void {
 export function makeTempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), `brook-bench-${prefix}-`));
 }
-
-export { freePort } from '../broker-process.js';
 
 /**
  * Spawns `command` in its own process group with output going to `<dataDir>/server.log`; the temp dir is removed
@@ -166,12 +165,10 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** Resident set size of `pid` (VmRSS of /proc/<pid>/status), in bytes; 0 if the process is gone. */
+/** Resident set size of `pid`, in bytes; 0 if the process is gone. */
 export function rssOf(pid: number): number {
   try {
-    const status = readFileSync(`/proc/${String(pid)}/status`, 'utf8');
-    const match = /^VmRSS:\s+(\d+)\s+kB$/m.exec(status);
-    return match?.[1] === undefined ? 0 : Number(match[1]) * 1024;
+    return readRssBytes(pid);
   } catch {
     return 0;
   }

@@ -1,9 +1,10 @@
 /** Plain HTTP for tests: GET a broker endpoint and read Prometheus samples from /metrics. */
 import { request } from 'node:http';
 
-/** A response: status and body text. */
+/** A response: status, content type ('' without the header) and body text. */
 export interface HttpResponse {
   readonly status: number;
+  readonly contentType: string;
   readonly body: string;
 }
 
@@ -15,7 +16,7 @@ export function httpGet(port: number, path: string, timeoutMs = 10_000): Promise
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (body += chunk));
       res.on('end', () => {
-        resolve({ status: res.statusCode ?? 0, body });
+        resolve({ status: res.statusCode ?? 0, contentType: res.headers['content-type'] ?? '', body });
       });
       res.on('error', reject);
     });

@@ -1,6 +1,9 @@
 /**
- * Raw protocol connections (no client library) for tests that send what a client never would: garbage bytes,
- * oversized messages. They collect the frames the broker sends and tell when it closed the connection.
+ * The raw-protocol test client (no client library), over TCP or WebSocket, for tests that speak the wire protocol
+ * directly: typed requests matched by correlation id (several may be in flight), frames sent under a correlation id
+ * of the test's choosing, garbage bytes, oversized messages. Frames that answer no pending request (pushes, grants,
+ * errors, answers to {@link RawConnection.send}) are queued for {@link RawConnection.nextFrame} and
+ * {@link RawConnection.nextPush}; it tells when the broker closed the connection.
  */
 import { connect, type Socket } from 'node:net';
 import type { Test } from 'tap';
@@ -11,6 +14,7 @@ import {
   encodeFrame,
   ERROR_OP,
   LengthPrefixSplitter,
+  pushes,
   requests,
   type Frame,
   type RequestOf,
@@ -19,11 +23,24 @@ import {
   type WireError,
 } from '../../protocol/index.js';
 
+/** Credentials for {@link RawConnection.hello}. */
+export interface HelloCredentials {
+  readonly username?: string;
+  readonly password?: string;
+}
+
+/** A request waiting for the frame with its correlation id. */
+interface PendingRequest {
+  readonly settle: (frame: Frame | Error) => void;
+}
+
 /** Frames from the broker and the connection's end, awaitable with deadlines. */
 abstract class RawConnection {
   private readonly frames: Frame[] = [];
-  private wake: (() => void) | undefined;
+  private readonly pending = new Map<number, PendingRequest>();
+  private readonly wakers = new Set<() => void>();
   private isClosed = false;
+  /** Above the ids tests pick by hand for {@link send}, so a request's answer is never taken for theirs. */
   private lastCorrelationId = 100;
   /** Resolves when the connection has closed (either side). */
   readonly closed: Promise<void>;
@@ -46,47 +63,55 @@ abstract class RawConnection {
   abstract destroy(): void;
   protected abstract readonly lengthPrefix: boolean;
 
-  /** Sends a hello and waits for its answer. */
-  async hello(timeoutMs = 10_000): Promise<void> {
-    this.sendBytes(
-      encodeFrame(requests.hello.code, 1, { protocolVersion: 1, clientId: 'raw-test' }, this.lengthPrefix),
-    );
-    const frame = await this.nextFrame(timeoutMs);
-    if (frame.op !== requests.hello.code) throw new Error(`hello refused: ${JSON.stringify(frame.body)}`);
+  /** Sends a hello (with `credentials` if given) and waits for its answer; rejects with the broker's BrookError. */
+  async hello(timeoutMs = 10_000, credentials: HelloCredentials = {}): Promise<void> {
+    await this.request('hello', { protocolVersion: 1, clientId: 'raw-test', ...credentials }, timeoutMs);
   }
 
   /**
-   * Sends one typed request and resolves with its response, skipping frames of other correlation ids; rejects with
-   * the broker's BrookError for an error frame, or when no answer comes within `timeoutMs`.
+   * Sends one typed request and resolves with its response (frames of other correlation ids stay queued); rejects
+   * with the broker's BrookError for an error frame, with NETWORK_ERROR if the connection closes first, or when no
+   * answer comes within `timeoutMs`.
    */
-  async request<K extends RequestOp>(op: K, body: RequestOf<K>, timeoutMs = 15_000): Promise<ResponseOf<K>> {
+  request<K extends RequestOp>(op: K, body: RequestOf<K>, timeoutMs = 15_000): Promise<ResponseOf<K>> {
     const id = ++this.lastCorrelationId;
-    this.sendBytes(encodeFrame(requests[op].code, id, body, this.lengthPrefix));
-    for (;;) {
-      const frame = await this.nextFrame(timeoutMs);
-      if (frame.correlationId !== id) continue;
-      if (frame.op === ERROR_OP) throw BrookError.fromWire(frame.body as WireError);
-      return frame.body as ResponseOf<K>;
-    }
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new Error(`no answer to ${op} within ${String(timeoutMs)} ms`));
+      }, timeoutMs);
+      this.pending.set(id, {
+        settle: (frame) => {
+          clearTimeout(timer);
+          if (frame instanceof Error) reject(frame);
+          else if (frame.op === ERROR_OP) reject(BrookError.fromWire(frame.body as WireError));
+          else resolve(frame.body as ResponseOf<K>);
+        },
+      });
+      if (this.isClosed) this.failPending();
+      else this.send(op, id, body);
+    });
   }
 
-  /** The next frame from the broker; rejects if the connection closes first or none comes within `timeoutMs`. */
-  async nextFrame(timeoutMs = 10_000): Promise<Frame> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const frame = this.frames.shift();
-      if (frame !== undefined) return frame;
-      if (this.isClosed) throw new Error('connection closed before a frame arrived');
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no frame within ${String(timeoutMs)} ms`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-    }
+  /** Sends one request frame under `correlationId` without waiting; its answer goes to {@link nextFrame}. */
+  send<K extends RequestOp>(op: K, correlationId: number, body: RequestOf<K>): void {
+    this.sendBytes(encodeFrame(requests[op].code, correlationId, body, this.lengthPrefix));
+  }
+
+  /** {@link send}, then the next queued frame (for tests that send one request at a time). */
+  call<K extends RequestOp>(op: K, correlationId: number, body: RequestOf<K>, timeoutMs = 10_000): Promise<Frame> {
+    this.send(op, correlationId, body);
+    return this.nextFrame(timeoutMs);
+  }
+
+  /** The next queued frame; rejects if the connection closes first or none comes within `timeoutMs`. */
+  nextFrame(timeoutMs = 10_000): Promise<Frame> {
+    return this.take(() => true, 'a frame', timeoutMs);
+  }
+
+  /** The next queued push other than a produce grant (deliver, subscriptionEnd, ...), leaving other frames queued. */
+  nextPush(timeoutMs = 10_000): Promise<Frame> {
+    return this.take((f) => f.correlationId === 0 && f.op !== pushes.grant.code, 'a push', timeoutMs);
   }
 
   /** Resolves when the connection closes; rejects after `timeoutMs`. */
@@ -107,20 +132,51 @@ abstract class RawConnection {
   }
 
   protected received(frame: Frame): void {
+    const pending = frame.correlationId === 0 ? undefined : this.pending.get(frame.correlationId);
+    if (pending !== undefined) {
+      this.pending.delete(frame.correlationId);
+      pending.settle(frame);
+      return;
+    }
     this.frames.push(frame);
     this.wakeUp();
   }
 
   protected ended(): void {
     this.isClosed = true;
+    this.failPending();
     this.markClosed();
     this.wakeUp();
   }
 
+  /** Removes and returns the first queued frame that `matches`, waiting for one until `timeoutMs`. */
+  private async take(matches: (frame: Frame) => boolean, what: string, timeoutMs: number): Promise<Frame> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const index = this.frames.findIndex(matches);
+      if (index >= 0) return this.frames.splice(index, 1)[0] as Frame;
+      if (this.isClosed) throw new Error(`connection closed before ${what} arrived`);
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`no ${what} within ${String(timeoutMs)} ms`);
+      await new Promise<void>((resolve) => {
+        const wake = (): void => {
+          clearTimeout(timer);
+          this.wakers.delete(wake);
+          resolve();
+        };
+        const timer = setTimeout(wake, left);
+        this.wakers.add(wake);
+      });
+    }
+  }
+
+  private failPending(): void {
+    for (const pending of this.pending.values()) pending.settle(new BrookError('NETWORK_ERROR'));
+    this.pending.clear();
+  }
+
   private wakeUp(): void {
-    const wake = this.wake;
-    this.wake = undefined;
-    wake?.();
+    for (const wake of [...this.wakers]) wake();
   }
 }
 
@@ -199,13 +255,18 @@ export class RawWsConnection extends RawConnection {
     this.ws.send(bytes, { binary: true });
   }
 
+  /** Sends a text message (the protocol allows only binary ones). */
+  sendText(text: string): void {
+    this.ws.send(text, { binary: false });
+  }
+
   destroy(): void {
     this.ws.terminate();
   }
 }
 
-/** The error code name of an error frame (op 127), or undefined for any other frame. */
-export function errorCodeOf(frame: Frame): string | undefined {
-  if (frame.op !== ERROR_OP) return undefined;
+/** The error code name of an error frame (op 127), or undefined for any other frame (or none). */
+export function errorCodeOf(frame: Frame | undefined): string | undefined {
+  if (frame?.op !== ERROR_OP) return undefined;
   return BrookError.fromWire(frame.body as WireError).code;
 }

@@ -13,7 +13,7 @@ import {
   type FetchedBatch,
   type ProduceBatch,
 } from '../../../protocol/index.js';
-import { RawClient } from './raw-client.js';
+import { RawTcpConnection, type HelloCredentials } from '../../helpers/raw-connection.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 
 async function start(t: Test, dataDir: string, config: BrokerConfigInput = {}): Promise<Broker> {
@@ -22,11 +22,9 @@ async function start(t: Test, dataDir: string, config: BrokerConfigInput = {}): 
   return broker;
 }
 
-async function connect(t: Test, broker: Broker): Promise<RawClient> {
-  const client = await RawClient.connect(broker.tcpPort);
-  t.teardown(() => {
-    client.close();
-  });
+async function connect(t: Test, port: number, credentials: HelloCredentials = {}): Promise<RawTcpConnection> {
+  const client = await RawTcpConnection.open(t, port);
+  await client.hello(10_000, credentials);
   return client;
 }
 
@@ -45,7 +43,7 @@ function values(batches: FetchedBatch[], fromOffset = 0): string[] {
 }
 
 async function createTopic(
-  client: RawClient,
+  client: RawTcpConnection,
   name: string,
   partitions = 1,
   config: Record<string, string> = {},
@@ -58,7 +56,7 @@ async function createTopic(
 
 void t.test('produce then fetch round trip, with per-partition errors', async (t) => {
   const broker = await start(t, tempDir(t), { maxMessageBytes: 4096 });
-  const client = await connect(t, broker);
+  const client = await connect(t, broker.tcpPort);
   await createTopic(client, 'events', 2);
 
   const good = batch(['a', 'b', 'c']);
@@ -118,7 +116,7 @@ void t.test('produce then fetch round trip, with per-partition errors', async (t
 
 void t.test('metadata describes the broker with its bound ports and the topics', async (t) => {
   const broker = await start(t, tempDir(t), { advertisedHost: 'localhost' });
-  const client = await connect(t, broker);
+  const client = await connect(t, broker.tcpPort);
   await createTopic(client, 'm', 3, { 'retention.ms': '60000' });
   const metadata = await client.request('metadata', {});
   t.equal(metadata.clusterId, broker.clusterId);
@@ -133,7 +131,7 @@ void t.test('metadata describes the broker with its bound ports and the topics',
 
 void t.test('listOffsets: earliest, latest and by timestamp', async (t) => {
   const broker = await start(t, tempDir(t));
-  const client = await connect(t, broker);
+  const client = await connect(t, broker.tcpPort);
   await createTopic(client, 'lo');
   await client.request('produce', {
     acks: 1,
@@ -153,8 +151,8 @@ void t.test('listOffsets: earliest, latest and by timestamp', async (t) => {
 
 void t.test('a fetch at the high watermark waits for data, or returns empty after maxWaitMs', async (t) => {
   const broker = await start(t, tempDir(t));
-  const consumer = await connect(t, broker);
-  const producer = await connect(t, broker);
+  const consumer = await connect(t, broker.tcpPort);
+  const producer = await connect(t, broker.tcpPort);
   await createTopic(producer, 'lp');
 
   const waiting = consumer.request('fetch', {
@@ -199,7 +197,7 @@ void t.test('close then restart on the same data dir keeps topics, offsets and t
     flush: 'interval',
     flushIntervalMs: 50,
   });
-  const client = await RawClient.connect(first.tcpPort);
+  const client = await connect(t, first.tcpPort);
   await createTopic(client, 'durable', 2);
   await createTopic(client, 'deleted');
   await client.request('produce', {
@@ -211,7 +209,7 @@ void t.test('close then restart on the same data dir keeps topics, offsets and t
     ],
   });
   await client.request('deleteTopics', { names: ['deleted'] });
-  client.close();
+  client.destroy();
   const clusterId = first.clusterId;
   t.equal(first.ready, true);
   await Promise.all([first.close(), first.close()]);
@@ -219,7 +217,7 @@ void t.test('close then restart on the same data dir keeps topics, offsets and t
 
   const second = await start(t, dataDir);
   t.equal(second.clusterId, clusterId);
-  const again = await connect(t, second);
+  const again = await connect(t, second.tcpPort);
   const metadata = await again.request('metadata', {});
   t.same(
     metadata.topics.map((x) => x.name),
@@ -247,7 +245,7 @@ void t.test('close then restart on the same data dir keeps topics, offsets and t
 
 void t.test('GET /metrics on the WebSocket port counts produced records', async (t) => {
   const broker = await start(t, tempDir(t));
-  const client = await connect(t, broker);
+  const client = await connect(t, broker.tcpPort);
   await createTopic(client, 'metered');
   await client.request('produce', {
     acks: 1,
@@ -267,13 +265,13 @@ void t.test('GET /metrics on the WebSocket port counts produced records', async 
 
 void t.test('with users configured, hello needs the right password', async (t) => {
   const broker = await start(t, tempDir(t), { users: { alice: 's3cret' } });
-  await t.rejects(RawClient.connect(broker.tcpPort, { username: 'alice', password: 'wrong' }), {
+  await t.rejects(connect(t, broker.tcpPort, { username: 'alice', password: 'wrong' }), {
     code: 'UNAUTHORIZED',
   });
-  await t.rejects(RawClient.connect(broker.tcpPort, { username: 'bob', password: 's3cret' }), { code: 'UNAUTHORIZED' });
-  await t.rejects(RawClient.connect(broker.tcpPort), { code: 'UNAUTHORIZED' });
-  const client = await RawClient.connect(broker.tcpPort, { username: 'alice', password: 's3cret' });
-  client.close();
+  await t.rejects(connect(t, broker.tcpPort, { username: 'bob', password: 's3cret' }), { code: 'UNAUTHORIZED' });
+  await t.rejects(connect(t, broker.tcpPort), { code: 'UNAUTHORIZED' });
+  const client = await connect(t, broker.tcpPort, { username: 'alice', password: 's3cret' });
+  client.destroy();
 });
 
 void t.test('a bad config is refused before anything is opened', async (t) => {
@@ -289,8 +287,8 @@ void t.test(
   'a subscription gets pushed batches as they are committed, and ends when the topic is deleted',
   async (t) => {
     const broker = await start(t, tempDir(t));
-    const consumer = await connect(t, broker);
-    const producer = await connect(t, broker);
+    const consumer = await connect(t, broker.tcpPort);
+    const producer = await connect(t, broker.tcpPort);
     await createTopic(producer, 'pushed');
     await producer.request('produce', {
       acks: 1,

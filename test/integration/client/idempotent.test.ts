@@ -7,17 +7,7 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
 import t, { type Test } from 'tap';
 import { crc32c as checksum } from '@node-rs/crc32';
 import { ProducerIdAllocator } from '../../../broker/cluster/producer-ids.js';
-import {
-  encodeFrame,
-  ERROR_OP,
-  RecordBatchBuilder,
-  requests,
-  type Frame,
-  type ProduceBatch,
-  type RequestOf,
-  type RequestOp,
-  type ResponseOf,
-} from '../../../protocol/index.js';
+import { RecordBatchBuilder, type ProduceBatch, type ResponseOf } from '../../../protocol/index.js';
 import { Admin, Consumer, openTcpTransport, Producer } from '../../../client/index.js';
 import { startBrokerProcess } from '../../helpers/broker-process.js';
 import { consumeToOffsets } from '../../helpers/consume.js';
@@ -26,33 +16,25 @@ import { tempDir } from '../../helpers/temp-dir.js';
 import { waitFor } from '../../helpers/wait-for.js';
 import { closeAtEnd } from './helpers.js';
 
-/** Requests over a raw connection, skipping pushes (grants) on the way to each answer. */
-class RawClient {
-  private correlationId = 1;
+/** A raw connection that has said hello. */
+async function openRaw(t: Test, port: number): Promise<RawTcpConnection> {
+  const connection = await RawTcpConnection.open(t, port);
+  await connection.hello();
+  return connection;
+}
 
-  private constructor(private readonly connection: RawTcpConnection) {}
-
-  static async open(t: Test, port: number): Promise<RawClient> {
-    const connection = await RawTcpConnection.open(t, port);
-    await connection.hello();
-    return new RawClient(connection);
-  }
-
-  async call<K extends RequestOp>(op: K, body: RequestOf<K>): Promise<ResponseOf<K>> {
-    const id = ++this.correlationId;
-    this.connection.sendBytes(encodeFrame(requests[op].code, id, body, true));
-    let frame: Frame;
-    do frame = await this.connection.nextFrame();
-    while (frame.correlationId !== id);
-    if (frame.op === ERROR_OP) throw new Error(`${op} failed: ${JSON.stringify(frame.body)}`);
-    return frame.body as ResponseOf<K>;
-  }
-
-  produce(topic: string, batch: ProduceBatch): Promise<ResponseOf<'produce'>['partitions'][number] | undefined> {
-    return this.call('produce', { acks: -1, timeoutMs: 10_000, partitions: [{ topic, partition: 0, batch }] }).then(
-      (r) => r.partitions[0],
-    );
-  }
+/** Produces `batch` to partition 0 of `topic` with acks=all; the partition's answer. */
+async function produce(
+  raw: RawTcpConnection,
+  topic: string,
+  batch: ProduceBatch,
+): Promise<ResponseOf<'produce'>['partitions'][number] | undefined> {
+  const response = await raw.request('produce', {
+    acks: -1,
+    timeoutMs: 10_000,
+    partitions: [{ topic, partition: 0, batch }],
+  });
+  return response.partitions[0];
 }
 
 function batchOf(values: readonly string[], producer: { producerId: number; baseSequence: number }): ProduceBatch {
@@ -66,45 +48,45 @@ void t.test(
   async (t) => {
     const dataDir = tempDir(t, 'brook-idempotent-');
     let broker = await startBrokerProcess(t, { dataDir });
-    let raw = await RawClient.open(t, broker.tcpPort);
-    await raw.call('createTopics', {
+    let raw = await openRaw(t, broker.tcpPort);
+    await raw.request('createTopics', {
       topics: [{ name: 'idem', partitions: 1, replicationFactor: 1, config: {} }],
     });
-    const { producerId, producerEpoch } = await raw.call('initProducer', {});
+    const { producerId, producerEpoch } = await raw.request('initProducer', {});
     t.equal(producerEpoch, 0);
     t.ok(producerId >= 2 ** 32, `broker 1's ids start at 2^32 (got ${String(producerId)})`);
 
     const first = batchOf(['a', 'b', 'c'], { producerId, baseSequence: 0 });
     const second = batchOf(['d', 'e'], { producerId, baseSequence: 3 });
-    t.same(await raw.produce('idem', first), { topic: 'idem', partition: 0, baseOffset: 0 });
-    t.same(await raw.produce('idem', first), { topic: 'idem', partition: 0, baseOffset: 0 }, 'duplicate: same answer');
-    t.same(await raw.produce('idem', second), { topic: 'idem', partition: 0, baseOffset: 3 });
-    const gap = await raw.produce('idem', batchOf(['x'], { producerId, baseSequence: 9 }));
+    t.same(await produce(raw, 'idem', first), { topic: 'idem', partition: 0, baseOffset: 0 });
+    t.same(await produce(raw, 'idem', first), { topic: 'idem', partition: 0, baseOffset: 0 }, 'duplicate: same answer');
+    t.same(await produce(raw, 'idem', second), { topic: 'idem', partition: 0, baseOffset: 3 });
+    const gap = await produce(raw, 'idem', batchOf(['x'], { producerId, baseSequence: 9 }));
     t.match(gap, { baseOffset: -1, error: { code: 24 } }, 'a sequence gap is OUT_OF_ORDER_SEQUENCE');
-    const fenced = await raw.produce('idem', { ...batchOf(['y'], { producerId, baseSequence: 5 }), producerEpoch: 1 });
+    const fenced = await produce(raw, 'idem', { ...batchOf(['y'], { producerId, baseSequence: 5 }), producerEpoch: 1 });
     t.match(fenced, { baseOffset: -1, error: { code: 24 } }, 'a newer epoch must start at sequence 0');
-    let latest = await raw.call('listOffsets', { topic: 'idem', partition: 0, at: 'latest' });
+    let latest = await raw.request('listOffsets', { topic: 'idem', partition: 0, at: 'latest' });
     t.equal(latest.offset, 5, 'five records: nothing of the repeats or refused batches');
 
     // A crash: the producer state is rebuilt from the log on the way back.
     broker.kill('SIGKILL');
     await broker.exited;
     broker = await startBrokerProcess(t, { dataDir });
-    raw = await RawClient.open(t, broker.tcpPort);
+    raw = await openRaw(t, broker.tcpPort);
     t.same(
-      await raw.produce('idem', second),
+      await produce(raw, 'idem', second),
       { topic: 'idem', partition: 0, baseOffset: 3 },
       'duplicate after restart',
     );
-    t.same(await raw.produce('idem', first), { topic: 'idem', partition: 0, baseOffset: 0 });
-    t.same(await raw.produce('idem', batchOf(['f'], { producerId, baseSequence: 5 })), {
+    t.same(await produce(raw, 'idem', first), { topic: 'idem', partition: 0, baseOffset: 0 });
+    t.same(await produce(raw, 'idem', batchOf(['f'], { producerId, baseSequence: 5 })), {
       topic: 'idem',
       partition: 0,
       baseOffset: 5,
     });
-    latest = await raw.call('listOffsets', { topic: 'idem', partition: 0, at: 'latest' });
+    latest = await raw.request('listOffsets', { topic: 'idem', partition: 0, at: 'latest' });
     t.equal(latest.offset, 6);
-    const next = await raw.call('initProducer', {});
+    const next = await raw.request('initProducer', {});
     t.ok(next.producerId > producerId, 'producer ids keep growing across the crash (the counter is persisted)');
   },
 );

@@ -2,6 +2,7 @@ import { connect, createServer, type AddressInfo, type Server, type Socket } fro
 import { Packr } from 'msgpackr';
 import { pino } from 'pino';
 import t, { type Test } from 'tap';
+import { freePort, freePorts } from '../../../bench/harness/free-port.js';
 import { encodeEnvelopes, encodeHello } from '../../../broker/cluster/peer-codec.js';
 import {
   PeerTransport,
@@ -23,15 +24,6 @@ interface Node {
   /** Log lines at warn and above. */
   readonly warnings: { msg: string; reason?: string }[];
   port: number;
-}
-
-/** A port nothing listens on (bound once, then released), for a peer that is down. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 function makeNode(
@@ -68,7 +60,7 @@ function makeNode(
 
 /** Starts `count` transports that all know each other (ports known up front so every peer list is complete). */
 async function startCluster(t: Test, count: number, options: Partial<PeerTransportOptions> = {}): Promise<Node[]> {
-  const ports = await Promise.all(Array.from({ length: count }, freePort));
+  const ports = await freePorts(count);
   const peers = ports.map((port, i) => ({ id: i + 1, host: '127.0.0.1', port }));
   const nodes = peers.map((peer) => makeNode(t, peer.id, peers, { ...options, listenPort: peer.port }));
   for (const node of nodes) node.port = await node.transport.start();

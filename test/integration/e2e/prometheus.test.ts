@@ -9,9 +9,9 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import t from 'tap';
+import { freePort } from '../../../bench/harness/free-port.js';
 import { Admin, Producer, stringCodec } from '../../../client/index.js';
 import { REPO_ROOT, startBrokerProcess } from '../../helpers/broker-process.js';
 import { httpGet } from '../../helpers/http.js';
@@ -121,23 +121,6 @@ function deriveConfig(source: string, target: string, rulesPath: string): string
     throw new Error(`deploy/prometheus.yml no longer has the expected shape: ${JSON.stringify(counts)}`);
   }
   return lines.join('\n');
-}
-
-/** A port that was free a moment ago on 127.0.0.1 (Prometheus cannot listen on port 0 and report it). */
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const address = server.address();
-  await new Promise<void>((resolve) => {
-    server.close(() => {
-      resolve();
-    });
-  });
-  if (address === null || typeof address === 'string') throw new Error('no port from a TCP listener');
-  return address.port;
 }
 
 /** A running Prometheus child; its output is kept for assertion messages. */

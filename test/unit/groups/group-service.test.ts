@@ -8,6 +8,7 @@ import { GroupService } from '../../../broker/groups/group-service.js';
 import { offsetsEntry } from '../../../broker/groups/offsets-records.js';
 import { encodeBatches } from '../../../broker/groups/offsets-topic.js';
 import { createTopics, harness } from '../handlers/fixtures.js';
+import { waitFor } from '../../helpers/wait-for.js';
 
 void t.test('expiry and checkpoints are written to __offsets by the upkeep', async (t) => {
   const h = await harness(t);
@@ -35,7 +36,7 @@ void t.test('expiry and checkpoints are written to __offsets by the upkeep', asy
   });
   // Let the harness's own service have __offsets created, then this one loads it.
   await t.rejects(h.handlers.findCoordinator({ groupId: 'g' }), { code: 'COORDINATOR_LOAD_IN_PROGRESS' });
-  while (h.topics.get('__offsets') === undefined) await new Promise((r) => setImmediate(r));
+  await waitFor(() => h.topics.get('__offsets'), { what: 'the harness to create __offsets' });
   service.poll();
   service.poll();
   const { offsetsPartition } = service.findCoordinator('g');
@@ -93,7 +94,7 @@ void t.test('a coordinator whose partition was written by someone else loads it 
   const h = await harness(t);
   await createTopics(t, h, ['orders', 1]);
   await t.rejects(h.handlers.findCoordinator({ groupId: 'g' }), { code: 'COORDINATOR_LOAD_IN_PROGRESS' });
-  while (h.topics.get('__offsets') === undefined) await new Promise((r) => setImmediate(r));
+  await waitFor(() => h.topics.get('__offsets'), { what: 'the harness to create __offsets' });
   h.groups.poll();
   h.groups.poll();
   const joined = await h.handlers.groupHeartbeat({

@@ -9,7 +9,6 @@ import {
   LENGTH_PREFIX_BYTES,
   notices,
   requests,
-  type Acks,
   type FetchedBatch,
   type Frame,
   type NoticeOf,
@@ -26,6 +25,7 @@ import type {
   Transport,
 } from '../../../broker/net/broker-api.js';
 import { noGroupHandlers } from '../../helpers/no-group-handlers.js';
+import { batchAt } from '../../helpers/opaque-batches.js';
 import type { ServerConnection } from '../../../broker/net/connection.js';
 import { Session } from '../../../broker/net/session.js';
 
@@ -112,34 +112,6 @@ export class RecordingMetrics implements NetMetrics {
   of(name: keyof NetMetrics): unknown[][] {
     return this.calls.filter((c) => c[0] === name).map((c) => c.slice(1));
   }
-}
-
-/** A batch of `count` records whose records bytes are `bytes` long. */
-export function batchAt(baseOffset: number, count: number, bytes: number): FetchedBatch {
-  return {
-    baseOffset,
-    count,
-    firstTimestamp: 1,
-    maxTimestamp: 1,
-    crc: 0,
-    producerId: -1,
-    producerEpoch: -1,
-    baseSequence: -1,
-    attributes: 0,
-    records: new Uint8Array(bytes),
-  };
-}
-
-/** A produce with one batch of `bytes` records bytes per entry of `sizes`, to partitions 0, 1, ... of 't'. */
-export function produceRequest(sizes: number[], acks: Acks = 1): RequestOf<'produce'> {
-  return {
-    acks,
-    timeoutMs: 1000,
-    partitions: sizes.map((bytes, partition) => {
-      const { baseOffset: _, ...batch } = batchAt(0, 1, bytes);
-      return { topic: 't', partition, batch };
-    }),
-  };
 }
 
 /** A partition over an array of batches, following PartitionFeed's contract. */
@@ -340,11 +312,4 @@ export class Harness {
     this.deferred.runAll();
     return this.conn.take();
   }
-}
-
-/** The error body of an error frame. */
-export function errorName(frame: Frame | undefined): string | undefined {
-  if (frame === undefined || frame.op !== 127) return undefined;
-  const code = (frame.body as { code: number }).code;
-  return BrookError.fromWire({ code, message: '' }).code;
 }

@@ -1,6 +1,8 @@
 import t from 'tap';
 import { BrookError, requests, type RequestOf } from '../../../protocol/index.js';
-import { errorName, Harness, produceRequest, settle } from './fakes.js';
+import { errorCodeOf } from '../../helpers/raw-connection.js';
+import { produceRequest } from '../../helpers/opaque-batches.js';
+import { Harness, settle } from './fakes.js';
 
 function okFor(request: RequestOf<'produce'>, baseOffset = 0) {
   return { partitions: request.partitions.map((p) => ({ topic: p.topic, partition: p.partition, baseOffset })) };
@@ -54,7 +56,7 @@ void t.test(
     h.send('produce', 4, produceRequest([400]));
     t.equal(h.core.produces.length, 2, 'exactly filling the window is allowed');
     h.send('produce', 5, produceRequest([1]));
-    t.equal(errorName(h.conn.take()[0]), undefined, 'THROTTLED is per partition, not an error frame');
+    t.equal(errorCodeOf(h.conn.take()[0]), undefined, 'THROTTLED is per partition, not an error frame');
     t.equal(h.core.produces.length, 2);
     h.flush();
 
@@ -134,7 +136,7 @@ void t.test('a failed produce gets an error frame and its bytes back', async (t)
   h.core.produces[0]!.done.reject(new BrookError('NOT_LEADER'));
   await settle();
   const [error, grant] = h.flush();
-  t.equal(errorName(error), 'NOT_LEADER');
+  t.equal(errorCodeOf(error), 'NOT_LEADER');
   t.equal(error?.correlationId, 2);
   t.same(grant?.body, { bytes: 100 });
 });
@@ -157,10 +159,19 @@ void t.test('drain resolves when in-flight produces are done and refuses new one
   t.equal(h.flush()[0]?.correlationId, 2, 'the admitted one was answered');
 });
 
-void t.test('drain with nothing in flight resolves at once', async (t) => {
+void t.test('drain with nothing in flight resolves at once and refuses what comes after', async (t) => {
   const h = new Harness().greet();
-  await h.session.drain();
-  t.pass();
+  let drained = false;
+  void h.session.drain().then(() => {
+    drained = true;
+  });
+  // One microtask turn: enough for an already-resolved drain, too short for one that waits on anything.
+  await Promise.resolve();
+  t.ok(drained, 'resolved without waiting');
+  t.same(h.conn.take(), [], 'nothing sent');
+  h.send('produce', 2, produceRequest([100]));
+  t.match(h.conn.take()[0], { correlationId: 2, body: { partitions: [{ error: { code: 18 } }] } }, 'SHUTTING_DOWN');
+  t.equal(h.core.produces.length, 0, 'the core never saw it');
 });
 
 void t.test('a produce completing after the connection closed sends nothing but still settles', async (t) => {

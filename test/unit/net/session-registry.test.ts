@@ -1,16 +1,9 @@
 import t from 'tap';
 import { BrookError } from '../../../protocol/index.js';
 import { SessionRegistry, sweepIntervalMs } from '../../../broker/net/session-registry.js';
-import {
-  errorName,
-  produceRequest,
-  FakeCore,
-  limits,
-  ManualClock,
-  MemoryConnection,
-  requestFrame,
-  settle,
-} from './fakes.js';
+import { errorCodeOf } from '../../helpers/raw-connection.js';
+import { produceRequest } from '../../helpers/opaque-batches.js';
+import { FakeCore, limits, ManualClock, MemoryConnection, requestFrame, settle } from './fakes.js';
 
 function registry() {
   const core = new FakeCore();
@@ -31,7 +24,7 @@ void t.test('a connection beyond maxConnections gets TOO_MANY_CONNECTIONS and is
   const extra = connect(reg);
   t.equal(extra.session, undefined);
   const [frame] = extra.take();
-  t.equal(errorName(frame), 'TOO_MANY_CONNECTIONS');
+  t.equal(errorCodeOf(frame), 'TOO_MANY_CONNECTIONS');
   t.equal(frame?.correlationId, 0);
   t.ok(extra.closed);
   t.equal(reg.size, 2);
@@ -50,10 +43,10 @@ void t.test('the sweep applies handshake and idle deadlines to every session', (
   greeted.session?.receive(requestFrame('hello', 1, { protocolVersion: 1, clientId: 'c' }));
   greeted.take();
   reg.sweep(clock.now + limits.handshakeTimeoutMs);
-  t.equal(errorName(silent.take()[0]), 'HANDSHAKE_TIMEOUT');
+  t.equal(errorCodeOf(silent.take()[0]), 'HANDSHAKE_TIMEOUT');
   t.notOk(greeted.closed);
   reg.sweep(clock.now + limits.idleTimeoutMs);
-  t.equal(errorName(greeted.take()[0]), 'IDLE_TIMEOUT');
+  t.equal(errorCodeOf(greeted.take()[0]), 'IDLE_TIMEOUT');
   t.equal(reg.size, 0);
   t.end();
 });
@@ -63,7 +56,7 @@ void t.test('closeAll sends the error to every session and closes them', (t) => 
   const conns = [connect(reg), connect(reg)];
   reg.closeAll(new BrookError('SHUTTING_DOWN'));
   for (const c of conns) {
-    t.equal(errorName(c.take()[0]), 'SHUTTING_DOWN');
+    t.equal(errorCodeOf(c.take()[0]), 'SHUTTING_DOWN');
     t.ok(c.closed);
   }
   t.equal(reg.size, 0);

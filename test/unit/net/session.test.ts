@@ -1,7 +1,8 @@
 import t from 'tap';
 import { BrookError, encodeFrame, ERROR_OP, requests, type ResponseOf } from '../../../protocol/index.js';
 import { MAX_CORE_REQUESTS_IN_FLIGHT } from '../../../broker/net/session.js';
-import { deferred, errorName, Harness, requestFrame, settle } from './fakes.js';
+import { errorCodeOf } from '../../helpers/raw-connection.js';
+import { deferred, Harness, requestFrame, settle } from './fakes.js';
 
 void t.test('handshake: hello answers with the broker limits', (t) => {
   const h = new Harness();
@@ -34,7 +35,7 @@ void t.test(
     const [frame] = h.conn.take();
     t.equal(frame?.op, ERROR_OP);
     t.equal(frame?.correlationId, 5);
-    t.equal(errorName(frame), 'HANDSHAKE_REQUIRED');
+    t.equal(errorCodeOf(frame), 'HANDSHAKE_REQUIRED');
     t.ok(h.conn.closed);
     t.ok(h.session.isClosed);
     t.equal(h.ended, 1);
@@ -45,7 +46,7 @@ void t.test(
 void t.test('handshake: hello with correlationId 0 is not a handshake', (t) => {
   const h = new Harness();
   h.send('hello', 0, { protocolVersion: 1, clientId: 'c' });
-  t.equal(errorName(h.conn.take()[0]), 'HANDSHAKE_REQUIRED');
+  t.equal(errorCodeOf(h.conn.take()[0]), 'HANDSHAKE_REQUIRED');
   t.ok(h.conn.closed);
   t.end();
 });
@@ -54,7 +55,7 @@ void t.test('handshake: protocolVersion other than 1: UNSUPPORTED_VERSION, close
   const h = new Harness();
   h.send('hello', 1, { protocolVersion: 2, clientId: 'c' });
   const [frame] = h.conn.take();
-  t.equal(errorName(frame), 'UNSUPPORTED_VERSION');
+  t.equal(errorCodeOf(frame), 'UNSUPPORTED_VERSION');
   t.equal(frame?.correlationId, 1);
   t.ok(h.conn.closed);
   t.end();
@@ -68,7 +69,7 @@ void t.test('handshake: frame version other than 1: UNSUPPORTED_VERSION, close',
   t.equal(patched[1], 1, 'fixarray header, then the version as a positive fixint');
   patched[1] = 2;
   h.session.receive(patched);
-  t.equal(errorName(h.conn.take()[0]), 'UNSUPPORTED_VERSION');
+  t.equal(errorCodeOf(h.conn.take()[0]), 'UNSUPPORTED_VERSION');
   t.ok(h.conn.closed);
   t.end();
 });
@@ -77,7 +78,7 @@ void t.test('handshake: wrong credentials: UNAUTHORIZED, close; right ones pass'
   const bad = new Harness();
   bad.core.users = new Map([['alice', 'secret']]);
   bad.send('hello', 1, { protocolVersion: 1, clientId: 'c', username: 'alice', password: 'guess' });
-  t.equal(errorName(bad.conn.take()[0]), 'UNAUTHORIZED');
+  t.equal(errorCodeOf(bad.conn.take()[0]), 'UNAUTHORIZED');
   t.ok(bad.conn.closed);
 
   const good = new Harness();
@@ -91,7 +92,7 @@ void t.test('handshake: wrong credentials: UNAUTHORIZED, close; right ones pass'
 void t.test('handshake: a hello body that fails its schema: INVALID_REQUEST, still waiting for hello', (t) => {
   const h = new Harness();
   h.session.receive(encodeFrame(requests.hello.code, 1, { protocolVersion: 1 }, false));
-  t.equal(errorName(h.conn.take()[0]), 'INVALID_REQUEST');
+  t.equal(errorCodeOf(h.conn.take()[0]), 'INVALID_REQUEST');
   t.notOk(h.conn.closed);
   h.send('hello', 2, { protocolVersion: 1, clientId: 'c' });
   t.equal(h.conn.take()[0]?.op, requests.hello.code);
@@ -104,7 +105,7 @@ void t.test('handshake: no hello within handshakeTimeoutMs: HANDSHAKE_TIMEOUT wi
   t.notOk(h.conn.closed, 'not yet');
   h.session.checkDeadlines(h.clock.now + 5000);
   const [frame] = h.conn.take();
-  t.equal(errorName(frame), 'HANDSHAKE_TIMEOUT');
+  t.equal(errorCodeOf(frame), 'HANDSHAKE_TIMEOUT');
   t.equal(frame?.correlationId, 0);
   t.ok(h.conn.closed);
   t.end();
@@ -113,7 +114,7 @@ void t.test('handshake: no hello within handshakeTimeoutMs: HANDSHAKE_TIMEOUT wi
 void t.test('handshake: a second hello is refused but the connection stays open', (t) => {
   const h = new Harness().greet();
   h.send('hello', 2, { protocolVersion: 1, clientId: 'c' });
-  t.equal(errorName(h.conn.take()[0]), 'INVALID_REQUEST');
+  t.equal(errorCodeOf(h.conn.take()[0]), 'INVALID_REQUEST');
   t.notOk(h.conn.closed);
   t.end();
 });
@@ -146,7 +147,7 @@ void t.test('requests: a core BrookError becomes an error frame for that request
   t.equal(frame?.op, ERROR_OP);
   t.equal(frame?.correlationId, 9);
   t.match(frame?.body, { message: 'not me', leaderId: 3 });
-  t.equal(errorName(frame), 'NOT_LEADER');
+  t.equal(errorCodeOf(frame), 'NOT_LEADER');
   t.notOk(h.conn.closed);
   t.same(h.core.metrics.of('errorSent'), [['NOT_LEADER']]);
 });
@@ -157,7 +158,7 @@ void t.test('requests: an unexpected error becomes UNKNOWN without its details',
   h.send('listOffsets', 4, { topic: 't', partition: 0, at: 'latest' });
   await settle();
   const [frame] = h.conn.take();
-  t.equal(errorName(frame), 'UNKNOWN');
+  t.equal(errorCodeOf(frame), 'UNKNOWN');
   t.notMatch(frame?.body, { message: /secret/ });
 });
 
@@ -167,7 +168,7 @@ void t.test(
     const h = new Harness().greet();
     h.session.receive(encodeFrame(requests.metadata.code, 11, { topics: 'not-an-array' }, false));
     const [frame] = h.conn.take();
-    t.equal(errorName(frame), 'INVALID_REQUEST');
+    t.equal(errorCodeOf(frame), 'INVALID_REQUEST');
     t.equal(frame?.correlationId, 11);
     t.match(frame?.body, { message: /topics/ });
     t.notOk(h.conn.closed);
@@ -183,7 +184,7 @@ void t.test('requests: an unknown op code: INVALID_REQUEST for that correlationI
   h.session.receive(encodeFrame(32, 14, {}, false)); // a push op sent by a client
   const frames = h.conn.take();
   t.same(
-    frames.map((f) => [f.correlationId, errorName(f)]),
+    frames.map((f) => [f.correlationId, errorCodeOf(f)]),
     [
       [13, 'INVALID_REQUEST'],
       [14, 'INVALID_REQUEST'],
@@ -197,7 +198,7 @@ void t.test('requests: bytes that do not decode as a frame: INVALID_REQUEST with
   const h = new Harness().greet();
   h.session.receive(Uint8Array.from([0xc1, 0xff, 0x00]));
   const [frame] = h.conn.take();
-  t.equal(errorName(frame), 'INVALID_REQUEST');
+  t.equal(errorCodeOf(frame), 'INVALID_REQUEST');
   t.equal(frame?.correlationId, 0);
   t.ok(h.conn.closed);
   t.same(h.core.metrics.of('connectionClosed'), [['ws']]);
@@ -207,7 +208,7 @@ void t.test('requests: bytes that do not decode as a frame: INVALID_REQUEST with
 void t.test('requests: a frame above maxFrameBytes: FRAME_TOO_LARGE, close', (t) => {
   const h = new Harness({ limits: { maxFrameBytes: 100 } }).greet();
   h.session.receive(requestFrame('metadata', 2, { topics: ['x'.repeat(200)] }));
-  t.equal(errorName(h.conn.take()[0]), 'FRAME_TOO_LARGE');
+  t.equal(errorCodeOf(h.conn.take()[0]), 'FRAME_TOO_LARGE');
   t.ok(h.conn.closed);
   t.end();
 });
@@ -217,7 +218,7 @@ void t.test('frames with correlationId 0 that fail (bad credit notice, unknown o
     const h = new Harness().greet();
     h.session.receive(frame);
     const [error] = h.conn.take();
-    t.equal(errorName(error), 'INVALID_REQUEST');
+    t.equal(errorCodeOf(error), 'INVALID_REQUEST');
     t.equal(error?.correlationId, 0, 'correlationId 0 always means the connection is closing');
     t.ok(h.conn.closed);
   }
@@ -232,7 +233,7 @@ void t.test('requests: past MAX_CORE_REQUESTS_IN_FLIGHT (long polls pile up) fur
   for (let i = 1; i <= MAX_CORE_REQUESTS_IN_FLIGHT + 1; i++) h.send('fetch', i, fetch);
   const refused = h.conn.take();
   t.same(
-    refused.map((f) => [f.correlationId, errorName(f)]),
+    refused.map((f) => [f.correlationId, errorCodeOf(f)]),
     [[MAX_CORE_REQUESTS_IN_FLIGHT + 1, 'THROTTLED']],
   );
   t.notOk(h.conn.closed, 'the connection stays open');
@@ -241,13 +242,13 @@ void t.test('requests: past MAX_CORE_REQUESTS_IN_FLIGHT (long polls pile up) fur
   t.equal(h.conn.take().length, MAX_CORE_REQUESTS_IN_FLIGHT, 'every admitted request is answered');
   h.send('fetch', 5_000, fetch);
   await settle();
-  t.equal(errorName(h.conn.take()[0]), undefined, 'requests are admitted again');
+  t.equal(errorCodeOf(h.conn.take()[0]), undefined, 'requests are admitted again');
 });
 
 void t.test('requests: a request with correlationId 0 is a connection error', (t) => {
   const h = new Harness().greet();
   h.send('ping', 0, {});
-  t.equal(errorName(h.conn.take()[0]), 'INVALID_REQUEST');
+  t.equal(errorCodeOf(h.conn.take()[0]), 'INVALID_REQUEST');
   t.ok(h.conn.closed);
   t.end();
 });
@@ -284,7 +285,7 @@ void t.test('idle timeout', (t) => {
   t.notOk(h.conn.closed, 'the ping reset the idle clock');
   h.session.checkDeadlines(h.clock.now + 30_000);
   const [frame] = h.conn.take();
-  t.equal(errorName(frame), 'IDLE_TIMEOUT');
+  t.equal(errorCodeOf(frame), 'IDLE_TIMEOUT');
   t.equal(frame?.correlationId, 0);
   t.ok(h.conn.closed);
   t.same(h.core.metrics.of('errorSent'), [['IDLE_TIMEOUT']]);
@@ -302,7 +303,7 @@ void t.test('close sends the given error with correlationId 0 and reports the co
   const h = new Harness().greet();
   h.session.close(new BrookError('SHUTTING_DOWN'));
   const [frame] = h.conn.take();
-  t.equal(errorName(frame), 'SHUTTING_DOWN');
+  t.equal(errorCodeOf(frame), 'SHUTTING_DOWN');
   t.equal(frame?.correlationId, 0);
   t.ok(h.conn.closed);
   h.session.handleClosed();

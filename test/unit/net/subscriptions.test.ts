@@ -1,6 +1,7 @@
 import t from 'tap';
 import { BrookError, encodeFrame, notices, requests, type Frame } from '../../../protocol/index.js';
-import { creditFrame, errorName, Harness } from './fakes.js';
+import { errorCodeOf } from '../../helpers/raw-connection.js';
+import { creditFrame, Harness } from './fakes.js';
 
 const DELIVER = 32;
 const SUBSCRIPTION_END = 34;
@@ -71,7 +72,7 @@ void t.test('subscribe refusals keep the connection open', (t) => {
   h.send('subscribe', 5, { subscriptionId: 1, topic: 't', partition: 0, offset: 0, credit: plenty });
   const frames = h.conn.take();
   t.same(
-    frames.map((f) => [f.correlationId, errorName(f) ?? 'ok']),
+    frames.map((f) => [f.correlationId, errorCodeOf(f) ?? 'ok']),
     [
       [2, 'OFFSET_OUT_OF_RANGE'],
       [3, 'UNKNOWN_TOPIC'],
@@ -214,7 +215,7 @@ void t.test('after unsubscribe is answered no deliver follows for that id', (t) 
   h.session.receive(creditFrame({ subscriptionId: 1, records: 10, bytes: 10 }));
   t.same(h.flush(), [], 'credit for a dead id is ignored');
   h.send('unsubscribe', 4, { subscriptionId: 1 });
-  t.equal(errorName(h.conn.take()[0]), 'UNKNOWN_SUBSCRIPTION');
+  t.equal(errorCodeOf(h.conn.take()[0]), 'UNKNOWN_SUBSCRIPTION');
   t.end();
 });
 
@@ -230,7 +231,7 @@ void t.test('subscriptionEnd UNKNOWN_TOPIC when the partition closes', (t) => {
   feed.emit('data');
   t.same(h.flush(), []);
   h.send('subscribe', 3, { subscriptionId: 9, topic: 't', partition: 0, offset: 0, credit: plenty });
-  t.equal(errorName(h.conn.take()[0]), undefined, 'the id is free again');
+  t.equal(errorCodeOf(h.conn.take()[0]), undefined, 'the id is free again');
   t.end();
 });
 
@@ -268,7 +269,7 @@ void t.test('any other read failure ends the subscription with that error', (t) 
 void t.test('a credit notice whose body fails its schema is a connection error (INVALID_REQUEST, close)', (t) => {
   const { h } = setup(0);
   h.session.receive(encodeFrame(notices.credit.code, 0, { subscriptionId: 1, records: -1, bytes: 0 }, false));
-  t.equal(errorName(h.conn.take()[0]), 'INVALID_REQUEST');
+  t.equal(errorCodeOf(h.conn.take()[0]), 'INVALID_REQUEST');
   t.ok(h.conn.closed);
   t.end();
 });

@@ -1,9 +1,11 @@
 /**
- * A fake group coordinator for client unit tests, installed as a {@link FakeBroker} hook: it answers
- * findCoordinator, groupHeartbeat, commitOffsets and fetchOffsets for one broker. Assignment is round-robin over
- * members in join order, moved incrementally like KIP-848: a partition is granted only once no other member still
- * owns it, and a member with revocations pending keeps its epoch. Tests can inject errors and expire members.
+ * The broker's own pure group coordinator (broker/groups/coordinator.ts) behind the {@link FakeBroker}, for client
+ * unit tests: it answers findCoordinator, groupHeartbeat, commitOffsets and fetchOffsets as one broker whose
+ * offsets are applied at once (no `__offsets` log). The tests see what the client sent, can inject errors, and read
+ * the coordinator's members and committed offsets; every rule (assignment, incremental revocation, fencing,
+ * expiry) is the real core's.
  */
+import { GroupCoordinator } from '../../../../broker/groups/coordinator.js';
 import {
   BrookError,
   ERROR_OP,
@@ -15,22 +17,13 @@ import {
 } from '../../../../protocol/index.js';
 import type { FakeBroker, FakeSession } from './fake-broker.js';
 
-interface FakeMember {
-  memberId: string;
-  epoch: number;
-  instanceId: string | undefined;
-  /** Partition keys the member reported owning. */
-  owned: Set<string>;
-  /** What the last answer told the member (to answer null when unchanged). */
-  lastSent: string | undefined;
-}
-
 /** A heartbeat as the coordinator saw it. */
 export type SeenHeartbeat = RequestOf<'groupHeartbeat'>;
 
+/** How often members are told to heartbeat, in ms. */
+const HEARTBEAT_INTERVAL_MS = 1_000;
+
 export class FakeGroupCoordinator {
-  readonly members = new Map<string, FakeMember>();
-  readonly committed = new Map<string, number>();
   readonly heartbeats: SeenHeartbeat[] = [];
   readonly commits: RequestOf<'commitOffsets'>[] = [];
   /** Errors for the next heartbeats, one each. */
@@ -41,28 +34,42 @@ export class FakeGroupCoordinator {
   findErrors: ErrorName[] = [];
   /** Answer findCoordinator with this id (default: the broker's own). */
   coordinatorId: number;
-  heartbeatIntervalMs = 1_000;
-  private groupEpoch = 0;
+  private readonly core: GroupCoordinator;
   private nextId = 1;
 
   constructor(
     private readonly broker: FakeBroker,
     /** Topic -> partition count the assignment covers. */
-    private readonly topics: () => ReadonlyMap<string, number>,
+    topics: ReadonlyMap<string, number>,
+    /** The coordinator's clock (session and rebalance timeouts), in ms. */
+    private readonly nowMs: () => number,
   ) {
+    this.core = new GroupCoordinator({
+      nextMemberId: () => `member-${String(this.nextId++)}`,
+      heartbeatIntervalMs: HEARTBEAT_INTERVAL_MS,
+    });
+    this.core.setTopics(topics);
     this.coordinatorId = broker.brokerId;
     broker.hook = (session, op, correlationId, body) => this.onRequest(session, op, correlationId, body);
   }
 
-  /** Committed offset of a partition, or undefined. */
-  offset(topic: string, partition: number): number | undefined {
-    return this.committed.get(`${topic}/${String(partition)}`);
+  /** The members of every group, by member id. */
+  get members(): ReadonlyMap<string, unknown> {
+    return new Map(this.core.groupIds().flatMap((id) => [...(this.core.group(id)?.members ?? [])]));
   }
 
-  /** Expires a member as a lapsed session would: its partitions are free, its next heartbeat is UNKNOWN_MEMBER_ID. */
-  expire(memberId: string): void {
-    this.members.delete(memberId);
-    this.groupEpoch++;
+  /** Committed offset of a partition in any group, or undefined. */
+  offset(topic: string, partition: number): number | undefined {
+    for (const groupId of this.core.groupIds()) {
+      const [found] = this.core.fetchOffsets({ groupId, partitions: [{ topic, partitions: [partition] }] }).offsets;
+      if (found !== undefined && found.offset >= 0) return found.offset;
+    }
+    return undefined;
+  }
+
+  /** Stores a committed offset as an earlier run of the group would have. */
+  seedOffset(groupId: string, topic: string, partition: number, offset: number): void {
+    this.core.applyCommit(groupId, [{ topic, partition, offset }]);
   }
 
   /** Heartbeats of one member. */
@@ -70,23 +77,14 @@ export class FakeGroupCoordinator {
     return this.heartbeats.filter((h) => h.memberId === memberId);
   }
 
-  /** Partition keys (`topic/partition`) each member is meant to own, round-robin over members in join order. */
-  targets(): Map<string, string[]> {
-    const ids = [...this.members.keys()];
-    const out = new Map<string, string[]>(ids.map((id) => [id, []]));
-    let i = 0;
-    for (const [topic, count] of [...this.topics()].sort()) {
-      for (let p = 0; p < count; p++) {
-        const id = ids[i++ % ids.length];
-        if (id !== undefined) out.get(id)?.push(`${topic}/${String(p)}`);
-      }
-    }
-    return out;
-  }
-
   private onRequest(session: FakeSession, op: RequestOp, correlationId: number, raw: unknown): 'handled' | undefined {
-    const respond = <K extends RequestOp>(k: K, response: ResponseOf<K>): 'handled' => {
-      session.send(requests[k].code, correlationId, response);
+    const respond = <K extends RequestOp>(k: K, answer: () => ResponseOf<K>): 'handled' => {
+      try {
+        session.send(requests[k].code, correlationId, answer());
+      } catch (err: unknown) {
+        if (!(err instanceof BrookError)) throw err;
+        fail(err);
+      }
       return 'handled';
     };
     const fail = (error: ErrorName | BrookError): 'handled' => {
@@ -98,7 +96,7 @@ export class FakeGroupCoordinator {
       case 'findCoordinator': {
         const error = this.findErrors.shift();
         if (error !== undefined) return fail(error);
-        return respond('findCoordinator', { coordinatorId: this.coordinatorId, offsetsPartition: 0 });
+        return respond('findCoordinator', () => ({ coordinatorId: this.coordinatorId, offsetsPartition: 0 }));
       }
       case 'groupHeartbeat': {
         const body = requests.groupHeartbeat.request.parse(raw, '');
@@ -106,96 +104,29 @@ export class FakeGroupCoordinator {
         const error = this.heartbeatErrors.shift();
         if (error !== undefined) return fail(error);
         if (this.coordinatorId !== this.broker.brokerId) return fail('NOT_COORDINATOR');
-        const result = this.heartbeat(body);
-        return typeof result === 'string' ? fail(result) : respond('groupHeartbeat', result);
+        return respond('groupHeartbeat', () => {
+          const now = this.nowMs();
+          this.core.tick(now);
+          return this.core.heartbeat(body, now);
+        });
       }
       case 'commitOffsets': {
         const body = requests.commitOffsets.request.parse(raw, '');
         this.commits.push(body);
         const error = this.commitErrors.shift();
         if (error !== undefined) return fail(error);
-        const member = this.members.get(body.memberId);
-        const fenced =
-          member === undefined
-            ? 'UNKNOWN_MEMBER_ID'
-            : body.memberEpoch > member.epoch
-              ? 'FENCED_MEMBER_EPOCH'
-              : undefined;
-        return respond('commitOffsets', {
-          results: body.offsets.map(({ topic, partition, offset }) => {
-            if (fenced !== undefined) return { topic, partition, error: new BrookError(fenced).toWire() };
-            this.committed.set(`${topic}/${String(partition)}`, offset);
-            return { topic, partition };
-          }),
+        return respond('commitOffsets', () => {
+          const { results, accepted } = this.core.checkCommit(body);
+          this.core.applyCommit(body.groupId, accepted);
+          return { results };
         });
       }
       case 'fetchOffsets': {
         const body = requests.fetchOffsets.request.parse(raw, '');
-        const offsets = (body.partitions ?? []).flatMap(({ topic, partitions }) =>
-          partitions.map((partition) => ({
-            topic,
-            partition,
-            offset: this.offset(topic, partition) ?? -1,
-            metadata: '',
-          })),
-        );
-        return respond('fetchOffsets', { offsets });
+        return respond('fetchOffsets', () => this.core.fetchOffsets(body));
       }
       default:
         return undefined;
     }
   }
-
-  private heartbeat(body: SeenHeartbeat): ResponseOf<'groupHeartbeat'> | ErrorName {
-    if (body.memberEpoch < 0) {
-      this.members.delete(body.memberId);
-      this.groupEpoch++;
-      return { memberId: body.memberId, memberEpoch: body.memberEpoch, heartbeatIntervalMs: 0, assignment: null };
-    }
-    let member: FakeMember | undefined;
-    if (body.memberEpoch === 0) {
-      const memberId = body.memberId === '' ? `member-${String(this.nextId++)}` : body.memberId;
-      member = { memberId, epoch: 0, instanceId: body.groupInstanceId, owned: new Set(), lastSent: undefined };
-      this.members.set(memberId, member);
-      this.groupEpoch++;
-    } else {
-      member = this.members.get(body.memberId);
-      if (member === undefined) return 'UNKNOWN_MEMBER_ID';
-      if (body.memberEpoch !== member.epoch) return 'FENCED_MEMBER_EPOCH';
-    }
-    if (body.owned !== undefined) {
-      member.owned = new Set(body.owned.flatMap((t) => t.partitions.map((p) => `${t.topic}/${String(p)}`)));
-    }
-    const target = new Set(this.targets().get(member.memberId) ?? []);
-    const revoking = [...member.owned].some((key) => !target.has(key));
-    let assigned: string[];
-    if (revoking) {
-      // Until the revoked partitions are released the member gets nothing new and keeps its epoch.
-      assigned = [...member.owned].filter((key) => target.has(key));
-    } else {
-      member.epoch = Math.max(member.epoch, this.groupEpoch);
-      const heldByOthers = new Set([...this.members.values()].filter((m) => m !== member).flatMap((m) => [...m.owned]));
-      assigned = [...target].filter((key) => !heldByOthers.has(key));
-    }
-    if (member.epoch === 0) member.epoch = this.groupEpoch;
-    const text = [...assigned].sort().join(',');
-    const changed = text !== member.lastSent;
-    member.lastSent = text;
-    return {
-      memberId: member.memberId,
-      memberEpoch: member.epoch,
-      heartbeatIntervalMs: this.heartbeatIntervalMs,
-      assignment: changed ? toTopicPartitions(assigned) : null,
-    };
-  }
-}
-
-function toTopicPartitions(keys: readonly string[]): { topic: string; partitions: number[] }[] {
-  const byTopic = new Map<string, number[]>();
-  for (const key of keys) {
-    const slash = key.lastIndexOf('/');
-    const topic = key.slice(0, slash);
-    byTopic.set(topic, [...(byTopic.get(topic) ?? []), Number(key.slice(slash + 1))]);
-  }
-  return [...byTopic].map(([topic, partitions]) => ({ topic, partitions: partitions.sort((a, b) => a - b) }));
 }
