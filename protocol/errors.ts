@@ -42,6 +42,7 @@ export const ErrorCodes = {
     retriable: false,
     message: 'replicas must be distinct brokers of the cluster',
   },
+  INVALID_RECORD: { code: 34, retriable: false, message: "a batch's records do not match its count" },
   NETWORK_ERROR: { code: 100, retriable: true, message: 'connection lost' },
   CLOSED: { code: 101, retriable: false, message: 'client was closed' },
 } as const;

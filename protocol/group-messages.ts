@@ -32,6 +32,9 @@ export const MemberEpoch = {
   LEAVE_STATIC: -2,
 } as const;
 
+/** Longest `subscribedPattern` accepted, in UTF-16 code units: the broker matches it against every topic name. */
+export const MAX_PATTERN_LENGTH = 256;
+
 /**
  * A member's heartbeat: joins (epoch 0), keeps the session alive, reports what it owns, or leaves (epoch -1/-2).
  * Fields marked optional may be left out when unchanged since the previous heartbeat; a join must carry a
@@ -47,8 +50,11 @@ export const groupHeartbeatRequest = object({
   clientId: optional(str({ maxLength: 256 })),
   /** Topics to consume. */
   subscribedTopics: optional(array(topicName, { maxLength: 10_000 })),
-  /** A regular expression (JavaScript syntax, matched against whole topic names) instead of a topic list. */
-  subscribedPattern: optional(str({ maxLength: 1024 })),
+  /**
+   * A regular expression matched against whole topic names, instead of a topic list: the source of a JavaScript
+   * RegExp without flags, in the part of its syntax RE2 shares (protocol.md 17.2).
+   */
+  subscribedPattern: optional(str({ maxLength: MAX_PATTERN_LENGTH })),
   assignor: optional(literal(...ASSIGNORS)),
   /** Silence after which the coordinator expires the member. Default 45 000. */
   sessionTimeoutMs: optional(int({ min: 1_000, max: 300_000 })),

@@ -11,7 +11,7 @@
  * A record's offset is the batch's baseOffset plus its position in the batch.
  */
 import { crc32c } from './crc32c.js';
-import { ProtocolError } from './errors.js';
+import { BrookError, ProtocolError } from './errors.js';
 import type { FetchedBatch, ProduceBatch } from './messages.js';
 
 /** A header: a UTF-8 key and a byte value (null allowed). Keys may repeat, as in Kafka. */
@@ -217,6 +217,37 @@ export function decodeRecordsWith<R>(batch: FetchedBatch, fromOffset: number, ma
   if (reader.pos !== reader.end) throw new ProtocolError('record batch has trailing bytes');
 }
 
+/**
+ * Checks that `records` is exactly `count` records (section 8.2 of protocol.md): each one's fields in place, the
+ * last ending at the last byte. Lengths are walked and the bytes they cover skipped, so it costs a few varint reads
+ * per record and decodes nothing (header keys are not checked to be UTF-8). Throws a BrookError INVALID_RECORD
+ * saying what is wrong: a broker storing such a batch would hand every consumer a batch it cannot decode.
+ */
+export function checkRecordFraming(records: Uint8Array, count: number): void {
+  const reader = new RecordReader(records);
+  try {
+    for (let i = 0; i < count; i++) {
+      reader.varint(); // timestampDelta
+      reader.skipBytesOrNull(); // key
+      reader.skipBytesOrNull(); // value
+      const headerCount = reader.varint();
+      for (let h = 0; h < headerCount; h++) {
+        reader.skip(reader.varint()); // header key
+        reader.skipBytesOrNull(); // header value
+      }
+    }
+  } catch (err: unknown) {
+    if (!(err instanceof ProtocolError)) throw err;
+    throw new BrookError('INVALID_RECORD', `records end before the ${String(count)} the batch counts: ${err.message}`);
+  }
+  if (reader.pos !== reader.end) {
+    throw new BrookError(
+      'INVALID_RECORD',
+      `${String(reader.end - reader.pos)} bytes follow the ${String(count)} records the batch counts`,
+    );
+  }
+}
+
 /** A cursor over one batch's records bytes. A class, not closures over `pos`: field access is faster per record. */
 class RecordReader {
   pos = 0;
@@ -249,9 +280,20 @@ class RecordReader {
     const len = this.varint();
     if (len === 0) return null;
     const pos = this.pos;
-    if (pos + len - 1 > this.end) throw new ProtocolError('record batch truncated');
-    this.pos = pos + len - 1;
-    return this.buf.subarray(pos, pos + len - 1);
+    this.skip(len - 1);
+    return this.buf.subarray(pos, this.pos);
+  }
+
+  /** Moves past `length` bytes. */
+  skip(length: number): void {
+    if (this.pos + length > this.end) throw new ProtocolError('record batch truncated');
+    this.pos += length;
+  }
+
+  /** Moves past a nullable byte string (its length varint, +1, 0 = null, then its bytes). */
+  skipBytesOrNull(): void {
+    const len = this.varint();
+    if (len > 0) this.skip(len - 1);
   }
 
   headers(count: number): RecordHeader[] {
@@ -259,14 +301,13 @@ class RecordReader {
     for (let h = 0; h < count; h++) {
       const keyLength = this.varint();
       const pos = this.pos;
-      if (pos + keyLength > this.end) throw new ProtocolError('record batch truncated');
+      this.skip(keyLength);
       let headerKey: string;
       try {
-        headerKey = utf8Decoder.decode(this.buf.subarray(pos, pos + keyLength));
+        headerKey = utf8Decoder.decode(this.buf.subarray(pos, this.pos));
       } catch {
         throw new ProtocolError('header key is not UTF-8');
       }
-      this.pos = pos + keyLength;
       list.push([headerKey, this.bytesOrNull()]);
     }
     return list;

@@ -1,10 +1,12 @@
 /**
  * The inbound half of a peer link: an accepted socket that must greet with a {@link PeerHello} and then only
- * delivers envelope frames. Nothing is ever written back. Anything malformed closes this socket alone.
+ * delivers envelope frames. Nothing is ever written back. Anything malformed closes this socket alone; envelopes the
+ * greeted broker may not send (see peer-admission.ts) are dropped, counted, and logged once per connection.
  */
 import type { Socket } from 'node:net';
 import type { Logger } from '../logger.js';
 import { LengthPrefixSplitter } from '../../protocol/length-prefix.js';
+import { admitEnvelopes } from './peer-admission.js';
 import { decodeEnvelopes, decodeHello, type PeerEnvelope } from './peer-codec.js';
 import type { PeerTransportStats } from './peer-stats.js';
 
@@ -17,8 +19,10 @@ export interface PeerInboundContext {
   readonly maxFrameBytes: number;
   /** A connection that has not greeted after this long (ms) is closed. */
   readonly helloTimeoutMs: number;
-  /** Whether `id` is a broker this one accepts traffic from (a known peer, not itself). */
+  /** Whether `id` is one of the cluster's brokers now (not this one). Asked per frame: membership changes. */
   isKnownPeer(id: number): boolean;
+  /** Whether a broker that is not a member may greet (to ask to join: nothing else it sends is delivered). */
+  readonly acceptsStrangers: boolean;
   /** The socket greeted as broker `from`. */
   onGreeted(from: number, inbound: PeerInbound): void;
   onEnvelopes(from: number, envelopes: readonly PeerEnvelope[]): void;
@@ -32,6 +36,8 @@ export class PeerInbound {
   /** The greeting broker's id; 0 until the hello is accepted. */
   private fromId = 0;
   private closed = false;
+  /** Whether a refused envelope was logged: once per connection, so a hostile peer cannot flood the log. */
+  private refusalLogged = false;
   private readonly socketClosed: Promise<void>;
 
   constructor(
@@ -108,7 +114,7 @@ export class PeerInbound {
       this.reject('bad hello', err);
       return;
     }
-    if (!context.isKnownPeer(from)) {
+    if (!context.acceptsStrangers && !context.isKnownPeer(from)) {
       this.reject(`hello from unknown broker ${String(from)}`);
       return;
     }
@@ -127,18 +133,37 @@ export class PeerInbound {
       return;
     }
     this.context.stats.framesReceived++;
-    if (envelopes.length === 0) return;
+    const { admitted, refused, reason } = admitEnvelopes(envelopes, this.fromId, this.context.isKnownPeer(this.fromId));
+    if (refused > 0) this.refuse(refused, reason);
+    if (admitted.length === 0) return;
     try {
-      this.context.onEnvelopes(this.fromId, envelopes);
+      this.context.onEnvelopes(this.fromId, admitted);
     } catch (err: unknown) {
       // The handler's bug is not the peer's fault: log it loudly but keep the link.
       this.context.logger?.error({ err, peer: this.fromId }, 'peer envelope handler threw');
     }
   }
 
+  /**
+   * Drops `count` envelopes the peer may not send. The link stays: a broker not yet added by every member, or one of
+   * another version, is no attacker, and Raft retransmits what it needs.
+   */
+  private refuse(count: number, reason: string | undefined): void {
+    this.context.stats.refused += count;
+    if (this.refusalLogged) return;
+    this.refusalLogged = true;
+    this.context.logger?.warn(
+      { remote: this.remote(), peer: this.fromId, reason },
+      'peer envelopes refused (logged once per connection)',
+    );
+  }
+
   private reject(reason: string, err?: unknown): void {
-    const remote = `${this.socket.remoteAddress ?? 'unknown'}:${String(this.socket.remotePort ?? 0)}`;
-    this.context.logger?.warn({ err, remote, peer: this.fromId, reason }, 'closing peer connection');
+    this.context.logger?.warn({ err, remote: this.remote(), peer: this.fromId, reason }, 'closing peer connection');
     void this.close();
+  }
+
+  private remote(): string {
+    return `${this.socket.remoteAddress ?? 'unknown'}:${String(this.socket.remotePort ?? 0)}`;
   }
 }

@@ -12,9 +12,11 @@ export interface PeerTransportStats {
   bytesReceived: number;
   /** Envelopes dropped: peer not connected, its socket over maxBufferedBytes, or an envelope too large to frame. */
   dropped: number;
+  /** Envelopes received but refused: a Raft message naming another sender, or anything but a join from a non-member. */
+  refused: number;
 }
 
 /** All counters at zero. */
 export function emptyPeerStats(): PeerTransportStats {
-  return { framesSent: 0, framesReceived: 0, bytesSent: 0, bytesReceived: 0, dropped: 0 };
+  return { framesSent: 0, framesReceived: 0, bytesSent: 0, bytesReceived: 0, dropped: 0, refused: 0 };
 }

@@ -39,7 +39,8 @@ export interface PeerTransportOptions {
   readonly listenPort: number;
   /**
    * Accept connections from brokers not in `peers` (with the right cluster id): a broker joining the cluster
-   * greets before anyone knows its address. Default false.
+   * greets before anyone knows its address. Until it is in `peers`, only its `join` requests are delivered.
+   * Default false.
    */
   readonly acceptUnknownPeers?: boolean | undefined;
   /** Called once per received frame with its envelopes, in the order the sender queued them. */
@@ -128,7 +129,8 @@ export class PeerTransport {
         clusterId: this.options.clusterId,
         maxFrameBytes: this.maxFrameBytes,
         helloTimeoutMs: this.options.helloTimeoutMs ?? 10_000,
-        isKnownPeer: (id) => this.options.acceptUnknownPeers === true || this.peers.has(id),
+        isKnownPeer: (id) => this.peers.has(id),
+        acceptsStrangers: this.options.acceptUnknownPeers === true,
         onGreeted: (from, greeted) => {
           this.onGreeted(from, greeted);
         },

@@ -6,7 +6,6 @@
 import { BrookError, MemberEpoch, type RequestOf, type ResponseOf } from '../../protocol/index.js';
 import { DEFAULT_ASSIGNOR } from './assignor.js';
 import {
-  compilePattern,
   groupState,
   holders,
   newGroup,
@@ -17,6 +16,7 @@ import {
 } from './group-state.js';
 import { bumpEpoch, metadataKeyOf, reconcile } from './reconcile.js';
 import { compareKeys, fromTopicPartitions, partitionKey, splitKey, toTopicPartitions } from './topic-partition.js';
+import { TopicPattern } from './topic-pattern.js';
 
 type HeartbeatRequest = RequestOf<'groupHeartbeat'>;
 type HeartbeatResponse = ResponseOf<'groupHeartbeat'>;
@@ -108,13 +108,8 @@ export class GroupCoordinator {
     const { memberEpoch } = request;
     if (memberEpoch === MemberEpoch.LEAVE || memberEpoch === MemberEpoch.LEAVE_STATIC)
       return this.leave(request, nowMs);
-    if (request.subscribedPattern !== undefined) {
-      try {
-        compilePattern(request.subscribedPattern);
-      } catch {
-        throw new BrookError('INVALID_REQUEST', `subscribedPattern is not a valid regular expression`);
-      }
-    }
+    // Refused before anything changes; throws INVALID_REQUEST saying why.
+    if (request.subscribedPattern !== undefined) TopicPattern.compile(request.subscribedPattern);
     const { group, member } = memberEpoch === MemberEpoch.JOIN ? this.join(request, nowMs) : this.find(request);
     member.sessionDeadlineMs = nowMs + member.sessionTimeoutMs;
     if (request.owned !== undefined) {

@@ -6,6 +6,7 @@
 import { isInternalTopic } from '../topics/topic-config.js';
 import type { AssignorName } from '../../protocol/index.js';
 import type { PartitionKey } from './topic-partition.js';
+import { TopicPattern } from './topic-pattern.js';
 
 /** A committed position. */
 export interface CommittedOffset {
@@ -21,7 +22,7 @@ export interface Member {
   clientId: string;
   /** The subscription by name ([] when a pattern is used). */
   subscribedTopics: string[];
-  /** The subscription by pattern (source of a JavaScript RegExp matched against whole names), or null. */
+  /** The subscription by pattern (RE2 syntax, matched against whole names: see topic-pattern.ts), or null. */
   subscribedPattern: string | null;
   /** The assignor this member asked for, or null. */
   assignor: AssignorName | null;
@@ -106,22 +107,17 @@ export function holders(group: Group): Map<PartitionKey, string> {
   return held;
 }
 
-/** A pattern subscription as a RegExp matching whole topic names; throws SyntaxError for a bad pattern. */
-export function compilePattern(pattern: string): RegExp {
-  // No flags, as the client's RegExp it came from (clients refuse flags that change matching).
-  return new RegExp(`^(?:${pattern})$`);
-}
-
 /** The existing topics a member subscribes to, sorted. */
 export function resolveTopics(member: Member, topics: ReadonlyMap<string, number>): string[] {
   if (member.subscribedPattern !== null) {
-    let re: RegExp;
+    let pattern: TopicPattern;
     try {
-      re = compilePattern(member.subscribedPattern);
+      pattern = TopicPattern.compile(member.subscribedPattern);
     } catch {
+      // Only a member loaded from what an older broker accepted can get here: it matches nothing.
       return [];
     }
-    return [...topics.keys()].filter((t) => !isInternalTopic(t) && re.test(t)).sort();
+    return [...topics.keys()].filter((t) => !isInternalTopic(t) && pattern.matches(t)).sort();
   }
   return member.subscribedTopics.filter((t) => topics.has(t)).sort();
 }

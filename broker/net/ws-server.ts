@@ -7,6 +7,7 @@ import { BrookError } from '../../protocol/index.js';
 import type { SessionLimits } from './broker-api.js';
 import { addHttpRoutes, type MetricsText } from './http-routes.js';
 import type { SessionRegistry } from './session-registry.js';
+import { PRE_HELLO_BUFFER_BYTES } from './tcp-server.js';
 import { WsConnection, type WsUserData } from './ws-connection.js';
 
 export interface WsServerOptions {
@@ -99,6 +100,16 @@ export class WsServer {
         if (session === undefined || session.isClosed) return;
         if (!isBinary) {
           session.connectionError(new BrookError('INVALID_REQUEST', 'frames must be binary WebSocket messages'));
+        } else if (!session.isGreeted && message.byteLength > PRE_HELLO_BUFFER_BYTES) {
+          // As on TCP: nobody is known before hello, and a hello is tens of bytes. Refused before the copy below.
+          // uWS assembles a message before it calls us, so an unfinished one still holds up to maxPayloadLength until
+          // the handshake deadline: uWS has no per-socket payload limit to lower until hello.
+          session.connectionError(
+            new BrookError(
+              'HANDSHAKE_REQUIRED',
+              `message of ${String(message.byteLength)} bytes before hello: at most ${String(PRE_HELLO_BUFFER_BYTES)}`,
+            ),
+          );
         } else if (message.byteLength > limits.maxFrameBytes) {
           session.connectionError(
             new BrookError(

@@ -11,9 +11,17 @@
  */
 import type { PartitionLog } from '../log/partition-log.js';
 import type { PartitionFeed } from '../net/broker-api.js';
-import { BrookError, type Acks, type ErrorName, type FetchedBatch, type ProduceBatch } from '../../protocol/index.js';
+import {
+  BrookError,
+  checkRecordFraming,
+  type Acks,
+  type ErrorName,
+  type FetchedBatch,
+  type ProduceBatch,
+} from '../../protocol/index.js';
 import { HighWatermarkWaiters, type SetTimer, type WaitOutcome } from './hw-waiters.js';
 import { toBrookError } from './log-errors.js';
+import { recordsCrc } from '../log/batch.js';
 import { BROKER_ATTRIBUTES } from '../log/control.js';
 import type { AppendedRange, PartitionReplication, StartReplication } from './replication.js';
 import { ProducerStateTable, type ProducerBatchRow, type ProducerCheck } from './producer-state.js';
@@ -26,6 +34,19 @@ import { ProducerStateTable, type ProducerBatchRow, type ProducerCheck } from '.
 const PRODUCER_STATE_SCAN_BYTES = 32 * 1024 * 1024;
 /** Records bytes read per step of that scan. */
 const PRODUCER_STATE_READ_BYTES = 1024 * 1024;
+
+/**
+ * Refuses a producer's batch whose records are not `count` records (INVALID_RECORD): stored bytes are served as they
+ * are, and these would fail every consumer. A batch damaged in transit breaks its framing too; that one has a wrong
+ * CRC and is left to the log's check, which answers CORRUPT_BATCH (retriable) instead.
+ */
+function checkFraming(batch: ProduceBatch): void {
+  try {
+    checkRecordFraming(batch.records, batch.count);
+  } catch (err: unknown) {
+    if (recordsCrc(batch.records) === batch.crc) throw err;
+  }
+}
 
 /** Why a partition was closed: its topic was deleted, or the broker is stopping. */
 export type CloseReason = 'deleted' | 'shutdown';
@@ -220,7 +241,7 @@ export class Partition implements PartitionFeed {
    * local group commit, acks -1 (all) once the high watermark passes the batch, failing with REQUEST_TIMED_OUT
    * when that takes longer than `timeoutMs`. A repeat of one of an idempotent producer's last batches is not
    * appended again: it resolves with the original offsets once those are acknowledged as `acks` asks. Rejects with
-   * a BrookError: MESSAGE_TOO_LARGE, CORRUPT_BATCH (nothing appended), OUT_OF_ORDER_SEQUENCE,
+   * a BrookError: MESSAGE_TOO_LARGE, CORRUPT_BATCH or INVALID_RECORD (nothing appended), OUT_OF_ORDER_SEQUENCE,
    * INVALID_PRODUCER_EPOCH, STORAGE_ERROR, UNKNOWN_TOPIC (deleted meanwhile), SHUTTING_DOWN. `internal`: the broker's
    * own batch (the group coordinator's), which may carry checkpoint bits.
    */
@@ -238,6 +259,7 @@ export class Partition implements PartitionFeed {
         'batch attributes bits 0-3 mark control batches and checkpoints: only the broker sets them',
       );
     }
+    if (!internal) checkFraming(batch);
     if (this.replication !== null) return this.appendReplicated(this.replication, batch, acks, timeoutMs);
     const verdict = this.checkProducer(batch);
     if (verdict.kind === 'duplicate') return this.answerDuplicate(verdict, acks, timeoutMs);

@@ -120,6 +120,20 @@ void t.test('oversized and corrupt batches are refused and nothing is appended',
 });
 
 void t.test(
+  'a batch whose records do not match its count is INVALID_RECORD, unless its CRC says it is damaged',
+  async (t) => {
+    const p = openPartition(t);
+    const two = batchOf(2);
+    t.equal(await codeOf(p.append({ ...two, count: 3 }, 1, 1000)), 'INVALID_RECORD', 'count too high');
+    t.equal(await codeOf(p.append({ ...two, count: 1 }, 1, 1000)), 'INVALID_RECORD', 'count too low');
+    const damaged = { ...two, records: two.records.subarray(0, two.records.byteLength - 1) };
+    t.equal(await codeOf(p.append(damaged, 1, 1000)), 'CORRUPT_BATCH', 'cut short in transit: retriable');
+    t.equal(p.logEndOffset, 0, 'nothing appended');
+    t.same(await p.append(two, 1, 1000), { baseOffset: 0, lastOffset: 1 }, 'the partition still works');
+  },
+);
+
+void t.test(
   'control and checkpoint bits are refused from producers, checkpoint bits taken from the broker',
   async (t) => {
     const p = openPartition(t);

@@ -1,6 +1,8 @@
 import t from 'tap';
 import { crc32c as nativeCrc32c } from '@node-rs/crc32';
 import {
+  BrookError,
+  checkRecordFraming,
   CONTROL_BATCH,
   crc32c,
   decodeRecords,
@@ -405,5 +407,46 @@ void t.test('decodeRecordsWith fails like decodeRecords on random bytes, keeping
     }
   }
   t.pass('identical outcomes');
+  t.end();
+});
+
+/** The error code checkRecordFraming throws for `batch`, or 'ok'. */
+function framingOf(batch: { records: Uint8Array; count: number }): string {
+  try {
+    checkRecordFraming(batch.records, batch.count);
+  } catch (err: unknown) {
+    if (err instanceof BrookError) return `${err.code}: ${err.message}`;
+    throw err;
+  }
+  return 'ok';
+}
+
+void t.test('checkRecordFraming accepts exactly count records and refuses a miscount with INVALID_RECORD', (t) => {
+  const batch = buildFetched(varied);
+  t.equal(framingOf(batch), 'ok', 'the builder output, headers and a 200 kB value included');
+  t.match(framingOf({ ...batch, count: batch.count + 1 }), /^INVALID_RECORD: records end before the 8 /);
+  t.match(framingOf({ ...batch, count: batch.count - 1 }), /^INVALID_RECORD: \d+ bytes follow the 6 records/);
+  t.match(framingOf({ ...batch, records: Uint8Array.from([...batch.records, 0]) }), /^INVALID_RECORD: 1 bytes follow/);
+  for (let n = 0; n < 200; n++) {
+    t.match(framingOf({ ...batch, records: batch.records.subarray(0, n) }), /^INVALID_RECORD: records end before/);
+  }
+  t.end();
+});
+
+void t.test('checkRecordFraming refuses exactly what decodeRecords refuses, header key encoding aside', (t) => {
+  const gen = seededBytes(4321);
+  const template = buildFetched([{ key: null, value: null, timestamp: 0 }]);
+  let refused = 0;
+  for (let i = 0; i < 5000; i++) {
+    const records = gen(i % 64);
+    const count = 1 + ((gen(1)[0] ?? 0) % 8);
+    const decoded = protocolErrorOf(() => decodeAll({ ...template, count, records }));
+    const framed = framingOf({ records, count });
+    // The decoder stops at a key that is not UTF-8, before it could find a framing error after it: either may be.
+    const agree = decoded === 'header key is not UTF-8' || (decoded === 'no error') === (framed === 'ok');
+    if (!agree) t.fail(`disagree on ${Buffer.from(records).toString('hex')} x${String(count)}`);
+    if (framed !== 'ok') refused++;
+  }
+  t.ok(refused > 1000, `${String(refused)} of 5000 refused, by both`);
   t.end();
 });
