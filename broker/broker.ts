@@ -74,7 +74,11 @@ export class Broker {
     this.cluster = cluster;
     this.localController = new LocalController(config.brokerId, topics, partitions);
     this.clusterId = topics.clusterId;
-    this.metrics = new BrokerMetrics({ partitions: () => partitions.all() });
+    this.metrics = new BrokerMetrics({
+      brokerId: config.brokerId,
+      dataDir: config.dataDir,
+      partitions: () => partitions.all(),
+    });
     if (cluster === null) soleBrokerClusterMetrics(config.brokerId, partitions).registerIn(this.metrics.registry);
     else cluster.registerMetrics(this.metrics.registry);
     this.groups = new GroupService({

@@ -2,8 +2,12 @@
  * The broker's Prometheus metrics, in a registry of its own (never prom-client's global one, so several brokers
  * can live in one process). Names follow `brook_<area>_<what>_<unit>`; counters end in `_total`.
  * Partition gauges are read from the partitions at scrape time, not kept up to date on every append.
+ * Every series carries a `broker` label (the broker id), so series of brokers scraped through one address (a load
+ * balancer, a relabelled target) stay apart and dashboards can name brokers by id rather than host:port.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { buildInfo } from './build-info.js';
+import { registerDiskMetrics } from './disk-metrics.js';
 import type { NetMetrics, Transport } from '../net/broker-api.js';
 import type { ErrorName } from '../../protocol/index.js';
 
@@ -31,6 +35,10 @@ export const REQUEST_DURATION_BUCKETS_SECONDS = [
 const TRANSPORTS: readonly Transport[] = ['tcp', 'ws'];
 
 export interface BrokerMetricsOptions {
+  /** The broker id: the `broker` label of every series. */
+  readonly brokerId: number;
+  /** The data directory, whose filesystem the disk gauges report. */
+  readonly dataDir: string;
   /** The partitions whose gauges are reported, read at each scrape. */
   readonly partitions: () => Iterable<PartitionGaugeSource>;
   /** Also collect Node's default process metrics (event-loop lag, GC, heap, ...). Default true. */
@@ -54,7 +62,16 @@ export class BrokerMetrics implements NetMetrics {
 
   constructor(options: BrokerMetricsOptions) {
     const registers = [this.registry];
+    this.registry.setDefaultLabels({ broker: String(options.brokerId) });
     if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+    const build = new Gauge({
+      name: 'brook_build_info',
+      help: 'Always 1; the labels say which Brook runs: package version and git commit (unknown outside a checkout).',
+      labelNames: ['version', 'commit'],
+      registers,
+    });
+    build.set({ ...buildInfo() }, 1);
+    registerDiskMetrics(this.registry, options.dataDir);
 
     const perTopic = (name: string, help: string): Counter<'topic'> =>
       new Counter({ name, help, labelNames: ['topic'], registers });

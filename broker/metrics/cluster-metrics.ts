@@ -81,6 +81,30 @@ export class ClusterMetrics {
         }
       },
     });
+    // Per partition, from its leader only, so that each partition has one series in the whole cluster.
+    const ledPartitionGauge = (name: string, help: string, read: (r: ReplicaGaugeSource) => number): Gauge =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ['topic', 'partition'],
+        registers,
+        collect() {
+          this.reset();
+          for (const r of source.replicas()) {
+            if (r.isLeader) this.set({ topic: r.topic, partition: String(r.partition) }, read(r));
+          }
+        },
+      });
+    const replicaCount = ledPartitionGauge(
+      'brook_partition_replicas',
+      'Replicas assigned to each partition led here.',
+      (r) => r.replicas.length,
+    );
+    const inSyncCount = ledPartitionGauge(
+      'brook_partition_in_sync_replicas',
+      'In-sync replicas (ISR) of each partition led here, the leader included.',
+      (r) => r.isr.length,
+    );
     const livePeers = new Gauge({
       name: 'brook_peer_brokers_live',
       help: 'Peer brokers heard from within an election timeout.',
@@ -109,6 +133,8 @@ export class ClusterMetrics {
       leaderCount,
       underReplicated,
       offline,
+      replicaCount,
+      inSyncCount,
       lag,
       livePeers,
       this.elections,

@@ -255,10 +255,11 @@ void t.test('GET /metrics on the WebSocket port counts produced records', async 
   const response = await fetch(`http://127.0.0.1:${String(broker.wsPort)}/metrics`);
   t.equal(response.status, 200);
   const body = await response.text();
-  t.match(body, /^brook_produce_records_total\{topic="metered"\} 3$/m);
-  t.match(body, /^brook_partition_high_watermark\{topic="metered",partition="0"\} 3$/m);
-  t.match(body, /^brook_connections\{transport="tcp"\} 1$/m);
-  t.match(body, /brook_request_duration_seconds_bucket\{le="[0-9.e-]+",op="produce"\}/);
+  // Every series ends with the broker label (the default broker id is 1).
+  t.match(body, /^brook_produce_records_total\{topic="metered",broker="1"\} 3$/m);
+  t.match(body, /^brook_partition_high_watermark\{topic="metered",partition="0",broker="1"\} 3$/m);
+  t.match(body, /^brook_connections\{transport="tcp",broker="1"\} 1$/m);
+  t.match(body, /brook_request_duration_seconds_bucket\{le="[0-9.e-]+",broker="1",op="produce"\}/);
   const ready = await fetch(`http://127.0.0.1:${String(broker.wsPort)}/readyz`);
   t.equal(ready.status, 200);
 });
