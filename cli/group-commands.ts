@@ -1,17 +1,7 @@
 /** `brook group list|describe|reset-offsets|delete`. */
-import { Admin } from '../client/index.js';
 import type { OffsetResetTarget } from '../client/admin-groups.js';
-import { clientOptions, type CliConnection } from './client-options.js';
+import { withAdmin, type CliConnection } from './client-options.js';
 import type { Print } from './topic-commands.js';
-
-async function withAdmin<R>(conn: CliConnection, work: (admin: Admin) => Promise<R>): Promise<R> {
-  const admin = new Admin(clientOptions(conn));
-  try {
-    return await work(admin);
-  } finally {
-    await admin.close();
-  }
-}
 
 /** Parses `--to`: earliest | latest | timestamp:<ms> | offset:<n>. */
 export function parseResetTarget(to: string): OffsetResetTarget {

@@ -5,12 +5,12 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { brokerCommand, integer } from '../broker/main.js';
-import { consumeRecords } from './consume-command.js';
+import { clientCommand, connection, print } from './client-command.js';
+import { consumeCommand } from './consume-command.js';
 import { produceLines } from './produce-command.js';
 import { parseReplicas, reassignPartitions } from './partition-commands.js';
 import { deleteGroup, describeGroup, listGroups, resetGroupOffsets } from './group-commands.js';
 import { createTopic, deleteTopic, describeTopics, listTopics } from './topic-commands.js';
-import type { CliConnection } from './client-options.js';
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -33,30 +33,6 @@ const program = new Command('brook')
     },
   });
 program.addCommand(brokerCommand());
-
-/** Adds the connection flags every client command takes. */
-function clientCommand(name: string): Command {
-  return new Command(name)
-    .addOption(
-      new Option('--bootstrap <address>', 'host:port (TCP) or ws://host:port (WebSocket)')
-        .env('BROOK_BOOTSTRAP')
-        .default('127.0.0.1:9400'),
-    )
-    .addOption(new Option('--username <name>', 'username for brokers with --users').env('BROOK_USERNAME'))
-    .addOption(new Option('--password <secret>', 'password for brokers with --users').env('BROOK_PASSWORD'));
-}
-
-function connection(opts: { bootstrap: string; username?: string; password?: string }): CliConnection {
-  return {
-    bootstrap: opts.bootstrap,
-    ...(opts.username === undefined ? {} : { username: opts.username }),
-    ...(opts.password === undefined ? {} : { password: opts.password }),
-  };
-}
-
-const print = (line: string): void => {
-  process.stdout.write(line + '\n');
-};
 
 const topic = new Command('topic').description('create, list, describe and delete topics');
 topic.addCommand(
@@ -196,40 +172,7 @@ program.addCommand(
     }),
 );
 
-program.addCommand(
-  clientCommand('consume')
-    .description('print records of a topic, one per line')
-    .argument('<topic>')
-    .option('--from-beginning', 'start at the earliest offset instead of the end', false)
-    .option('--max-messages <n>', 'exit after this many records', integer)
-    .option('--partition <n>', 'only this partition', integer)
-    .option('--print-key', 'print the key before the value', false)
-    .option('--print-offset', 'print partition:offset before each record', false)
-    .option('--key-separator <sep>', 'printed between key and value', '\t')
-    .action(
-      async (
-        name: string,
-        opts: {
-          fromBeginning: boolean;
-          maxMessages?: number;
-          partition?: number;
-          printKey: boolean;
-          printOffset: boolean;
-          keySeparator: string;
-          bootstrap: string;
-        },
-      ) => {
-        const abort = new AbortController();
-        process.once('SIGINT', () => {
-          abort.abort();
-        });
-        process.once('SIGTERM', () => {
-          abort.abort();
-        });
-        await consumeRecords(connection(opts), name, opts, print, abort.signal);
-      },
-    ),
-);
+program.addCommand(consumeCommand());
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`brook: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -1,18 +1,8 @@
 /** `brook topic create|list|describe|delete`. */
-import { Admin } from '../client/index.js';
-import { clientOptions, type CliConnection } from './client-options.js';
+import { withAdmin, type CliConnection } from './client-options.js';
 
 /** Writes lines of text (stdout in the CLI, a buffer in tests). */
 export type Print = (line: string) => void;
-
-export async function withAdmin<R>(conn: CliConnection, work: (admin: Admin) => Promise<R>): Promise<R> {
-  const admin = new Admin(clientOptions(conn));
-  try {
-    return await work(admin);
-  } finally {
-    await admin.close();
-  }
-}
 
 /** Creates a topic; `config` entries are `key=value`. */
 export async function createTopic(
