@@ -3,11 +3,11 @@
  * The `brook` command: `brook broker` runs a broker (broker/main.ts); `brook topic|partition|group|produce|consume`
  * are clients of a running cluster, built on the client library only.
  */
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { brokerCommand, integer } from '../broker/main.js';
 import { clientCommand, connection, print } from './client-command.js';
 import { consumeCommand } from './consume-command.js';
-import { produceLines } from './produce-command.js';
+import { produceCommand } from './produce-command.js';
 import { parseReplicas, reassignPartitions } from './partition-commands.js';
 import { deleteGroup, describeGroup, listGroups, resetGroupOffsets } from './group-commands.js';
 import { createTopic, deleteTopic, describeTopics, listTopics } from './topic-commands.js';
@@ -154,24 +154,7 @@ group.addCommand(
 );
 program.addCommand(group);
 
-program.addCommand(
-  clientCommand('produce')
-    .description('send each line of stdin as a record; exits 0 only if every record was acknowledged')
-    .argument('<topic>')
-    .option('--key-separator <sep>', 'split each line into key and value at the first <sep>')
-    .addOption(new Option('--acks <acks>', 'acknowledgement level').choices(['0', '1', 'all']).default('all'))
-    .action(async (name: string, opts: { keySeparator?: string; acks: string; bootstrap: string }) => {
-      const acks = opts.acks === 'all' ? 'all' : opts.acks === '0' ? 0 : 1;
-      const count = await produceLines(
-        connection(opts),
-        name,
-        { acks, ...(opts.keySeparator === undefined ? {} : { keySeparator: opts.keySeparator }) },
-        process.stdin,
-      );
-      process.stderr.write(`${String(count)} record(s) acknowledged\n`);
-    }),
-);
-
+program.addCommand(produceCommand());
 program.addCommand(consumeCommand());
 
 program.parseAsync(process.argv).catch((err: unknown) => {
