@@ -27,9 +27,13 @@ export function clientOptions(conn: CliConnection): ClientOptions {
   };
 }
 
-/** Runs `work` with an Admin client, closed afterwards whatever happens. */
-export async function withAdmin<R>(conn: CliConnection, work: (admin: Admin) => Promise<R>): Promise<R> {
-  const admin = new Admin(clientOptions(conn));
+/** Runs `work` with an Admin client (the CLI's options, then `overrides`), closed afterwards whatever happens. */
+export async function withAdmin<R>(
+  conn: CliConnection,
+  work: (admin: Admin) => Promise<R>,
+  overrides: Partial<ClientOptions> = {},
+): Promise<R> {
+  const admin = new Admin({ ...clientOptions(conn), ...overrides });
   try {
     return await work(admin);
   } finally {

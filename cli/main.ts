@@ -6,11 +6,14 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { brokerCommand, integer } from '../broker/main.js';
 import { clientCommand, connection, print } from './client-command.js';
+import { clusterCommand } from './cluster-commands.js';
 import { consumeCommand } from './consume-command.js';
+import { integerFlag } from './flag-error.js';
 import { produceCommand } from './produce-command.js';
 import { parseReplicas, reassignPartitions } from './partition-commands.js';
 import { deleteGroup, describeGroup, listGroups, resetGroupOffsets } from './group-commands.js';
 import { createTopic, deleteTopic, describeTopics, listTopics } from './topic-commands.js';
+import { packageVersion } from './version.js';
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -26,6 +29,7 @@ function parseReplicasOption(value: string): number[] {
 
 const program = new Command('brook')
   .description('Brook: a Kafka-like message broker for Node.js')
+  .version(packageVersion(), '-V, --version', 'print the version')
   .showHelpAfterError()
   .configureOutput({
     outputError: (text, write) => {
@@ -39,18 +43,30 @@ topic.addCommand(
   clientCommand('create')
     .description('create a topic')
     .argument('<name>')
-    .option('--partitions <n>', 'partition count', integer, 1)
-    .option('--replication-factor <n>', 'replicas per partition', integer, 1)
+    .option('--partitions <n>', 'partition count (1 to 100000)', integerFlag('--partitions', 1, 100_000), 1)
+    .option(
+      '--replication-factor <n>',
+      'replicas per partition (1 to 16)',
+      integerFlag('--replication-factor', 1, 16),
+      1,
+    )
     .option(
       '--config <key=value>',
       'topic config (repeatable): retention.ms, retention.bytes, cleanup.policy',
       collect,
       [],
     )
+    .option('--if-not-exists', 'succeed without changing anything if the topic exists already', false)
     .action(
       async (
         name: string,
-        opts: { partitions: number; replicationFactor: number; config: string[]; bootstrap: string },
+        opts: {
+          partitions: number;
+          replicationFactor: number;
+          config: string[];
+          ifNotExists: boolean;
+          bootstrap: string;
+        },
       ) => {
         await createTopic(connection(opts), name, opts, print);
       },
@@ -140,7 +156,8 @@ group.addCommand(
     .argument('<group>')
     .requiredOption('--topic <topic>', 'the topic whose partitions are reset')
     .requiredOption('--to <target>', 'earliest | latest | timestamp:<ms> | offset:<n>')
-    .action(async (id: string, opts: { topic: string; to: string; bootstrap: string }) => {
+    .option('--dry-run', 'print the offsets it would commit, and change nothing', false)
+    .action(async (id: string, opts: { topic: string; to: string; dryRun: boolean; bootstrap: string }) => {
       await resetGroupOffsets(connection(opts), id, opts, print);
     }),
 );
@@ -154,6 +171,7 @@ group.addCommand(
 );
 program.addCommand(group);
 
+program.addCommand(clusterCommand());
 program.addCommand(produceCommand());
 program.addCommand(consumeCommand());
 
