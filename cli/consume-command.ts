@@ -54,6 +54,16 @@ export async function consumeRecords(
   const atEnd = (): boolean => opts.exitAtEnd && reachedEnd(consumer.assignment(), ends, (tp) => consumer.position(tp));
   const stop = (): void => void consumer.close();
   signal.addEventListener('abort', stop, { once: true });
+  // A stdout that never drains (its reader stuck) must not hold the command after Ctrl-C.
+  const aborted = new Promise<void>((resolve) => {
+    signal.addEventListener(
+      'abort',
+      () => {
+        resolve();
+      },
+      { once: true },
+    );
+  });
   const endCheck = opts.exitAtEnd
     ? setInterval(() => {
         if (atEnd()) stop();
@@ -78,8 +88,8 @@ export async function consumeRecords(
     for await (const record of consumer) {
       const full = output.write(opts.format(record));
       printed++;
-      if (full !== undefined) await full;
-      if (output.error !== undefined) break;
+      if (full !== undefined) await Promise.race([full, aborted]);
+      if (output.error !== undefined || signal.aborted) break;
       if (opts.maxMessages !== undefined && printed >= opts.maxMessages) break;
       if (atEnd()) break;
     }

@@ -25,22 +25,35 @@ export interface ProduceCommandOptions {
 
 /** Counts the outcomes of sends and tells when every one has settled. */
 class Outcomes {
-  acknowledged = 0;
-  failed = 0;
+  private acked = 0;
+  private failures = 0;
   private sent = 0;
-  first: Error | undefined;
+  private firstError: Error | undefined;
   private waiters: (() => void)[] = [];
+
+  get acknowledged(): number {
+    return this.acked;
+  }
+
+  get failed(): number {
+    return this.failures;
+  }
+
+  /** The first failure, or undefined while every send succeeded. */
+  get first(): Error | undefined {
+    return this.firstError;
+  }
 
   track(send: Promise<unknown>): void {
     this.sent++;
     send.then(
       () => {
-        this.acknowledged++;
+        this.acked++;
         this.settled();
       },
       (err: unknown) => {
-        this.failed++;
-        this.first ??= err instanceof Error ? err : new Error(String(err));
+        this.failures++;
+        this.firstError ??= err instanceof Error ? err : new Error(String(err));
         this.settled();
       },
     );
@@ -48,12 +61,12 @@ class Outcomes {
 
   /** Resolves once every tracked send has been acknowledged or has failed. */
   allSettled(): Promise<void> {
-    if (this.acknowledged + this.failed === this.sent) return Promise.resolve();
+    if (this.acked + this.failures === this.sent) return Promise.resolve();
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
   private settled(): void {
-    if (this.acknowledged + this.failed !== this.sent) return;
+    if (this.acked + this.failures !== this.sent) return;
     for (const resolve of this.waiters.splice(0)) resolve();
   }
 }
