@@ -1,17 +1,8 @@
 /** `brook group list|describe|reset-offsets|delete`. */
-import { Admin } from '../client/index.js';
 import type { OffsetResetTarget } from '../client/admin-groups.js';
-import { clientOptions, type CliConnection } from './client-options.js';
+import { withAdmin, type CliConnection } from './client-options.js';
+import { FlagError } from './flag-error.js';
 import type { Print } from './topic-commands.js';
-
-async function withAdmin<R>(conn: CliConnection, work: (admin: Admin) => Promise<R>): Promise<R> {
-  const admin = new Admin(clientOptions(conn));
-  try {
-    return await work(admin);
-  } finally {
-    await admin.close();
-  }
-}
 
 /** Parses `--to`: earliest | latest | timestamp:<ms> | offset:<n>. */
 export function parseResetTarget(to: string): OffsetResetTarget {
@@ -19,7 +10,7 @@ export function parseResetTarget(to: string): OffsetResetTarget {
   const match = /^(timestamp|offset):(\d+)$/.exec(to);
   const value = Number(match?.[2]);
   if (match === null || !Number.isSafeInteger(value)) {
-    throw new Error(`--to expects earliest, latest, timestamp:<ms> or offset:<n>, got "${to}"`);
+    throw new FlagError('--to', to, 'must be earliest, latest, timestamp:<ms> or offset:<n>');
   }
   return match[1] === 'timestamp' ? { timestamp: value } : { offset: value };
 }
@@ -57,17 +48,26 @@ export async function describeGroup(conn: CliConnection, groupId: string, print:
   }
 }
 
-/** Moves a group's committed offsets on every partition of a topic (the group must have no members). */
+/**
+ * Moves a group's committed offsets on every partition of a topic (the group must have no members); with `dryRun`,
+ * prints the offsets it would commit and changes nothing.
+ */
 export async function resetGroupOffsets(
   conn: CliConnection,
   groupId: string,
-  opts: { topic: string; to: string },
+  opts: { topic: string; to: string; dryRun: boolean },
   print: Print,
 ): Promise<void> {
   const target = parseResetTarget(opts.to);
-  const offsets = await withAdmin(conn, (admin) => admin.resetOffsets(groupId, opts.topic, target));
+  const offsets = await withAdmin(conn, (admin) =>
+    admin.resetOffsets(groupId, opts.topic, target, { dryRun: opts.dryRun }),
+  );
   for (const o of offsets) print(`${opts.topic}\tPartition: ${String(o.partition)}\tOffset: ${String(o.offset)}`);
-  print(`Reset group ${groupId} on ${String(offsets.length)} partition(s) of ${opts.topic}.`);
+  print(
+    opts.dryRun
+      ? `Dry run: group ${groupId} would be reset on ${String(offsets.length)} partition(s) of ${opts.topic}; nothing changed.`
+      : `Reset group ${groupId} on ${String(offsets.length)} partition(s) of ${opts.topic}.`,
+  );
 }
 
 /** Deletes a group (it must have no members) with its committed offsets. */

@@ -3,14 +3,17 @@
  * The `brook` command: `brook broker` runs a broker (broker/main.ts); `brook topic|partition|group|produce|consume`
  * are clients of a running cluster, built on the client library only.
  */
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { brokerCommand, integer } from '../broker/main.js';
-import { consumeRecords } from './consume-command.js';
-import { produceLines } from './produce-command.js';
+import { clientCommand, connection, print } from './client-command.js';
+import { clusterCommand } from './cluster-commands.js';
+import { consumeCommand } from './consume-command.js';
+import { integerFlag } from './flag-error.js';
+import { produceCommand } from './produce-command.js';
 import { parseReplicas, reassignPartitions } from './partition-commands.js';
 import { deleteGroup, describeGroup, listGroups, resetGroupOffsets } from './group-commands.js';
 import { createTopic, deleteTopic, describeTopics, listTopics } from './topic-commands.js';
-import type { CliConnection } from './client-options.js';
+import { packageVersion } from './version.js';
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -26,6 +29,7 @@ function parseReplicasOption(value: string): number[] {
 
 const program = new Command('brook')
   .description('Brook: a Kafka-like message broker for Node.js')
+  .version(packageVersion(), '-V, --version', 'print the version')
   .showHelpAfterError()
   .configureOutput({
     outputError: (text, write) => {
@@ -34,47 +38,35 @@ const program = new Command('brook')
   });
 program.addCommand(brokerCommand());
 
-/** Adds the connection flags every client command takes. */
-function clientCommand(name: string): Command {
-  return new Command(name)
-    .addOption(
-      new Option('--bootstrap <address>', 'host:port (TCP) or ws://host:port (WebSocket)')
-        .env('BROOK_BOOTSTRAP')
-        .default('127.0.0.1:9400'),
-    )
-    .addOption(new Option('--username <name>', 'username for brokers with --users').env('BROOK_USERNAME'))
-    .addOption(new Option('--password <secret>', 'password for brokers with --users').env('BROOK_PASSWORD'));
-}
-
-function connection(opts: { bootstrap: string; username?: string; password?: string }): CliConnection {
-  return {
-    bootstrap: opts.bootstrap,
-    ...(opts.username === undefined ? {} : { username: opts.username }),
-    ...(opts.password === undefined ? {} : { password: opts.password }),
-  };
-}
-
-const print = (line: string): void => {
-  process.stdout.write(line + '\n');
-};
-
 const topic = new Command('topic').description('create, list, describe and delete topics');
 topic.addCommand(
   clientCommand('create')
     .description('create a topic')
     .argument('<name>')
-    .option('--partitions <n>', 'partition count', integer, 1)
-    .option('--replication-factor <n>', 'replicas per partition', integer, 1)
+    .option('--partitions <n>', 'partition count (1 to 100000)', integerFlag('--partitions', 1, 100_000), 1)
+    .option(
+      '--replication-factor <n>',
+      'replicas per partition (1 to 16)',
+      integerFlag('--replication-factor', 1, 16),
+      1,
+    )
     .option(
       '--config <key=value>',
       'topic config (repeatable): retention.ms, retention.bytes, cleanup.policy',
       collect,
       [],
     )
+    .option('--if-not-exists', 'succeed without changing anything if the topic exists already', false)
     .action(
       async (
         name: string,
-        opts: { partitions: number; replicationFactor: number; config: string[]; bootstrap: string },
+        opts: {
+          partitions: number;
+          replicationFactor: number;
+          config: string[];
+          ifNotExists: boolean;
+          bootstrap: string;
+        },
       ) => {
         await createTopic(connection(opts), name, opts, print);
       },
@@ -164,7 +156,8 @@ group.addCommand(
     .argument('<group>')
     .requiredOption('--topic <topic>', 'the topic whose partitions are reset')
     .requiredOption('--to <target>', 'earliest | latest | timestamp:<ms> | offset:<n>')
-    .action(async (id: string, opts: { topic: string; to: string; bootstrap: string }) => {
+    .option('--dry-run', 'print the offsets it would commit, and change nothing', false)
+    .action(async (id: string, opts: { topic: string; to: string; dryRun: boolean; bootstrap: string }) => {
       await resetGroupOffsets(connection(opts), id, opts, print);
     }),
 );
@@ -178,58 +171,9 @@ group.addCommand(
 );
 program.addCommand(group);
 
-program.addCommand(
-  clientCommand('produce')
-    .description('send each line of stdin as a record; exits 0 only if every record was acknowledged')
-    .argument('<topic>')
-    .option('--key-separator <sep>', 'split each line into key and value at the first <sep>')
-    .addOption(new Option('--acks <acks>', 'acknowledgement level').choices(['0', '1', 'all']).default('all'))
-    .action(async (name: string, opts: { keySeparator?: string; acks: string; bootstrap: string }) => {
-      const acks = opts.acks === 'all' ? 'all' : opts.acks === '0' ? 0 : 1;
-      const count = await produceLines(
-        connection(opts),
-        name,
-        { acks, ...(opts.keySeparator === undefined ? {} : { keySeparator: opts.keySeparator }) },
-        process.stdin,
-      );
-      process.stderr.write(`${String(count)} record(s) acknowledged\n`);
-    }),
-);
-
-program.addCommand(
-  clientCommand('consume')
-    .description('print records of a topic, one per line')
-    .argument('<topic>')
-    .option('--from-beginning', 'start at the earliest offset instead of the end', false)
-    .option('--max-messages <n>', 'exit after this many records', integer)
-    .option('--partition <n>', 'only this partition', integer)
-    .option('--print-key', 'print the key before the value', false)
-    .option('--print-offset', 'print partition:offset before each record', false)
-    .option('--key-separator <sep>', 'printed between key and value', '\t')
-    .action(
-      async (
-        name: string,
-        opts: {
-          fromBeginning: boolean;
-          maxMessages?: number;
-          partition?: number;
-          printKey: boolean;
-          printOffset: boolean;
-          keySeparator: string;
-          bootstrap: string;
-        },
-      ) => {
-        const abort = new AbortController();
-        process.once('SIGINT', () => {
-          abort.abort();
-        });
-        process.once('SIGTERM', () => {
-          abort.abort();
-        });
-        await consumeRecords(connection(opts), name, opts, print, abort.signal);
-      },
-    ),
-);
+program.addCommand(clusterCommand());
+program.addCommand(produceCommand());
+program.addCommand(consumeCommand());
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`brook: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -1,8 +1,8 @@
 /** `brook partition reassign`: move partitions to new replicas, or rebalance them over the brokers, online. */
 import type { PartitionReassignment, TopicDescription } from '../client/admin.js';
 import { systemClock, type Clock } from '../client/clock.js';
-import type { CliConnection } from './client-options.js';
-import { withAdmin, type Print } from './topic-commands.js';
+import { withAdmin, type CliConnection } from './client-options.js';
+import type { Print } from './topic-commands.js';
 
 /** What `brook partition reassign` was asked: one partition's new replicas, or a rebalance of every partition. */
 export type ReassignTarget =

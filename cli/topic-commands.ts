@@ -1,36 +1,34 @@
 /** `brook topic create|list|describe|delete`. */
-import { Admin } from '../client/index.js';
-import { clientOptions, type CliConnection } from './client-options.js';
+import { withAdmin, type CliConnection } from './client-options.js';
+import { FlagError } from './flag-error.js';
 
 /** Writes lines of text (stdout in the CLI, a buffer in tests). */
 export type Print = (line: string) => void;
 
-export async function withAdmin<R>(conn: CliConnection, work: (admin: Admin) => Promise<R>): Promise<R> {
-  const admin = new Admin(clientOptions(conn));
-  try {
-    return await work(admin);
-  } finally {
-    await admin.close();
-  }
-}
-
-/** Creates a topic; `config` entries are `key=value`. */
+/** Creates a topic (unless it exists and `ifNotExists` is set); `config` entries are `key=value`. */
 export async function createTopic(
   conn: CliConnection,
   name: string,
-  opts: { partitions: number; replicationFactor: number; config: readonly string[] },
+  opts: { partitions: number; replicationFactor: number; config: readonly string[]; ifNotExists: boolean },
   print: Print,
 ): Promise<void> {
   const config: Record<string, string> = {};
   for (const entry of opts.config) {
     const eq = entry.indexOf('=');
-    if (eq <= 0) throw new Error(`--config expects key=value, got "${entry}"`);
+    if (eq <= 0) throw new FlagError('--config', entry, 'must be key=value with a non-empty key');
     config[entry.slice(0, eq)] = entry.slice(eq + 1);
   }
   await withAdmin(conn, (admin) =>
-    admin.createTopic(name, { partitions: opts.partitions, replicationFactor: opts.replicationFactor, config }),
+    admin.createTopic(name, {
+      partitions: opts.partitions,
+      replicationFactor: opts.replicationFactor,
+      config,
+      ifNotExists: opts.ifNotExists,
+    }),
   );
-  print(`Created topic ${name} with ${String(opts.partitions)} partition(s).`);
+  print(
+    `Created topic ${name} with ${String(opts.partitions)} partition(s)${opts.ifNotExists ? ' (or it existed)' : ''}.`,
+  );
 }
 
 /** Prints one topic name per line. */

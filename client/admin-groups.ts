@@ -47,6 +47,12 @@ export interface GroupDescription {
 /** Where to move a group's offsets: the log start, the log end, the first record at a time (ms), or an offset. */
 export type OffsetResetTarget = 'earliest' | 'latest' | { readonly timestamp: number } | { readonly offset: number };
 
+/** Options of {@link GroupAdmin.resetOffsets}. */
+export interface ResetOffsetsOptions {
+  /** Work out the new offsets and resolve with them, without committing anything. Default false. */
+  readonly dryRun?: boolean;
+}
+
 /** Looks up offsets of a topic's partitions (the Admin's listOffsets). */
 export type ListOffsets = (
   topic: string,
@@ -136,12 +142,14 @@ export class GroupAdmin {
 
   /**
    * Moves a group's committed offsets on every partition of `topic` (an admin commit: the group must have no
-   * members, else GROUP_NOT_EMPTY). Resolves with the offsets committed.
+   * members, else GROUP_NOT_EMPTY). Resolves with the offsets committed, or with `dryRun` with the offsets it would
+   * commit, committing nothing.
    */
   async resetOffsets(
     groupId: string,
     topic: string,
     to: OffsetResetTarget,
+    options: ResetOffsetsOptions = {},
   ): Promise<{ partition: number; offset: number }[]> {
     let offsets: { partition: number; offset: number }[];
     if (typeof to === 'object' && 'offset' in to) {
@@ -158,6 +166,8 @@ export class GroupAdmin {
     } else {
       offsets = (await this.listOffsets(topic, to)).map((p) => ({ partition: p.partition, offset: p.offset }));
     }
+    offsets.sort((a, b) => a.partition - b.partition);
+    if (options.dryRun === true) return offsets;
     const response = await this.onCoordinator(groupId, (c) =>
       c.request('commitOffsets', {
         groupId,
@@ -168,7 +178,7 @@ export class GroupAdmin {
     );
     const failed = response.results.find((r) => r.error !== undefined)?.error;
     if (failed !== undefined) throw BrookError.fromWire(failed);
-    return offsets.sort((a, b) => a.partition - b.partition);
+    return offsets;
   }
 
   /** Runs `send` on the group's coordinator, finding it again after retriable errors until the request timeout. */

@@ -1,6 +1,12 @@
 /** Topic administration: create, delete, list and describe topics, and look up offsets. */
 import { BrookError } from '../protocol/index.js';
-import { GroupAdmin, type GroupDescription, type GroupListing, type OffsetResetTarget } from './admin-groups.js';
+import {
+  GroupAdmin,
+  type GroupDescription,
+  type GroupListing,
+  type OffsetResetTarget,
+  type ResetOffsetsOptions,
+} from './admin-groups.js';
 import { Cluster, type BrokerInfo, type PartitionMetadata } from './cluster.js';
 import { resolveClientOptions, type ClientOptions, type Platform } from './options.js';
 
@@ -15,6 +21,12 @@ export interface NewTopicOptions {
   readonly replicationFactor?: number;
   /** Topic config: `retention.ms`, `retention.bytes`, `cleanup.policy` (see the protocol). Default none. */
   readonly config?: Readonly<Record<string, string>>;
+}
+
+/** Options of {@link AdminCore.createTopic}. */
+export interface CreateTopicOptions extends NewTopicOptions {
+  /** Resolve, instead of rejecting with TOPIC_EXISTS, when the topic exists already. Default false. */
+  readonly ifNotExists?: boolean;
 }
 
 /** A topic to create. */
@@ -94,14 +106,16 @@ export class AdminCore {
 
   /**
    * Moves a group's committed offsets on every partition of `topic` to the log start, the log end, the first record
-   * at a timestamp, or a given offset. The group must have no members (GROUP_NOT_EMPTY otherwise).
+   * at a timestamp, or a given offset. The group must have no members (GROUP_NOT_EMPTY otherwise). With
+   * `{ dryRun: true }`, resolves with the offsets it would commit and changes nothing.
    */
   resetOffsets(
     groupId: string,
     topic: string,
     to: OffsetResetTarget,
+    options: ResetOffsetsOptions = {},
   ): Promise<{ partition: number; offset: number }[]> {
-    return this.groups.resetOffsets(groupId, topic, to);
+    return this.groups.resetOffsets(groupId, topic, to, options);
   }
 
   /** Creates topics; resolves with a result per topic (never rejects for per-topic errors such as TOPIC_EXISTS). */
@@ -122,10 +136,15 @@ export class AdminCore {
     );
   }
 
-  /** Creates one topic; rejects with its error (TOPIC_EXISTS, INVALID_TOPIC, ...). */
-  async createTopic(name: string, options: NewTopicOptions = {}): Promise<void> {
-    const [result] = await this.createTopics([{ ...options, name }]);
-    if (result?.error !== undefined) throw result.error;
+  /**
+   * Creates one topic; rejects with its error (TOPIC_EXISTS, INVALID_TOPIC, ...). With `ifNotExists`, a topic of that
+   * name that exists already is not an error (whatever its partitions and config).
+   */
+  async createTopic(name: string, options: CreateTopicOptions = {}): Promise<void> {
+    const { ifNotExists, ...topic } = options;
+    const [result] = await this.createTopics([{ ...topic, name }]);
+    if (result?.error === undefined || (ifNotExists === true && result.error.code === 'TOPIC_EXISTS')) return;
+    throw result.error;
   }
 
   /** Deletes topics; resolves with a result per topic. */
