@@ -321,14 +321,7 @@ function toTopicMetadata(topic: WireTopic, fetchedMs: number): TopicMetadata {
   return { name: topic.name, partitions, config: topic.config, fetchedMs };
 }
 
-/** Errors after which the partition's leader may have moved. */
+/** Errors after which the partition's leader may have moved (the error table's `refreshMetadata` column). */
 export function isRoutingError(err: unknown): boolean {
-  return (
-    err instanceof BrookError &&
-    (err.code === 'NOT_LEADER' ||
-      err.code === 'NETWORK_ERROR' ||
-      err.code === 'UNKNOWN_TOPIC' ||
-      err.code === 'UNKNOWN_PARTITION' ||
-      err.code === 'REQUEST_TIMED_OUT')
-  );
+  return err instanceof BrookError && err.refreshMetadata;
 }

@@ -1,26 +1,53 @@
+/** A row of {@link ErrorCodes}. */
+export interface ErrorSpec {
+  /** The number on the wire. */
+  readonly code: number;
+  /** Whether repeating the same request may succeed. */
+  readonly retriable: boolean;
+  /** The default message. */
+  readonly message: string;
+  /** The partition's leader may have moved: refresh metadata before retrying. */
+  readonly refreshMetadata?: true;
+  /** The group's coordinator may have moved: find it again before retrying. */
+  readonly findCoordinator?: true;
+}
+
 /**
  * The one table of error codes shared by broker and client. The wire carries the numeric code; both sides
- * rebuild a {@link BrookError} from it, and retry logic asks `error.retriable`, never the message text.
+ * rebuild a {@link BrookError} from it, and retry logic asks the error (`retriable`, `refreshMetadata`,
+ * `findCoordinator`), never the message text or a list of codes of its own.
  */
 export const ErrorCodes = {
   UNKNOWN: { code: 1, retriable: false, message: 'unexpected broker error' },
   INVALID_REQUEST: { code: 2, retriable: false, message: 'malformed frame or request' },
   UNSUPPORTED_VERSION: { code: 3, retriable: false, message: 'unsupported protocol version' },
-  UNKNOWN_TOPIC: { code: 4, retriable: false, message: 'topic does not exist' },
-  UNKNOWN_PARTITION: { code: 5, retriable: false, message: 'partition does not exist' },
+  UNKNOWN_TOPIC: { code: 4, retriable: false, message: 'topic does not exist', refreshMetadata: true },
+  UNKNOWN_PARTITION: { code: 5, retriable: false, message: 'partition does not exist', refreshMetadata: true },
   TOPIC_EXISTS: { code: 6, retriable: false, message: 'topic already exists' },
   INVALID_TOPIC: { code: 7, retriable: false, message: 'invalid topic name, partition count or config' },
   OFFSET_OUT_OF_RANGE: { code: 8, retriable: false, message: 'offset is outside the log' },
   MESSAGE_TOO_LARGE: { code: 9, retriable: false, message: 'record batch larger than maxMessageBytes' },
   FRAME_TOO_LARGE: { code: 10, retriable: false, message: 'frame larger than maxFrameBytes' },
   CORRUPT_BATCH: { code: 11, retriable: true, message: 'record batch checksum mismatch' },
-  NOT_LEADER: { code: 12, retriable: true, message: 'this broker does not lead the partition' },
+  NOT_LEADER: {
+    code: 12,
+    retriable: true,
+    message: 'this broker does not lead the partition',
+    refreshMetadata: true,
+    findCoordinator: true,
+  },
   NOT_ENOUGH_REPLICAS: { code: 13, retriable: true, message: 'not enough in-sync replicas' },
   THROTTLED: { code: 14, retriable: true, message: 'produce window exceeded' },
   UNAUTHORIZED: { code: 15, retriable: false, message: 'authentication failed' },
-  REQUEST_TIMED_OUT: { code: 16, retriable: true, message: 'request timed out' },
+  REQUEST_TIMED_OUT: {
+    code: 16,
+    retriable: true,
+    message: 'request timed out',
+    refreshMetadata: true,
+    findCoordinator: true,
+  },
   STORAGE_ERROR: { code: 17, retriable: true, message: 'storage failed (disk full or I/O error)' },
-  SHUTTING_DOWN: { code: 18, retriable: true, message: 'broker is shutting down' },
+  SHUTTING_DOWN: { code: 18, retriable: true, message: 'broker is shutting down', findCoordinator: true },
   HANDSHAKE_REQUIRED: { code: 19, retriable: false, message: 'hello must be the first request' },
   UNKNOWN_SUBSCRIPTION: { code: 20, retriable: false, message: 'no such subscription on this connection' },
   TOO_MANY_CONNECTIONS: { code: 21, retriable: true, message: 'broker connection limit reached' },
@@ -30,8 +57,18 @@ export const ErrorCodes = {
   // partition is still unacknowledged (that batch's failure made the gap), as Kafka's producer does.
   OUT_OF_ORDER_SEQUENCE: { code: 24, retriable: false, message: 'batch sequence does not follow the last appended' },
   INVALID_PRODUCER_EPOCH: { code: 25, retriable: false, message: 'producer epoch is older than the current one' },
-  NOT_COORDINATOR: { code: 26, retriable: true, message: 'this broker does not coordinate the group' },
-  COORDINATOR_LOAD_IN_PROGRESS: { code: 27, retriable: true, message: 'the coordinator is still loading the group' },
+  NOT_COORDINATOR: {
+    code: 26,
+    retriable: true,
+    message: 'this broker does not coordinate the group',
+    findCoordinator: true,
+  },
+  COORDINATOR_LOAD_IN_PROGRESS: {
+    code: 27,
+    retriable: true,
+    message: 'the coordinator is still loading the group',
+    findCoordinator: true,
+  },
   UNKNOWN_MEMBER_ID: { code: 28, retriable: false, message: 'the group has no such member: rejoin' },
   FENCED_MEMBER_EPOCH: { code: 29, retriable: false, message: 'the member epoch is not current: rejoin' },
   GROUP_NOT_EMPTY: { code: 30, retriable: false, message: 'the group has members' },
@@ -43,9 +80,15 @@ export const ErrorCodes = {
     message: 'replicas must be distinct brokers of the cluster',
   },
   INVALID_RECORD: { code: 34, retriable: false, message: "a batch's records do not match its count" },
-  NETWORK_ERROR: { code: 100, retriable: true, message: 'connection lost' },
+  NETWORK_ERROR: {
+    code: 100,
+    retriable: true,
+    message: 'connection lost',
+    refreshMetadata: true,
+    findCoordinator: true,
+  },
   CLOSED: { code: 101, retriable: false, message: 'client was closed' },
-} as const;
+} as const satisfies Record<string, ErrorSpec>;
 
 /** The name of an error, e.g. `'NOT_LEADER'`. */
 export type ErrorName = keyof typeof ErrorCodes;
@@ -70,12 +113,19 @@ export class BrookError extends Error {
   readonly retriable: boolean;
   /** NOT_LEADER: the leader's broker id, when known. */
   readonly leaderId: number | undefined;
+  /** The partition's leader may have moved: refresh metadata before retrying. */
+  readonly refreshMetadata: boolean;
+  /** The group's coordinator may have moved: find it again before retrying. */
+  readonly findCoordinator: boolean;
 
   constructor(code: ErrorName, message?: string, opts: { leaderId?: number; cause?: unknown } = {}) {
     super(message ?? ErrorCodes[code].message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = 'BrookError';
     this.code = code;
-    this.retriable = ErrorCodes[code].retriable;
+    const spec: ErrorSpec = ErrorCodes[code];
+    this.retriable = spec.retriable;
+    this.refreshMetadata = spec.refreshMetadata === true;
+    this.findCoordinator = spec.findCoordinator === true;
     this.leaderId = opts.leaderId;
   }
 

@@ -281,16 +281,12 @@ export class GroupMembership {
       case 'UNKNOWN_MEMBER_ID':
         this.fence(nowMs);
         return ErrorAction.REJOIN;
-      case 'NOT_COORDINATOR':
-      case 'COORDINATOR_LOAD_IN_PROGRESS':
-      case 'NETWORK_ERROR':
-      case 'REQUEST_TIMED_OUT':
-      case 'SHUTTING_DOWN':
-      case 'NOT_LEADER':
-        this.full = true;
-        this.dueMs = nowMs;
-        return ErrorAction.REDISCOVER;
       default:
+        if (error.findCoordinator) {
+          this.full = true;
+          this.dueMs = nowMs;
+          return ErrorAction.REDISCOVER;
+        }
         if (error.retriable) {
           this.dueMs = nowMs;
           return ErrorAction.RETRY;

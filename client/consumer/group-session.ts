@@ -60,15 +60,6 @@ export interface GroupHost {
   fail(error: BrookError): void;
 }
 
-const COORDINATOR_ERRORS: ReadonlySet<string> = new Set([
-  'NOT_COORDINATOR',
-  'COORDINATOR_LOAD_IN_PROGRESS',
-  'NETWORK_ERROR',
-  'REQUEST_TIMED_OUT',
-  'NOT_LEADER',
-  'SHUTTING_DOWN',
-]);
-
 export class GroupSession {
   private readonly membership: GroupMembership;
   private heartbeatTimer: TimerHandle | undefined;
@@ -261,7 +252,7 @@ export class GroupSession {
         return await send(await this.coordinatorConnection());
       } catch (err: unknown) {
         const error = BrookError.from(err);
-        if (!COORDINATOR_ERRORS.has(error.code) || abandoned()) throw error;
+        if (!error.findCoordinator || abandoned()) throw error;
         this.lostCoordinator(error);
         const delayMs = backoffDelayMs(attempt, this.client.retryBackoff, this.client.random);
         if (this.nowMs() + delayMs > deadlineMs) throw error;

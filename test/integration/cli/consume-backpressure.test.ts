@@ -4,7 +4,7 @@
  * read again, every record arrives and -e ends the command.
  */
 import t from 'tap';
-import { readRssBytes } from '../../../bench/broker-process.js';
+import { readRssBytes } from '../../../bench/harness/proc.js';
 import { Admin, Producer, rawCodec } from '../../../client/index.js';
 import { spawnBrook, startBrokerProcess } from '../../helpers/broker-process.js';
 import { httpGet, metricSum } from '../../helpers/http.js';

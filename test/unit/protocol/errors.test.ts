@@ -127,3 +127,25 @@ void t.test('ProtocolError is an INVALID_REQUEST BrookError', (t) => {
   t.notOk(back instanceof ProtocolError, 'the peer rebuilds a plain BrookError');
   t.end();
 });
+
+void t.test('the table says which errors send the client to refresh metadata or find the coordinator', (t) => {
+  const names = (Object.keys(ErrorCodes) as ErrorName[]).sort();
+  const refresh = names.filter((n) => new BrookError(n).refreshMetadata);
+  const coordinator = names.filter((n) => new BrookError(n).findCoordinator);
+  t.strictSame(refresh, ['NETWORK_ERROR', 'NOT_LEADER', 'REQUEST_TIMED_OUT', 'UNKNOWN_PARTITION', 'UNKNOWN_TOPIC']);
+  t.strictSame(coordinator, [
+    'COORDINATOR_LOAD_IN_PROGRESS',
+    'NETWORK_ERROR',
+    'NOT_COORDINATOR',
+    'NOT_LEADER',
+    'REQUEST_TIMED_OUT',
+    'SHUTTING_DOWN',
+  ]);
+  t.ok(
+    coordinator.every((n) => ErrorCodes[n].retriable),
+    'a coordinator move is always worth retrying',
+  );
+  const rebuilt = BrookError.fromWire(new BrookError('NOT_COORDINATOR', 'moved', { leaderId: 2 }).toWire());
+  t.equal(rebuilt.findCoordinator, true, 'the columns survive the wire, since they come from the code');
+  t.end();
+});
