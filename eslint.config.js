@@ -11,7 +11,7 @@ function layer(files, message, regexes) {
 }
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '.tap/**', 'data/**', 'eslint.config.js', '.ci/**'] },
+  { ignores: ['dist/**', 'client/dist/**', 'node_modules/**', '.tap/**', 'data/**', 'eslint.config.js', '.ci/**'] },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {
@@ -36,7 +36,9 @@ export default tseslint.config(
     '^\\.\\./',
     '^node:',
   ]),
-  layer(['cli/**/*.ts'], 'cli/ is a client: it never imports test/ or bench/', ['^(\\.\\./)+(test|bench)/']),
+  layer(['cli/**/*.ts'], 'cli/ is a client: it imports the client as @brook/client, never test/ or bench/', [
+    '^(\\.\\./)+(client|test|bench)/',
+  ]),
   layer(['bench/**/*.ts'], 'bench/ never imports test code', ['^(\\.\\./)+test/']),
   {
     // Tests may assert on values they know are present.

@@ -1,5 +1,5 @@
 /** `brook consume TOPIC`: prints records, one per line, from every partition of the topic. */
-import { Consumer, stringCodec } from '../client/index.js';
+import { Consumer, stringCodec } from '@brook/client';
 import { clientOptions, type CliConnection } from './client-options.js';
 import type { Print } from './topic-commands.js';
 

@@ -1,6 +1,5 @@
 /** `brook group list|describe|reset-offsets|delete`. */
-import { Admin } from '../client/index.js';
-import type { OffsetResetTarget } from '../client/admin-groups.js';
+import { Admin, type OffsetResetTarget } from '@brook/client';
 import { clientOptions, type CliConnection } from './client-options.js';
 import type { Print } from './topic-commands.js';
 

@@ -1,5 +1,5 @@
 /** `brook partition reassign`: move partitions to new replicas, or rebalance them over the brokers, online. */
-import type { PartitionReassignment, TopicDescription } from '../client/admin.js';
+import type { PartitionReassignment, TopicDescription } from '@brook/client';
 import type { CliConnection } from './client-options.js';
 import { withAdmin, type Print } from './topic-commands.js';
 

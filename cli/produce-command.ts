@@ -4,7 +4,7 @@
  */
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
-import { Producer, stringCodec } from '../client/index.js';
+import { Producer, stringCodec } from '@brook/client';
 import { clientOptions, type CliConnection } from './client-options.js';
 
 export interface ProduceCommandOptions {

@@ -1,5 +1,5 @@
 /** `brook topic create|list|describe|delete`. */
-import { Admin } from '../client/index.js';
+import { Admin } from '@brook/client';
 import { clientOptions, type CliConnection } from './client-options.js';
 
 /** Writes lines of text (stdout in the CLI, a buffer in tests). */

@@ -5,17 +5,34 @@
 export { BrookError, ErrorCodes, type AssignorName, type ErrorName, type RecordHeader } from '../protocol/index.js';
 export type {
   AdminCore,
+  ClusterDescription,
   NewTopic,
   NewTopicOptions,
   OffsetQuery,
   PartitionOffset,
+  PartitionReassignment,
   TopicDescription,
   TopicResult,
 } from './admin.js';
+export type {
+  GroupDescription,
+  GroupListing,
+  GroupMemberDescription,
+  GroupPartitionDescription,
+  OffsetResetTarget,
+} from './admin-groups.js';
 export type { BackoffOptions } from './backoff.js';
 export { systemClock, systemRandom, type Clock, type Random, type TimerHandle } from './clock.js';
 export type { PartitionMetadata, TopicMetadata } from './cluster.js';
-export { codecs, jsonCodec, msgpackCodec, rawCodec, stringCodec, type Codec } from './codecs.js';
+export {
+  codecs,
+  jsonCodec,
+  msgpackCodec,
+  rawCodec,
+  stringCodec,
+  type Codec,
+  type MsgpackCodecOptions,
+} from './codecs.js';
 export type { AssignOptions, BatchesOptions, CommitOptions, ConsumerCore } from './consumer/consumer.js';
 export type { GroupOptions, RevokeInfo } from './consumer/group-options.js';
 export type { ConsumerOptions, OffsetReset, StartPosition } from './consumer/options.js';
