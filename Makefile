@@ -1,7 +1,7 @@
 # Brook: `make run` starts a broker on ./data; `make test` checks everything CI checks.
 SHELL := /bin/bash
 NODE_MODULES := node_modules/.install-stamp
-SOURCES := $(shell find protocol broker client cli bench -name '*.ts' 2>/dev/null)
+SOURCES := $(shell find protocol broker client cli bench -path client/dist -prune -o -name '*.ts' -print 2>/dev/null)
 
 .PHONY: run cluster cluster-join test build typecheck lint format readme-config tap chaos bench bench-quick bench-cluster bench-groups bench-peers clean
 
@@ -10,8 +10,9 @@ $(NODE_MODULES): package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
 
-dist/.build-stamp: $(NODE_MODULES) $(SOURCES) tsconfig.json tsconfig.build.json
-	npx tsc -p tsconfig.build.json
+# The client package first (client/dist): the CLI imports it as @brook/client, through its built types.
+dist/.build-stamp: $(NODE_MODULES) $(SOURCES) tsconfig.json tsconfig.build.json client/tsconfig.build.json
+	npm run build
 	chmod +x dist/cli/main.js
 	touch $@
 
@@ -83,4 +84,4 @@ chaos: $(NODE_MODULES)
 	CHAOS_SECONDS=600 npx tap --timeout 1200 test/chaos/chaos.test.ts
 
 clean:
-	rm -rf dist
+	rm -rf dist client/dist

@@ -37,7 +37,7 @@ const injectedClock = {
 };
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '.tap/**', 'data/**', 'eslint.config.js', '.ci/**'] },
+  { ignores: ['dist/**', 'client/dist/**', 'node_modules/**', '.tap/**', 'data/**', 'eslint.config.js', '.ci/**'] },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {
@@ -62,7 +62,9 @@ export default tseslint.config(
     '^\\.\\./',
     '^node:',
   ]),
-  layer(['cli/**/*.ts'], 'cli/ is a client: it never imports test/ or bench/', ['^(\\.\\./)+(test|bench)/']),
+  layer(['cli/**/*.ts'], 'cli/ is a client: it imports the client as @brook/client, never test/ or bench/', [
+    '^(\\.\\./)+(client|test|bench)/',
+  ]),
   layer(['bench/**/*.ts'], 'bench/ never imports test code', ['^(\\.\\./)+test/']),
   injectedClock,
   {

@@ -1,5 +1,5 @@
 /** Connection options every client command of the CLI shares. */
-import { Admin, type ClientOptions } from '../client/index.js';
+import { Admin, type ClientOptions } from '@brook/client';
 
 /** What `--bootstrap`, `--username` and `--password` parsed to. */
 export interface CliConnection {

@@ -1,6 +1,6 @@
 /** `brook cluster describe`: the cluster id, its controller, and each broker with its addresses and whether it answers. */
 import { Command } from 'commander';
-import { brokerEndpoint, endpointName, parseBootstrap } from '../client/endpoint.js';
+import { brokerEndpoint, endpointName, parseBootstrap } from '@brook/client';
 import { clientCommand, connection, print, type ConnectionFlags } from './client-command.js';
 import { withAdmin, type CliConnection } from './client-options.js';
 import type { Print } from './topic-commands.js';

@@ -3,7 +3,7 @@
  * grants this member), formatted by `--format`, waiting for stdout to drain whenever it is full.
  */
 import { Option } from 'commander';
-import { Consumer, rawCodec, type TopicPartition } from '../client/index.js';
+import { Consumer, rawCodec, type TopicPartition } from '@brook/client';
 import { clientCommand, connection, interruptSignal, type ConnectionFlags } from './client-command.js';
 import { clientOptions, withAdmin, type CliConnection } from './client-options.js';
 import { parseStart, type ConsumeStart } from './consume-start.js';

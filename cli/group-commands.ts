@@ -1,5 +1,5 @@
 /** `brook group list|describe|reset-offsets|delete`. */
-import type { OffsetResetTarget } from '../client/admin-groups.js';
+import type { OffsetResetTarget } from '@brook/client';
 import { withAdmin, type CliConnection } from './client-options.js';
 import { FlagError } from './flag-error.js';
 import type { Print } from './topic-commands.js';

@@ -1,6 +1,6 @@
 /** `brook partition reassign`: move partitions to new replicas, or rebalance them over the brokers, online. */
-import type { PartitionReassignment, TopicDescription } from '../client/admin.js';
-import { systemClock, type Clock } from '../client/clock.js';
+import type { PartitionReassignment, TopicDescription } from '@brook/client';
+import { systemClock, type Clock } from '@brook/client';
 import { withAdmin, type CliConnection } from './client-options.js';
 import type { Print } from './topic-commands.js';
 

@@ -7,7 +7,7 @@ import { open } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { Option } from 'commander';
-import { Producer, stringCodec } from '../client/index.js';
+import { Producer, stringCodec } from '@brook/client';
 import { clientCommand, connection, type ConnectionFlags } from './client-command.js';
 import { clientOptions, type CliConnection } from './client-options.js';
 import { FlagError, integerFlag } from './flag-error.js';

@@ -3,7 +3,7 @@
  * offset, `%T` timestamp in ms, `%k` key, `%v` value, `%h` headers as `k=v,k=v`, `%%`) and the escapes `\n`, `\t`,
  * `\r`, `\\`; as in kcat, a template prints no newline of its own. `json` prints one JSON object per line instead.
  */
-import type { ConsumerRecord } from '../client/index.js';
+import type { ConsumerRecord } from '@brook/client';
 import { FlagError } from './flag-error.js';
 
 /** A record as the CLI reads it: key, value and header values stay bytes until printed. */

@@ -3,7 +3,7 @@
  * `new Producer<Order>({ codec: jsonCodec<Order>() })` sends `Order`s, and a `Consumer<Order>` yields them.
  * Each factory returns a fresh codec that owns its buffers, so codecs are safe to use from several clients.
  */
-import { Packr, type Options as PackrOptions } from 'msgpackr';
+import { Packr } from 'msgpackr';
 import { Utf8Decoder, Utf8Encoder } from './utf8.js';
 
 /** Converts values of type T to bytes and back. `decode` must accept what `encode` produced. */
@@ -30,11 +30,29 @@ export function jsonCodec<T = unknown>(): Codec<T> {
 }
 
 /**
+ * The msgpackr options {@link msgpackCodec} passes on (msgpackr's README has the details). Declared here rather than
+ * re-exported from msgpackr, whose type declarations need Node's: the client's types must compile in a browser
+ * project without @types/node.
+ */
+export interface MsgpackCodecOptions {
+  /** msgpackr's record extension for repeated object shapes: smaller, but only msgpackr reads it. Default false. */
+  readonly useRecords?: boolean;
+  /** Decode maps to plain objects (true) or to `Map`s (false). */
+  readonly mapsAsObjects?: boolean;
+  /** Keep shared and cyclic references. Default false. */
+  readonly structuredClone?: boolean;
+  /** Extensions for more JavaScript types (Map, Set, Error, RegExp, typed arrays). Default false. */
+  readonly moreTypes?: boolean;
+  /** What 64-bit integers decode to. Default 'bigint'. */
+  readonly int64AsType?: 'bigint' | 'number' | 'string';
+}
+
+/**
  * MessagePack via msgpackr: more compact and faster than JSON for numbers and binary fields.
  * @param options msgpackr options (default: plain maps and arrays, `useRecords: false`, so any msgpack reader can
  *   decode the bytes).
  */
-export function msgpackCodec<T = unknown>(options: PackrOptions = {}): Codec<T> {
+export function msgpackCodec<T = unknown>(options: MsgpackCodecOptions = {}): Codec<T> {
   const packr = new Packr({ useRecords: false, ...options });
   return {
     // pack() hands out a fresh region of msgpackr's buffer each call, so the result stays valid.

@@ -5,22 +5,49 @@
 export { BrookError, ErrorCodes, type AssignorName, type ErrorName, type RecordHeader } from '../protocol/index.js';
 export type {
   AdminCore,
+  ClusterDescription,
+  CreateTopicOptions,
   NewTopic,
   NewTopicOptions,
   OffsetQuery,
   PartitionOffset,
+  PartitionReassignment,
   TopicDescription,
   TopicResult,
 } from './admin.js';
+export type {
+  GroupDescription,
+  GroupListing,
+  GroupMemberDescription,
+  GroupPartitionDescription,
+  OffsetResetTarget,
+  ResetOffsetsOptions,
+} from './admin-groups.js';
 export type { BackoffOptions } from './backoff.js';
 export { systemClock, systemRandom, type Clock, type Random, type TimerHandle } from './clock.js';
 export type { PartitionMetadata, TopicMetadata } from './cluster.js';
-export { codecs, jsonCodec, msgpackCodec, rawCodec, stringCodec, type Codec } from './codecs.js';
+export {
+  codecs,
+  jsonCodec,
+  msgpackCodec,
+  rawCodec,
+  stringCodec,
+  type Codec,
+  type MsgpackCodecOptions,
+} from './codecs.js';
 export type { AssignOptions, BatchesOptions, CommitOptions, ConsumerCore } from './consumer/consumer.js';
 export type { GroupOptions, RevokeInfo } from './consumer/group-options.js';
 export type { ConsumerOptions, OffsetReset, StartPosition } from './consumer/options.js';
 export type { ConsumerRecord, TopicPartition } from './consumer/partition-stream.js';
-export { parseBootstrap, parseEndpoint, type Endpoint, type TcpEndpoint, type WebSocketEndpoint } from './endpoint.js';
+export {
+  brokerEndpoint,
+  endpointName,
+  parseBootstrap,
+  parseEndpoint,
+  type Endpoint,
+  type TcpEndpoint,
+  type WebSocketEndpoint,
+} from './endpoint.js';
 export { murmur2, partitionForKey, toPositive } from '../protocol/murmur2.js';
 export type { ClientOptions, Platform } from './options.js';
 export type { PartitionerFunction, PartitionerInput, PartitionerStrategy } from './partitioner.js';

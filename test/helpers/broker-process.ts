@@ -19,14 +19,18 @@ export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url
 /** The `brook` command's entry point. */
 export const BROOK_MAIN = path.join(REPO_ROOT, 'cli', 'main.ts');
 
+/** The export condition under which @brook/client resolves to its TypeScript sources (see client/package.json). */
+const SOURCE_CONDITION = '--conditions=@brook/source';
+
 /**
  * The node flags that load TypeScript in a child: the `--import` entries of this process that load tap's TypeScript
- * loader (present inside `tap`), else that loader resolved from node_modules (a test run with plain node).
+ * loader (present inside `tap`), else that loader resolved from node_modules (a test run with plain node); plus the
+ * condition that resolves @brook/client to its sources, as in the test process.
  */
 export function typescriptLoaderArgs(): string[] {
   const inherited = process.execArgv.filter((arg) => arg.startsWith('--import') && arg.includes('typescript'));
-  if (inherited.length > 0) return inherited;
-  return [`--import=${import.meta.resolve('@tapjs/typescript/import')}`];
+  const loader = inherited.length > 0 ? inherited : [`--import=${import.meta.resolve('@tapjs/typescript/import')}`];
+  return [...loader, SOURCE_CONDITION];
 }
 
 /**

@@ -25,7 +25,7 @@ void t.test('client/browser.ts bundles for the browser without Node built-ins', 
   );
   t.ok(inputs.some((file) => file.endsWith('client/transport/websocket.ts')));
   // The client's own sources use no Node globals (msgpackr feature-detects Buffer by itself).
-  const ownSources = inputs.filter((file) => file.startsWith('client/') || file.startsWith('broker/'));
+  const ownSources = inputs.filter((file) => file.startsWith('client/') || file.startsWith('protocol/'));
   t.ok(ownSources.length > 10);
   const root = fileURLToPath(new URL('../../../', import.meta.url));
   for (const file of ownSources) {
