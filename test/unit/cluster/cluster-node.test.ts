@@ -141,6 +141,16 @@ async function startCluster(t: Test): Promise<Cluster> {
   return { runtime, router, nodes, until, runFor, controller };
 }
 
+/** Runs until a controller is elected and the other broker knows it; returns both. */
+async function agreedController(cluster: Cluster): Promise<{ controller: Node; other: Node }> {
+  await cluster.until(() => cluster.controller() !== undefined);
+  const controller = cluster.controller();
+  const other = cluster.nodes.find((n) => n !== controller);
+  if (controller === undefined || other === undefined) throw new Error('no controller');
+  await cluster.until(() => other.node.controller.controllerId() === controller.id);
+  return { controller, other };
+}
+
 function nodeOf(cluster: Cluster, id: number): Node {
   const node = cluster.nodes.find((n) => n.id === id);
   if (node === undefined) throw new Error(`no node ${String(id)}`);
@@ -173,11 +183,7 @@ void t.test(
   'time alone elects a controller, and both brokers learn each other as live with their endpoints',
   async (t) => {
     const cluster = await startCluster(t);
-    await cluster.until(() => cluster.controller() !== undefined);
-    const controller = cluster.controller();
-    const other = cluster.nodes.find((n) => n !== controller);
-    if (controller === undefined || other === undefined) throw new Error('no controller');
-    await cluster.until(() => other.node.controller.controllerId() === controller.id);
+    const { controller, other } = await agreedController(cluster);
     t.ok(other.node.host.isLive(controller.id), 'the other broker hears the controller');
     t.same(other.node.host.brokerEndpoints().get(controller.id), {
       host: '127.0.0.1',
@@ -191,11 +197,7 @@ void t.test(
   "a peer's internal topic request is created by the controller at the runtime's wall-clock time",
   async (t) => {
     const cluster = await startCluster(t);
-    await cluster.until(() => cluster.controller() !== undefined);
-    const controller = cluster.controller();
-    const other = cluster.nodes.find((n) => n !== controller);
-    if (controller === undefined || other === undefined) throw new Error('no controller');
-    await cluster.until(() => other.node.controller.controllerId() === controller.id);
+    const { controller, other } = await agreedController(cluster);
     const spec = { name: '__internal', partitions: 1, replicationFactor: 2, config: {} };
     other.node.host.sendClusterMessage(controller.id, { kind: 'createTopic', spec });
     // Sent with this turn's ready pass and received on the next turns, with no time passing.

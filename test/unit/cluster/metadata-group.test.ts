@@ -9,13 +9,13 @@ import type { Test } from 'tap';
 import path from 'node:path';
 import { METADATA_GROUP, MetadataGroup } from '../../../broker/cluster/metadata-group.js';
 import type { PeerAddress } from '../../../broker/cluster/peer-link.js';
-import { RaftHost } from '../../../broker/cluster/raft-host.js';
 import { TopicStore } from '../../../broker/cluster/topic-store.js';
 import { PartitionLog } from '../../../broker/log/partition-log.js';
 import { PartitionRegistry } from '../../../broker/partitions/partition-registry.js';
 import type { TopicSpec } from '../../../broker/topics/topic-config.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 import { ManualRuntime, WALL_START_MS } from './helpers/manual-runtime.js';
+import type { RaftHost } from '../../../broker/cluster/raft-host.js';
 import { MemoryPeers, settle } from './helpers/memory-peers.js';
 
 const IDS = [1, 2];
@@ -48,17 +48,7 @@ function startCluster(t: Test): Cluster {
   const logger = pino({ level: 'silent' });
   for (const id of IDS) {
     const dataDir = tempDir(t, `metadata-group-${String(id)}-`);
-    const host = new RaftHost({
-      selfId: id,
-      peers: () => IDS.filter((p) => p !== id),
-      link: peers.link(id),
-      endpoint: () => ({ host: '127.0.0.1', port: id, wsPort: id }),
-      tickMs: 10,
-      electionTicks: ELECTION_TICKS,
-      logger,
-      runtime,
-    });
-    peers.attach(id, host);
+    const host = peers.host(id, IDS, { electionTicks: ELECTION_TICKS, logger, runtime });
     const topics = TopicStore.open(dataDir, { clusterId: 'test', brokerIds: IDS });
     const partitions = new PartitionRegistry({
       dataDir,

@@ -7,7 +7,6 @@ import t from 'tap';
 import type { Test } from 'tap';
 import { Registry } from 'prom-client';
 import { PartitionReplica } from '../../../broker/cluster/partition-replica.js';
-import { RaftHost } from '../../../broker/cluster/raft-host.js';
 import type { EntryRange } from '../../../broker/cluster/raft-group.js';
 import { plainBatch } from '../../../broker/log/batch.js';
 import { PartitionLog } from '../../../broker/log/partition-log.js';
@@ -16,6 +15,7 @@ import type { Acks } from '../../../protocol/index.js';
 import { BrookError } from '../../../protocol/index.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 import { ManualRuntime } from './helpers/manual-runtime.js';
+import type { RaftHost } from '../../../broker/cluster/raft-host.js';
 import { MemoryPeers, settle } from './helpers/memory-peers.js';
 import { pino } from 'pino';
 
@@ -55,17 +55,7 @@ function startCluster(t: Test): Cluster {
       retentionMs: -1,
       retentionBytes: -1,
     });
-    const host = new RaftHost({
-      selfId: id,
-      peers: () => IDS.filter((p) => p !== id),
-      link: peers.link(id),
-      endpoint: () => ({ host: '127.0.0.1', port: id, wsPort: id }),
-      tickMs: 10,
-      electionTicks: ELECTION_TICKS,
-      logger,
-      runtime,
-    });
-    peers.attach(id, host);
+    const host = peers.host(id, IDS, { electionTicks: ELECTION_TICKS, logger, runtime });
     const metrics = new ClusterMetrics({ replicas: () => [], livePeers: () => 0 });
     if (id === 1) metrics.registerIn(registry);
     const leadership: boolean[] = [];

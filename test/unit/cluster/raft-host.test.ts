@@ -7,7 +7,7 @@ import { pino } from 'pino';
 import t from 'tap';
 import type { Test } from 'tap';
 import { RaftGroup, type EntryRange } from '../../../broker/cluster/raft-group.js';
-import { RaftHost } from '../../../broker/cluster/raft-host.js';
+import type { RaftHost } from '../../../broker/cluster/raft-host.js';
 import { systemRuntime } from '../../../broker/clock.js';
 import { encodeBatchEntry } from '../../../broker/log/batch-entry.js';
 import { plainBatch } from '../../../broker/log/batch.js';
@@ -50,16 +50,7 @@ function startBrokers(t: Test, retentionMs = -1): Net {
     });
     // Real timers (the hand-off pauses between attempts), seeded election jitter.
     const runtime = systemRuntime(id);
-    const host = new RaftHost({
-      selfId: id,
-      peers: () => IDS.filter((p) => p !== id),
-      link: net.link(id),
-      endpoint: () => ({ host: '127.0.0.1', port: id, wsPort: id }),
-      tickMs: 10,
-      electionTicks: ELECTION_TICKS,
-      logger,
-      runtime,
-    });
+    const host = net.host(id, IDS, { electionTicks: ELECTION_TICKS, logger, runtime });
     const broker: Broker = {
       id,
       host,
@@ -81,7 +72,6 @@ function startBrokers(t: Test, retentionMs = -1): Net {
       }),
     };
     host.add(broker.group);
-    net.attach(id, host);
     net.brokers.set(id, broker);
     t.teardown(async () => {
       host.close();

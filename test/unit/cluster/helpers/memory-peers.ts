@@ -3,7 +3,9 @@
  * peer's host when the sender flushes, on a later event-loop turn (as a socket would), or dropped when either end is
  * "down". Deliveries and the hosts' ready passes run on setImmediate turns, which {@link settle} lets happen.
  */
-import type { HostEnvelope, PeerLink, RaftHost } from '../../../../broker/cluster/raft-host.js';
+import type { Logger } from 'pino';
+import type { Runtime } from '../../../../broker/clock.js';
+import { RaftHost, type HostEnvelope, type PeerLink } from '../../../../broker/cluster/raft-host.js';
 
 export class MemoryPeers {
   /** Brokers whose messages are dropped both ways. */
@@ -39,6 +41,32 @@ export class MemoryPeers {
   attach(id: number, host: RaftHost): void {
     this.hosts.set(id, host);
   }
+
+  /**
+   * A Raft host for broker `id` among `ids`, sending through this network and attached to it; its endpoint is
+   * 127.0.0.1 with the id as both ports, and it ticks every 10 ms of `runtime`'s time.
+   */
+  host(id: number, ids: readonly number[], options: HostOptions): RaftHost {
+    const host = new RaftHost({
+      selfId: id,
+      peers: () => ids.filter((p) => p !== id),
+      link: this.link(id),
+      endpoint: () => ({ host: '127.0.0.1', port: id, wsPort: id }),
+      tickMs: 10,
+      electionTicks: options.electionTicks,
+      logger: options.logger,
+      runtime: options.runtime,
+    });
+    this.attach(id, host);
+    return host;
+  }
+}
+
+/** What {@link MemoryPeers.host} takes from the test. */
+export interface HostOptions {
+  readonly electionTicks: number;
+  readonly logger: Logger;
+  readonly runtime: Runtime;
 }
 
 /** Lets `turns` event-loop turns run: ready passes, deliveries and the passes they trigger. */
