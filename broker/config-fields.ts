@@ -16,7 +16,9 @@ import {
   textField,
   type ConfigField,
 } from './config-kinds.js';
-import { MAX_BROKER_ID, checkPeers, checkUsers, parsePeers, parseUsers, type PeerConfig } from './config-lists.js';
+import { MAX_BROKER_ID, checkPeers, parsePeers, type PeerConfig } from './config-lists.js';
+import { AUTH_CONFIG_FIELDS } from './config-fields-auth.js';
+import { TLS_CONFIG_FIELDS } from './config-fields-tls.js';
 
 const MAX_BYTES = 1024 * MiB;
 /** The largest delay Node's timers accept. */
@@ -60,6 +62,7 @@ export const CONFIG_FIELDS = {
     min: 0,
     max: MAX_PORT,
   }),
+  ...TLS_CONFIG_FIELDS,
   maxFrameBytes: integerField({
     doc: 'largest frame accepted or sent; a larger one closes its connection with FRAME_TOO_LARGE',
     default: 8 * MiB,
@@ -152,16 +155,7 @@ export const CONFIG_FIELDS = {
     max: MAX_DURATION_MS,
     unit: 'ms',
   }),
-  users: structuredField<Readonly<Record<string, string>>>({
-    doc:
-      '`user:password,...`: clients must authenticate in `hello`; none: no authentication ' +
-      '(prefer `BROOK_USERS`: other users of the machine can read argv)',
-    default: Object.freeze({}),
-    defaultText: 'none',
-    arg: 'list',
-    parse: parseUsers,
-    check: checkUsers,
-  }),
+  ...AUTH_CONFIG_FIELDS,
   logLevel: choiceField({
     doc: 'pino level; logs are JSON lines on stdout',
     choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],

@@ -1,6 +1,6 @@
 /**
- * A REAL broker process for end-to-end tests: `node cli/main.ts broker ...` run through tap's TypeScript loader
- * (transpile only, so it starts in a couple of seconds), on 127.0.0.1 with port 0 and a temp data dir. The process
+ * A REAL broker process for end-to-end tests: `node cli/main.ts broker ...` run through tsx (transpile only, as tap
+ * runs the tests, so it starts in well under a second), on 127.0.0.1 with port 0 and a temp data dir. The process
  * itself is the harness's (bench/harness/broker-process.ts); this adds how tests run the sources and their cleanup:
  * the process is killed in the test's teardown whatever happens.
  */
@@ -23,30 +23,26 @@ export const BROOK_MAIN = path.join(REPO_ROOT, 'cli', 'main.ts');
 const SOURCE_CONDITION = '--conditions=@brook/source';
 
 /**
- * The node flags that load TypeScript in a child: the `--import` entries of this process that load tap's TypeScript
- * loader (present inside `tap`), else that loader resolved from node_modules (a test run with plain node); plus the
- * condition that resolves @brook/client to its sources, as in the test process.
+ * The node flags that load TypeScript in a child: tsx (esbuild, transpile only; the loader .taprc gives the tests),
+ * plus the condition that resolves @brook/client to its sources, as in the test process.
  */
 export function typescriptLoaderArgs(): string[] {
-  const inherited = process.execArgv.filter((arg) => arg.startsWith('--import') && arg.includes('typescript'));
-  const loader = inherited.length > 0 ? inherited : [`--import=${import.meta.resolve('@tapjs/typescript/import')}`];
-  return [...loader, SOURCE_CONDITION];
+  return [`--import=${import.meta.resolve('tsx')}`, SOURCE_CONDITION];
 }
 
 /**
  * The environment of a `brook` child: this process's, without BROOK_* variables (every broker and CLI flag reads
- * one, and a developer's shell must not change what a test runs), with TS_NODE_TRANSPILE_ONLY=1 (no type-check at
- * start: seconds instead of tens of seconds), plus `extra`.
+ * one, and a developer's shell must not change what a test runs), plus `extra`.
  */
 export function brookChildEnv(extra: Readonly<Record<string, string>> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
     if (!key.startsWith('BROOK_')) env[key] = value;
   }
-  return { ...env, TS_NODE_TRANSPILE_ONLY: '1', ...extra };
+  return { ...env, ...extra };
 }
 
-/** How tests run `brook`: the TypeScript sources through tap's loader, in the repository root, with `env` added. */
+/** How tests run `brook`: the TypeScript sources through tsx, in the repository root, with `env` added. */
 export function sourceLaunch(env: Readonly<Record<string, string>> = {}): BrookLaunch {
   return { entry: BROOK_MAIN, nodeArgs: typescriptLoaderArgs(), env: brookChildEnv(env), cwd: REPO_ROOT };
 }

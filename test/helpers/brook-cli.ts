@@ -1,4 +1,4 @@
-/** Runs the `brook` CLI as a user would (a child process through tap's TypeScript loader) and collects its output. */
+/** Runs the `brook` CLI as a user would (a child process through tsx, as tests load TypeScript) and collects its output. */
 import type { Test } from 'tap';
 import { spawnBrook, type ExitInfo } from './broker-process.js';
 

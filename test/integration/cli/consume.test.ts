@@ -30,7 +30,7 @@ void t.test('brook consume: offsets, formats, exit at end and groups', async (t)
   await producer.send({ topic: TOPIC, partition: 0, key: 'k3', value: 'c' });
   await producer.send({ topic: TOPIC, partition: 1, key: null, value: 'd' });
 
-  // Each command spends seconds loading TypeScript: independent ones run side by side.
+  // Each command spends most of a second loading TypeScript: independent ones run side by side.
   const [all, tail, atOffset, fewer, latest] = await Promise.all([
     runBrook(t, ['consume', TOPIC, '-o', 'earliest', '-e', '-f', '%t|%p|%o|%k|%v|%h\\n', ...connect]),
     runBrook(t, ['consume', TOPIC, '--offset=-1', '--exit-at-end', '--format', 'json', ...connect]),

@@ -23,7 +23,7 @@ function output(result: CliResult): { stdout: string; stderr: string; code: numb
 void t.test('brook topic/produce/consume against a broker process', async (t) => {
   const broker = await startBrokerProcess(t);
   const connect = ['--bootstrap', broker.bootstrap];
-  // Each command spends seconds loading TypeScript: independent ones run side by side.
+  // Each command spends most of a second loading TypeScript: independent ones run side by side.
 
   const unknownProduce = runBrook(t, ['produce', 'no-such-topic', ...connect], { input: 'a\nb\n' });
   const created = await runBrook(t, ['topic', 'create', TOPIC, '--partitions', String(PARTITIONS), ...connect]);
