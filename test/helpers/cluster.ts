@@ -2,6 +2,7 @@
  * The local cluster of the harness (bench/harness/local-cluster.ts) as tests run it: brokers from the TypeScript
  * sources, data dirs in temp dirs, every process killed in the test's teardown (before its data dir goes).
  */
+import fs from 'node:fs';
 import type { Test } from 'tap';
 import { LocalCluster, type PeerRoutes } from '../../bench/harness/local-cluster.js';
 import { killAtEnd, sourceLaunch } from './broker-process.js';
@@ -22,6 +23,8 @@ export interface TestClusterOptions {
   readonly dataDirPrefix?: string;
   /** How brokers reach each other's peer ports (see {@link PeerRoutes}). Default: directly. */
   readonly routes?: (peerPorts: ReadonlyMap<number, number>) => Promise<PeerRoutes>;
+  /** A directory whose contents broker `id` starts with (copied into its fresh data dir), e.g. a fixture. */
+  readonly copyFrom?: (id: number) => string;
 }
 
 /** Starts a local cluster whose processes and data dirs are cleaned up when `t` ends. */
@@ -34,7 +37,11 @@ export function startTestCluster(t: Test, options: TestClusterOptions = {}): Pro
     startTimeoutMs: options.startTimeoutMs,
     routes: options.routes,
     // Data dirs are made before the processes start, so their removal is registered first and runs last.
-    dataDir: (id) => tempDir(t, `${prefix}${String(id)}-`),
+    dataDir: (id) => {
+      const dir = tempDir(t, `${prefix}${String(id)}-`);
+      if (options.copyFrom !== undefined) fs.cpSync(options.copyFrom(id), dir, { recursive: true });
+      return dir;
+    },
     onSpawn: (broker) => {
       killAtEnd(t, broker);
     },
