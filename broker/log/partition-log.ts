@@ -9,6 +9,17 @@ import { LogStore, batchRow, storageError, type BatchRow, type Removed, type Sta
 import { planRaftWrite, votersJson, type LogBounds, type RaftWrite } from './raft-write.js';
 import { readHead, recover, type RecoveredState, type RecoveryReport } from './recovery.js';
 import { latestCompleteCheckpoint } from './checkpoint.js';
+import {
+  appended,
+  committedAll,
+  headRemoved,
+  queueDropped,
+  raftWritten,
+  recovered,
+  reset,
+  truncated,
+  type LogCursors,
+} from './log-cursors.js';
 import { retentionCut, retentionMayDelete, type HeadBatch } from './retention.js';
 
 export type { AppendResult } from './append-queue.js';
@@ -72,18 +83,8 @@ export class PartitionLog {
 
   private store: LogStore | null;
   private closed = false;
-  private startOffset: number;
-  /** Term of the batch just before the log start (what Raft calls the snapshot's last term). */
-  private headTerm: number;
-  /** Raft index of the batch just before the log start. */
-  private startIdx: number;
-  private endOffset: number;
-  private endTerm: number;
-  /** Raft index of the last batch, queued ones included. */
-  private endIdx: number;
-  private committedEnd: number;
-  private committedTerm: number;
-  private committedIdx: number;
+  /** Start, stored end and queued end; they move only through the transitions of log-cursors.ts. */
+  private cursors: LogCursors;
   private voters: readonly number[] | null;
   private hard: HardState;
   private rewrites = 0;
@@ -111,12 +112,10 @@ export class PartitionLog {
   ) {
     this.store = store;
     this.recovery = state.report;
-    this.startOffset = state.logStartOffset;
-    this.headTerm = state.startTerm;
-    this.startIdx = state.startIndex;
-    this.endOffset = this.committedEnd = state.logEndOffset;
-    this.endTerm = this.committedTerm = state.lastTerm;
-    this.endIdx = this.committedIdx = state.lastIndex;
+    this.cursors = recovered(
+      { offset: state.logStartOffset, term: state.startTerm, index: state.startIndex },
+      { offset: state.logEndOffset, term: state.lastTerm, index: state.lastIndex },
+    );
     this.voters = state.snapshotVoters;
     this.hard = state.hardState;
     this.bytes = state.sizeBytes;
@@ -148,17 +147,17 @@ export class PartitionLog {
 
   /** First offset still in the log (moved forward by retention, persisted). */
   get logStartOffset(): number {
-    return this.startOffset;
+    return this.cursors.start.offset;
   }
 
   /** Next offset to assign; includes appends queued but not yet committed. */
   get logEndOffset(): number {
-    return this.endOffset;
+    return this.cursors.end.offset;
   }
 
   /** End of what is committed in SQLite (readable, and durable as far as the flush policy makes it). */
   get committedEndOffset(): number {
-    return this.committedEnd;
+    return this.cursors.committed.offset;
   }
 
   /** Sum of the payload bytes of the committed batches. */
@@ -168,32 +167,32 @@ export class PartitionLog {
 
   /** Term of the last batch (queued ones included); when the log is empty, the term of the last removed one. */
   get lastTerm(): number {
-    return this.endTerm;
+    return this.cursors.end.term;
   }
 
   /** Raft index of the last batch removed from the head (the Raft snapshot index); 0 for a new log. */
   get startIndex(): number {
-    return this.startIdx;
+    return this.cursors.start.index;
   }
 
   /** Raft index of the last batch (queued ones included); {@link startIndex} when the log is empty. */
   get lastIndex(): number {
-    return this.endIdx;
+    return this.cursors.end.index;
   }
 
   /** Raft index of the last committed batch; {@link startIndex} when none. */
   get committedLastIndex(): number {
-    return this.committedIdx;
+    return this.cursors.committed.index;
   }
 
   /** Term of the last committed batch; {@link startTerm} when none. */
   get committedLastTerm(): number {
-    return this.committedTerm;
+    return this.cursors.committed.term;
   }
 
   /** Term of the last batch removed from the head (the Raft snapshot term); 0 for a new log. */
   get startTerm(): number {
-    return this.headTerm;
+    return this.cursors.start.term;
   }
 
   /** Membership as of {@link startIndex}, or null when none was ever recorded. */
@@ -303,10 +302,10 @@ export class PartitionLog {
    * the last batch removed from the head (what Raft calls the snapshot's last term). Null outside the log.
    */
   termAt(offset: number): number | null {
-    if (!Number.isSafeInteger(offset) || offset < 0 || offset >= this.endOffset) return null;
-    if (offset === this.startOffset - 1) return this.headTerm;
-    if (offset < this.startOffset) return null;
-    if (offset >= this.committedEnd) return this.queue.termAt(offset);
+    if (!Number.isSafeInteger(offset) || offset < 0 || offset >= this.cursors.end.offset) return null;
+    if (offset === this.cursors.start.offset - 1) return this.cursors.start.term;
+    if (offset < this.cursors.start.offset) return null;
+    if (offset >= this.cursors.committed.offset) return this.queue.termAt(offset);
     const store = this.db();
     let row: [number, number, number, number] | undefined;
     try {
@@ -329,7 +328,7 @@ export class PartitionLog {
    * The Raft view moves with the cut: {@link startIndex} and {@link startTerm} become those of the last deleted
    * batch and, when a config row goes, {@link snapshotVoters} becomes the membership it holds.
    */
-  applyRetention(nowMs: number, upToOffset: number = this.committedEnd): number {
+  applyRetention(nowMs: number, upToOffset: number = this.cursors.committed.offset): number {
     if (this.closed) return 0;
     // Checkpoint cleanup: every batch before the latest complete checkpoint goes, whatever its age.
     if (this.options.checkpointCleanup) return this.deleteHead(this.checkpointCut(upToOffset));
@@ -337,8 +336,8 @@ export class PartitionLog {
       retentionMs: this.options.retentionMs,
       retentionBytes: this.options.retentionBytes,
       nowMs,
-      logStartOffset: this.startOffset,
-      committedEndOffset: this.committedEnd,
+      logStartOffset: this.cursors.start.offset,
+      committedEndOffset: this.cursors.committed.offset,
       sizeBytes: this.bytes,
       head: this.head,
       upToOffset,
@@ -355,7 +354,7 @@ export class PartitionLog {
 
   /** Deletes every batch below `cut` (a batch boundary), moving the log start and the Raft view with it. */
   private deleteHead(cut: number): number {
-    if (cut <= this.startOffset) return 0;
+    if (cut <= this.cursors.start.offset) return 0;
     const store = this.db();
     let removed: Removed;
     let start: StartPoint;
@@ -364,7 +363,8 @@ export class PartitionLog {
       removed = store.countBefore(cut);
       const [term, index] = this.pointBefore(store, cut);
       const config = store.configAtOrBefore(index);
-      if (config !== undefined && config[0] > this.startIdx) voters = decodeConfigEntry(config[1]).config.voters;
+      if (config !== undefined && config[0] > this.cursors.start.index)
+        voters = decodeConfigEntry(config[1]).config.voters;
       start = {
         offset: cut,
         term,
@@ -377,9 +377,7 @@ export class PartitionLog {
       throw storageError(err, `applying retention to ${this.dir}`);
     }
     this.unsynced = true;
-    this.startOffset = start.offset;
-    this.headTerm = start.term;
-    this.startIdx = start.index;
+    this.cursors = headRemoved(this.cursors, { offset: start.offset, term: start.term, index: start.index });
     this.voters = voters;
     this.bytes -= removed.bytes;
     return removed.batches;
@@ -388,7 +386,7 @@ export class PartitionLog {
   /** Where checkpoint cleanup may cut: the latest complete checkpoint ending below `upToOffset`, else the log start. */
   private checkpointCut(upToOffset: number): number {
     try {
-      return latestCompleteCheckpoint(this.db().checkpointRows(upToOffset)) ?? this.startOffset;
+      return latestCompleteCheckpoint(this.db().checkpointRows(upToOffset)) ?? this.cursors.start.offset;
     } catch (err) {
       throw storageError(err, `finding the latest checkpoint of ${this.dir}`);
     }
@@ -401,7 +399,7 @@ export class PartitionLog {
   truncateFrom(offset: number): void {
     this.commitOrThrow();
     this.checkOffsetInRange(offset);
-    if (offset === this.endOffset) return;
+    if (offset === this.cursors.end.offset) return;
     const store = this.db();
     let removed: Removed;
     let term: number;
@@ -418,11 +416,9 @@ export class PartitionLog {
     }
     this.unsynced = true;
     this.rewrites++;
-    this.endOffset = this.committedEnd = offset;
-    this.endTerm = this.committedTerm = term;
-    this.endIdx = this.committedIdx = index;
+    this.cursors = truncated(this.cursors, { offset, term, index });
     this.bytes -= removed.bytes;
-    if (offset === this.startOffset) this.head = null;
+    if (offset === this.cursors.start.offset) this.head = null;
   }
 
   /**
@@ -436,7 +432,7 @@ export class PartitionLog {
     }
     this.commitOrThrow();
     const store = this.db();
-    const start = { offset: startOffset, term: startTerm, index: this.endIdx, voters: null };
+    const start = { offset: startOffset, term: startTerm, index: this.cursors.end.index, voters: null };
     try {
       store.reset(start);
     } catch (err) {
@@ -444,9 +440,7 @@ export class PartitionLog {
     }
     this.unsynced = true;
     this.rewrites++;
-    this.startOffset = this.endOffset = this.committedEnd = startOffset;
-    this.headTerm = this.endTerm = this.committedTerm = startTerm;
-    this.startIdx = start.index;
+    this.cursors = reset(this.cursors, { offset: startOffset, term: startTerm, index: start.index });
     this.bytes = 0;
     this.head = null;
   }
@@ -463,12 +457,12 @@ export class PartitionLog {
     this.commitOrThrow();
     const store = this.db();
     const bounds: LogBounds = {
-      startOffset: this.startOffset,
-      startTerm: this.headTerm,
-      startIndex: this.startIdx,
-      endOffset: this.endOffset,
-      endTerm: this.endTerm,
-      endIndex: this.endIdx,
+      startOffset: this.cursors.start.offset,
+      startTerm: this.cursors.start.term,
+      startIndex: this.cursors.start.index,
+      endOffset: this.cursors.end.offset,
+      endTerm: this.cursors.end.term,
+      endIndex: this.cursors.end.index,
     };
     const planned = planRaftWrite(store, bounds, write);
     const { plan } = planned;
@@ -478,23 +472,22 @@ export class PartitionLog {
       throw storageError(err, `writing Raft entries to ${this.dir}`);
     }
     const after = planned.bounds;
-    const emptied = plan.reset !== null || plan.truncateFromOffset === this.startOffset;
+    const emptied = plan.reset !== null || plan.truncateFromOffset === this.cursors.start.offset;
     if (plan.reset !== null) {
       this.bytes = 0;
       this.voters = Object.freeze([...(write.reset?.voters ?? [])]);
     }
     if (plan.reset !== null || plan.truncateFromOffset !== null) this.rewrites++;
     const first = plan.rows[0];
-    if (emptied || this.committedEnd === this.startOffset) {
+    if (emptied || this.cursors.committed.offset === this.cursors.start.offset) {
       this.head =
         first === undefined ? (emptied ? null : this.head) : { maxTimestamp: first[5], bytes: first[11].byteLength };
     }
-    this.startOffset = after.startOffset;
-    this.headTerm = after.startTerm;
-    this.startIdx = after.startIndex;
-    this.endOffset = this.committedEnd = after.endOffset;
-    this.endTerm = this.committedTerm = after.endTerm;
-    this.endIdx = this.committedIdx = after.endIndex;
+    this.cursors = raftWritten(
+      this.cursors,
+      { offset: after.startOffset, term: after.startTerm, index: after.startIndex },
+      { offset: after.endOffset, term: after.endTerm, index: after.endIndex },
+    );
     this.bytes += planned.appendedBytes - planned.truncatedBytes;
     if (write.hardState !== null) {
       this.hard = { term: write.hardState.term, vote: write.hardState.vote, commit: write.hardState.commit };
@@ -525,7 +518,8 @@ export class PartitionLog {
 
   /** Offsets and term of the committed batch at Raft index `index`, or null when there is none. */
   rowAtIndex(index: number): IndexedRow | null {
-    if (!Number.isSafeInteger(index) || index <= this.startIdx || index > this.committedIdx) return null;
+    if (!Number.isSafeInteger(index) || index <= this.cursors.start.index || index > this.cursors.committed.index)
+      return null;
     const store = this.db();
     let row: [number, number, number] | undefined;
     try {
@@ -542,7 +536,7 @@ export class PartitionLog {
    * written again.
    */
   *batchesByIndex(lo: number, hi: number): Generator<IndexedBatch, void, undefined> {
-    if (lo <= this.startIdx || lo > this.committedIdx || hi <= lo) return;
+    if (lo <= this.cursors.start.index || lo > this.cursors.committed.index || hi <= lo) return;
     const store = this.db();
     let rows: IterableIterator<BatchRow>;
     try {
@@ -559,7 +553,7 @@ export class PartitionLog {
   lastConfigRows(): ConfigRow[] {
     const store = this.db();
     try {
-      return store.lastConfigsAfter(this.startIdx).map(([index, data]) => ({ index, data }));
+      return store.lastConfigsAfter(this.cursors.start.index).map(([index, data]) => ({ index, data }));
     } catch (err) {
       throw storageError(err, `reading the membership of ${this.dir}`);
     }
@@ -625,17 +619,12 @@ export class PartitionLog {
 
   private enqueue(batch: BatchToAppend, term: number, settle: Settle | null): AppendResult {
     if (this.closed) throw new LogError(LogErrorKind.CLOSED, `log ${this.dir} is closed`);
-    if (!Number.isSafeInteger(term) || term < this.endTerm) {
-      throw invalidArgument(`append term ${String(term)} is below the log's last term ${String(this.endTerm)}`);
-    }
     checkBatch(batch);
-    const baseOffset = this.endOffset;
-    const lastOffset = baseOffset + batch.count - 1;
-    this.queue.push(batchRow(batch, baseOffset, term, this.endIdx + 1), settle);
-    this.endOffset = lastOffset + 1;
-    this.endTerm = term;
-    this.endIdx++;
-    return { baseOffset, lastOffset };
+    const before = this.cursors.end;
+    const after = appended(this.cursors, batch.count, term);
+    this.queue.push(batchRow(batch, before.offset, term, after.end.index), settle);
+    this.cursors = after;
+    return { baseOffset: before.offset, lastOffset: after.end.offset - 1 };
   }
 
   /**
@@ -650,21 +639,17 @@ export class PartitionLog {
       this.db().insert(group.rows);
     } catch (err) {
       const error = storageError(err, `appending ${String(group.rows.length)} batches to ${this.dir}`);
-      this.endOffset = this.committedEnd;
-      this.endTerm = this.committedTerm;
-      this.endIdx = this.committedIdx;
+      this.cursors = queueDropped(this.cursors);
       this.counters.failedCommits++;
       group.reject(error);
       return error;
     }
     const first = group.rows[0];
-    if (this.committedEnd === this.startOffset && first !== undefined) {
+    if (this.cursors.committed.offset === this.cursors.start.offset && first !== undefined) {
       this.head = { maxTimestamp: first[5], bytes: first[11].byteLength };
     }
     this.unsynced = true;
-    this.committedEnd = this.endOffset;
-    this.committedTerm = this.endTerm;
-    this.committedIdx = this.endIdx;
+    this.cursors = committedAll(this.cursors);
     this.bytes += group.bytes;
     this.counters.commits++;
     this.counters.batchesCommitted += group.rows.length;
@@ -687,18 +672,18 @@ export class PartitionLog {
 
   private checkOffsetInRange(offset: number): void {
     if (!Number.isSafeInteger(offset)) throw invalidArgument(`offset must be an integer, got ${String(offset)}`);
-    if (offset < this.startOffset || offset > this.endOffset) {
+    if (offset < this.cursors.start.offset || offset > this.cursors.end.offset) {
       throw new LogError(
         LogErrorKind.OFFSET_OUT_OF_RANGE,
-        `offset ${String(offset)} is outside [${String(this.startOffset)}, ${String(this.endOffset)}] in ${this.dir}`,
+        `offset ${String(offset)} is outside [${String(this.cursors.start.offset)}, ${String(this.cursors.end.offset)}] in ${this.dir}`,
       );
     }
   }
 
   /** `[term, index]` of the batch that ends right before `offset` (a batch boundary), or of the log start. */
   private pointBefore(store: LogStore, offset: number): [number, number] {
-    const row = offset <= this.startOffset ? undefined : store.rowAtOrBefore(offset - 1);
-    return row === undefined ? [this.headTerm, this.startIdx] : [row[2], row[3]];
+    const row = offset <= this.cursors.start.offset ? undefined : store.rowAtOrBefore(offset - 1);
+    return row === undefined ? [this.cursors.start.term, this.cursors.start.index] : [row[2], row[3]];
   }
 }
 
