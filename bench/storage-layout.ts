@@ -1,6 +1,6 @@
 /**
  * Which SQLite layout should a storage shard (many partitions in one database, issue 10) use? Appends the same
- * batches round-robin over P partitions, one transaction per commit round, under each candidate layout, then scans
+ * batches round-robin over P partitions (at most 64 MiB per run), one transaction per commit round, under each candidate layout, then scans
  * every partition from its start; prints MB/s for both, median of the rounds' runs, interleaved so that a busy
  * machine slows every candidate alike.
  *
