@@ -15,7 +15,7 @@ import { BrookError } from '../../protocol/index.js';
 import { ConfigChangeType, type Entry } from '../raft/index.js';
 import { ignoreTopicExists, type Controller, type PartitionMove } from './controller.js';
 import type { PeerAddress } from './peer-link.js';
-import { assignReplicas } from './placement.js';
+import { assignLiveReplicas } from './placement.js';
 import { decodeCommand, encodeCommand, type MetadataCommand } from './metadata-commands.js';
 import { RaftGroup } from './raft-group.js';
 import type { RaftHost } from './raft-host.js';
@@ -107,9 +107,20 @@ export class MetadataGroup implements Controller {
     return leader === 0 ? -1 : leader;
   }
 
-  /** Async so that a spec refused by the store (TOPIC_EXISTS, invalid) rejects: ensureInternalTopic catches that. */
+  /**
+   * Async so that a spec refused by the store (TOPIC_EXISTS, invalid) rejects: ensureInternalTopic catches that.
+   * Replicas go on live brokers only; INVALID_TOPIC when fewer are live than the replication factor.
+   */
   async createTopic(spec: TopicSpec, nowMs: number): Promise<TopicRecord> {
-    const record = this.options.topics.plan(spec, nowMs);
+    const { topics, host } = this.options;
+    const planned = topics.plan(spec, nowMs);
+    const replicas = assignLiveReplicas(spec.name, spec.partitions, spec.replicationFactor, topics.brokerIds, (id) =>
+      host.mayBeLive(id),
+    );
+    const record: TopicRecord = Object.freeze({
+      ...planned,
+      replicas: Object.freeze(replicas.map((r) => Object.freeze(r))),
+    });
     await this.propose({ type: 'createTopic', record });
     return record;
   }
@@ -138,12 +149,14 @@ export class MetadataGroup implements Controller {
 
   /**
    * Moves partitions to new replica sets, or (`rebalance`) places every partition of every topic anew over the
-   * current brokers by rendezvous hashing, so that a broker that joined gets its share and few others move.
+   * live brokers by rendezvous hashing, so that a broker that joined gets its share and few others move (and
+   * partitions on a dead broker move off it).
    * Returns the target of each partition asked for (or changed by the rebalance).
    */
   async reassign(moves: readonly PartitionMove[], rebalance: boolean): Promise<PartitionMove[]> {
     const { topics } = this.options;
-    const planned = rebalance ? rebalancedPlacement(topics.list(), topics.brokerIds) : [];
+    const live = (id: number): boolean => this.options.host.mayBeLive(id);
+    const planned = rebalance ? rebalancedPlacement(topics.list(), topics.brokerIds, live) : [];
     for (const move of moves) checkMove(move, topics);
     const all = [...planned, ...moves];
     await Promise.all(all.map((m) => this.propose({ type: 'reassignPartition', ...m })));
@@ -255,12 +268,19 @@ export class MetadataGroup implements Controller {
   }
 }
 
-/** Every partition whose rendezvous placement over `brokerIds` differs from its replicas now. */
-function rebalancedPlacement(records: readonly TopicRecord[], brokerIds: readonly number[]): PartitionMove[] {
+/**
+ * Every partition whose rendezvous placement over the live brokers of `brokerIds` differs from its replicas now.
+ * Throws INVALID_TOPIC when a topic's replication factor needs more live brokers than there are.
+ */
+function rebalancedPlacement(
+  records: readonly TopicRecord[],
+  brokerIds: readonly number[],
+  isLive: (id: number) => boolean,
+): PartitionMove[] {
   const moves: PartitionMove[] = [];
   for (const record of records) {
     const rf = Math.min(record.replicationFactor, brokerIds.length);
-    const placed = assignReplicas(record.name, record.partitions, rf, brokerIds);
+    const placed = assignLiveReplicas(record.name, record.partitions, rf, brokerIds, isLive);
     placed.forEach((replicas, partition) => {
       const current = record.replicas[partition] ?? [];
       if (replicas.some((id, i) => current[i] !== id) || replicas.length !== current.length) {

@@ -3,6 +3,7 @@
  * of (topic, partition, broker) and takes the top `replicationFactor`. Adding a broker moves only the partitions
  * it now wins. The first replica is the preferred leader. Pure.
  */
+import { BrookError } from '../../protocol/index.js';
 
 /** Replica broker ids for each partition of `topic`, preferred leader first. */
 export function assignReplicas(
@@ -23,6 +24,32 @@ export function assignReplicas(
     assignment.push(ranked.slice(0, replicationFactor).map((r) => r.id));
   }
   return assignment;
+}
+
+/**
+ * {@link assignReplicas} over the brokers `isLive` accepts: a new partition is never placed on a broker that is down
+ * (its replica would be offline from the start). Leaving dead brokers out of the ranking keeps the rendezvous order
+ * of the others, so each partition gets the live brokers it ranks highest. Throws INVALID_TOPIC (Kafka's
+ * INVALID_REPLICATION_FACTOR) when fewer than `replicationFactor` brokers are live, naming the ones that are not.
+ */
+export function assignLiveReplicas(
+  topic: string,
+  partitions: number,
+  replicationFactor: number,
+  brokerIds: readonly number[],
+  isLive: (id: number) => boolean,
+): number[][] {
+  const live = brokerIds.filter(isLive);
+  if (live.length < replicationFactor) {
+    const down = brokerIds.filter((id) => !isLive(id));
+    throw new BrookError(
+      'INVALID_TOPIC',
+      `replication factor ${String(replicationFactor)} of '${topic}' needs ${String(replicationFactor)} live brokers, ` +
+        `but only ${String(live.length)} of ${String(brokerIds.length)} are live ` +
+        `(live: [${live.join(',')}], not reachable: [${down.join(',')}])`,
+    );
+  }
+  return assignReplicas(topic, partitions, replicationFactor, live);
 }
 
 /** 32-bit FNV-1a over the UTF-16 code units, with a final avalanche so close keys spread. */

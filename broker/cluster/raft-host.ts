@@ -102,6 +102,11 @@ export class RaftHost {
     return peer === this.options.selfId || this.liveness.isLive(peer);
   }
 
+  /** Whether new replicas may be placed on `peer` (see {@link PeerLiveness.mayBeLive}). */
+  mayBeLive(peer: number): boolean {
+    return peer === this.options.selfId || this.liveness.mayBeLive(peer);
+  }
+
   /** Client endpoints of the brokers heard from (this one included). */
   brokerEndpoints(): Map<number, BrokerEndpoint> {
     const all = new Map(this.endpoints);

@@ -1,5 +1,6 @@
 import t from 'tap';
-import { assignReplicas } from '../../../broker/cluster/placement.js';
+import { BrookError } from '../../../protocol/index.js';
+import { assignLiveReplicas, assignReplicas } from '../../../broker/cluster/placement.js';
 
 void t.test('each partition gets distinct replicas, deterministically', (t) => {
   const a = assignReplicas('topic', 50, 3, [1, 2, 3, 4, 5]);
@@ -25,5 +26,25 @@ void t.test('adding a broker moves only the partitions it now wins', (t) => {
 void t.test('a replication factor above the broker count is refused', (t) => {
   t.throws(() => assignReplicas('t', 1, 2, [1]), RangeError);
   t.same(assignReplicas('t', 2, 1, [7]), [[7], [7]]);
+  t.end();
+});
+
+void t.test('live placement: dead brokers get no replica, and live ones keep their rendezvous rank', (t) => {
+  const all = assignReplicas('t', 100, 2, [1, 2, 3]);
+  const live = assignLiveReplicas('t', 100, 2, [1, 2, 3], (id) => id !== 3);
+  for (let p = 0; p < 100; p++) {
+    t.notOk(live[p]?.includes(3), `partition ${String(p)} avoids the dead broker`);
+    if (all[p]?.includes(3) !== true) t.same(live[p], all[p], `partition ${String(p)} is placed as with broker 3 up`);
+  }
+  t.end();
+});
+
+void t.test('live placement with fewer live brokers than the replication factor is refused, naming them', (t) => {
+  t.throws(() => assignLiveReplicas('orders', 6, 3, [1, 2, 3], (id) => id !== 3), {
+    constructor: BrookError,
+    code: 'INVALID_TOPIC',
+    message:
+      /replication factor 3 of 'orders' needs 3 live brokers, but only 2 of 3 are live \(live: \[1,2\], not reachable: \[3\]\)/,
+  });
   t.end();
 });
