@@ -1,10 +1,11 @@
 /**
  * A 3-broker cluster with one broker SIGKILLed (issue 14): new topics are placed on the two live brokers only, a
  * replication factor the live brokers cannot hold is refused with a clear error, and a partition left without a
- * leader shows as such (`Leader: none` in `brook topic describe`, counted by `brook_offline_partitions`).
+ * leader shows as such (`Leader: none` in `brook topic describe`, counted by `brook_offline_partitions`), and a
+ * produce to it fails within the producer's leaderWaitMs with NoLeaderError instead of hanging for deliveryTimeoutMs.
  */
 import t from 'tap';
-import { Admin, BrookError } from '../../../client/index.js';
+import { Admin, BrookError, NoLeaderError, Producer, stringCodec } from '../../../client/index.js';
 import { runBrook } from '../../helpers/brook-cli.js';
 import { TestCluster } from '../../helpers/cluster.js';
 import { scrapeMetric } from '../../helpers/http.js';
@@ -12,6 +13,9 @@ import { waitFor } from '../../helpers/wait-for.js';
 
 const DEAD = 3;
 const PARTITIONS = 6;
+/** The producer's default leaderWaitMs, and the most a leaderless produce may take (the wait, then a last retry). */
+const LEADER_WAIT_MS = 5_000;
+const FAIL_WITHIN_MS = 15_000;
 
 void t.test('with broker 3 SIGKILLed', async (t) => {
   const cluster = await TestCluster.start(t, 3);
@@ -83,5 +87,33 @@ void t.test('with broker 3 SIGKILLed', async (t) => {
         `partition ${String(p.partition)} has no leader`,
       );
     }
+  });
+
+  await t.test('a produce to a partition without a leader fails fast, naming it (library and CLI)', async (t) => {
+    const orphan = (pairs?.partitions ?? []).find((p) => p.replicas.includes(DEAD));
+    if (orphan === undefined) throw new Error('no partition of pairs on broker 3');
+    const bootstrap = live.map((id) => cluster.broker(id).bootstrap).join(',');
+    const producer = new Producer<string>({ bootstrap, codec: stringCodec() });
+    t.teardown(() => producer.close({ timeoutMs: 1_000 }));
+    const startMs = Date.now();
+    const err = await producer
+      .send({ topic: 'pairs', partition: orphan.partition, value: 'x' })
+      .catch((e: unknown) => e);
+    const tookMs = Date.now() - startMs;
+    t.type(err, NoLeaderError, String(err));
+    t.match(err, { topic: 'pairs', partition: orphan.partition, code: 'NOT_LEADER' });
+    t.ok(tookMs >= LEADER_WAIT_MS && tookMs < FAIL_WITHIN_MS, `failed after the leader wait, in ${String(tookMs)} ms`);
+
+    const cli = await runBrook(
+      t,
+      ['produce', 'pairs', '--partition', String(orphan.partition), '--bootstrap', bootstrap],
+      {
+        input: 'a\nb\n',
+        timeoutMs: 30_000,
+      },
+    );
+    t.not(cli.code, 0, 'brook produce exits non-zero');
+    t.match(cli.stderr, `pairs/${String(orphan.partition)} has no reachable leader`);
+    t.ok(cli.durationMs < FAIL_WITHIN_MS + 5_000, `brook produce gave up in ${String(cli.durationMs)} ms`);
   });
 });
