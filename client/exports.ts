@@ -37,7 +37,8 @@ export {
 } from './codecs.js';
 export type { AssignOptions, BatchesOptions, CommitOptions, ConsumerCore } from './consumer/consumer.js';
 export type { GroupOptions, RevokeInfo } from './consumer/group-options.js';
-export type { ConsumerOptions, OffsetReset, StartPosition } from './consumer/options.js';
+export { DecodeError } from './consumer/decode-error.js';
+export type { ConsumerOptions, DecodeErrorPolicy, OffsetReset, StartPosition } from './consumer/options.js';
 export type { ConsumerRecord, TopicPartition } from './consumer/partition-stream.js';
 export {
   brokerEndpoint,
