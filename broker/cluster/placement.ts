@@ -27,10 +27,11 @@ export function assignReplicas(
 }
 
 /**
- * {@link assignReplicas} over the brokers `isLive` accepts: a new partition is never placed on a broker that is down
- * (its replica would be offline from the start). Leaving dead brokers out of the ranking keeps the rendezvous order
- * of the others, so each partition gets the live brokers it ranks highest. Throws INVALID_TOPIC (Kafka's
- * INVALID_REPLICATION_FACTOR) when fewer than `replicationFactor` brokers are live, naming the ones that are not.
+ * {@link assignReplicas} preferring the brokers `isLive` accepts: each partition takes the live brokers it ranks
+ * highest, so a new partition is not placed on a broker that is down (its replica would be offline from the start).
+ * Leaving dead brokers out keeps the rendezvous order of the others. With fewer live brokers than the replication
+ * factor, the remaining replicas go on dead brokers (in rank order) as long as at least `minLive` are live (default:
+ * all of them); below that, throws INVALID_TOPIC (Kafka's INVALID_REPLICATION_FACTOR) naming the brokers that are not.
  */
 export function assignLiveReplicas(
   topic: string,
@@ -38,18 +39,26 @@ export function assignLiveReplicas(
   replicationFactor: number,
   brokerIds: readonly number[],
   isLive: (id: number) => boolean,
+  minLive = replicationFactor,
 ): number[][] {
   const live = brokerIds.filter(isLive);
-  if (live.length < replicationFactor) {
+  if (live.length < minLive) {
     const down = brokerIds.filter((id) => !isLive(id));
     throw new BrookError(
       'INVALID_TOPIC',
-      `replication factor ${String(replicationFactor)} of '${topic}' needs ${String(replicationFactor)} live brokers, ` +
+      `replication factor ${String(replicationFactor)} of '${topic}' needs ${String(minLive)} live brokers, ` +
         `but only ${String(live.length)} of ${String(brokerIds.length)} are live ` +
         `(live: [${live.join(',')}], not reachable: [${down.join(',')}])`,
     );
   }
-  return assignReplicas(topic, partitions, replicationFactor, live);
+  return assignReplicas(topic, partitions, brokerIds.length, brokerIds).map((ranked) =>
+    [...ranked.filter(isLive), ...ranked.filter((id) => !isLive(id))].slice(0, replicationFactor),
+  );
+}
+
+/** The fewest replicas that make a majority of `replicationFactor`: enough live ones to elect a leader. */
+export function majorityOf(replicationFactor: number): number {
+  return Math.floor(replicationFactor / 2) + 1;
 }
 
 /** 32-bit FNV-1a over the UTF-16 code units, with a final avalanche so close keys spread. */

@@ -5,7 +5,7 @@
  * produce to it fails within the producer's leaderWaitMs with NoLeaderError instead of hanging for deliveryTimeoutMs.
  */
 import t from 'tap';
-import { Admin, BrookError, NoLeaderError, Producer, stringCodec } from '../../../client/index.js';
+import { Admin, BrookError, Consumer, NoLeaderError, Producer, stringCodec } from '../../../client/index.js';
 import { runBrook } from '../../helpers/brook-cli.js';
 import { TestCluster } from '../../helpers/cluster.js';
 import { scrapeMetric } from '../../helpers/http.js';
@@ -115,5 +115,25 @@ void t.test('with broker 3 SIGKILLed', async (t) => {
     t.not(cli.code, 0, 'brook produce exits non-zero');
     t.match(cli.stderr, `pairs/${String(orphan.partition)} has no reachable leader`);
     t.ok(cli.durationMs < FAIL_WITHIN_MS + 5_000, `brook produce gave up in ${String(cli.durationMs)} ms`);
+  });
+
+  await t.test('consumer groups work: the offsets topic needs only a live majority of its replicas', async (t) => {
+    const bootstrap = live.map((id) => cluster.broker(id).bootstrap).join(',');
+    const producer = new Producer<string>({ bootstrap, codec: stringCodec() });
+    const consumer = new Consumer<string>({ bootstrap, codec: stringCodec(), groupId: 'after-crash' });
+    t.teardown(async () => {
+      await consumer.close();
+      await producer.close({ timeoutMs: 1_000 });
+    });
+    await producer.send({ topic: 'rf2', partition: 0, value: 'hello' });
+    consumer.subscribe('rf2');
+    const it = consumer[Symbol.asyncIterator]();
+    const first = await it.next();
+    t.equal(first.done === true ? undefined : first.value.value, 'hello', 'the group member reads the record');
+    const [offsets] = await liveAdmin.describeTopics(['__offsets']);
+    t.ok((offsets?.partitions.length ?? 0) > 0, 'the offsets topic exists');
+    for (const p of offsets?.partitions ?? []) {
+      t.ok(p.replicas.filter((id) => id !== DEAD).length >= 2, `__offsets-${String(p.partition)}: a live majority`);
+    }
   });
 });

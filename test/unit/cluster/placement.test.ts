@@ -1,6 +1,6 @@
 import t from 'tap';
 import { BrookError } from '../../../protocol/index.js';
-import { assignLiveReplicas, assignReplicas } from '../../../broker/cluster/placement.js';
+import { assignLiveReplicas, assignReplicas, majorityOf } from '../../../broker/cluster/placement.js';
 
 void t.test('each partition gets distinct replicas, deterministically', (t) => {
   const a = assignReplicas('topic', 50, 3, [1, 2, 3, 4, 5]);
@@ -46,5 +46,26 @@ void t.test('live placement with fewer live brokers than the replication factor 
     message:
       /replication factor 3 of 'orders' needs 3 live brokers, but only 2 of 3 are live \(live: \[1,2\], not reachable: \[3\]\)/,
   });
+  t.end();
+});
+
+void t.test('live placement with minLive: live brokers first, dead ones only to fill the replication factor', (t) => {
+  const isLive = (id: number): boolean => id !== 3;
+  const placed = assignLiveReplicas('__offsets', 50, 3, [1, 2, 3], isLive, 2);
+  const all = assignReplicas('__offsets', 50, 3, [1, 2, 3]);
+  for (let p = 0; p < 50; p++) {
+    t.same(placed[p]?.slice(0, 2).sort(), [1, 2], `partition ${String(p)}: both live brokers, leader first`);
+    t.equal(placed[p]?.[2], 3, 'the dead broker only fills the last slot');
+    t.equal(placed[p]?.[0], all[p]?.find(isLive), 'the preferred leader is the highest-ranked live broker');
+  }
+  t.throws(() => assignLiveReplicas('__offsets', 1, 3, [1, 2, 3], (id) => id === 1, 2), {
+    code: 'INVALID_TOPIC',
+    message: /needs 2 live brokers, but only 1 of 3 are live/,
+  });
+  t.end();
+});
+
+void t.test('majorityOf', (t) => {
+  t.same([1, 2, 3, 4, 5].map(majorityOf), [1, 2, 2, 3, 3]);
   t.end();
 });
