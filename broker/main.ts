@@ -76,8 +76,9 @@ export function brokerCommand(run: (input: BrokerConfigInput) => Promise<void> =
 
 async function runBroker(opts: BrokerConfigInput): Promise<void> {
   // Loaded here so client commands do not pay for SQLite, uWebSockets and the rest of the broker.
-  const { startBroker } = await import('./index.js');
-  const broker = await startBroker(opts);
+  // Broker.start, not the embedded startBroker: the command logs at the config's default level (info), not silently.
+  const { Broker } = await import('./broker.js');
+  const broker = await Broker.start(opts);
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;

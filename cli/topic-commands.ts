@@ -47,11 +47,16 @@ export async function describeTopics(conn: CliConnection, names: readonly string
     print(`Topic: ${topic.name}\tPartitions: ${String(topic.partitions.length)}\tConfig: ${config || '(defaults)'}`);
     for (const p of topic.partitions) {
       print(
-        `\tPartition: ${String(p.partition)}\tLeader: ${String(p.leader)}\tReplicas: ${p.replicas.join(',')}` +
+        `\tPartition: ${String(p.partition)}\tLeader: ${leaderName(p.leader)}\tReplicas: ${p.replicas.join(',')}` +
           `\tIsr: ${p.isr.join(',')}\tLogStart: ${String(p.logStartOffset)}\tHighWatermark: ${String(p.highWatermark)}`,
       );
     }
   }
+}
+
+/** A partition's leader as `topic describe` prints it: metadata says -1 while no replica leads (offline). */
+function leaderName(leader: number): string {
+  return leader < 0 ? 'none' : String(leader);
 }
 
 /** Deletes a topic and its data. */

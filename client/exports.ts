@@ -37,7 +37,8 @@ export {
 } from './codecs.js';
 export type { AssignOptions, BatchesOptions, CommitOptions, ConsumerCore } from './consumer/consumer.js';
 export type { GroupOptions, RevokeInfo } from './consumer/group-options.js';
-export type { ConsumerOptions, OffsetReset, StartPosition } from './consumer/options.js';
+export { DecodeError } from './consumer/decode-error.js';
+export type { ConsumerOptions, DecodeErrorPolicy, OffsetReset, StartPosition } from './consumer/options.js';
 export type { ConsumerRecord, TopicPartition } from './consumer/partition-stream.js';
 export {
   brokerEndpoint,
@@ -51,6 +52,7 @@ export {
 export { murmur2, partitionForKey, toPositive } from '../protocol/murmur2.js';
 export type { ClientOptions, Platform } from './options.js';
 export type { PartitionerFunction, PartitionerInput, PartitionerStrategy } from './partitioner.js';
+export { NoLeaderError } from './producer/no-leader-error.js';
 export type { ProducerOptions } from './producer/options.js';
 export type { ProducerCore, ProducerHeaders, ProducerRecord } from './producer/producer.js';
 export type { RecordMetadata } from './producer/sender.js';

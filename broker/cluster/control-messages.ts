@@ -17,6 +17,8 @@ export interface BrokerEndpoint {
 export interface AliveMessage {
   readonly kind: 'alive';
   readonly endpoint: BrokerEndpoint;
+  /** The broker is shutting down: hand it no leadership (it would only hand it back). */
+  readonly stopping?: true;
 }
 
 /** Leader -> follower: the group is idle and you hold all of it; stop ticking until something happens. */
@@ -86,7 +88,8 @@ export function asControl(payload: { readonly kind: unknown }): ControlMessage |
   const e = p['endpoint'] as Record<string, unknown> | null | undefined;
   if (p['kind'] === 'alive' && typeof e === 'object' && e !== null && typeof e['host'] === 'string') {
     if (isCount(e['port']) && isCount(e['wsPort'])) {
-      return { kind: 'alive', endpoint: { host: e['host'], port: e['port'], wsPort: e['wsPort'] } };
+      const endpoint = { host: e['host'], port: e['port'], wsPort: e['wsPort'] };
+      return p['stopping'] === true ? { kind: 'alive', endpoint, stopping: true } : { kind: 'alive', endpoint };
     }
   }
   return null;

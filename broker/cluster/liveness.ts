@@ -1,6 +1,7 @@
 /**
  * Which peer brokers are alive, judged by when each was last heard from, in ticks. Pure: the host feeds it
- * ticks and arrivals. A peer that was never heard from counts as dead.
+ * ticks and arrivals. A peer that was never heard from is not live; it is reported dead once it stays silent for
+ * a timeout from the start (a broker starting with its peers does not call them all dead on its first tick).
  */
 export class PeerLiveness {
   private now = 0;
@@ -30,8 +31,9 @@ export class PeerLiveness {
     const newlyDead: number[] = [];
     for (const peer of peers) {
       if (this.dead.has(peer)) continue;
-      const heard = this.lastHeard.get(peer);
-      if (heard === undefined || this.now - heard > this.timeoutTicks) {
+      // Never heard from: silent since the start (tick 0).
+      const heard = this.lastHeard.get(peer) ?? 0;
+      if (this.now - heard > this.timeoutTicks) {
         this.dead.add(peer);
         newlyDead.push(peer);
       }
@@ -39,7 +41,18 @@ export class PeerLiveness {
     return newlyDead;
   }
 
+  /** Heard from within the timeout: a replica on it can be counted on now (in sync, a leadership target). */
   isLive(peer: number): boolean {
     return this.lastHeard.has(peer) && !this.dead.has(peer);
+  }
+
+  /**
+   * Live, or not heard from yet in the first timeout after the start: new replicas may be placed on it. Differs from
+   * {@link isLive} only while a freshly started broker has not heard from every peer yet, so that a topic created at
+   * that moment is not refused for want of brokers that are merely about to be heard.
+   */
+  mayBeLive(peer: number): boolean {
+    if (this.dead.has(peer)) return false;
+    return this.lastHeard.has(peer) || this.now <= this.timeoutTicks;
   }
 }

@@ -15,11 +15,11 @@ import { BrookError } from '../../protocol/index.js';
 import { ConfigChangeType, type Entry } from '../raft/index.js';
 import { ignoreTopicExists, type Controller, type PartitionMove } from './controller.js';
 import type { PeerAddress } from './peer-link.js';
-import { assignReplicas } from './placement.js';
+import { assignLiveReplicas, majorityOf } from './placement.js';
 import { decodeCommand, encodeCommand, type MetadataCommand } from './metadata-commands.js';
 import { RaftGroup } from './raft-group.js';
 import type { RaftHost } from './raft-host.js';
-import type { TopicSpec } from '../topics/topic-config.js';
+import { isInternalTopic, type TopicSpec } from '../topics/topic-config.js';
 import type { TopicRecord } from '../topics/topic-registry.js';
 import type { TopicStore } from './topic-store.js';
 
@@ -107,9 +107,23 @@ export class MetadataGroup implements Controller {
     return leader === 0 ? -1 : leader;
   }
 
-  /** Async so that a spec refused by the store (TOPIC_EXISTS, invalid) rejects: ensureInternalTopic catches that. */
+  /**
+   * Async so that a spec refused by the store (TOPIC_EXISTS, invalid) rejects: ensureInternalTopic catches that.
+   * Replicas go on live brokers only; INVALID_TOPIC when fewer are live than the replication factor. An internal
+   * topic (`__offsets`) needs only a live majority of its replicas, the rest going on brokers that are down: consumer
+   * groups must work while one broker of three is down, and the topic keeps its replication factor for their return.
+   */
   async createTopic(spec: TopicSpec, nowMs: number): Promise<TopicRecord> {
-    const record = this.options.topics.plan(spec, nowMs);
+    const { topics, host } = this.options;
+    const planned = topics.plan(spec, nowMs);
+    const rf = spec.replicationFactor;
+    const minLive = isInternalTopic(spec.name) ? majorityOf(rf) : rf;
+    const live = (id: number): boolean => host.mayBeLive(id);
+    const replicas = assignLiveReplicas(spec.name, spec.partitions, rf, topics.brokerIds, live, minLive);
+    const record: TopicRecord = Object.freeze({
+      ...planned,
+      replicas: Object.freeze(replicas.map((r) => Object.freeze(r))),
+    });
     await this.propose({ type: 'createTopic', record });
     return record;
   }
@@ -137,13 +151,15 @@ export class MetadataGroup implements Controller {
   }
 
   /**
-   * Moves partitions to new replica sets, or (`rebalance`) places every partition of every topic anew over the
-   * current brokers by rendezvous hashing, so that a broker that joined gets its share and few others move.
+   * Moves partitions to new replica sets, or (`rebalance`) places every partition of every topic anew by rendezvous
+   * hashing, live brokers first, so that a broker that joined gets its share and few others move (and partitions on
+   * a dead broker move off it where enough brokers are live).
    * Returns the target of each partition asked for (or changed by the rebalance).
    */
   async reassign(moves: readonly PartitionMove[], rebalance: boolean): Promise<PartitionMove[]> {
     const { topics } = this.options;
-    const planned = rebalance ? rebalancedPlacement(topics.list(), topics.brokerIds) : [];
+    const live = (id: number): boolean => this.options.host.mayBeLive(id);
+    const planned = rebalance ? rebalancedPlacement(topics.list(), topics.brokerIds, live) : [];
     for (const move of moves) checkMove(move, topics);
     const all = [...planned, ...moves];
     await Promise.all(all.map((m) => this.propose({ type: 'reassignPartition', ...m })));
@@ -255,12 +271,20 @@ export class MetadataGroup implements Controller {
   }
 }
 
-/** Every partition whose rendezvous placement over `brokerIds` differs from its replicas now. */
-function rebalancedPlacement(records: readonly TopicRecord[], brokerIds: readonly number[]): PartitionMove[] {
+/**
+ * Every partition whose rendezvous placement over `brokerIds`, live ones first, differs from its replicas now. A
+ * replica stays on a dead broker only where too few are live for the replication factor; throws INVALID_TOPIC when
+ * not even a majority of a topic's replicas could be live.
+ */
+function rebalancedPlacement(
+  records: readonly TopicRecord[],
+  brokerIds: readonly number[],
+  isLive: (id: number) => boolean,
+): PartitionMove[] {
   const moves: PartitionMove[] = [];
   for (const record of records) {
     const rf = Math.min(record.replicationFactor, brokerIds.length);
-    const placed = assignReplicas(record.name, record.partitions, rf, brokerIds);
+    const placed = assignLiveReplicas(record.name, record.partitions, rf, brokerIds, isLive, majorityOf(rf));
     placed.forEach((replicas, partition) => {
       const current = record.replicas[partition] ?? [];
       if (replicas.some((id, i) => current[i] !== id) || replicas.length !== current.length) {

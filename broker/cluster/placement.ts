@@ -3,6 +3,7 @@
  * of (topic, partition, broker) and takes the top `replicationFactor`. Adding a broker moves only the partitions
  * it now wins. The first replica is the preferred leader. Pure.
  */
+import { BrookError } from '../../protocol/index.js';
 
 /** Replica broker ids for each partition of `topic`, preferred leader first. */
 export function assignReplicas(
@@ -23,6 +24,41 @@ export function assignReplicas(
     assignment.push(ranked.slice(0, replicationFactor).map((r) => r.id));
   }
   return assignment;
+}
+
+/**
+ * {@link assignReplicas} preferring the brokers `isLive` accepts: each partition takes the live brokers it ranks
+ * highest, so a new partition is not placed on a broker that is down (its replica would be offline from the start).
+ * Leaving dead brokers out keeps the rendezvous order of the others. With fewer live brokers than the replication
+ * factor, the remaining replicas go on dead brokers (in rank order) as long as at least `minLive` are live (default:
+ * all of them); below that, throws INVALID_TOPIC (Kafka's INVALID_REPLICATION_FACTOR) naming the brokers that are not.
+ */
+export function assignLiveReplicas(
+  topic: string,
+  partitions: number,
+  replicationFactor: number,
+  brokerIds: readonly number[],
+  isLive: (id: number) => boolean,
+  minLive = replicationFactor,
+): number[][] {
+  const live = brokerIds.filter(isLive);
+  if (live.length < minLive) {
+    const down = brokerIds.filter((id) => !isLive(id));
+    throw new BrookError(
+      'INVALID_TOPIC',
+      `replication factor ${String(replicationFactor)} of '${topic}' needs ${String(minLive)} live brokers, ` +
+        `but only ${String(live.length)} of ${String(brokerIds.length)} are live ` +
+        `(live: [${live.join(',')}], not reachable: [${down.join(',')}])`,
+    );
+  }
+  return assignReplicas(topic, partitions, brokerIds.length, brokerIds).map((ranked) =>
+    [...ranked.filter(isLive), ...ranked.filter((id) => !isLive(id))].slice(0, replicationFactor),
+  );
+}
+
+/** The fewest replicas that make a majority of `replicationFactor`: enough live ones to elect a leader. */
+export function majorityOf(replicationFactor: number): number {
+  return Math.floor(replicationFactor / 2) + 1;
 }
 
 /** 32-bit FNV-1a over the UTF-16 code units, with a final avalanche so close keys spread. */

@@ -8,11 +8,14 @@
  *   frame (the transport coalesces what was queued for a peer).
  * - Liveness: a peer silent for an election timeout (or whose link failed) is dead; groups that include it wake,
  *   so followers of a quiesced group can elect a new leader and a leader can notice it lost its quorum.
+ * - Shutdown: a stopping broker says so in its `alive` messages and takes no leadership (it ignores TimeoutNow);
+ *   brokers hand leadership only to peers that are not stopping. Without this, two brokers stopping together handed
+ *   every group back and forth, one term per hop, until their hand-off deadlines (an election storm).
  */
 import type { Runtime, TimerHandle } from '../clock.js';
 import type { Logger } from '../logger.js';
 import { BrookError } from '../../protocol/index.js';
-import { NO_NODE, type Message } from '../raft/index.js';
+import { MessageType, NO_NODE, type Message } from '../raft/index.js';
 import { asControl, type BrokerEndpoint, type ControlMessage, type PeerPayload } from './control-messages.js';
 import type { ClusterMessage } from './control-messages.js';
 import type { PeerEnvelope } from './peer-codec.js';
@@ -54,6 +57,10 @@ export class RaftHost {
   private readonly dirty = new Set<RaftGroup>();
   private readonly liveness: PeerLiveness;
   private readonly endpoints = new Map<number, BrokerEndpoint>();
+  /** Peers whose latest `alive` said they are shutting down. */
+  private readonly stoppingPeers = new Set<number>();
+  /** This broker is handing off its leadership to shut down. */
+  private stopping = false;
   private timer: TimerHandle | null = null;
   private pass: NodeJS.Immediate | null = null;
   private closed = false;
@@ -102,6 +109,11 @@ export class RaftHost {
     return peer === this.options.selfId || this.liveness.isLive(peer);
   }
 
+  /** Whether new replicas may be placed on `peer` (see {@link PeerLiveness.mayBeLive}). */
+  mayBeLive(peer: number): boolean {
+    return peer === this.options.selfId || this.liveness.mayBeLive(peer);
+  }
+
   /** Client endpoints of the brokers heard from (this one included). */
   brokerEndpoints(): Map<number, BrokerEndpoint> {
     const all = new Map(this.endpoints);
@@ -122,6 +134,8 @@ export class RaftHost {
       const group = this.groups.get(id);
       // A group this broker does not host (yet: the metadata entry creating it may still be on its way).
       if (group === undefined) continue;
+      // A peer that has not heard we are stopping hands us leadership: decline (its transfer times out).
+      if (this.stopping && message.type === MessageType.TimeoutNow) continue;
       group.step(message);
       this.dirty.add(group);
     }
@@ -137,27 +151,35 @@ export class RaftHost {
   }
 
   /**
-   * Hands the leadership of every group led here to its most caught-up live follower (a graceful shutdown: the
-   * partitions move before this broker goes, instead of waiting out an election timeout). Resolves once no group
-   * is led here, or after `timeoutMs`.
+   * Hands the leadership of every group led here to its most caught-up live follower that is not stopping too (a
+   * graceful shutdown: the partitions move before this broker goes, instead of waiting out an election timeout).
+   * From now on this broker tells its peers it is stopping and takes no leadership. Resolves once no group is led
+   * here, once no group led here has anyone to hand over to, or after `timeoutMs`.
    */
   async handOffLeadership(timeoutMs: number): Promise<void> {
     const { monotonic, timers } = this.options.runtime;
     const deadline = monotonic.nowMs() + timeoutMs;
+    this.stopping = true;
+    this.sendAlive();
+    this.schedule();
     for (;;) {
       const led = [...this.groups.values()].filter((g) => g.isLeader && g.voters.length > 1);
       if (led.length === 0 || monotonic.nowMs() >= deadline) return;
+      let handing = false;
       for (const group of led) {
         const status = group.status();
         const target = status.progress
-          .filter((p) => p.id !== this.options.selfId && this.isLive(p.id))
+          .filter((p) => p.id !== this.options.selfId && this.isLive(p.id) && !this.stoppingPeers.has(p.id))
           .sort((a, b) => b.match - a.match)[0];
-        if (target !== undefined && status.leadTransferee === NO_NODE) {
+        if (target === undefined) continue;
+        handing = true;
+        if (status.leadTransferee === NO_NODE) {
           group.wake();
           group.node.transferLeadership(target.id);
           this.touch(group);
         }
       }
+      if (!handing) return;
       await new Promise<void>((resolve) => {
         timers.setTimeout(resolve, this.options.tickMs);
       });
@@ -190,14 +212,25 @@ export class RaftHost {
       }
       if (group.tick()) this.dirty.add(group);
     }
-    const alive: ControlMessage = { kind: 'alive', endpoint: this.options.endpoint() };
-    for (const peer of peers) this.sendControl(peer, '', alive);
+    this.sendAlive();
     this.schedule();
+  }
+
+  /** Tells every peer this broker is alive (and whether it is stopping), with where clients reach it. */
+  private sendAlive(): void {
+    const endpoint = this.options.endpoint();
+    const alive: ControlMessage = this.stopping
+      ? { kind: 'alive', endpoint, stopping: true }
+      : { kind: 'alive', endpoint };
+    for (const peer of this.options.peers()) this.sendControl(peer, '', alive);
   }
 
   private control(from: number, id: string, message: ControlMessage): void {
     if (message.kind === 'alive') {
       this.endpoints.set(from, message.endpoint);
+      // Every alive says it: a broker restarted after stopping is a candidate for leadership again.
+      if (message.stopping === true) this.stoppingPeers.add(from);
+      else this.stoppingPeers.delete(from);
       return;
     }
     if (message.kind === 'join' || message.kind === 'moved' || message.kind === 'createTopic') {

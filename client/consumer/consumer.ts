@@ -168,14 +168,8 @@ export class ConsumerCore<T> implements AsyncIterable<ConsumerRecord<T>> {
     for (const { topic, partition } of partitions) {
       const key = keyOf(topic, partition);
       if (this.streams.has(key)) continue;
-      const stream = new PartitionStream<T>(
-        topic,
-        partition,
-        from,
-        this.settings.codec,
-        this.settings.creditRecords,
-        this.settings.creditBytes,
-        (s, credit) => this.subscriber.sendCredit(s, credit),
+      const stream = new PartitionStream<T>(topic, partition, from, this.settings, (s, credit) =>
+        this.subscriber.sendCredit(s, credit),
       );
       this.streams.set(key, stream);
       started.push(this.subscriber.subscribe(stream, stream.generation));
@@ -468,14 +462,8 @@ export class ConsumerCore<T> implements AsyncIterable<ConsumerRecord<T>> {
     for (const { topic, partition, start } of starts) {
       const key = keyOf(topic, partition);
       if (this.streams.has(key) || this.closed) continue;
-      const stream = new PartitionStream<T>(
-        topic,
-        partition,
-        start ?? 'earliest',
-        this.settings.codec,
-        this.settings.creditRecords,
-        this.settings.creditBytes,
-        (s, credit) => this.subscriber.sendCredit(s, credit),
+      const stream = new PartitionStream<T>(topic, partition, start ?? 'earliest', this.settings, (s, credit) =>
+        this.subscriber.sendCredit(s, credit),
       );
       this.streams.set(key, stream);
       if (start === null) {

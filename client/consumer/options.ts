@@ -16,6 +16,14 @@ export type OffsetReset = 'earliest' | 'latest' | 'none';
 
 const OFFSET_RESETS: readonly string[] = ['earliest', 'latest', 'none'];
 
+/**
+ * What the consumer does with a record its codec cannot decode: `'throw'` a `DecodeError` with the position left at
+ * the record (seek past it to go on), or `'skip'` it (the position moves past it; nothing is reported).
+ */
+export type DecodeErrorPolicy = 'throw' | 'skip';
+
+const DECODE_ERROR_POLICIES: readonly string[] = ['throw', 'skip'];
+
 /** Options of a {@link Consumer}. */
 export interface ConsumerOptions<T> extends ClientOptions, GroupOptions {
   /** Turns record bytes into values. Default {@link jsonCodec}. */
@@ -40,6 +48,12 @@ export interface ConsumerOptions<T> extends ClientOptions, GroupOptions {
    * throws OFFSET_OUT_OF_RANGE (and the partition stays stopped until seek()).
    */
   readonly offsetReset?: OffsetReset;
+  /**
+   * A record whose value the codec cannot decode: `'throw'` (default, as Kafka) makes the iterator throw a
+   * `DecodeError` naming topic, partition and offset, the position stays at the record, and every later call throws
+   * it again until `seek()` moves past it (other partitions go on meanwhile); `'skip'` passes over it silently.
+   */
+  readonly onDecodeError?: DecodeErrorPolicy;
 }
 
 /** Default {@link ConsumerOptions.creditRecords}. */
@@ -52,6 +66,7 @@ export interface ResolvedConsumerOptions<T> {
   readonly creditRecords: number;
   readonly creditBytes: number;
   readonly offsetReset: OffsetReset;
+  readonly onDecodeError: DecodeErrorPolicy;
 }
 
 export function resolveConsumerOptions<T>(options: ConsumerOptions<T>): ResolvedConsumerOptions<T> {
@@ -62,12 +77,17 @@ export function resolveConsumerOptions<T>(options: ConsumerOptions<T>): Resolved
   }
   const from = options.from ?? 'latest';
   checkStartPosition(from);
+  const onDecodeError = options.onDecodeError ?? 'throw';
+  if (!DECODE_ERROR_POLICIES.includes(onDecodeError)) {
+    throw new RangeError(`onDecodeError must be 'throw' or 'skip', got ${JSON.stringify(onDecodeError)}`);
+  }
   return Object.freeze({
     codec: options.codec ?? jsonCodec<T>(),
     from,
     creditRecords: Math.floor(positive('creditRecords', options.creditRecords, DEFAULT_CREDIT_RECORDS)),
     creditBytes: Math.floor(positive('creditBytes', options.creditBytes, 4 * 1024 * 1024)),
     offsetReset,
+    onDecodeError,
   });
 }
 

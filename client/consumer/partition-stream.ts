@@ -10,10 +10,10 @@ import {
   type RecordFactory,
   type RecordHeader,
 } from '../../protocol/index.js';
-import type { Codec } from '../codecs.js';
 import type { Connection } from '../connection.js';
 import { CreditWindow, type Credit } from './credit.js';
-import type { StartPosition } from './options.js';
+import { DecodeError } from './decode-error.js';
+import type { DecodeErrorPolicy, ResolvedConsumerOptions, StartPosition } from './options.js';
 
 /** A record as the application receives it. */
 export interface ConsumerRecord<T> {
@@ -73,32 +73,35 @@ export class PartitionStream<T> {
   private head = 0;
   private records = 0;
   private bytes = 0;
-  private current: readonly ConsumerRecord<T>[] = EMPTY;
+  /** The decoded batch being read: a record whose value the codec refused is its DecodeError, in its place. */
+  private current: readonly (ConsumerRecord<T> | DecodeError)[] = EMPTY;
   private index = 0;
   /** Builds the application's record straight from the batch bytes (no intermediate object per record). */
-  private readonly makeRecord: RecordFactory<ConsumerRecord<T>>;
+  private readonly makeRecord: RecordFactory<ConsumerRecord<T> | DecodeError>;
+  private readonly onDecodeError: DecodeErrorPolicy;
 
   constructor(
     readonly topic: string,
     readonly partition: number,
     start: StartPosition,
-    codec: Codec<T>,
-    creditRecords: number,
-    creditBytes: number,
+    settings: Pick<ResolvedConsumerOptions<T>, 'codec' | 'creditRecords' | 'creditBytes' | 'onDecodeError'>,
     /** Sends credit to the broker for this partition's live subscription; false if there is none right now. */
     private readonly onCredit: (stream: PartitionStream<T>, credit: Credit) => boolean,
   ) {
     this.start = start;
-    this.credit = new CreditWindow(creditRecords, creditBytes);
-    this.makeRecord = (offset, timestamp, key, value, headers) => ({
-      topic,
-      partition,
-      offset,
-      timestamp,
-      key,
-      value: value === null ? (null as T) : codec.decode(value),
-      headers,
-    });
+    this.credit = new CreditWindow(settings.creditRecords, settings.creditBytes);
+    this.onDecodeError = settings.onDecodeError;
+    const { codec } = settings;
+    this.makeRecord = (offset, timestamp, key, value, headers) => {
+      let decoded: T;
+      try {
+        decoded = value === null ? (null as T) : codec.decode(value);
+      } catch (err: unknown) {
+        // Kept in place of the record, so that the records around it are not lost with the batch.
+        return new DecodeError(topic, partition, offset, err);
+      }
+      return { topic, partition, offset, timestamp, key, value: decoded, headers };
+    };
   }
 
   /** Records delivered and not yet decoded. */
@@ -156,14 +159,34 @@ export class PartitionStream<T> {
     if (this.controlEnd > (this.position ?? 0) && !this.hasRecords) this.position = this.controlEnd;
   }
 
-  /** The next record of the batch being read, without starting another batch; undefined at its end. */
+  /**
+   * The next record of the batch being read, without starting another batch; undefined at its end. Throws the
+   * DecodeError of an undecodable record (policy 'throw'), again on every call, the position staying at it.
+   */
   nextInBatch(): ConsumerRecord<T> | undefined {
-    const record = this.current[this.index];
+    const record = this.nextDecoded();
     if (record === undefined) return undefined;
     this.index++;
     this.position = record.offset + 1;
     this.passControlBatches();
     return record;
+  }
+
+  /**
+   * The record at the read index, past undecodable ones under policy 'skip'; undefined at the batch's end. Under
+   * policy 'throw' an undecodable record is thrown and stays the next one.
+   */
+  private nextDecoded(): ConsumerRecord<T> | undefined {
+    for (;;) {
+      const entry = this.current[this.index];
+      if (!(entry instanceof DecodeError)) return entry;
+      if (this.onDecodeError === 'throw') {
+        this.position = entry.offset;
+        throw entry;
+      }
+      this.index++;
+      this.position = entry.offset + 1;
+    }
   }
 
   /** The next record, decoding the next batch if needed; undefined when nothing is buffered. */
@@ -178,13 +201,22 @@ export class PartitionStream<T> {
    */
   takeBatch(max: number, out: ConsumerRecord<T>[]): boolean {
     if (this.index >= this.current.length && !this.decodeNext()) return false;
-    const n = Math.min(this.current.length - this.index, max - out.length);
-    for (let i = 0; i < n; i++) {
-      const record = this.current[this.index++];
-      if (record !== undefined) out.push(record);
+    let taken = 0;
+    while (out.length < max) {
+      let record: ConsumerRecord<T> | undefined;
+      try {
+        record = this.nextDecoded();
+      } catch (err: unknown) {
+        // Records before the undecodable one go out now; the next take throws.
+        if (taken === 0) throw err;
+        break;
+      }
+      if (record === undefined) break;
+      out.push(record);
+      this.index++;
+      this.position = record.offset + 1;
+      taken++;
     }
-    const last = out[out.length - 1];
-    if (last !== undefined && n > 0) this.position = last.offset + 1;
     this.passControlBatches();
     return true;
   }
@@ -213,7 +245,7 @@ export class PartitionStream<T> {
       this.bytes -= batch.records.byteLength;
       // The application now takes this batch: its credit goes back to the window.
       this.giveBack(batch.count, batch.records.byteLength);
-      const records: ConsumerRecord<T>[] = [];
+      const records: (ConsumerRecord<T> | DecodeError)[] = [];
       // Throws ProtocolError for a malformed batch: the application sees it; the batch is skipped.
       decodeRecordsWith(batch, this.position ?? 0, this.makeRecord, records);
       if (records.length === 0) continue;

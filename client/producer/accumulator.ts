@@ -47,6 +47,11 @@ export interface ProducerBatch<M> {
   retryAtMs: number;
   /** The error of the last failed send. */
   lastError: Error | undefined;
+  /**
+   * Since when (ms) every send of the batch failed for want of a reachable leader (see Sender); undefined once a
+   * leader answered.
+   */
+  leaderlessSinceMs: number | undefined;
 }
 
 /** Accumulator settings. */
@@ -310,6 +315,7 @@ export class RecordAccumulator<M> {
       attempts: 0,
       retryAtMs: 0,
       lastError: undefined,
+      leaderlessSinceMs: undefined,
     });
     q.builder = undefined;
     q.resolves = [];

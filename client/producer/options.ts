@@ -45,6 +45,12 @@ export interface ProducerOptions<T> extends ClientOptions {
    */
   readonly deliveryTimeoutMs?: number;
   /**
+   * How long a batch keeps retrying while its partition has no reachable leader (metadata names none, or the named
+   * broker does not answer), in ms; then its records fail with `NoLeaderError` instead of waiting out
+   * deliveryTimeoutMs. Long enough for a leader election after a broker dies (about 1-2 s by default). Default 5 000.
+   */
+  readonly leaderWaitMs?: number;
+  /**
    * Retries of a batch after retriable errors (NOT_LEADER, NETWORK_ERROR, ...), within deliveryTimeoutMs.
    * Default Infinity. Non-retriable errors (MESSAGE_TOO_LARGE, UNKNOWN_TOPIC, UNAUTHORIZED, ...) are never retried.
    */
@@ -73,6 +79,7 @@ export interface ResolvedProducerOptions<T> {
   readonly batchBytes: number;
   readonly bufferMemoryBytes: number;
   readonly deliveryTimeoutMs: number;
+  readonly leaderWaitMs: number;
   readonly retries: number;
   readonly maxInFlightPerPartition: number;
   readonly partitioner: PartitionerStrategy;
@@ -99,6 +106,7 @@ export function resolveProducerOptions<T>(options: ProducerOptions<T>): Resolved
     batchBytes: positive('batchBytes', options.batchBytes, DEFAULT_BATCH_BYTES),
     bufferMemoryBytes: positive('bufferMemoryBytes', options.bufferMemoryBytes, 32 * 1024 * 1024),
     deliveryTimeoutMs: positive('deliveryTimeoutMs', options.deliveryTimeoutMs, 120_000),
+    leaderWaitMs: positive('leaderWaitMs', options.leaderWaitMs, 5_000),
     retries: nonNegative('retries', options.retries, Infinity),
     maxInFlightPerPartition: maxInFlight,
     partitioner: options.partitioner ?? 'sticky',

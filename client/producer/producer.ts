@@ -107,6 +107,7 @@ export class ProducerCore<T> {
       sequences: this.sequences,
       acks: this.settings.acks,
       deliveryTimeoutMs: this.settings.deliveryTimeoutMs,
+      leaderWaitMs: this.settings.leaderWaitMs,
       retries: this.settings.retries,
       requestTimeoutMs: this.client.requestTimeoutMs,
       onBatchDone: (batch) => {

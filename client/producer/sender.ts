@@ -11,6 +11,7 @@ import type { TimerHandle } from '../clock.js';
 import { isRoutingError, type Cluster } from '../cluster.js';
 import type { Connection } from '../connection.js';
 import type { ProducerBatch, RecordAccumulator } from './accumulator.js';
+import { NoLeaderError } from './no-leader-error.js';
 import type { ProducerSequences } from './sequences.js';
 
 /** The acknowledgement of one record. */
@@ -29,6 +30,8 @@ type Batch = ProducerBatch<RecordMetadata>;
 export interface SenderOptions {
   readonly acks: Acks;
   readonly deliveryTimeoutMs: number;
+  /** How long a batch retries while its partition has no reachable leader (see ProducerOptions.leaderWaitMs). */
+  readonly leaderWaitMs: number;
   readonly retries: number;
   readonly requestTimeoutMs: number;
   /** The sequence numbers of an idempotent producer; undefined when not idempotent. */
@@ -156,7 +159,7 @@ export class Sender {
     if (leader === undefined || leader < 0) {
       const error = new BrookError('NOT_LEADER', `no known leader for ${batch.topic}/${String(batch.partition)}`);
       this.cluster.topic(batch.topic).catch(() => undefined);
-      this.fail(batch, error);
+      this.fail(batch, error, true);
       return undefined;
     }
     let outbox = this.outboxes.get(leader);
@@ -175,12 +178,15 @@ export class Sender {
       const outbox = this.outboxes.get(brokerId);
       while (outbox !== undefined && outbox.length > 0) {
         let connection: Connection;
+        const triedMs = this.cluster.options.clock.nowMs();
         try {
           connection = this.cluster.connectionFor(brokerId);
-          if (!connection.isReady) await connection.ready();
+          // Bounded by leaderWaitMs: a leader that does not answer is no leader (see fail).
+          if (!connection.isReady)
+            await connection.ready(Math.min(this.options.requestTimeoutMs, this.options.leaderWaitMs));
           if (connection.backpressured) await connection.drained();
         } catch (err: unknown) {
-          for (const batch of outbox.splice(0)) this.fail(batch, BrookError.from(err));
+          for (const batch of outbox.splice(0)) this.fail(batch, BrookError.from(err), true, triedMs);
           return;
         }
         const hello = connection.brokerHello;
@@ -299,11 +305,17 @@ export class Sender {
     this.wake();
   }
 
-  /** A drained batch failed: retry it if the error allows and time remains, else fail its records. */
-  private fail(batch: Batch, error: BrookError): void {
+  /**
+   * A drained batch failed: retry it if the error allows and time remains, else fail its records. `leaderless`: the
+   * failure means its partition has no reachable leader (none known, or the leader's broker did not answer since
+   * `triedMs`); once that has lasted leaderWaitMs the batch fails with NoLeaderError rather than waiting out
+   * deliveryTimeoutMs.
+   */
+  private fail(batch: Batch, error: BrookError, leaderless = isLeaderless(error), triedMs?: number): void {
     batch.lastError = error;
     const clock = this.cluster.options.clock;
     const nowMs = clock.nowMs();
+    batch.leaderlessSinceMs = leaderless ? (batch.leaderlessSinceMs ?? triedMs ?? nowMs) : undefined;
     if (isRoutingError(error)) this.cluster.invalidate(batch.topic);
     if (error.code === 'INVALID_PRODUCER_EPOCH') this.options.sequences?.fence(error);
     const retriable =
@@ -313,6 +325,12 @@ export class Sender {
     if (this.stopped || !retriable) {
       this.accumulator.complete(batch);
       this.settleFailure(batch, error);
+      return;
+    }
+    const leaderlessMs = batch.leaderlessSinceMs === undefined ? 0 : nowMs - batch.leaderlessSinceMs;
+    if (leaderlessMs >= this.options.leaderWaitMs) {
+      this.accumulator.complete(batch);
+      this.settleFailure(batch, new NoLeaderError(batch.topic, batch.partition, leaderlessMs, error));
       return;
     }
     const delayMs = backoffDelayMs(batch.attempts, this.cluster.options.retryBackoff, this.cluster.options.random);
@@ -363,4 +381,12 @@ export class Sender {
       last === undefined ? {} : { cause: last },
     );
   }
+}
+
+/**
+ * Whether a failed send means the partition has no reachable leader: the connection to its leader failed, or a broker
+ * answered NOT_LEADER without naming another leader (it knows none).
+ */
+function isLeaderless(error: BrookError): boolean {
+  return error.code === 'NETWORK_ERROR' || (error.code === 'NOT_LEADER' && error.leaderId === undefined);
 }

@@ -12,6 +12,16 @@ void t.test('control messages are recognised by their fields', (t) => {
     kind: 'alive',
     endpoint: { host: 'h', port: 1, wsPort: 2 },
   });
+  t.same(asControl({ kind: 'alive', endpoint: { host: 'h', port: 1, wsPort: 2 }, stopping: true }), {
+    kind: 'alive',
+    endpoint: { host: 'h', port: 1, wsPort: 2 },
+    stopping: true,
+  });
+  t.same(
+    asControl({ kind: 'alive', endpoint: { host: 'h', port: 1, wsPort: 2 }, stopping: 'yes' }),
+    { kind: 'alive', endpoint: { host: 'h', port: 1, wsPort: 2 } },
+    'stopping only when it is true',
+  );
   t.same(asControl({ kind: 'join', host: '10.0.0.4', port: 9402 }), { kind: 'join', host: '10.0.0.4', port: 9402 });
   t.same(asControl({ kind: 'moved', topic: 'a', partition: 2, replicas: [4, 1] }), {
     kind: 'moved',

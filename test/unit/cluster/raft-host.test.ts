@@ -183,3 +183,43 @@ void t.test(
     t.pass('its high watermark moved to the log start without waiting for another commit');
   },
 );
+
+void t.test('brokers stopping together hand leadership only to one that stays, once (no storm)', async (t) => {
+  const net = startBrokers(t);
+  await tickUntil(net, () => leaderOf(net) !== undefined);
+  const leader = leaderOf(net);
+  if (leader === undefined) throw new Error('no leader');
+  await propose(leader, 'x');
+  const [stopping, staying] = [...net.brokers.values()].filter((b) => b !== leader);
+  if (stopping === undefined || staying === undefined) throw new Error('three brokers expected');
+  const termBefore = leader.group.term;
+  // The follower starts stopping first: it leads nothing, so its hand-off returns at once, having told its peers.
+  await stopping.host.handOffLeadership(5_000);
+  await settle(6);
+  let handing = true;
+  const handOff = leader.host.handOffLeadership(5_000).finally(() => {
+    handing = false;
+  });
+  await tickUntil(net, () => !handing);
+  await handOff;
+  t.equal(leaderOf(net)?.id, staying.id, 'the broker that stays leads');
+  t.equal(staying.group.term, termBefore + 1, 'one term: a single hand-over');
+});
+
+void t.test('a stopping broker declines leadership handed to it', async (t) => {
+  const net = startBrokers(t);
+  await tickUntil(net, () => leaderOf(net) !== undefined);
+  const leader = leaderOf(net);
+  if (leader === undefined) throw new Error('no leader');
+  await propose(leader, 'x');
+  const stopping = [...net.brokers.values()].find((b) => b !== leader);
+  if (stopping === undefined) throw new Error('three brokers expected');
+  await tickUntil(net, () => stopping.highWatermark === leader.highWatermark);
+  await stopping.host.handOffLeadership(5_000);
+  // Asked before the leader heard it is stopping (or by a broker of an older version).
+  leader.group.node.transferLeadership(stopping.id);
+  leader.host.touch(leader.group);
+  await tickUntil(net, () => leader.group.status().leadTransferee === 0, ELECTION_TICKS * 3);
+  t.equal(stopping.group.isLeader, false, 'it did not take over');
+  t.equal(leaderOf(net)?.id, leader.id, 'the leader keeps leading once its transfer times out');
+});

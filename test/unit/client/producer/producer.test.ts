@@ -3,6 +3,7 @@ import { decodeRecords, requests, type DecodedRecord, type FetchedBatch } from '
 import { rawCodec, stringCodec } from '../../../../client/codecs.js';
 import { partitionForKey } from '../../../../protocol/murmur2.js';
 import type { ProducerOptions } from '../../../../client/producer/options.js';
+import { NoLeaderError } from '../../../../client/producer/no-leader-error.js';
 import { ProducerCore } from '../../../../client/producer/producer.js';
 import type { RecordMetadata } from '../../../../client/producer/sender.js';
 import { FakeBroker, type RequestHook } from '../helpers/fake-broker.js';
@@ -212,6 +213,47 @@ void t.test('retries stop at deliveryTimeoutMs with REQUEST_TIMED_OUT', async (t
   const err = await p.catch((e: unknown) => e);
   t.match(err, { code: 'REQUEST_TIMED_OUT' });
   t.match((err as Error).message, /NOT_ENOUGH_REPLICAS|not enough in-sync/);
+  await producer.close();
+});
+
+void t.test(
+  'a partition without a leader fails after leaderWaitMs with NoLeaderError, not deliveryTimeoutMs',
+  async (t) => {
+    const { broker, clock, producer } = setup({ leaderWaitMs: 1000, retryBackoffMs: { initial: 100, max: 200 } });
+    await producer.connect();
+    // NOT_LEADER naming no other leader: the broker knows none (a majority of the replicas is down).
+    broker.produceErrors = Array.from({ length: 100 }, () => 'NOT_LEADER' as const);
+    const p = producer.send({ topic: 'orders', value: { id: 1 } });
+    p.catch(() => undefined);
+    await clock.advance(900);
+    t.equal(
+      await Promise.race([
+        p.then(
+          () => 'settled',
+          () => 'settled',
+        ),
+        Promise.resolve('pending'),
+      ]),
+      'pending',
+    );
+    await clock.advance(400);
+    const err = await p.catch((e: unknown) => e);
+    t.type(err, NoLeaderError);
+    t.match(err, { code: 'NOT_LEADER', topic: 'orders', partition: 0, name: 'NoLeaderError' });
+    t.match((err as Error).message, /^orders\/0 has no reachable leader: none for \d+ ms \(leaderWaitMs\)/);
+    await producer.close();
+  },
+);
+
+void t.test('an answer from a leader restarts the leaderWaitMs clock', async (t) => {
+  const { broker, clock, producer } = setup({ leaderWaitMs: 1000, retryBackoffMs: { initial: 200, max: 200 } });
+  await producer.connect();
+  // Each NOT_LEADER costs two 200 ms backoffs (the retry, then one more while the dropped metadata is fetched again):
+  // leaderless for about 800 ms, then a leader answers (not enough replicas), then leaderless for about 800 ms more.
+  broker.produceErrors = ['NOT_LEADER', 'NOT_LEADER', 'NOT_ENOUGH_REPLICAS', 'NOT_LEADER', 'NOT_LEADER'];
+  const p = producer.send({ topic: 'orders', value: { id: 1 } });
+  await clock.advance(3000);
+  t.equal((await p).offset, 0, 'acknowledged: no 1000 ms stretch without a leader');
   await producer.close();
 });
 
