@@ -58,7 +58,7 @@ async function main(): Promise<void> {
   const options = { flush, retentionMs: -1, retentionBytes: -1 };
   try {
     const batches = makeBatches();
-    let log = PartitionLog.open(dir, options);
+    let log = PartitionLog.openAlone(dir, options);
     const totalRecords = BATCHES * RECORDS_PER_BATCH;
     const totalMB = (BATCHES * RECORDS_PER_BATCH * RECORD_BYTES) / 1e6;
 
@@ -83,7 +83,7 @@ async function main(): Promise<void> {
 
     start = performance.now();
     await log.close();
-    log = PartitionLog.open(dir, options);
+    log = PartitionLog.openAlone(dir, options);
     console.log(`reopen (recovery) ${(performance.now() - start).toFixed(1)} ms, log end ${String(log.logEndOffset)}`);
 
     for (let pass = 1; pass <= 2; pass++) {

@@ -3,6 +3,7 @@
  * network servers, with one flush timer and one retention timer for the whole broker.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { Registry } from 'prom-client';
 import { systemRuntime, type Runtime, type TimerHandle } from './clock.js';
@@ -147,6 +148,7 @@ export class Broker {
       dataDir: config.dataDir,
       brokerId: config.brokerId,
       flush: config.flush,
+      storageShards: config.storageShards === 0 ? os.availableParallelism() : config.storageShards,
       retentionDefaults: { retentionMs: config.retentionMs, retentionBytes: config.retentionBytes },
       maxMessageBytes: config.maxMessageBytes,
       warn: (fields, message) => {

@@ -29,7 +29,7 @@ const DEFAULT_HOST = '127.0.0.1';
 /** Every config field, in the order --help and the README list them. */
 export const CONFIG_FIELDS = {
   dataDir: textField({
-    doc: 'where partitions (`<topic>-<n>/log.db`) and metadata (`meta.db`) live, relative to the working directory',
+    doc: 'where partition logs (`shard-<n>.db`) and metadata (`meta.db`, `__metadata/`) live, relative to the working directory',
     default: './data',
     arg: 'dir',
   }),
@@ -133,6 +133,15 @@ export const CONFIG_FIELDS = {
     min: 1,
     max: MAX_DURATION_MS,
     unit: 'ms',
+  }),
+  storageShards: integerField({
+    doc:
+      'storage shards (`shard-<n>.db` in `--data-dir`, one SQLite database each) new partition logs are spread over; ' +
+      '0: one per CPU core. A log stays in the shard that holds it, so changing this moves nothing',
+    default: 0,
+    defaultText: '0 (CPU cores)',
+    min: 0,
+    max: 256,
   }),
   retentionMs: integerField({
     doc: "topics' default `retention.ms`: batches older than this are deleted; -1 keeps them forever",

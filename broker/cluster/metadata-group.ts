@@ -84,7 +84,7 @@ export class MetadataGroup implements Controller {
 
   /** Opens the metadata log and joins the group. Metadata is never subject to retention. */
   static open(options: MetadataGroupOptions): MetadataGroup {
-    const log = PartitionLog.open(path.join(options.dataDir, METADATA_GROUP), {
+    const log = PartitionLog.openAlone(path.join(options.dataDir, METADATA_GROUP), {
       flush: 'always',
       retentionMs: -1,
       retentionBytes: -1,

@@ -1,24 +1,23 @@
-/** The partition log: record batches in one SQLite database per partition replica. */
+/** The partition logs: record batches in storage shards, SQLite databases that each hold many partition replicas. */
 export type { AppendResult } from './append-queue.js';
 export { recordsCrc, type BatchToAppend, type StoredBatch } from './batch.js';
 export { BATCH_ENTRY_HEADER_BYTES, decodeBatchEntry, encodeBatchEntry } from './batch-entry.js';
 export { CONTROL_BATCH, CONTROL_CONFIG, CONTROL_MASK } from './control.js';
 export { isLogError, LogError, LogErrorKind } from './log-error.js';
 export {
-  DEFAULT_MAX_OPEN_HANDLES,
   LogManager,
-  partitionDir,
+  logName,
+  parseLogName,
   type LogManagerOptions,
   type PartitionFailure,
   type PartitionLogEntry,
   type RetentionBound,
   type RetentionPassResult,
 } from './log-manager.js';
-export { DEFAULT_CACHE_KIB, FlushPolicy, type LogOptions, type ResolvedLogOptions } from './log-options.js';
+export { FlushPolicy, type LogOptions, type ResolvedLogOptions } from './log-options.js';
 export {
   PartitionLog,
   type ConfigRow,
-  type HandleTracker,
   type IndexedBatch,
   type IndexedRow,
   type LogStats,
@@ -34,3 +33,4 @@ export {
   type RaftLogStorageOptions,
 } from './raft-log-storage.js';
 export type { RecoveryReport } from './recovery.js';
+export { Shard, type ShardOptions } from './shard.js';

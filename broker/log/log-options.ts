@@ -25,10 +25,8 @@ export const FlushPolicy = {
 } as const;
 export type FlushPolicy = (typeof FlushPolicy)[keyof typeof FlushPolicy];
 
-/** Options of one partition log. */
+/** Options of one partition log (how its shard's database is opened is the shard's: see ShardOptions). */
 export interface LogOptions {
-  /** Durability of commits; see {@link FlushPolicy}. */
-  flush: FlushPolicy;
   /** Batches whose max timestamp is older than this many milliseconds are deleted from the head; -1 = unlimited. */
   retentionMs: number;
   /** Head batches are deleted while the log would still hold at least this many payload bytes; -1 = unlimited. */
@@ -39,30 +37,13 @@ export interface LogOptions {
    * checkpoints its whole state (`__offsets`). Default false.
    */
   checkpointCleanup?: boolean;
-  /**
-   * SQLite page cache of this partition, in KiB. Small by default so thousands of partitions stay cheap;
-   * reads of recent data are served from the OS page cache anyway. Default {@link DEFAULT_CACHE_KIB}.
-   */
-  cacheKiB?: number;
-  /**
-   * Storage quota: the most database pages (4 KiB each) this log may grow to (SQLite `max_page_count`).
-   * An append that would grow the database past it fails with STORAGE_FULL exactly as a full disk does,
-   * and works again once retention or truncation has freed pages. Default: no quota.
-   */
-  maxPageCount?: number;
 }
-
-/** Default SQLite page cache per partition, in KiB. */
-export const DEFAULT_CACHE_KIB = 512;
 
 /** The options after defaults are applied and values checked. */
 export interface ResolvedLogOptions {
-  readonly flush: FlushPolicy;
   readonly retentionMs: number;
   readonly retentionBytes: number;
   readonly checkpointCleanup: boolean;
-  readonly cacheKiB: number;
-  readonly maxPageCount: number | null;
 }
 
 const SYNCHRONOUS_BY_FLUSH = { always: 'FULL', interval: 'NORMAL', never: 'OFF' } as const satisfies Record<
@@ -70,33 +51,22 @@ const SYNCHRONOUS_BY_FLUSH = { always: 'FULL', interval: 'NORMAL', never: 'OFF' 
   string
 >;
 
-/** The SQLite `synchronous` setting for a flush policy. */
+/** The SQLite `synchronous` setting for a flush policy; throws INVALID_ARGUMENT for anything else. */
 export function synchronousFor(flush: FlushPolicy): 'FULL' | 'NORMAL' | 'OFF' {
+  if (!Object.hasOwn(SYNCHRONOUS_BY_FLUSH, flush)) {
+    throw invalid(`flush must be 'always', 'interval' or 'never', got ${JSON.stringify(flush)}`);
+  }
   return SYNCHRONOUS_BY_FLUSH[flush];
 }
 
 /** Checks the options and applies defaults; returns a frozen copy (the caller's object is not touched). */
 export function resolveLogOptions(options: LogOptions): ResolvedLogOptions {
-  if (!Object.hasOwn(SYNCHRONOUS_BY_FLUSH, options.flush)) {
-    throw invalid(`flush must be 'always', 'interval' or 'never', got ${JSON.stringify(options.flush)}`);
-  }
   checkLimit('retentionMs', options.retentionMs);
   checkLimit('retentionBytes', options.retentionBytes);
-  const cacheKiB = options.cacheKiB ?? DEFAULT_CACHE_KIB;
-  if (!Number.isSafeInteger(cacheKiB) || cacheKiB < 1) {
-    throw invalid(`cacheKiB must be a positive integer, got ${String(cacheKiB)}`);
-  }
-  const maxPageCount = options.maxPageCount ?? null;
-  if (maxPageCount !== null && (!Number.isSafeInteger(maxPageCount) || maxPageCount < 1)) {
-    throw invalid(`maxPageCount must be a positive integer, got ${String(maxPageCount)}`);
-  }
   return Object.freeze({
-    flush: options.flush,
     retentionMs: options.retentionMs,
     retentionBytes: options.retentionBytes,
     checkpointCleanup: options.checkpointCleanup ?? false,
-    cacheKiB,
-    maxPageCount,
   });
 }
 

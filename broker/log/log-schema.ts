@@ -1,14 +1,15 @@
 /**
- * The schema of `log.db` and its migration from older versions.
+ * The schema of the per-partition `log.db` of releases before storage shards, and its migration from version 1 to 2;
+ * migrate-v2.ts then copies a version 2 log into its shard (shard-schema.ts is the schema written now).
  *
  * Version 2 (Raft): every row carries `idx`, its Raft index (consecutive, in base-offset order), and `meta`
  * holds the Raft view of the head of the log (`start_idx`, the index of the last removed row, i.e. the
  * snapshot index; `snapshot_voters`, the membership as of it) and the Raft hard state.
  */
 import type Database from 'better-sqlite3';
-import { CONFIG_ATTRIBUTES, CONTROL_MASK } from './control.js';
+import { IS_CONFIG_ROW } from './shard-schema.js';
 
-/** The version this code writes. */
+/** The last per-partition version, the one migrate-v2.ts reads. */
 export const SCHEMA_VERSION = 2;
 
 // A rowid table, not WITHOUT ROWID: payloads (10 KB for 100 records of 100 bytes) spill to overflow pages,
@@ -32,12 +33,6 @@ function batchesTable(name: string): string {
 );`;
 }
 
-/**
- * The WHERE clause of the partial index over config rows; a query must repeat it word for word for SQLite
- * to use that index.
- */
-export const IS_CONFIG_ROW = `(attributes & ${String(CONTROL_MASK)}) = ${String(CONFIG_ATTRIBUTES)}`;
-
 // `idx` grows with base_offset, so its index is appended at its right edge. The partial index holds only the
 // rare config rows: finding the membership never scans the table, and data rows do not touch it.
 const INDEXES = `
@@ -46,17 +41,6 @@ CREATE INDEX batches_config ON batches (idx) WHERE ${IS_CONFIG_ROW};
 `;
 
 const RAFT_META = "('start_idx', 0), ('raft_term', 0), ('raft_vote', 0), ('raft_commit', 0)";
-
-// `snapshot_voters` (JSON array text) is absent until the Raft layer first records a membership.
-const CREATE = `
-BEGIN;
-${batchesTable('batches')}
-${INDEXES}
-CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER);
-INSERT INTO meta (key, value) VALUES
-  ('schema_version', ${String(SCHEMA_VERSION)}), ('log_start_offset', 0), ('start_term', 0), ${RAFT_META};
-COMMIT;
-`;
 
 // Version 1 had no idx: rows are numbered 1, 2, ... in offset order, as if the log had been Raft's from its
 // start (start_idx 0). The table is rebuilt rather than altered so that a migrated database has exactly the
@@ -75,16 +59,13 @@ INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ${String(SCHE
 `;
 
 /**
- * Creates the schema in an empty database, or migrates an older one in place, each in one transaction (a
- * crash leaves the database as it was before). Returns the version found, for the caller to check (a newer
- * or unknown version is left untouched).
+ * Migrates a version 1 database to version 2 in place, in one transaction (a crash leaves it as it was). Returns the
+ * version it has now, for the caller to check (0 when it is no log database; a newer or unknown version is left
+ * untouched).
  */
-export function prepareSchema(db: Database.Database): number {
+export function upgradeLegacySchema(db: Database.Database): number {
   const created = db.prepare<[], number>("SELECT count(*) FROM sqlite_master WHERE name = 'meta'").pluck().get();
-  if (created === 0) {
-    db.exec(CREATE);
-    return SCHEMA_VERSION;
-  }
+  if (created === 0) return 0;
   const version = db.prepare<[], number>("SELECT value FROM meta WHERE key = 'schema_version'").pluck().get();
   if (version === 1) {
     db.transaction(() => db.exec(MIGRATE_FROM_1))();

@@ -1,11 +1,12 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import type { HardState } from '../raft/messages.js';
 import { decodeConfigEntry } from '../raft/membership.js';
 import { AppendQueue, type AppendResult, type Settle } from './append-queue.js';
 import { checkBatch, type BatchToAppend, type StoredBatch } from './batch.js';
 import { LogError, LogErrorKind } from './log-error.js';
 import { resolveLogOptions, type LogOptions, type ResolvedLogOptions } from './log-options.js';
-import { LogStore, batchRow, storageError, type BatchRow, type Removed, type StartPoint } from './log-store.js';
+import { batchRow, storageError, type LogStore, type BatchRow, type Removed, type StartPoint } from './log-store.js';
 import { planRaftWrite, votersJson, type LogBounds, type RaftWrite } from './raft-write.js';
 import { readHead, recover, type RecoveredState, type RecoveryReport } from './recovery.js';
 import { latestCompleteCheckpoint } from './checkpoint.js';
@@ -21,6 +22,14 @@ import {
   type LogCursors,
 } from './log-cursors.js';
 import { retentionCut, retentionMayDelete, type HeadBatch } from './retention.js';
+import { migrateLegacyLog } from './migrate-v2.js';
+import { Shard, type ShardOptions } from './shard.js';
+
+/** The shard file of a log kept alone ({@link PartitionLog.openAlone}), inside its directory. */
+export const ALONE_SHARD_FILE = 'shard.db';
+
+/** The name of a log kept alone, inside its shard. */
+const ALONE_LOG_NAME = 'log';
 
 export type { AppendResult } from './append-queue.js';
 export type { RaftAppend, RaftStart, RaftWrite } from './raft-write.js';
@@ -54,24 +63,15 @@ export interface LogStats {
 }
 
 /**
- * Told when a log uses or closes its database, so an LRU of open handles (see `LogManager`) can release the
- * least recently used ones. A log reopens its database on demand after {@link PartitionLog.releaseHandle}.
- */
-export interface HandleTracker {
-  touched(log: PartitionLog): void;
-  closed(log: PartitionLog): void;
-}
-
-/**
- * The log of one partition replica: record batches in one SQLite database at `<dir>/log.db`, one row per
- * batch, records opaque.
+ * The log of one partition replica: record batches in a storage shard (shard.ts, one SQLite database holding many
+ * logs), one row per batch, records opaque.
  *
  * Appends are group-committed: {@link append} assigns offsets at once (consecutive, in call order) and queues
  * the row; every append queued in one event-loop turn is written in one transaction from a `setImmediate`.
  * Readers see a batch once its transaction has committed.
  *
- * The database is opened in exclusive locking mode: a second open of the same directory (in this process or
- * another) fails with STORAGE_ERROR instead of sharing it.
+ * The shard's database is opened in exclusive locking mode: a second open of it (in this process or another) fails
+ * with STORAGE_ERROR instead of sharing it.
  *
  * Every batch also has a Raft index, one more than the batch before it, so the log can be a Raft log (see
  * `RaftLogStorage`): {@link writeRaft} applies what Raft persists, and retention keeps the Raft view of the head
@@ -81,7 +81,6 @@ export class PartitionLog {
   /** What recovery did when this log was opened. */
   readonly recovery: RecoveryReport;
 
-  private store: LogStore | null;
   private closed = false;
   /** Start, stored end and queued end; they move only through the transitions of log-cursors.ts. */
   private cursors: LogCursors;
@@ -90,8 +89,6 @@ export class PartitionLog {
   private rewrites = 0;
   private bytes: number;
   private head: HeadBatch | null;
-  /** Something was written since the last checkpoint, so {@link sync} has work to do. */
-  private unsynced = false;
   private readonly queue = new AppendQueue();
   private commitTimer: NodeJS.Immediate | null = null;
   private readonly counters: LogStats = { commits: 0, batchesCommitted: 0, failedCommits: 0 };
@@ -102,15 +99,16 @@ export class PartitionLog {
   };
 
   private constructor(
-    /** The partition's directory (holds `log.db`). */
-    readonly dir: string,
+    /** The log's name in its shard (`<topic>-<n>`), as errors show it. */
+    readonly name: string,
     /** The options after defaults. */
     readonly options: ResolvedLogOptions,
-    store: LogStore,
+    private readonly shard: Shard,
+    private readonly store: LogStore,
     state: RecoveredState,
-    private readonly tracker: HandleTracker | null,
+    /** Closes the shard with the log: the log was opened alone ({@link openAlone}). */
+    private readonly ownsShard: boolean,
   ) {
-    this.store = store;
     this.recovery = state.report;
     this.cursors = recovered(
       { offset: state.logStartOffset, term: state.startTerm, index: state.startIndex },
@@ -123,26 +121,45 @@ export class PartitionLog {
   }
 
   /**
-   * Opens the log in `dir` (created if missing) and recovers it: the log start offset from `meta`, a corrupt
-   * tail truncated (see {@link recovery}), the log end offset from the last intact batch.
+   * Opens the log called `name` in `shard` (created empty if the shard has none) and recovers it: the log start offset
+   * from `meta`, a corrupt tail truncated (see {@link recovery}), the log end offset from the last intact batch.
    * Throws a {@link LogError}: STORAGE_ERROR or STORAGE_FULL, INVALID_ARGUMENT for bad options.
    */
-  static open(dir: string, options: LogOptions, tracker?: HandleTracker): PartitionLog {
+  static open(shard: Shard, name: string, options: LogOptions): PartitionLog {
+    return PartitionLog.recoverIn(shard, name, resolveLogOptions(options), false);
+  }
+
+  /**
+   * Opens a log kept alone in its own shard, `<dir>/shard.db` (the directory is created if missing; a log `dir` held
+   * in an older release's `<dir>/log.db` is moved into it first). The metadata log is kept this way. The log closes the
+   * shard when it closes.
+   */
+  static openAlone(dir: string, options: LogOptions & ShardOptions): PartitionLog {
     const resolved = resolveLogOptions(options);
     try {
       fs.mkdirSync(dir, { recursive: true });
     } catch (err) {
       throw storageError(err, `creating ${dir}`);
     }
-    const store = LogStore.open(dir, resolved);
+    const shard = Shard.open(path.join(dir, ALONE_SHARD_FILE), options);
+    try {
+      migrateLegacyLog(shard, dir, ALONE_LOG_NAME);
+      return PartitionLog.recoverIn(shard, ALONE_LOG_NAME, resolved, true);
+    } catch (err) {
+      shard.close();
+      throw err;
+    }
+  }
+
+  private static recoverIn(shard: Shard, name: string, options: ResolvedLogOptions, ownsShard: boolean): PartitionLog {
+    const store = shard.partition(name);
     let state: RecoveredState;
     try {
       state = recover(store);
     } catch (err) {
-      store.close();
-      throw storageError(err, `recovering ${dir}`);
+      throw storageError(err, `recovering ${name} in ${shard.file}`);
     }
-    return new PartitionLog(dir, resolved, store, state, tracker ?? null);
+    return new PartitionLog(name, options, shard, store, state, ownsShard);
   }
 
   /** First offset still in the log (moved forward by retention, persisted). */
@@ -223,11 +240,6 @@ export class PartitionLog {
     return this.closed;
   }
 
-  /** True while the database handle is open (false after {@link releaseHandle} until the next use). */
-  get hasOpenHandle(): boolean {
-    return this.store !== null;
-  }
-
   /**
    * Appends a batch written in `term`. Offsets are assigned before this returns (two appends in one turn get
    * consecutive offsets in call order); the promise resolves once the group commit holding the batch has
@@ -279,7 +291,7 @@ export class PartitionLog {
         batches.push(toStoredBatch(row));
       }
     } catch (err) {
-      throw storageError(err, `reading ${this.dir} at offset ${String(offset)}`);
+      throw storageError(err, `reading ${this.name} at offset ${String(offset)}`);
     }
     return batches;
   }
@@ -293,7 +305,7 @@ export class PartitionLog {
     try {
       return store.firstWithMaxTsAtLeast(timestampMs);
     } catch (err) {
-      throw storageError(err, `looking up timestamp ${String(timestampMs)} in ${this.dir}`);
+      throw storageError(err, `looking up timestamp ${String(timestampMs)} in ${this.name}`);
     }
   }
 
@@ -311,7 +323,7 @@ export class PartitionLog {
     try {
       row = store.rowAtOrBefore(offset);
     } catch (err) {
-      throw storageError(err, `reading the term at ${String(offset)} in ${this.dir}`);
+      throw storageError(err, `reading the term at ${String(offset)} in ${this.name}`);
     }
     return row !== undefined && offset <= row[1] ? row[2] : null;
   }
@@ -347,7 +359,7 @@ export class PartitionLog {
     try {
       cut = retentionCut(this.db(), input);
     } catch (err) {
-      throw storageError(err, `applying retention to ${this.dir}`);
+      throw storageError(err, `applying retention to ${this.name}`);
     }
     return this.deleteHead(cut);
   }
@@ -374,9 +386,9 @@ export class PartitionLog {
       store.deleteBefore(cut, start);
       this.head = readHead(store);
     } catch (err) {
-      throw storageError(err, `applying retention to ${this.dir}`);
+      throw storageError(err, `applying retention to ${this.name}`);
     }
-    this.unsynced = true;
+    this.shard.wrote();
     this.cursors = headRemoved(this.cursors, { offset: start.offset, term: start.term, index: start.index });
     this.voters = voters;
     this.bytes -= removed.bytes;
@@ -388,7 +400,7 @@ export class PartitionLog {
     try {
       return latestCompleteCheckpoint(this.db().checkpointRows(upToOffset)) ?? this.cursors.start.offset;
     } catch (err) {
-      throw storageError(err, `finding the latest checkpoint of ${this.dir}`);
+      throw storageError(err, `finding the latest checkpoint of ${this.name}`);
     }
   }
 
@@ -406,15 +418,15 @@ export class PartitionLog {
     let index: number;
     try {
       if (store.rowAtOrBefore(offset)?.[0] !== offset) {
-        throw invalidArgument(`truncateFrom(${String(offset)}): not the base offset of a batch in ${this.dir}`);
+        throw invalidArgument(`truncateFrom(${String(offset)}): not the base offset of a batch in ${this.name}`);
       }
       removed = store.countFrom(offset);
       [term, index] = this.pointBefore(store, offset);
       store.deleteFrom(offset);
     } catch (err) {
-      throw storageError(err, `truncating ${this.dir}`);
+      throw storageError(err, `truncating ${this.name}`);
     }
-    this.unsynced = true;
+    this.shard.wrote();
     this.rewrites++;
     this.cursors = truncated(this.cursors, { offset, term, index });
     this.bytes -= removed.bytes;
@@ -436,9 +448,9 @@ export class PartitionLog {
     try {
       store.reset(start);
     } catch (err) {
-      throw storageError(err, `resetting ${this.dir}`);
+      throw storageError(err, `resetting ${this.name}`);
     }
-    this.unsynced = true;
+    this.shard.wrote();
     this.rewrites++;
     this.cursors = reset(this.cursors, { offset: startOffset, term: startTerm, index: start.index });
     this.bytes = 0;
@@ -469,7 +481,7 @@ export class PartitionLog {
     try {
       store.writeRaft(plan);
     } catch (err) {
-      throw storageError(err, `writing Raft entries to ${this.dir}`);
+      throw storageError(err, `writing Raft entries to ${this.name}`);
     }
     const after = planned.bounds;
     const emptied = plan.reset !== null || plan.truncateFromOffset === this.cursors.start.offset;
@@ -492,7 +504,7 @@ export class PartitionLog {
     if (write.hardState !== null) {
       this.hard = { term: write.hardState.term, vote: write.hardState.vote, commit: write.hardState.commit };
     }
-    this.unsynced = true;
+    this.shard.wrote();
     if (plan.rows.length > 0) {
       this.counters.commits++;
       this.counters.batchesCommitted += plan.rows.length;
@@ -510,9 +522,9 @@ export class PartitionLog {
     try {
       store.setSnapshotVoters(text);
     } catch (err) {
-      throw storageError(err, `recording the membership of ${this.dir}`);
+      throw storageError(err, `recording the membership of ${this.name}`);
     }
-    this.unsynced = true;
+    this.shard.wrote();
     this.voters = Object.freeze([...voters]);
   }
 
@@ -525,7 +537,7 @@ export class PartitionLog {
     try {
       row = store.rowAtIndex(index);
     } catch (err) {
-      throw storageError(err, `reading index ${String(index)} in ${this.dir}`);
+      throw storageError(err, `reading index ${String(index)} in ${this.name}`);
     }
     return row === undefined ? null : { baseOffset: row[0], lastOffset: row[1], term: row[2] };
   }
@@ -542,7 +554,7 @@ export class PartitionLog {
     try {
       rows = store.scanIndices(lo, hi);
     } catch (err) {
-      throw storageError(err, `reading indices from ${String(lo)} in ${this.dir}`);
+      throw storageError(err, `reading indices from ${String(lo)} in ${this.name}`);
     }
     for (const row of rows) yield toIndexedBatch(row);
   }
@@ -555,7 +567,7 @@ export class PartitionLog {
     try {
       return store.lastConfigsAfter(this.cursors.start.index).map(([index, data]) => ({ index, data }));
     } catch (err) {
-      throw storageError(err, `reading the membership of ${this.dir}`);
+      throw storageError(err, `reading the membership of ${this.name}`);
     }
   }
 
@@ -567,14 +579,8 @@ export class PartitionLog {
    */
   sync(): void {
     this.commitOrThrow();
-    if (!this.unsynced || this.closed) return;
-    const store = this.db();
-    try {
-      store.checkpoint();
-    } catch (err) {
-      throw storageError(err, `syncing ${this.dir}`);
-    }
-    this.unsynced = false;
+    if (this.closed) return;
+    this.shard.sync();
   }
 
   /**
@@ -587,38 +593,16 @@ export class PartitionLog {
     this.commitTimer = null;
     this.commitQueued();
     this.closed = true;
-    this.tracker?.closed(this);
-    const store = this.store;
-    this.store = null;
     try {
-      store?.close();
+      if (this.ownsShard) this.shard.close();
     } catch (err) {
-      return Promise.reject(storageError(err, `closing ${this.dir}`));
+      return Promise.reject(storageError(err, `closing ${this.name}`));
     }
     return Promise.resolve();
   }
 
-  /**
-   * Closes the database handle but keeps the log usable: the next operation reopens it. The LRU of open
-   * handles calls this so idle partitions hold no file descriptors or page cache. Returns false, keeping the
-   * handle, when the log is closed, already released, or has appends queued.
-   */
-  releaseHandle(): boolean {
-    // With appends queued the log is in use; committing them here would also re-enter the tracker.
-    if (this.closed || this.store === null || this.queue.length > 0) return false;
-    const store = this.store;
-    this.store = null;
-    try {
-      store.close();
-      this.unsynced = false;
-    } catch {
-      // Not expected for a healthy handle; the next use reopens the file and SQLite recovers its WAL.
-    }
-    return true;
-  }
-
   private enqueue(batch: BatchToAppend, term: number, settle: Settle | null): AppendResult {
-    if (this.closed) throw new LogError(LogErrorKind.CLOSED, `log ${this.dir} is closed`);
+    if (this.closed) throw new LogError(LogErrorKind.CLOSED, `log ${this.name} is closed`);
     checkBatch(batch);
     const before = this.cursors.end;
     const after = appended(this.cursors, batch.count, term);
@@ -638,7 +622,7 @@ export class PartitionLog {
     try {
       this.db().insert(group.rows);
     } catch (err) {
-      const error = storageError(err, `appending ${String(group.rows.length)} batches to ${this.dir}`);
+      const error = storageError(err, `appending ${String(group.rows.length)} batches to ${this.name}`);
       this.cursors = queueDropped(this.cursors);
       this.counters.failedCommits++;
       group.reject(error);
@@ -648,7 +632,7 @@ export class PartitionLog {
     if (this.cursors.committed.offset === this.cursors.start.offset && first !== undefined) {
       this.head = { maxTimestamp: first[5], bytes: first[11].byteLength };
     }
-    this.unsynced = true;
+    this.shard.wrote();
     this.cursors = committedAll(this.cursors);
     this.bytes += group.bytes;
     this.counters.commits++;
@@ -662,11 +646,9 @@ export class PartitionLog {
     if (err !== null) throw err;
   }
 
-  /** The open store, reopened if it was released; throws CLOSED after close. */
+  /** The store; throws CLOSED after close. */
   private db(): LogStore {
-    if (this.closed) throw new LogError(LogErrorKind.CLOSED, `log ${this.dir} is closed`);
-    this.store ??= LogStore.open(this.dir, this.options);
-    this.tracker?.touched(this);
+    if (this.closed) throw new LogError(LogErrorKind.CLOSED, `log ${this.name} is closed`);
     return this.store;
   }
 
@@ -675,7 +657,7 @@ export class PartitionLog {
     if (offset < this.cursors.start.offset || offset > this.cursors.end.offset) {
       throw new LogError(
         LogErrorKind.OFFSET_OUT_OF_RANGE,
-        `offset ${String(offset)} is outside [${String(this.cursors.start.offset)}, ${String(this.cursors.end.offset)}] in ${this.dir}`,
+        `offset ${String(offset)} is outside [${String(this.cursors.start.offset)}, ${String(this.cursors.end.offset)}] in ${this.name}`,
       );
     }
   }

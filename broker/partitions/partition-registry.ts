@@ -3,11 +3,8 @@
  * creates and deletes them (with their directories `<dataDir>/<topic>-<partition>`), and drives the broker-wide
  * flush and retention passes.
  */
-import fs from 'node:fs';
-import path from 'node:path';
-import { LogManager, partitionDir } from '../log/log-manager.js';
+import { LogManager, parseLogName } from '../log/log-manager.js';
 import type { FlushPolicy } from '../log/log-options.js';
-import { LOG_DB_FILE } from '../log/log-store.js';
 import { BrookError } from '../../protocol/index.js';
 import { hostsOf, type TopicRecord } from '../topics/topic-registry.js';
 import { topicRetention, type TopicRetention } from '../topics/topic-config.js';
@@ -26,8 +23,8 @@ export interface PartitionRegistryOptions {
   /** Retention of topics that do not set their own. */
   readonly retentionDefaults: TopicRetention;
   readonly maxMessageBytes: number;
-  /** Most partition databases open at once (least recently used ones are closed). Default: LogManager's. */
-  readonly maxOpenLogs?: number;
+  /** Storage shards new partition logs are spread over (see LogManager). Default 1. */
+  readonly storageShards?: number;
   readonly setTimer?: SetTimer;
   readonly warn?: Warn;
   /** Replication of every partition through Raft (a cluster); without it every replica leads alone. */
@@ -51,8 +48,6 @@ interface HostedTopic {
   readonly partitions: Map<number, Partition>;
 }
 
-const PARTITION_DIR = /^(.+)-(\d+)$/;
-
 export class PartitionRegistry {
   private readonly topics = new Map<string, HostedTopic>();
   /** Partitions appended to since the last flush. */
@@ -65,7 +60,8 @@ export class PartitionRegistry {
   constructor(private readonly options: PartitionRegistryOptions) {
     this.logs = new LogManager({
       dataDir: options.dataDir,
-      ...(options.maxOpenLogs === undefined ? {} : { maxOpenHandles: options.maxOpenLogs }),
+      flush: options.flush,
+      ...(options.storageShards === undefined ? {} : { shards: options.storageShards }),
     });
     this.warn = options.warn ?? (() => undefined);
   }
@@ -241,14 +237,14 @@ export class PartitionRegistry {
   }
 
   private hasLog(topic: string, partition: number): boolean {
-    return fs.existsSync(path.join(partitionDir(this.options.dataDir, topic, partition), LOG_DB_FILE));
+    return this.logs.has(topic, partition);
   }
 
   private openPartition(record: TopicRecord, p: number, fresh: boolean, joining: boolean): Partition {
     const replicas = record.replicas[p] ?? [];
-    if (fresh) fs.rmSync(partitionDir(this.options.dataDir, record.name, p), { recursive: true, force: true });
+    if (fresh) this.logs.discard(record.name, p);
     const retention = topicRetention(record.config, this.options.retentionDefaults);
-    const log = this.logs.open(record.name, p, { flush: this.options.flush, ...retention });
+    const log = this.logs.open(record.name, p, retention);
     const replicate = this.options.replicate;
     return new Partition({
       topic: record.name,
@@ -284,28 +280,18 @@ export class PartitionRegistry {
     }
   }
 
-  /** Removes replica directories this broker does not host: of deleted topics, or of partitions moved away. */
+  /** Removes the logs of replicas this broker does not host: of deleted topics, or of partitions moved away. */
   private removeOrphans(): void {
-    let entries: fs.Dirent[];
-    try {
-      entries = fs.readdirSync(this.options.dataDir, { withFileTypes: true });
-    } catch (err) {
-      this.warn({ err, dataDir: this.options.dataDir }, 'could not list the data dir');
-      return;
-    }
-    for (const entry of entries) {
-      const match = PARTITION_DIR.exec(entry.name);
-      const topic = match?.[1];
-      if (!entry.isDirectory() || topic === undefined) continue;
-      const hosted = this.topics.get(topic);
-      if (hosted?.partitions.has(Number(match?.[2])) === true) continue;
-      const dir = path.join(this.options.dataDir, entry.name);
-      if (!fs.existsSync(path.join(dir, LOG_DB_FILE))) continue;
+    for (const name of this.logs.storedNames()) {
+      const parsed = parseLogName(name);
+      if (parsed === null) continue;
+      const hosted = this.topics.get(parsed.topic);
+      if (hosted?.partitions.has(parsed.partition) === true) continue;
       this.warn(
-        { dir },
-        hosted === undefined ? 'removing the directory of a deleted topic' : 'removing a partition moved away',
+        { log: name },
+        hosted === undefined ? 'removing the log of a deleted topic' : 'removing the log of a partition moved away',
       );
-      fs.rmSync(dir, { recursive: true, force: true });
+      this.logs.discard(parsed.topic, parsed.partition);
     }
   }
 }

@@ -1,14 +1,12 @@
 /**
- * Reads a partition replica straight from its log file (`<data dir>/<topic>-<partition>/log.db`, SQLite), since the
- * client reads only from leaders: rows of `batches` in offset order, their data records decoded (values as UTF-8
- * text), control batches kept as rows only. Only for a STOPPED broker: a running one holds its databases with
- * `locking_mode = EXCLUSIVE` (readers get SQLITE_BUSY).
+ * Reads a partition replica straight from its storage shard (`<data dir>/shard-<n>.db`, SQLite: the one whose
+ * `partitions` table names `<topic>-<partition>`), since the client reads only from leaders: its rows of `batches` in
+ * offset order, their data records decoded (values as UTF-8 text), control batches kept as rows only. Only for a
+ * STOPPED broker: a running one holds its shards with `locking_mode = EXCLUSIVE` (readers get SQLITE_BUSY).
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { partitionDir } from '../../broker/log/log-manager.js';
-import { LOG_DB_FILE } from '../../broker/log/log-store.js';
 import { CONTROL_BATCH, decodeRecordsWith, type FetchedBatch } from '../../protocol/index.js';
 import type { ReadBatch, ReadRecord } from './checker.js';
 
@@ -38,24 +36,19 @@ interface Row {
   payload: Uint8Array;
 }
 
-/** The log file of `topic`/`partition` in a broker's data dir. */
-export function replicaLogFile(dataDir: string, topic: string, partition: number): string {
-  return path.join(partitionDir(dataDir, topic, partition), LOG_DB_FILE);
-}
-
 /**
- * Everything a stopped broker's replica holds. The file is opened read-write (SQLite may have to recover the WAL a
- * killed broker left) but only read. Throws if the replica has no log file.
+ * Everything a stopped broker's replica holds. The shard is opened read-write (SQLite may have to recover the WAL a
+ * killed broker left) but only read. Throws if no shard holds the replica.
  */
 export function readReplicaLog(dataDir: string, topic: string, partition: number): ReplicaLog {
-  return withDatabase(dataDir, topic, partition, (db) => {
+  return withPartition(dataDir, `${topic}-${String(partition)}`, (db, part) => {
     const rows = db
-      .prepare<[], Row>(
+      .prepare<[number], Row>(
         'SELECT base_offset, last_offset, count, first_ts, max_ts, crc32c, producer_id, producer_epoch, ' +
-          'base_sequence, attributes, payload FROM batches ORDER BY base_offset',
+          'base_sequence, attributes, payload FROM batches WHERE part = ? ORDER BY base_offset',
       )
-      .all();
-    const logStartOffset = metaValue(db, 'log_start_offset');
+      .all(part);
+    const logStartOffset = metaValue(db, part, 'log_start_offset');
     const batches: ReadBatch[] = [];
     const records: ReadRecord[] = [];
     const text = new TextDecoder();
@@ -86,18 +79,24 @@ export function readReplicaLog(dataDir: string, topic: string, partition: number
   });
 }
 
-function withDatabase<R>(dataDir: string, topic: string, partition: number, use: (db: Database.Database) => R): R {
-  const file = replicaLogFile(dataDir, topic, partition);
-  if (!fs.existsSync(file)) throw new Error(`no log file ${file}`);
-  const db = new Database(file, { fileMustExist: true });
-  try {
-    return use(db);
-  } finally {
-    db.close();
+/** Runs `use` on the shard holding the log `name` and the log's `part` in it. */
+function withPartition<R>(dataDir: string, name: string, use: (db: Database.Database, part: number) => R): R {
+  for (const file of fs.readdirSync(dataDir).filter((f) => /^shard-\d+\.db$/.test(f))) {
+    const db = new Database(path.join(dataDir, file), { fileMustExist: true });
+    try {
+      const part = db.prepare<[string], number>('SELECT part FROM partitions WHERE name = ?').pluck().get(name);
+      if (part !== undefined) return use(db, part);
+    } finally {
+      db.close();
+    }
   }
+  throw new Error(`no shard in ${dataDir} holds ${name}`);
 }
 
-function metaValue(db: Database.Database, key: string): number {
-  const value = db.prepare<[string], number>('SELECT value FROM meta WHERE key = ?').pluck().get(key);
+function metaValue(db: Database.Database, part: number, key: string): number {
+  const value = db
+    .prepare<[number, string], number>('SELECT value FROM meta WHERE part = ? AND key = ?')
+    .pluck()
+    .get(part, key);
   return typeof value === 'number' ? value : 0;
 }

@@ -69,7 +69,7 @@ class Sim {
         host.close();
       });
       for (const g of GROUPS) {
-        const log = PartitionLog.open(tempDir(t, `quiescence-${String(id)}-`), {
+        const log = PartitionLog.openAlone(tempDir(t, `quiescence-${String(id)}-`), {
           flush: 'never',
           retentionMs: -1,
           retentionBytes: -1,

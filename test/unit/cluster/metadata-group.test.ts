@@ -139,7 +139,7 @@ void t.test("metadata batches are stamped with the runtime's wall clock", async 
   cluster.runtime.advance(5_000);
   await controller.metadata.createTopic(spec('stamped'), 1);
   await controller.metadata.close();
-  const log = PartitionLog.open(path.join(controller.dataDir, METADATA_GROUP), {
+  const log = PartitionLog.openAlone(path.join(controller.dataDir, METADATA_GROUP), {
     flush: 'never',
     retentionMs: -1,
     retentionBytes: -1,

@@ -50,7 +50,7 @@ function startCluster(t: Test): Cluster {
   const logger = pino({ level: 'silent' });
   const registry = new Registry();
   for (const id of IDS) {
-    const log = PartitionLog.open(tempDir(t, `partition-replica-${String(id)}-`), {
+    const log = PartitionLog.openAlone(tempDir(t, `partition-replica-${String(id)}-`), {
       flush: 'never',
       retentionMs: -1,
       retentionBytes: -1,

@@ -31,7 +31,11 @@ function open(
   options: { selfId?: number; voters?: number[]; group?: string; random?: Rng; events?: Partial<GroupEvents> } = {},
 ): Opened {
   const selfId = options.selfId ?? 1;
-  const log = PartitionLog.open(tempDir(t, 'raft-group-'), { flush: 'never', retentionMs: -1, retentionBytes: -1 });
+  const log = PartitionLog.openAlone(tempDir(t, 'raft-group-'), {
+    flush: 'never',
+    retentionMs: -1,
+    retentionBytes: -1,
+  });
   t.teardown(() => log.close());
   const sent: Message[] = [];
   const committed: number[] = [];

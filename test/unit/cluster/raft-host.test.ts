@@ -43,7 +43,7 @@ function startBrokers(t: Test, retentionMs = -1): Net {
   const net = new Net();
   const logger = pino({ level: 'silent' });
   for (const id of IDS) {
-    const log = PartitionLog.open(tempDir(t, `raft-host-${String(id)}-`), {
+    const log = PartitionLog.openAlone(tempDir(t, `raft-host-${String(id)}-`), {
       flush: 'never',
       retentionMs,
       retentionBytes: -1,

@@ -52,7 +52,7 @@ void t.test('the latest complete checkpoint, from the marked rows last first', (
 });
 
 void t.test('a log with checkpoint cleanup deletes everything before its latest complete checkpoint', async (t) => {
-  const log = PartitionLog.open(tempDir(t), { ...TEST_OPTIONS, retentionMs: -1, checkpointCleanup: true });
+  const log = PartitionLog.openAlone(tempDir(t), { ...TEST_OPTIONS, retentionMs: -1, checkpointCleanup: true });
   t.teardown(() => log.close());
   const marks = [0, S, 0, E, 0, S, 0];
   for (const attributes of marks) await log.append(makeBatch(2, 10, 1, { attributes, maxTimestamp: Date.now() }), 1);
@@ -67,7 +67,7 @@ void t.test('a log with checkpoint cleanup deletes everything before its latest 
 });
 
 void t.test('without a complete checkpoint nothing is deleted, however old', async (t) => {
-  const log = PartitionLog.open(tempDir(t), { ...TEST_OPTIONS, retentionMs: 1, checkpointCleanup: true });
+  const log = PartitionLog.openAlone(tempDir(t), { ...TEST_OPTIONS, retentionMs: 1, checkpointCleanup: true });
   t.teardown(() => log.close());
   for (const attributes of [0, S, 0]) await log.append(makeBatch(1, 10, 1, { attributes, maxTimestamp: 1 }), 1);
   t.equal(log.applyRetention(Date.now()), 0, 'retention.ms does not apply');

@@ -1,9 +1,10 @@
 import { recordsCrc, type BatchToAppend } from '../../../broker/log/batch.js';
 import type { LogOptions } from '../../../broker/log/log-options.js';
+import type { ShardOptions } from '../../../broker/log/shard.js';
 export { tempDir } from '../../helpers/temp-dir.js';
 
-/** Options with nothing deleted and no fsync, for tests. */
-export const TEST_OPTIONS: LogOptions = { flush: 'never', retentionMs: -1, retentionBytes: -1 };
+/** Options with nothing deleted and no fsync, for tests (a log opened alone takes its shard's options too). */
+export const TEST_OPTIONS: LogOptions & ShardOptions = { flush: 'never', retentionMs: -1, retentionBytes: -1 };
 
 /** A valid batch of `count` records whose payload is `bytes` bytes filled from `seed`. */
 export function makeBatch(

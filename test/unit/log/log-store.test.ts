@@ -1,20 +1,20 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
-import { LOG_DB_FILE, WAL_AUTOCHECKPOINT_PAGES } from '../../../broker/log/log-store.js';
-import { PartitionLog } from '../../../broker/log/partition-log.js';
+import { ALONE_SHARD_FILE, PartitionLog } from '../../../broker/log/partition-log.js';
+import { SHARD_PAGE_BYTES, WAL_AUTOCHECKPOINT_PAGES } from '../../../broker/log/shard.js';
 import { makeBatch, tempDir, TEST_OPTIONS } from './log-fixtures.js';
 
 const MiB = 1024 * 1024;
 
 function walBytes(dir: string): number {
-  return fs.statSync(path.join(dir, `${LOG_DB_FILE}-wal`)).size;
+  return fs.statSync(path.join(dir, `${ALONE_SHARD_FILE}-wal`)).size;
 }
 
 void t.test('the WAL is checkpointed automatically every 16 MiB, not at SQLite default 4 MiB', (t) => {
-  t.equal(WAL_AUTOCHECKPOINT_PAGES * 4096, 16 * MiB);
+  t.equal(WAL_AUTOCHECKPOINT_PAGES * SHARD_PAGE_BYTES, 16 * MiB);
   const dir = tempDir(t);
-  const log = PartitionLog.open(dir, { ...TEST_OPTIONS, flush: 'interval' });
+  const log = PartitionLog.openAlone(dir, { ...TEST_OPTIONS, flush: 'interval' });
   t.teardown(() => log.close());
   let appended = 0;
   while (appended < 8 * MiB) {

@@ -3,6 +3,7 @@ import path from 'node:path';
 import fc from 'fast-check';
 import t from 'tap';
 import type { LogOptions } from '../../../broker/log/log-options.js';
+import type { ShardOptions } from '../../../broker/log/shard.js';
 import { PartitionLog } from '../../../broker/log/partition-log.js';
 import { makeBatch, tempDir } from './log-fixtures.js';
 
@@ -49,7 +50,7 @@ const commandArb: fc.Arbitrary<Command> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('reopen' as const) }) },
 );
 
-const optionsArb: fc.Arbitrary<LogOptions> = fc.record({
+const optionsArb: fc.Arbitrary<LogOptions & ShardOptions> = fc.record({
   flush: fc.constant('never' as const),
   retentionMs: fc.oneof(fc.constant(-1), fc.constant(0), step(100, 10)),
   retentionBytes: fc.oneof(fc.constant(-1), fc.constant(0), step(50, 40)),
@@ -142,7 +143,7 @@ void t.test('appends, retention, truncation and reopen keep offsets gapless, mon
     fc.asyncProperty(optionsArb, fc.array(commandArb, { minLength: 1, maxLength: 30 }), async (options, commands) => {
       const dir = path.join(root, String(run++));
       const model = new Model();
-      let log = PartitionLog.open(dir, options);
+      let log = PartitionLog.openAlone(dir, options);
       let seed = 0;
       try {
         for (const command of commands) {
@@ -177,7 +178,7 @@ void t.test('appends, retention, truncation and reopen keep offsets gapless, mon
             case 'reopen': {
               const endBefore = log.logEndOffset;
               await log.close();
-              log = PartitionLog.open(dir, options);
+              log = PartitionLog.openAlone(dir, options);
               if (log.recovery.truncatedBatches !== 0) throw new Error('a clean reopen truncated batches');
               if (log.logEndOffset !== endBefore) throw new Error('reopen moved the log end offset');
               break;

@@ -3,11 +3,12 @@ import Database from 'better-sqlite3';
 import t, { type Test } from 'tap';
 import type { BatchToAppend } from '../../../broker/log/batch.js';
 import type { LogOptions } from '../../../broker/log/log-options.js';
-import { PartitionLog } from '../../../broker/log/partition-log.js';
+import type { ShardOptions } from '../../../broker/log/shard.js';
+import { ALONE_SHARD_FILE, PartitionLog } from '../../../broker/log/partition-log.js';
 import { makeBatch, tempDir, TEST_OPTIONS } from './log-fixtures.js';
 
-function openLog(t: Test, dir: string, options: Partial<LogOptions> = {}): PartitionLog {
-  const log = PartitionLog.open(dir, { ...TEST_OPTIONS, ...options });
+function openLog(t: Test, dir: string, options: Partial<LogOptions & ShardOptions> = {}): PartitionLog {
+  const log = PartitionLog.openAlone(dir, { ...TEST_OPTIONS, ...options });
   t.teardown(() => log.close());
   return log;
 }
@@ -320,7 +321,7 @@ void t.test('recovery truncates a corrupt tail and offsets continue from the las
   await log.close();
 
   // Damage the last two rows behind the log's back, as bit rot or a torn write would.
-  const raw = new Database(path.join(dir, 'log.db'));
+  const raw = new Database(path.join(dir, ALONE_SHARD_FILE));
   raw.prepare('UPDATE batches SET payload = zeroblob(50) WHERE base_offset >= 10').run();
   raw.close();
 
@@ -344,7 +345,7 @@ void t.test('recovery also rejects a row whose offsets do not match its count', 
   const log = openLog(t, dir);
   await appendAll(log, [makeBatch(5, 10, 1), makeBatch(5, 10, 2)]);
   await log.close();
-  const raw = new Database(path.join(dir, 'log.db'));
+  const raw = new Database(path.join(dir, ALONE_SHARD_FILE));
   raw.prepare('UPDATE batches SET last_offset = 99 WHERE base_offset = 5').run();
   raw.close();
   const reopened = openLog(t, dir);
@@ -354,11 +355,11 @@ void t.test('recovery also rejects a row whose offsets do not match its count', 
 
 void t.test('a database with another schema version is refused', async (t) => {
   const dir = tempDir(t);
-  await PartitionLog.open(dir, TEST_OPTIONS).close();
-  const raw = new Database(path.join(dir, 'log.db'));
-  raw.prepare("UPDATE meta SET value = 99 WHERE key = 'schema_version'").run();
+  await PartitionLog.openAlone(dir, TEST_OPTIONS).close();
+  const raw = new Database(path.join(dir, ALONE_SHARD_FILE));
+  raw.prepare("UPDATE shard SET value = 99 WHERE key = 'schema_version'").run();
   raw.close();
-  t.throws(() => PartitionLog.open(dir, TEST_OPTIONS), {
+  t.throws(() => PartitionLog.openAlone(dir, TEST_OPTIONS), {
     name: 'LogError',
     kind: 'STORAGE_ERROR',
     message: /schema version 99/,
@@ -367,7 +368,7 @@ void t.test('a database with another schema version is refused', async (t) => {
 
 void t.test('close commits queued appends; reopen keeps everything; use after close is CLOSED', async (t) => {
   const dir = tempDir(t);
-  const log = PartitionLog.open(dir, { ...TEST_OPTIONS, retentionBytes: 100 });
+  const log = PartitionLog.openAlone(dir, { ...TEST_OPTIONS, retentionBytes: 100 });
   await appendAll(
     log,
     [1, 2, 3].map((seed) => makeBatch(4, 60, seed, { maxTimestamp: seed * 10 })),
@@ -402,24 +403,8 @@ void t.test('a second open of the same directory fails instead of sharing the da
   const dir = tempDir(t);
   const log = openLog(t, dir);
   await log.append(makeBatch(1, 10), 1);
-  t.throws(() => PartitionLog.open(dir, TEST_OPTIONS), { name: 'LogError', kind: 'STORAGE_ERROR' });
+  t.throws(() => PartitionLog.openAlone(dir, TEST_OPTIONS), { name: 'LogError', kind: 'STORAGE_ERROR' });
   t.equal(log.read(0, 100, 100).length, 1);
-});
-
-void t.test('a released handle is reopened on the next use', async (t) => {
-  const log = openLog(t, tempDir(t), { retentionMs: 1_000_000, retentionBytes: 1_000 });
-  await log.append(makeBatch(3, 10), 1);
-  const queued = log.append(makeBatch(3, 10), 1);
-  t.equal(log.releaseHandle(), false, 'not while appends are queued');
-  await queued;
-  t.equal(log.releaseHandle(), true);
-  t.equal(log.hasOpenHandle, false);
-  log.sync();
-  t.equal(log.applyRetention(1_000), 0);
-  t.equal(log.hasOpenHandle, false, 'sync with nothing written and retention with nothing due stay closed');
-  t.equal(log.read(0, 100, 100).length, 2);
-  t.equal(log.hasOpenHandle, true);
-  t.same(await log.append(makeBatch(1, 10), 1), { baseOffset: 6, lastOffset: 6 });
 });
 
 void t.test('sync checkpoints under every flush policy', async (t) => {
@@ -436,15 +421,15 @@ void t.test('sync checkpoints under every flush policy', async (t) => {
 
 void t.test('bad options are rejected', (t) => {
   const dir = tempDir(t);
-  t.throws(() => PartitionLog.open(dir, { ...TEST_OPTIONS, retentionMs: -2 }), {
+  t.throws(() => PartitionLog.openAlone(dir, { ...TEST_OPTIONS, retentionMs: -2 }), {
     name: 'LogError',
     kind: 'INVALID_ARGUMENT',
   });
-  t.throws(() => PartitionLog.open(dir, { ...TEST_OPTIONS, cacheKiB: 0 }), {
+  t.throws(() => PartitionLog.openAlone(dir, { ...TEST_OPTIONS, cacheKiB: 0 }), {
     name: 'LogError',
     kind: 'INVALID_ARGUMENT',
   });
-  t.throws(() => PartitionLog.open(dir, { ...TEST_OPTIONS, flush: 'sometimes' as 'never' }), {
+  t.throws(() => PartitionLog.openAlone(dir, { ...TEST_OPTIONS, flush: 'sometimes' as 'never' }), {
     name: 'LogError',
     kind: 'INVALID_ARGUMENT',
   });

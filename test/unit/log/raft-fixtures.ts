@@ -2,6 +2,7 @@
 import type { Test } from 'tap';
 import { encodeBatchEntry } from '../../../broker/log/batch-entry.js';
 import type { LogOptions } from '../../../broker/log/log-options.js';
+import type { ShardOptions } from '../../../broker/log/shard.js';
 import { PartitionLog } from '../../../broker/log/partition-log.js';
 import { RaftLogStorage, type RaftLogStorageOptions } from '../../../broker/log/raft-log-storage.js';
 import { encodeConfigEntry } from '../../../broker/raft/membership.js';
@@ -29,8 +30,8 @@ export function plain(entries: readonly Entry[]): { index: number; term: number;
 }
 
 /** Opens a log in `dir`, closed in teardown. */
-export function openLog(t: Test, dir: string, options: Partial<LogOptions> = {}): PartitionLog {
-  const log = PartitionLog.open(dir, { ...TEST_OPTIONS, ...options });
+export function openLog(t: Test, dir: string, options: Partial<LogOptions & ShardOptions> = {}): PartitionLog {
+  const log = PartitionLog.openAlone(dir, { ...TEST_OPTIONS, ...options });
   t.teardown(() => log.close());
   return log;
 }

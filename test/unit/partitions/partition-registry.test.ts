@@ -3,7 +3,7 @@ import path from 'node:path';
 import t, { type Test } from 'tap';
 import type { TopicRecord } from '../../../broker/topics/topic-registry.js';
 import { PartitionRegistry, type PartitionRegistryOptions } from '../../../broker/partitions/partition-registry.js';
-import { batchOf, tempDir } from './fixtures.js';
+import { batchOf, storedLogs, tempDir } from './fixtures.js';
 
 function topic(name: string, partitions: number, fields: Partial<TopicRecord> = {}): TopicRecord {
   return {
@@ -30,17 +30,17 @@ function registry(t: Test, dataDir: string, options: Partial<PartitionRegistryOp
   return r;
 }
 
-void t.test('create opens every partition in its own directory; lookups name what is missing', async (t) => {
+void t.test('create opens a log for every partition; lookups name what is missing', async (t) => {
   const dir = tempDir(t);
   const r = registry(t, dir);
   await r.createTopic(topic('orders', 2));
-  t.ok(fs.existsSync(path.join(dir, 'orders-0', 'log.db')));
-  t.ok(fs.existsSync(path.join(dir, 'orders-1', 'log.db')));
   t.equal(r.partition('orders', 1).partition, 1);
   t.equal([...r.all()].length, 2);
   t.throws(() => r.partition('nope', 0), { code: 'UNKNOWN_TOPIC' });
   t.throws(() => r.partition('orders', 2), { code: 'UNKNOWN_PARTITION', message: /has no partition 2 \(it has 2\)/ });
   await t.rejects(r.createTopic(topic('orders', 1)), { code: 'TOPIC_EXISTS' });
+  await r.closeAll();
+  t.same(await storedLogs(dir), ['orders-0', 'orders-1'], 'both logs are stored');
 });
 
 void t.test('partitions hosted elsewhere or led by another broker answer NOT_LEADER with the leader', async (t) => {
@@ -83,7 +83,7 @@ void t.test(
   },
 );
 
-void t.test('reopen recovers offsets, removes leftovers of deleted topics, keeps other files', async (t) => {
+void t.test('reopen recovers offsets, removes the logs of deleted topics, keeps other files', async (t) => {
   const dir = tempDir(t);
   const first = new PartitionRegistry({
     dataDir: dir,
@@ -106,11 +106,11 @@ void t.test('reopen recovers offsets, removes leftovers of deleted topics, keeps
   await second.openAll([topic('kept', 1), topic('a-1', 1)]);
   t.equal(second.partition('kept', 0).highWatermark, 4);
   t.equal(second.partition('kept', 0).logEndOffset, 4);
-  t.notOk(fs.existsSync(path.join(dir, 'orphan-0')), 'the orphan directory is removed');
-  t.ok(fs.existsSync(path.join(dir, 'a-1-0')));
   t.ok(fs.existsSync(path.join(dir, 'not-a-partition-7')), 'directories without a log are left alone');
   t.ok(fs.existsSync(path.join(dir, 'meta.db')));
-  t.same(warnings, ['removing the directory of a deleted topic']);
+  t.same(warnings, ['removing the log of a deleted topic']);
+  await second.closeAll();
+  t.same(await storedLogs(dir), ['a-1-0', 'kept-0'], 'the orphan log is removed');
 });
 
 void t.test('syncAppended syncs only what was appended since the last pass', async (t) => {
@@ -136,8 +136,9 @@ void t.test("retentionPass applies each topic's retention", async (t) => {
   t.equal(r.syncAppended(), 1, 'the partition whose log start moved is flushed on the next tick');
 });
 
-void t.test('more partitions than open handles: idle logs close and reopen on use', async (t) => {
-  const r = registry(t, tempDir(t), { maxOpenLogs: 2 });
+void t.test('partition logs spread over the storage shards, one database file each', async (t) => {
+  const dir = tempDir(t);
+  const r = registry(t, dir, { storageShards: 2 });
   await r.createTopic(topic('many', 5));
   for (let round = 0; round < 2; round++) {
     await Promise.all([0, 1, 2, 3, 4].map((p) => r.partition('many', p).append(batchOf(1), 1, 1000)));
@@ -145,6 +146,14 @@ void t.test('more partitions than open handles: idle logs close and reopen on us
   for (let p = 0; p < 5; p++) {
     t.equal(r.partition('many', p).read(0, 1 << 20).length, 2, `partition ${String(p)}`);
   }
+  t.same(
+    fs
+      .readdirSync(dir)
+      .filter((f) => f.endsWith('.db'))
+      .sort(),
+    ['shard-0.db', 'shard-1.db'],
+    'two shard files, no file per partition',
+  );
 });
 
 void t.test(
@@ -166,8 +175,9 @@ void t.test(
 
     for (const r of [one, two, three]) await r.moved(after, 0);
     t.throws(() => two.partition('m', 0), { code: 'NOT_LEADER' }, 'broker 2 let it go');
-    t.notOk(fs.existsSync(path.join(dirs[1] ?? '', 'm-0')), "broker 2's copy is deleted");
-    t.ok(fs.existsSync(path.join(dirs[2] ?? '', 'm-0', 'log.db')), "broker 3's copy stays");
+    for (const r of [one, two, three]) await r.closeAll();
+    t.same(await storedLogs(dirs[1] ?? ''), [], "broker 2's copy is deleted");
+    t.same(await storedLogs(dirs[2] ?? ''), ['m-0'], "broker 3's copy stays");
   },
 );
 
@@ -179,7 +189,7 @@ void t.test('on reopen, the copy of a partition moved away while this broker was
   const warnings: string[] = [];
   const second = registry(t, dir, { brokerId: 2, warn: (_fields, message) => warnings.push(message) });
   await second.openAll([topic('gone', 2, { replicas: [[1, 3], [2]] })]);
-  t.notOk(fs.existsSync(path.join(dir, 'gone-0')), 'partition 0 moved to brokers 1 and 3');
-  t.ok(fs.existsSync(path.join(dir, 'gone-1', 'log.db')), 'partition 1 is still here');
-  t.same(warnings, ['removing a partition moved away']);
+  await second.closeAll();
+  t.same(await storedLogs(dir), ['gone-1'], 'partition 0 moved to brokers 1 and 3; partition 1 is still here');
+  t.same(warnings, ['removing the log of a partition moved away']);
 });

@@ -5,7 +5,7 @@ import { BrookError, decodeRecords, type DecodedRecord } from '../../../protocol
 import { batchOf, ManualTimer, tempDir } from './fixtures.js';
 
 function openPartition(t: Test, options: Partial<PartitionOptions> = {}, dir = tempDir(t)): Partition {
-  const log = PartitionLog.open(dir, { flush: 'never', retentionMs: -1, retentionBytes: -1 });
+  const log = PartitionLog.openAlone(dir, { flush: 'never', retentionMs: -1, retentionBytes: -1 });
   const partition = new Partition({
     topic: 't',
     partition: 0,
@@ -220,7 +220,7 @@ void t.test('listOffsets by timestamp: the first batch whose max timestamp is at
 
 void t.test('retention never deletes at or above the high watermark', async (t) => {
   const dir = tempDir(t);
-  const log = PartitionLog.open(dir, { flush: 'never', retentionMs: 0, retentionBytes: -1 });
+  const log = PartitionLog.openAlone(dir, { flush: 'never', retentionMs: 0, retentionBytes: -1 });
   const p = new Partition({
     topic: 't',
     partition: 0,

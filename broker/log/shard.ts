@@ -1,0 +1,194 @@
+/**
+ * A storage shard: one SQLite database (WAL) holding the logs of many partition replicas, so open files and
+ * statements are bounded by the number of shards, not of partitions. A shard names each log (`<topic>-<n>`, or any
+ * name for a log kept alone) and hands out its {@link LogStore}.
+ */
+import Database from 'better-sqlite3';
+import { LogError, LogErrorKind } from './log-error.js';
+import { synchronousFor, type FlushPolicy } from './log-options.js';
+import { LogStore, storageError } from './log-store.js';
+import { COPY_LEGACY_BATCHES, COPY_LEGACY_META, SHARD_SCHEMA_VERSION, prepareShardSchema } from './shard-schema.js';
+import { prepareStatements, type ShardStatements } from './shard-statements.js';
+
+/** How a shard's database is opened. */
+export interface ShardOptions {
+  /** Durability of commits (SQLite `synchronous`). */
+  readonly flush: FlushPolicy;
+  /** SQLite page cache, in KiB. Default {@link DEFAULT_SHARD_CACHE_KIB}. */
+  readonly cacheKiB?: number;
+  /**
+   * Storage quota: the most database pages this shard may grow to (SQLite `max_page_count`). An append past it fails
+   * with STORAGE_FULL as a full disk does. Default: none.
+   */
+  readonly maxPageCount?: number | null;
+}
+
+/** Default page cache of a shard: it serves many partitions. */
+export const DEFAULT_SHARD_CACHE_KIB = 16 * 1024;
+
+/**
+ * Page size of a new shard. bench/storage-layout.ts (64 partitions, one batch each per transaction) appended 10-record
+ * batches of 100 B records 2.4x faster at 16 KiB pages than at 4 KiB, 1 KiB records 1.5x, and scanned faster too.
+ */
+export const SHARD_PAGE_BYTES = 16 * 1024;
+
+// A WAL that once grew large is cut back to this size at the next checkpoint.
+const JOURNAL_SIZE_LIMIT_BYTES = 4 * 1024 * 1024;
+
+/**
+ * WAL pages after which a commit runs SQLite's automatic checkpoint: 16 MiB of WAL, as the per-partition databases had
+ * (a smaller WAL checkpoints, and fsyncs, more often). Under flush 'interval' the flush timer also checkpoints.
+ */
+export const WAL_AUTOCHECKPOINT_PAGES = 1024;
+
+/** One shard database and the logs named in it. */
+export class Shard {
+  private readonly parts = new Map<string, number>();
+  /** Something was written since the last checkpoint. */
+  private unsynced = false;
+
+  private constructor(
+    /** The database file. */
+    readonly file: string,
+    private readonly db: Database.Database,
+    private readonly sql: ShardStatements,
+  ) {
+    for (const [part, name] of sql.partitions.all()) this.parts.set(name, part);
+  }
+
+  /**
+   * Opens (creating if needed) the shard database `file`. The database is opened in exclusive locking mode: a second
+   * opener (in this process or another) fails with STORAGE_ERROR instead of sharing it.
+   */
+  static open(file: string, options: ShardOptions): Shard {
+    const cacheKiB = options.cacheKiB ?? DEFAULT_SHARD_CACHE_KIB;
+    const maxPageCount = options.maxPageCount ?? null;
+    if (!Number.isSafeInteger(cacheKiB) || cacheKiB < 1) {
+      throw new LogError(LogErrorKind.INVALID_ARGUMENT, `cacheKiB must be a positive integer, got ${String(cacheKiB)}`);
+    }
+    if (maxPageCount !== null && (!Number.isSafeInteger(maxPageCount) || maxPageCount < 1)) {
+      throw new LogError(
+        LogErrorKind.INVALID_ARGUMENT,
+        `maxPageCount must be a positive integer, got ${String(maxPageCount)}`,
+      );
+    }
+    const synchronous = synchronousFor(options.flush);
+    let db: Database.Database | undefined;
+    try {
+      // No busy wait: contention means a second opener of this shard, which should fail at once.
+      db = new Database(file, { timeout: 0 });
+      // Exclusive locking keeps the WAL index in heap memory (no -shm file) and keeps other processes out.
+      db.pragma('locking_mode = EXCLUSIVE');
+      db.pragma(`page_size = ${String(SHARD_PAGE_BYTES)}`);
+      db.pragma('journal_mode = WAL');
+      db.pragma(`synchronous = ${synchronous}`);
+      db.pragma(`cache_size = -${String(cacheKiB)}`);
+      db.pragma(`journal_size_limit = ${String(JOURNAL_SIZE_LIMIT_BYTES)}`);
+      db.pragma(`wal_autocheckpoint = ${String(WAL_AUTOCHECKPOINT_PAGES)}`);
+      if (maxPageCount !== null) db.pragma(`max_page_count = ${String(maxPageCount)}`);
+      const version = prepareShardSchema(db);
+      if (version !== SHARD_SCHEMA_VERSION) {
+        throw new LogError(
+          LogErrorKind.STORAGE_ERROR,
+          `${file} has schema version ${String(version)}, expected ${String(SHARD_SCHEMA_VERSION)}`,
+        );
+      }
+      return new Shard(file, db, prepareStatements(db));
+    } catch (err) {
+      db?.close();
+      throw storageError(err, `opening ${file}`);
+    }
+  }
+
+  /** The names of the logs this shard holds. */
+  names(): string[] {
+    return [...this.parts.keys()];
+  }
+
+  /** Whether the shard holds a log called `name`. */
+  has(name: string): boolean {
+    return this.parts.has(name);
+  }
+
+  /** The store of the log called `name`, created (empty) if the shard has none. */
+  partition(name: string): LogStore {
+    let part = this.parts.get(name);
+    if (part === undefined) {
+      try {
+        part = this.sql.addPartition(name);
+      } catch (err) {
+        throw storageError(err, `adding ${name} to ${this.file}`);
+      }
+      this.parts.set(name, part);
+    }
+    return new LogStore(this.sql, part);
+  }
+
+  /**
+   * Adds the log `name` with the batches and meta values of the per-partition database `file` (schema v2), all in one
+   * transaction: after a crash the shard holds all of it or none of it (see migrate-v2.ts).
+   */
+  importLegacyLog(name: string, file: string): void {
+    if (this.parts.has(name)) throw new LogError(LogErrorKind.STORAGE_ERROR, `${this.file} already holds ${name}`);
+    let part: number;
+    try {
+      // ATTACH cannot run inside a transaction; the copy runs in one between ATTACH and DETACH.
+      this.db.prepare('ATTACH DATABASE ? AS legacy').run(file);
+      try {
+        part = this.db.transaction(() => {
+          const added = this.sql.addPartition(name);
+          this.db.prepare(COPY_LEGACY_BATCHES).run(added);
+          this.db.prepare(COPY_LEGACY_META).run(added);
+          return added;
+        })();
+      } finally {
+        this.db.exec('DETACH DATABASE legacy');
+      }
+    } catch (err) {
+      throw storageError(err, `moving ${file} into ${this.file}`);
+    }
+    this.parts.set(name, part);
+    this.unsynced = true;
+  }
+
+  /** Removes the log called `name` (its batches and meta values), if the shard holds it. */
+  drop(name: string): void {
+    const part = this.parts.get(name);
+    if (part === undefined) return;
+    try {
+      this.sql.dropPartition(part);
+    } catch (err) {
+      throw storageError(err, `removing ${name} from ${this.file}`);
+    }
+    this.parts.delete(name);
+    this.unsynced = true;
+  }
+
+  /** Notes that a write happened, so the next {@link sync} checkpoints. */
+  wrote(): void {
+    this.unsynced = true;
+  }
+
+  /**
+   * Makes every commit so far durable with a PASSIVE WAL checkpoint (under synchronous NORMAL or FULL SQLite fsyncs the
+   * WAL before copying it and the database after). Does nothing when nothing was written since the last one.
+   */
+  sync(): void {
+    if (!this.unsynced) return;
+    try {
+      this.db.pragma('wal_checkpoint(PASSIVE)');
+    } catch (err) {
+      throw storageError(err, `checkpointing ${this.file}`);
+    }
+    this.unsynced = false;
+  }
+
+  /** Closes the database (SQLite checkpoints the WAL and removes it on a clean close). */
+  close(): void {
+    try {
+      this.db.close();
+    } catch (err) {
+      throw storageError(err, `closing ${this.file}`);
+    }
+  }
+}
