@@ -26,6 +26,10 @@ import type { TopicStore } from './topic-store.js';
 /** The metadata group's id in peer envelopes. */
 export const METADATA_GROUP = '__metadata';
 
+/** How long topic creation waits for enough brokers to be heard from before refusing: 30 polls of 100 ms. */
+const LIVE_WAIT_POLLS = 30;
+const LIVE_POLL_MS = 100;
+
 export interface MetadataGroupOptions {
   readonly selfId: number;
   /** The founding brokers of the cluster; empty for a broker that joins an existing cluster (it learns them). */
@@ -109,7 +113,8 @@ export class MetadataGroup implements Controller {
 
   /**
    * Async so that a spec refused by the store (TOPIC_EXISTS, invalid) rejects: ensureInternalTopic catches that.
-   * Replicas go on live brokers only; INVALID_TOPIC when fewer are live than the replication factor. An internal
+   * Replicas go on live brokers only; INVALID_TOPIC when fewer are live than the replication factor after waiting up
+   * to 3 s for them to be heard from. An internal
    * topic (`__offsets`) needs only a live majority of its replicas, the rest going on brokers that are down: consumer
    * groups must work while one broker of three is down, and the topic keeps its replication factor for their return.
    */
@@ -119,6 +124,11 @@ export class MetadataGroup implements Controller {
     const rf = spec.replicationFactor;
     const minLive = isInternalTopic(spec.name) ? majorityOf(rf) : rf;
     const live = (id: number): boolean => host.mayBeLive(id);
+    // A broker that just started may not have been heard from yet (its peers marked it dead while it was down): give
+    // the brokers a moment to be heard before refusing, so a topic created as a cluster starts is placed.
+    for (let poll = 0; poll < LIVE_WAIT_POLLS && topics.brokerIds.filter(live).length < minLive; poll++) {
+      await new Promise<void>((resolve) => this.options.runtime.timers.setTimeout(resolve, LIVE_POLL_MS));
+    }
     const replicas = assignLiveReplicas(spec.name, spec.partitions, rf, topics.brokerIds, live, minLive);
     const record: TopicRecord = Object.freeze({
       ...planned,

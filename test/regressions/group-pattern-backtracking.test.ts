@@ -30,10 +30,12 @@ void t.test('(a+)+ against a long topic name is answered promptly and does not s
 
   // With one __offsets partition every group has the same coordinator: once a join works, it has loaded.
   await waitFor(join('warm-up', 'warm.*'), { timeoutMs: 30_000, what: 'the coordinator to take a join' });
-  // The bound: a join with a plain pattern on this machine now, with room for a loaded machine.
+  // The bound: a join with a plain pattern on this machine now, with room for a loaded machine (two cores shared with
+  // other tests answered a metadata request in 327 ms once). A backtracking engine needs 2^(name length) steps: past
+  // 27 characters that is seconds, and this name is far longer, so the bound still tells the two engines apart.
   const plain = await timed(join('plain', 'a+-'));
   t.same(plain.result.assignment, [{ topic: TOPIC, partitions: [0] }], 'a plain pattern matches the topic');
-  const boundMs = 200 + 5 * plain.ms;
+  const boundMs = 1_000 + 5 * plain.ms;
 
   const evil = await timed(join('evil', '(a+)+'));
   t.ok(evil.ms < boundMs, `(a+)+ answered in ${evil.ms.toFixed(0)} ms (bound ${boundMs.toFixed(0)} ms)`);
