@@ -6,6 +6,7 @@ import type { FlushPolicy, LogOptions } from './log-options.js';
 import { PartitionLog } from './partition-log.js';
 import { migrateLegacyLog, LEGACY_LOG_FILE } from './migrate-v2.js';
 import { Shard, type ShardOptions } from './shard.js';
+import { DirectoryLock } from './directory-lock.js';
 import { storageError } from './log-store.js';
 
 /** Options of a {@link LogManager}. */
@@ -21,6 +22,8 @@ export interface LogManagerOptions {
   shards?: number;
   /** Storage quota per shard, in database pages (see {@link ShardOptions.maxPageCount}). Default: none. */
   maxPageCount?: number;
+  /** Told of failed background checkpoints (see {@link ShardOptions.warn}). */
+  warn?: (fields: Record<string, unknown>, message: string) => void;
 }
 
 /** A partition log with the partition it belongs to. */
@@ -61,6 +64,7 @@ export class LogManager {
   /** Shards new logs are placed on: the first `shards` of the options. */
   private readonly placeable: number;
   private closed = false;
+  private readonly lock: DirectoryLock;
 
   constructor(options: LogManagerOptions) {
     const count = options.shards ?? 1;
@@ -73,7 +77,12 @@ export class LogManager {
     } catch (err) {
       throw storageError(err, `creating ${this.dataDir}`);
     }
-    const shardOptions: ShardOptions = { flush: options.flush, maxPageCount: options.maxPageCount ?? null };
+    this.lock = DirectoryLock.take(this.dataDir);
+    const shardOptions: ShardOptions = {
+      flush: options.flush,
+      maxPageCount: options.maxPageCount ?? null,
+      ...(options.warn === undefined ? {} : { warn: options.warn }),
+    };
     const found = fs.readdirSync(this.dataDir).flatMap((file) => {
       const match = SHARD_FILE.exec(file);
       return match === null ? [] : [Number(match[1])];
@@ -88,7 +97,9 @@ export class LogManager {
       }
       this.migrateLegacyLogs();
     } catch (err) {
-      for (const shard of this.shards) shard.close();
+      // Nothing was written through these shards yet; their closing finishes in the background.
+      for (const shard of this.shards) void shard.close().catch(() => undefined);
+      this.lock.release();
       throw err;
     }
   }
@@ -196,13 +207,8 @@ export class LogManager {
     this.closed = true;
     const results = await Promise.allSettled(this.list().map((entry) => entry.log.close()));
     this.entries.clear();
-    for (const shard of this.shards) {
-      try {
-        shard.close();
-      } catch (err) {
-        results.push({ status: 'rejected', reason: err });
-      }
-    }
+    results.push(...(await Promise.allSettled(this.shards.map((shard) => shard.close()))));
+    this.lock.release();
     const rejected = results.find((r) => r.status === 'rejected');
     if (rejected !== undefined) throw storageError(rejected.reason, 'closing partition logs');
   }

@@ -24,6 +24,7 @@ import {
 import { retentionCut, retentionMayDelete, type HeadBatch } from './retention.js';
 import { migrateLegacyLog } from './migrate-v2.js';
 import { Shard, type ShardOptions } from './shard.js';
+import { DirectoryLock } from './directory-lock.js';
 
 /** The shard file of a log kept alone ({@link PartitionLog.openAlone}), inside its directory. */
 export const ALONE_SHARD_FILE = 'shard.db';
@@ -106,8 +107,8 @@ export class PartitionLog {
     private readonly shard: Shard,
     private readonly store: LogStore,
     state: RecoveredState,
-    /** Closes the shard with the log: the log was opened alone ({@link openAlone}). */
-    private readonly ownsShard: boolean,
+    /** Closes what the log was opened with alone ({@link openAlone}): its shard and its directory's lock. */
+    private readonly release: (() => Promise<void>) | null,
   ) {
     this.recovery = state.report;
     this.cursors = recovered(
@@ -126,7 +127,7 @@ export class PartitionLog {
    * Throws a {@link LogError}: STORAGE_ERROR or STORAGE_FULL, INVALID_ARGUMENT for bad options.
    */
   static open(shard: Shard, name: string, options: LogOptions): PartitionLog {
-    return PartitionLog.recoverIn(shard, name, resolveLogOptions(options), false);
+    return PartitionLog.recoverIn(shard, name, resolveLogOptions(options), null);
   }
 
   /**
@@ -141,17 +142,33 @@ export class PartitionLog {
     } catch (err) {
       throw storageError(err, `creating ${dir}`);
     }
-    const shard = Shard.open(path.join(dir, ALONE_SHARD_FILE), options);
+    const lock = DirectoryLock.take(dir);
+    let shard: Shard | undefined;
+    const release = async (): Promise<void> => {
+      try {
+        await shard?.close();
+      } finally {
+        lock.release();
+      }
+    };
     try {
+      shard = Shard.open(path.join(dir, ALONE_SHARD_FILE), options);
       migrateLegacyLog(shard, dir, ALONE_LOG_NAME);
-      return PartitionLog.recoverIn(shard, ALONE_LOG_NAME, resolved, true);
+      return PartitionLog.recoverIn(shard, ALONE_LOG_NAME, resolved, release);
     } catch (err) {
-      shard.close();
+      if (shard === undefined) lock.release();
+      // Nothing was written through the shard; its closing (then the lock's) finishes in the background.
+      else void release().catch(() => undefined);
       throw err;
     }
   }
 
-  private static recoverIn(shard: Shard, name: string, options: ResolvedLogOptions, ownsShard: boolean): PartitionLog {
+  private static recoverIn(
+    shard: Shard,
+    name: string,
+    options: ResolvedLogOptions,
+    release: (() => Promise<void>) | null,
+  ): PartitionLog {
     const store = shard.partition(name);
     let state: RecoveredState;
     try {
@@ -159,7 +176,7 @@ export class PartitionLog {
     } catch (err) {
       throw storageError(err, `recovering ${name} in ${shard.file}`);
     }
-    return new PartitionLog(name, options, shard, store, state, ownsShard);
+    return new PartitionLog(name, options, shard, store, state, release);
   }
 
   /** First offset still in the log (moved forward by retention, persisted). */
@@ -233,6 +250,11 @@ export class PartitionLog {
   /** Counters since open. */
   get stats(): Readonly<LogStats> {
     return this.counters;
+  }
+
+  /** WAL checkpoints its shard's checkpointer thread has finished (shared by every log of the shard). */
+  get checkpoints(): number {
+    return this.shard.checkpoints;
   }
 
   /** True once {@link close} was called. */
@@ -504,7 +526,7 @@ export class PartitionLog {
     if (write.hardState !== null) {
       this.hard = { term: write.hardState.term, vote: write.hardState.vote, commit: write.hardState.commit };
     }
-    this.shard.wrote();
+    this.shard.wrote(planned.appendedBytes);
     if (plan.rows.length > 0) {
       this.counters.commits++;
       this.counters.batchesCommitted += plan.rows.length;
@@ -584,21 +606,20 @@ export class PartitionLog {
   }
 
   /**
-   * Commits queued appends, then closes the database; SQLite checkpoints the WAL on a clean close. Appends and
+   * Commits queued appends; a log opened alone then closes its shard (its WAL is checkpointed and removed). Appends and
    * reads after close fail with CLOSED. Idempotent.
    */
-  close(): Promise<void> {
-    if (this.closed) return Promise.resolve();
+  async close(): Promise<void> {
+    if (this.closed) return;
     if (this.commitTimer !== null) clearImmediate(this.commitTimer);
     this.commitTimer = null;
     this.commitQueued();
     this.closed = true;
     try {
-      if (this.ownsShard) this.shard.close();
+      await this.release?.();
     } catch (err) {
-      return Promise.reject(storageError(err, `closing ${this.name}`));
+      throw storageError(err, `closing ${this.name}`);
     }
-    return Promise.resolve();
   }
 
   private enqueue(batch: BatchToAppend, term: number, settle: Settle | null): AppendResult {
@@ -632,7 +653,7 @@ export class PartitionLog {
     if (this.cursors.committed.offset === this.cursors.start.offset && first !== undefined) {
       this.head = { maxTimestamp: first[5], bytes: first[11].byteLength };
     }
-    this.shard.wrote();
+    this.shard.wrote(group.bytes);
     this.cursors = committedAll(this.cursors);
     this.bytes += group.bytes;
     this.counters.commits++;

@@ -9,6 +9,7 @@ import { synchronousFor, type FlushPolicy } from './log-options.js';
 import { LogStore, storageError } from './log-store.js';
 import { COPY_LEGACY_BATCHES, COPY_LEGACY_META, SHARD_SCHEMA_VERSION, prepareShardSchema } from './shard-schema.js';
 import { prepareStatements, type ShardStatements } from './shard-statements.js';
+import { Checkpointer } from './checkpointer.js';
 
 /** How a shard's database is opened. */
 export interface ShardOptions {
@@ -21,44 +22,52 @@ export interface ShardOptions {
    * with STORAGE_FULL as a full disk does. Default: none.
    */
   readonly maxPageCount?: number | null;
+  /** Told when a checkpoint fails (the data stays in the WAL, and the next checkpoint tries again). */
+  readonly warn?: (fields: Record<string, unknown>, message: string) => void;
 }
 
 /** Default page cache of a shard: it serves many partitions. */
 export const DEFAULT_SHARD_CACHE_KIB = 16 * 1024;
 
 /**
- * Page size of a new shard. bench/storage-layout.ts (64 partitions, one batch each per transaction) appended 10-record
- * batches of 100 B records 2.4x faster at 16 KiB pages than at 4 KiB, 1 KiB records 1.5x, and scanned faster too.
+ * Page size of a new shard. bench/storage-layout.ts (64 and 1,000 partitions, one 10-record batch each per
+ * transaction, on a busy machine) appended 16 KiB records 1.7-5x faster at 16 KiB pages than at 4 KiB; 100 B and
+ * 1 KiB records were within the noise of each other.
  */
 export const SHARD_PAGE_BYTES = 16 * 1024;
 
-// A WAL that once grew large is cut back to this size at the next checkpoint.
+// A WAL that once grew large is cut back to this size when it restarts after a checkpoint.
 const JOURNAL_SIZE_LIMIT_BYTES = 4 * 1024 * 1024;
 
 /**
- * WAL pages after which a commit runs SQLite's automatic checkpoint: 16 MiB of WAL, as the per-partition databases had
- * (a smaller WAL checkpoints, and fsyncs, more often). Under flush 'interval' the flush timer also checkpoints.
+ * Payload bytes written after which the shard asks its checkpointer for a checkpoint by itself (SQLite's own automatic
+ * checkpoint is off: it would run on the writer's connection, on the event loop). 16 MiB, as the per-partition
+ * databases had: a smaller WAL checkpoints, and fsyncs, more often. Under flush 'interval' the flush timer also asks.
  */
-export const WAL_AUTOCHECKPOINT_PAGES = 1024;
+export const CHECKPOINT_AFTER_BYTES = 16 * 1024 * 1024;
 
 /** One shard database and the logs named in it. */
 export class Shard {
   private readonly parts = new Map<string, number>();
-  /** Something was written since the last checkpoint. */
+  /** Something was written since the last checkpoint request. */
   private unsynced = false;
+  /** Payload bytes written since the last checkpoint request. */
+  private unsyncedBytes = 0;
+  private closing: Promise<void> | null = null;
 
   private constructor(
     /** The database file. */
     readonly file: string,
     private readonly db: Database.Database,
     private readonly sql: ShardStatements,
+    private readonly checkpointer: Checkpointer,
   ) {
     for (const [part, name] of sql.partitions.all()) this.parts.set(name, part);
   }
 
   /**
-   * Opens (creating if needed) the shard database `file`. The database is opened in exclusive locking mode: a second
-   * opener (in this process or another) fails with STORAGE_ERROR instead of sharing it.
+   * Opens (creating if needed) the shard database `file` and starts its checkpointer thread. Only one process may use
+   * a shard: whoever opens it must hold the lock of its directory (see directory-lock.ts).
    */
   static open(file: string, options: ShardOptions): Shard {
     const cacheKiB = options.cacheKiB ?? DEFAULT_SHARD_CACHE_KIB;
@@ -75,16 +84,14 @@ export class Shard {
     const synchronous = synchronousFor(options.flush);
     let db: Database.Database | undefined;
     try {
-      // No busy wait: contention means a second opener of this shard, which should fail at once.
+      // Only the checkpointer shares the database, and a PASSIVE checkpoint never takes a lock a writer waits for.
       db = new Database(file, { timeout: 0 });
-      // Exclusive locking keeps the WAL index in heap memory (no -shm file) and keeps other processes out.
-      db.pragma('locking_mode = EXCLUSIVE');
       db.pragma(`page_size = ${String(SHARD_PAGE_BYTES)}`);
       db.pragma('journal_mode = WAL');
       db.pragma(`synchronous = ${synchronous}`);
       db.pragma(`cache_size = -${String(cacheKiB)}`);
       db.pragma(`journal_size_limit = ${String(JOURNAL_SIZE_LIMIT_BYTES)}`);
-      db.pragma(`wal_autocheckpoint = ${String(WAL_AUTOCHECKPOINT_PAGES)}`);
+      db.pragma('wal_autocheckpoint = 0');
       if (maxPageCount !== null) db.pragma(`max_page_count = ${String(maxPageCount)}`);
       const version = prepareShardSchema(db);
       if (version !== SHARD_SCHEMA_VERSION) {
@@ -93,7 +100,12 @@ export class Shard {
           `${file} has schema version ${String(version)}, expected ${String(SHARD_SCHEMA_VERSION)}`,
         );
       }
-      return new Shard(file, db, prepareStatements(db));
+      const sql = prepareStatements(db);
+      const warn = options.warn;
+      const checkpointer = new Checkpointer({ file, synchronous }, (message) => {
+        warn?.({ shard: file, error: message }, 'WAL checkpoint failed');
+      });
+      return new Shard(file, db, sql, checkpointer);
     } catch (err) {
       db?.close();
       throw storageError(err, `opening ${file}`);
@@ -164,31 +176,47 @@ export class Shard {
     this.unsynced = true;
   }
 
-  /** Notes that a write happened, so the next {@link sync} checkpoints. */
-  wrote(): void {
+  /**
+   * Notes a committed write of `bytes` payload bytes, so the next {@link sync} checkpoints; past
+   * {@link CHECKPOINT_AFTER_BYTES} since the last checkpoint, asks for one at once.
+   */
+  wrote(bytes = 0): void {
     this.unsynced = true;
+    this.unsyncedBytes += bytes;
+    if (this.unsyncedBytes >= CHECKPOINT_AFTER_BYTES) this.sync();
   }
 
   /**
-   * Makes every commit so far durable with a PASSIVE WAL checkpoint (under synchronous NORMAL or FULL SQLite fsyncs the
-   * WAL before copying it and the database after). Does nothing when nothing was written since the last one.
+   * Asks the checkpointer thread for a PASSIVE WAL checkpoint, which under synchronous NORMAL or FULL fsyncs the WAL
+   * before copying it and the database after, and returns at once: the network thread never waits for it. Does
+   * nothing when nothing was written since the last request.
    */
   sync(): void {
-    if (!this.unsynced) return;
-    try {
-      this.db.pragma('wal_checkpoint(PASSIVE)');
-    } catch (err) {
-      throw storageError(err, `checkpointing ${this.file}`);
-    }
+    if (!this.unsynced || this.closing !== null) return;
     this.unsynced = false;
+    this.unsyncedBytes = 0;
+    this.checkpointer.request();
   }
 
-  /** Closes the database (SQLite checkpoints the WAL and removes it on a clean close). */
-  close(): void {
-    try {
-      this.db.close();
-    } catch (err) {
-      throw storageError(err, `closing ${this.file}`);
-    }
+  /** Checkpoints finished by the checkpointer thread so far. */
+  get checkpoints(): number {
+    return this.checkpointer.completed;
+  }
+
+  /**
+   * Closes the shard's connection, then stops the checkpointer thread, whose connection is the last one: SQLite
+   * checkpoints the WAL and removes it as that one closes. Idempotent.
+   */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      try {
+        this.db.close();
+      } catch (err) {
+        await this.checkpointer.close();
+        throw storageError(err, `closing ${this.file}`);
+      }
+      await this.checkpointer.close();
+    })();
+    return this.closing;
   }
 }

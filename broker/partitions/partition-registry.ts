@@ -58,12 +58,13 @@ export class PartitionRegistry {
   private readonly warn: Warn;
 
   constructor(private readonly options: PartitionRegistryOptions) {
+    this.warn = options.warn ?? (() => undefined);
     this.logs = new LogManager({
       dataDir: options.dataDir,
       flush: options.flush,
+      warn: this.warn,
       ...(options.storageShards === undefined ? {} : { shards: options.storageShards }),
     });
-    this.warn = options.warn ?? (() => undefined);
   }
 
   /**
