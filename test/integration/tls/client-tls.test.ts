@@ -10,6 +10,7 @@ import t from 'tap';
 import type { Test } from 'tap';
 import { Admin, Consumer, Producer, stringCodec, type ClientTlsOptions } from '../../../client/index.js';
 import { startBrokerProcess, type BrokerProcess } from '../../helpers/broker-process.js';
+import { runBrook } from '../../helpers/brook-cli.js';
 import { consumeUntil } from '../../helpers/consume.js';
 import { httpGet, metricSum } from '../../helpers/http.js';
 import { fingerprint256, makeTestCertificates, opensslMissing, type CertFiles } from '../../helpers/tls-certs.js';
@@ -97,6 +98,28 @@ async function run(t: Test): Promise<void> {
   await t.test('a client certificate from the CA is accepted under `request`', async (t) => {
     const client = { ...trustCa, cert: fs.readFileSync(certs.client.cert), key: fs.readFileSync(certs.client.key) };
     t.ok((await listWith(tlsBootstrap(broker), client)).length >= 0, 'listTopics answered over mutual TLS');
+  });
+
+  await t.test('the CLI connects with --tls-ca, and a client certificate with --tls-cert/--tls-key', async (t) => {
+    const base = ['topic', 'list', '--bootstrap', tlsBootstrap(broker)];
+    const trusted = await runBrook(t, [...base, '--tls-ca', certs.caCert]);
+    t.equal(trusted.code, 0, `topic list over tls:// exits 0 (stderr: ${trusted.stderr})`);
+    t.match(trusted.stdout, /over-tls/, 'and lists the topic made over tls://');
+    const withCert = await runBrook(t, [
+      ...base,
+      '--tls-ca',
+      certs.caCert,
+      '--tls-cert',
+      certs.client.cert,
+      '--tls-key',
+      certs.client.key,
+    ]);
+    t.equal(withCert.code, 0, 'with a client certificate too');
+    const untrusted = await runBrook(t, base);
+    t.not(untrusted.code, 0, 'without --tls-ca the test CA is not trusted');
+    t.match(untrusted.stderr, /not trusted.*--tls-ca/, 'and the error says which flag to give');
+    const halfCert = await runBrook(t, [...base, '--tls-cert', certs.client.cert]);
+    t.match(halfCert.stderr, /--tls-cert .*needs both --tls-cert and --tls-key/, 'a certificate without its key');
   });
 
   await t.test('a plaintext client on the TLS port gets a clear error quickly, and it is counted', async (t) => {
