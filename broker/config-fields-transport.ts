@@ -46,6 +46,35 @@ export const TRANSPORT_CONFIG_FIELDS = {
     default: 'none',
     arg: 'mode',
   }),
+  peerHost: optionalTextField({
+    doc:
+      'interface the inter-broker (peer) listener binds to, apart from the client listeners: keep it on the ' +
+      "brokers' private network",
+    defaultText: '`--host`',
+    arg: 'host',
+    pattern: /^\S+$/,
+  }),
+  peerTlsCert: optionalTextField({
+    doc:
+      'PEM certificate of this broker on the peer port, naming it as CN `broker-<id>` or a SAN `DNS:broker-<id>`: ' +
+      'with `--peer-tls-key` and `--peer-tls-ca` the peer port runs mutual TLS and a broker can only speak as the ' +
+      'id its certificate names',
+    defaultText: 'none: plaintext',
+    arg: 'file',
+    pattern: PATH_PATTERN,
+  }),
+  peerTlsKey: optionalTextField({
+    doc: 'PEM private key of `--peer-tls-cert`',
+    defaultText: 'none',
+    arg: 'file',
+    pattern: PATH_PATTERN,
+  }),
+  peerTlsCa: optionalTextField({
+    doc: 'PEM CA of the cluster: the peer certificates of every broker must chain to it',
+    defaultText: 'none',
+    arg: 'file',
+    pattern: PATH_PATTERN,
+  }),
   wsAllowedOrigins: structuredField<AllowedOrigins>({
     doc:
       'browser origins (`https://app.example.com,...`, or `*` for any) whose pages may open a WebSocket, besides ' +

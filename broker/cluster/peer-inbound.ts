@@ -8,6 +8,7 @@ import type { Logger } from '../logger.js';
 import { LengthPrefixSplitter } from '../../protocol/length-prefix.js';
 import { admitEnvelopes } from './peer-admission.js';
 import { decodeEnvelopes, decodeHello, type PeerEnvelope } from './peer-codec.js';
+import { peerIdentityRefusal } from './peer-tls.js';
 import type { PeerTransportStats } from './peer-stats.js';
 
 /** Bytes a connection may send before its hello is accepted (a hello is tens of bytes). */
@@ -116,6 +117,12 @@ export class PeerInbound {
     }
     if (!context.acceptsStrangers && !context.isKnownPeer(from)) {
       this.reject(`hello from unknown broker ${String(from)}`);
+      return;
+    }
+    // Over mutual TLS, the certificate says which broker the connection may speak for.
+    const impostor = peerIdentityRefusal(this.socket, from);
+    if (impostor !== undefined) {
+      this.reject(impostor);
       return;
     }
     this.fromId = from;

@@ -3,11 +3,13 @@
  * connection fails or closes it redials after a jittered, growing delay until {@link PeerLink.close}.
  */
 import { connect, type Socket } from 'node:net';
+import { connect as connectTls } from 'node:tls';
 import type { Clock, TimerHandle, Timers } from '../clock.js';
 import type { Logger } from '../logger.js';
 import type { Backoff } from './peer-backoff.js';
 import { encodeHello } from './peer-codec.js';
 import type { PeerTransportStats } from './peer-stats.js';
+import { peerDialOptions, type PeerTls } from './peer-tls.js';
 
 /** Where a broker listens for its peers. */
 export interface PeerAddress {
@@ -35,6 +37,8 @@ export interface PeerLinkOptions {
   readonly clock: Clock;
   /** Schedules redials. */
   readonly timers: Timers;
+  /** Dial over mutual TLS with this material; the peer's certificate must name it. Default: plaintext. */
+  readonly tls?: PeerTls | undefined;
   readonly logger?: Logger | undefined;
 }
 
@@ -106,13 +110,18 @@ export class PeerLink {
     this.retryTimer = undefined;
     if (this.closed) return;
     const { address, logger } = this.options;
-    const socket = connect({ host: address.host, port: address.port, noDelay: true });
+    const { tls } = this.options;
+    const socket =
+      tls === undefined
+        ? connect({ host: address.host, port: address.port, noDelay: true })
+        : connectTls({ ...peerDialOptions(tls, address.id), host: address.host, port: address.port });
     this.socket = socket;
     socket.setNoDelay(true);
     // Covers a peer address that swallows SYNs (a blackholed link); cleared once connected.
     socket.setTimeout(this.options.connectTimeoutMs, () => socket.destroy());
     socket.on('error', (err) => logger?.debug({ err, peer: address.id }, 'peer link error'));
-    socket.once('connect', () => {
+    // Over TLS, the hello waits for the handshake (the peer's certificate checked).
+    socket.once(tls === undefined ? 'connect' : 'secureConnect', () => {
       socket.setTimeout(0);
       const hello = encodeHello({ clusterId: this.options.clusterId, from: this.options.selfId });
       socket.write(hello);

@@ -32,6 +32,8 @@ export interface TestCertificates {
   readonly foreignBroker: CertFiles;
   /** A client certificate, CN=alice. */
   readonly client: CertFiles;
+  /** Issues another certificate for common name `cn` into `<name>.crt`/`<name>.key`, signed by the test CA or the other. */
+  issue(name: string, cn: string, signer?: 'test-ca' | 'other-ca'): CertFiles;
 }
 
 /** Why TLS tests cannot run here, or undefined when the `openssl` command is available. */
@@ -102,6 +104,7 @@ export function makeTestCertificates(t: Test): TestCertificates {
     expiredBroker: issue('expired', 'localhost', 'test-ca', -1, 'broker.ext'),
     foreignBroker: issue('foreign', 'localhost', 'other-ca', 2, 'broker.ext'),
     client: issue('client', 'alice', 'test-ca', 2),
+    issue: (name, cn, signer = 'test-ca') => issue(name, cn, signer, 2),
   };
 }
 
