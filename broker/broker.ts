@@ -19,6 +19,7 @@ import { ClusterMetrics } from './metrics/cluster-metrics.js';
 import { GroupMetrics } from './metrics/group-metrics.js';
 import type { BrokerCore } from './net/broker-api.js';
 import { startServers } from './net/servers.js';
+import { readMetricsToken } from './net/metrics-token.js';
 import { serverTlsFiles } from './net/tls-files.js';
 import { PartitionRegistry } from './partitions/partition-registry.js';
 
@@ -232,6 +233,7 @@ export class Broker {
       logger: this.logger,
       tls: serverTlsFiles(config),
       allowedOrigins: config.wsAllowedOrigins,
+      metricsToken: readMetricsToken(config.metricsTokenFile),
       registry: this.metrics.registry,
     });
     this.startTimers();

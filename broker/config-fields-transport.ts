@@ -90,6 +90,14 @@ export const TRANSPORT_CONFIG_FIELDS = {
         .filter((entry) => entry !== ''),
     check: checkOrigins,
   }),
+  metricsTokenFile: optionalTextField({
+    doc:
+      'file whose first line is the bearer token `GET /metrics` requires (`Authorization: Bearer <token>`, else ' +
+      '401); `/healthz` and `/readyz` stay open for probes',
+    defaultText: 'none: /metrics is open',
+    arg: 'file',
+    pattern: PATH_PATTERN,
+  }),
 } as const satisfies Record<string, ConfigField<unknown>>;
 
 function checkOrigins(field: string, value: unknown): AllowedOrigins {

@@ -35,6 +35,8 @@ export interface StartServersOptions {
   readonly tls?: ServerTlsFiles | undefined;
   /** Browser origins allowed on the WebSocket port besides the broker's own. Default: none. */
   readonly allowedOrigins?: AllowedOrigins;
+  /** The bearer token GET /metrics asks for (health endpoints stay open). Default: none, /metrics is open. */
+  readonly metricsToken?: string | undefined;
   /** Where the listeners' own metrics (failed TLS handshakes) are registered. Default: nowhere. */
   readonly registry?: Registry;
 }
@@ -82,6 +84,7 @@ export async function startServers(options: StartServersOptions): Promise<Runnin
       isReady: options.isReady,
       tls: tlsFiles,
       allowedOrigins: options.allowedOrigins ?? [],
+      metricsToken: options.metricsToken,
     });
   } catch (err: unknown) {
     await tcp.close();

@@ -25,6 +25,8 @@ export interface WsServerOptions {
   readonly tls?: ServerTlsFiles | undefined;
   /** Browser origins allowed besides the broker's own (see ws-origin.ts). */
   readonly allowedOrigins: AllowedOrigins;
+  /** The bearer token GET /metrics asks for; undefined: open. */
+  readonly metricsToken?: string | undefined;
 }
 
 /**
@@ -168,6 +170,7 @@ export class WsServer {
       metricsText: this.options.metricsText,
       isReady: this.options.isReady,
       onError: (err) => logger?.error({ err }, 'metrics scrape failed'),
+      metricsToken: this.options.metricsToken,
     });
   }
 

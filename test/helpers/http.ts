@@ -10,12 +10,18 @@ export interface HttpResponse {
 }
 
 /**
- * GET `http://127.0.0.1:<port><path>` on a fresh connection (no keep-alive: nothing outlives the call); with `ca`
- * (PEM), `https://` trusting that CA.
+ * GET `http://127.0.0.1:<port><path>` on a fresh connection (no keep-alive: nothing outlives the call) with
+ * `headers`; with `ca` (PEM), `https://` trusting that CA.
  */
-export function httpGet(port: number, path: string, timeoutMs = 10_000, ca?: Buffer): Promise<HttpResponse> {
+export function httpGet(
+  port: number,
+  path: string,
+  timeoutMs = 10_000,
+  ca?: Buffer,
+  headers: Readonly<Record<string, string>> = {},
+): Promise<HttpResponse> {
   return new Promise((resolve, reject) => {
-    const options = { host: '127.0.0.1', port, path, agent: false, timeout: timeoutMs };
+    const options = { host: '127.0.0.1', port, path, agent: false, timeout: timeoutMs, headers };
     const send = ca === undefined ? request : httpsRequest;
     const req = send(ca === undefined ? options : { ...options, ca }, (res) => {
       let body = '';

@@ -86,7 +86,7 @@ export interface TestServers {
 export async function startTestServers(
   t: Test,
   limits: Partial<SessionLimits> = {},
-  options: Pick<StartServersOptions, 'allowedOrigins'> = {},
+  options: Pick<StartServersOptions, 'allowedOrigins' | 'metricsToken'> = {},
 ): Promise<TestServers> {
   const core = new FakeCore();
   const ready = { value: false };
