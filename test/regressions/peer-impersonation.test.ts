@@ -12,7 +12,7 @@ import { freePorts } from '../../bench/harness/free-port.js';
 import { encodeHello } from '../../broker/cluster/peer-codec.js';
 import { Admin, Producer, stringCodec } from '../../client/index.js';
 import { startBrokerProcess, type BrokerProcess } from '../helpers/broker-process.js';
-import { makeTestCertificates, opensslMissing, type CertFiles } from '../helpers/tls-certs.js';
+import { makeCertificates, opensslMissing, type CertFiles } from '../helpers/tls-certs.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 /** Resolves once `socket` is closed, whoever closed it. */
@@ -27,7 +27,7 @@ function closed(socket: net.Socket): Promise<void> {
 }
 
 void t.test('peer port under mutual TLS', { skip: opensslMissing() ?? false }, async (t) => {
-  const certs = makeTestCertificates(t);
+  const certs = makeCertificates(t);
   const peerCerts = new Map<number, CertFiles>([
     [1, certs.issue('broker-1', 'broker-1')],
     [2, certs.issue('broker-2', 'broker-2')],

@@ -13,7 +13,7 @@ import { startBrokerProcess, type BrokerProcess } from '../../helpers/broker-pro
 import { runBrook } from '../../helpers/brook-cli.js';
 import { consumeUntil } from '../../helpers/consume.js';
 import { httpGet, metricSum } from '../../helpers/http.js';
-import { fingerprint256, makeTestCertificates, opensslMissing, type CertFiles } from '../../helpers/tls-certs.js';
+import { fingerprint256, makeCertificates, opensslMissing, type CertFiles } from '../../helpers/tls-certs.js';
 import { waitFor } from '../../helpers/wait-for.js';
 
 void t.test('client TLS', { skip: opensslMissing() ?? false }, run);
@@ -65,7 +65,7 @@ function servedFingerprint(port: number): Promise<string> {
 }
 
 async function run(t: Test): Promise<void> {
-  const certs = makeTestCertificates(t);
+  const certs = makeCertificates(t);
   const ca = fs.readFileSync(certs.caCert);
   const trustCa: ClientTlsOptions = { ca };
   // The broker reads its certificate from these paths, so rotation can replace the files under it.
