@@ -75,6 +75,15 @@ export const TRANSPORT_CONFIG_FIELDS = {
     arg: 'file',
     pattern: PATH_PATTERN,
   }),
+  clusterSecretFile: optionalTextField({
+    doc:
+      'file holding a secret (at least 16 bytes) every broker of the cluster shares: peers prove they hold it by ' +
+      'HMAC over nonces from both sides before any Raft message counts (the secret never crosses the wire); for ' +
+      'clusters without peer certificates',
+    defaultText: 'none',
+    arg: 'file',
+    pattern: PATH_PATTERN,
+  }),
   wsAllowedOrigins: structuredField<AllowedOrigins>({
     doc:
       'browser origins (`https://app.example.com,...`, or `*` for any) whose pages may open a WebSocket, besides ' +

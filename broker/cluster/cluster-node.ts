@@ -18,6 +18,7 @@ import { RaftHost } from './raft-host.js';
 import { isInternalTopic } from '../topics/topic-config.js';
 import type { TopicSpec } from '../topics/topic-config.js';
 import type { TopicStore } from './topic-store.js';
+import { readClusterSecret } from './peer-secret.js';
 import { readPeerTls } from './peer-tls.js';
 
 /** Longest a stopping broker waits for its partitions' leadership to move to other brokers. */
@@ -73,6 +74,7 @@ export class ClusterNode {
       peers: this.peerAddresses(),
       listenHost: config.peerHost ?? config.host,
       tls: readPeerTls(config),
+      secret: readClusterSecret(config.clusterSecretFile),
       listenPort: config.peerPort,
       acceptUnknownPeers: true,
       onEnvelopes: (from, envelopes) => {

@@ -71,6 +71,11 @@ export interface PeerTransportOptions {
    * as, and links check that the peer's names the broker dialled (peer-tls.ts). Default: plaintext.
    */
   readonly tls?: PeerTls | undefined;
+  /**
+   * A cluster secret both ends of every connection prove they hold, by HMAC over nonces from both sides, before
+   * anything else is delivered or sent (peer-secret.ts). Default: none.
+   */
+  readonly secret?: Uint8Array | undefined;
   readonly logger?: Logger | undefined;
 }
 
@@ -157,6 +162,7 @@ export class PeerTransport {
           this.options.onEnvelopes(from, envelopes);
         },
         stats: this.counters,
+        secret: this.options.secret,
         logger: this.options.logger,
       });
       this.accepted.add(inbound);
@@ -310,6 +316,7 @@ export class PeerTransport {
       clock: this.runtime.monotonic,
       timers: this.runtime.timers,
       tls: this.options.tls,
+      secret: this.options.secret,
       logger: this.options.logger,
     });
   }

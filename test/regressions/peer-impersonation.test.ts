@@ -8,23 +8,11 @@ import fs from 'node:fs';
 import net from 'node:net';
 import { connect as connectTls, type TLSSocket } from 'node:tls';
 import t from 'tap';
-import { freePorts } from '../../bench/harness/free-port.js';
 import { encodeHello } from '../../broker/cluster/peer-codec.js';
 import { Admin, Producer, stringCodec } from '../../client/index.js';
-import { startBrokerProcess, type BrokerProcess } from '../helpers/broker-process.js';
+import { socketClosed as closed, startPeerPair } from '../helpers/peer-pair.js';
 import { makeCertificates, opensslMissing, type CertFiles } from '../helpers/tls-certs.js';
 import { waitFor } from '../helpers/wait-for.js';
-
-/** Resolves once `socket` is closed, whoever closed it. */
-function closed(socket: net.Socket): Promise<void> {
-  return new Promise((resolve) => {
-    if (socket.closed) resolve();
-    else
-      socket.once('close', () => {
-        resolve();
-      });
-  });
-}
 
 void t.test('peer port under mutual TLS', { skip: opensslMissing() ?? false }, async (t) => {
   const certs = makeCertificates(t);
@@ -32,29 +20,14 @@ void t.test('peer port under mutual TLS', { skip: opensslMissing() ?? false }, a
     [1, certs.issue('broker-1', 'broker-1')],
     [2, certs.issue('broker-2', 'broker-2')],
   ]);
-  const [peerPort1 = 0, peerPort2 = 0] = await freePorts(2);
-  const peers = `1@127.0.0.1:${String(peerPort1)},2@127.0.0.1:${String(peerPort2)}`;
-  const start = (id: number, peerPort: number): Promise<BrokerProcess> => {
+  const ca = certs.caCert;
+  const pair = await startPeerPair(t, (id) => {
     const own = peerCerts.get(id);
     if (own === undefined) throw new Error(`no certificate for broker ${String(id)}`);
-    return startBrokerProcess(t, {
-      args: [
-        '--broker-id',
-        String(id),
-        '--peers',
-        peers,
-        '--peer-port',
-        String(peerPort),
-        '--peer-tls-cert',
-        own.cert,
-        '--peer-tls-key',
-        own.key,
-        '--peer-tls-ca',
-        certs.caCert,
-      ],
-    });
-  };
-  const [broker1, broker2] = await Promise.all([start(1, peerPort1), start(2, peerPort2)]);
+    return ['--peer-tls-cert', own.cert, '--peer-tls-key', own.key, '--peer-tls-ca', ca];
+  });
+  const [broker1, broker2] = pair.brokers;
+  const [peerPort1] = pair.peerPorts;
 
   await t.test('the brokers replicate over mutual TLS', async (t) => {
     const admin = new Admin({ bootstrap: broker1.bootstrap });
