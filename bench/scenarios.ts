@@ -4,7 +4,15 @@
  */
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Admin, BrookError, Consumer, Producer, rawCodec, type PartitionerStrategy } from '../client/index.js';
+import {
+  Admin,
+  BrookError,
+  Consumer,
+  Producer,
+  rawCodec,
+  type ClientTlsOptions,
+  type PartitionerStrategy,
+} from '../client/index.js';
 import { runOpenLoop } from './open-loop.js';
 import type { LatencySample, Measurement } from './system.js';
 
@@ -23,9 +31,13 @@ const STALL_TIMEOUT_MS = 30_000;
 export async function ensureTopic(
   bootstrap: readonly string[],
   topic: string,
-  options: { partitions: number; replicas: number },
+  options: { partitions: number; replicas: number; tls?: ClientTlsOptions },
 ): Promise<void> {
-  const admin = new Admin({ bootstrap, requestTimeoutMs: 120_000 });
+  const admin = new Admin({
+    bootstrap,
+    requestTimeoutMs: 120_000,
+    ...(options.tls === undefined ? {} : { tls: options.tls }),
+  });
   const deadline = performance.now() + CREATE_TOPIC_DEADLINE_MS;
   try {
     for (;;) {
@@ -64,6 +76,8 @@ export interface ProduceScenarioSpec {
   /** `send`: a promise per record (resolved on acknowledgement); `write`: no promise, failures surface in flush(). */
   api: 'send' | 'write';
   partitioner: PartitionerStrategy;
+  /** TLS for a `tls://` or `wss://` bootstrap. */
+  tls?: ClientTlsOptions;
 }
 
 /** Sends `records` values of `recordBytes` with null keys as fast as the producers take them (topic must exist). */
@@ -76,6 +90,7 @@ export async function produceScenario(spec: ProduceScenarioSpec): Promise<Measur
         codec: rawCodec(),
         acks: spec.acks,
         partitioner: spec.partitioner,
+        ...(spec.tls === undefined ? {} : { tls: spec.tls }),
       }),
   );
   await Promise.all(producers.map((p) => p.connect()));
@@ -113,13 +128,22 @@ export async function produceScenario(spec: ProduceScenarioSpec): Promise<Measur
   return { records: spec.records, bytes: spec.records * spec.recordBytes, seconds };
 }
 
-/** Reads `records` records of `topic` from offset 0, each decoded into a record the application sees. */
+/**
+ * Reads `records` records of `topic` from offset 0, each decoded into a record the application sees (`tls` for a
+ * `tls://` or `wss://` bootstrap).
+ */
 export async function consumeScenario(
   bootstrap: readonly string[],
   topic: string,
   records: number,
+  tls?: ClientTlsOptions,
 ): Promise<Measurement> {
-  const consumer = new Consumer<Uint8Array>({ bootstrap, codec: rawCodec(), from: 'earliest' });
+  const consumer = new Consumer<Uint8Array>({
+    bootstrap,
+    codec: rawCodec(),
+    from: 'earliest',
+    ...(tls === undefined ? {} : { tls }),
+  });
   const started = performance.now();
   try {
     await consumer.assign(topic);

@@ -20,6 +20,8 @@ import { ClusterMetrics } from './metrics/cluster-metrics.js';
 import { GroupMetrics } from './metrics/group-metrics.js';
 import type { BrokerCore } from './net/broker-api.js';
 import { startServers } from './net/servers.js';
+import { readMetricsToken } from './net/metrics-token.js';
+import { serverTlsFiles } from './net/tls-files.js';
 import { PartitionRegistry } from './partitions/partition-registry.js';
 
 /** What a broker takes besides its config (tests and embedders inject these). */
@@ -196,6 +198,15 @@ export class Broker {
     return this.cluster?.peerPort ?? 0;
   }
 
+  /**
+   * Re-reads the TLS certificate, key and CA files (on SIGHUP) for new connections on the client TCP port; open
+   * connections keep theirs. Throws when they cannot be read or used (the old ones stay) or the broker has no TLS.
+   */
+  reloadTls(): void {
+    if (this.servers === null) throw new Error('the broker is not listening');
+    this.servers.reloadTls();
+  }
+
   /** True from the end of start until close begins (what /readyz reports). */
   get ready(): boolean {
     return this.started && !this.stopping;
@@ -222,6 +233,10 @@ export class Broker {
       metricsText: () => this.metrics.metricsText(),
       isReady: () => this.ready,
       logger: this.logger,
+      tls: serverTlsFiles(config),
+      allowedOrigins: config.wsAllowedOrigins,
+      metricsToken: readMetricsToken(config.metricsTokenFile),
+      registry: this.metrics.registry,
     });
     this.startTimers();
     this.groups.start();

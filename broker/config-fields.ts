@@ -18,7 +18,7 @@ import {
 } from './config-kinds.js';
 import { MAX_BROKER_ID, checkPeers, parsePeers, type PeerConfig } from './config-lists.js';
 import { AUTH_CONFIG_FIELDS } from './config-fields-auth.js';
-import { TLS_CONFIG_FIELDS } from './config-fields-tls.js';
+import { TRANSPORT_CONFIG_FIELDS } from './config-fields-transport.js';
 
 const MAX_BYTES = 1024 * MiB;
 /** The largest delay Node's timers accept. */
@@ -62,7 +62,7 @@ export const CONFIG_FIELDS = {
     min: 0,
     max: MAX_PORT,
   }),
-  ...TLS_CONFIG_FIELDS,
+  ...TRANSPORT_CONFIG_FIELDS,
   maxFrameBytes: integerField({
     doc: 'largest frame accepted or sent; a larger one closes its connection with FRAME_TOO_LARGE',
     default: 8 * MiB,

@@ -98,4 +98,13 @@ async function runBroker(opts: BrokerConfigInput): Promise<void> {
   process.on('SIGINT', () => {
     stop('SIGINT');
   });
+  // Certificate rotation: new TCP connections get the files as they are now (see docs/security.md).
+  process.on('SIGHUP', () => {
+    try {
+      broker.reloadTls();
+      broker.logger.info({ signal: 'SIGHUP' }, 'TLS files reloaded for new connections on the TCP port');
+    } catch (err: unknown) {
+      broker.logger.error({ err, signal: 'SIGHUP' }, 'TLS files not reloaded: the previous ones stay in use');
+    }
+  });
 }

@@ -1,9 +1,10 @@
 /** The commander side every client command shares: its connection flags, and what they parse to. */
 import { Command, Option } from 'commander';
 import type { CliConnection } from './client-options.js';
+import { addTlsFlags, tlsOptionsOf, type TlsFlags } from './tls-flags.js';
 
 /** The flags every client command takes. */
-export interface ConnectionFlags {
+export interface ConnectionFlags extends TlsFlags {
   bootstrap: string;
   username?: string;
   password?: string;
@@ -11,19 +12,22 @@ export interface ConnectionFlags {
 
 /** A command with the connection flags every client command takes. */
 export function clientCommand(name: string): Command {
-  return new Command(name)
+  const command = new Command(name)
     .addOption(
-      new Option('--bootstrap <address>', 'host:port (TCP) or ws://host:port (WebSocket)')
+      new Option('--bootstrap <address>', 'host:port (TCP), tls://host:port, ws://host:port or wss://host:port')
         .env('BROOK_BOOTSTRAP')
         .default('127.0.0.1:9400'),
     )
     .addOption(new Option('--username <name>', 'username for brokers with --users').env('BROOK_USERNAME'))
     .addOption(new Option('--password <secret>', 'password for brokers with --users').env('BROOK_PASSWORD'));
+  return addTlsFlags(command);
 }
 
 /** The connection the flags name. */
 export function connection(opts: ConnectionFlags): CliConnection {
+  const tls = tlsOptionsOf(opts);
   return {
+    ...(tls === undefined ? {} : { tls }),
     bootstrap: opts.bootstrap,
     ...(opts.username === undefined ? {} : { username: opts.username }),
     ...(opts.password === undefined ? {} : { password: opts.password }),

@@ -1,11 +1,13 @@
 /** Connection options every client command of the CLI shares. */
-import { Admin, type ClientOptions } from '@brook/client';
+import { Admin, type ClientOptions, type ClientTlsOptions } from '@brook/client';
 
 /** What `--bootstrap`, `--username` and `--password` parsed to. */
 export interface CliConnection {
   bootstrap: string;
   username?: string;
   password?: string;
+  /** TLS for tls:// and wss:// bootstraps (cli/tls-flags.ts). */
+  tls?: ClientTlsOptions;
 }
 
 /**
@@ -24,6 +26,7 @@ export function clientOptions(conn: CliConnection): ClientOptions {
     metadataWaitMs: METADATA_WAIT_MS,
     ...(conn.username === undefined ? {} : { username: conn.username }),
     ...(conn.password === undefined ? {} : { password: conn.password }),
+    ...(conn.tls === undefined ? {} : { tls: conn.tls }),
   };
 }
 

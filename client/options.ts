@@ -6,14 +6,15 @@ import type { Checksum } from '../protocol/index.js';
 import type { BackoffOptions } from './backoff.js';
 import { systemClock, systemRandom, type Clock, type Random } from './clock.js';
 import { parseBootstrap, type Endpoint } from './endpoint.js';
+import type { ClientTlsOptions } from './transport/tls.js';
 import type { TransportFactory } from './transport/transport.js';
 import type { WebSocketConstructor } from './transport/websocket.js';
 
 /** Connection settings shared by Producer, Consumer and Admin. */
 export interface ClientOptions {
   /**
-   * Where to find the cluster: `host:port` (TCP), `ws://host:port[/path]` or `wss://...` (WebSocket), or a list
-   * of them (or one comma-separated string). The client connects to one, learns the other brokers from metadata,
+   * Where to find the cluster: `host:port` (TCP), `tls://host:port` (TCP with TLS), `ws://host:port[/path]` or
+   * `wss://...` (WebSocket), or a list of them (or one comma-separated string). The client connects to one, learns the other brokers from metadata,
    * and reaches them with the same transport. Required.
    */
   readonly bootstrap: string | readonly string[];
@@ -58,6 +59,11 @@ export interface ClientOptions {
    * `WebSocket` in browsers.
    */
   readonly webSocket?: WebSocketConstructor;
+  /**
+   * TLS for `tls://` and `wss://` brokers (Node): the CA to trust, a client certificate, the expected server name.
+   * Default: the system's CAs, no client certificate. Browsers use their own TLS settings and ignore this.
+   */
+  readonly tls?: ClientTlsOptions;
   /** Replaces the transports entirely (tests, custom tunnels). Default: TCP or WebSocket by bootstrap scheme. */
   readonly transport?: TransportFactory;
   /** Time source and timers. Default: the system clock. */
@@ -68,8 +74,15 @@ export interface ClientOptions {
 
 /** What an entry point (Node or browser) supplies: how to open a transport to an endpoint. */
 export interface Platform {
-  /** The transport factory for `endpoint`, given the user's WebSocket constructor if any. Throws if unsupported. */
-  transportFor(endpoint: Endpoint, webSocket: WebSocketConstructor | undefined): TransportFactory;
+  /**
+   * The transport factory for `endpoint`, given the user's WebSocket constructor and TLS options if any. Throws if
+   * unsupported.
+   */
+  transportFor(
+    endpoint: Endpoint,
+    webSocket: WebSocketConstructor | undefined,
+    tls: ClientTlsOptions | undefined,
+  ): TransportFactory;
   /** CRC32C for the batches the producer builds. */
   readonly checksum: Checksum;
 }
@@ -102,10 +115,10 @@ export function resolveClientOptions(options: ClientOptions, platform: Platform)
   const transport =
     options.transport ??
     ((endpoint, handlers, transportOptions) =>
-      platform.transportFor(endpoint, options.webSocket)(endpoint, handlers, transportOptions));
+      platform.transportFor(endpoint, options.webSocket, options.tls)(endpoint, handlers, transportOptions));
   // Fail fast on a bootstrap this platform cannot reach (e.g. host:port in a browser).
   if (options.transport === undefined)
-    for (const endpoint of bootstrap) platform.transportFor(endpoint, options.webSocket);
+    for (const endpoint of bootstrap) platform.transportFor(endpoint, options.webSocket, options.tls);
   return Object.freeze({
     bootstrap: Object.freeze(bootstrap),
     clientId: options.clientId ?? 'brook-client',

@@ -1,8 +1,12 @@
-/** How the Node entry point opens transports: node:net for host:port, the `ws` package for ws:// and wss://. */
+/**
+ * How the Node entry point opens transports: node:net for host:port, node:tls for tls://, the `ws` package for ws://
+ * and wss://.
+ */
 import WebSocket from 'ws';
 import { crc32c } from '../protocol/index.js';
 import type { Platform } from './options.js';
-import { openTcpTransport } from './transport/tcp.js';
+import { openTcpTransport, tcpTransport } from './transport/tcp.js';
+import { tlsConnectOptions, type ClientTlsOptions } from './transport/tls.js';
 import { webSocketTransport, type WebSocketConstructor } from './transport/websocket.js';
 
 /**
@@ -15,22 +19,29 @@ const hardwareCrc32c = await import('@node-rs/crc32').then(
 );
 
 /**
- * The `ws` class with the one-argument constructor of the WHATWG API. Compression is off: record batches are
- * usually already compact, and deflate would cost more CPU than it saves on a LAN.
+ * The `ws` class with the one-argument constructor of the WHATWG API, running TLS with `tls` for wss:// URLs.
+ * Compression is off: record batches are usually already compact, and deflate would cost more CPU than it saves on
+ * a LAN.
  */
-class WsWebSocket extends WebSocket {
-  constructor(url: string) {
-    super(url, { perMessageDeflate: false });
-  }
+function wsPackage(tls: ClientTlsOptions | undefined): WebSocketConstructor {
+  const options = { perMessageDeflate: false, ...tlsConnectOptions(tls) };
+  return class WsWebSocket extends WebSocket {
+    constructor(url: string) {
+      super(url, options);
+    }
+  };
 }
-const wsPackage: WebSocketConstructor = WsWebSocket;
-const wsTransport = webSocketTransport(wsPackage);
+const wsTransport = webSocketTransport(wsPackage(undefined));
 
-/** TCP for `host:port`; WebSocket (the `ws` package unless another constructor is given) for URLs. */
+/**
+ * TCP for `host:port` and `tls://`; WebSocket (the `ws` package, with the TLS options for wss://, unless another
+ * constructor is given) for URLs.
+ */
 export const nodePlatform: Platform = Object.freeze<Platform>({
-  transportFor: (endpoint, webSocket) => {
-    if (endpoint.kind === 'tcp') return openTcpTransport;
-    return webSocket === undefined ? wsTransport : webSocketTransport(webSocket);
+  transportFor: (endpoint, webSocket, tls) => {
+    if (endpoint.kind === 'tcp') return tls === undefined ? openTcpTransport : tcpTransport(tls);
+    if (webSocket !== undefined) return webSocketTransport(webSocket);
+    return tls === undefined ? wsTransport : webSocketTransport(wsPackage(tls));
   },
   checksum: hardwareCrc32c ?? crc32c,
 });

@@ -18,6 +18,8 @@ import { RaftHost } from './raft-host.js';
 import { isInternalTopic } from '../topics/topic-config.js';
 import type { TopicSpec } from '../topics/topic-config.js';
 import type { TopicStore } from './topic-store.js';
+import { readClusterSecret } from './peer-secret.js';
+import { readPeerTls } from './peer-tls.js';
 
 /** Longest a stopping broker waits for its partitions' leadership to move to other brokers. */
 const HAND_OFF_TIMEOUT_MS = 3_000;
@@ -70,7 +72,9 @@ export class ClusterNode {
       selfId: config.brokerId,
       clusterId: topics.clusterId,
       peers: this.peerAddresses(),
-      listenHost: config.host,
+      listenHost: config.peerHost ?? config.host,
+      tls: readPeerTls(config),
+      secret: readClusterSecret(config.clusterSecretFile),
       listenPort: config.peerPort,
       acceptUnknownPeers: true,
       onEnvelopes: (from, envelopes) => {

@@ -25,6 +25,14 @@ export interface PeerHello {
   readonly clusterId: string;
   /** The dialling broker's id. */
   readonly from: number;
+  /** The dialler's nonce, when the cluster authenticates peers by a shared secret (peer-secret.ts). */
+  readonly nonce?: Uint8Array | undefined;
+}
+
+/** The acceptor's answer to a hello with a nonce, under a cluster secret: its nonce and its proof. */
+export interface PeerChallenge {
+  readonly nonce: Uint8Array;
+  readonly proof: Uint8Array;
 }
 
 /** Deepest nesting of a peer frame: frame, envelope, snapshot, config, voters (entries go less deep). */
@@ -55,21 +63,56 @@ function unpackChecked(bytes: Uint8Array): unknown {
 
 /** The hello frame, length prefix included. */
 export function encodeHello(hello: PeerHello): Uint8Array {
-  return packWithPrefix({ clusterId: hello.clusterId, from: hello.from });
+  return packWithPrefix({
+    clusterId: hello.clusterId,
+    from: hello.from,
+    ...(hello.nonce === undefined ? {} : { nonce: hello.nonce }),
+  });
+}
+
+/** The challenge frame (acceptor to dialler), length prefix included. */
+export function encodeChallenge(challenge: PeerChallenge): Uint8Array {
+  return packWithPrefix({ nonce: challenge.nonce, proof: challenge.proof });
+}
+
+/** Decodes a challenge frame's payload; throws a {@link ProtocolError} if it is not one. */
+export function decodeChallenge(bytes: Uint8Array): PeerChallenge {
+  const { nonce, proof } = decodeMap(bytes, 'peer challenge');
+  if (!(nonce instanceof Uint8Array) || !(proof instanceof Uint8Array)) {
+    throw new ProtocolError('peer challenge lacks a nonce or a proof');
+  }
+  return { nonce, proof };
+}
+
+/** The dialler's proof frame, length prefix included. */
+export function encodeProof(proof: Uint8Array): Uint8Array {
+  return packWithPrefix({ proof });
+}
+
+/** Decodes a proof frame's payload; throws a {@link ProtocolError} if it is not one. */
+export function decodeProof(bytes: Uint8Array): Uint8Array {
+  const { proof } = decodeMap(bytes, 'peer proof');
+  if (!(proof instanceof Uint8Array)) throw new ProtocolError('peer proof frame lacks a proof');
+  return proof;
+}
+
+function decodeMap(bytes: Uint8Array, what: string): Record<string, unknown> {
+  const value = unpackChecked(bytes);
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || value instanceof Uint8Array) {
+    throw new ProtocolError(`${what} is not a map`);
+  }
+  return value as Record<string, unknown>;
 }
 
 /** Decodes a hello frame's payload (without its prefix); throws a {@link ProtocolError} if it is not one. */
 export function decodeHello(bytes: Uint8Array): PeerHello {
-  const value = unpackChecked(bytes);
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new ProtocolError('peer hello is not a map');
-  }
-  const { clusterId, from } = value as Record<string, unknown>;
+  const { clusterId, from, nonce } = decodeMap(bytes, 'peer hello');
   if (typeof clusterId !== 'string') throw new ProtocolError('peer hello lacks a clusterId');
   if (typeof from !== 'number' || !Number.isSafeInteger(from) || from <= 0) {
     throw new ProtocolError('peer hello lacks a positive broker id');
   }
-  return { clusterId, from };
+  if (nonce !== undefined && !(nonce instanceof Uint8Array)) throw new ProtocolError('peer hello nonce is not bytes');
+  return nonce === undefined ? { clusterId, from } : { clusterId, from, nonce };
 }
 
 /**

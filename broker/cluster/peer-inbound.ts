@@ -7,7 +7,9 @@ import type { Socket } from 'node:net';
 import type { Logger } from '../logger.js';
 import { LengthPrefixSplitter } from '../../protocol/length-prefix.js';
 import { admitEnvelopes } from './peer-admission.js';
-import { decodeEnvelopes, decodeHello, type PeerEnvelope } from './peer-codec.js';
+import { decodeEnvelopes, decodeHello, decodeProof, encodeChallenge, type PeerEnvelope } from './peer-codec.js';
+import { NONCE_BYTES, handshakeProof, newNonce, proofMatches, type HandshakeFacts } from './peer-secret.js';
+import { peerIdentityRefusal } from './peer-tls.js';
 import type { PeerTransportStats } from './peer-stats.js';
 
 /** Bytes a connection may send before its hello is accepted (a hello is tens of bytes). */
@@ -28,6 +30,8 @@ export interface PeerInboundContext {
   onEnvelopes(from: number, envelopes: readonly PeerEnvelope[]): void;
   /** Where received bytes and frames are counted. */
   readonly stats: PeerTransportStats;
+  /** The cluster secret a dialler must prove it holds before its hello counts (peer-secret.ts); undefined: none. */
+  readonly secret?: Uint8Array | undefined;
   readonly logger?: Logger | undefined;
 }
 
@@ -36,6 +40,8 @@ export class PeerInbound {
   /** The greeting broker's id; 0 until the hello is accepted. */
   private fromId = 0;
   private closed = false;
+  /** Under a cluster secret: the hello was accepted and the challenge sent; the dialler's proof is awaited. */
+  private challenged: HandshakeFacts | undefined;
   /** Whether a refused envelope was logged: once per connection, so a hostile peer cannot flood the log. */
   private refusalLogged = false;
   private readonly socketClosed: Promise<void>;
@@ -91,8 +97,9 @@ export class PeerInbound {
     for (const frame of frames) {
       // A frame may close the connection; the bytes behind it are then dropped.
       if (this.isClosed()) return;
-      if (this.fromId === 0) this.greet(frame);
-      else this.deliver(frame);
+      if (this.fromId !== 0) this.deliver(frame);
+      else if (this.challenged === undefined) this.greet(frame);
+      else this.checkProof(frame, this.challenged);
     }
     // Before the hello nobody is known: a stranger may not make the broker hold up to maxFrameBytes of a frame.
     if (this.fromId === 0 && !this.isClosed() && this.splitter.bufferedBytes > PEER_PRE_HELLO_BYTES) {
@@ -103,6 +110,7 @@ export class PeerInbound {
   private greet(frame: Uint8Array): void {
     const { context } = this;
     let from: number;
+    let nonce: Uint8Array | undefined;
     try {
       const hello = decodeHello(frame);
       if (hello.clusterId !== context.clusterId) {
@@ -110,6 +118,7 @@ export class PeerInbound {
         return;
       }
       from = hello.from;
+      nonce = hello.nonce;
     } catch (err: unknown) {
       this.reject('bad hello', err);
       return;
@@ -118,6 +127,51 @@ export class PeerInbound {
       this.reject(`hello from unknown broker ${String(from)}`);
       return;
     }
+    // Over mutual TLS, the certificate says which broker the connection may speak for.
+    const impostor = peerIdentityRefusal(this.socket, from);
+    if (impostor !== undefined) {
+      this.reject(impostor);
+      return;
+    }
+    if (context.secret !== undefined) {
+      this.challenge(context.secret, from, nonce);
+      return;
+    }
+    this.admit(from);
+  }
+
+  /** Answers a hello under a cluster secret: our nonce and proof; the dialler's proof must follow. */
+  private challenge(secret: Uint8Array, from: number, dialerNonce: Uint8Array | undefined): void {
+    if (dialerNonce?.byteLength !== NONCE_BYTES) {
+      this.reject(`hello from broker ${String(from)} without a nonce: this cluster authenticates peers by its secret`);
+      return;
+    }
+    const facts = { clusterId: this.context.clusterId, from, dialerNonce, acceptorNonce: newNonce() };
+    this.challenged = facts;
+    this.socket.write(
+      encodeChallenge({ nonce: facts.acceptorNonce, proof: handshakeProof(secret, 'acceptor', facts) }),
+    );
+  }
+
+  private checkProof(frame: Uint8Array, facts: HandshakeFacts): void {
+    const { secret } = this.context;
+    let proof: Uint8Array;
+    try {
+      proof = decodeProof(frame);
+    } catch (err: unknown) {
+      this.reject('bad proof frame', err);
+      return;
+    }
+    if (secret === undefined || !proofMatches(secret, 'dialer', facts, proof)) {
+      this.reject(`broker ${String(facts.from)} does not hold the cluster secret`);
+      return;
+    }
+    this.admit(facts.from);
+  }
+
+  /** The connection speaks for broker `from` from now on. */
+  private admit(from: number): void {
+    const { context } = this;
     this.fromId = from;
     this.socket.setTimeout(0);
     context.logger?.debug({ peer: from }, 'peer inbound greeted');

@@ -3,11 +3,15 @@
  * connection fails or closes it redials after a jittered, growing delay until {@link PeerLink.close}.
  */
 import { connect, type Socket } from 'node:net';
+import { connect as connectTls } from 'node:tls';
 import type { Clock, TimerHandle, Timers } from '../clock.js';
 import type { Logger } from '../logger.js';
 import type { Backoff } from './peer-backoff.js';
-import { encodeHello } from './peer-codec.js';
+import { LengthPrefixSplitter } from '../../protocol/length-prefix.js';
+import { decodeChallenge, encodeHello, encodeProof, type PeerChallenge } from './peer-codec.js';
+import { handshakeProof, newNonce, proofMatches } from './peer-secret.js';
 import type { PeerTransportStats } from './peer-stats.js';
+import { peerDialOptions, type PeerTls } from './peer-tls.js';
 
 /** Where a broker listens for its peers. */
 export interface PeerAddress {
@@ -35,8 +39,15 @@ export interface PeerLinkOptions {
   readonly clock: Clock;
   /** Schedules redials. */
   readonly timers: Timers;
+  /** Dial over mutual TLS with this material; the peer's certificate must name it. Default: plaintext. */
+  readonly tls?: PeerTls | undefined;
+  /** Prove, and make the peer prove, that both hold this cluster secret (peer-secret.ts). Default: none. */
+  readonly secret?: Uint8Array | undefined;
   readonly logger?: Logger | undefined;
 }
+
+/** The largest challenge frame a dialler reads (a challenge is two short byte strings). */
+const CHALLENGE_MAX_BYTES = 1024;
 
 export class PeerLink {
   private socket: Socket | undefined;
@@ -106,23 +117,69 @@ export class PeerLink {
     this.retryTimer = undefined;
     if (this.closed) return;
     const { address, logger } = this.options;
-    const socket = connect({ host: address.host, port: address.port, noDelay: true });
+    const { tls } = this.options;
+    const socket =
+      tls === undefined
+        ? connect({ host: address.host, port: address.port, noDelay: true })
+        : connectTls({ ...peerDialOptions(tls, address.id), host: address.host, port: address.port });
     this.socket = socket;
     socket.setNoDelay(true);
     // Covers a peer address that swallows SYNs (a blackholed link); cleared once connected.
     socket.setTimeout(this.options.connectTimeoutMs, () => socket.destroy());
     socket.on('error', (err) => logger?.debug({ err, peer: address.id }, 'peer link error'));
-    socket.once('connect', () => {
-      socket.setTimeout(0);
-      const hello = encodeHello({ clusterId: this.options.clusterId, from: this.options.selfId });
+    // Over TLS, the hello waits for the handshake (the peer's certificate checked).
+    socket.once(tls === undefined ? 'connect' : 'secureConnect', () => {
+      const { secret, clusterId, selfId } = this.options;
+      const nonce = secret === undefined ? undefined : newNonce();
+      const hello = encodeHello({ clusterId, from: selfId, nonce });
       socket.write(hello);
       this.options.stats.bytesSent += hello.byteLength;
-      this.connected = true;
-      this.connectedAtMs = this.options.clock.nowMs();
-      logger?.info({ peer: address.id, host: address.host, port: address.port }, 'peer link up');
+      if (secret === undefined || nonce === undefined) this.up(socket);
+      else this.awaitChallenge(socket, secret, nonce);
     });
     socket.once('close', () => {
       this.onSocketClosed(socket);
+    });
+  }
+
+  /** Greeted (and, under a secret, both proofs checked): writes reach the peer from now on. */
+  private up(socket: Socket): void {
+    socket.setTimeout(0);
+    this.connected = true;
+    this.connectedAtMs = this.options.clock.nowMs();
+    const { address, logger } = this.options;
+    logger?.info({ peer: address.id, host: address.host, port: address.port }, 'peer link up');
+  }
+
+  /**
+   * Under a cluster secret, the acceptor answers our hello with its nonce and proof: a peer that cannot prove it
+   * holds the secret gets nothing (not even our proof) and the link redials later. The connect timeout still runs.
+   */
+  private awaitChallenge(socket: Socket, secret: Uint8Array, dialerNonce: Uint8Array): void {
+    const { address, clusterId, selfId, logger } = this.options;
+    const splitter = new LengthPrefixSplitter(CHALLENGE_MAX_BYTES);
+    socket.on('data', (chunk: Buffer) => {
+      if (this.connected || this.socket !== socket) return;
+      let challenge: PeerChallenge;
+      try {
+        const [frame] = splitter.push(chunk);
+        if (frame === undefined) return;
+        challenge = decodeChallenge(frame);
+      } catch (err: unknown) {
+        logger?.warn({ err, peer: address.id }, 'bad peer challenge');
+        socket.destroy();
+        return;
+      }
+      const facts = { clusterId, from: selfId, dialerNonce, acceptorNonce: challenge.nonce };
+      if (!proofMatches(secret, 'acceptor', facts, challenge.proof)) {
+        logger?.warn({ peer: address.id }, 'peer does not hold the cluster secret');
+        socket.destroy();
+        return;
+      }
+      const proof = encodeProof(handshakeProof(secret, 'dialer', facts));
+      socket.write(proof);
+      this.options.stats.bytesSent += proof.byteLength;
+      this.up(socket);
     });
   }
 

@@ -10,7 +10,8 @@
  * whose socket already holds more than `maxBufferedBytes`, is dropped and `onUnreachable` reports it. Raft
  * retransmits what matters, and a broker never grows memory for a peer that is away.
  */
-import { createServer, type AddressInfo, type Server } from 'node:net';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
 import { systemRuntime, type Runtime } from '../clock.js';
 import type { Logger } from '../logger.js';
 import { LENGTH_PREFIX_BYTES } from '../../protocol/frame.js';
@@ -20,6 +21,7 @@ import { PeerInbound } from './peer-inbound.js';
 import { PeerLink, type PeerAddress } from './peer-link.js';
 import { PeerOutbox, splitIntoFrames } from './peer-outbox.js';
 import { emptyPeerStats, type PeerTransportStats } from './peer-stats.js';
+import { peerServerOptions, type PeerTls } from './peer-tls.js';
 
 export type { OpaquePayload, PeerEnvelope, PeerHello } from './peer-codec.js';
 export type { PeerAddress } from './peer-link.js';
@@ -64,6 +66,16 @@ export interface PeerTransportOptions {
    * clock and timers, and a randomly seeded source.
    */
   readonly runtime?: Runtime | undefined;
+  /**
+   * Mutual TLS on both halves: the listener requires a certificate from the CA naming the broker a connection greets
+   * as, and links check that the peer's names the broker dialled (peer-tls.ts). Default: plaintext.
+   */
+  readonly tls?: PeerTls | undefined;
+  /**
+   * A cluster secret both ends of every connection prove they hold, by HMAC over nonces from both sides, before
+   * anything else is delivered or sent (peer-secret.ts). Default: none.
+   */
+  readonly secret?: Uint8Array | undefined;
   readonly logger?: Logger | undefined;
 }
 
@@ -118,9 +130,21 @@ export class PeerTransport {
     if (this.closing !== undefined) throw new Error('peer transport is closed');
     if (this.started) throw new Error('peer transport already started');
     this.started = true;
-    const server = createServer({ noDelay: true });
+    const { tls } = this.options;
+    const server =
+      tls === undefined
+        ? createServer({ noDelay: true })
+        : createTlsServer({ ...peerServerOptions(tls), noDelay: true });
     this.server = server;
-    server.on('connection', (socket) => {
+    if (tls !== undefined) {
+      server.on('tlsClientError', (err: Error, socket: Socket) => {
+        this.options.logger?.warn(
+          { err, remote: `${socket.remoteAddress ?? 'unknown'}:${String(socket.remotePort ?? 0)}` },
+          'peer TLS handshake failed',
+        );
+      });
+    }
+    server.on(tls === undefined ? 'connection' : 'secureConnection', (socket: Socket) => {
       if (this.closing !== undefined) {
         socket.destroy();
         return;
@@ -138,6 +162,7 @@ export class PeerTransport {
           this.options.onEnvelopes(from, envelopes);
         },
         stats: this.counters,
+        secret: this.options.secret,
         logger: this.options.logger,
       });
       this.accepted.add(inbound);
@@ -290,6 +315,8 @@ export class PeerTransport {
       stats: this.counters,
       clock: this.runtime.monotonic,
       timers: this.runtime.timers,
+      tls: this.options.tls,
+      secret: this.options.secret,
       logger: this.options.logger,
     });
   }

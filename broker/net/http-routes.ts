@@ -1,5 +1,6 @@
 /** The broker's HTTP endpoints, served by uWS on the WebSocket port: /metrics, /healthz, /readyz. */
 import type { HttpResponse, TemplatedApp } from 'uWebSockets.js';
+import { bearerMatches } from './metrics-token.js';
 
 /**
  * Every response closes its connection. uWS gives no way to close idle keep-alive connections at shutdown, and one
@@ -16,11 +17,23 @@ export interface HttpRoutesOptions {
   readonly isReady: () => boolean;
   /** Logs a failure to produce the metrics text. */
   readonly onError: (err: unknown) => void;
+  /** GET /metrics needs `Authorization: Bearer <this>` (else 401); undefined: open. Health endpoints stay open. */
+  readonly metricsToken?: string | undefined;
 }
 
 /** Adds the routes to `app`; anything else answers 404. WebSocket upgrades on `/` are routed before these. */
 export function addHttpRoutes(app: TemplatedApp, options: HttpRoutesOptions): void {
-  app.get('/metrics', (res) => {
+  app.get('/metrics', (res, req) => {
+    const { metricsToken } = options;
+    // Headers can only be read now, before any asynchronous work.
+    if (metricsToken !== undefined && !bearerMatches(req.getHeader('authorization'), metricsToken)) {
+      res
+        .writeStatus('401 Unauthorized')
+        .writeHeader('WWW-Authenticate', 'Bearer')
+        .writeHeader('Content-Type', 'text/plain')
+        .end('a bearer token is required (--metrics-token-file)\n', CLOSE_CONNECTION);
+      return;
+    }
     serveMetrics(res, options);
   });
   app.get('/healthz', (res) => {

@@ -1,14 +1,18 @@
 /**
- * The network layer's entry point for the broker: both listeners over one session registry, and the graceful
- * shutdown order (stop accepting, drain in-flight produce requests, close every connection).
+ * The network layer's entry point for the broker: both listeners over one session registry, their TLS (and its
+ * rotation), and the graceful shutdown order (stop accepting, drain in-flight produce requests, close every
+ * connection).
  */
 import type { Logger } from 'pino';
+import { Counter, type Registry } from 'prom-client';
 import { BrookError } from '../../protocol/index.js';
 import type { BrokerCore, SessionLimits } from './broker-api.js';
 import { monotonicClock, type Clock } from '../clock.js';
 import type { MetricsText } from './http-routes.js';
 import { SessionRegistry } from './session-registry.js';
-import { TcpServer } from './tcp-server.js';
+import { TcpServer, type TcpTls } from './tcp-server.js';
+import { readTlsOptions, type ServerTlsFiles } from './tls-files.js';
+import type { AllowedOrigins } from './ws-origin.js';
 import { WsServer } from './ws-server.js';
 
 export interface StartServersOptions {
@@ -27,6 +31,14 @@ export interface StartServersOptions {
   readonly logger?: Logger;
   /** Time for deadlines and request durations. Default: the monotonic clock. */
   readonly clock?: Clock;
+  /** Serve both listeners over TLS with these files. Default: plaintext. */
+  readonly tls?: ServerTlsFiles | undefined;
+  /** Browser origins allowed on the WebSocket port besides the broker's own. Default: none. */
+  readonly allowedOrigins?: AllowedOrigins;
+  /** The bearer token GET /metrics asks for (health endpoints stay open). Default: none, /metrics is open. */
+  readonly metricsToken?: string | undefined;
+  /** Where the listeners' own metrics (failed TLS handshakes) are registered. Default: nowhere. */
+  readonly registry?: Registry;
 }
 
 export interface RunningServers {
@@ -34,6 +46,12 @@ export interface RunningServers {
   readonly tcpPort: number;
   /** The bound WebSocket/HTTP port. */
   readonly wsPort: number;
+  /**
+   * Re-reads the TLS files and serves them to new TCP connections; open ones keep their session. The WebSocket/HTTP
+   * port keeps the files it started with (uWS cannot swap them in place: docs/security.md). Throws when a file
+   * cannot be read or node:tls rejects it (then the old certificate stays), or when the listeners are plaintext.
+   */
+  reloadTls(): void;
   /** Stops accepting connections (and HTTP requests); open connections keep being served. */
   stopAccepting(): void;
   /** Refuses new produce requests (SHUTTING_DOWN) and resolves once every admitted one is done. */
@@ -51,7 +69,12 @@ export async function startServers(options: StartServersOptions): Promise<Runnin
   const clock = options.clock ?? monotonicClock;
   const registry = new SessionRegistry({ core, limits, clock, logger });
   const common = { host, limits, registry, logger };
-  const tcp = await TcpServer.listen({ ...common, port: options.tcpPort });
+  const tlsFiles = options.tls;
+  const tcp = await TcpServer.listen({
+    ...common,
+    port: options.tcpPort,
+    tls: tlsFiles === undefined ? undefined : tcpTls(tlsFiles, options),
+  });
   let ws: WsServer;
   try {
     ws = await WsServer.listen({
@@ -59,6 +82,9 @@ export async function startServers(options: StartServersOptions): Promise<Runnin
       port: options.wsPort,
       metricsText: options.metricsText,
       isReady: options.isReady,
+      tls: tlsFiles,
+      allowedOrigins: options.allowedOrigins ?? [],
+      metricsToken: options.metricsToken,
     });
   } catch (err: unknown) {
     await tcp.close();
@@ -74,6 +100,10 @@ export async function startServers(options: StartServersOptions): Promise<Runnin
   return {
     tcpPort: tcp.port,
     wsPort: ws.port,
+    reloadTls: () => {
+      if (tlsFiles === undefined) throw new Error('the listeners are not TLS: nothing to reload');
+      tcp.setSecureContext(readTlsOptions(tlsFiles));
+    },
     stopAccepting,
     drain: () => registry.drain(),
     close: () => {
@@ -85,6 +115,25 @@ export async function startServers(options: StartServersOptions): Promise<Runnin
         await Promise.all([tcp.close(), ws.close()]);
       })();
       return closing;
+    },
+  };
+}
+
+/** TLS for the TCP listener: the files read now, and every failed handshake logged and counted. */
+function tcpTls(files: ServerTlsFiles, options: StartServersOptions): TcpTls {
+  const failures = new Counter({
+    name: 'brook_tls_handshake_failures_total',
+    help:
+      'TLS handshakes that failed on the client TCP port: plaintext clients, clients that distrust the certificate, ' +
+      'refused client certificates.',
+    registers: options.registry === undefined ? [] : [options.registry],
+  });
+  return {
+    options: readTlsOptions(files),
+    clientAuth: files.clientAuth,
+    onHandshakeFailure: (reason, remote) => {
+      failures.inc();
+      options.logger?.warn({ remote, reason }, 'TLS handshake failed');
     },
   };
 }

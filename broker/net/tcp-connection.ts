@@ -7,11 +7,23 @@
  * reading the responses cannot make the broker buffer without bound; it resumes on drain.
  */
 import type { Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
 import { flushAtEndOfTick, type FlushScheduler, type ServerConnection } from './connection.js';
+import { clientCertificateName } from './tls-client-certificate.js';
+
+/** `host:port` of the peer of `socket`, for logs. */
+export function remoteAddressOf(socket: Socket): string {
+  return `${socket.remoteAddress ?? 'unknown'}:${String(socket.remotePort ?? 0)}`;
+}
 
 export class TcpConnection implements ServerConnection {
   readonly transport = 'tcp';
   readonly remoteAddress: string;
+  /**
+   * The common name of the client's verified TLS certificate (`--tls-client-auth request|require`), from which an
+   * mTLS principal `User:<CN>` is made; undefined over plaintext or without a verified certificate.
+   */
+  readonly certificateName: string | undefined;
   private corked = false;
   private closed = false;
   private drainListener: () => void = () => undefined;
@@ -21,7 +33,8 @@ export class TcpConnection implements ServerConnection {
     private readonly pauseReadingAboveBytes: number,
     private readonly scheduleFlush: FlushScheduler = flushAtEndOfTick,
   ) {
-    this.remoteAddress = `${socket.remoteAddress ?? 'unknown'}:${String(socket.remotePort ?? 0)}`;
+    this.remoteAddress = remoteAddressOf(socket);
+    this.certificateName = socket instanceof TLSSocket ? clientCertificateName(socket) : undefined;
     socket.on('drain', () => {
       if (socket.isPaused()) socket.resume();
       this.drainListener();

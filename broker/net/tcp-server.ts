@@ -1,17 +1,30 @@
 /**
  * The TCP listener: one {@link Session} per accepted socket, frames split by their 4-byte length prefix, no copy
- * of the bytes read (frames are views of the socket's chunks).
+ * of the bytes read (frames are views of the socket's chunks). With TLS, the same over node:tls: a session opens
+ * once the handshake is done.
  */
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { Server as TlsServer, TLSSocket, createServer as createTlsServer, type TlsOptions } from 'node:tls';
 import type { Logger } from 'pino';
 import { BrookError, LengthPrefixSplitter } from '../../protocol/index.js';
 import type { SessionLimits } from './broker-api.js';
 import type { SessionRegistry } from './session-registry.js';
 import type { FlushScheduler } from './connection.js';
-import { TcpConnection } from './tcp-connection.js';
+import { TcpConnection, remoteAddressOf } from './tcp-connection.js';
+import { clientCertificateRefusal } from './tls-client-certificate.js';
+import type { ClientAuth } from './tls-files.js';
 
 /** Bytes of an unfinished frame a connection may send before its hello is accepted (a hello is tens of bytes). */
 export const PRE_HELLO_BUFFER_BYTES = 64 * 1024;
+
+/** TLS on the TCP listener. */
+export interface TcpTls {
+  /** Certificate, key, CA and client-certificate options, as node:tls takes them. */
+  readonly options: TlsOptions;
+  readonly clientAuth: ClientAuth;
+  /** Called for each failed handshake and each refused client certificate (for logs and metrics). */
+  readonly onHandshakeFailure: (reason: string, remoteAddress: string) => void;
+}
 
 export interface TcpServerOptions {
   readonly host: string;
@@ -22,6 +35,8 @@ export interface TcpServerOptions {
   readonly logger?: Logger | undefined;
   /** When a turn's writes are flushed (default: process.nextTick, see connection.ts). */
   readonly scheduleFlush?: FlushScheduler;
+  /** Serve TLS instead of plaintext. */
+  readonly tls?: TcpTls | undefined;
 }
 
 export class TcpServer {
@@ -32,7 +47,8 @@ export class TcpServer {
     private readonly server: Server,
     private readonly options: TcpServerOptions,
   ) {
-    server.on('connection', (socket) => {
+    // A TLS server reports a socket once its handshake is done; the session's handshake deadline starts then.
+    server.on(options.tls === undefined ? 'connection' : 'secureConnection', (socket: Socket) => {
       this.accept(socket);
     });
   }
@@ -40,7 +56,18 @@ export class TcpServer {
   /** Starts listening; resolves once bound. */
   static async listen(options: TcpServerOptions): Promise<TcpServer> {
     // A write high-water mark of socketBufferBytes makes 'drain' fire whenever delivery paused on a full socket.
-    const server = createServer({ noDelay: true, highWaterMark: options.limits.socketBufferBytes });
+    const common = { noDelay: true, highWaterMark: options.limits.socketBufferBytes };
+    const { tls } = options;
+    const server =
+      tls === undefined
+        ? createServer(common)
+        : createTlsServer({ ...common, ...tls.options, handshakeTimeout: options.limits.handshakeTimeoutMs });
+    if (tls !== undefined) {
+      // A plaintext client, a client that distrusts our certificate, or one with a refused certificate ends here.
+      server.on('tlsClientError', (err: Error, socket: TLSSocket) => {
+        tls.onHandshakeFailure(err.message, remoteAddressOf(socket));
+      });
+    }
     const tcp = new TcpServer(server, options);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -56,6 +83,15 @@ export class TcpServer {
   /** The bound port. */
   get port(): number {
     return (this.server.address() as AddressInfo).port;
+  }
+
+  /**
+   * Serves new TLS options (a rotated certificate) to the connections accepted from now on; open ones keep theirs.
+   * Throws when the listener is plaintext, or when node:tls rejects the options (then the old ones stay).
+   */
+  setSecureContext(options: TlsOptions): void {
+    if (!(this.server instanceof TlsServer)) throw new Error('the TCP listener is not TLS');
+    this.server.setSecureContext(options);
   }
 
   /** Stops accepting connections; open ones are untouched. */
@@ -80,7 +116,14 @@ export class TcpServer {
   }
 
   private accept(socket: Socket): void {
-    const { registry, limits, logger } = this.options;
+    const { registry, limits, logger, tls } = this.options;
+    const refusal =
+      tls !== undefined && socket instanceof TLSSocket ? clientCertificateRefusal(socket, tls.clientAuth) : undefined;
+    if (tls !== undefined && refusal !== undefined) {
+      tls.onHandshakeFailure(refusal, remoteAddressOf(socket));
+      socket.destroy();
+      return;
+    }
     this.sockets.add(socket);
     const conn = new TcpConnection(socket, limits.socketBufferBytes, this.options.scheduleFlush);
     socket.on('error', (err) => logger?.debug({ err, remote: conn.remoteAddress }, 'tcp socket error'));

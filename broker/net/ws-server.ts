@@ -9,6 +9,8 @@ import { addHttpRoutes, type MetricsText } from './http-routes.js';
 import type { SessionRegistry } from './session-registry.js';
 import { PRE_HELLO_BUFFER_BYTES } from './tcp-server.js';
 import { WsConnection, type WsUserData } from './ws-connection.js';
+import { originAllowed, type AllowedOrigins } from './ws-origin.js';
+import type { ServerTlsFiles } from './tls-files.js';
 
 export interface WsServerOptions {
   readonly host: string;
@@ -19,6 +21,12 @@ export interface WsServerOptions {
   readonly metricsText: MetricsText;
   readonly isReady: () => boolean;
   readonly logger?: Logger | undefined;
+  /** Serve HTTPS and `wss://` with these files (uWS reads them itself, once: see docs/security.md on rotation). */
+  readonly tls?: ServerTlsFiles | undefined;
+  /** Browser origins allowed besides the broker's own (see ws-origin.ts). */
+  readonly allowedOrigins: AllowedOrigins;
+  /** The bearer token GET /metrics asks for; undefined: open. */
+  readonly metricsToken?: string | undefined;
 }
 
 /**
@@ -39,7 +47,16 @@ export class WsServer {
   /** Starts listening; resolves once bound. */
   static async listen(options: WsServerOptions): Promise<WsServer> {
     const server = new WsServer(options);
-    const app = uWS.App();
+    const { tls } = options;
+    const app =
+      tls === undefined
+        ? uWS.App()
+        : uWS.SSLApp({
+            cert_file_name: tls.certFile,
+            key_file_name: tls.keyFile,
+            // uWS asks for and checks a client certificate when given a CA, but lets in a client that sends none.
+            ...(tls.caFile === undefined ? {} : { ca_file_name: tls.caFile }),
+          });
     server.route(app);
     await new Promise<void>((resolve, reject) => {
       app.listen(options.host, options.port, (listenSocket) => {
@@ -86,6 +103,21 @@ export class WsServer {
       // beyond the bound reports "dropped" and WsConnection closes the socket).
       maxBackpressure: 4 * limits.maxFrameBytes + limits.socketBufferBytes,
       compression: uWS.DISABLED,
+      upgrade: (res, req, context) => {
+        const refusal = this.upgradeRefusal(req.getHeader('origin'), req.getHeader('host'));
+        if (refusal !== undefined) {
+          logger?.info({ remote: Buffer.from(res.getRemoteAddressAsText()).toString(), refusal }, 'upgrade refused');
+          res.writeStatus('403 Forbidden').writeHeader('Content-Type', 'text/plain').end(`${refusal}\n`, true);
+          return;
+        }
+        res.upgrade<WsUserData>(
+          {},
+          req.getHeader('sec-websocket-key'),
+          req.getHeader('sec-websocket-protocol'),
+          req.getHeader('sec-websocket-extensions'),
+          context,
+        );
+      },
       open: (ws) => {
         const conn = new WsConnection(ws, Buffer.from(ws.getRemoteAddressAsText()).toString());
         const data = ws.getUserData();
@@ -138,6 +170,19 @@ export class WsServer {
       metricsText: this.options.metricsText,
       isReady: this.options.isReady,
       onError: (err) => logger?.error({ err }, 'metrics scrape failed'),
+      metricsToken: this.options.metricsToken,
     });
+  }
+
+  /** Why a WebSocket upgrade is refused (403), or undefined to accept it. */
+  private upgradeRefusal(origin: string, host: string): string | undefined {
+    if (this.options.tls?.clientAuth === 'require') {
+      // uWS lets a client without a certificate through and cannot tell us whether one was sent.
+      return 'this broker requires client certificates, which its WebSocket port cannot check: use tls://';
+    }
+    if (!originAllowed(origin, host, this.options.allowedOrigins)) {
+      return `origin ${origin} is not allowed (--ws-allowed-origins)`;
+    }
+    return undefined;
   }
 }

@@ -1,8 +1,13 @@
-/** TCP transport (Node only): length-prefixed frames over node:net, writes coalesced per event-loop turn. */
+/**
+ * TCP transport (Node only): length-prefixed frames over node:net, or node:tls for `tls://` endpoints, writes
+ * coalesced per event-loop turn.
+ */
 import { connect, type Socket } from 'node:net';
+import { connect as connectTls } from 'node:tls';
 import { BrookError, LengthPrefixSplitter } from '../../protocol/index.js';
-import type { Endpoint } from '../endpoint.js';
-import type { Transport, TransportHandlers, TransportOptions } from './transport.js';
+import { endpointName, type TcpEndpoint } from '../endpoint.js';
+import { tlsConnectOptions, tlsFailure, type ClientTlsOptions } from './tls.js';
+import type { Transport, TransportFactory, TransportHandlers, TransportOptions } from './transport.js';
 
 /**
  * A broker answers hello within milliseconds. A peer silent for this long after the client spoke may be an HTTP
@@ -14,12 +19,47 @@ const SILENCE_BEFORE_HTTP_PROBE_MS = 500;
 /** How an HTTP server's answer starts. */
 const HTTP_ANSWER = 'HTTP/';
 
+/** The error for a plaintext connection to a TLS port. */
+function tlsPortError(host: string, port: number): BrookError {
+  return new BrookError(
+    'NETWORK_ERROR',
+    `${host}:${String(port)} speaks TLS, and this client connected in plaintext: use tls://${host}:${String(port)}`,
+  );
+}
+
 /** The error for a TCP bootstrap that turned out to be an HTTP (WebSocket) port. */
 function httpPortError(host: string, port: number): BrookError {
   return new BrookError(
     'NETWORK_ERROR',
     `${host}:${String(port)} is an HTTP port, not Brook's TCP port; did you mean ws://${host}:${String(port)}?`,
   );
+}
+
+/**
+ * Whether host:port completes a TLS handshake (within `timeoutMs`). The certificate is not checked: this only asks
+ * which protocol the port speaks, and nothing is sent over the connection.
+ */
+function speaksTls(host: string, port: number, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connectTls({ host, port, rejectUnauthorized: false });
+    const done = (tls: boolean): void => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(tls);
+    };
+    const timer = setTimeout(() => {
+      done(false);
+    }, timeoutMs);
+    socket.once('secureConnect', () => {
+      done(true);
+    });
+    socket.once('error', () => {
+      done(false);
+    });
+    socket.once('close', () => {
+      done(false);
+    });
+  });
 }
 
 /** Whether an HTTP request to host:port is answered with HTTP (within `timeoutMs`). */
@@ -51,34 +91,49 @@ function speaksHttp(host: string, port: number, timeoutMs: number): Promise<bool
   });
 }
 
-/** Opens a TCP transport. Only accepts TCP endpoints. */
-export function openTcpTransport(
-  endpoint: Endpoint,
+/**
+ * The TCP transport factory: `tls://` endpoints are opened with `tls` (CA, client certificate, ...; default: the
+ * system's CAs and no client certificate), `host:port` in plaintext. Only accepts TCP endpoints.
+ */
+export function tcpTransport(tls: ClientTlsOptions | undefined): TransportFactory {
+  return (endpoint, handlers, options) => {
+    if (endpoint.kind !== 'tcp') return Promise.reject(new TypeError(`TCP transport cannot open ${endpoint.url}`));
+    return openTcp(endpoint, tls, handlers, options);
+  };
+}
+
+/** Opens a TCP transport (TLS with the system's CAs for `tls://`). Only accepts TCP endpoints. */
+export const openTcpTransport: TransportFactory = tcpTransport(undefined);
+
+function openTcp(
+  endpoint: TcpEndpoint,
+  tls: ClientTlsOptions | undefined,
   handlers: TransportHandlers,
   options: TransportOptions,
 ): Promise<Transport> {
-  if (endpoint.kind !== 'tcp') return Promise.reject(new TypeError(`TCP transport cannot open ${endpoint.url}`));
+  const name = endpointName(endpoint);
   return new Promise((resolve, reject) => {
-    const socket = connect({ host: endpoint.host, port: endpoint.port, noDelay: true });
+    const { host, port } = endpoint;
+    const socket = endpoint.tls
+      ? connectTls({ ...tlsConnectOptions(tls), host, port })
+      : connect({ host, port, noDelay: true });
     const timer = setTimeout(() => {
       socket.destroy();
       reject(
-        new BrookError(
-          'NETWORK_ERROR',
-          `connect to ${endpoint.host}:${String(endpoint.port)} timed out after ${String(options.connectTimeoutMs)} ms`,
-        ),
+        new BrookError('NETWORK_ERROR', `connect to ${name} timed out after ${String(options.connectTimeoutMs)} ms`),
       );
     }, options.connectTimeoutMs);
     const onError = (err: Error): void => {
       clearTimeout(timer);
       reject(
-        new BrookError('NETWORK_ERROR', `connect to ${endpoint.host}:${String(endpoint.port)} failed: ${err.message}`, {
-          cause: err,
-        }),
+        endpoint.tls
+          ? tlsFailure(name, err)
+          : new BrookError('NETWORK_ERROR', `connect to ${name} failed: ${err.message}`, { cause: err }),
       );
     };
     socket.once('error', onError);
-    socket.once('connect', () => {
+    // A TLS socket can send once its handshake is done (the certificate checked), a plain one once connected.
+    socket.once(endpoint.tls ? 'secureConnect' : 'connect', () => {
       clearTimeout(timer);
       socket.off('error', onError);
       resolve(new TcpTransport(socket, endpoint, handlers, options));
@@ -97,11 +152,14 @@ class TcpTransport implements Transport {
   /** The timer of the HTTP probe, until the peer's first bytes arrive. */
   private readonly silence: ReturnType<typeof setTimeout>;
 
+  /** Whether {@link close} was called. */
+  private closedLocally = false;
+
   constructor(
     private readonly socket: Socket,
-    private readonly endpoint: { readonly host: string; readonly port: number },
+    private readonly endpoint: TcpEndpoint,
     private readonly handlers: TransportHandlers,
-    options: TransportOptions,
+    private readonly options: TransportOptions,
   ) {
     this.splitter = new LengthPrefixSplitter(options.maxFrameBytes);
     socket.setNoDelay(true);
@@ -115,12 +173,15 @@ class TcpTransport implements Transport {
       handlers.onDrain();
     });
     socket.on('error', (err: Error) => {
-      this.closeError ??= new BrookError('NETWORK_ERROR', `connection error: ${err.message}`, { cause: err });
+      // Over TLS, a refusal the server sends after the handshake (no client certificate, TLS 1.3) arrives here.
+      this.closeError ??= endpoint.tls
+        ? tlsFailure(endpointName(endpoint), err)
+        : new BrookError('NETWORK_ERROR', `connection error: ${err.message}`, { cause: err });
     });
     socket.on('close', () => {
       this.closed = true;
       clearTimeout(this.silence);
-      handlers.onClose(this.closeError);
+      void this.reportClose();
     });
   }
 
@@ -144,10 +205,25 @@ class TcpTransport implements Transport {
 
   close(): void {
     if (this.closed) return;
+    this.closedLocally = true;
     this.socket.end();
     // end() waits for the peer's FIN; do not let a silent peer hold the socket open.
     const timer = setTimeout(() => this.socket.destroy(), 1000);
     timer.unref();
+  }
+
+  /**
+   * Reports the close. A peer that hung up on a plaintext client without a word may be a TLS port (node:tls closes
+   * on bytes that are not TLS, without an alert): it is then asked, on a second connection, whether it speaks TLS,
+   * so the error can say to use tls://.
+   */
+  private async reportClose(): Promise<void> {
+    const { host, port } = this.endpoint;
+    const silentHangUp = !this.heard && !this.closedLocally && !this.endpoint.tls && this.closeError === undefined;
+    if (silentHangUp && (await speaksTls(host, port, this.options.connectTimeoutMs))) {
+      this.closeError = tlsPortError(host, port);
+    }
+    this.handlers.onClose(this.closeError);
   }
 
   /** The peer has said nothing since we spoke: if it answers HTTP, close with an error that says so. */

@@ -1,5 +1,6 @@
-/** Plain HTTP for tests: GET a broker endpoint and read Prometheus samples from /metrics. */
+/** HTTP(S) for tests: GET a broker endpoint and read Prometheus samples from /metrics. */
 import { request } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 
 /** A response: status, content type ('' without the header) and body text. */
 export interface HttpResponse {
@@ -8,10 +9,21 @@ export interface HttpResponse {
   readonly body: string;
 }
 
-/** GET `http://127.0.0.1:<port><path>` on a fresh connection (no keep-alive: nothing outlives the call). */
-export function httpGet(port: number, path: string, timeoutMs = 10_000): Promise<HttpResponse> {
+/**
+ * GET `http://127.0.0.1:<port><path>` on a fresh connection (no keep-alive: nothing outlives the call) with
+ * `headers`; with `ca` (PEM), `https://` trusting that CA.
+ */
+export function httpGet(
+  port: number,
+  path: string,
+  timeoutMs = 10_000,
+  ca?: Buffer,
+  headers: Readonly<Record<string, string>> = {},
+): Promise<HttpResponse> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, agent: false, timeout: timeoutMs }, (res) => {
+    const options = { host: '127.0.0.1', port, path, agent: false, timeout: timeoutMs, headers };
+    const send = ca === undefined ? request : httpsRequest;
+    const req = send(ca === undefined ? options : { ...options, ca }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (body += chunk));

@@ -6,7 +6,7 @@ import type { Test } from 'tap';
 import { BrookError, type RequestOf, type ResponseOf } from '../../../protocol/index.js';
 import { noGroupHandlers } from '../../helpers/no-group-handlers.js';
 import type { BrokerCore, NetMetrics, SessionLimits } from '../../../broker/net/broker-api.js';
-import { startServers, type RunningServers } from '../../../broker/net/servers.js';
+import { startServers, type RunningServers, type StartServersOptions } from '../../../broker/net/servers.js';
 
 export const testLimits: SessionLimits = {
   maxFrameBytes: 64 * 1024,
@@ -82,8 +82,12 @@ export interface TestServers {
   ready: { value: boolean };
 }
 
-/** Starts both servers on 127.0.0.1 port 0 and closes them in teardown. */
-export async function startTestServers(t: Test, limits: Partial<SessionLimits> = {}): Promise<TestServers> {
+/** Starts both servers on 127.0.0.1 port 0 (with `options` over the test's) and closes them in teardown. */
+export async function startTestServers(
+  t: Test,
+  limits: Partial<SessionLimits> = {},
+  options: Pick<StartServersOptions, 'allowedOrigins' | 'metricsToken'> = {},
+): Promise<TestServers> {
   const core = new FakeCore();
   const ready = { value: false };
   const servers = await startServers({
@@ -94,6 +98,7 @@ export async function startTestServers(t: Test, limits: Partial<SessionLimits> =
     wsPort: 0,
     metricsText: () => Promise.resolve({ contentType: 'text/plain; version=0.0.4', body: 'brook_test_total 1\n' }),
     isReady: () => ready.value,
+    ...options,
   });
   t.teardown(() => servers.close());
   return { core, servers, ready };

@@ -119,7 +119,7 @@ void t.test('a socket that closes before opening rejects the open', async (t) =>
 void t.test('refuses TCP endpoints', async (t) => {
   const r = recorder();
   await t.rejects(
-    openWebSocketTransport(FakeSocket, { kind: 'tcp', host: 'h', port: 1 }, r.handlers, options),
+    openWebSocketTransport(FakeSocket, { kind: 'tcp', host: 'h', port: 1, tls: false }, r.handlers, options),
     TypeError,
   );
 });
