@@ -14,6 +14,7 @@ import { parseArgs } from 'node:util';
 import { encodeFrame, requests } from '../protocol/index.js';
 import type { BrokerCore, NetMetrics, SessionLimits } from '../broker/net/broker-api.js';
 import { monotonicClock } from '../broker/clock.js';
+import { NO_AUTHENTICATION } from '../broker/auth/scram-authenticator.js';
 import { SessionRegistry } from '../broker/net/session-registry.js';
 import type { FlushScheduler } from '../broker/net/connection.js';
 import { TcpServer } from '../broker/net/tcp-server.js';
@@ -159,10 +160,13 @@ function idleCore(): BrokerCore {
       fetch: unused,
       listOffsets: unused,
       reassignPartitions: unused,
+      createUser: unused,
+      deleteUser: unused,
+      listUsers: unused,
     },
     feed: () => {
       throw new Error('not in this benchmark');
     },
-    authenticate: () => true,
+    authenticator: NO_AUTHENTICATION,
   };
 }

@@ -1,18 +1,16 @@
 /**
  * The authentication and authorization rows of the broker config table (config-fields.ts spreads them in place).
+ * No row takes a secret: passwords come from files, so that other users of the machine cannot read them in argv.
  */
-import { structuredField, type ConfigField } from './config-kinds.js';
-import { checkUsers, parseUsers } from './config-lists.js';
+import { optionalTextField, type ConfigField } from './config-kinds.js';
 
 export const AUTH_CONFIG_FIELDS = {
-  users: structuredField<Readonly<Record<string, string>>>({
+  usersFile: optionalTextField({
     doc:
-      '`user:password,...`: clients must authenticate in `hello`; none: no authentication ' +
-      '(prefer `BROOK_USERS`: other users of the machine can read argv)',
-    default: Object.freeze({}),
+      'file of `name:password` lines: these SCRAM-SHA-256 users are created (salted and hashed, in the metadata ' +
+      'log) when missing; once a cluster has a user, every client must log in (docs/authorization.md)',
     defaultText: 'none',
-    arg: 'list',
-    parse: parseUsers,
-    check: checkUsers,
+    arg: 'file',
+    pattern: /^.+$/,
   }),
 } as const satisfies Record<string, ConfigField<unknown>>;

@@ -10,7 +10,7 @@
 import { ProtocolError } from './errors.js';
 
 /** The one mechanism Brook speaks. */
-export const SCRAM_MECHANISM = 'SCRAM-SHA-256';
+export const SCRAM_MECHANISM = 'SCRAM-SHA-256' as const;
 /** Fewest PBKDF2 iterations a stored credential may have (RFC 7677 section 4). */
 export const MIN_SCRAM_ITERATIONS = 4096;
 /** Most iterations a server-first message may ask of a client (bounds the work a rogue server can cause). */

@@ -2,13 +2,21 @@
  * What the network layer needs from the rest of the broker. Sessions speak the protocol (handshake, limits,
  * produce window, subscriptions and credit); everything about topics and logs is behind {@link BrokerCore}.
  */
-import type { ErrorName, FetchedBatch, RequestOf, RequestOp, ResponseOf } from '../../protocol/index.js';
+import type {
+  BrookError,
+  ErrorName,
+  FetchedBatch,
+  RequestOf,
+  RequestOp,
+  ResponseOf,
+  ScramServer,
+} from '../../protocol/index.js';
 
-/** Ops a session answers by calling the core; hello, ping, subscribe, unsubscribe and credit are the session's. */
+/** Ops a session answers by calling the core; the handshake, ping, subscribe, unsubscribe and credit are the session's. */
 export type CoreOp = Exclude<RequestOp, SessionOp>;
 
 /** Ops the session answers itself. */
-type SessionOp = 'hello' | 'ping' | 'subscribe' | 'unsubscribe';
+type SessionOp = 'hello' | 'authenticate' | 'ping' | 'subscribe' | 'unsubscribe';
 
 /**
  * The core's request handlers. They throw {@link BrookError} for request-level failures. `produce` resolves when the
@@ -83,6 +91,18 @@ export interface BrokerCore {
   readonly metrics: NetMetrics;
   /** The feed of an existing partition; throws BrookError UNKNOWN_TOPIC or UNKNOWN_PARTITION. */
   feed(topic: string, partition: number): PartitionFeed;
-  /** Whether these credentials may connect (always true when the broker has no users configured). */
-  authenticate(username: string | undefined, password: string | undefined): boolean;
+  readonly authenticator: Authenticator;
+}
+
+/** Logins (SCRAM-SHA-256, docs/protocol.md section 4.1) as sessions see them. */
+export interface Authenticator {
+  /** Whether a connection must authenticate: true once the cluster has a user. */
+  readonly required: boolean;
+  /** Starts an exchange from the client-first message; throws ProtocolError when it is malformed. */
+  start(clientFirst: string): ScramServer;
+  /**
+   * A login failed: counts it, logs it (peer address and username, never a secret), waits the constant failure delay
+   * and resolves with the error to answer.
+   */
+  refuse(remoteAddress: string, username: string | undefined, reason: string): Promise<BrookError>;
 }

@@ -7,6 +7,7 @@ import { BrookError, type RequestOf, type ResponseOf } from '../../../protocol/i
 import { noGroupHandlers } from '../../helpers/no-group-handlers.js';
 import type { BrokerCore, NetMetrics, SessionLimits } from '../../../broker/net/broker-api.js';
 import { startServers, type RunningServers } from '../../../broker/net/servers.js';
+import { NO_AUTHENTICATION } from '../../../broker/auth/scram-authenticator.js';
 
 export const testLimits: SessionLimits = {
   maxFrameBytes: 64 * 1024,
@@ -44,6 +45,9 @@ export class FakeCore implements BrokerCore {
     listOffsets: () => Promise.reject(new BrookError('UNKNOWN_TOPIC')),
     initProducer: () => Promise.resolve({ producerId: 0, producerEpoch: 0 }),
     reassignPartitions: () => Promise.reject(new BrookError('INVALID_REPLICA_ASSIGNMENT')),
+    createUser: () => Promise.reject(new BrookError('INVALID_REQUEST')),
+    deleteUser: () => Promise.reject(new BrookError('UNKNOWN_USER')),
+    listUsers: () => Promise.resolve({ users: [] }),
     ...noGroupHandlers(),
     produce: (request: RequestOf<'produce'>): Promise<ResponseOf<'produce'>> => {
       const response = {
@@ -71,9 +75,7 @@ export class FakeCore implements BrokerCore {
     throw new BrookError('UNKNOWN_TOPIC');
   }
 
-  authenticate(): boolean {
-    return true;
-  }
+  readonly authenticator = NO_AUTHENTICATION;
 }
 
 export interface TestServers {

@@ -15,7 +15,10 @@ import {
   type RequestOf,
   type RequestOp,
   type ResponseOf,
+  type ScramCredential,
 } from '../../../protocol/index.js';
+import { pino } from 'pino';
+import { ScramAuthenticator } from '../../../broker/auth/scram-authenticator.js';
 import type {
   BrokerCore,
   CoreHandlers,
@@ -188,8 +191,29 @@ export class FakeCore implements BrokerCore {
   readonly metrics = new RecordingMetrics();
   readonly feeds = new Map<string, FakeFeed>();
   readonly produces: PendingProduce[] = [];
-  /** Credentials accepted; undefined = no users configured. */
-  users: Map<string, string> | undefined;
+  /** The cluster's users (none: connections are anonymous). */
+  readonly users = new FakeUsers();
+  /** Failed logins counted. */
+  authFailures = 0;
+  /** The delay of each failed login, in ms (the timer fires at once: tests do not sleep). */
+  readonly loginDelaysMs: number[] = [];
+  readonly authenticator = new ScramAuthenticator({
+    users: this.users,
+    requiredWithoutUsers: false,
+    timers: {
+      setTimeout: (callback, delayMs) => {
+        this.loginDelaysMs.push(delayMs);
+        callback();
+        return {};
+      },
+      setInterval: () => ({}),
+      clear: () => undefined,
+    },
+    logger: pino({ level: 'silent' }),
+    failed: () => {
+      this.authFailures++;
+    },
+  });
   /** Replaceable per test. */
   readonly handlers: { -readonly [K in keyof CoreHandlers]: CoreHandlers[K] } = {
     metadata: () => Promise.resolve({ clusterId: this.clusterId, controllerId: 7, brokers: [], topics: [] }),
@@ -204,6 +228,9 @@ export class FakeCore implements BrokerCore {
     listOffsets: () => Promise.resolve({ offset: 0, timestamp: null }),
     initProducer: () => Promise.resolve({ producerId: 0, producerEpoch: 0 }),
     reassignPartitions: (request) => Promise.resolve({ partitions: request.partitions }),
+    createUser: () => Promise.resolve({}),
+    deleteUser: () => Promise.resolve({}),
+    listUsers: () => Promise.resolve({ users: [] }),
     ...noGroupHandlers(),
   };
 
@@ -223,10 +250,12 @@ export class FakeCore implements BrokerCore {
     }
     return feed;
   }
+}
 
-  authenticate(username: string | undefined, password: string | undefined): boolean {
-    if (this.users === undefined) return true;
-    return username !== undefined && this.users.get(username) === password;
+/** Users by name, as the authenticator reads them. */
+export class FakeUsers extends Map<string, ScramCredential> {
+  get isEmpty(): boolean {
+    return this.size === 0;
   }
 }
 
