@@ -7,6 +7,7 @@ import {
   type OffsetResetTarget,
   type ResetOffsetsOptions,
 } from './admin-groups.js';
+import { UserAdmin, type UserListing } from './admin-users.js';
 import { Cluster, type BrokerInfo, type PartitionMetadata } from './cluster.js';
 import { resolveClientOptions, type ClientOptions, type Platform } from './options.js';
 
@@ -78,10 +79,30 @@ export interface PartitionReassignment {
 export class AdminCore {
   private readonly cluster: Cluster;
   private readonly groups: GroupAdmin;
+  private readonly users: UserAdmin;
 
   constructor(options: ClientOptions, platform: Platform) {
     this.cluster = new Cluster(resolveClientOptions(options, platform));
     this.groups = new GroupAdmin(this.cluster, (topic, at, partitions) => this.listOffsets(topic, at, partitions));
+    this.users = new UserAdmin((send) => this.controllerRequest(send));
+  }
+
+  /**
+   * Creates a SCRAM-SHA-256 user or replaces its password (the credential is derived here: the password never
+   * reaches a broker). The cluster's first user turns authentication on for every connection.
+   */
+  createUser(name: string, password: string): Promise<void> {
+    return this.users.createUser(name, password);
+  }
+
+  /** Deletes a user; rejects with UNKNOWN_USER if there is none. */
+  deleteUser(name: string): Promise<void> {
+    return this.users.deleteUser(name);
+  }
+
+  /** The cluster's users (name, mechanism, iterations), sorted by name. */
+  listUsers(): Promise<UserListing[]> {
+    return this.users.listUsers();
   }
 
   /** Every consumer group of the cluster with its state, member count and coordinator, sorted by id. */

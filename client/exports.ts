@@ -23,6 +23,7 @@ export type {
   OffsetResetTarget,
   ResetOffsetsOptions,
 } from './admin-groups.js';
+export type { UserListing } from './admin-users.js';
 export type { BackoffOptions } from './backoff.js';
 export { systemClock, systemRandom, type Clock, type Random, type TimerHandle } from './clock.js';
 export type { PartitionMetadata, TopicMetadata } from './cluster.js';
