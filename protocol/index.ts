@@ -3,6 +3,7 @@ export * from './errors.js';
 export * from './messages.js';
 export * from './group-messages.js';
 export * from './auth-messages.js';
+export * from './acl-messages.js';
 export * from './scram.js';
 export * from './ops.js';
 export * from './frame.js';
