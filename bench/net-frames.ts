@@ -14,6 +14,7 @@ import { parseArgs } from 'node:util';
 import { encodeFrame, requests } from '../protocol/index.js';
 import type { BrokerCore, NetMetrics, SessionLimits } from '../broker/net/broker-api.js';
 import { monotonicClock } from '../broker/clock.js';
+import { NO_ACCESS_CONTROL } from '../broker/auth/access-control.js';
 import { NO_AUTHENTICATION } from '../broker/auth/scram-authenticator.js';
 import { SessionRegistry } from '../broker/net/session-registry.js';
 import type { FlushScheduler } from '../broker/net/connection.js';
@@ -163,10 +164,14 @@ function idleCore(): BrokerCore {
       createUser: unused,
       deleteUser: unused,
       listUsers: unused,
+      createAcls: unused,
+      listAcls: unused,
+      deleteAcls: unused,
     },
     feed: () => {
       throw new Error('not in this benchmark');
     },
     authenticator: NO_AUTHENTICATION,
+    access: NO_ACCESS_CONTROL,
   };
 }

@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Registry } from 'prom-client';
+import { AclAccessControl, NO_ACCESS_CONTROL } from './auth/access-control.js';
 import { ScramAuthenticator } from './auth/scram-authenticator.js';
 import { applySecurityChange, type SecurityChange } from './auth/security-changes.js';
 import { createMissingUsers, readUsersFile } from './auth/users-file.js';
@@ -116,6 +117,7 @@ export class Broker {
       producerIds: ProducerIdAllocator.open(config.dataDir, config.brokerId),
       controller: () => this.controller(),
       users: topics.users,
+      acls: topics.acls,
       changeSecurity: (change) => this.changeSecurity(change),
       groups: this.groups,
       metrics: this.metrics,
@@ -141,6 +143,10 @@ export class Broker {
           this.metrics.authFailed();
         },
       }),
+      access:
+        config.authorizer === 'acl'
+          ? new AclAccessControl(() => topics.acls.all(), config.superUsers)
+          : NO_ACCESS_CONTROL,
     });
   }
 

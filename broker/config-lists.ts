@@ -1,6 +1,8 @@
 /**
- * Config values written as lists: `--peers 1@host:port,...` (its parser and check) and the lines of `--users-file`.
+ * Config values written as lists: `--peers 1@host:port,...` and `--super-users User:a,...` (their parsers and
+ * checks), and the lines of `--users-file`.
  */
+import { PRINCIPAL } from '../protocol/index.js';
 import { ConfigError, checkInteger, checkText, describe } from './config-kinds.js';
 
 /** A broker of the cluster and the address its peer listener is reached at (by the other brokers). */
@@ -53,4 +55,23 @@ export function parseUsersFile(text: string): Map<string, string> {
     users.set(line.slice(0, at), line.slice(at + 1));
   });
   return users;
+}
+
+/** Parses `User:a,User:b` (the `--super-users` flag). */
+export function parsePrincipals(text: string): string[] {
+  return text
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p !== '');
+}
+
+/** Checks a list of principals, each `User:<name>`, and returns a frozen copy. */
+export function checkPrincipals(field: string, value: unknown): readonly string[] {
+  if (!Array.isArray(value)) throw new ConfigError(field, `must be an array, got ${describe(value)}`);
+  for (const p of value as unknown[]) {
+    if (typeof p !== 'string' || !PRINCIPAL.test(p)) {
+      throw new ConfigError(field, `expected principals as User:<name>, got ${describe(p)}`);
+    }
+  }
+  return Object.freeze([...(value as string[])]);
 }

@@ -9,6 +9,7 @@ import type { BrokerMetrics } from '../metrics/broker-metrics.js';
 import type { PartitionRegistry } from '../partitions/partition-registry.js';
 import type { ResponseOf } from '../../protocol/index.js';
 import type { SecurityChange } from '../auth/security-changes.js';
+import type { AclStore } from '../auth/acl-store.js';
 import type { UserStore } from '../auth/user-store.js';
 
 /** A broker as metadata describes it. */
@@ -23,6 +24,8 @@ export interface HandlerContext {
   controller(): Controller;
   /** The cluster's users (read-only here: they change through {@link changeSecurity}). */
   readonly users: Pick<UserStore, 'list' | 'get'>;
+  /** The cluster's ACL bindings (read-only here: they change through {@link changeSecurity}). */
+  readonly acls: Pick<AclStore, 'all'>;
   /**
    * Applies a user change: through the metadata log in a cluster (controller only: resolves once applied here), in
    * place on a broker without peers.

@@ -16,6 +16,7 @@ import { listOffsetsHandler } from './list-offsets.js';
 import { metadataHandler } from './metadata.js';
 import { produceHandler } from './produce.js';
 import { createTopicsHandler, deleteTopicsHandler, reassignPartitionsHandler } from './topics.js';
+import { createAclsHandler, deleteAclsHandler, listAclsHandler } from './acls.js';
 import { createUserHandler, deleteUserHandler, listUsersHandler } from './users.js';
 
 export type { BrokerInfo, HandlerContext } from './context.js';
@@ -41,5 +42,8 @@ export function createHandlers(ctx: HandlerContext): CoreHandlers {
     createUser: createUserHandler(ctx),
     deleteUser: deleteUserHandler(ctx),
     listUsers: listUsersHandler(ctx),
+    createAcls: createAclsHandler(ctx),
+    listAcls: listAclsHandler(ctx),
+    deleteAcls: deleteAclsHandler(ctx),
   });
 }

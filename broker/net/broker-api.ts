@@ -92,6 +92,16 @@ export interface BrokerCore {
   /** The feed of an existing partition; throws BrookError UNKNOWN_TOPIC or UNKNOWN_PARTITION. */
   feed(topic: string, partition: number): PartitionFeed;
   readonly authenticator: Authenticator;
+  /** What each principal may do (the ACLs), or everything with `--authorizer none`. */
+  readonly access: AccessControl;
+}
+
+/** Authorization as sessions see it (broker/auth/access-control.ts). */
+export interface AccessControl {
+  /** Throws BrookError UNAUTHORIZED naming the operation and resource `principal` may not use for this request. */
+  check<K extends RequestOp>(principal: string, op: K, request: RequestOf<K>): void;
+  /** The answer cut down to what `principal` may describe (metadata's topics, listGroups' groups). */
+  visible<K extends RequestOp>(principal: string, op: K, response: ResponseOf<K>): ResponseOf<K>;
 }
 
 /** Logins (SCRAM-SHA-256, docs/protocol.md section 4.1) as sessions see them. */

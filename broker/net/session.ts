@@ -303,35 +303,38 @@ export class Session {
   private request(op: RequestOp, correlationId: number, body: unknown): void {
     const startedMs = this.ctx.clock.nowMs();
     try {
-      switch (op) {
-        case 'hello':
-        case 'authenticate':
-          throw new BrookError('INVALID_REQUEST', `${op} after the handshake`);
-        case 'ping':
-          requests.ping.request.parse(body, '');
-          this.out.respond('ping', correlationId, {});
-          break;
-        case 'subscribe':
-          this.out.respond(
-            'subscribe',
-            correlationId,
-            this.subscriptions.subscribe(requests.subscribe.request.parse(body, '')),
-          );
-          break;
-        case 'unsubscribe':
-          this.subscriptions.unsubscribe(requests.unsubscribe.request.parse(body, ''));
-          this.out.respond('unsubscribe', correlationId, {});
-          break;
-        case 'produce':
-          // Produce reports its own completion: it answers later (or never, for acks=0).
-          this.produce.handle(correlationId, requests.produce.request.parse(body, ''), startedMs);
-          return;
-        default:
-          this.callCore(op, correlationId, parseRequest(op, body), startedMs);
-          return;
-      }
+      const request = parseRequest(op, body);
+      this.ctx.core.access.check(this.principalName, op, request);
+      this.dispatch(op, correlationId, request, startedMs);
     } catch (err: unknown) {
       this.out.fail(correlationId, asBrookError(this.ctx, err, op));
+      requestDone(this.ctx, op, startedMs);
+    }
+  }
+
+  /** Serves a parsed, authorized request. Throws what the request fails with. */
+  private dispatch<K extends RequestOp>(op: K, correlationId: number, request: RequestOf<K>, startedMs: number): void {
+    switch (op) {
+      case 'hello':
+      case 'authenticate':
+        throw new BrookError('INVALID_REQUEST', `${op} after the handshake`);
+      case 'ping':
+        this.out.respond('ping', correlationId, {});
+        break;
+      case 'subscribe':
+        this.out.respond('subscribe', correlationId, this.subscriptions.subscribe(request as RequestOf<'subscribe'>));
+        break;
+      case 'unsubscribe':
+        this.subscriptions.unsubscribe(request as RequestOf<'unsubscribe'>);
+        this.out.respond('unsubscribe', correlationId, {});
+        break;
+      case 'produce':
+        // Produce reports its own completion: it answers later (or never, for acks=0).
+        this.produce.handle(correlationId, request as RequestOf<'produce'>, startedMs);
+        return;
+      default:
+        this.callCore(op as Exclude<K, SessionOwnOp>, correlationId, request, startedMs);
+        return;
     }
     requestDone(this.ctx, op, startedMs);
   }
@@ -370,7 +373,7 @@ export class Session {
     }
     pending.then((response) => {
       this.coreRequestsInFlight--;
-      this.out.respond(op, correlationId, response);
+      this.out.respond(op, correlationId, this.ctx.core.access.visible(this.principalName, op, response));
       requestDone(this.ctx, op, startedMs);
     }, failed);
   }
@@ -394,6 +397,9 @@ function parseRequest<K extends RequestOp>(op: K, body: unknown): RequestOf<K> {
 
 /** The principal of a connection to a broker without users (Kafka's name for it). */
 export const ANONYMOUS = 'User:ANONYMOUS';
+
+/** The ops {@link Session.dispatch} serves itself; every other op goes to the core. */
+type SessionOwnOp = 'hello' | 'authenticate' | 'ping' | 'subscribe' | 'unsubscribe' | 'produce';
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -7,6 +7,7 @@ import { BrookError, type RequestOf, type ResponseOf } from '../../../protocol/i
 import { noGroupHandlers } from '../../helpers/no-group-handlers.js';
 import type { BrokerCore, NetMetrics, SessionLimits } from '../../../broker/net/broker-api.js';
 import { startServers, type RunningServers } from '../../../broker/net/servers.js';
+import { NO_ACCESS_CONTROL } from '../../../broker/auth/access-control.js';
 import { NO_AUTHENTICATION } from '../../../broker/auth/scram-authenticator.js';
 
 export const testLimits: SessionLimits = {
@@ -48,6 +49,9 @@ export class FakeCore implements BrokerCore {
     createUser: () => Promise.reject(new BrookError('INVALID_REQUEST')),
     deleteUser: () => Promise.reject(new BrookError('UNKNOWN_USER')),
     listUsers: () => Promise.resolve({ users: [] }),
+    createAcls: () => Promise.resolve({}),
+    listAcls: () => Promise.resolve({ acls: [] }),
+    deleteAcls: () => Promise.resolve({ acls: [] }),
     ...noGroupHandlers(),
     produce: (request: RequestOf<'produce'>): Promise<ResponseOf<'produce'>> => {
       const response = {
@@ -76,6 +80,7 @@ export class FakeCore implements BrokerCore {
   }
 
   readonly authenticator = NO_AUTHENTICATION;
+  readonly access = NO_ACCESS_CONTROL;
 }
 
 export interface TestServers {

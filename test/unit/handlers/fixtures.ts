@@ -76,6 +76,7 @@ export async function harness(t: Test, maxMessageBytes = 1 << 20): Promise<Harne
     partitions,
     controller: () => controller,
     users: topics.users,
+    acls: topics.acls,
     changeSecurity: (change) => {
       applySecurityChange(topics, change);
       return Promise.resolve();

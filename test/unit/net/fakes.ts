@@ -18,8 +18,10 @@ import {
   type ScramCredential,
 } from '../../../protocol/index.js';
 import { pino } from 'pino';
+import { NO_ACCESS_CONTROL } from '../../../broker/auth/access-control.js';
 import { ScramAuthenticator } from '../../../broker/auth/scram-authenticator.js';
 import type {
+  AccessControl,
   BrokerCore,
   CoreHandlers,
   NetMetrics,
@@ -193,6 +195,8 @@ export class FakeCore implements BrokerCore {
   readonly produces: PendingProduce[] = [];
   /** The cluster's users (none: connections are anonymous). */
   readonly users = new FakeUsers();
+  /** What principals may do: everything unless a test sets ACLs. */
+  access: AccessControl = NO_ACCESS_CONTROL;
   /** Failed logins counted. */
   authFailures = 0;
   /** The delay of each failed login, in ms (the timer fires at once: tests do not sleep). */
@@ -231,6 +235,9 @@ export class FakeCore implements BrokerCore {
     createUser: () => Promise.resolve({}),
     deleteUser: () => Promise.resolve({}),
     listUsers: () => Promise.resolve({ users: [] }),
+    createAcls: () => Promise.resolve({}),
+    listAcls: () => Promise.resolve({ acls: [] }),
+    deleteAcls: () => Promise.resolve({ acls: [] }),
     ...noGroupHandlers(),
   };
 

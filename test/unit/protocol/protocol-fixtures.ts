@@ -128,6 +128,25 @@ export const requestSamples: { [K in RequestOp]: { requests: RequestOf<K>[]; res
     responses: [{}],
   },
   deleteUser: { requests: [{ name: 'alice' }], responses: [{}] },
+  createAcls: {
+    requests: [
+      {
+        acls: [
+          {
+            principal: 'User:alice',
+            resourceType: 'topic',
+            resourceName: 'orders.',
+            patternType: 'prefixed',
+            operation: 'write',
+            permission: 'allow',
+          },
+        ],
+      },
+    ],
+    responses: [{}],
+  },
+  listAcls: { requests: [{}, { principal: 'User:alice', resourceType: 'topic' }], responses: [{ acls: [] }] },
+  deleteAcls: { requests: [{ resourceName: 'orders.' }], responses: [{ acls: [] }] },
   listUsers: {
     requests: [{}],
     responses: [{ users: [] }, { users: [{ name: 'alice', mechanism: 'SCRAM-SHA-256', iterations: 4096 }] }],
