@@ -2,7 +2,20 @@
  * Everything the Node and browser entry points export alike (they differ only in the transports their Producer,
  * Consumer and Admin classes use).
  */
-export { BrookError, ErrorCodes, type AssignorName, type ErrorName, type RecordHeader } from '../protocol/index.js';
+export {
+  ACL_OPERATIONS,
+  BrookError,
+  CLUSTER_RESOURCE,
+  ErrorCodes,
+  PRINCIPAL,
+  type AclBinding,
+  type AclFilter,
+  type AclOperation,
+  type AssignorName,
+  type ErrorName,
+  type RecordHeader,
+  type ResourceType,
+} from '../protocol/index.js';
 export type {
   AdminCore,
   ClusterDescription,
