@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Registry } from 'prom-client';
 import { AclAccessControl, NO_ACCESS_CONTROL } from './auth/access-control.js';
+import { ProducerOwners, withProducerOwnership } from './auth/producer-owners.js';
 import { ScramAuthenticator } from './auth/scram-authenticator.js';
 import { applySecurityChange, type SecurityChange } from './auth/security-changes.js';
 import { createMissingUsers, readUsersFile } from './auth/users-file.js';
@@ -143,10 +144,12 @@ export class Broker {
           this.metrics.authFailed();
         },
       }),
-      access:
+      access: withProducerOwnership(
         config.authorizer === 'acl'
           ? new AclAccessControl(() => topics.acls.all(), config.superUsers)
           : NO_ACCESS_CONTROL,
+        new ProducerOwners(),
+      ),
     });
   }
 
