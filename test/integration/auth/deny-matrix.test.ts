@@ -18,11 +18,23 @@ import { requestSamples } from '../../unit/protocol/protocol-fixtures.js';
 const USERS = { admin: 'admin-pw', alice: 'alice-pw', nobody: 'nobody-pw' } as const;
 const HANDSHAKE: readonly RequestOp[] = ['hello', 'authenticate'];
 
-/** The request each op is tried with: the protocol samples, made harmless where they would change the test's users. */
+/**
+ * The request each op is tried with: the protocol samples, made harmless where they would change the test's users.
+ */
 function sample<K extends RequestOp>(op: K): RequestOf<K> {
   const first = requestSamples[op].requests[0];
   if (first === undefined) throw new Error(`no sample request for ${op}`);
+  const produce = requestSamples.produce.requests[0];
+  if (produce === undefined) throw new Error('no produce sample');
   const overrides: Partial<{ [O in RequestOp]: RequestOf<O> }> = {
+    // Not idempotent: a producer id is bound to the first principal that uses it (another test), not to ACLs.
+    produce: {
+      ...produce,
+      partitions: produce.partitions.map((p) => ({
+        ...p,
+        batch: { ...p.batch, producerId: -1, producerEpoch: -1, baseSequence: -1 },
+      })),
+    },
     createUser: { ...requestSamples.createUser.requests[0], name: 'matrix-user' } as RequestOf<'createUser'>,
     deleteUser: { name: 'matrix-user' },
     deleteAcls: { principal: 'User:matrix-user' },
