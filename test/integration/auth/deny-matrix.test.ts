@@ -11,6 +11,7 @@ import { Admin } from '../../../client/index.js';
 import { requests, type RequestOf, type RequestOp } from '../../../protocol/index.js';
 import { OP_PERMISSIONS, type Needed } from '../../../broker/auth/op-permissions.js';
 import { startBrokerProcess } from '../../helpers/broker-process.js';
+import { runBrook } from '../../helpers/brook-cli.js';
 import { RawTcpConnection, RawWsConnection, type HelloCredentials } from '../../helpers/raw-connection.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 import { requestSamples } from '../../unit/protocol/protocol-fixtures.js';
@@ -197,5 +198,34 @@ void t.test(
       message: /User:alice may not delete topic 'visible'/,
     });
     conn.destroy();
+
+    // The same through the CLI: brook acl add, list, remove.
+    const connect = ['--bootstrap', broker.bootstrap, '--username', 'admin'];
+    const env = { BROOK_PASSWORD: USERS.admin };
+    const brook = (args: readonly string[]) => runBrook(t, args, { env });
+    const added = await brook([
+      'acl',
+      'add',
+      '--principal',
+      'User:alice',
+      '--operation',
+      'delete',
+      '--topic',
+      'visible',
+      ...connect,
+    ]);
+    t.equal(added.code, 0, added.stderr);
+    t.equal(added.stdout, 'Added User:alice\tallow\tdelete\ttopic:visible\n');
+    const listed = await brook(['acl', 'list', '--principal', 'User:alice', ...connect]);
+    t.equal(listed.stdout, 'User:alice\tallow\tread\ttopic:vis*\nUser:alice\tallow\tdelete\ttopic:visible\n');
+    const deleter = await RawTcpConnection.open(t, broker.tcpPort);
+    await deleter.hello(10_000, { username: 'alice', password: USERS.alice });
+    const { results } = await deleter.request('deleteTopics', { names: ['visible'] });
+    t.same(results, [{ name: 'visible' }], 'allowed once the ACL exists');
+    deleter.destroy();
+    const removed = await brook(['acl', 'remove', '--principal', 'User:alice', '--topic', 'visible', ...connect]);
+    t.equal(removed.stdout, 'Removed User:alice\tallow\tdelete\ttopic:visible\n', removed.stderr);
+    const bad = await brook(['acl', 'add', '--principal', 'alice', '--operation', 'read', '--topic', 'x', ...connect]);
+    t.match(bad.stderr, /--principal alice: must be User:<name> or User:\*/);
   },
 );
