@@ -59,6 +59,8 @@ async function runServer(): Promise<void> {
     handshakeTimeoutMs: 10_000,
     idleTimeoutMs: 0,
     maxConnections: 1000,
+    maxUnauthenticatedConnections: 1000,
+    maxUnauthenticatedConnectionsPerIp: 1000,
     socketBufferBytes: 1024 * 1024,
     deliverMaxBytes: 256 * 1024,
   };

@@ -2,7 +2,7 @@
  * The authentication and authorization rows of the broker config table (config-fields.ts spreads them in place).
  * No row takes a secret: passwords come from files, so that other users of the machine cannot read them in argv.
  */
-import { choiceField, optionalTextField, structuredField, type ConfigField } from './config-kinds.js';
+import { choiceField, integerField, optionalTextField, structuredField, type ConfigField } from './config-kinds.js';
 import { checkPrincipals, parsePrincipals } from './config-lists.js';
 
 export const AUTH_CONFIG_FIELDS = {
@@ -13,6 +13,20 @@ export const AUTH_CONFIG_FIELDS = {
     defaultText: 'none',
     arg: 'file',
     pattern: /^.+$/,
+  }),
+  maxUnauthenticatedConnections: integerField({
+    doc:
+      'connections still in their handshake (hello and login) beyond this are refused; they do not count against ' +
+      '`--max-connections`',
+    default: 1000,
+    min: 1,
+    max: 1_000_000,
+  }),
+  maxUnauthenticatedConnectionsPerIp: integerField({
+    doc: 'the same, from one source address',
+    default: 100,
+    min: 1,
+    max: 1_000_000,
   }),
   authorizer: choiceField({
     doc: "`acl`: every request needs an ACL that allows it (Kafka's model: docs/authorization.md); `none`: no checks",

@@ -75,8 +75,15 @@ export interface SessionLimits {
   readonly handshakeTimeoutMs: number;
   /** A connection that sends nothing for this long is closed (clients ping at a third of it). */
   readonly idleTimeoutMs: number;
-  /** Connections beyond this are refused with TOO_MANY_CONNECTIONS. */
+  /** Connections past the handshake beyond this: new connections are refused with TOO_MANY_CONNECTIONS. */
   readonly maxConnections: number;
+  /**
+   * Connections still in their handshake (hello, login) beyond this, in all or from one source address: new ones are
+   * refused with TOO_MANY_CONNECTIONS. They do not take the places of `maxConnections`, so strangers that connect and
+   * say nothing cannot lock users out.
+   */
+  readonly maxUnauthenticatedConnections: number;
+  readonly maxUnauthenticatedConnectionsPerIp: number;
   /** Push delivery pauses while the socket holds more than this unsent, and resumes on drain. */
   readonly socketBufferBytes: number;
   /** Most records bytes in one deliver frame. */

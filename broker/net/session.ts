@@ -171,6 +171,11 @@ export class Session {
     return this.phase === 'ready';
   }
 
+  /** The peer's IP address (connection limits per source address). */
+  get sourceAddress(): string {
+    return this.conn.sourceAddress;
+  }
+
   /** Who the connection authenticated as: `User:<name>`, or `User:ANONYMOUS` on a broker without users. */
   get principal(): string {
     return this.principalName;

@@ -12,6 +12,7 @@ import { flushAtEndOfTick, type FlushScheduler, type ServerConnection } from './
 export class TcpConnection implements ServerConnection {
   readonly transport = 'tcp';
   readonly remoteAddress: string;
+  readonly sourceAddress: string;
   private corked = false;
   private closed = false;
   private drainListener: () => void = () => undefined;
@@ -21,7 +22,8 @@ export class TcpConnection implements ServerConnection {
     private readonly pauseReadingAboveBytes: number,
     private readonly scheduleFlush: FlushScheduler = flushAtEndOfTick,
   ) {
-    this.remoteAddress = `${socket.remoteAddress ?? 'unknown'}:${String(socket.remotePort ?? 0)}`;
+    this.sourceAddress = socket.remoteAddress ?? 'unknown';
+    this.remoteAddress = `${this.sourceAddress}:${String(socket.remotePort ?? 0)}`;
     socket.on('drain', () => {
       if (socket.isPaused()) socket.resume();
       this.drainListener();

@@ -165,6 +165,8 @@ void t.test('sessionLimits takes the session fields of the config', (t) => {
     handshakeTimeoutMs: 10_000,
     idleTimeoutMs: 300_000,
     maxConnections: 10_000,
+    maxUnauthenticatedConnections: 1000,
+    maxUnauthenticatedConnectionsPerIp: 100,
     socketBufferBytes: 1024 * 1024,
     deliverMaxBytes: 16 * 1024,
   });

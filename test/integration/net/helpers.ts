@@ -17,6 +17,8 @@ export const testLimits: SessionLimits = {
   handshakeTimeoutMs: 10_000,
   idleTimeoutMs: 30_000,
   maxConnections: 100,
+  maxUnauthenticatedConnections: 100,
+  maxUnauthenticatedConnectionsPerIp: 100,
   socketBufferBytes: 256 * 1024,
   deliverMaxBytes: 64 * 1024,
 };

@@ -41,6 +41,8 @@ export const limits: SessionLimits = {
   handshakeTimeoutMs: 5000,
   idleTimeoutMs: 30_000,
   maxConnections: 2,
+  maxUnauthenticatedConnections: 2,
+  maxUnauthenticatedConnectionsPerIp: 2,
   socketBufferBytes: 4096,
   deliverMaxBytes: 1000,
 };
@@ -48,6 +50,8 @@ export const limits: SessionLimits = {
 /** Records every frame sent to the client; closing reports back to the session as a transport would. */
 export class MemoryConnection implements ServerConnection {
   readonly remoteAddress = 'memory';
+  /** The peer's IP address; tests of per-address limits set it before opening a session. */
+  sourceAddress = 'memory';
   readonly sent: Frame[] = [];
   buffered = 0;
   closed = false;
