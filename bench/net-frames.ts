@@ -14,6 +14,8 @@ import { parseArgs } from 'node:util';
 import { encodeFrame, requests } from '../protocol/index.js';
 import type { BrokerCore, NetMetrics, SessionLimits } from '../broker/net/broker-api.js';
 import { monotonicClock } from '../broker/clock.js';
+import { NO_ACCESS_CONTROL } from '../broker/auth/access-control.js';
+import { NO_AUTHENTICATION } from '../broker/auth/scram-authenticator.js';
 import { SessionRegistry } from '../broker/net/session-registry.js';
 import type { FlushScheduler } from '../broker/net/connection.js';
 import { TcpServer } from '../broker/net/tcp-server.js';
@@ -57,6 +59,8 @@ async function runServer(): Promise<void> {
     handshakeTimeoutMs: 10_000,
     idleTimeoutMs: 0,
     maxConnections: 1000,
+    maxUnauthenticatedConnections: 1000,
+    maxUnauthenticatedConnectionsPerIp: 1000,
     socketBufferBytes: 1024 * 1024,
     deliverMaxBytes: 256 * 1024,
   };
@@ -159,10 +163,17 @@ function idleCore(): BrokerCore {
       fetch: unused,
       listOffsets: unused,
       reassignPartitions: unused,
+      createUser: unused,
+      deleteUser: unused,
+      listUsers: unused,
+      createAcls: unused,
+      listAcls: unused,
+      deleteAcls: unused,
     },
     feed: () => {
       throw new Error('not in this benchmark');
     },
-    authenticate: () => true,
+    authenticator: NO_AUTHENTICATION,
+    access: NO_ACCESS_CONTROL,
   };
 }

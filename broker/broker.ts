@@ -6,13 +6,18 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Registry } from 'prom-client';
+import { AclAccessControl, NO_ACCESS_CONTROL } from './auth/access-control.js';
+import { ProducerOwners, withProducerOwnership } from './auth/producer-owners.js';
+import { ScramAuthenticator } from './auth/scram-authenticator.js';
+import { applySecurityChange, type SecurityChange } from './auth/security-changes.js';
+import { createMissingUsers, readUsersFile } from './auth/users-file.js';
 import { systemRuntime, type Runtime, type TimerHandle } from './clock.js';
 import { ClusterNode, defaultClusterId } from './cluster/cluster-node.js';
 import { LocalController, type Controller } from './cluster/controller.js';
 import { ProducerIdAllocator } from './cluster/producer-ids.js';
 import { TopicStore } from './cluster/topic-store.js';
 import { isClustered, resolveConfig, sessionLimits, type BrokerConfig, type BrokerConfigInput } from './config.js';
-import { createAuthenticator, createHandlers, type BrokerInfo, type HandlerContext } from './handlers/index.js';
+import { createHandlers, type BrokerInfo, type HandlerContext } from './handlers/index.js';
 import { createLogger, type Logger } from './logger.js';
 import { GroupService } from './groups/group-service.js';
 import { BrokerMetrics } from './metrics/broker-metrics.js';
@@ -37,6 +42,9 @@ export interface BrokerDeps {
 
 type Servers = Awaited<ReturnType<typeof startServers>>;
 
+/** How often a controller looks for users of --users-file the cluster lacks, in ms. */
+const FILE_USERS_CHECK_INTERVAL_MS = 500;
+
 export class Broker {
   /** The resolved, frozen config. */
   readonly config: Readonly<BrokerConfig>;
@@ -60,6 +68,10 @@ export class Broker {
   private started = false;
   private stopping = false;
   private closing: Promise<void> | null = null;
+  /** Users of --users-file that the cluster may still lack (the controller creates them); empty without a file. */
+  private readonly fileUsers: ReadonlyMap<string, string>;
+  /** Whether the controller is creating missing file users now. */
+  private creatingUsers = false;
 
   private constructor(
     config: Readonly<BrokerConfig>,
@@ -68,7 +80,9 @@ export class Broker {
     partitions: PartitionRegistry,
     cluster: ClusterNode | null,
     private readonly runtime: Runtime,
+    fileUsers: ReadonlyMap<string, string>,
   ) {
+    this.fileUsers = fileUsers;
     const nowMs = (): number => runtime.wall.nowMs();
     this.config = config;
     this.logger = logger;
@@ -106,6 +120,9 @@ export class Broker {
       partitions,
       producerIds: ProducerIdAllocator.open(config.dataDir, config.brokerId),
       controller: () => this.controller(),
+      users: topics.users,
+      acls: topics.acls,
+      changeSecurity: (change) => this.changeSecurity(change),
       groups: this.groups,
       metrics: this.metrics,
       retentionDefaults: { retentionMs: config.retentionMs, retentionBytes: config.retentionBytes },
@@ -121,7 +138,21 @@ export class Broker {
       handlers: createHandlers(ctx),
       metrics: this.metrics,
       feed: (topic: string, partition: number) => partitions.leader(topic, partition),
-      authenticate: createAuthenticator(config.users),
+      authenticator: new ScramAuthenticator({
+        users: topics.users,
+        requiredWithoutUsers: fileUsers.size > 0,
+        timers: runtime.timers,
+        logger,
+        failed: () => {
+          this.metrics.authFailed();
+        },
+      }),
+      access: withProducerOwnership(
+        config.authorizer === 'acl'
+          ? new AclAccessControl(() => topics.acls.all(), config.superUsers)
+          : NO_ACCESS_CONTROL,
+        new ProducerOwners(),
+      ),
     });
   }
 
@@ -158,13 +189,22 @@ export class Broker {
       },
       ...(cluster === null ? {} : { replicate: cluster.replicate }),
     });
+    let fileUsers: Map<string, string>;
     try {
+      fileUsers = config.usersFile === undefined ? new Map<string, string>() : readUsersFile(config.usersFile);
+      // Alone, the broker is its own controller: its first users exist before anyone can connect.
+      if (cluster === null) {
+        await createMissingUsers(fileUsers, topics.users, (change) => {
+          applySecurityChange(topics, change);
+          return Promise.resolve();
+        });
+      }
       await partitions.openAll(topics.list());
     } catch (err) {
       topics.close();
       throw err;
     }
-    const broker = new Broker(config, logger, topics, partitions, cluster, runtime);
+    const broker = new Broker(config, logger, topics, partitions, cluster, runtime, fileUsers);
     try {
       await broker.listen();
       endpoint.port = broker.tcpPort;
@@ -256,6 +296,31 @@ export class Broker {
     );
   }
 
+  /** A user change: proposed to the metadata log in a cluster (controller only), applied in place when alone. */
+  private async changeSecurity(change: SecurityChange): Promise<void> {
+    if (this.cluster === null) applySecurityChange(this.topics, change);
+    else await this.cluster.controller.changeSecurity(change);
+  }
+
+  /** Controller only: creates the users of --users-file that the cluster lacks (one pass at a time). */
+  private createFileUsers(): void {
+    if (this.cluster === null || this.creatingUsers || !this.cluster.controller.isLeader) return;
+    if ([...this.fileUsers.keys()].every((name) => this.topics.users.get(name) !== undefined)) return;
+    this.creatingUsers = true;
+    createMissingUsers(this.fileUsers, this.topics.users, (change) => this.changeSecurity(change))
+      .then(
+        (created) => {
+          this.logger.info({ users: created }, 'created the missing users of --users-file');
+        },
+        (err: unknown) => {
+          this.logger.warn({ err }, 'users of --users-file not created yet');
+        },
+      )
+      .finally(() => {
+        this.creatingUsers = false;
+      });
+  }
+
   /** Who creates and deletes topics: the metadata group in a cluster, this broker alone otherwise. */
   private controller(): Controller {
     return this.cluster === null ? this.localController : this.cluster.controller;
@@ -269,6 +334,11 @@ export class Broker {
     if (config.flush === 'interval') {
       every(config.flushIntervalMs, () => {
         partitions.syncAppended();
+      });
+    }
+    if (this.cluster !== null && this.fileUsers.size > 0) {
+      every(FILE_USERS_CHECK_INTERVAL_MS, () => {
+        this.createFileUsers();
       });
     }
     every(config.retentionCheckIntervalMs, () => {

@@ -1,7 +1,8 @@
 /**
- * The two config fields written as lists on the command line, `--peers 1@host:port,...` and
- * `--users name:password,...`: their parsers and checks.
+ * Config values written as lists: `--peers 1@host:port,...` and `--super-users User:a,...` (their parsers and
+ * checks), and the lines of `--users-file`.
  */
+import { PRINCIPAL } from '../protocol/index.js';
 import { ConfigError, checkInteger, checkText, describe } from './config-kinds.js';
 
 /** A broker of the cluster and the address its peer listener is reached at (by the other brokers). */
@@ -41,28 +42,36 @@ export function checkPeers(field: string, value: unknown): readonly PeerConfig[]
   return Object.freeze(peers);
 }
 
-/** Parses `name:password[,name:password...]` (the `--users` flag); a password may contain ':'. */
-export function parseUsers(text: string): Record<string, string> {
-  const users: Record<string, string> = {};
-  for (const pair of text.split(',').filter((p) => p !== '')) {
-    const at = pair.indexOf(':');
-    // The pair is not shown: it holds a password.
-    if (at <= 0) throw new Error('expected user:password[,user:password...]');
-    users[pair.slice(0, at)] = pair.slice(at + 1);
-  }
+/**
+ * Parses a users file: one `name:password` line per user (a password may contain ':'; blank lines and lines starting
+ * with '#' are skipped). Throws an Error naming the bad line by number, never by content: it holds a password.
+ */
+export function parseUsersFile(text: string): Map<string, string> {
+  const users = new Map<string, string>();
+  text.split(/\r?\n/).forEach((line, i) => {
+    if (line.trim() === '' || line.startsWith('#')) return;
+    const at = line.indexOf(':');
+    if (at <= 0 || at === line.length - 1) throw new Error(`line ${String(i + 1)}: expected name:password`);
+    users.set(line.slice(0, at), line.slice(at + 1));
+  });
   return users;
 }
 
-/** Checks a map of username to non-empty password and returns a frozen copy (later changes to `value` stay out). */
-export function checkUsers(field: string, value: unknown): Readonly<Record<string, string>> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new ConfigError(field, `must be a map of username to password, got ${describe(value)}`);
-  }
-  for (const [name, password] of Object.entries(value)) {
-    if (name.length === 0) throw new ConfigError(field, 'usernames must be non-empty');
-    if (typeof password !== 'string' || password.length === 0) {
-      throw new ConfigError(field, `password of '${name}' must be a non-empty string`);
+/** Parses `User:a,User:b` (the `--super-users` flag). */
+export function parsePrincipals(text: string): string[] {
+  return text
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p !== '');
+}
+
+/** Checks a list of principals, each `User:<name>`, and returns a frozen copy. */
+export function checkPrincipals(field: string, value: unknown): readonly string[] {
+  if (!Array.isArray(value)) throw new ConfigError(field, `must be an array, got ${describe(value)}`);
+  for (const p of value as unknown[]) {
+    if (typeof p !== 'string' || !PRINCIPAL.test(p)) {
+      throw new ConfigError(field, `expected principals as User:<name>, got ${describe(p)}`);
     }
   }
-  return Object.freeze({ ...(value as Record<string, string>) });
+  return Object.freeze([...(value as string[])]);
 }

@@ -101,6 +101,8 @@ export function sessionLimits(config: Readonly<BrokerConfig>): SessionLimits {
     handshakeTimeoutMs: config.handshakeTimeoutMs,
     idleTimeoutMs: config.idleTimeoutMs,
     maxConnections: config.maxConnections,
+    maxUnauthenticatedConnections: config.maxUnauthenticatedConnections,
+    maxUnauthenticatedConnectionsPerIp: config.maxUnauthenticatedConnectionsPerIp,
     socketBufferBytes: config.socketBufferBytes,
     deliverMaxBytes: config.deliverMaxBytes,
   });

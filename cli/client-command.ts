@@ -1,5 +1,6 @@
 /** The commander side every client command shares: its connection flags, and what they parse to. */
-import { Command, Option } from 'commander';
+import fs from 'node:fs';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import type { CliConnection } from './client-options.js';
 import { addTlsFlags, tlsOptionsOf, type TlsFlags } from './tls-flags.js';
 
@@ -7,8 +8,13 @@ import { addTlsFlags, tlsOptionsOf, type TlsFlags } from './tls-flags.js';
 export interface ConnectionFlags extends TlsFlags {
   bootstrap: string;
   username?: string;
-  password?: string;
+  passwordFile?: string;
 }
+
+/** Why a password is never taken from argv. */
+const PASSWORD_ON_ARGV =
+  '--password is refused: other users of the machine can read the command line (ps); ' +
+  'use --password-file FILE or the BROOK_PASSWORD environment variable';
 
 /** A command with the connection flags every client command takes. */
 export function clientCommand(name: string): Command {
@@ -18,19 +24,43 @@ export function clientCommand(name: string): Command {
         .env('BROOK_BOOTSTRAP')
         .default('127.0.0.1:9400'),
     )
-    .addOption(new Option('--username <name>', 'username for brokers with --users').env('BROOK_USERNAME'))
-    .addOption(new Option('--password <secret>', 'password for brokers with --users').env('BROOK_PASSWORD'));
+    .addOption(new Option('--username <name>', 'log in as this SCRAM-SHA-256 user').env('BROOK_USERNAME'))
+    .addOption(
+      new Option('--password-file <file>', "the user's password: the file's first line (else BROOK_PASSWORD)").env(
+        'BROOK_PASSWORD_FILE',
+      ),
+    )
+    .addOption(
+      new Option('--password <secret>').hideHelp().argParser(() => {
+        throw new InvalidArgumentError(PASSWORD_ON_ARGV);
+      }),
+    );
   return addTlsFlags(command);
 }
 
-/** The connection the flags name. */
+/** The first line of a password file (without its line ending); throws naming the file, never its content. */
+export function readPasswordFile(file: string): string {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new Error(`--password-file ${file}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
+  const password = text.split(/\r?\n/)[0] ?? '';
+  if (password === '') throw new Error(`--password-file ${file}: the first line is empty`);
+  return password;
+}
+
+/** The connection the flags name; the password comes from --password-file, else from BROOK_PASSWORD. */
 export function connection(opts: ConnectionFlags): CliConnection {
   const tls = tlsOptionsOf(opts);
+  const password =
+    opts.passwordFile === undefined ? process.env['BROOK_PASSWORD'] : readPasswordFile(opts.passwordFile);
   return {
     ...(tls === undefined ? {} : { tls }),
     bootstrap: opts.bootstrap,
     ...(opts.username === undefined ? {} : { username: opts.username }),
-    ...(opts.password === undefined ? {} : { password: opts.password }),
+    ...(password === undefined || password === '' ? {} : { password }),
   };
 }
 

@@ -1,7 +1,7 @@
 /** Connection options every client command of the CLI shares. */
 import { Admin, type ClientOptions, type ClientTlsOptions } from '@brook/client';
 
-/** What `--bootstrap`, `--username` and `--password` parsed to. */
+/** What `--bootstrap`, `--username` and `--password-file` (or BROOK_PASSWORD) gave. */
 export interface CliConnection {
   bootstrap: string;
   username?: string;

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * The `brook` command: `brook broker` runs a broker (broker/main.ts); `brook topic|partition|group|produce|consume`
+ * The `brook` command: `brook broker` runs a broker (broker/main.ts); `brook topic|partition|group|user|acl|produce|consume`
  * are clients of a running cluster, built on the client library only.
  */
 import { Command, InvalidArgumentError } from 'commander';
@@ -13,6 +13,8 @@ import { produceCommand } from './produce-command.js';
 import { parseReplicas, reassignPartitions } from './partition-commands.js';
 import { deleteGroup, describeGroup, listGroups, resetGroupOffsets } from './group-commands.js';
 import { createTopic, deleteTopic, describeTopics, listTopics } from './topic-commands.js';
+import { aclCommands } from './acl-commands.js';
+import { userCommand } from './user-commands.js';
 import { packageVersion } from './version.js';
 
 function collect(value: string, previous: string[]): string[] {
@@ -172,6 +174,8 @@ group.addCommand(
 program.addCommand(group);
 
 program.addCommand(clusterCommand());
+program.addCommand(userCommand());
+program.addCommand(aclCommands());
 program.addCommand(produceCommand());
 program.addCommand(consumeCommand());
 

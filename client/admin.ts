@@ -7,6 +7,9 @@ import {
   type OffsetResetTarget,
   type ResetOffsetsOptions,
 } from './admin-groups.js';
+import type { AclBinding, AclFilter } from '../protocol/index.js';
+import { AclAdmin } from './admin-acls.js';
+import { UserAdmin, type UserListing } from './admin-users.js';
 import { Cluster, type BrokerInfo, type PartitionMetadata } from './cluster.js';
 import { resolveClientOptions, type ClientOptions, type Platform } from './options.js';
 
@@ -78,10 +81,47 @@ export interface PartitionReassignment {
 export class AdminCore {
   private readonly cluster: Cluster;
   private readonly groups: GroupAdmin;
+  private readonly users: UserAdmin;
+  private readonly acls: AclAdmin;
 
   constructor(options: ClientOptions, platform: Platform) {
     this.cluster = new Cluster(resolveClientOptions(options, platform));
     this.groups = new GroupAdmin(this.cluster, (topic, at, partitions) => this.listOffsets(topic, at, partitions));
+    this.users = new UserAdmin((send) => this.controllerRequest(send));
+    this.acls = new AclAdmin((send) => this.controllerRequest(send));
+  }
+
+  /** Adds ACL bindings (with `--authorizer acl`, what no binding allows is denied; deny wins). */
+  createAcls(acls: readonly AclBinding[]): Promise<void> {
+    return this.acls.createAcls(acls);
+  }
+
+  /** The ACL bindings matching every field `filter` gives (all for `{}`). */
+  listAcls(filter: AclFilter = {}): Promise<AclBinding[]> {
+    return this.acls.listAcls(filter);
+  }
+
+  /** Deletes the ACL bindings `filter` matches; resolves with them. */
+  deleteAcls(filter: AclFilter): Promise<AclBinding[]> {
+    return this.acls.deleteAcls(filter);
+  }
+
+  /**
+   * Creates a SCRAM-SHA-256 user or replaces its password (the credential is derived here: the password never
+   * reaches a broker). The cluster's first user turns authentication on for every connection.
+   */
+  createUser(name: string, password: string): Promise<void> {
+    return this.users.createUser(name, password);
+  }
+
+  /** Deletes a user; rejects with UNKNOWN_USER if there is none. */
+  deleteUser(name: string): Promise<void> {
+    return this.users.deleteUser(name);
+  }
+
+  /** The cluster's users (name, mechanism, iterations), sorted by name. */
+  listUsers(): Promise<UserListing[]> {
+    return this.users.listUsers();
   }
 
   /** Every consumer group of the cluster with its state, member count and coordinator, sorted by id. */

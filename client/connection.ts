@@ -7,6 +7,7 @@
  * The parts live beside it: connection-requests (waiting and in-flight requests), connection-frames (reading what
  * the broker sends), connection-subscriptions, connection-reconnect and connection-ping.
  */
+import { ScramLogin } from './connection-scram.js';
 import {
   BrookError,
   PROTOCOL_VERSION,
@@ -265,14 +266,9 @@ export class Connection {
     this.transport = transport;
     this.connectionError = undefined;
     this.sessions++;
-    const hello: RequestOf<'hello'> = { protocolVersion: PROTOCOL_VERSION, clientId: this.options.clientId };
-    if (this.options.username !== undefined) hello.username = this.options.username;
-    if (this.options.password !== undefined) hello.password = this.options.password;
     let response: BrokerHello;
     try {
-      response = await new Promise<BrokerHello>((resolve, reject) => {
-        this.sendRequest('hello', hello, this.options.connectTimeoutMs, resolve, reject);
-      });
+      response = await this.handshake();
     } catch (err: unknown) {
       // A refused handshake (bad credentials, unsupported version) will not succeed by retrying.
       if (err instanceof BrookError && !err.retriable && err.code !== 'NETWORK_ERROR') {
@@ -297,6 +293,21 @@ export class Connection {
     this.pinger.start(response.idleTimeoutMs);
     this.waiting.release();
     this.onReady.emit(response, reconnected);
+  }
+
+  /** hello, then with credentials the SCRAM exchange; resolves with hello's answer once the session may be used. */
+  private async handshake(): Promise<BrokerHello> {
+    const { username, password, connectTimeoutMs } = this.options;
+    const send = <K extends 'hello' | 'authenticate'>(op: K, body: RequestOf<K>): Promise<ResponseOf<K>> =>
+      new Promise<ResponseOf<K>>((resolve, reject) => {
+        this.sendRequest(op, body, connectTimeoutMs, resolve, reject);
+      });
+    const hello: RequestOf<'hello'> = { protocolVersion: PROTOCOL_VERSION, clientId: this.options.clientId };
+    if (username === undefined || password === undefined) return send('hello', hello);
+    const login = new ScramLogin(username, password);
+    const response = await send('hello', { ...hello, sasl: login.helloSasl() });
+    login.verify(await send('authenticate', await login.authenticateRequest(response)));
+    return response;
   }
 
   private attemptFailed(error: Error): void {

@@ -2,7 +2,20 @@
  * Everything the Node and browser entry points export alike (they differ only in the transports their Producer,
  * Consumer and Admin classes use).
  */
-export { BrookError, ErrorCodes, type AssignorName, type ErrorName, type RecordHeader } from '../protocol/index.js';
+export {
+  ACL_OPERATIONS,
+  BrookError,
+  CLUSTER_RESOURCE,
+  ErrorCodes,
+  PRINCIPAL,
+  type AclBinding,
+  type AclFilter,
+  type AclOperation,
+  type AssignorName,
+  type ErrorName,
+  type RecordHeader,
+  type ResourceType,
+} from '../protocol/index.js';
 export type {
   AdminCore,
   ClusterDescription,
@@ -23,6 +36,7 @@ export type {
   OffsetResetTarget,
   ResetOffsetsOptions,
 } from './admin-groups.js';
+export type { UserListing } from './admin-users.js';
 export type { BackoffOptions } from './backoff.js';
 export { systemClock, systemRandom, type Clock, type Random, type TimerHandle } from './clock.js';
 export type { PartitionMetadata, TopicMetadata } from './cluster.js';

@@ -80,6 +80,7 @@ export const ErrorCodes = {
     message: 'replicas must be distinct brokers of the cluster',
   },
   INVALID_RECORD: { code: 34, retriable: false, message: "a batch's records do not match its count" },
+  UNKNOWN_USER: { code: 35, retriable: false, message: 'the user does not exist' },
   NETWORK_ERROR: {
     code: 100,
     retriable: true,

@@ -2,6 +2,7 @@
  * Every body on the wire, defined once as a schema. Types are inferred from these schemas; the broker checks
  * each request against its schema before handling it. docs/protocol.md describes the same shapes in prose.
  */
+import { helloSasl, helloSaslAnswer } from './auth-messages.js';
 import { partitionNumber as partition, topicName as topic } from './fields.js';
 import {
   array,
@@ -62,8 +63,8 @@ export type FetchedBatch = Infer<typeof fetchedBatch>;
 export const helloRequest = object({
   protocolVersion: int({ min: 1 }),
   clientId: str({ maxLength: 256 }),
-  username: optional(str({ maxLength: 256 })),
-  password: optional(str({ maxLength: 1024 })),
+  /** Present to authenticate: the SCRAM-SHA-256 client-first message; `authenticate` must follow. */
+  sasl: optional(helloSasl),
 });
 export const helloResponse = object({
   protocolVersion: int(),
@@ -73,6 +74,8 @@ export const helloResponse = object({
   maxMessageBytes: int(),
   produceWindowBytes: int(),
   idleTimeoutMs: int(),
+  /** Answers hello's `sasl`: the SCRAM server-first message. */
+  sasl: optional(helloSaslAnswer),
 });
 
 export const metadataRequest = object({ topics: optional(array(topic)) });

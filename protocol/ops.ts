@@ -2,6 +2,8 @@
  * The op table: each op's code and the schemas of its bodies. The broker's handler table and the client's
  * `request()` are typed from these maps, so adding an op without a handler is a compile error.
  */
+import * as acl from './acl-messages.js';
+import * as a from './auth-messages.js';
 import * as g from './group-messages.js';
 import * as m from './messages.js';
 import type { Infer } from './schema.js';
@@ -20,6 +22,13 @@ export const requests = {
   ping: { code: 10, request: m.emptyBody, response: m.emptyBody },
   initProducer: { code: 11, request: m.initProducerRequest, response: m.initProducerResponse },
   reassignPartitions: { code: 12, request: m.reassignPartitionsRequest, response: m.reassignPartitionsResponse },
+  authenticate: { code: 13, request: a.authenticateRequest, response: a.authenticateResponse },
+  createUser: { code: 14, request: a.createUserRequest, response: m.emptyBody },
+  deleteUser: { code: 15, request: a.deleteUserRequest, response: m.emptyBody },
+  listUsers: { code: 17, request: m.emptyBody, response: a.listUsersResponse },
+  createAcls: { code: 18, request: acl.createAclsRequest, response: m.emptyBody },
+  listAcls: { code: 19, request: acl.aclFilter, response: acl.listAclsResponse },
+  deleteAcls: { code: 20, request: acl.aclFilter, response: acl.deleteAclsResponse },
   groupHeartbeat: { code: 40, request: g.groupHeartbeatRequest, response: g.groupHeartbeatResponse },
   commitOffsets: { code: 41, request: g.commitOffsetsRequest, response: g.commitOffsetsResponse },
   fetchOffsets: { code: 42, request: g.fetchOffsetsRequest, response: g.fetchOffsetsResponse },

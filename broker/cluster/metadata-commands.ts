@@ -4,6 +4,7 @@
  * controller when it proposes), so applying is deterministic.
  */
 import { Packr } from 'msgpackr';
+import type { SecurityChange } from '../auth/security-changes.js';
 import type { PeerAddress } from './peer-link.js';
 import type { TopicRecord } from '../topics/topic-registry.js';
 
@@ -25,7 +26,9 @@ export type MetadataCommand =
       readonly topic: string;
       readonly partition: number;
       readonly replicas: readonly number[];
-    };
+    }
+  /** A user created, changed or deleted (broker/auth/security-changes.ts). */
+  | { readonly type: 'security'; readonly change: SecurityChange };
 
 const packr = new Packr({ useRecords: false, mapsAsObjects: true });
 
@@ -40,6 +43,7 @@ const FIELDS: Readonly<Record<MetadataCommand['type'], readonly string[]>> = {
   addBroker: ['broker'],
   reassignPartition: ['topic', 'partition', 'replicas'],
   completeMove: ['topic', 'partition', 'replicas'],
+  security: ['change'],
 };
 
 /** Decodes a command; throws on bytes that are not one (a corrupt metadata log must stop the broker loudly). */

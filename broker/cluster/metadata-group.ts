@@ -13,6 +13,7 @@ import { RaftLogStorage } from '../log/raft-log-storage.js';
 import type { PartitionRegistry } from '../partitions/partition-registry.js';
 import { BrookError } from '../../protocol/index.js';
 import { ConfigChangeType, type Entry } from '../raft/index.js';
+import { applySecurityChange, type SecurityChange } from '../auth/security-changes.js';
 import { ignoreTopicExists, type Controller, type PartitionMove } from './controller.js';
 import type { PeerAddress } from './peer-link.js';
 import { assignLiveReplicas, majorityOf } from './placement.js';
@@ -153,6 +154,11 @@ export class MetadataGroup implements Controller {
       throw new BrookError('UNKNOWN_TOPIC', `topic '${name}' does not exist`);
     }
     await this.propose({ type: 'deleteTopic', name });
+  }
+
+  /** Controller only: creates, changes or deletes a user; resolves once applied here. */
+  async changeSecurity(change: SecurityChange): Promise<void> {
+    await this.propose({ type: 'security', change });
   }
 
   /** Controller only: records a broker that asked to join (its peer address). */
@@ -359,6 +365,9 @@ function applyCommand(topics: TopicStore, command: MetadataCommand): void {
       // Only the move it reports on: a newer reassignment of the partition (another target) keeps it moving.
       const current = topics.get(command.topic)?.replicas[command.partition] ?? [];
       if (sameMembers(current, command.replicas)) topics.completeMove(command.topic, command.partition);
+      return;
     }
+    case 'security':
+      applySecurityChange(topics, command.change);
   }
 }

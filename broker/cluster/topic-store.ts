@@ -6,6 +6,8 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { BrookError } from '../../protocol/index.js';
+import { AclStore } from '../auth/acl-store.js';
+import { UserStore } from '../auth/user-store.js';
 import { assignReplicas } from './placement.js';
 import { checkTopicSpec, type TopicSpec } from '../topics/topic-config.js';
 import type { PeerAddress } from './peer-link.js';
@@ -52,6 +54,10 @@ export interface TopicStoreOptions {
 
 /** A {@link TopicRegistry} in one SQLite file. */
 export class TopicStore implements TopicRegistry {
+  /** The cluster's users, in the same database (changed in the same transaction as the metadata entry's index). */
+  readonly users: UserStore;
+  /** The cluster's ACL bindings, in the same database. */
+  readonly acls: AclStore;
   private readonly topics = new Map<string, TopicRecord>();
   /** Brokers that joined after the cluster was formed, with their peer addresses. */
   private readonly joined = new Map<number, PeerAddress>();
@@ -67,6 +73,8 @@ export class TopicStore implements TopicRegistry {
     readonly clusterId: string,
     private readonly bootstrapIds: readonly number[],
   ) {
+    this.users = new UserStore(db);
+    this.acls = new AclStore(db);
     this.insertStmt = db.prepare<[TopicRow]>(
       'INSERT INTO topics (name, partitions, replication_factor, replicas, config, created_ms, moving) VALUES (?, ?, ?, ?, ?, ?, ?)',
     );

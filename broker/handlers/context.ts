@@ -8,6 +8,9 @@ import type { GroupService } from '../groups/group-service.js';
 import type { BrokerMetrics } from '../metrics/broker-metrics.js';
 import type { PartitionRegistry } from '../partitions/partition-registry.js';
 import type { ResponseOf } from '../../protocol/index.js';
+import type { SecurityChange } from '../auth/security-changes.js';
+import type { AclStore } from '../auth/acl-store.js';
+import type { UserStore } from '../auth/user-store.js';
 
 /** A broker as metadata describes it. */
 export type BrokerInfo = ResponseOf<'metadata'>['brokers'][number];
@@ -19,6 +22,15 @@ export interface HandlerContext {
   readonly partitions: PartitionRegistry;
   /** Who creates and deletes topics (this broker alone, or the cluster's metadata group). */
   controller(): Controller;
+  /** The cluster's users (read-only here: they change through {@link changeSecurity}). */
+  readonly users: Pick<UserStore, 'list' | 'get'>;
+  /** The cluster's ACL bindings (read-only here: they change through {@link changeSecurity}). */
+  readonly acls: Pick<AclStore, 'all'>;
+  /**
+   * Applies a user change: through the metadata log in a cluster (controller only: resolves once applied here), in
+   * place on a broker without peers.
+   */
+  changeSecurity(change: SecurityChange): Promise<void>;
   /** Hands out idempotent producer ids (initProducer). */
   readonly producerIds: ProducerIdSource;
   /** The consumer-group coordinators of this broker (ops 40-46). */

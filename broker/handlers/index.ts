@@ -16,9 +16,10 @@ import { listOffsetsHandler } from './list-offsets.js';
 import { metadataHandler } from './metadata.js';
 import { produceHandler } from './produce.js';
 import { createTopicsHandler, deleteTopicsHandler, reassignPartitionsHandler } from './topics.js';
+import { createAclsHandler, deleteAclsHandler, listAclsHandler } from './acls.js';
+import { createUserHandler, deleteUserHandler, listUsersHandler } from './users.js';
 
 export type { BrokerInfo, HandlerContext } from './context.js';
-export { createAuthenticator } from './authenticate.js';
 
 /** Builds the handler table over `ctx`. */
 export function createHandlers(ctx: HandlerContext): CoreHandlers {
@@ -38,5 +39,11 @@ export function createHandlers(ctx: HandlerContext): CoreHandlers {
     listGroups: listGroupsHandler(ctx),
     describeGroups: describeGroupsHandler(ctx),
     deleteGroups: deleteGroupsHandler(ctx),
+    createUser: createUserHandler(ctx),
+    deleteUser: deleteUserHandler(ctx),
+    listUsers: listUsersHandler(ctx),
+    createAcls: createAclsHandler(ctx),
+    listAcls: listAclsHandler(ctx),
+    deleteAcls: deleteAclsHandler(ctx),
   });
 }

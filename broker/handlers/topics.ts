@@ -13,7 +13,7 @@ type TopicResult = ResponseOf<'createTopics'>['results'][number];
  * Topic changes are made by the controller only: anywhere else the whole request is refused with NOT_LEADER naming
  * the controller, which clients retry there (as Kafka's NOT_CONTROLLER).
  */
-function requireController(ctx: HandlerContext): Controller {
+export function requireController(ctx: HandlerContext): Controller {
   const controller = ctx.controller();
   const id = controller.controllerId();
   if (id === ctx.brokerId) return controller;

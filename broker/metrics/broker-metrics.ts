@@ -59,6 +59,7 @@ export class BrokerMetrics implements NetMetrics {
   private readonly deliveryStalls: Counter<'reason'>;
   private readonly produceThrottles: Counter;
   private readonly errorsSent: Counter<'code'>;
+  private readonly authFailures: Counter;
 
   constructor(options: BrokerMetricsOptions) {
     const registers = [this.registry];
@@ -125,6 +126,11 @@ export class BrokerMetrics implements NetMetrics {
       labelNames: ['code'],
       registers,
     });
+    this.authFailures = new Counter({
+      name: 'brook_auth_failures_total',
+      help: 'Failed logins: wrong password, unknown user, or a malformed or out-of-order SCRAM exchange.',
+      registers,
+    });
     this.partitionGauges(options.partitions);
   }
 
@@ -155,6 +161,11 @@ export class BrokerMetrics implements NetMetrics {
 
   produceThrottled(): void {
     this.produceThrottles.inc();
+  }
+
+  /** One failed login. */
+  authFailed(): void {
+    this.authFailures.inc();
   }
 
   /** Records and bytes appended to `topic` by a produce. */

@@ -2,13 +2,21 @@
  * What the network layer needs from the rest of the broker. Sessions speak the protocol (handshake, limits,
  * produce window, subscriptions and credit); everything about topics and logs is behind {@link BrokerCore}.
  */
-import type { ErrorName, FetchedBatch, RequestOf, RequestOp, ResponseOf } from '../../protocol/index.js';
+import type {
+  BrookError,
+  ErrorName,
+  FetchedBatch,
+  RequestOf,
+  RequestOp,
+  ResponseOf,
+  ScramServer,
+} from '../../protocol/index.js';
 
-/** Ops a session answers by calling the core; hello, ping, subscribe, unsubscribe and credit are the session's. */
+/** Ops a session answers by calling the core; the handshake, ping, subscribe, unsubscribe and credit are the session's. */
 export type CoreOp = Exclude<RequestOp, SessionOp>;
 
 /** Ops the session answers itself. */
-type SessionOp = 'hello' | 'ping' | 'subscribe' | 'unsubscribe';
+type SessionOp = 'hello' | 'authenticate' | 'ping' | 'subscribe' | 'unsubscribe';
 
 /**
  * The core's request handlers. They throw {@link BrookError} for request-level failures. `produce` resolves when the
@@ -67,8 +75,15 @@ export interface SessionLimits {
   readonly handshakeTimeoutMs: number;
   /** A connection that sends nothing for this long is closed (clients ping at a third of it). */
   readonly idleTimeoutMs: number;
-  /** Connections beyond this are refused with TOO_MANY_CONNECTIONS. */
+  /** Connections past the handshake beyond this: new connections are refused with TOO_MANY_CONNECTIONS. */
   readonly maxConnections: number;
+  /**
+   * Connections still in their handshake (hello, login) beyond this, in all or from one source address: new ones are
+   * refused with TOO_MANY_CONNECTIONS. They do not take the places of `maxConnections`, so strangers that connect and
+   * say nothing cannot lock users out.
+   */
+  readonly maxUnauthenticatedConnections: number;
+  readonly maxUnauthenticatedConnectionsPerIp: number;
   /** Push delivery pauses while the socket holds more than this unsent, and resumes on drain. */
   readonly socketBufferBytes: number;
   /** Most records bytes in one deliver frame. */
@@ -83,6 +98,28 @@ export interface BrokerCore {
   readonly metrics: NetMetrics;
   /** The feed of an existing partition; throws BrookError UNKNOWN_TOPIC or UNKNOWN_PARTITION. */
   feed(topic: string, partition: number): PartitionFeed;
-  /** Whether these credentials may connect (always true when the broker has no users configured). */
-  authenticate(username: string | undefined, password: string | undefined): boolean;
+  readonly authenticator: Authenticator;
+  /** What each principal may do (the ACLs), or everything with `--authorizer none`. */
+  readonly access: AccessControl;
+}
+
+/** Authorization as sessions see it (broker/auth/access-control.ts). */
+export interface AccessControl {
+  /** Throws BrookError UNAUTHORIZED naming the operation and resource `principal` may not use for this request. */
+  check<K extends RequestOp>(principal: string, op: K, request: RequestOf<K>): void;
+  /** The answer cut down to what `principal` may describe (metadata's topics, listGroups' groups). */
+  visible<K extends RequestOp>(principal: string, op: K, response: ResponseOf<K>): ResponseOf<K>;
+}
+
+/** Logins (SCRAM-SHA-256, docs/protocol.md section 4.1) as sessions see them. */
+export interface Authenticator {
+  /** Whether a connection must authenticate: true once the cluster has a user. */
+  readonly required: boolean;
+  /** Starts an exchange from the client-first message; throws ProtocolError when it is malformed. */
+  start(clientFirst: string): ScramServer;
+  /**
+   * A login failed: counts it, logs it (peer address and username, never a secret), waits the constant failure delay
+   * and resolves with the error to answer.
+   */
+  refuse(remoteAddress: string, username: string | undefined, reason: string): Promise<BrookError>;
 }

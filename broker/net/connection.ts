@@ -8,6 +8,8 @@ export interface ServerConnection {
   readonly transport: Transport;
   /** The peer's address, for logs. */
   readonly remoteAddress: string;
+  /** The peer's IP address without a port: connection limits per source address count by it. */
+  readonly sourceAddress: string;
   /** Queues one frame, already encoded for this transport (length-prefixed on TCP). Ignored once closed. */
   send(frame: Uint8Array): void;
   /** Bytes queued on this connection that the kernel has not taken yet. */

@@ -29,17 +29,16 @@ export class SessionRegistry {
   }
 
   /**
-   * Opens a session for a new connection, or, when maxConnections sessions are live, sends it TOO_MANY_CONNECTIONS
+   * Opens a session for a new connection, or, when a connection limit is reached (maxConnections sessions past their
+   * handshake, or too many still in it, in all or from the connection's address), sends it TOO_MANY_CONNECTIONS
    * (correlation id 0), closes it and returns undefined.
    */
   open(conn: ServerConnection): Session | undefined {
-    const { core, limits } = this.options;
-    if (this.sessions.size >= limits.maxConnections) {
+    const { core } = this.options;
+    const refusal = this.refusal(conn.sourceAddress);
+    if (refusal !== undefined) {
       const out = new FrameWriter(conn, core.metrics);
-      out.fail(
-        0,
-        new BrookError('TOO_MANY_CONNECTIONS', `broker limit of ${String(limits.maxConnections)} connections reached`),
-      );
+      out.fail(0, new BrookError('TOO_MANY_CONNECTIONS', refusal));
       out.close();
       return undefined;
     }
@@ -48,6 +47,31 @@ export class SessionRegistry {
     });
     this.sessions.add(session);
     return session;
+  }
+
+  /** Why a connection from `address` is refused now, or undefined. */
+  private refusal(address: string): string | undefined {
+    const { limits } = this.options;
+    let greeted = 0;
+    let pending = 0;
+    let pendingFromAddress = 0;
+    for (const session of this.sessions) {
+      if (session.isGreeted) greeted++;
+      else {
+        pending++;
+        if (session.sourceAddress === address) pendingFromAddress++;
+      }
+    }
+    if (greeted >= limits.maxConnections) {
+      return `broker limit of ${String(limits.maxConnections)} connections reached`;
+    }
+    if (pending >= limits.maxUnauthenticatedConnections) {
+      return `broker limit of ${String(limits.maxUnauthenticatedConnections)} connections in their handshake reached`;
+    }
+    if (pendingFromAddress >= limits.maxUnauthenticatedConnectionsPerIp) {
+      return `limit of ${String(limits.maxUnauthenticatedConnectionsPerIp)} connections in their handshake from ${address} reached`;
+    }
+    return undefined;
   }
 
   /** Applies deadlines to every session at time `nowMs`. */

@@ -17,6 +17,7 @@ import {
   type RequestOp,
   type ResponseOf,
   type Schema,
+  type ScramServer,
 } from '../../protocol/index.js';
 import type { BrokerCore, CoreOp, SessionLimits } from './broker-api.js';
 import type { Clock } from '../clock.js';
@@ -50,7 +51,15 @@ export class Session {
   private readonly subscriptions: Subscriptions;
   private readonly openedAtMs: number;
   private lastFrameAtMs: number;
-  private greeted = false;
+  /**
+   * Where the handshake is: before hello; after a hello that started SCRAM (only `authenticate` may follow); while
+   * the proof is checked; after a failed login (frames are ignored until the delayed refusal closes the connection,
+   * so pipelined frames cannot learn the outcome early); ready.
+   */
+  private phase: 'hello' | 'authenticating' | 'checking' | 'failing' | 'ready' = 'hello';
+  /** The exchange started by hello, until `authenticate` uses it. */
+  private scram: ScramServer | undefined;
+  private principalName = ANONYMOUS;
   private coreRequestsInFlight = 0;
   private ended = false;
 
@@ -118,9 +127,15 @@ export class Session {
       return;
     }
     const kind = opKind(frame.op);
-    if (!this.greeted) {
-      if (kind?.kind === 'request' && kind.op === 'hello' && frame.correlationId >= 1) this.hello(frame);
-      else this.refuse(frame.correlationId, new BrookError('HANDSHAKE_REQUIRED'));
+    if (this.phase !== 'ready') {
+      const op = kind?.kind === 'request' && frame.correlationId >= 1 ? kind.op : undefined;
+      if (this.phase === 'failing') return;
+      if (this.phase === 'hello' && op === 'hello') this.hello(frame);
+      else if (this.phase === 'authenticating' && op === 'authenticate') void this.authenticate(frame);
+      else {
+        const expected = this.phase === 'hello' ? 'hello' : 'authenticate (SCRAM client-final)';
+        this.refuse(frame.correlationId, new BrookError('HANDSHAKE_REQUIRED', `expected ${expected}`));
+      }
       return;
     }
     if (kind?.kind === 'request') {
@@ -151,16 +166,26 @@ export class Session {
     this.refuse(0, error);
   }
 
-  /** Whether hello has been accepted. */
+  /** Whether the handshake is complete (hello accepted and, if asked for, authentication). */
   get isGreeted(): boolean {
-    return this.greeted;
+    return this.phase === 'ready';
+  }
+
+  /** The peer's IP address (connection limits per source address). */
+  get sourceAddress(): string {
+    return this.conn.sourceAddress;
+  }
+
+  /** Who the connection authenticated as: `User:<name>`, or `User:ANONYMOUS` on a broker without users. */
+  get principal(): string {
+    return this.principalName;
   }
 
   /** Applies the handshake deadline and the idle timeout (0 disables it) at time `nowMs`. */
   checkDeadlines(nowMs: number): void {
     if (this.out.closed) return;
     const { handshakeTimeoutMs, idleTimeoutMs } = this.ctx.limits;
-    if (!this.greeted) {
+    if (this.phase !== 'ready') {
       if (nowMs - this.openedAtMs >= handshakeTimeoutMs) this.connectionError(new BrookError('HANDSHAKE_TIMEOUT'));
     } else if (idleTimeoutMs > 0 && nowMs - this.lastFrameAtMs >= idleTimeoutMs) {
       this.connectionError(new BrookError('IDLE_TIMEOUT'));
@@ -216,55 +241,105 @@ export class Session {
       this.out.fail(frame.correlationId, asBrookError(this.ctx, err, 'hello'));
       return;
     }
-    if (!this.ctx.core.authenticate(hello.username, hello.password)) {
-      this.refuse(frame.correlationId, new BrookError('UNAUTHORIZED'));
+    const { core, limits } = this.ctx;
+    const answer = (sasl: RequestOf<'authenticate'> | undefined): void => {
+      this.out.respond('hello', frame.correlationId, {
+        protocolVersion: PROTOCOL_VERSION,
+        brokerId: core.brokerId,
+        clusterId: core.clusterId,
+        maxFrameBytes: limits.maxFrameBytes,
+        maxMessageBytes: limits.maxMessageBytes,
+        produceWindowBytes: limits.produceWindowBytes,
+        idleTimeoutMs: limits.idleTimeoutMs,
+        ...(sasl === undefined ? {} : { sasl }),
+      });
+      requestDone(this.ctx, 'hello', startedMs);
+    };
+    if (hello.sasl === undefined) {
+      if (core.authenticator.required) {
+        this.refuse(
+          frame.correlationId,
+          new BrookError('UNAUTHORIZED', 'this broker requires SCRAM-SHA-256 authentication (a username and password)'),
+        );
+        return;
+      }
+      this.phase = 'ready';
+      answer(undefined);
       return;
     }
-    this.greeted = true;
-    const { core, limits } = this.ctx;
-    this.out.respond('hello', frame.correlationId, {
-      protocolVersion: PROTOCOL_VERSION,
-      brokerId: core.brokerId,
-      clusterId: core.clusterId,
-      maxFrameBytes: limits.maxFrameBytes,
-      maxMessageBytes: limits.maxMessageBytes,
-      produceWindowBytes: limits.produceWindowBytes,
-      idleTimeoutMs: limits.idleTimeoutMs,
-    });
-    requestDone(this.ctx, 'hello', startedMs);
+    try {
+      this.scram = core.authenticator.start(hello.sasl.message);
+    } catch (err: unknown) {
+      void this.loginFailed(frame.correlationId, undefined, err);
+      return;
+    }
+    this.phase = 'authenticating';
+    answer({ message: this.scram.serverFirst });
+  }
+
+  /** The SCRAM client-final: checks the proof, then answers the server-final (or refuses, after the delay). */
+  private async authenticate(frame: Frame): Promise<void> {
+    const startedMs = this.ctx.clock.nowMs();
+    const scram = this.scram;
+    this.scram = undefined;
+    this.phase = 'checking';
+    if (scram === undefined) return;
+    let serverFinal: string;
+    try {
+      serverFinal = await scram.finish(requests.authenticate.request.parse(frame.body, '').message);
+    } catch (err: unknown) {
+      await this.loginFailed(frame.correlationId, scram.username, err);
+      return;
+    }
+    if (this.out.closed) return;
+    this.phase = 'ready';
+    this.principalName = `User:${scram.username}`;
+    this.out.respond('authenticate', frame.correlationId, { message: serverFinal });
+    requestDone(this.ctx, 'authenticate', startedMs);
+  }
+
+  private async loginFailed(correlationId: number, username: string | undefined, err: unknown): Promise<void> {
+    this.phase = 'failing';
+    const reason = err instanceof Error ? err.message : String(err);
+    const error = await this.ctx.core.authenticator.refuse(this.conn.remoteAddress, username, reason);
+    if (!this.out.closed) this.refuse(correlationId, error);
   }
 
   private request(op: RequestOp, correlationId: number, body: unknown): void {
     const startedMs = this.ctx.clock.nowMs();
     try {
-      switch (op) {
-        case 'hello':
-          throw new BrookError('INVALID_REQUEST', 'hello was already received');
-        case 'ping':
-          requests.ping.request.parse(body, '');
-          this.out.respond('ping', correlationId, {});
-          break;
-        case 'subscribe':
-          this.out.respond(
-            'subscribe',
-            correlationId,
-            this.subscriptions.subscribe(requests.subscribe.request.parse(body, '')),
-          );
-          break;
-        case 'unsubscribe':
-          this.subscriptions.unsubscribe(requests.unsubscribe.request.parse(body, ''));
-          this.out.respond('unsubscribe', correlationId, {});
-          break;
-        case 'produce':
-          // Produce reports its own completion: it answers later (or never, for acks=0).
-          this.produce.handle(correlationId, requests.produce.request.parse(body, ''), startedMs);
-          return;
-        default:
-          this.callCore(op, correlationId, parseRequest(op, body), startedMs);
-          return;
-      }
+      const request = parseRequest(op, body);
+      this.ctx.core.access.check(this.principalName, op, request);
+      this.dispatch(op, correlationId, request, startedMs);
     } catch (err: unknown) {
       this.out.fail(correlationId, asBrookError(this.ctx, err, op));
+      requestDone(this.ctx, op, startedMs);
+    }
+  }
+
+  /** Serves a parsed, authorized request. Throws what the request fails with. */
+  private dispatch<K extends RequestOp>(op: K, correlationId: number, request: RequestOf<K>, startedMs: number): void {
+    switch (op) {
+      case 'hello':
+      case 'authenticate':
+        throw new BrookError('INVALID_REQUEST', `${op} after the handshake`);
+      case 'ping':
+        this.out.respond('ping', correlationId, {});
+        break;
+      case 'subscribe':
+        this.out.respond('subscribe', correlationId, this.subscriptions.subscribe(request as RequestOf<'subscribe'>));
+        break;
+      case 'unsubscribe':
+        this.subscriptions.unsubscribe(request as RequestOf<'unsubscribe'>);
+        this.out.respond('unsubscribe', correlationId, {});
+        break;
+      case 'produce':
+        // Produce reports its own completion: it answers later (or never, for acks=0).
+        this.produce.handle(correlationId, request as RequestOf<'produce'>, startedMs);
+        return;
+      default:
+        this.callCore(op as Exclude<K, SessionOwnOp>, correlationId, request, startedMs);
+        return;
     }
     requestDone(this.ctx, op, startedMs);
   }
@@ -303,7 +378,7 @@ export class Session {
     }
     pending.then((response) => {
       this.coreRequestsInFlight--;
-      this.out.respond(op, correlationId, response);
+      this.out.respond(op, correlationId, this.ctx.core.access.visible(this.principalName, op, response));
       requestDone(this.ctx, op, startedMs);
     }, failed);
   }
@@ -324,6 +399,12 @@ function parseRequest<K extends RequestOp>(op: K, body: unknown): RequestOf<K> {
   const schema = requests[op].request as Schema<RequestOf<K>>;
   return schema.parse(body, '');
 }
+
+/** The principal of a connection to a broker without users (Kafka's name for it). */
+export const ANONYMOUS = 'User:ANONYMOUS';
+
+/** The ops {@link Session.dispatch} serves itself; every other op goes to the core. */
+type SessionOwnOp = 'hello' | 'authenticate' | 'ping' | 'subscribe' | 'unsubscribe' | 'produce';
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -24,6 +24,8 @@ export class TcpConnection implements ServerConnection {
    * mTLS principal `User:<CN>` is made; undefined over plaintext or without a verified certificate.
    */
   readonly certificateName: string | undefined;
+  /** The client's IP address, without the port (per-address connection caps). */
+  readonly sourceAddress: string;
   private corked = false;
   private closed = false;
   private drainListener: () => void = () => undefined;
@@ -33,6 +35,7 @@ export class TcpConnection implements ServerConnection {
     private readonly pauseReadingAboveBytes: number,
     private readonly scheduleFlush: FlushScheduler = flushAtEndOfTick,
   ) {
+    this.sourceAddress = socket.remoteAddress ?? 'unknown';
     this.remoteAddress = remoteAddressOf(socket);
     this.certificateName = socket instanceof TLSSocket ? clientCertificateName(socket) : undefined;
     socket.on('drain', () => {

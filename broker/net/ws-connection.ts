@@ -19,6 +19,10 @@ const WS_CLOSE_NORMAL = 1000;
 
 export class WsConnection implements ServerConnection {
   readonly transport = 'ws';
+  /** uWS gives the peer's IP without a port: the same as {@link remoteAddress}. */
+  get sourceAddress(): string {
+    return this.remoteAddress;
+  }
   private closed = false;
   private queue: Uint8Array[] = [];
   private queuedBytes = 0;

@@ -16,6 +16,8 @@ import {
   LengthPrefixSplitter,
   pushes,
   requests,
+  SCRAM_MECHANISM,
+  ScramClient,
   type Frame,
   type RequestOf,
   type RequestOp,
@@ -63,9 +65,22 @@ abstract class RawConnection {
   abstract destroy(): void;
   protected abstract readonly lengthPrefix: boolean;
 
-  /** Sends a hello (with `credentials` if given) and waits for its answer; rejects with the broker's BrookError. */
+  /**
+   * Sends a hello and waits for its answer; with `credentials`, logs in with SCRAM-SHA-256 (hello, authenticate) and
+   * checks the broker's proof. Rejects with the broker's BrookError.
+   */
   async hello(timeoutMs = 10_000, credentials: HelloCredentials = {}): Promise<void> {
-    await this.request('hello', { protocolVersion: 1, clientId: 'raw-test', ...credentials }, timeoutMs);
+    const hello = { protocolVersion: 1, clientId: 'raw-test' };
+    const { username, password } = credentials;
+    if (username === undefined || password === undefined) {
+      await this.request('hello', hello, timeoutMs);
+      return;
+    }
+    const scram = new ScramClient(username, password, 'raw-test-nonce');
+    const sasl = { mechanism: SCRAM_MECHANISM, message: scram.first() };
+    const answer = await this.request('hello', { ...hello, sasl }, timeoutMs);
+    const final = await scram.final(answer.sasl?.message ?? '');
+    scram.verify((await this.request('authenticate', { message: final }, timeoutMs)).message);
   }
 
   /**

@@ -55,7 +55,7 @@ void t.test('--help lists every field as a flag with its environment variable, u
 void t.test('each field is set by its flag and by its environment variable', async (t) => {
   for (const name of CONFIG_FIELD_NAMES) {
     const value: unknown = CONFIG_FIELDS[name].default;
-    // Lists (--peers, --users) and the cluster id have no default to write back; they are tested below.
+    // Lists (--peers), files (--users-file) and the cluster id have no default to write back; they are tested below.
     if (typeof value === 'boolean') {
       t.same(await given([flagName(name)]), { [name]: true }, flagName(name));
       t.same(await given([], { [envName(name)]: '1' }), { [name]: true }, envName(name));
@@ -85,7 +85,7 @@ void t.test('lists and choices have their own parsers', async (t) => {
       { id: 2, host: '10.0.0.2', port: 9412 },
     ],
   });
-  t.same(await given([], { BROOK_USERS: 'alice:se:cret,bob:x' }), { users: { alice: 'se:cret', bob: 'x' } });
+  t.same(await given([], { BROOK_USERS_FILE: '/etc/brook/users' }), { usersFile: '/etc/brook/users' });
   t.same(await given(['--flush', 'always', '--log-level', 'warn']), { flush: 'always', logLevel: 'warn' });
 });
 
@@ -109,7 +109,7 @@ void t.test('a bad value is refused with the flag (or environment variable) and 
   );
   await refused(['--peers', '1@a:1,nonsense'], {}, /--peers <list>.*expected id@host:port, got "nonsense"/);
   await refused(['--peers', '1@a:1,1@b:2'], {}, /--peers <list>.*broker id 1 is listed twice/);
-  await refused(['--users', 'alice'], {}, /--users <list>.*expected user:password/);
+  await refused(['--users', 'alice:secret'], {}, /unknown option '--users'/);
   await refused(['--host', ''], {}, /--host <host>.*must be a non-empty string/);
   await refused(['--cluster-id', 'has space'], {}, /--cluster-id <id>.*must match/);
   await refused(['--no-such-flag'], {}, /unknown option '--no-such-flag'/);

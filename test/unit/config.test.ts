@@ -51,7 +51,7 @@ void t.test('defaults', (t) => {
   t.equal(config.retentionMs, 7 * 24 * 3600 * 1000);
   t.equal(config.retentionBytes, -1);
   t.equal(config.retentionCheckIntervalMs, 30_000);
-  t.same(config.users, {});
+  t.equal(config.usersFile, undefined);
   t.equal(config.logLevel, 'info');
   t.same(config.peers, []);
   t.equal(config.peerPort, 9402);
@@ -76,7 +76,7 @@ void t.test('BrokerConfig is typed from the table of fields', (t) => {
     true satisfies Same<BrokerConfig['dataDir'], string>,
     true satisfies Same<BrokerConfig['flush'], 'always' | 'interval' | 'never'>,
     true satisfies Same<BrokerConfig['logLevel'], 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'>,
-    true satisfies Same<BrokerConfig['users'], Readonly<Record<string, string>>>,
+    true satisfies Same<BrokerConfig['usersFile'], string | undefined>,
     true satisfies Same<BrokerConfig['peers'], readonly PeerConfig[]>,
     true satisfies Same<BrokerConfig['join'], boolean>,
     true satisfies Same<keyof BrokerConfig, (typeof CONFIG_FIELD_NAMES)[number]>,
@@ -86,17 +86,17 @@ void t.test('BrokerConfig is typed from the table of fields', (t) => {
 });
 
 void t.test('clones the input, fills defaults and freezes the result', (t) => {
-  const users = { alice: 'secret' };
-  const input: BrokerConfigInput = { host: '0.0.0.0', port: 0, wsPort: 0, users, dataDir: undefined };
+  const peers = [{ id: 1, host: 'a', port: 9402 }];
+  const input: BrokerConfigInput = { host: '0.0.0.0', port: 0, wsPort: 0, peers, dataDir: undefined };
   const config = resolveConfig(input);
   t.equal(config.host, '0.0.0.0');
   t.equal(config.advertisedHost, '0.0.0.0', 'advertisedHost follows host');
   t.equal(config.dataDir, './data', 'undefined takes the default');
   t.ok(Object.isFrozen(config));
-  t.ok(Object.isFrozen(config.users));
-  users.alice = 'changed';
-  t.equal(config.users.alice, 'secret', 'later changes to the input do not leak in');
-  t.same(input, { host: '0.0.0.0', port: 0, wsPort: 0, users, dataDir: undefined }, 'input untouched');
+  t.ok(Object.isFrozen(config.peers));
+  peers[0] = { id: 2, host: 'b', port: 9402 };
+  t.equal(config.peers[0]?.id, 1, 'later changes to the input do not leak in');
+  t.same(input, { host: '0.0.0.0', port: 0, wsPort: 0, peers, dataDir: undefined }, 'input untouched');
   t.equal(resolveConfig({ host: '0.0.0.0', advertisedHost: 'brook.example' }).advertisedHost, 'brook.example');
   t.end();
 });
@@ -126,9 +126,7 @@ void t.test('each field is validated with a message naming it', (t) => {
   rejects(t, { retentionMs: -2 }, 'retentionMs', /\[-1, /);
   rejects(t, { retentionBytes: Number.NaN }, 'retentionBytes', /got NaN/);
   rejects(t, { retentionCheckIntervalMs: 0 }, 'retentionCheckIntervalMs', /integer in/);
-  rejects(t, { users: { alice: '' } }, 'users', /password of 'alice'/);
-  rejects(t, { users: { '': 'x' } }, 'users', /non-empty/);
-  rejects(t, { users: [] as unknown as Record<string, string> }, 'users', /map of username/);
+  rejects(t, { usersFile: '' }, 'usersFile', /must match/);
   rejects(t, { logLevel: 'loud' as 'info' }, 'logLevel', /one of 'fatal'/);
   rejects(t, { join: 'yes' as unknown as boolean }, 'join', /true or false, got "yes"/);
   rejects(t, { join: true }, 'join', /needs peers/);
@@ -167,6 +165,8 @@ void t.test('sessionLimits takes the session fields of the config', (t) => {
     handshakeTimeoutMs: 10_000,
     idleTimeoutMs: 300_000,
     maxConnections: 10_000,
+    maxUnauthenticatedConnections: 1000,
+    maxUnauthenticatedConnectionsPerIp: 100,
     socketBufferBytes: 1024 * 1024,
     deliverMaxBytes: 16 * 1024,
   });

@@ -264,8 +264,11 @@ void t.test('GET /metrics on the WebSocket port counts produced records', async 
   t.equal(ready.status, 200);
 });
 
-void t.test('with users configured, hello needs the right password', async (t) => {
-  const broker = await start(t, tempDir(t), { users: { alice: 's3cret' } });
+void t.test('with a users file, a login needs the right password (SCRAM-SHA-256)', async (t) => {
+  const dir = tempDir(t);
+  const usersFile = path.join(dir, 'users');
+  fs.writeFileSync(usersFile, '# first users\nalice:s3cret\n');
+  const broker = await start(t, path.join(dir, 'data'), { usersFile });
   await t.rejects(connect(t, broker.tcpPort, { username: 'alice', password: 'wrong' }), {
     code: 'UNAUTHORIZED',
   });

@@ -7,6 +7,8 @@ import { BrookError, type RequestOf, type ResponseOf } from '../../../protocol/i
 import { noGroupHandlers } from '../../helpers/no-group-handlers.js';
 import type { BrokerCore, NetMetrics, SessionLimits } from '../../../broker/net/broker-api.js';
 import { startServers, type RunningServers, type StartServersOptions } from '../../../broker/net/servers.js';
+import { NO_ACCESS_CONTROL } from '../../../broker/auth/access-control.js';
+import { NO_AUTHENTICATION } from '../../../broker/auth/scram-authenticator.js';
 
 export const testLimits: SessionLimits = {
   maxFrameBytes: 64 * 1024,
@@ -15,6 +17,8 @@ export const testLimits: SessionLimits = {
   handshakeTimeoutMs: 10_000,
   idleTimeoutMs: 30_000,
   maxConnections: 100,
+  maxUnauthenticatedConnections: 100,
+  maxUnauthenticatedConnectionsPerIp: 100,
   socketBufferBytes: 256 * 1024,
   deliverMaxBytes: 64 * 1024,
 };
@@ -44,6 +48,12 @@ export class FakeCore implements BrokerCore {
     listOffsets: () => Promise.reject(new BrookError('UNKNOWN_TOPIC')),
     initProducer: () => Promise.resolve({ producerId: 0, producerEpoch: 0 }),
     reassignPartitions: () => Promise.reject(new BrookError('INVALID_REPLICA_ASSIGNMENT')),
+    createUser: () => Promise.reject(new BrookError('INVALID_REQUEST')),
+    deleteUser: () => Promise.reject(new BrookError('UNKNOWN_USER')),
+    listUsers: () => Promise.resolve({ users: [] }),
+    createAcls: () => Promise.resolve({}),
+    listAcls: () => Promise.resolve({ acls: [] }),
+    deleteAcls: () => Promise.resolve({ acls: [] }),
     ...noGroupHandlers(),
     produce: (request: RequestOf<'produce'>): Promise<ResponseOf<'produce'>> => {
       const response = {
@@ -71,9 +81,8 @@ export class FakeCore implements BrokerCore {
     throw new BrookError('UNKNOWN_TOPIC');
   }
 
-  authenticate(): boolean {
-    return true;
-  }
+  readonly authenticator = NO_AUTHENTICATION;
+  readonly access = NO_ACCESS_CONTROL;
 }
 
 export interface TestServers {

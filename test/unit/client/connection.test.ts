@@ -16,7 +16,7 @@ function setup(extra: Parameters<typeof resolved>[2] = {}) {
 }
 
 void t.test('handshake sends hello first and reads the broker limits', async (t) => {
-  const { broker, connection } = setup({ clientId: 'me', username: 'u', password: 'p' });
+  const { broker, connection } = setup({ clientId: 'me' });
   const hello = await connection.ready();
   t.equal(hello.brokerId, 7);
   t.equal(hello.produceWindowBytes, broker.limits.produceWindowBytes);
@@ -24,7 +24,19 @@ void t.test('handshake sends hello first and reads the broker limits', async (t)
   t.equal(connection.window.capacityBytes, broker.limits.produceWindowBytes);
   const first = broker.session.requests[0];
   t.equal(first?.op, 'hello');
-  t.match(first?.body, { protocolVersion: 1, clientId: 'me', username: 'u', password: 'p' });
+  t.match(first?.body, { protocolVersion: 1, clientId: 'me' });
+  await connection.close();
+});
+
+void t.test('with credentials the handshake is SCRAM-SHA-256: the password never crosses the wire', async (t) => {
+  const { broker, connection } = setup({ clientId: 'me', username: 'u', password: 'p4ssw0rd' });
+  broker.credentials = { username: 'u', password: 'p4ssw0rd' };
+  await connection.ready();
+  const [hello, authenticate] = broker.session.requests;
+  t.match(hello, { op: 'hello', body: { sasl: { mechanism: 'SCRAM-SHA-256', message: /^n,,n=u,r=/ } } });
+  t.match(authenticate, { op: 'authenticate', body: { message: /^c=biws,r=.*,p=/ } });
+  t.notMatch(JSON.stringify(broker.session.requests), /p4ssw0rd/, 'no request carries the password');
+  await t.resolves(connection.request('ping', {}), 'the session is usable');
   await connection.close();
 });
 

@@ -1,3 +1,4 @@
+import { applySecurityChange } from '../../../broker/auth/security-changes.js';
 import { pino } from 'pino';
 import { LocalController } from '../../../broker/cluster/controller.js';
 import type { Test } from 'tap';
@@ -74,6 +75,12 @@ export async function harness(t: Test, maxMessageBytes = 1 << 20): Promise<Harne
     topics,
     partitions,
     controller: () => controller,
+    users: topics.users,
+    acls: topics.acls,
+    changeSecurity: (change) => {
+      applySecurityChange(topics, change);
+      return Promise.resolve();
+    },
     groups,
     producerIds: { next: () => 7 },
     metrics: {

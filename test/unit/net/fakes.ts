@@ -15,8 +15,13 @@ import {
   type RequestOf,
   type RequestOp,
   type ResponseOf,
+  type ScramCredential,
 } from '../../../protocol/index.js';
+import { pino } from 'pino';
+import { NO_ACCESS_CONTROL } from '../../../broker/auth/access-control.js';
+import { ScramAuthenticator } from '../../../broker/auth/scram-authenticator.js';
 import type {
+  AccessControl,
   BrokerCore,
   CoreHandlers,
   NetMetrics,
@@ -36,6 +41,8 @@ export const limits: SessionLimits = {
   handshakeTimeoutMs: 5000,
   idleTimeoutMs: 30_000,
   maxConnections: 2,
+  maxUnauthenticatedConnections: 2,
+  maxUnauthenticatedConnectionsPerIp: 2,
   socketBufferBytes: 4096,
   deliverMaxBytes: 1000,
 };
@@ -43,6 +50,8 @@ export const limits: SessionLimits = {
 /** Records every frame sent to the client; closing reports back to the session as a transport would. */
 export class MemoryConnection implements ServerConnection {
   readonly remoteAddress = 'memory';
+  /** The peer's IP address; tests of per-address limits set it before opening a session. */
+  sourceAddress = 'memory';
   readonly sent: Frame[] = [];
   buffered = 0;
   closed = false;
@@ -188,8 +197,31 @@ export class FakeCore implements BrokerCore {
   readonly metrics = new RecordingMetrics();
   readonly feeds = new Map<string, FakeFeed>();
   readonly produces: PendingProduce[] = [];
-  /** Credentials accepted; undefined = no users configured. */
-  users: Map<string, string> | undefined;
+  /** The cluster's users (none: connections are anonymous). */
+  readonly users = new FakeUsers();
+  /** What principals may do: everything unless a test sets ACLs. */
+  access: AccessControl = NO_ACCESS_CONTROL;
+  /** Failed logins counted. */
+  authFailures = 0;
+  /** The delay of each failed login, in ms (the timer fires at once: tests do not sleep). */
+  readonly loginDelaysMs: number[] = [];
+  readonly authenticator = new ScramAuthenticator({
+    users: this.users,
+    requiredWithoutUsers: false,
+    timers: {
+      setTimeout: (callback, delayMs) => {
+        this.loginDelaysMs.push(delayMs);
+        callback();
+        return {};
+      },
+      setInterval: () => ({}),
+      clear: () => undefined,
+    },
+    logger: pino({ level: 'silent' }),
+    failed: () => {
+      this.authFailures++;
+    },
+  });
   /** Replaceable per test. */
   readonly handlers: { -readonly [K in keyof CoreHandlers]: CoreHandlers[K] } = {
     metadata: () => Promise.resolve({ clusterId: this.clusterId, controllerId: 7, brokers: [], topics: [] }),
@@ -204,6 +236,12 @@ export class FakeCore implements BrokerCore {
     listOffsets: () => Promise.resolve({ offset: 0, timestamp: null }),
     initProducer: () => Promise.resolve({ producerId: 0, producerEpoch: 0 }),
     reassignPartitions: (request) => Promise.resolve({ partitions: request.partitions }),
+    createUser: () => Promise.resolve({}),
+    deleteUser: () => Promise.resolve({}),
+    listUsers: () => Promise.resolve({ users: [] }),
+    createAcls: () => Promise.resolve({}),
+    listAcls: () => Promise.resolve({ acls: [] }),
+    deleteAcls: () => Promise.resolve({ acls: [] }),
     ...noGroupHandlers(),
   };
 
@@ -223,10 +261,12 @@ export class FakeCore implements BrokerCore {
     }
     return feed;
   }
+}
 
-  authenticate(username: string | undefined, password: string | undefined): boolean {
-    if (this.users === undefined) return true;
-    return username !== undefined && this.users.get(username) === password;
+/** Users by name, as the authenticator reads them. */
+export class FakeUsers extends Map<string, ScramCredential> {
+  get isEmpty(): boolean {
+    return this.size === 0;
   }
 }
 

@@ -1,5 +1,16 @@
 import t from 'tap';
-import { BrookError, encodeFrame, ERROR_OP, requests, type ResponseOf } from '../../../protocol/index.js';
+import {
+  BrookError,
+  encodeFrame,
+  ERROR_OP,
+  requests,
+  ScramClient,
+  scramCredential,
+  type Frame,
+  type ResponseOf,
+} from '../../../protocol/index.js';
+import { LOGIN_FAILURE_DELAY_MS } from '../../../broker/auth/scram-authenticator.js';
+import { waitFor } from '../../helpers/wait-for.js';
 import { MAX_CORE_REQUESTS_IN_FLIGHT } from '../../../broker/net/session.js';
 import { errorCodeOf } from '../../helpers/raw-connection.js';
 import { deferred, Harness, requestFrame, settle } from './fakes.js';
@@ -74,19 +85,106 @@ void t.test('handshake: frame version other than 1: UNSUPPORTED_VERSION, close',
   t.end();
 });
 
-void t.test('handshake: wrong credentials: UNAUTHORIZED, close; right ones pass', (t) => {
-  const bad = new Harness();
-  bad.core.users = new Map([['alice', 'secret']]);
-  bad.send('hello', 1, { protocolVersion: 1, clientId: 'c', username: 'alice', password: 'guess' });
-  t.equal(errorCodeOf(bad.conn.take()[0]), 'UNAUTHORIZED');
-  t.ok(bad.conn.closed);
+/** A harness whose core has the user alice (password "secret"). */
+async function withAlice(): Promise<Harness> {
+  const h = new Harness();
+  h.core.users.set('alice', await scramCredential('secret', new Uint8Array(16).fill(1)));
+  return h;
+}
 
-  const good = new Harness();
-  good.core.users = new Map([['alice', 'secret']]);
-  good.send('hello', 1, { protocolVersion: 1, clientId: 'c', username: 'alice', password: 'secret' });
-  t.equal(good.conn.take()[0]?.op, requests.hello.code);
-  t.notOk(good.conn.closed);
-  t.end();
+/** Waits for the session's next frame (the proof is checked by Web Crypto, off the event loop's turn). */
+async function nextFrame(h: Harness): Promise<Frame> {
+  const [frame] = await waitFor(() => (h.conn.sent.length > 0 ? h.conn.take() : undefined), { timeoutMs: 5_000 });
+  if (frame === undefined) throw new Error('no frame');
+  return frame;
+}
+
+/** Sends hello with the client's SCRAM client-first. */
+function scramHello(h: Harness, clientFirst: string): string {
+  h.send('hello', 1, { protocolVersion: 1, clientId: 'c', sasl: { mechanism: 'SCRAM-SHA-256', message: clientFirst } });
+  const hello = h.conn.take()[0];
+  if (hello?.op !== requests.hello.code) throw new Error(`hello not answered: ${JSON.stringify(hello)}`);
+  return requests.hello.response.parse(hello.body, '').sasl?.message ?? '';
+}
+
+/** Logs in with `client`; resolves with the session's answer to authenticate and the client-final sent. */
+async function login(h: Harness, client: ScramClient): Promise<{ answer: Frame; clientFinal: string }> {
+  const clientFinal = await client.final(scramHello(h, client.first()));
+  h.send('authenticate', 2, { message: clientFinal });
+  return { answer: await nextFrame(h), clientFinal };
+}
+
+void t.test('handshake: with users, a hello without SCRAM is UNAUTHORIZED and closes', async (t) => {
+  const h = await withAlice();
+  h.send('hello', 1, { protocolVersion: 1, clientId: 'c' });
+  t.equal(errorCodeOf(h.conn.take()[0]), 'UNAUTHORIZED');
+  t.ok(h.conn.closed);
+});
+
+void t.test('handshake: SCRAM with the right password makes the session User:alice', async (t) => {
+  const h = await withAlice();
+  const client = new ScramClient('alice', 'secret', 'clientnonce');
+  const { answer } = await login(h, client);
+  t.equal(answer.op, requests.authenticate.code);
+  t.doesNotThrow(() => {
+    client.verify(requests.authenticate.response.parse(answer.body, '').message);
+  }, 'the server-final proves the broker holds the credential');
+  t.equal(h.session.principal, 'User:alice');
+  t.ok(h.session.isGreeted);
+  h.send('ping', 3, {});
+  t.equal(h.conn.take()[0]?.op, requests.ping.code, 'requests are served after the login');
+  t.same(h.core.loginDelaysMs, []);
+});
+
+void t.test('handshake: a wrong password or an unknown user is refused after the delay, and counted', async (t) => {
+  for (const [user, password] of [
+    ['alice', 'guess'],
+    ['mallory', 'secret'],
+  ] as const) {
+    const h = await withAlice();
+    const { answer } = await login(h, new ScramClient(user, password, 'clientnonce'));
+    t.equal(errorCodeOf(answer), 'UNAUTHORIZED', user);
+    t.ok(h.conn.closed);
+    t.same(h.core.loginDelaysMs, [LOGIN_FAILURE_DELAY_MS], 'one constant delay');
+    t.equal(h.core.authFailures, 1);
+    t.equal(h.session.principal, 'User:ANONYMOUS', 'never authenticated');
+  }
+});
+
+void t.test('handshake: an unknown user gets a salt as a known user does, the same on every attempt', async (t) => {
+  const h = await withAlice();
+  const salt = (user: string) =>
+    /,s=([^,]+),i=4096$/.exec(h.core.authenticator.start(`n,,n=${user},r=a`).serverFirst)?.[1];
+  t.match(salt('nobody'), /^[A-Za-z0-9+/]{22}==$/, '16 bytes, as a stored salt');
+  t.equal(salt('nobody'), salt('nobody'));
+  t.not(salt('nobody'), salt('somebody'));
+});
+
+void t.test('handshake: after a SCRAM hello only authenticate is accepted', async (t) => {
+  const h = await withAlice();
+  scramHello(h, 'n,,n=alice,r=abc');
+  h.send('metadata', 2, {});
+  t.equal(errorCodeOf(h.conn.take()[0]), 'HANDSHAKE_REQUIRED');
+  t.ok(h.conn.closed);
+});
+
+void t.test('handshake: a replayed or truncated client-final is refused', async (t) => {
+  const recorded = await login(await withAlice(), new ScramClient('alice', 'secret', 'clientnonce'));
+  t.equal(recorded.answer.op, requests.authenticate.code, 'the recorded exchange succeeded');
+
+  // The same client-first and client-final on a new connection: the broker's nonce is new, so the proof is stale.
+  const replay = await withAlice();
+  scramHello(replay, new ScramClient('alice', 'secret', 'clientnonce').first());
+  replay.send('authenticate', 2, { message: recorded.clientFinal });
+  t.equal(errorCodeOf(await nextFrame(replay)), 'UNAUTHORIZED', 'replayed');
+  t.ok(replay.conn.closed);
+
+  const truncated = await withAlice();
+  const client = new ScramClient('alice', 'secret', 'clientnonce');
+  const clientFinal = await client.final(scramHello(truncated, client.first()));
+  truncated.send('authenticate', 2, { message: clientFinal.slice(0, clientFinal.indexOf(',p=')) });
+  t.equal(errorCodeOf(await nextFrame(truncated)), 'UNAUTHORIZED', 'client-final without its proof');
+  t.equal(truncated.core.authFailures, 1);
 });
 
 void t.test('handshake: a hello body that fails its schema: INVALID_REQUEST, still waiting for hello', (t) => {

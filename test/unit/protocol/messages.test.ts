@@ -58,14 +58,14 @@ void t.test('hello', (t) => {
     'a later version passes the schema (the session answers UNSUPPORTED_VERSION)',
   );
   refuses(t, helloRequest, { protocolVersion: 1, clientId: 'c'.repeat(257) }, 'clientId', 'long client id');
-  refuses(t, helloRequest, { protocolVersion: 1, clientId: 'c', username: 7 }, 'username', 'numeric username');
-  refuses(
-    t,
-    helloRequest,
-    { protocolVersion: 1, clientId: 'c', password: 'p'.repeat(1025) },
-    'password',
-    'long password',
-  );
+  const sasl = (mechanism: string, message: string) => ({
+    protocolVersion: 1,
+    clientId: 'c',
+    sasl: { mechanism, message },
+  });
+  accepts(t, helloRequest, sasl('SCRAM-SHA-256', 'n,,n=alice,r=abc'), 'SCRAM client-first');
+  refuses(t, helloRequest, sasl('PLAIN', 'alice'), 'sasl.mechanism', 'a mechanism other than SCRAM-SHA-256');
+  refuses(t, helloRequest, sasl('SCRAM-SHA-256', 'n'.repeat(1025)), 'sasl.message', 'a long SCRAM message');
   refuses(t, helloRequest, { clientId: 'c' }, 'protocolVersion', 'no version');
   t.end();
 });

@@ -78,7 +78,11 @@ export const requestSamples: { [K in RequestOp]: { requests: RequestOf<K>[]; res
   hello: {
     requests: [
       { protocolVersion: 1, clientId: 'orders-service/1.4.2' },
-      { protocolVersion: 1, clientId: 'billing', username: 'alice', password: 'correct horse battery staple' },
+      {
+        protocolVersion: 1,
+        clientId: 'billing',
+        sasl: { mechanism: 'SCRAM-SHA-256', message: 'n,,n=user,r=rOprNGfwEbeRWgbNEkqO' },
+      },
     ],
     responses: [
       {
@@ -90,7 +94,62 @@ export const requestSamples: { [K in RequestOp]: { requests: RequestOf<K>[]; res
         produceWindowBytes: 16 * 1024 * 1024,
         idleTimeoutMs: 300_000,
       },
+      {
+        protocolVersion: 1,
+        brokerId: 1,
+        clusterId: 'brook-3f9c2a',
+        maxFrameBytes: 8 * 1024 * 1024,
+        maxMessageBytes: 1024 * 1024,
+        produceWindowBytes: 16 * 1024 * 1024,
+        idleTimeoutMs: 300_000,
+        sasl: { message: 'r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096' },
+      },
     ],
+  },
+  authenticate: {
+    requests: [
+      {
+        message:
+          'c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=',
+      },
+    ],
+    responses: [{ message: 'v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=' }],
+  },
+  createUser: {
+    requests: [
+      {
+        name: 'alice',
+        iterations: 4096,
+        salt: new Uint8Array(16).fill(7),
+        storedKey: new Uint8Array(32).fill(1),
+        serverKey: new Uint8Array(32).fill(2),
+      },
+    ],
+    responses: [{}],
+  },
+  deleteUser: { requests: [{ name: 'alice' }], responses: [{}] },
+  createAcls: {
+    requests: [
+      {
+        acls: [
+          {
+            principal: 'User:alice',
+            resourceType: 'topic',
+            resourceName: 'orders.',
+            patternType: 'prefixed',
+            operation: 'write',
+            permission: 'allow',
+          },
+        ],
+      },
+    ],
+    responses: [{}],
+  },
+  listAcls: { requests: [{}, { principal: 'User:alice', resourceType: 'topic' }], responses: [{ acls: [] }] },
+  deleteAcls: { requests: [{ resourceName: 'orders.' }], responses: [{ acls: [] }] },
+  listUsers: {
+    requests: [{}],
+    responses: [{ users: [] }, { users: [{ name: 'alice', mechanism: 'SCRAM-SHA-256', iterations: 4096 }] }],
   },
   metadata: {
     requests: [{}, { topics: ['orders', 'payments.v2'] }],

@@ -11,6 +11,8 @@ import {
   opKind,
   pushes,
   requests,
+  scramCredential,
+  ScramServer,
   type ErrorName,
   type FetchedBatch,
   type RequestOf,
@@ -46,6 +48,8 @@ export class FakeSession {
   readonly credits: RequestOf<'subscribe'>['credit'][] = [];
   readonly subscriptions = new Map<number, FakeSubscription>();
   hello: RequestOf<'hello'> | undefined;
+  /** The SCRAM exchange hello started, when the broker has credentials. */
+  scram: Promise<ScramServer> | undefined;
   inFlightBytes = 0;
   heldGrantBytes = 0;
   framesSeen = 0;
@@ -230,16 +234,40 @@ export class FakeBroker {
     switch (op) {
       case 'hello': {
         const hello = body as RequestOf<'hello'>;
-        if (
-          this.credentials !== undefined &&
-          (hello.username !== this.credentials.username || hello.password !== this.credentials.password)
-        ) {
+        const answer = { protocolVersion: 1, brokerId: this.brokerId, clusterId: 'fake', ...this.limits };
+        session.hello = hello;
+        const credentials = this.credentials;
+        if (credentials === undefined) {
+          respond('hello', answer);
+          return;
+        }
+        if (hello.sasl === undefined) {
           session.sendError(frame.correlationId, 'UNAUTHORIZED');
           session.server.close();
           return;
         }
-        session.hello = hello;
-        respond('hello', { protocolVersion: 1, brokerId: this.brokerId, clusterId: 'fake', ...this.limits });
+        const clientFirst = hello.sasl.message;
+        session.scram = scramCredential(credentials.password, new Uint8Array(16)).then((credential) =>
+          ScramServer.start(clientFirst, () => credential, 'fakeServerNonce'),
+        );
+        void session.scram.then((scram) => {
+          respond('hello', { ...answer, sasl: { message: scram.serverFirst } });
+        });
+        return;
+      }
+      case 'authenticate': {
+        const clientFinal = (body as RequestOf<'authenticate'>).message;
+        void session.scram
+          ?.then((scram) => scram.finish(clientFinal))
+          .then(
+            (message) => {
+              respond('authenticate', { message });
+            },
+            () => {
+              session.sendError(frame.correlationId, 'UNAUTHORIZED');
+              session.server.close();
+            },
+          );
         return;
       }
       case 'ping':
