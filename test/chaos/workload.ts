@@ -60,6 +60,9 @@ export class Workload {
           connectTimeoutMs: 2_000,
           reconnectBackoffMs: { initial: 50, max: 1_000 },
           deliveryTimeoutMs: 300_000,
+          // Faults leave a partition without a reachable leader for longer than the 5 s default at times; every send
+          // must still get through, so the producer waits as long as its delivery timeout.
+          leaderWaitMs: 300_000,
         }),
       );
       this.inFlight.set(name, 0);
