@@ -10,6 +10,11 @@ export interface ServerConnection {
   readonly remoteAddress: string;
   /** The peer's IP address without a port: connection limits per source address count by it. */
   readonly sourceAddress: string;
+  /**
+   * The common name of the client's verified TLS certificate (TCP with `--tls-client-auth request|require`): the
+   * connection is `User:<name>` without a SASL login. Undefined otherwise (plaintext, WebSocket, no certificate).
+   */
+  readonly certificateName?: string | undefined;
   /** Queues one frame, already encoded for this transport (length-prefixed on TCP). Ignored once closed. */
   send(frame: Uint8Array): void;
   /** Bytes queued on this connection that the kernel has not taken yet. */

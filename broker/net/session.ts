@@ -255,6 +255,14 @@ export class Session {
       });
       requestDone(this.ctx, 'hello', startedMs);
     };
+    const certificateName = this.conn.certificateName;
+    if (hello.sasl === undefined && certificateName !== undefined) {
+      // A client certificate the TLS handshake verified is a login of its own (Kafka's SSL principal).
+      this.phase = 'ready';
+      this.principalName = `User:${certificateName}`;
+      answer(undefined);
+      return;
+    }
     if (hello.sasl === undefined) {
       if (core.authenticator.required) {
         this.refuse(

@@ -171,6 +171,24 @@ async function run(t: Test): Promise<void> {
     );
   });
 
+  await t.test('a verified client certificate logs in as User:<CN>, which ACLs then decide for', async (t) => {
+    const usersFile = path.join(certs.dir, 'users');
+    fs.writeFileSync(usersFile, 'admin:admin-secret\n');
+    const acl = await startBrokerProcess(t, {
+      args: [
+        ...tlsArgs(certs.broker, certs.caCert, 'request'),
+        ...['--users-file', usersFile, '--authorizer', 'acl', '--super-users', 'User:alice'],
+      ],
+    });
+    const alice = { ...trustCa, cert: fs.readFileSync(certs.client.cert), key: fs.readFileSync(certs.client.key) };
+    const admin = new Admin({ bootstrap: tlsBootstrap(acl), tls: alice, ...ONE_TRY });
+    t.teardown(() => admin.close());
+    await admin.createTopic('by-alice');
+    t.same(await admin.listTopics(), ['by-alice'], 'alice (CN=alice, a super user) logged in without a password');
+    const error = await errorOf(() => listWith(tlsBootstrap(acl), trustCa));
+    t.match(error, /SCRAM|authentication/, 'without a certificate, a password is needed on this broker');
+  });
+
   await t.test('SIGHUP serves a rotated certificate to new connections; open ones keep working', async (t) => {
     const topic = 'rotation';
     const producer = new Producer<string>({ bootstrap: tlsBootstrap(broker), tls: trustCa, codec: stringCodec() });
