@@ -129,6 +129,7 @@ export class Broker {
       logger,
       nowMs,
       brokers: () => this.brokers(),
+      isLive: (id) => id === this.config.brokerId || (this.cluster?.host.isLive(id) ?? false),
       isShuttingDown: () => this.stopping,
       maxFetchBytes: config.deliverMaxBytes,
     };

@@ -53,6 +53,8 @@ export interface HandlerContext {
   nowMs(): number;
   /** The live brokers with the ports they listen on. */
   brokers(): readonly BrokerInfo[];
+  /** Whether broker `id` is heard from now (this broker always is): metadata names a dead replica no leader. */
+  isLive(id: number): boolean;
   /** True once the broker has begun to stop: writes are refused with SHUTTING_DOWN. */
   isShuttingDown(): boolean;
   /**

@@ -36,11 +36,14 @@ function describeTopic(ctx: HandlerContext, record: TopicRecord): TopicInfo {
   for (let p = 0; p < record.partitions; p++) {
     const replicas = [...(record.replicas[p] ?? [])];
     const local = hosted?.get(p);
+    // A partition hosted elsewhere: its preferred leader is the best guess while that broker is live (a wrong guess
+    // answers NOT_LEADER naming the leader); with it dead, say so rather than send clients to it.
+    const preferred = replicas[0];
     partitions.push({
       partition: p,
-      leader: local?.leaderId ?? replicas[0] ?? -1,
+      leader: local?.leaderId ?? (preferred !== undefined && ctx.isLive(preferred) ? preferred : -1),
       replicas,
-      isr: local === undefined ? replicas : [...local.isr],
+      isr: local === undefined ? replicas.filter((id) => ctx.isLive(id)) : [...local.isr],
       logStartOffset: local?.logStartOffset ?? 0,
       highWatermark: local?.highWatermark ?? 0,
     });

@@ -113,7 +113,10 @@ void t.test('lagging followers catch up, from the leader log start past a retent
   const staleSteady = readReplicaLog(dataDir(follower), STEADY, 0);
   // Log starts are 0 or 1, not 0: the leader's first no-op (a control row, timestamp 0) goes with the first time
   // retention pass on every topic (control.ts), while no record is ever older than retention.ms here.
-  t.ok(stale.logStartOffset <= 1, 'before: the follower holds lagging from its first no-op or record');
+  t.ok(
+    stale.logStartOffset <= 1,
+    `before: the follower holds lagging from its first no-op or record (${String(stale.logStartOffset)})`,
+  );
   t.ok(stale.endOffset > 0, `before: the follower holds lagging up to ${String(stale.endOffset)}`);
 
   // ---- while it is away: steady grows a little, lagging a lot, so retention cuts past the follower's end -------

@@ -89,6 +89,23 @@ void t.test('with broker 3 SIGKILLed', async (t) => {
     }
   });
 
+  await t.test('a broker that does not host a partition names no dead broker its leader', async (t) => {
+    // Broker 2 hosts no partition with replicas {1,3}; those whose preferred leader is the dead broker 3 have none.
+    const other = new Admin({ bootstrap: cluster.broker(2).bootstrap, requestTimeoutMs: 30_000 });
+    t.teardown(() => other.close());
+    const preferredDead = (pairs?.partitions ?? []).filter((p) => p.replicas[0] === DEAD && !p.replicas.includes(2));
+    t.ok(
+      preferredDead.length > 0,
+      `some partitions prefer broker 3 and avoid broker 2 (${String(preferredDead.length)})`,
+    );
+    const [seen] = await other.describeTopics(['pairs']);
+    for (const p of preferredDead) {
+      const described = seen?.partitions.find((q) => q.partition === p.partition);
+      t.equal(described?.leader, -1, `partition ${String(p.partition)}: no leader, not the dead broker 3`);
+      t.notOk(described?.isr.includes(DEAD), `partition ${String(p.partition)}: broker 3 is not in sync`);
+    }
+  });
+
   await t.test('a produce to a partition without a leader fails fast, naming it (library and CLI)', async (t) => {
     const orphan = (pairs?.partitions ?? []).find((p) => p.replicas.includes(DEAD));
     if (orphan === undefined) throw new Error('no partition of pairs on broker 3');

@@ -93,6 +93,7 @@ export async function harness(t: Test, maxMessageBytes = 1 << 20): Promise<Harne
     logger: pino({ level: 'silent' }),
     nowMs: () => 42,
     brokers: () => [{ id: 1, host: 'localhost', port: 9400, wsPort: 9401 }],
+    isLive: (id) => id === 1,
     isShuttingDown: () => stopping.value,
     maxFetchBytes: 64 * 1024,
   };
