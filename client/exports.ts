@@ -65,7 +65,7 @@ export {
 } from './endpoint.js';
 export { murmur2, partitionForKey, toPositive } from '../protocol/murmur2.js';
 export type { ClientOptions, Platform } from './options.js';
-export type { ClientTlsOptions, Pem } from './transport/tls.js';
+export type { ClientTlsOptions, Pem } from './tls-options.js';
 export type { PartitionerFunction, PartitionerInput, PartitionerStrategy } from './partitioner.js';
 export { NoLeaderError } from './producer/no-leader-error.js';
 export type { ProducerOptions } from './producer/options.js';

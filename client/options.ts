@@ -6,7 +6,7 @@ import type { Checksum } from '../protocol/index.js';
 import type { BackoffOptions } from './backoff.js';
 import { systemClock, systemRandom, type Clock, type Random } from './clock.js';
 import { parseBootstrap, type Endpoint } from './endpoint.js';
-import type { ClientTlsOptions } from './transport/tls.js';
+import type { ClientTlsOptions } from './tls-options.js';
 import type { TransportFactory } from './transport/transport.js';
 import type { WebSocketConstructor } from './transport/websocket.js';
 

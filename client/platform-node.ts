@@ -6,7 +6,8 @@ import WebSocket from 'ws';
 import { crc32c } from '../protocol/index.js';
 import type { Platform } from './options.js';
 import { openTcpTransport, tcpTransport } from './transport/tcp.js';
-import { tlsConnectOptions, type ClientTlsOptions } from './transport/tls.js';
+import type { ClientTlsOptions } from './tls-options.js';
+import { tlsConnectOptions } from './transport/tls.js';
 import { webSocketTransport, type WebSocketConstructor } from './transport/websocket.js';
 
 /**

@@ -29,7 +29,8 @@ const SQLITE_PATH = createRequire(import.meta.url).resolve('better-sqlite3');
 
 /** The checkpointer thread of one shard. */
 export class Checkpointer {
-  private readonly worker: Worker;
+  /** Started by the first request: most logs a test opens, and a broker's idle shards, never checkpoint. */
+  private worker: Worker | null = null;
   private running = false;
   private again = false;
   private closing: Promise<void> | null = null;
@@ -42,12 +43,19 @@ export class Checkpointer {
    * @param onError told (on the network thread) when a checkpoint fails; the data stays in the WAL, safe, and the
    *   next request tries again.
    */
-  constructor(data: Omit<CheckpointerData, 'sqlitePath'>, onError: (message: string) => void) {
-    const workerData: CheckpointerData = { ...data, sqlitePath: SQLITE_PATH };
-    this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData });
+  constructor(
+    private readonly data: Omit<CheckpointerData, 'sqlitePath'>,
+    private readonly onError: (message: string) => void,
+  ) {}
+
+  private start(): Worker {
+    const { onError } = this;
+    const workerData: CheckpointerData = { ...this.data, sqlitePath: SQLITE_PATH };
+    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData });
+    this.worker = worker;
     // An idle checkpointer keeps no process alive; one at work (or closing) does, until it answers.
-    this.worker.unref();
-    this.worker.on('message', (reply: CheckpointReply) => {
+    worker.unref();
+    worker.on('message', (reply: CheckpointReply) => {
       this.running = false;
       if (reply.ok) {
         this.completed++;
@@ -61,11 +69,12 @@ export class Checkpointer {
         onError(reply.message);
       }
       if (this.again && this.closing === null) this.request();
-      else if (this.closing === null) this.worker.unref();
+      else if (this.closing === null) worker.unref();
     });
-    this.worker.on('error', (err) => {
+    worker.on('error', (err) => {
       onError(err.message);
     });
+    return worker;
   }
 
   /** Asks for a checkpoint; returns at once. */
@@ -77,19 +86,24 @@ export class Checkpointer {
     }
     this.running = true;
     this.again = false;
-    this.worker.ref();
-    this.worker.postMessage('checkpoint');
+    const worker = this.worker ?? this.start();
+    worker.ref();
+    worker.postMessage('checkpoint');
   }
 
   /** Stops the thread after the checkpoint it is running, if any. Idempotent. */
   close(): Promise<void> {
-    this.closing ??= new Promise<void>((resolve) => {
-      this.worker.once('exit', () => {
-        resolve();
-      });
-      this.worker.ref();
-      this.worker.postMessage('close');
-    });
+    const worker = this.worker;
+    this.closing ??=
+      worker === null
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => {
+            worker.once('exit', () => {
+              resolve();
+            });
+            worker.ref();
+            worker.postMessage('close');
+          });
     return this.closing;
   }
 }

@@ -6,7 +6,8 @@ import { connect, type Socket } from 'node:net';
 import { connect as connectTls } from 'node:tls';
 import { BrookError, LengthPrefixSplitter } from '../../protocol/index.js';
 import { endpointName, type TcpEndpoint } from '../endpoint.js';
-import { tlsConnectOptions, tlsFailure, type ClientTlsOptions } from './tls.js';
+import type { ClientTlsOptions } from '../tls-options.js';
+import { tlsConnectOptions, tlsFailure } from './tls.js';
 import type { Transport, TransportFactory, TransportHandlers, TransportOptions } from './transport.js';
 
 /**

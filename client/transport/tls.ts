@@ -1,26 +1,7 @@
 /** TLS settings of a Node client (`tls://` and `wss://` endpoints), and the errors a failed handshake turns into. */
 import type { ConnectionOptions } from 'node:tls';
 import { BrookError } from '../../protocol/index.js';
-
-/** PEM text, or its bytes as read from a file. */
-export type Pem = string | Uint8Array;
-
-/**
- * How a Node client runs TLS to `tls://` and `wss://` brokers. Every field is optional: by default the broker's
- * certificate must chain to the system's CAs and name the host connected to, and no client certificate is sent.
- */
-export interface ClientTlsOptions {
-  /** CA certificates (PEM) to trust instead of the system's, e.g. the one that signed the brokers' certificates. */
-  readonly ca?: Pem | readonly Pem[];
-  /** Client certificate chain (PEM), for brokers run with `--tls-client-auth request|require`. */
-  readonly cert?: Pem;
-  /** Private key (PEM) of {@link cert}. */
-  readonly key?: Pem;
-  /** Name the broker's certificate must carry (and the SNI sent). Default: the host connected to. */
-  readonly servername?: string;
-  /** Check the broker's certificate. Default true; false accepts any certificate (tests only: it defeats TLS). */
-  readonly rejectUnauthorized?: boolean;
-}
+import type { ClientTlsOptions, Pem } from '../tls-options.js';
 
 /** node:tls connect options for `tls` (host, port and socket options are the caller's). */
 export function tlsConnectOptions(tls: ClientTlsOptions | undefined): ConnectionOptions {

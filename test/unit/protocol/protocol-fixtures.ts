@@ -19,6 +19,17 @@ import {
 const utf8 = new TextEncoder();
 
 /** A deterministic byte generator (xorshift32), so failures reproduce. */
+/** A broker's answer to hello, as the fixtures of both hello answers share it. */
+const HELLO_ANSWER = {
+  protocolVersion: 1,
+  brokerId: 1,
+  clusterId: 'brook-3f9c2a',
+  maxFrameBytes: 8 * 1024 * 1024,
+  maxMessageBytes: 1024 * 1024,
+  produceWindowBytes: 16 * 1024 * 1024,
+  idleTimeoutMs: 300_000,
+};
+
 export function seededBytes(seed: number): (length: number) => Uint8Array {
   let state = seed >>> 0 || 0x9e3779b9;
   return (length) => {
@@ -85,23 +96,9 @@ export const requestSamples: { [K in RequestOp]: { requests: RequestOf<K>[]; res
       },
     ],
     responses: [
+      HELLO_ANSWER,
       {
-        protocolVersion: 1,
-        brokerId: 1,
-        clusterId: 'brook-3f9c2a',
-        maxFrameBytes: 8 * 1024 * 1024,
-        maxMessageBytes: 1024 * 1024,
-        produceWindowBytes: 16 * 1024 * 1024,
-        idleTimeoutMs: 300_000,
-      },
-      {
-        protocolVersion: 1,
-        brokerId: 1,
-        clusterId: 'brook-3f9c2a',
-        maxFrameBytes: 8 * 1024 * 1024,
-        maxMessageBytes: 1024 * 1024,
-        produceWindowBytes: 16 * 1024 * 1024,
-        idleTimeoutMs: 300_000,
+        ...HELLO_ANSWER,
         sasl: { message: 'r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096' },
       },
     ],
