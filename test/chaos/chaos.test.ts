@@ -6,7 +6,7 @@
  * replica's log file, and the checker must find no lost acknowledged write, duplicate, gap, reordering or
  * divergent replica.
  *
- * CHAOS_SECONDS (default 45) bounds the fault phase; CHAOS_SEED (default: random, printed) fixes the schedule and
+ * CHAOS_SECONDS (default 30) bounds the fault phase; CHAOS_SEED (default: random, printed) fixes the schedule and
  * the partition choices. `make chaos` runs a soak with CHAOS_SECONDS=600.
  */
 import t from 'tap';
@@ -32,7 +32,7 @@ function envNumber(name: string, fallback: number): number {
   return value;
 }
 
-const chaosSeconds = envNumber('CHAOS_SECONDS', 45);
+const chaosSeconds = envNumber('CHAOS_SECONDS', 30);
 const seed = envNumber('CHAOS_SEED', Math.floor(Math.random() * 2 ** 31));
 const replay = `CHAOS_SEED=${String(seed)} CHAOS_SECONDS=${String(chaosSeconds)}`;
 
