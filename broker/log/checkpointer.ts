@@ -27,6 +27,29 @@ const WORKER_SOURCE = `(${checkpointerMain.toString()})();`;
 
 const SQLITE_PATH = createRequire(import.meta.url).resolve('better-sqlite3');
 
+/** What a finished checkpoint decides: whether to run another at once, and the progress to compare the next with. */
+export interface AfterCheckpoint {
+  readonly again: boolean;
+  /** Pages copied by a run that could not copy all of the WAL; -1 after one that did. */
+  readonly lastCheckpointed: number;
+}
+
+/**
+ * Commits made while a checkpoint ran are still only in the WAL, and the WAL restarts (instead of growing) only once
+ * a checkpoint has copied all of it: go again while the last run made progress towards that, and stop when a run
+ * copies nothing new (a reader holds the rest back; the next request tries again).
+ */
+export function afterCheckpoint(
+  reply: { readonly walPages: number; readonly checkpointedPages: number },
+  lastCheckpointed: number,
+): AfterCheckpoint {
+  const partial = reply.checkpointedPages < reply.walPages;
+  return {
+    again: partial && reply.checkpointedPages > lastCheckpointed,
+    lastCheckpointed: partial ? reply.checkpointedPages : -1,
+  };
+}
+
 /** The checkpointer thread of one shard. */
 export class Checkpointer {
   /** Started by the first request: most logs a test opens, and a broker's idle shards, never checkpoint. */
@@ -59,12 +82,9 @@ export class Checkpointer {
       this.running = false;
       if (reply.ok) {
         this.completed++;
-        // Commits made while it ran are still only in the WAL, and the WAL restarts (instead of growing) only once a
-        // checkpoint has copied all of it: go again while the last run made progress towards that.
-        if (reply.checkpointedPages < reply.walPages && reply.checkpointedPages > this.lastCheckpointed) {
-          this.again = true;
-        }
-        this.lastCheckpointed = reply.checkpointedPages < reply.walPages ? reply.checkpointedPages : -1;
+        const next = afterCheckpoint(reply, this.lastCheckpointed);
+        if (next.again) this.again = true;
+        this.lastCheckpointed = next.lastCheckpointed;
       } else {
         onError(reply.message);
       }

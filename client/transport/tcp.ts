@@ -37,57 +37,53 @@ function httpPortError(host: string, port: number): BrookError {
 }
 
 /**
- * Whether host:port completes a TLS handshake (within `timeoutMs`). The certificate is not checked: this only asks
- * which protocol the port speaks, and nothing is sent over the connection.
+ * Opens a probe `socket` and resolves with what `watch` reports through `done`, or false once the socket fails, closes
+ * or `timeoutMs` passes; the socket is destroyed either way.
  */
-function speaksTls(host: string, port: number, timeoutMs: number): Promise<boolean> {
+function probe(socket: Socket, timeoutMs: number, watch: (done: (answer: boolean) => void) => void): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = connectTls({ host, port, rejectUnauthorized: false });
-    const done = (tls: boolean): void => {
+    const done = (answer: boolean): void => {
       clearTimeout(timer);
       socket.destroy();
-      resolve(tls);
+      resolve(answer);
     };
     const timer = setTimeout(() => {
       done(false);
     }, timeoutMs);
-    socket.once('secureConnect', () => {
-      done(true);
-    });
     socket.once('error', () => {
       done(false);
     });
     socket.once('close', () => {
       done(false);
+    });
+    watch(done);
+  });
+}
+
+/**
+ * Whether host:port completes a TLS handshake (within `timeoutMs`). The certificate is not checked: this only asks
+ * which protocol the port speaks, and nothing is sent over the connection.
+ */
+function speaksTls(host: string, port: number, timeoutMs: number): Promise<boolean> {
+  const socket = connectTls({ host, port, rejectUnauthorized: false });
+  return probe(socket, timeoutMs, (done) => {
+    socket.once('secureConnect', () => {
+      done(true);
     });
   });
 }
 
 /** Whether an HTTP request to host:port is answered with HTTP (within `timeoutMs`). */
 function speaksHttp(host: string, port: number, timeoutMs: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host, port });
-    let answer = '';
-    const done = (http: boolean): void => {
-      clearTimeout(timer);
-      socket.destroy();
-      resolve(http);
-    };
-    const timer = setTimeout(() => {
-      done(false);
-    }, timeoutMs);
+  const socket = connect({ host, port });
+  let answer = '';
+  return probe(socket, timeoutMs, (done) => {
     socket.once('connect', () => {
       socket.write(`HEAD / HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`);
     });
     socket.on('data', (chunk: Buffer) => {
       answer += chunk.toString('latin1');
       if (answer.length >= HTTP_ANSWER.length) done(answer.startsWith(HTTP_ANSWER));
-    });
-    socket.once('error', () => {
-      done(false);
-    });
-    socket.once('close', () => {
-      done(false);
     });
   });
 }

@@ -4,9 +4,8 @@
  * offset order, their data records decoded (values as UTF-8 text), control batches kept as rows only. Only for a
  * STOPPED broker: a running one holds its shards with `locking_mode = EXCLUSIVE` (readers get SQLITE_BUSY).
  */
-import fs from 'node:fs';
-import path from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { findInShards } from '../helpers/shard-files.js';
 import { CONTROL_BATCH, decodeRecordsWith, type FetchedBatch } from '../../protocol/index.js';
 import type { ReadBatch, ReadRecord } from './checker.js';
 
@@ -81,16 +80,12 @@ export function readReplicaLog(dataDir: string, topic: string, partition: number
 
 /** Runs `use` on the shard holding the log `name` and the log's `part` in it. */
 function withPartition<R>(dataDir: string, name: string, use: (db: Database.Database, part: number) => R): R {
-  for (const file of fs.readdirSync(dataDir).filter((f) => /^shard-\d+\.db$/.test(f))) {
-    const db = new Database(path.join(dataDir, file), { fileMustExist: true });
-    try {
-      const part = db.prepare<[string], number>('SELECT part FROM partitions WHERE name = ?').pluck().get(name);
-      if (part !== undefined) return use(db, part);
-    } finally {
-      db.close();
-    }
-  }
-  throw new Error(`no shard in ${dataDir} holds ${name}`);
+  const found = findInShards(dataDir, { readonly: false }, (db) => {
+    const part = db.prepare<[string], number>('SELECT part FROM partitions WHERE name = ?').pluck().get(name);
+    return part === undefined ? undefined : { result: use(db, part) };
+  });
+  if (found === undefined) throw new Error(`no shard in ${dataDir} holds ${name}`);
+  return found.result;
 }
 
 function metaValue(db: Database.Database, part: number, key: string): number {

@@ -5,14 +5,12 @@
  * replicas that were moved off delete their copies, and every acknowledged record is readable exactly once, in
  * order, afterwards.
  */
-import fs from 'node:fs';
-import path from 'node:path';
-import Database from 'better-sqlite3';
 import t from 'tap';
 import { Admin, Consumer, Producer, stringCodec } from '../../../client/index.js';
 import { runBrook } from '../../helpers/brook-cli.js';
 import { TestCluster } from '../../helpers/cluster.js';
 import { consumeUntil } from '../../helpers/consume.js';
+import { storedLogNames } from '../../helpers/shard-files.js';
 import { waitFor } from '../../helpers/wait-for.js';
 
 const SPREAD = 'spread';
@@ -109,7 +107,8 @@ void t.test('a broker joins a running cluster and partitions move to it while pr
       moves.every((m) =>
         [1, 2, 3, joined].every(
           (id) =>
-            storedLogNames(cluster.dataDir(id)).has(`${m.topic}-${String(m.partition)}`) === m.replicas.includes(id),
+            storedLogNames(cluster.dataDir(id)).includes(`${m.topic}-${String(m.partition)}`) ===
+            m.replicas.includes(id),
         ),
       ),
     { timeoutMs: 30_000, what: 'partition logs only on the new replicas' },
@@ -139,20 +138,6 @@ void t.test('a broker joins a running cluster and partitions move to it while pr
     );
   }
 });
-
-/** The logs a (running) broker's storage shards hold, read through read-only connections to its shard files. */
-function storedLogNames(dataDir: string): Set<string> {
-  const names = new Set<string>();
-  for (const file of fs.readdirSync(dataDir).filter((f) => /^shard-\d+\.db$/.test(f))) {
-    const db = new Database(path.join(dataDir, file), { readonly: true, fileMustExist: true });
-    try {
-      for (const name of db.prepare<[], string>('SELECT name FROM partitions').pluck().all()) names.add(name);
-    } finally {
-      db.close();
-    }
-  }
-  return names;
-}
 
 /** Broker ids in the metadata of the cluster (its live brokers). */
 async function brokerIds(bootstrap: string): Promise<number[]> {

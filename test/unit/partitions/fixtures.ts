@@ -1,15 +1,6 @@
-import { LogManager } from '../../../broker/log/log-manager.js';
 import type { SetTimer } from '../../../broker/partitions/hw-waiters.js';
 import { RecordBatchBuilder, type ProduceBatch } from '../../../protocol/index.js';
 export { tempDir } from '../../helpers/temp-dir.js';
-
-/** The names of the logs stored in `dataDir`'s shards (whatever used them must be closed: shards are exclusive). */
-export async function storedLogs(dataDir: string): Promise<string[]> {
-  const logs = new LogManager({ dataDir, flush: 'never' });
-  const names = logs.storedNames().sort();
-  await logs.closeAll();
-  return names;
-}
 
 /** A valid batch of `count` records with `valueBytes`-byte values, timestamps from `timestamp`. */
 export function batchOf(count: number, timestamp = 1_000, valueBytes = 8): ProduceBatch {

@@ -3,7 +3,8 @@ import path from 'node:path';
 import t, { type Test } from 'tap';
 import type { TopicRecord } from '../../../broker/topics/topic-registry.js';
 import { PartitionRegistry, type PartitionRegistryOptions } from '../../../broker/partitions/partition-registry.js';
-import { batchOf, storedLogs, tempDir } from './fixtures.js';
+import { storedLogNames } from '../../helpers/shard-files.js';
+import { batchOf, tempDir } from './fixtures.js';
 
 function topic(name: string, partitions: number, fields: Partial<TopicRecord> = {}): TopicRecord {
   return {
@@ -40,7 +41,7 @@ void t.test('create opens a log for every partition; lookups name what is missin
   t.throws(() => r.partition('orders', 2), { code: 'UNKNOWN_PARTITION', message: /has no partition 2 \(it has 2\)/ });
   await t.rejects(r.createTopic(topic('orders', 1)), { code: 'TOPIC_EXISTS' });
   await r.closeAll();
-  t.same(await storedLogs(dir), ['orders-0', 'orders-1'], 'both logs are stored');
+  t.same(storedLogNames(dir), ['orders-0', 'orders-1'], 'both logs are stored');
 });
 
 void t.test('partitions hosted elsewhere or led by another broker answer NOT_LEADER with the leader', async (t) => {
@@ -110,7 +111,7 @@ void t.test('reopen recovers offsets, removes the logs of deleted topics, keeps 
   t.ok(fs.existsSync(path.join(dir, 'meta.db')));
   t.same(warnings, ['removing the log of a deleted topic']);
   await second.closeAll();
-  t.same(await storedLogs(dir), ['a-1-0', 'kept-0'], 'the orphan log is removed');
+  t.same(storedLogNames(dir), ['a-1-0', 'kept-0'], 'the orphan log is removed');
 });
 
 void t.test('syncAppended syncs only what was appended since the last pass', async (t) => {
@@ -176,8 +177,8 @@ void t.test(
     for (const r of [one, two, three]) await r.moved(after, 0);
     t.throws(() => two.partition('m', 0), { code: 'NOT_LEADER' }, 'broker 2 let it go');
     for (const r of [one, two, three]) await r.closeAll();
-    t.same(await storedLogs(dirs[1] ?? ''), [], "broker 2's copy is deleted");
-    t.same(await storedLogs(dirs[2] ?? ''), ['m-0'], "broker 3's copy stays");
+    t.same(storedLogNames(dirs[1] ?? ''), [], "broker 2's copy is deleted");
+    t.same(storedLogNames(dirs[2] ?? ''), ['m-0'], "broker 3's copy stays");
   },
 );
 
@@ -190,6 +191,6 @@ void t.test('on reopen, the copy of a partition moved away while this broker was
   const second = registry(t, dir, { brokerId: 2, warn: (_fields, message) => warnings.push(message) });
   await second.openAll([topic('gone', 2, { replicas: [[1, 3], [2]] })]);
   await second.closeAll();
-  t.same(await storedLogs(dir), ['gone-1'], 'partition 0 moved to brokers 1 and 3; partition 1 is still here');
+  t.same(storedLogNames(dir), ['gone-1'], 'partition 0 moved to brokers 1 and 3; partition 1 is still here');
   t.same(warnings, ['removing the log of a partition moved away']);
 });
