@@ -14,6 +14,8 @@ $(NODE_MODULES): package.json package-lock.json
 dist/.build-stamp: $(NODE_MODULES) $(SOURCES) tsconfig.json tsconfig.build.json client/tsconfig.build.json
 	npm run build
 	chmod +x dist/cli/main.js
+	# npm links the bins of dependencies, not the project's own: link `brook` so that `npx brook` finds it.
+	ln -sf ../../dist/cli/main.js node_modules/.bin/brook
 	touch $@
 
 build: dist/.build-stamp
