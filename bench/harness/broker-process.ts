@@ -6,6 +6,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { readRssBytes } from './proc.js';
 
 /** How to run the `brook` command. */
@@ -20,12 +22,18 @@ export interface BrookLaunch {
   readonly cwd?: string;
 }
 
-/** Spawns `node ...nodeArgs <entry> ...args` with piped stdio. */
+/** The module that ends a spawned process when its parent ends, as a `--import` flag (see exit-with-parent.ts). */
+const EXIT_WITH_PARENT = `--import=${new URL(`./exit-with-parent${path.extname(fileURLToPath(import.meta.url))}`, import.meta.url).href}`;
+
+/**
+ * Spawns `node ...nodeArgs <entry> ...args` with piped stdio and an IPC channel whose closing ends the child: a test
+ * or benchmark process that dies, even by SIGKILL, takes its brokers with it.
+ */
 export function spawnBrook(launch: BrookLaunch, args: readonly string[]): ChildProcess {
-  return spawn(process.execPath, [...(launch.nodeArgs ?? []), launch.entry, ...args], {
+  return spawn(process.execPath, [...(launch.nodeArgs ?? []), EXIT_WITH_PARENT, launch.entry, ...args], {
     cwd: launch.cwd ?? process.cwd(),
     env: launch.env ?? process.env,
-    stdio: ['pipe', 'pipe', 'pipe'],
+    stdio: ['pipe', 'pipe', 'pipe', 'ipc'],
   });
 }
 
