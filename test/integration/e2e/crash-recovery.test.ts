@@ -1,18 +1,22 @@
 /**
  * Crash recovery of a real broker process: a producer writes while the broker is killed with SIGKILL; after a
  * restart on the same data dir every acknowledged record is at its acknowledged offset with its value, offsets have
- * no gaps, and new records continue at the next offset. Under the default flush policy (interval) and `always`.
+ * no gaps, and new records continue at the next offset. Under the default flush policy (interval) and `always`, with
+ * the topic's partitions spread over both of the broker's storage shards, so the kill hits every shard mid-write.
  */
 import t from 'tap';
 import type { Test } from 'tap';
 import { Admin, Consumer, Producer, stringCodec, type ConsumerRecord } from '../../../client/index.js';
 import { startBrokerProcess } from '../../helpers/broker-process.js';
+import { findInShards } from '../../helpers/shard-files.js';
 import { consumeToOffsets } from '../../helpers/consume.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 import { waitFor } from '../../helpers/wait-for.js';
 
 const TOPIC = 'crash';
-const PARTITIONS = 2;
+const PARTITIONS = 4;
+/** Storage shards of the broker: every one of them holds some of the topic's partitions. */
+const SHARDS = 2;
 /** Acknowledged records before the kill. */
 const ACKED_BEFORE_KILL = 5_000;
 /** Records per partition produced after the restart. */
@@ -24,9 +28,24 @@ interface Acked {
   readonly value: string;
 }
 
+/** How many shard files of `dataDir` hold partitions of {@link TOPIC}. */
+function shardsHoldingTopic(dataDir: string): number {
+  let holding = 0;
+  findInShards(dataDir, { readonly: false }, (db) => {
+    const count = db
+      .prepare<[string], number>('SELECT count(*) FROM partitions WHERE name LIKE ?')
+      .pluck()
+      .get(`${TOPIC}-%`);
+    if (count !== undefined && count > 0) holding++;
+    return undefined;
+  });
+  return holding;
+}
+
 async function crashAndRecover(t: Test, flushArgs: readonly string[], acks: 1 | 'all'): Promise<void> {
   const dataDir = tempDir(t);
-  const first = await startBrokerProcess(t, { dataDir, args: flushArgs });
+  const args = [...flushArgs, '--storage-shards', String(SHARDS)];
+  const first = await startBrokerProcess(t, { dataDir, args });
   const admin = new Admin({ bootstrap: first.bootstrap });
   t.teardown(() => admin.close());
   await admin.createTopic(TOPIC, { partitions: PARTITIONS });
@@ -76,18 +95,19 @@ async function crashAndRecover(t: Test, flushArgs: readonly string[], acks: 1 | 
   await producer.close({ timeoutMs: 1_000 });
   await producing;
   t.equal(exit.signal, 'SIGKILL', 'the broker died of SIGKILL');
+  t.equal(shardsHoldingTopic(dataDir), SHARDS, `the topic's partitions are spread over all ${String(SHARDS)} shards`);
   t.ok(inFlightBytes > 0, `records were in flight when the broker was killed (${String(inFlightBytes)} bytes)`);
   const ackedAtKill = acked.length;
   t.comment(`${String(ackedAtKill)} records acknowledged, ${String(failed)} failed or unacknowledged at the crash`);
 
   // ---- restart on the same data dir (new ports) and read everything ----------------------------------------------
-  const second = await startBrokerProcess(t, { dataDir, args: flushArgs });
+  const second = await startBrokerProcess(t, { dataDir, args });
   const admin2 = new Admin({ bootstrap: second.bootstrap });
   const consumer = new Consumer<string>({ bootstrap: second.bootstrap, codec: stringCodec(), from: 'earliest' });
   t.teardown(() => Promise.all([admin2.close(), consumer.close()]));
   const starts = (await admin2.listOffsets(TOPIC, 'earliest')).map((p) => p.offset);
   const ends = (await admin2.listOffsets(TOPIC, 'latest')).map((p) => p.offset);
-  t.same(starts, [0, 0], 'nothing was deleted from the head');
+  t.same(starts, Array<number>(PARTITIONS).fill(0), 'nothing was deleted from the head');
   await consumer.assign(TOPIC);
   const records = await consumeToOffsets(consumer, TOPIC, ends);
 
