@@ -18,6 +18,7 @@ import {
 } from './config-kinds.js';
 import { MAX_BROKER_ID, checkPeers, parsePeers, type PeerConfig } from './config-lists.js';
 import { AUTH_CONFIG_FIELDS } from './config-fields-auth.js';
+import { LIMITS_CONFIG_FIELDS } from './config-fields-limits.js';
 import { TRANSPORT_CONFIG_FIELDS } from './config-fields-transport.js';
 
 const MAX_BYTES = 1024 * MiB;
@@ -165,6 +166,7 @@ export const CONFIG_FIELDS = {
     unit: 'ms',
   }),
   ...AUTH_CONFIG_FIELDS,
+  ...LIMITS_CONFIG_FIELDS,
   logLevel: choiceField({
     doc: 'pino level; logs are JSON lines on stdout',
     choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],

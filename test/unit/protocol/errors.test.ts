@@ -51,6 +51,8 @@ void t.test('the error table is the documented one', (t) => {
     INVALID_REPLICA_ASSIGNMENT: [33, false],
     INVALID_RECORD: [34, false],
     UNKNOWN_USER: [35, false],
+    QUOTA_EXCEEDED: [36, true],
+    LIMIT_EXCEEDED: [37, false],
     NETWORK_ERROR: [100, true],
     CLOSED: [101, false],
   });
