@@ -77,7 +77,11 @@ export class ProduceHandler {
       return (throttleTimeMs) => {
         if (request.acks === 0) return;
         const partitions = refused.length === 0 ? response.partitions : [...response.partitions, ...refused];
-        this.ctx.out.respond('produce', correlationId, throttleTimeMs > 0 ? { partitions, throttleTimeMs } : { partitions });
+        this.ctx.out.respond(
+          'produce',
+          correlationId,
+          throttleTimeMs > 0 ? { partitions, throttleTimeMs } : { partitions },
+        );
       };
     } catch (err: unknown) {
       const error = asBrookError(this.ctx, err, 'produce');
