@@ -43,8 +43,9 @@ export const CONFIG_FIELDS = {
   }),
   clusterId: optionalTextField({
     doc:
-      'the cluster id (letters, digits, `_` and `-`): by default the one kept in `meta.db`, else made on first start, ' +
-      'random for one broker and `brook-<sorted ids>` for a cluster (set it!); a set id must match the kept one',
+      'the cluster id (letters, digits, `_` and `-`): by default the one kept in `meta.db`, else made on first start: ' +
+      'random for one broker; for a cluster a hash of the founding ids keyed by `--cluster-secret-file` or ' +
+      '`--peer-tls-ca`, the same on every founder (`brook-<sorted ids>` without either); a set id must match the kept one',
     defaultText: 'made on first start',
     arg: 'id',
     pattern: /^[A-Za-z0-9_-]{1,64}$/,
