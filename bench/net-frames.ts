@@ -16,6 +16,7 @@ import type { BrokerCore, NetMetrics, SessionLimits } from '../broker/net/broker
 import { monotonicClock } from '../broker/clock.js';
 import { NO_ACCESS_CONTROL } from '../broker/auth/access-control.js';
 import { NO_AUTHENTICATION } from '../broker/auth/scram-authenticator.js';
+import { NO_QUOTAS } from '../broker/quota/client-quotas.js';
 import { SessionRegistry } from '../broker/net/session-registry.js';
 import type { FlushScheduler } from '../broker/net/connection.js';
 import { TcpServer } from '../broker/net/tcp-server.js';
@@ -63,6 +64,7 @@ async function runServer(): Promise<void> {
     maxUnauthenticatedConnectionsPerIp: 1000,
     socketBufferBytes: 1024 * 1024,
     deliverMaxBytes: 256 * 1024,
+    maxSubscriptionsPerConnection: 1000,
   };
   const registry = new SessionRegistry({ core: idleCore(), limits, clock: monotonicClock });
   const server = await TcpServer.listen({ host: '127.0.0.1', port: 0, limits, registry, scheduleFlush });
@@ -175,5 +177,6 @@ function idleCore(): BrokerCore {
     },
     authenticator: NO_AUTHENTICATION,
     access: NO_ACCESS_CONTROL,
+    quotas: NO_QUOTAS,
   };
 }

@@ -31,12 +31,13 @@ const STALL_TIMEOUT_MS = 30_000;
 export async function ensureTopic(
   bootstrap: readonly string[],
   topic: string,
-  options: { partitions: number; replicas: number; tls?: ClientTlsOptions },
+  options: { partitions: number; replicas: number; tls?: ClientTlsOptions; login?: BenchLogin },
 ): Promise<void> {
   const admin = new Admin({
     bootstrap,
     requestTimeoutMs: 120_000,
     ...(options.tls === undefined ? {} : { tls: options.tls }),
+    ...options.login,
   });
   const deadline = performance.now() + CREATE_TOPIC_DEADLINE_MS;
   try {
@@ -78,6 +79,14 @@ export interface ProduceScenarioSpec {
   partitioner: PartitionerStrategy;
   /** TLS for a `tls://` or `wss://` bootstrap. */
   tls?: ClientTlsOptions;
+  /** The user the producers log in as. Default: none. */
+  login?: BenchLogin;
+}
+
+/** A SCRAM login of the bench's clients. */
+export interface BenchLogin {
+  readonly username: string;
+  readonly password: string;
 }
 
 /** Sends `records` values of `recordBytes` with null keys as fast as the producers take them (topic must exist). */
@@ -91,6 +100,7 @@ export async function produceScenario(spec: ProduceScenarioSpec): Promise<Measur
         acks: spec.acks,
         partitioner: spec.partitioner,
         ...(spec.tls === undefined ? {} : { tls: spec.tls }),
+        ...spec.login,
       }),
   );
   await Promise.all(producers.map((p) => p.connect()));

@@ -12,7 +12,8 @@ import { ScramAuthenticator } from './auth/scram-authenticator.js';
 import { applySecurityChange, type SecurityChange } from './auth/security-changes.js';
 import { createMissingUsers, readUsersFile } from './auth/users-file.js';
 import { systemRuntime, type Runtime, type TimerHandle } from './clock.js';
-import { ClusterNode, defaultClusterId } from './cluster/cluster-node.js';
+import { defaultClusterId } from './cluster/cluster-id.js';
+import { ClusterNode } from './cluster/cluster-node.js';
 import { LocalController, type Controller } from './cluster/controller.js';
 import { ProducerIdAllocator } from './cluster/producer-ids.js';
 import { TopicStore } from './cluster/topic-store.js';
@@ -25,6 +26,9 @@ import { ClusterMetrics } from './metrics/cluster-metrics.js';
 import { GroupMetrics } from './metrics/group-metrics.js';
 import type { BrokerCore } from './net/broker-api.js';
 import { startServers } from './net/servers.js';
+import { ANONYMOUS } from './net/session.js';
+import { QuotaMetrics } from './metrics/quota-metrics.js';
+import { ClientQuotas } from './quota/client-quotas.js';
 import { readMetricsToken } from './net/metrics-token.js';
 import { serverTlsFiles } from './net/tls-files.js';
 import { PartitionRegistry } from './partitions/partition-registry.js';
@@ -132,6 +136,7 @@ export class Broker {
       isLive: (id) => id === this.config.brokerId || (this.cluster?.host.isLive(id) ?? false),
       isShuttingDown: () => this.stopping,
       maxFetchBytes: config.deliverMaxBytes,
+      maxPartitions: config.maxPartitions,
     };
     this.core = Object.freeze({
       brokerId: config.brokerId,
@@ -154,6 +159,7 @@ export class Broker {
           : NO_ACCESS_CONTROL,
         new ProducerOwners(),
       ),
+      quotas: clientQuotas(config, new QuotaMetrics(this.metrics.registry)),
     });
   }
 
@@ -278,6 +284,7 @@ export class Broker {
       allowedOrigins: config.wsAllowedOrigins,
       metricsToken: readMetricsToken(config.metricsTokenFile),
       registry: this.metrics.registry,
+      timers: this.runtime.timers,
     });
     this.startTimers();
     this.groups.start();
@@ -382,6 +389,24 @@ export class Broker {
       .map(([id, e]) => ({ id, host: e.host, port: e.port, wsPort: e.wsPort }))
       .sort((a, b) => a.id - b.id);
   }
+}
+
+/** The per-client quotas of the config (--quota-*), reporting throttles to `metrics`. */
+function clientQuotas(config: Readonly<BrokerConfig>, metrics: QuotaMetrics): ClientQuotas {
+  return new ClientQuotas(
+    {
+      limits: {
+        produce: config.quotaProduceBytesPerSec,
+        fetch: config.quotaFetchBytesPerSec,
+        partitionCreation: config.quotaPartitionCreationsPerSec,
+      },
+      window: { samples: config.quotaWindowSamples, sampleMs: config.quotaSampleMs },
+      throttled: (kind, principal, throttleMs) => {
+        metrics.record(kind, principal, throttleMs);
+      },
+    },
+    ANONYMOUS,
+  );
 }
 
 /**

@@ -18,6 +18,7 @@ import {
 } from './config-kinds.js';
 import { MAX_BROKER_ID, checkPeers, parsePeers, type PeerConfig } from './config-lists.js';
 import { AUTH_CONFIG_FIELDS } from './config-fields-auth.js';
+import { LIMITS_CONFIG_FIELDS } from './config-fields-limits.js';
 import { TRANSPORT_CONFIG_FIELDS } from './config-fields-transport.js';
 
 const MAX_BYTES = 1024 * MiB;
@@ -42,8 +43,9 @@ export const CONFIG_FIELDS = {
   }),
   clusterId: optionalTextField({
     doc:
-      'the cluster id (letters, digits, `_` and `-`): by default the one kept in `meta.db`, else made on first start, ' +
-      'random for one broker and `brook-<sorted ids>` for a cluster (set it!); a set id must match the kept one',
+      'the cluster id (letters, digits, `_` and `-`): by default the one kept in `meta.db`, else made on first start: ' +
+      'random for one broker; for a cluster a hash of the founding ids keyed by `--cluster-secret-file` or ' +
+      '`--peer-tls-ca`, the same on every founder (`brook-<sorted ids>` without either); a set id must match the kept one',
     defaultText: 'made on first start',
     arg: 'id',
     pattern: /^[A-Za-z0-9_-]{1,64}$/,
@@ -165,6 +167,7 @@ export const CONFIG_FIELDS = {
     unit: 'ms',
   }),
   ...AUTH_CONFIG_FIELDS,
+  ...LIMITS_CONFIG_FIELDS,
   logLevel: choiceField({
     doc: 'pino level; logs are JSON lines on stdout',
     choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],

@@ -105,6 +105,7 @@ export function sessionLimits(config: Readonly<BrokerConfig>): SessionLimits {
     maxUnauthenticatedConnectionsPerIp: config.maxUnauthenticatedConnectionsPerIp,
     socketBufferBytes: config.socketBufferBytes,
     deliverMaxBytes: config.deliverMaxBytes,
+    maxSubscriptionsPerConnection: config.maxSubscriptionsPerConnection,
   });
 }
 

@@ -81,6 +81,9 @@ export const ErrorCodes = {
   },
   INVALID_RECORD: { code: 34, retriable: false, message: "a batch's records do not match its count" },
   UNKNOWN_USER: { code: 35, retriable: false, message: 'the user does not exist' },
+  // Kafka's THROTTLING_QUOTA_EXCEEDED: the same request succeeds after the wait the message names.
+  QUOTA_EXCEEDED: { code: 36, retriable: true, message: 'a quota is exceeded: retry after the throttle time' },
+  LIMIT_EXCEEDED: { code: 37, retriable: false, message: 'a broker limit is reached' },
   NETWORK_ERROR: {
     code: 100,
     retriable: true,

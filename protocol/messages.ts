@@ -147,8 +147,10 @@ export const produceRequest = object({
   timeoutMs: int({ min: 0, max: 3_600_000 }),
   partitions: array(object({ topic, partition, batch: produceBatch }), { maxLength: 100_000 }),
 });
+/** `throttleTimeMs`: present when the answer (and the window's credit) was held back by the produce quota. */
 export const produceResponse = object({
   partitions: array(object({ topic: str(), partition: int(), baseOffset: int(), error: optional(wireError) })),
+  throttleTimeMs: optional(int({ min: 0 })),
 });
 
 export const fetchRequest = object({
@@ -158,10 +160,12 @@ export const fetchRequest = object({
   maxBytes: int({ min: 1 }),
   maxWaitMs: int({ min: 0, max: 60_000 }),
 });
+/** `throttleTimeMs`: present when the answer was held back by the fetch quota. */
 export const fetchResponse = object({
   highWatermark: offset,
   logStartOffset: offset,
   batches: array(fetchedBatch),
+  throttleTimeMs: optional(int({ min: 0 })),
 });
 
 /** Where a log position is asked for: the first offset, the next offset, or the first at or after a timestamp. */

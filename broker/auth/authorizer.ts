@@ -26,6 +26,15 @@ const IMPLIES: Readonly<Partial<Record<AclOperation, readonly AclOperation[]>>> 
 
 export class Authorizer {
   private readonly superUsers: ReadonlySet<string>;
+  /**
+   * The bindings by principal, for the binding list it was made from. The list is replaced, never changed in place,
+   * on every ACL change, so comparing it is enough to know the index is current; a check then reads only the bindings
+   * of its principal and of `User:*`, not every binding of the cluster.
+   */
+  private index: { readonly of: readonly AclBinding[]; readonly byPrincipal: ReadonlyMap<string, AclBinding[]> } = {
+    of: [],
+    byPrincipal: new Map(),
+  };
 
   constructor(
     private readonly acls: () => readonly AclBinding[],
@@ -38,24 +47,44 @@ export class Authorizer {
   allows(principal: string, operation: AclOperation, resource: Resource): boolean {
     if (this.superUsers.has(principal)) return true;
     let allowed = false;
-    for (const acl of this.acls()) {
-      if (!appliesTo(acl, principal, resource)) continue;
-      if (acl.permission === 'deny') {
-        if (acl.operation === operation || acl.operation === 'all') return false;
-      } else if (acl.operation === operation || acl.operation === 'all' || implies(acl.operation, operation)) {
-        allowed = true;
+    const { byPrincipal } = this.currentIndex();
+    for (const bindings of [byPrincipal.get(principal), byPrincipal.get(ANY_PRINCIPAL)]) {
+      for (const acl of bindings ?? []) {
+        if (!appliesTo(acl, resource)) continue;
+        if (acl.permission === 'deny') {
+          if (acl.operation === operation || acl.operation === 'all') return false;
+        } else if (acl.operation === operation || acl.operation === 'all' || implies(acl.operation, operation)) {
+          allowed = true;
+        }
       }
     }
     return allowed;
   }
+
+  private currentIndex(): Authorizer['index'] {
+    const acls = this.acls();
+    if (this.index.of !== acls) {
+      const byPrincipal = new Map<string, AclBinding[]>();
+      for (const acl of acls) {
+        const list = byPrincipal.get(acl.principal);
+        if (list === undefined) byPrincipal.set(acl.principal, [acl]);
+        else list.push(acl);
+      }
+      this.index = { of: acls, byPrincipal };
+    }
+    return this.index;
+  }
 }
+
+/** The principal of bindings that apply to everyone. */
+const ANY_PRINCIPAL = 'User:*';
 
 function implies(granted: AclOperation, wanted: AclOperation): boolean {
   return IMPLIES[wanted]?.includes(granted) === true;
 }
 
-function appliesTo(acl: AclBinding, principal: string, resource: Resource): boolean {
-  if (acl.principal !== principal && acl.principal !== 'User:*') return false;
+/** Whether a binding of the principal (or of everyone) names `resource`. */
+function appliesTo(acl: AclBinding, resource: Resource): boolean {
   if (acl.resourceType !== resource.type) return false;
   if (acl.patternType === 'prefixed') return resource.name.startsWith(acl.resourceName);
   return acl.resourceName === resource.name || acl.resourceName === '*';

@@ -33,18 +33,6 @@ const LEADER_BALANCE_INTERVAL_MS = 5_000;
  */
 const MEMBERSHIP_INTERVAL_MS = 200;
 
-/**
- * The default cluster id of brokers started without --cluster-id: the same on every founding broker of one peer
- * list (a joining broker leaves itself out: it was not there when the cluster formed).
- */
-export function defaultClusterId(config: Readonly<BrokerConfig>): string {
-  return `brook-${config.peers
-    .map((p) => p.id)
-    .filter((id) => !config.join || id !== config.brokerId)
-    .sort((a, b) => a - b)
-    .join('-')}`;
-}
-
 /** What the cluster node needs of the peer transport (tests put a fake in its place). */
 export type ClusterTransport = Pick<PeerTransport, 'start' | 'send' | 'flush' | 'setPeers' | 'close'>;
 

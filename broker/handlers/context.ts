@@ -62,4 +62,6 @@ export interface HandlerContext {
    * alone): keeps a response within maxFrameBytes and a single request from reading a whole partition at once.
    */
   readonly maxFetchBytes: number;
+  /** Partitions the cluster may hold (`--max-partitions`): createTopics refuses more. */
+  readonly maxPartitions: number;
 }

@@ -24,6 +24,8 @@ export function requireController(ctx: HandlerContext): Controller {
 }
 
 export function createTopicsHandler(ctx: HandlerContext) {
+  // Partitions of creations under way: concurrent requests must not both take the last places under the limit.
+  let creatingPartitions = 0;
   return async (request: RequestOf<'createTopics'>): Promise<ResponseOf<'createTopics'>> => {
     refuseWhenStopping(ctx);
     const controller = requireController(ctx);
@@ -31,7 +33,11 @@ export function createTopicsHandler(ctx: HandlerContext) {
     for (const asked of request.topics) {
       try {
         const spec = internalSpec(ctx, asked);
-        const record = await controller.createTopic(spec, ctx.nowMs());
+        if (!isInternalTopic(spec.name)) checkPartitionLimit(ctx, spec.partitions + creatingPartitions);
+        creatingPartitions += spec.partitions;
+        const record = await controller.createTopic(spec, ctx.nowMs()).finally(() => {
+          creatingPartitions -= spec.partitions;
+        });
         ctx.logger.info({ topic: record.name, partitions: record.partitions, config: record.config }, 'topic created');
         results.push({ name: asked.name });
       } catch (err) {
@@ -69,6 +75,21 @@ export function reassignPartitionsHandler(ctx: HandlerContext) {
     for (const move of moves) ctx.logger.info(move, 'partition reassignment started');
     return { partitions: moves.map((m) => ({ topic: m.topic, partition: m.partition, replicas: [...m.replicas] })) };
   };
+}
+
+/**
+ * Throws LIMIT_EXCEEDED if the cluster cannot take `more` partitions under `--max-partitions`. Internal topics are
+ * not checked (groups need `__offsets` whatever users made) but count like any other.
+ */
+export function checkPartitionLimit(ctx: HandlerContext, more: number): void {
+  let held = 0;
+  for (const topic of ctx.topics.list()) held += topic.partitions;
+  if (held + more > ctx.maxPartitions) {
+    throw new BrookError(
+      'LIMIT_EXCEEDED',
+      `the cluster holds ${String(held)} partitions: ${String(more)} more would pass --max-partitions ${String(ctx.maxPartitions)}`,
+    );
+  }
 }
 
 /**

@@ -11,6 +11,7 @@ import type {
   ResponseOf,
   ScramServer,
 } from '../../protocol/index.js';
+import type { ClientQuotas } from '../quota/client-quotas.js';
 
 /** Ops a session answers by calling the core; the handshake, ping, subscribe, unsubscribe and credit are the session's. */
 export type CoreOp = Exclude<RequestOp, SessionOp>;
@@ -88,6 +89,8 @@ export interface SessionLimits {
   readonly socketBufferBytes: number;
   /** Most records bytes in one deliver frame. */
   readonly deliverMaxBytes: number;
+  /** Live subscriptions one connection may hold: a subscribe beyond it is refused with LIMIT_EXCEEDED. */
+  readonly maxSubscriptionsPerConnection: number;
 }
 
 /** The broker as sessions see it. */
@@ -101,6 +104,8 @@ export interface BrokerCore {
   readonly authenticator: Authenticator;
   /** What each principal may do (the ACLs), or everything with `--authorizer none`. */
   readonly access: AccessControl;
+  /** Per-client rates: produce and fetch bytes (answers are held back), partition creations (refused). */
+  readonly quotas: Pick<ClientQuotas, 'record' | 'check'>;
 }
 
 /** Authorization as sessions see it (broker/auth/access-control.ts). */

@@ -1,6 +1,7 @@
 /**
  * A session's produce path: the connection's window (THROTTLED beyond it), oversized batches, the call to the core,
- * the response (none for acks=0) and the grants, coalesced into one push per event-loop turn.
+ * the response (none for acks=0) and the grants, coalesced into one push per event-loop turn; both held back by the
+ * produce quota's throttle time.
  */
 import { BrookError, type RequestOf } from '../../protocol/index.js';
 import { ProduceWindow } from './produce-window.js';
@@ -49,25 +50,45 @@ export class ProduceHandler {
     cost: number,
     startedMs: number,
   ): Promise<void> {
-    const { forward, refused } = splitOversized(request, this.ctx.limits.maxMessageBytes);
-    for (let i = 0; i < refused.length; i++) this.ctx.core.metrics.errorSent('MESSAGE_TOO_LARGE');
-    try {
-      const response = forward === null ? { partitions: [] } : await this.ctx.core.handlers.produce(forward);
-      if (request.acks !== 0) {
-        this.ctx.out.respond('produce', correlationId, {
-          partitions: refused.length === 0 ? response.partitions : [...response.partitions, ...refused],
-        });
-      }
-    } catch (err: unknown) {
-      const error = asBrookError(this.ctx, err, 'produce');
-      if (request.acks !== 0) this.ctx.out.fail(correlationId, error);
-      else this.ctx.logger?.debug({ code: error.code }, 'acks=0 produce failed');
-    } finally {
+    const answer = await this.append(correlationId, request);
+    const { core, clock } = this.ctx;
+    const throttleTimeMs = core.quotas.record('produce', this.ctx.quotaEntity(), cost, clock.nowMs());
+    // Over its quota, the client waits for both its answer and its window (Kafka's throttle): it cannot send more
+    // than the window ahead, and nothing it sent is dropped.
+    this.ctx.holds.after(throttleTimeMs, () => {
+      answer(throttleTimeMs);
       this.window.release(cost);
       this.scheduleGrant();
       requestDone(this.ctx, 'produce', startedMs);
       this.inFlight--;
       if (this.inFlight === 0) this.wakeIdleWaiters();
+    });
+  }
+
+  /** Appends what the request may append; resolves with what sends its answer (nothing for acks=0). */
+  private async append(
+    correlationId: number,
+    request: RequestOf<'produce'>,
+  ): Promise<(throttleTimeMs: number) => void> {
+    const { forward, refused } = splitOversized(request, this.ctx.limits.maxMessageBytes);
+    for (let i = 0; i < refused.length; i++) this.ctx.core.metrics.errorSent('MESSAGE_TOO_LARGE');
+    try {
+      const response = forward === null ? { partitions: [] } : await this.ctx.core.handlers.produce(forward);
+      return (throttleTimeMs) => {
+        if (request.acks === 0) return;
+        const partitions = refused.length === 0 ? response.partitions : [...response.partitions, ...refused];
+        this.ctx.out.respond(
+          'produce',
+          correlationId,
+          throttleTimeMs > 0 ? { partitions, throttleTimeMs } : { partitions },
+        );
+      };
+    } catch (err: unknown) {
+      const error = asBrookError(this.ctx, err, 'produce');
+      return () => {
+        if (request.acks !== 0) this.ctx.out.fail(correlationId, error);
+        else this.ctx.logger?.debug({ code: error.code }, 'acks=0 produce failed');
+      };
     }
   }
 

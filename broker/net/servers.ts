@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
 import { BrookError } from '../../protocol/index.js';
 import type { BrokerCore, SessionLimits } from './broker-api.js';
-import { monotonicClock, type Clock } from '../clock.js';
+import { monotonicClock, systemTimers, type Clock, type Timers } from '../clock.js';
 import type { MetricsText } from './http-routes.js';
 import { SessionRegistry } from './session-registry.js';
 import { TcpServer, type TcpTls } from './tcp-server.js';
@@ -31,6 +31,8 @@ export interface StartServersOptions {
   readonly logger?: Logger;
   /** Time for deadlines and request durations. Default: the monotonic clock. */
   readonly clock?: Clock;
+  /** Timers that hold answers back for quota throttles. Default: Node's. */
+  readonly timers?: Timers;
   /** Serve both listeners over TLS with these files. Default: plaintext. */
   readonly tls?: ServerTlsFiles | undefined;
   /** Browser origins allowed on the WebSocket port besides the broker's own. Default: none. */
@@ -67,7 +69,8 @@ export interface RunningServers {
 export async function startServers(options: StartServersOptions): Promise<RunningServers> {
   const { core, limits, host, logger } = options;
   const clock = options.clock ?? monotonicClock;
-  const registry = new SessionRegistry({ core, limits, clock, logger });
+  const timers = options.timers ?? systemTimers;
+  const registry = new SessionRegistry({ core, limits, clock, timers, logger });
   const common = { host, limits, registry, logger };
   const tlsFiles = options.tls;
   const tcp = await TcpServer.listen({

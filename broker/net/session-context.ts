@@ -4,6 +4,8 @@ import { BrookError, type RequestOp } from '../../protocol/index.js';
 import type { BrokerCore, SessionLimits } from './broker-api.js';
 import type { Clock } from '../clock.js';
 import type { FrameWriter } from './frame-writer.js';
+import type { QuotaEntity } from '../quota/client-quotas.js';
+import type { ThrottleHolds } from './throttle-holds.js';
 
 /** Runs `fn` later, after the current event-loop turn's work (coalescing point for grants and delivery). */
 export type Defer = (fn: () => void) => void;
@@ -15,6 +17,10 @@ export interface SessionContext {
   readonly defer: Defer;
   readonly out: FrameWriter;
   readonly logger: Logger | undefined;
+  /** Where answers and credit wait out a quota's throttle time. */
+  readonly holds: ThrottleHolds;
+  /** Who the connection's quotas are counted for (it changes once, at login). */
+  quotaEntity(): QuotaEntity;
 }
 
 /** Reports one answered (or failed) request with its duration. */

@@ -20,12 +20,14 @@ import {
   type ScramServer,
 } from '../../protocol/index.js';
 import type { BrokerCore, CoreOp, SessionLimits } from './broker-api.js';
-import type { Clock } from '../clock.js';
+import { systemTimers, type Clock, type Timers } from '../clock.js';
 import type { ServerConnection } from './connection.js';
 import { FrameWriter } from './frame-writer.js';
 import { ProduceHandler } from './produce-handler.js';
 import { asBrookError, requestDone, type Defer, type SessionContext } from './session-context.js';
+import { chargePartitionCreations, fetchThrottleMs } from './session-quotas.js';
 import { Subscriptions } from './subscriptions.js';
+import { ThrottleHolds } from './throttle-holds.js';
 
 /** What every session of a server shares. */
 export interface SessionOptions {
@@ -34,6 +36,8 @@ export interface SessionOptions {
   readonly clock: Clock;
   /** Where grants and deliveries are deferred to (coalescing point). Default: setImmediate. */
   readonly defer?: Defer;
+  /** Timers that hold answers back for quota throttles. Default: Node's. */
+  readonly timers?: Timers;
   readonly logger?: Logger | undefined;
 }
 
@@ -60,6 +64,8 @@ export class Session {
   /** The exchange started by hello, until `authenticate` uses it. */
   private scram: ScramServer | undefined;
   private principalName = ANONYMOUS;
+  /** The hello's client id: quotas of anonymous connections go by it. */
+  private clientId = '';
   private coreRequestsInFlight = 0;
   private ended = false;
 
@@ -79,6 +85,8 @@ export class Session {
       defer: options.defer ?? defaultDefer,
       out: this.out,
       logger: options.logger,
+      holds: new ThrottleHolds(options.timers ?? systemTimers),
+      quotaEntity: () => ({ principal: this.principalName, clientId: this.clientId }),
     };
     this.produce = new ProduceHandler(this.ctx);
     this.subscriptions = new Subscriptions(this.ctx);
@@ -194,7 +202,9 @@ export class Session {
 
   /** Refuses further produce requests (SHUTTING_DOWN) and resolves once the admitted ones are done. */
   drain(): Promise<void> {
-    return this.produce.drain();
+    const drained = this.produce.drain();
+    this.ctx.holds.releaseAll();
+    return drained;
   }
 
   /** Closes the connection, first sending `error` (correlation id 0) if given. */
@@ -214,6 +224,7 @@ export class Session {
     if (this.ended) return;
     this.ended = true;
     this.subscriptions.closeAll();
+    this.ctx.holds.releaseAll();
     this.ctx.core.metrics.connectionClosed(this.conn.transport);
     this.onEnded(this);
   }
@@ -241,6 +252,7 @@ export class Session {
       this.out.fail(frame.correlationId, asBrookError(this.ctx, err, 'hello'));
       return;
     }
+    this.clientId = hello.clientId;
     const { core, limits } = this.ctx;
     const answer = (sasl: RequestOf<'authenticate'> | undefined): void => {
       this.out.respond('hello', frame.correlationId, {
@@ -318,6 +330,7 @@ export class Session {
     try {
       const request = parseRequest(op, body);
       this.ctx.core.access.check(this.principalName, op, request);
+      if (op === 'createTopics') chargePartitionCreations(this.ctx, request as RequestOf<'createTopics'>);
       this.dispatch(op, correlationId, request, startedMs);
     } catch (err: unknown) {
       this.out.fail(correlationId, asBrookError(this.ctx, err, op));
@@ -385,9 +398,14 @@ export class Session {
       return;
     }
     pending.then((response) => {
-      this.coreRequestsInFlight--;
-      this.out.respond(op, correlationId, this.ctx.core.access.visible(this.principalName, op, response));
-      requestDone(this.ctx, op, startedMs);
+      const throttleTimeMs = op === 'fetch' ? fetchThrottleMs(this.ctx, response as ResponseOf<'fetch'>) : 0;
+      // A throttled fetch holds its answer, and with it the client's next fetch (Kafka's throttle time).
+      this.ctx.holds.after(throttleTimeMs, () => {
+        this.coreRequestsInFlight--;
+        const visible = this.ctx.core.access.visible(this.principalName, op, response);
+        this.out.respond(op, correlationId, throttleTimeMs > 0 ? { ...visible, throttleTimeMs } : visible);
+        requestDone(this.ctx, op, startedMs);
+      });
     }, failed);
   }
 

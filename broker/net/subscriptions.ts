@@ -2,7 +2,8 @@
  * A session's push subscriptions and their delivery loop. A subscription is delivered to while it has credit and
  * its partition has data past its position; all of them pause while the socket holds more than socketBufferBytes
  * unsent, and resume on drain. Delivery runs deferred (once per turn, however many events woke it) and round-robin,
- * one deliver frame per subscription per round, so one busy partition does not starve the others.
+ * one deliver frame per subscription per round, so one busy partition does not starve the others. Delivered bytes count
+ * against the fetch quota: past it, all delivery pauses for the throttle time.
  */
 import { BrookError, type NoticeOf, type RequestOf, type ResponseOf } from '../../protocol/index.js';
 import { Credit } from './credit.js';
@@ -15,11 +16,17 @@ export class Subscriptions {
   private readonly ready = new Set<Subscription>();
   private pumpScheduled = false;
   private waitingForDrain = false;
+  /** Delivery waits out a fetch quota throttle. */
+  private throttled = false;
 
   constructor(private readonly ctx: SessionContext) {}
 
   /** Starts a subscription; throws BrookError (INVALID_REQUEST for a live id, UNKNOWN_TOPIC, OFFSET_OUT_OF_RANGE...). */
   subscribe(request: RequestOf<'subscribe'>): ResponseOf<'subscribe'> {
+    const max = this.ctx.limits.maxSubscriptionsPerConnection;
+    if (this.byId.size >= max) {
+      throw new BrookError('LIMIT_EXCEEDED', `a connection may hold at most ${String(max)} subscriptions`);
+    }
     if (this.byId.has(request.subscriptionId)) {
       throw new BrookError(
         'INVALID_REQUEST',
@@ -90,7 +97,7 @@ export class Subscriptions {
   }
 
   private schedulePump(): void {
-    if (this.pumpScheduled || this.ready.size === 0 || this.ctx.out.closed) return;
+    if (this.pumpScheduled || this.throttled || this.ready.size === 0 || this.ctx.out.closed) return;
     if (this.waitingForDrain) {
       if (this.socketFull()) return;
       this.waitingForDrain = false;
@@ -113,6 +120,7 @@ export class Subscriptions {
           this.ctx.core.metrics.deliveryStalled('socket');
           return;
         }
+        if (this.throttled) return;
         if (budgetBytes <= 0) {
           this.schedulePump();
           return;
@@ -145,12 +153,24 @@ export class Subscriptions {
         bytes += b.records.byteLength;
       }
       this.ctx.core.metrics.delivered(sub.feed.topic, records, bytes);
+      this.chargeFetchQuota(bytes);
     }
     if (!sub.ready) {
       this.ready.delete(sub);
       if (!sub.credit.canStart()) this.ctx.core.metrics.deliveryStalled('credit');
     }
     return frameBytes;
+  }
+
+  private chargeFetchQuota(bytes: number): void {
+    const { core, clock, holds } = this.ctx;
+    const throttleMs = core.quotas.record('fetch', this.ctx.quotaEntity(), bytes, clock.nowMs());
+    if (throttleMs <= 0) return;
+    this.throttled = true;
+    holds.after(throttleMs, () => {
+      this.throttled = false;
+      this.schedulePump();
+    });
   }
 
   private socketFull(): boolean {

@@ -4,7 +4,7 @@ import type { Test } from 'tap';
 import { freePorts } from '../../bench/harness/free-port.js';
 import { startBrokerProcess, type BrokerProcess } from './broker-process.js';
 
-/** A running pair: brokers 1 and 2, their peer ports, and the cluster id they made (the default for ids 1, 2). */
+/** A running pair: brokers 1 and 2, their peer ports, and the cluster id they made (as broker 1 logged it). */
 export interface PeerPair {
   readonly brokers: readonly [BrokerProcess, BrokerProcess];
   readonly peerPorts: readonly [number, number];
@@ -20,7 +20,9 @@ export async function startPeerPair(t: Test, argsOf: (id: number) => readonly st
       args: ['--broker-id', String(id), '--peers', peers, '--peer-port', String(peerPort), ...argsOf(id)],
     });
   const brokers = await Promise.all([start(1, port1), start(2, port2)]);
-  return { brokers, peerPorts: [port1, port2], clusterId: 'brook-1-2' };
+  const clusterId = brokers[0].logged('broker started')[0]?.['clusterId'];
+  if (typeof clusterId !== 'string') throw new Error('no clusterId in the "broker started" line');
+  return { brokers, peerPorts: [port1, port2], clusterId };
 }
 
 /** Resolves once `socket` is closed, whoever closed it. */

@@ -46,7 +46,7 @@ void t.test('peer port under mutual TLS', { skip: opensslMissing() ?? false }, a
     t.teardown(() => socket.destroy());
     socket.on('error', () => undefined);
     await new Promise((resolve) => socket.once('connect', resolve));
-    socket.write(encodeHello({ clusterId: 'brook-1-2', from: 7 }));
+    socket.write(encodeHello({ clusterId: pair.clusterId, from: 7 }));
     await closed(socket);
     t.pass('the broker closed the connection');
     await waitFor(() => broker1.logged('peer TLS handshake failed').length > 0, { what: 'the refusal logged' });
@@ -88,7 +88,7 @@ void t.test('peer port under mutual TLS', { skip: opensslMissing() ?? false }, a
     const socket = await tlsPeer(two);
     t.teardown(() => socket.destroy());
     socket.on('error', () => undefined);
-    socket.write(encodeHello({ clusterId: 'brook-1-2', from: 1 }));
+    socket.write(encodeHello({ clusterId: pair.clusterId, from: 1 }));
     await closed(socket);
     t.pass('the connection greeting as broker 1 was closed');
     await waitFor(

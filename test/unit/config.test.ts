@@ -157,6 +157,7 @@ void t.test('sessionLimits takes the session fields of the config', (t) => {
     maxMessageBytes: 32 * 1024,
     produceWindowBytes: 128 * 1024,
     deliverMaxBytes: 16 * 1024,
+    maxSubscriptionsPerConnection: 50,
   });
   t.same(sessionLimits(config), {
     maxFrameBytes: 64 * 1024,
@@ -169,6 +170,7 @@ void t.test('sessionLimits takes the session fields of the config', (t) => {
     maxUnauthenticatedConnectionsPerIp: 100,
     socketBufferBytes: 1024 * 1024,
     deliverMaxBytes: 16 * 1024,
+    maxSubscriptionsPerConnection: 50,
   });
   t.end();
 });

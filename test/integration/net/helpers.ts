@@ -9,6 +9,7 @@ import type { BrokerCore, NetMetrics, SessionLimits } from '../../../broker/net/
 import { startServers, type RunningServers, type StartServersOptions } from '../../../broker/net/servers.js';
 import { NO_ACCESS_CONTROL } from '../../../broker/auth/access-control.js';
 import { NO_AUTHENTICATION } from '../../../broker/auth/scram-authenticator.js';
+import { NO_QUOTAS } from '../../../broker/quota/client-quotas.js';
 
 export const testLimits: SessionLimits = {
   maxFrameBytes: 64 * 1024,
@@ -21,6 +22,7 @@ export const testLimits: SessionLimits = {
   maxUnauthenticatedConnectionsPerIp: 100,
   socketBufferBytes: 256 * 1024,
   deliverMaxBytes: 64 * 1024,
+  maxSubscriptionsPerConnection: 1000,
 };
 
 const noMetrics: NetMetrics = {
@@ -83,6 +85,7 @@ export class FakeCore implements BrokerCore {
 
   readonly authenticator = NO_AUTHENTICATION;
   readonly access = NO_ACCESS_CONTROL;
+  readonly quotas = NO_QUOTAS;
 }
 
 export interface TestServers {

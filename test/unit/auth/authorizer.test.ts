@@ -103,3 +103,35 @@ void t.test('super users may do anything, whatever the ACLs say', (t) => {
   t.ok(authorizer.allows('User:admin', 'clusterAction', { type: 'cluster', name: 'cluster' }));
   t.end();
 });
+
+void t.test('a changed binding list is seen at the next check (the index follows the list)', (t) => {
+  let acls: readonly AclBinding[] = [acl({ principal: 'User:bob' })];
+  const authorizer = new Authorizer(() => acls, []);
+  t.notOk(authorizer.allows('User:alice', 'write', topic('orders')), 'only bob may');
+  acls = [...acls, acl({})];
+  t.ok(authorizer.allows('User:alice', 'write', topic('orders')), 'alice added');
+  acls = [...acls, acl({ principal: 'User:*', permission: 'deny' })];
+  t.notOk(authorizer.allows('User:alice', 'write', topic('orders')), 'a deny for everyone added');
+  acls = [];
+  t.notOk(authorizer.allows('User:bob', 'write', topic('orders')), 'all removed');
+  t.end();
+});
+
+void t.test('a check reads only the bindings of its principal and of User:*', (t) => {
+  const others = Array.from({ length: 1000 }, (_, i) => acl({ principal: `User:u${String(i)}` }));
+  const acls = [...others, acl({ principal: 'User:*', operation: 'read' }), acl({})];
+  const read: string[] = [];
+  const watched = acls.map(
+    (binding) =>
+      new Proxy(binding, {
+        get(target, key, receiver) {
+          if (key === 'resourceType') read.push(target.principal);
+          return Reflect.get(target, key, receiver) as unknown;
+        },
+      }),
+  );
+  const authorizer = new Authorizer(() => watched, []);
+  t.ok(authorizer.allows('User:alice', 'write', topic('orders')));
+  t.same(read.sort(), ['User:*', 'User:alice'], "no other principal's binding is looked at");
+  t.end();
+});

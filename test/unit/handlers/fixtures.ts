@@ -32,7 +32,7 @@ export interface Harness {
 }
 
 /** Handlers over a real topic store and partitions in a temp dir, with a hand-driven timer for long polls. */
-export async function harness(t: Test, maxMessageBytes = 1 << 20): Promise<Harness> {
+export async function harness(t: Test, maxMessageBytes = 1 << 20, maxPartitions = 1000): Promise<Harness> {
   const dataDir = tempDir(t, 'brook-handlers-');
   const topics = TopicStore.open(dataDir, { brokerIds: [1], newClusterId: () => 'test-cluster' });
   const timer = new ManualTimer();
@@ -96,6 +96,7 @@ export async function harness(t: Test, maxMessageBytes = 1 << 20): Promise<Harne
     isLive: (id) => id === 1,
     isShuttingDown: () => stopping.value,
     maxFetchBytes: 64 * 1024,
+    maxPartitions,
   };
   return { handlers: createHandlers(ctx), dataDir, partitions, topics, recorded, timer, stopping, groups };
 }

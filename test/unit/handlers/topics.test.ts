@@ -49,3 +49,26 @@ void t.test('admin requests are refused while the broker stops', async (t) => {
   await t.rejects(h.handlers.createTopics({ topics: [] }), { code: 'SHUTTING_DOWN' });
   await t.rejects(h.handlers.deleteTopics({ names: [] }), { code: 'SHUTTING_DOWN' });
 });
+
+void t.test('createTopics refuses partitions past --max-partitions, internal topics excepted', async (t) => {
+  const h = await harness(t, 1 << 20, 5);
+  const { results } = await h.handlers.createTopics({
+    topics: [
+      { name: 'three', partitions: 3, replicationFactor: 1, config: {} },
+      { name: 'three-more', partitions: 3, replicationFactor: 1, config: {} },
+      { name: 'two', partitions: 2, replicationFactor: 1, config: {} },
+    ],
+  });
+  t.same(results[0], { name: 'three' });
+  t.match(
+    results[1],
+    { name: 'three-more', error: { code: 37, message: /holds 3 partitions.*--max-partitions 5/ } },
+    'LIMIT_EXCEEDED: 3 + 3 > 5',
+  );
+  t.same(results[2], { name: 'two' }, 'exactly at the limit is allowed');
+  t.same(h.recorded.errors, ['LIMIT_EXCEEDED']);
+  const offsets = await h.handlers.createTopics({
+    topics: [{ name: '__offsets', partitions: 1, replicationFactor: 1, config: {} }],
+  });
+  t.same(offsets.results, [{ name: '__offsets' }], 'the groups topic is created even at the limit');
+});

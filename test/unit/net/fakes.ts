@@ -33,6 +33,8 @@ import { noGroupHandlers } from '../../helpers/no-group-handlers.js';
 import { batchAt } from '../../helpers/opaque-batches.js';
 import type { ServerConnection } from '../../../broker/net/connection.js';
 import { Session } from '../../../broker/net/session.js';
+import { NO_QUOTAS } from '../../../broker/quota/client-quotas.js';
+import { ManualRuntime } from '../cluster/helpers/manual-runtime.js';
 
 export const limits: SessionLimits = {
   maxFrameBytes: 64 * 1024,
@@ -45,6 +47,7 @@ export const limits: SessionLimits = {
   maxUnauthenticatedConnectionsPerIp: 2,
   socketBufferBytes: 4096,
   deliverMaxBytes: 1000,
+  maxSubscriptionsPerConnection: 100,
 };
 
 /** Records every frame sent to the client; closing reports back to the session as a transport would. */
@@ -201,6 +204,8 @@ export class FakeCore implements BrokerCore {
   readonly users = new FakeUsers();
   /** What principals may do: everything unless a test sets ACLs. */
   access: AccessControl = NO_ACCESS_CONTROL;
+  /** Client quotas: none unless a test sets them. */
+  quotas: BrokerCore['quotas'] = NO_QUOTAS;
   /** Failed logins counted. */
   authFailures = 0;
   /** The delay of each failed login, in ms (the timer fires at once: tests do not sleep). */
@@ -322,6 +327,8 @@ export class Harness {
   readonly core = new FakeCore();
   readonly clock = new ManualClock();
   readonly deferred = new ManualDefer();
+  /** The timers quota throttles wait on; {@link elapse} moves them with the clock. */
+  readonly runtime = new ManualRuntime();
   readonly conn: MemoryConnection;
   readonly session: Session;
   ended = 0;
@@ -330,7 +337,13 @@ export class Harness {
     this.conn = new MemoryConnection(options.transport);
     this.session = new Session(
       this.conn,
-      { core: this.core, limits: { ...limits, ...options.limits }, clock: this.clock, defer: this.deferred.defer },
+      {
+        core: this.core,
+        limits: { ...limits, ...options.limits },
+        clock: this.clock,
+        defer: this.deferred.defer,
+        timers: this.runtime.timers,
+      },
       () => this.ended++,
     );
     this.conn.session = this.session;
@@ -345,6 +358,12 @@ export class Harness {
     this.send('hello', 1, { protocolVersion: 1, clientId: 'test' });
     this.conn.take();
     return this;
+  }
+
+  /** Moves the clock and the timers forward by `ms`. */
+  elapse(ms: number): void {
+    this.clock.now += ms;
+    this.runtime.advance(ms);
   }
 
   /** Runs deferred work (grants, deliveries) and returns every frame sent since the last take. */
