@@ -309,28 +309,35 @@ export function buildRecordBatch(batch: RecordBatchToBuild, checksum: Checksum =
   return out;
 }
 
-/** Encodes `records` as one uncompressed batch (base offset 0, no producer id): what a plain producer sends. */
-export function encodeRecordBatch(
+/**
+ * The fields of a batch holding `records` (base offset 0, as a producer sends it), with their uncompressed records
+ * section: pass it to {@link buildRecordBatch} as is, or with the section compressed and the codec in `attributes`.
+ */
+export function recordBatchFor(
   records: readonly RecordToEncode[],
   producer: { producerId: number; producerEpoch: number; baseSequence: number } = NO_PRODUCER,
-  checksum: Checksum = crc32c,
-): Uint8Array {
+): RecordBatchToBuild {
   const first = records[0];
   if (first === undefined) throw new RangeError('a record batch holds at least one record');
-  const maxTimestamp = records.reduce((max, r) => Math.max(max, r.timestamp), first.timestamp);
-  return buildRecordBatch(
-    {
-      baseOffset: 0,
-      partitionLeaderEpoch: -1,
-      attributes: 0,
-      recordCount: records.length,
-      baseTimestamp: first.timestamp,
-      maxTimestamp,
-      ...producer,
-      records: encodeKafkaRecords(records, first.timestamp),
-    },
-    checksum,
-  );
+  return {
+    baseOffset: 0,
+    partitionLeaderEpoch: -1,
+    attributes: 0,
+    recordCount: records.length,
+    baseTimestamp: first.timestamp,
+    maxTimestamp: records.reduce((max, r) => Math.max(max, r.timestamp), first.timestamp),
+    ...producer,
+    records: encodeKafkaRecords(records, first.timestamp),
+  };
+}
+
+/** Encodes `records` as one uncompressed batch. */
+export function encodeRecordBatch(
+  records: readonly RecordToEncode[],
+  producer?: { producerId: number; producerEpoch: number; baseSequence: number },
+  checksum: Checksum = crc32c,
+): Uint8Array {
+  return buildRecordBatch(recordBatchFor(records, producer), checksum);
 }
 
 const NO_PRODUCER = { producerId: -1, producerEpoch: -1, baseSequence: -1 };
