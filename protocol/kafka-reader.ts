@@ -80,22 +80,31 @@ export class KafkaReader {
 
   /** An unsigned LEB128 varint of at most 32 bits (Kafka's UNSIGNED_VARINT). */
   uvarint(): number {
+    // Local cursor and 32-bit shifts: this runs several times per record, so it avoids take() and `2 ** n`.
+    const buf = this.buf;
+    const end = this.end;
+    let pos = this.pos;
     let result = 0;
-    for (let shift = 0; shift < 35; shift += 7) {
-      const b = this.buf[this.take(1)] ?? 0;
-      result += (b & 0x7f) * 2 ** shift;
+    for (let shift = 0; shift < 28; shift += 7) {
+      if (pos >= end) throw new ProtocolError(`truncated: varint at ${String(pos)}`);
+      const b = buf[pos++] ?? 0;
+      result |= (b & 0x7f) << shift;
       if (b < 0x80) {
-        if (result > 0xffffffff) throw new ProtocolError('unsigned varint larger than 32 bits');
-        return result;
+        this.pos = pos;
+        return result >>> 0;
       }
     }
-    throw new ProtocolError('unsigned varint longer than 5 bytes');
+    if (pos >= end) throw new ProtocolError(`truncated: varint at ${String(pos)}`);
+    const last = buf[pos++] ?? 0;
+    if (last > 0x0f) throw new ProtocolError('unsigned varint larger than 32 bits');
+    this.pos = pos;
+    return (result | (last << 28)) >>> 0;
   }
 
   /** A zigzag varint of at most 32 bits (Kafka's VARINT). */
   varint(): number {
     const n = this.uvarint();
-    return n % 2 === 0 ? n / 2 : -(n + 1) / 2;
+    return (n >>> 1) ^ -(n & 1);
   }
 
   /**
@@ -103,14 +112,21 @@ export class KafkaReader {
    * 2^53 in any batch a client writes; a larger one is refused rather than rounded.
    */
   varlong(): number {
+    const buf = this.buf;
+    const end = this.end;
+    let pos = this.pos;
     let result = 0;
-    for (let shift = 0; shift < 70; shift += 7) {
-      const b = this.buf[this.take(1)] ?? 0;
-      result += (b & 0x7f) * 2 ** shift;
+    let scale = 1;
+    for (let i = 0; i < 10; i++) {
+      if (pos >= end) throw new ProtocolError(`truncated: varlong at ${String(pos)}`);
+      const b = buf[pos++] ?? 0;
+      result += (b & 0x7f) * scale;
       if (b < 0x80) {
         if (result > Number.MAX_SAFE_INTEGER) throw new ProtocolError('varlong beyond 2^53');
+        this.pos = pos;
         return result % 2 === 0 ? result / 2 : -(result + 1) / 2;
       }
+      scale *= 128;
     }
     throw new ProtocolError('varlong longer than 10 bytes');
   }

@@ -88,8 +88,11 @@ export function readRecordBatchHeader(bytes: Uint8Array, at = 0): RecordBatchHea
   };
 }
 
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
+
 function safe(n: bigint, field: string): number {
-  if (n > BigInt(Number.MAX_SAFE_INTEGER) || n < BigInt(Number.MIN_SAFE_INTEGER)) {
+  if (n > MAX_SAFE || n < MIN_SAFE) {
     throw new BrookError('INVALID_RECORD', `${field} ${n.toString()} is beyond 2^53`);
   }
   return Number(n);
@@ -158,7 +161,7 @@ function hex(n: number): string {
  * with offset deltas 0, 1, 2, ... Walks lengths and skips contents: no record is built.
  */
 export function checkRecords(records: Uint8Array, header: RecordBatchHeader): void {
-  eachRecord(records, header, () => undefined);
+  eachRecord(records, header, null);
 }
 
 /** Decodes the (uncompressed) `records` of a batch with `header`; keys, values and header values are views. */
@@ -173,8 +176,15 @@ export function decodeKafkaRecords(records: Uint8Array, header: RecordBatchHeade
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 const NO_HEADERS: readonly RecordHeader[] = Object.freeze([]);
 
-/** Walks the records, calling `visit` with each one (offsets absolute); throws INVALID_RECORD on any framing fault. */
-function eachRecord(records: Uint8Array, header: RecordBatchHeader, visit: (record: DecodedRecord) => void): void {
+/**
+ * Walks the records, calling `visit` with each one (offsets absolute), or only checking them when `visit` is null
+ * (then no view or record object is made: a produce is checked this way); throws INVALID_RECORD on any framing fault.
+ */
+function eachRecord(
+  records: Uint8Array,
+  header: RecordBatchHeader,
+  visit: ((record: DecodedRecord) => void) | null,
+): void {
   const r = new KafkaReader(records);
   try {
     for (let i = 0; i < header.recordCount; i++) {
@@ -182,22 +192,39 @@ function eachRecord(records: Uint8Array, header: RecordBatchHeader, visit: (reco
       const start = r.pos;
       if (length < 0 || length > r.remaining) throw new ProtocolError(`record ${String(i)} length ${String(length)}`);
       r.int8(); // record attributes: unused in v2
-      const timestamp = header.baseTimestamp + r.varlong();
+      const timestampDelta = r.varlong();
       const offsetDelta = r.varint();
       if (offsetDelta !== i) throw new ProtocolError(`record ${String(i)} has offset delta ${String(offsetDelta)}`);
-      const key = varintBytes(r);
-      const value = varintBytes(r);
-      const headerCount = r.varint();
-      if (headerCount < 0) throw new ProtocolError('negative header count');
-      const headers = headerCount === 0 ? NO_HEADERS : readHeaders(r, headerCount);
+      if (visit === null) {
+        skipVarintBytes(r); // key
+        skipVarintBytes(r); // value
+        const headerCount = r.varint();
+        if (headerCount < 0) throw new ProtocolError('negative header count');
+        for (let h = 0; h < headerCount; h++) {
+          skipVarintBytes(r);
+          skipVarintBytes(r);
+        }
+      } else {
+        const key = varintBytes(r);
+        const value = varintBytes(r);
+        const headerCount = r.varint();
+        if (headerCount < 0) throw new ProtocolError('negative header count');
+        const headers = headerCount === 0 ? NO_HEADERS : readHeaders(r, headerCount);
+        visit({ offset: header.baseOffset + i, timestamp: header.baseTimestamp + timestampDelta, key, value, headers });
+      }
       if (r.pos !== start + length) throw new ProtocolError(`record ${String(i)} does not end where its length says`);
-      visit({ offset: header.baseOffset + i, timestamp, key, value, headers });
     }
     if (r.remaining !== 0) throw new ProtocolError(`${String(r.remaining)} bytes follow the last record`);
   } catch (err: unknown) {
     if (!(err instanceof ProtocolError)) throw err;
     throw new BrookError('INVALID_RECORD', `records of the batch at ${String(header.baseOffset)}: ${err.message}`);
   }
+}
+
+function skipVarintBytes(r: KafkaReader): void {
+  const n = r.varint();
+  if (n < -1) throw new ProtocolError('negative length');
+  if (n > 0) r.skip(n);
 }
 
 function varintBytes(r: KafkaReader): Uint8Array | null {
