@@ -7,15 +7,9 @@
 import { BrookError } from '../../protocol/index.js';
 import { Cluster } from '../cluster.js';
 import { resolveClientOptions, type Platform, type ResolvedClientOptions } from '../options.js';
-import { keyOf, type Subscription } from './group-membership.js';
+import { keyOf, type PartitionPosition, type PartitionStart, type Subscription } from './group-membership.js';
 import { resolveGroupOptions, type ResolvedGroupOptions } from './group-options.js';
-import {
-  GroupSession,
-  type GroupHost,
-  type PartitionPosition,
-  type PartitionStart,
-  type PositionKind,
-} from './group-session.js';
+import { GroupSession, type GroupHost, type PositionKind } from './group-session.js';
 import {
   checkStartPosition,
   resolveConsumerOptions,
