@@ -8,17 +8,12 @@ import { encodeBatchEntry } from '../log/batch-entry.js';
 import { checkBatch, type BatchToAppend } from '../log/batch.js';
 import type { PartitionLog } from '../log/partition-log.js';
 import { RaftLogStorage } from '../log/raft-log-storage.js';
-import { BrookError, type Acks } from '../../protocol/index.js';
+import { BrookError, partitionKey, type Acks } from '../../protocol/index.js';
 import { ConfigChangeType, Role, type NodeId } from '../raft/index.js';
 import type { ClusterMetrics, ReplicaGaugeSource } from '../metrics/cluster-metrics.js';
 import { RaftGroup, type EntryRange } from './raft-group.js';
 import type { RaftHost } from './raft-host.js';
 import { ReplicaPolicy, type LiveCheck, type ReplicaStatus } from './replica-policy.js';
-
-/** A partition's Raft group id in peer envelopes (`/` cannot occur in topic names). */
-export function partitionGroupId(topic: string, partition: number): string {
-  return `${topic}/${String(partition)}`;
-}
 
 export interface PartitionReplicaOptions {
   readonly host: RaftHost;
@@ -69,7 +64,8 @@ export class PartitionReplica implements ReplicaGaugeSource {
     const storage = new RaftLogStorage(options.log, options.joining ? [] : options.replicas);
     let wasLeader = false;
     this.group = new RaftGroup({
-      id: partitionGroupId(options.topic, options.partition),
+      // A partition's Raft group id in peer envelopes is its key.
+      id: partitionKey(options.topic, options.partition),
       selfId: options.selfId,
       storage,
       electionTicks: options.electionTicks,

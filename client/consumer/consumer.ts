@@ -4,10 +4,10 @@
  * partitions taking turns batch by batch. Subscriptions are re-established from the next offset after a reconnect,
  * a leader change, or a subscriptionEnd the consumer can recover from.
  */
-import { BrookError } from '../../protocol/index.js';
+import { BrookError, partitionKey } from '../../protocol/index.js';
 import { Cluster } from '../cluster.js';
 import { resolveClientOptions, type Platform, type ResolvedClientOptions } from '../options.js';
-import { keyOf, type PartitionPosition, type PartitionStart, type Subscription } from './group-membership.js';
+import { type PartitionPosition, type PartitionStart, type Subscription } from './group-membership.js';
 import { GroupMode, type GroupReader } from './group-mode.js';
 import { resolveGroupOptions, type ResolvedGroupOptions } from './group-options.js';
 import type { PositionKind } from './group-session.js';
@@ -155,7 +155,7 @@ export class ConsumerCore<T> implements AsyncIterable<ConsumerRecord<T>> {
     }
     const started: Promise<void>[] = [];
     for (const { topic, partition } of partitions) {
-      const key = keyOf(topic, partition);
+      const key = partitionKey(topic, partition);
       if (this.streams.has(key)) continue;
       const stream = new PartitionStream<T>(topic, partition, from, this.settings, (s, credit) =>
         this.subscriber.sendCredit(s, credit),
@@ -175,9 +175,9 @@ export class ConsumerCore<T> implements AsyncIterable<ConsumerRecord<T>> {
   async unassign(partitions: readonly TopicPartition[]): Promise<void> {
     const done: Promise<void>[] = [];
     for (const { topic, partition } of partitions) {
-      const stream = this.streams.get(keyOf(topic, partition));
+      const stream = this.streams.get(partitionKey(topic, partition));
       if (stream === undefined) continue;
-      this.streams.delete(keyOf(topic, partition));
+      this.streams.delete(partitionKey(topic, partition));
       this.outOfTurn(stream);
       done.push(this.subscriber.drop(stream));
       stream.clear();
@@ -386,7 +386,7 @@ export class ConsumerCore<T> implements AsyncIterable<ConsumerRecord<T>> {
       release: (partitions) => {
         const released: PartitionStream<T>[] = [];
         for (const { topic, partition } of partitions) {
-          const key = keyOf(topic, partition);
+          const key = partitionKey(topic, partition);
           const stream = this.streams.get(key);
           if (stream === undefined) continue;
           this.streams.delete(key);
@@ -406,7 +406,7 @@ export class ConsumerCore<T> implements AsyncIterable<ConsumerRecord<T>> {
 
   private startPartitions(starts: readonly PartitionStart[]): void {
     for (const { topic, partition, start } of starts) {
-      const key = keyOf(topic, partition);
+      const key = partitionKey(topic, partition);
       if (this.streams.has(key) || this.closed) continue;
       const stream = new PartitionStream<T>(topic, partition, start ?? 'earliest', this.settings, (s, credit) =>
         this.subscriber.sendCredit(s, credit),
@@ -423,7 +423,7 @@ export class ConsumerCore<T> implements AsyncIterable<ConsumerRecord<T>> {
   /** Hands out nothing more of these partitions, at once, and stops their deliveries. */
   private withhold(partitions: readonly TopicPartition[]): void {
     for (const { topic, partition } of partitions) {
-      const stream = this.streams.get(keyOf(topic, partition));
+      const stream = this.streams.get(partitionKey(topic, partition));
       if (stream === undefined) continue;
       this.outOfTurn(stream);
       void this.subscriber.drop(stream);
@@ -441,7 +441,7 @@ export class ConsumerCore<T> implements AsyncIterable<ConsumerRecord<T>> {
   }
 
   private stream(tp: TopicPartition): PartitionStream<T> {
-    const stream = this.streams.get(keyOf(tp.topic, tp.partition));
+    const stream = this.streams.get(partitionKey(tp.topic, tp.partition));
     if (stream === undefined)
       throw new BrookError('UNKNOWN_PARTITION', `${tp.topic}/${String(tp.partition)} is not assigned`);
     return stream;

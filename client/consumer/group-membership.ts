@@ -11,6 +11,7 @@
 import {
   BrookError,
   MemberEpoch,
+  partitionKey,
   type AssignorName,
   type RequestOf,
   type ResponseOf,
@@ -283,7 +284,7 @@ export class GroupMembership {
     if (response.assignment !== null) {
       this.target = new Map();
       for (const { topic, partitions } of response.assignment) {
-        for (const partition of partitions) this.target.set(keyOf(topic, partition), { topic, partition });
+        for (const partition of partitions) this.target.set(partitionKey(topic, partition), { topic, partition });
       }
     }
     // Something changed while the request was out: report it now rather than an interval later.
@@ -356,7 +357,7 @@ export class GroupMembership {
   released(partitions: readonly TopicPartition[], incarnation: number, nowMs: number): void {
     if (incarnation !== this.incarnationNumber) return;
     for (const { topic, partition } of partitions) {
-      const key = keyOf(topic, partition);
+      const key = partitionKey(topic, partition);
       this.ownedByKey.delete(key);
       this.committedByKey.delete(key);
     }
@@ -367,7 +368,7 @@ export class GroupMembership {
   acquired(partitions: readonly TopicPartition[], incarnation: number, nowMs: number): void {
     if (incarnation !== this.incarnationNumber || this.stateName !== MemberState.MEMBER) return;
     for (const tp of partitions) {
-      const key = keyOf(tp.topic, tp.partition);
+      const key = partitionKey(tp.topic, tp.partition);
       // A grant the coordinator took back meanwhile is not claimed; the next step revokes it.
       this.ownedByKey.set(key, { topic: tp.topic, partition: tp.partition });
     }
@@ -390,12 +391,12 @@ export class GroupMembership {
    * Remembers the committed offsets, so that an unmoved position is not committed again.
    */
   starts(partitions: readonly TopicPartition[], committed: readonly PartitionPosition[]): GrantStarts {
-    const committedAt = new Map(committed.map((o) => [keyOf(o.topic, o.partition), o.offset]));
+    const committedAt = new Map(committed.map((o) => [partitionKey(o.topic, o.partition), o.offset]));
     const { groupId, offsetReset } = this.config;
     const starts: PartitionStart[] = [];
     const errors: BrookError[] = [];
     for (const { topic, partition } of partitions) {
-      const key = keyOf(topic, partition);
+      const key = partitionKey(topic, partition);
       const offset = committedAt.get(key) ?? -1;
       if (offset >= 0) {
         this.committedByKey.set(key, offset);
@@ -419,7 +420,7 @@ export class GroupMembership {
   toCommit(positions: readonly PartitionPosition[]): PartitionPosition[] {
     return positions
       .filter((p) => {
-        const key = keyOf(p.topic, p.partition);
+        const key = partitionKey(p.topic, p.partition);
         return this.ownedByKey.has(key) && this.committedByKey.get(key) !== p.offset;
       })
       .map(({ topic, partition, offset }) => ({ topic, partition, offset }));
@@ -430,7 +431,7 @@ export class GroupMembership {
    * partitions were lost, and a later grant learns their offsets again.
    */
   committed(position: PartitionPosition, incarnation: number): void {
-    const key = keyOf(position.topic, position.partition);
+    const key = partitionKey(position.topic, position.partition);
     if (incarnation === this.incarnationNumber && this.ownedByKey.has(key))
       this.committedByKey.set(key, position.offset);
   }
@@ -480,11 +481,6 @@ export class GroupMembership {
     this.ownedChanged = true;
     if (this.stateName === MemberState.MEMBER || this.stateName === MemberState.JOINING) this.dueMs = nowMs;
   }
-}
-
-/** `topic\0partition`, the key of a partition in maps. */
-export function keyOf(topic: string, partition: number): string {
-  return `${topic}\u0000${String(partition)}`;
 }
 
 /** Partitions grouped by topic, topics and partitions sorted, as the wire carries them. */
