@@ -23,7 +23,11 @@ export interface ConsumerRecord<T> {
   readonly offset: number;
   /** Milliseconds since the epoch. */
   readonly timestamp: number;
-  /** The key bytes, or null. A view into the received batch: copy it to keep it beyond the record. */
+  /**
+   * The key bytes, or null. Keys are bytes on the wire: a Producer's string key was stored as its UTF-8 bytes and
+   * comes back as those bytes (`new TextDecoder().decode(key)` gives the string). A view into the received batch:
+   * copy it to keep it beyond the record.
+   */
   readonly key: Uint8Array | null;
   /**
    * The decoded value. A record stored with a null value (a tombstone written by another client; this client never
