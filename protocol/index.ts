@@ -12,3 +12,4 @@ export * from './records.js';
 export { crc32c } from './crc32c.js';
 export type { Infer, Schema } from './schema.js';
 export { addSequence } from './sequence.js';
+export { partitionKey, splitPartitionKey, type PartitionKey } from './partition-key.js';

@@ -11,7 +11,7 @@ import { plainBatch } from '../log/batch.js';
 import { PartitionLog } from '../log/partition-log.js';
 import { RaftLogStorage } from '../log/raft-log-storage.js';
 import type { PartitionRegistry } from '../partitions/partition-registry.js';
-import { BrookError } from '../../protocol/index.js';
+import { BrookError, partitionKey } from '../../protocol/index.js';
 import { ConfigChangeType, type Entry } from '../raft/index.js';
 import { applySecurityChange, type SecurityChange } from '../auth/security-changes.js';
 import { ignoreTopicExists, type Controller, type PartitionMove } from './controller.js';
@@ -184,7 +184,7 @@ export class MetadataGroup implements Controller {
 
   /** Controller only: a partition's leader reports its group reached the target; its old replicas may go. */
   completeMove(move: PartitionMove): void {
-    const key = `${move.topic}/${String(move.partition)}`;
+    const key = partitionKey(move.topic, move.partition);
     const record = this.options.topics.get(move.topic);
     if (record?.moving?.[move.partition] === undefined || this.completing.has(key)) return;
     if (!sameMembers(record.replicas[move.partition] ?? [], move.replicas)) return;

@@ -1,26 +1,19 @@
 /**
  * The Raft side of one replicated partition on this broker: its group (the partition log is the Raft log),
- * appends proposed through it, and the high watermark fed from the commit index.
+ * appends proposed through it, and the high watermark fed from the commit index. What to decide about the replicas
+ * (ISR, preferred-leader hand-over, membership steps) is the pure {@link ReplicaPolicy}'s; this driver acts on it.
  */
 import type { Runtime, TimerHandle } from '../clock.js';
 import { encodeBatchEntry } from '../log/batch-entry.js';
 import { checkBatch, type BatchToAppend } from '../log/batch.js';
 import type { PartitionLog } from '../log/partition-log.js';
 import { RaftLogStorage } from '../log/raft-log-storage.js';
-import { BrookError, type Acks } from '../../protocol/index.js';
-import { ConfigChangeType, NO_NODE, Role, type NodeId } from '../raft/index.js';
+import { BrookError, partitionKey, type Acks } from '../../protocol/index.js';
+import { ConfigChangeType, Role, type NodeId } from '../raft/index.js';
 import type { ClusterMetrics, ReplicaGaugeSource } from '../metrics/cluster-metrics.js';
-import { nextMembershipStep } from './membership-plan.js';
 import { RaftGroup, type EntryRange } from './raft-group.js';
 import type { RaftHost } from './raft-host.js';
-
-/** A partition's Raft group id in peer envelopes (`/` cannot occur in topic names). */
-export function partitionGroupId(topic: string, partition: number): string {
-  return `${topic}/${String(partition)}`;
-}
-
-/** How long a follower that stopped holding everything committed stays in the ISR (Kafka's default is 30 s). */
-const ISR_LAG_MS = 10_000;
+import { ReplicaPolicy, type LiveCheck, type ReplicaStatus } from './replica-policy.js';
 
 export interface PartitionReplicaOptions {
   readonly host: RaftHost;
@@ -56,8 +49,8 @@ export class PartitionReplica implements ReplicaGaugeSource {
   private readonly host: RaftHost;
   private readonly metrics: ClusterMetrics;
   private readonly runtime: Runtime;
-  /** When each follower last held everything committed, in monotonic milliseconds. */
-  private readonly caughtUpAtMs = new Map<NodeId, number>();
+  private readonly policy = new ReplicaPolicy();
+  private readonly live: LiveCheck;
 
   constructor(options: PartitionReplicaOptions) {
     this.host = options.host;
@@ -67,10 +60,12 @@ export class PartitionReplica implements ReplicaGaugeSource {
     this.moving = options.joining;
     this.metrics = options.metrics;
     this.runtime = options.runtime;
+    this.live = (id) => options.host.isLive(id);
     const storage = new RaftLogStorage(options.log, options.joining ? [] : options.replicas);
     let wasLeader = false;
     this.group = new RaftGroup({
-      id: partitionGroupId(options.topic, options.partition),
+      // A partition's Raft group id in peer envelopes is its key.
+      id: partitionKey(options.topic, options.partition),
       selfId: options.selfId,
       storage,
       electionTicks: options.electionTicks,
@@ -87,8 +82,7 @@ export class PartitionReplica implements ReplicaGaugeSource {
       },
     });
     options.host.add(this.group);
-    // A brand-new partition: its preferred leader stands at once instead of after an election timeout.
-    if (storage.lastIndex() === 0 && options.replicas[0] === options.selfId && !options.joining) {
+    if (ReplicaPolicy.standsAtOnce(options.selfId, options.replicas, storage.lastIndex(), options.joining)) {
       this.group.node.campaign();
     }
   }
@@ -116,22 +110,11 @@ export class PartitionReplica implements ReplicaGaugeSource {
    * removing itself). Returns whether the group's voters are the target, with the change committed.
    */
   reconcileMembership(): boolean {
-    if (!this.group.isLeader) return false;
-    const status = this.group.status();
-    const step = nextMembershipStep({
-      self: status.id,
-      voters: this.group.voters,
-      target: this.target,
-      configCommitted: this.group.configCommitted,
-      caughtUp: (id) => {
-        const p = status.progress.find((f) => f.id === id);
-        return p !== undefined && p.match >= status.commit && this.host.isLive(id);
-      },
-    });
+    const step = this.policy.membershipStep(this.status(), this.live, this.target);
     if (step.kind === 'add') this.group.changeMembership({ type: ConfigChangeType.AddVoter, nodeId: step.id });
     else if (step.kind === 'remove') {
       this.group.changeMembership({ type: ConfigChangeType.RemoveVoter, nodeId: step.id });
-    } else if (step.kind === 'transfer' && status.leadTransferee === NO_NODE) {
+    } else if (step.kind === 'transfer') {
       this.group.node.transferLeadership(step.to);
     }
     if (step.kind !== 'done' && step.kind !== 'wait') this.host.touch(this.group);
@@ -148,31 +131,14 @@ export class PartitionReplica implements ReplicaGaugeSource {
     return this.group.isLeader;
   }
 
-  /**
-   * Replicas in sync, as the leader sees them (Kafka's ISR): alive, and holding everything committed now or at a
-   * sample within the last {@link ISR_LAG_MS} (as Kafka's replica.lag.time.max.ms, so a follower a few entries
-   * behind under steady load does not flicker out). On a follower: what it knows, the leader.
-   */
+  /** Replicas in sync ({@link ReplicaPolicy.isr}): on the leader, Kafka's ISR; on a follower, the leader it knows. */
   get isr(): readonly number[] {
-    if (!this.group.isLeader) return this.leaderId === -1 ? [] : [this.leaderId];
-    const status = this.group.status();
-    const nowMs = this.runtime.monotonic.nowMs();
-    return status.progress
-      .filter((p) => p.id === status.id || this.inSync(p.id, p.match, status.commit, nowMs))
-      .map((p) => p.id)
-      .sort((a, b) => a - b);
+    return this.policy.isr(this.status(), this.live, this.runtime.monotonic.nowMs());
   }
 
   /** Leader only: records which followers hold everything committed now (the membership pass calls it often). */
   sampleInSync(nowMs: number): void {
-    if (!this.group.isLeader) return;
-    // A quiesced group's followers hold the whole log, by the definition of quiescence.
-    if (this.group.quiesced) {
-      for (const id of this.group.voters) this.caughtUpAtMs.set(id, nowMs);
-      return;
-    }
-    const status = this.group.status();
-    for (const p of status.progress) this.inSync(p.id, p.match, status.commit, nowMs);
+    this.policy.sample(this.status(), this.live, nowMs);
   }
 
   /** Each follower's lag behind the leader's last index, in entries (leader only; empty otherwise). */
@@ -241,32 +207,23 @@ export class PartitionReplica implements ReplicaGaugeSource {
    * preferred one is alive and holds the whole log, hand it the leadership. Returns whether a transfer started.
    */
   balanceLeadership(): boolean {
-    const preferred = this.target[0];
-    // A moving partition's leadership follows its membership steps.
-    if (this.moving) return false;
-    if (!this.group.isLeader || preferred === undefined || preferred === this.group.node.id) return false;
-    const status = this.group.status();
-    const target = status.progress.find((p) => p.id === preferred);
-    if (target === undefined || !this.host.isLive(preferred) || target.match < status.lastIndex) return false;
-    if (status.leadTransferee !== NO_NODE) return false;
+    const preferred = this.policy.handover(this.status(), this.live, this.target, this.moving);
+    if (preferred === undefined) return false;
     this.group.wake();
     const started = this.group.node.transferLeadership(preferred);
     this.host.touch(this.group);
     return started;
   }
 
-  /** Whether a follower is in sync; one found dead must hold everything committed again to be back in. */
-  private inSync(id: NodeId, match: number, commit: number, nowMs: number): boolean {
-    if (!this.host.isLive(id)) {
-      this.caughtUpAtMs.delete(id);
-      return false;
-    }
-    if (match >= commit) {
-      this.caughtUpAtMs.set(id, nowMs);
-      return true;
-    }
-    const at = this.caughtUpAtMs.get(id);
-    return at !== undefined && nowMs - at < ISR_LAG_MS;
+  /** What the policy reads of the group now. */
+  private status(): ReplicaStatus {
+    const { group } = this;
+    return {
+      raft: group.status(),
+      voters: group.voters,
+      configCommitted: group.configCommitted,
+      quiesced: group.quiesced,
+    };
   }
 
   /** Leaves the group (the partition is closing or moving away). */

@@ -3,8 +3,7 @@
  * resolved against the topics that exist), the partition count of each topic, and the current target assignment,
  * to the next target assignment. Every subscribed partition goes to exactly one member subscribing its topic.
  */
-import type { AssignorName } from '../../protocol/index.js';
-import type { PartitionKey } from './topic-partition.js';
+import type { AssignorName, PartitionKey } from '../../protocol/index.js';
 import { rangeAssign } from './range-assignor.js';
 import { roundRobinAssign } from './roundrobin-assignor.js';
 import { stickyAssign } from './sticky-assignor.js';

@@ -3,7 +3,14 @@
  * heartbeating, leaving, expiry, fencing and commits. No I/O and no clock: callers pass `nowMs` and persist what
  * {@link GroupCoordinator.snapshot} returns for the groups an operation changed (group-service.ts does both).
  */
-import { BrookError, MemberEpoch, type RequestOf, type ResponseOf } from '../../protocol/index.js';
+import {
+  BrookError,
+  MemberEpoch,
+  partitionKey,
+  splitPartitionKey,
+  type RequestOf,
+  type ResponseOf,
+} from '../../protocol/index.js';
 import { DEFAULT_ASSIGNOR } from './assignor.js';
 import {
   groupState,
@@ -15,7 +22,7 @@ import {
   type Member,
 } from './group-state.js';
 import { bumpEpoch, metadataKeyOf, reconcile } from './reconcile.js';
-import { compareKeys, fromTopicPartitions, partitionKey, splitKey, toTopicPartitions } from './topic-partition.js';
+import { compareKeys, fromTopicPartitions, toTopicPartitions } from './topic-partition.js';
 import { TopicPattern } from './topic-pattern.js';
 
 type HeartbeatRequest = RequestOf<'groupHeartbeat'>;
@@ -212,7 +219,7 @@ export class GroupCoordinator {
         : [...fromTopicPartitions(request.partitions)];
     return {
       offsets: keys.map((key) => {
-        const { topic, partition } = splitKey(key);
+        const { topic, partition } = splitPartitionKey(key);
         const found = committed.get(key);
         return { topic, partition, offset: found?.offset ?? -1, metadata: found?.metadata ?? '' };
       }),
@@ -258,7 +265,7 @@ export class GroupCoordinator {
         assignment: toTopicPartitions(m.assigned),
       })),
       offsets: keys.map((key) => {
-        const { topic, partition } = splitKey(key);
+        const { topic, partition } = splitPartitionKey(key);
         return { topic, partition, committed: group.offsets.get(key)?.offset ?? -1, memberId: owners.get(key) ?? null };
       }),
     };

@@ -4,8 +4,7 @@
  * coordinator.ts.
  */
 import { isInternalTopic } from '../topics/topic-config.js';
-import type { AssignorName } from '../../protocol/index.js';
-import type { PartitionKey } from './topic-partition.js';
+import type { AssignorName, PartitionKey } from '../../protocol/index.js';
 import { TopicPattern } from './topic-pattern.js';
 
 /** A committed position. */

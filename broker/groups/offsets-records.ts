@@ -13,10 +13,10 @@
  * Pure: encoding and decoding only.
  */
 import { Packr } from 'msgpackr';
-import { ASSIGNORS, topicPartitions } from '../../protocol/index.js';
+import { ASSIGNORS, partitionKey, splitPartitionKey, topicPartitions } from '../../protocol/index.js';
 import { array, bool, int, literal, nullable, object, str, tuple, type Infer } from '../../protocol/schema.js';
 import type { CommittedOffset, Group, Member } from './group-state.js';
-import { fromTopicPartitions, partitionKey, toTopicPartitions } from './topic-partition.js';
+import { fromTopicPartitions, toTopicPartitions } from './topic-partition.js';
 
 const packr = new Packr({ useRecords: false, mapsAsObjects: true });
 
@@ -106,8 +106,8 @@ export function groupEntry(group: Group): OffsetsEntry {
 /** A `snapshot` entry: the whole group. */
 export function snapshotEntry(group: Group): OffsetsEntry {
   const offsets = [...group.offsets].map(([key, o]) => {
-    const at = key.lastIndexOf(':');
-    return [key.slice(0, at), Number(key.slice(at + 1)), o.offset, o.metadata] as [string, number, number, string];
+    const { topic, partition } = splitPartitionKey(key);
+    return [topic, partition, o.offset, o.metadata] as [string, number, number, string];
   });
   return { type: 'snapshot', groupId: group.groupId, group: groupBody(group), offsets };
 }

@@ -4,7 +4,7 @@
  */
 import type { AssignorInput, TargetAssignment } from './assignor.js';
 import { emptyTarget, sortedMembers } from './assignor.js';
-import { partitionKey } from './topic-partition.js';
+import { partitionKey } from '../../protocol/index.js';
 
 export function rangeAssign(input: AssignorInput): TargetAssignment {
   const members = sortedMembers(input.members);

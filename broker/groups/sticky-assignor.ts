@@ -10,7 +10,8 @@
  */
 import type { AssignorInput, TargetAssignment } from './assignor.js';
 import { emptyTarget, sortedMembers } from './assignor.js';
-import { compareKeys, partitionKey, splitKey, type PartitionKey } from './topic-partition.js';
+import { partitionKey, splitPartitionKey, type PartitionKey } from '../../protocol/index.js';
+import { compareKeys } from './topic-partition.js';
 
 export function stickyAssign(input: AssignorInput): TargetAssignment {
   const members = sortedMembers(input.members);
@@ -33,7 +34,7 @@ export function stickyAssign(input: AssignorInput): TargetAssignment {
   for (const m of members) {
     const kept = target.get(m.memberId);
     for (const key of [...(input.current.get(m.memberId) ?? [])].sort(compareKeys)) {
-      const { topic, partition } = splitKey(key);
+      const { topic, partition } = splitPartitionKey(key);
       if (!m.topics.includes(topic) || partition >= (input.partitionCounts.get(topic) ?? 0)) continue;
       if (owner.has(key)) continue;
       owner.set(key, m.memberId);
@@ -49,7 +50,7 @@ export function stickyAssign(input: AssignorInput): TargetAssignment {
   // 2. Place the orphans.
   for (const key of all) {
     if (owner.has(key)) continue;
-    const chosen = leastLoaded(subscribers.get(splitKey(key).topic) ?? []);
+    const chosen = leastLoaded(subscribers.get(splitPartitionKey(key).topic) ?? []);
     if (chosen === undefined) continue;
     owner.set(key, chosen);
     target.get(chosen)?.add(key);
@@ -61,7 +62,7 @@ export function stickyAssign(input: AssignorInput): TargetAssignment {
     for (const from of byLoad) {
       const held = [...(target.get(from.memberId) ?? [])].sort(compareKeys).reverse();
       for (const key of held) {
-        const to = leastLoaded(subscribers.get(splitKey(key).topic) ?? []);
+        const to = leastLoaded(subscribers.get(splitPartitionKey(key).topic) ?? []);
         if (to === undefined || size(from.memberId) - size(to) < 2) continue;
         target.get(from.memberId)?.delete(key);
         target.get(to)?.add(key);

@@ -1,27 +1,13 @@
 /**
- * Partitions as the group core handles them: one string key per partition, `<topic>:<partition>` (topic names
- * cannot hold ':'), so sets and maps of partitions are plain `Set<string>` / `Map<string, ...>`. Pure.
+ * Partitions as the group core handles them: one string key per partition (protocol's {@link partitionKey}), so
+ * sets and maps of partitions are plain `Set<string>` / `Map<string, ...>`; their order and wire grouping. Pure.
  */
-import type { TopicPartitions } from '../../protocol/index.js';
-
-/** A partition's key. */
-export type PartitionKey = string;
-
-/** The key of `topic`/`partition`. */
-export function partitionKey(topic: string, partition: number): PartitionKey {
-  return `${topic}:${String(partition)}`;
-}
-
-/** The topic and partition of a key. */
-export function splitKey(key: PartitionKey): { topic: string; partition: number } {
-  const at = key.lastIndexOf(':');
-  return { topic: key.slice(0, at), partition: Number(key.slice(at + 1)) };
-}
+import { partitionKey, splitPartitionKey, type PartitionKey, type TopicPartitions } from '../../protocol/index.js';
 
 /** Keys in a stable order: by topic, then partition number. */
 export function compareKeys(a: PartitionKey, b: PartitionKey): number {
-  const x = splitKey(a);
-  const y = splitKey(b);
+  const x = splitPartitionKey(a);
+  const y = splitPartitionKey(b);
   if (x.topic !== y.topic) return x.topic < y.topic ? -1 : 1;
   return x.partition - y.partition;
 }
@@ -30,7 +16,7 @@ export function compareKeys(a: PartitionKey, b: PartitionKey): number {
 export function toTopicPartitions(keys: Iterable<PartitionKey>): TopicPartitions[] {
   const byTopic = new Map<string, number[]>();
   for (const key of keys) {
-    const { topic, partition } = splitKey(key);
+    const { topic, partition } = splitPartitionKey(key);
     let list = byTopic.get(topic);
     if (list === undefined) {
       list = [];

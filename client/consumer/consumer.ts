@@ -4,18 +4,13 @@
  * partitions taking turns batch by batch. Subscriptions are re-established from the next offset after a reconnect,
  * a leader change, or a subscriptionEnd the consumer can recover from.
  */
-import { BrookError } from '../../protocol/index.js';
+import { BrookError, partitionKey } from '../../protocol/index.js';
 import { Cluster } from '../cluster.js';
 import { resolveClientOptions, type Platform, type ResolvedClientOptions } from '../options.js';
-import { keyOf, type Subscription } from './group-membership.js';
+import { type PartitionPosition, type PartitionStart, type Subscription } from './group-membership.js';
+import { GroupMode, type GroupReader } from './group-mode.js';
 import { resolveGroupOptions, type ResolvedGroupOptions } from './group-options.js';
-import {
-  GroupSession,
-  type GroupHost,
-  type PartitionPosition,
-  type PartitionStart,
-  type PositionKind,
-} from './group-session.js';
+import type { PositionKind } from './group-session.js';
 import {
   checkStartPosition,
   resolveConsumerOptions,
@@ -25,6 +20,8 @@ import {
 } from './options.js';
 import { PartitionStream, type ConsumerRecord, type TopicPartition } from './partition-stream.js';
 import { PartitionSubscriber } from './partition-subscriber.js';
+import { AssignedMode, type ReadMode } from './read-mode.js';
+import { ReadyRing } from './ready-ring.js';
 
 /** Options of {@link ConsumerCore.assign}. */
 export interface AssignOptions {
@@ -57,20 +54,16 @@ export class ConsumerCore<T> implements AsyncIterable<ConsumerRecord<T>> {
   private readonly subscriber: PartitionSubscriber<T>;
   private readonly streams = new Map<string, PartitionStream<T>>();
   /** Partitions with records to take and not paused, in turn order. */
-  private readonly ring = new Set<PartitionStream<T>>();
+  private readonly ring = new ReadyRing<PartitionStream<T>>();
+  /** The partition whose decoded batch the application is reading. */
   private active: PartitionStream<T> | undefined;
   private readonly failures: BrookError[] = [];
   private waiters: (() => void)[] = [];
   private closed = false;
   private closing: Promise<void> | undefined;
   private readonly group: ResolvedGroupOptions;
-  private session: GroupSession | undefined;
-  /** Streams that handed out records since the application last asked for one (group mode). */
-  private readonly handed = new Set<PartitionStream<T>>();
-  /** The application holds records it took and has not asked past yet (group mode). */
-  private inHand = false;
-  private idleWaiters: (() => void)[] = [];
-  private lastAskMs = 0;
+  /** Assigned by the application until subscribe() makes it a group's. */
+  private mode: ReadMode<T> = new AssignedMode<T>();
 
   constructor(options: ConsumerOptions<T>, platform: Platform) {
     this.client = resolveClientOptions(options, platform);
@@ -82,8 +75,8 @@ export class ConsumerCore<T> implements AsyncIterable<ConsumerRecord<T>> {
       enqueue: (stream) => {
         this.enqueue(stream);
       },
-      fail: (stream, error) => {
-        this.fail(stream, error);
+      fail: (error) => {
+        this.fail(error);
       },
     });
   }
@@ -99,7 +92,7 @@ export class ConsumerCore<T> implements AsyncIterable<ConsumerRecord<T>> {
     this.assertOpen();
     const groupId = this.group.groupId;
     if (groupId === undefined) throw new BrookError('INVALID_REQUEST', 'subscribe() needs the groupId option');
-    if (this.session !== undefined) throw new BrookError('INVALID_REQUEST', 'subscribe() was called already');
+    if (this.mode.kind === 'group') throw new BrookError('INVALID_REQUEST', 'subscribe() was called already');
     if (this.streams.size > 0) throw new BrookError('INVALID_REQUEST', 'subscribe() cannot follow assign()');
     let subscription: Subscription;
     if (topics instanceof RegExp) {
@@ -112,16 +105,14 @@ export class ConsumerCore<T> implements AsyncIterable<ConsumerRecord<T>> {
     if ('topics' in subscription && subscription.topics.length === 0) {
       throw new RangeError('subscribe() needs at least one topic');
     }
-    this.lastAskMs = this.client.clock.nowMs();
-    this.session = new GroupSession(
-      this.cluster,
+    const mode = new GroupMode<T>(
       this.client,
-      { ...this.group, groupId },
-      subscription,
-      this.settings.offsetReset,
-      this.groupHost(),
+      this.cluster,
+      { group: { ...this.group, groupId }, subscription, offsetReset: this.settings.offsetReset },
+      this.groupReader(),
     );
-    this.session.start();
+    this.mode = mode;
+    mode.start();
   }
 
   /**
@@ -134,9 +125,7 @@ export class ConsumerCore<T> implements AsyncIterable<ConsumerRecord<T>> {
   commit(options: CommitOptions & { readonly async: true }): void;
   commit(options: CommitOptions): Promise<void> | undefined;
   commit(options: CommitOptions = {}): Promise<void> | undefined {
-    const session = this.session;
-    if (session === undefined) return Promise.reject(new BrookError('INVALID_REQUEST', 'commit() needs subscribe()'));
-    const done = session.commit('taken');
+    const done = this.mode.commit();
     if (options.async !== true) return done;
     done.catch(() => undefined);
     return undefined;
@@ -144,7 +133,7 @@ export class ConsumerCore<T> implements AsyncIterable<ConsumerRecord<T>> {
 
   /** This member's id in its group ('' before it joined, or without subscribe()). */
   get memberId(): string {
-    return this.session?.memberId ?? '';
+    return this.mode.memberId;
   }
 
   /**
@@ -154,7 +143,7 @@ export class ConsumerCore<T> implements AsyncIterable<ConsumerRecord<T>> {
    */
   async assign(target: string | readonly TopicPartition[], options: AssignOptions = {}): Promise<void> {
     this.assertOpen();
-    if (this.session !== undefined) throw new BrookError('INVALID_REQUEST', 'assign() cannot follow subscribe()');
+    if (this.mode.kind === 'group') throw new BrookError('INVALID_REQUEST', 'assign() cannot follow subscribe()');
     const from = options.from ?? this.settings.from;
     checkStartPosition(from);
     let partitions: readonly TopicPartition[];
@@ -166,7 +155,7 @@ export class ConsumerCore<T> implements AsyncIterable<ConsumerRecord<T>> {
     }
     const started: Promise<void>[] = [];
     for (const { topic, partition } of partitions) {
-      const key = keyOf(topic, partition);
+      const key = partitionKey(topic, partition);
       if (this.streams.has(key)) continue;
       const stream = new PartitionStream<T>(topic, partition, from, this.settings, (s, credit) =>
         this.subscriber.sendCredit(s, credit),
@@ -186,11 +175,10 @@ export class ConsumerCore<T> implements AsyncIterable<ConsumerRecord<T>> {
   async unassign(partitions: readonly TopicPartition[]): Promise<void> {
     const done: Promise<void>[] = [];
     for (const { topic, partition } of partitions) {
-      const stream = this.streams.get(keyOf(topic, partition));
+      const stream = this.streams.get(partitionKey(topic, partition));
       if (stream === undefined) continue;
-      this.streams.delete(keyOf(topic, partition));
-      this.ring.delete(stream);
-      if (this.active === stream) this.active = undefined;
+      this.streams.delete(partitionKey(topic, partition));
+      this.outOfTurn(stream);
       done.push(this.subscriber.drop(stream));
       stream.clear();
     }
@@ -200,17 +188,14 @@ export class ConsumerCore<T> implements AsyncIterable<ConsumerRecord<T>> {
   /** Stops yielding records of a partition; once its credit is spent the broker stops sending them. */
   pause(tp: TopicPartition): void {
     const stream = this.stream(tp);
-    stream.paused = true;
-    this.ring.delete(stream);
-    stream.inRing = false;
-    if (this.active === stream) this.active = undefined;
+    stream.pause();
+    this.outOfTurn(stream);
   }
 
   /** Resumes a paused partition. */
   resume(tp: TopicPartition): void {
     const stream = this.stream(tp);
-    if (stream.withheld) return;
-    stream.paused = false;
+    stream.resume();
     this.enqueue(stream);
   }
 
@@ -238,14 +223,8 @@ export class ConsumerCore<T> implements AsyncIterable<ConsumerRecord<T>> {
       throw new RangeError(`offset must be an integer >= 0, got ${String(offset)}`);
     const stream = this.stream(tp);
     const old = this.subscriber.drop(stream);
-    stream.clear();
-    this.ring.delete(stream);
-    stream.inRing = false;
-    if (this.active === stream) this.active = undefined;
-    stream.stopped = false;
-    stream.position = offset;
-    stream.fetchOffset = offset;
-    stream.start = { offset };
+    stream.seek(offset);
+    this.outOfTurn(stream);
     await old;
     await this.subscriber.subscribe(stream, stream.generation);
   }
@@ -254,7 +233,7 @@ export class ConsumerCore<T> implements AsyncIterable<ConsumerRecord<T>> {
   [Symbol.asyncIterator](): AsyncIterator<ConsumerRecord<T>> {
     return {
       next: () => {
-        this.asked();
+        this.mode.asked();
         return this.nextRecord();
       },
       // Leaving a for-await loop ends that iteration only: the consumer stays assigned (close() releases it).
@@ -268,7 +247,7 @@ export class ConsumerCore<T> implements AsyncIterable<ConsumerRecord<T>> {
     return {
       [Symbol.asyncIterator]: () => ({
         next: () => {
-          this.asked();
+          this.mode.asked();
           return this.nextBatch(maxRecords);
         },
         return: () => Promise.resolve(DONE),
@@ -281,11 +260,9 @@ export class ConsumerCore<T> implements AsyncIterable<ConsumerRecord<T>> {
     this.closing ??= (async () => {
       this.closed = true;
       this.wake();
-      this.appIdle();
-      // Commits and leaves the group while the connections are still up.
-      await this.session?.close();
+      await this.mode.close();
       for (const stream of this.streams.values()) {
-        stream.generation++;
+        stream.supersede();
         stream.clear();
       }
       this.ring.clear();
@@ -303,7 +280,7 @@ export class ConsumerCore<T> implements AsyncIterable<ConsumerRecord<T>> {
     try {
       const record = this.takeOne();
       if (record !== undefined) {
-        if (this.session !== undefined && this.active !== undefined) this.handOut(this.active);
+        if (this.active !== undefined) this.mode.handedOut(this.active);
         return Promise.resolve({ done: false, value: record });
       }
     } catch (err: unknown) {
@@ -341,18 +318,17 @@ export class ConsumerCore<T> implements AsyncIterable<ConsumerRecord<T>> {
     try {
       const active = this.active;
       this.active = undefined;
-      const grouped = this.session !== undefined;
       // The rest of a batch the record iterator started comes first.
       while (active !== undefined && out.length < maxRecords) {
         const record = active.nextInBatch();
         if (record === undefined) break;
         out.push(record);
-        if (grouped) this.handOut(active);
+        this.mode.handedOut(active);
       }
       while (out.length < maxRecords) {
         const stream = this.pickStream();
         if (stream === undefined) break;
-        if (stream.takeBatch(maxRecords, out) && grouped) this.handOut(stream);
+        if (stream.takeBatch(maxRecords, out)) this.mode.handedOut(stream);
       }
     } catch (err: unknown) {
       if (out.length === 0) return Promise.reject(err instanceof Error ? err : new Error(String(err)));
@@ -368,25 +344,19 @@ export class ConsumerCore<T> implements AsyncIterable<ConsumerRecord<T>> {
     });
   }
 
-  /** The next partition in turn with records; it goes to the back of the ring if it has more after this batch. */
+  /** The next partition in turn with records; turns rotate per batch. */
   private pickStream(): PartitionStream<T> | undefined {
-    for (const stream of this.ring) {
-      this.ring.delete(stream);
-      stream.inRing = false;
-      if (stream.paused || !stream.hasRecords) continue;
-      // Turns rotate per batch: the partition rejoins the back of the ring, behind the others.
-      this.ring.add(stream);
-      stream.inRing = true;
-      return stream;
-    }
-    return undefined;
+    return this.ring.next((stream) => stream.ready);
   }
 
   private enqueue(stream: PartitionStream<T>): void {
-    if (stream.paused || stream.inRing || !stream.hasRecords) return;
-    this.ring.add(stream);
-    stream.inRing = true;
-    this.wake();
+    if (stream.ready && this.ring.add(stream)) this.wake();
+  }
+
+  /** Takes a partition out of turn at once: paused, sought, withheld or forgotten. */
+  private outOfTurn(stream: PartitionStream<T>): void {
+    this.ring.remove(stream);
+    if (this.active === stream) this.active = undefined;
   }
 
   private wake(): void {
@@ -396,38 +366,16 @@ export class ConsumerCore<T> implements AsyncIterable<ConsumerRecord<T>> {
     for (const wake of waiters) wake();
   }
 
-  private fail(stream: PartitionStream<T>, error: BrookError): void {
+  /** Reports an error to the application: the iterator throws it next. */
+  private fail(error: BrookError): void {
     if (this.closed) return;
-    stream.stopped = true;
     this.failures.push(error);
     this.wake();
   }
 
   // ---- group mode ------------------------------------------------------------------------------------------------
 
-  /** The application asks for records: what it took before is finished. */
-  private asked(): void {
-    if (this.session === undefined) return;
-    this.lastAskMs = this.client.clock.nowMs();
-    for (const stream of this.handed) stream.finished = stream.position;
-    this.handed.clear();
-    this.appIdle();
-    this.session.onPoll();
-  }
-
-  private handOut(stream: PartitionStream<T>): void {
-    this.handed.add(stream);
-    this.inHand = true;
-  }
-
-  private appIdle(): void {
-    this.inHand = false;
-    const waiters = this.idleWaiters;
-    this.idleWaiters = [];
-    for (const resolve of waiters) resolve();
-  }
-
-  private groupHost(): GroupHost {
+  private groupReader(): GroupReader<T> {
     return {
       startPartitions: (starts) => {
         this.startPartitions(starts);
@@ -436,41 +384,37 @@ export class ConsumerCore<T> implements AsyncIterable<ConsumerRecord<T>> {
         this.withhold(partitions);
       },
       release: (partitions) => {
+        const released: PartitionStream<T>[] = [];
         for (const { topic, partition } of partitions) {
-          const stream = this.streams.get(keyOf(topic, partition));
+          const key = partitionKey(topic, partition);
+          const stream = this.streams.get(key);
           if (stream === undefined) continue;
-          this.streams.delete(keyOf(topic, partition));
-          this.handed.delete(stream);
+          this.streams.delete(key);
+          released.push(stream);
         }
+        return released;
       },
       assignment: () => this.assignment(),
       positions: (kind) => this.positions(kind),
-      applicationIdle: () =>
-        !this.inHand || this.closed
-          ? Promise.resolve()
-          : new Promise<void>((resolve) => this.idleWaiters.push(resolve)),
-      lastPollMs: () => (this.waiters.length > 0 ? undefined : this.lastAskMs),
+      waiting: () => this.waiters.length > 0,
+      isClosed: () => this.closed,
       fail: (error) => {
-        if (this.closed) return;
-        this.failures.push(error);
-        this.wake();
+        this.fail(error);
       },
     };
   }
 
   private startPartitions(starts: readonly PartitionStart[]): void {
     for (const { topic, partition, start } of starts) {
-      const key = keyOf(topic, partition);
+      const key = partitionKey(topic, partition);
       if (this.streams.has(key) || this.closed) continue;
       const stream = new PartitionStream<T>(topic, partition, start ?? 'earliest', this.settings, (s, credit) =>
         this.subscriber.sendCredit(s, credit),
       );
       this.streams.set(key, stream);
-      if (start === null) {
-        // No position to start from: stopped, as an assigned partition out of range with offsetReset 'none'.
-        stream.stopped = true;
-        continue;
-      }
+      // No position to start from: not subscribed until seek(), as an assigned partition out of range with
+      // offsetReset 'none'.
+      if (start === null) continue;
       // Failures reach the iterator; nobody awaits the subscribe itself.
       this.subscriber.subscribe(stream, stream.generation, true).catch(() => undefined);
     }
@@ -479,15 +423,11 @@ export class ConsumerCore<T> implements AsyncIterable<ConsumerRecord<T>> {
   /** Hands out nothing more of these partitions, at once, and stops their deliveries. */
   private withhold(partitions: readonly TopicPartition[]): void {
     for (const { topic, partition } of partitions) {
-      const stream = this.streams.get(keyOf(topic, partition));
+      const stream = this.streams.get(partitionKey(topic, partition));
       if (stream === undefined) continue;
-      stream.withheld = true;
-      stream.paused = true;
-      this.ring.delete(stream);
-      stream.inRing = false;
-      if (this.active === stream) this.active = undefined;
+      this.outOfTurn(stream);
       void this.subscriber.drop(stream);
-      stream.clear();
+      stream.withhold();
     }
   }
 
@@ -501,7 +441,7 @@ export class ConsumerCore<T> implements AsyncIterable<ConsumerRecord<T>> {
   }
 
   private stream(tp: TopicPartition): PartitionStream<T> {
-    const stream = this.streams.get(keyOf(tp.topic, tp.partition));
+    const stream = this.streams.get(partitionKey(tp.topic, tp.partition));
     if (stream === undefined)
       throw new BrookError('UNKNOWN_PARTITION', `${tp.topic}/${String(tp.partition)} is not assigned`);
     return stream;

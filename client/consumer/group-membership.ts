@@ -3,16 +3,21 @@
  * and epoch, the partitions owned and the target assignment, and what to do after each answer or error. It has no
  * sockets and no timers: the driver (group-session.ts) asks {@link GroupMembership.heartbeat} for the request to send
  * at `nowMs`, feeds back the answer, performs the revocations and grants {@link GroupMembership.reconcile} returns,
- * and reports them done with {@link GroupMembership.released} and {@link GroupMembership.acquired}.
+ * and reports them done with {@link GroupMembership.released} and {@link GroupMembership.acquired}. It also decides
+ * where a granted partition starts ({@link GroupMembership.starts}: the committed offset, else `offsetReset`), which
+ * positions a commit carries ({@link GroupMembership.toCommit}: only those that moved since their last commit), and
+ * when a member whose application stopped asking for records leaves ({@link GroupMembership.checkPoll}).
  */
 import {
   BrookError,
   MemberEpoch,
+  partitionKey,
   type AssignorName,
   type RequestOf,
   type ResponseOf,
   type TopicPartitions,
 } from '../../protocol/index.js';
+import type { OffsetReset, StartPosition } from './options.js';
 import type { TopicPartition } from './partition-stream.js';
 
 /** What the member subscribes to. */
@@ -32,7 +37,34 @@ export interface MembershipConfig {
   readonly assignor: AssignorName;
   readonly sessionTimeoutMs: number;
   readonly rebalanceTimeoutMs: number;
+  /** Where a granted partition without a committed offset starts ('none': nowhere, until the application seeks). */
+  readonly offsetReset: OffsetReset;
+  /** The longest the application may go without asking for a record before the member leaves, in ms. */
+  readonly maxPollIntervalMs: number;
 }
+
+/** A partition to start reading, and where. */
+export interface PartitionStart extends TopicPartition {
+  /** null: nothing committed and offsetReset 'none': the partition is owned but stopped until seek(). */
+  readonly start: StartPosition | null;
+}
+
+/** A partition's position (to commit, or as committed). */
+export interface PartitionPosition extends TopicPartition {
+  readonly offset: number;
+}
+
+/** Where granted partitions start, and an error for each that has nowhere to start (offsetReset 'none'). */
+export interface GrantStarts {
+  readonly starts: readonly PartitionStart[];
+  readonly errors: readonly BrookError[];
+}
+
+/**
+ * What {@link GroupMembership.checkPoll} found: the member left (the driver drops what it reads), or the application
+ * is within the max poll interval and the next check is due in `checkInMs` (Infinity: none until it asks again).
+ */
+export type PollCheck = { readonly left: true } | { readonly left: false; readonly checkInMs: number };
 
 type HeartbeatRequest = RequestOf<'groupHeartbeat'>;
 type HeartbeatResponse = ResponseOf<'groupHeartbeat'>;
@@ -100,6 +132,10 @@ export class GroupMembership {
   private failure: BrookError | undefined;
   /** A join went out at least once: the coordinator may know this member even if no answer came back. */
   private joinSent = false;
+  /** The offset the coordinator holds for each owned partition, as far as this incarnation knows. */
+  private readonly committedByKey = new Map<string, number>();
+  /** Left because the application stopped asking for records; rejoins when it asks again ({@link polled}). */
+  private leftIdle = false;
 
   constructor(private readonly config: MembershipConfig) {
     this.id = config.memberId;
@@ -248,7 +284,7 @@ export class GroupMembership {
     if (response.assignment !== null) {
       this.target = new Map();
       for (const { topic, partitions } of response.assignment) {
-        for (const partition of partitions) this.target.set(keyOf(topic, partition), { topic, partition });
+        for (const partition of partitions) this.target.set(partitionKey(topic, partition), { topic, partition });
       }
     }
     // Something changed while the request was out: report it now rather than an interval later.
@@ -320,7 +356,11 @@ export class GroupMembership {
   /** Revoked partitions are released (committed and no longer read): the next heartbeat reports it, at once. */
   released(partitions: readonly TopicPartition[], incarnation: number, nowMs: number): void {
     if (incarnation !== this.incarnationNumber) return;
-    for (const { topic, partition } of partitions) this.ownedByKey.delete(keyOf(topic, partition));
+    for (const { topic, partition } of partitions) {
+      const key = partitionKey(topic, partition);
+      this.ownedByKey.delete(key);
+      this.committedByKey.delete(key);
+    }
     this.changedOwned(nowMs);
   }
 
@@ -328,7 +368,7 @@ export class GroupMembership {
   acquired(partitions: readonly TopicPartition[], incarnation: number, nowMs: number): void {
     if (incarnation !== this.incarnationNumber || this.stateName !== MemberState.MEMBER) return;
     for (const tp of partitions) {
-      const key = keyOf(tp.topic, tp.partition);
+      const key = partitionKey(tp.topic, tp.partition);
       // A grant the coordinator took back meanwhile is not claimed; the next step revokes it.
       this.ownedByKey.set(key, { topic: tp.topic, partition: tp.partition });
     }
@@ -346,11 +386,80 @@ export class GroupMembership {
   }
 
   /**
-   * Drops everything owned without a commit, for a member that left on its own (max poll interval exceeded): the
-   * coordinator hands the partitions to others at once.
+   * Where granted partitions start, given the coordinator's committed offsets for them (-1 or absent: none): at the
+   * committed offset, else per offsetReset; under 'none' nowhere, with an OFFSET_OUT_OF_RANGE for the application.
+   * Remembers the committed offsets, so that an unmoved position is not committed again.
    */
-  abandon(): void {
+  starts(partitions: readonly TopicPartition[], committed: readonly PartitionPosition[]): GrantStarts {
+    const committedAt = new Map(committed.map((o) => [partitionKey(o.topic, o.partition), o.offset]));
+    const { groupId, offsetReset } = this.config;
+    const starts: PartitionStart[] = [];
+    const errors: BrookError[] = [];
+    for (const { topic, partition } of partitions) {
+      const key = partitionKey(topic, partition);
+      const offset = committedAt.get(key) ?? -1;
+      if (offset >= 0) {
+        this.committedByKey.set(key, offset);
+        starts.push({ topic, partition, start: { offset } });
+      } else if (offsetReset === 'none') {
+        starts.push({ topic, partition, start: null });
+        errors.push(
+          new BrookError(
+            'OFFSET_OUT_OF_RANGE',
+            `group ${groupId} has no committed offset for ${topic}/${String(partition)} and offsetReset is 'none': seek() it`,
+          ),
+        );
+      } else {
+        starts.push({ topic, partition, start: offsetReset });
+      }
+    }
+    return { starts, errors };
+  }
+
+  /** The positions worth committing: those of owned partitions that moved since their last commit. */
+  toCommit(positions: readonly PartitionPosition[]): PartitionPosition[] {
+    return positions
+      .filter((p) => {
+        const key = partitionKey(p.topic, p.partition);
+        return this.ownedByKey.has(key) && this.committedByKey.get(key) !== p.offset;
+      })
+      .map(({ topic, partition, offset }) => ({ topic, partition, offset }));
+  }
+
+  /**
+   * The coordinator stored `position`, committed in `incarnation`. A commit of an ended incarnation is forgotten: its
+   * partitions were lost, and a later grant learns their offsets again.
+   */
+  committed(position: PartitionPosition, incarnation: number): void {
+    const key = partitionKey(position.topic, position.partition);
+    if (incarnation === this.incarnationNumber && this.ownedByKey.has(key))
+      this.committedByKey.set(key, position.offset);
+  }
+
+  /**
+   * Checks the max poll interval at `nowMs`, the application having last asked for a record at `lastPollMs`
+   * (undefined: it is waiting for one now, which counts as asking). Past the interval the application is stuck or too
+   * slow: the member leaves and drops everything owned without a commit ({@link takeLost}), so that members that make
+   * progress take the partitions over at once; a static member too leaves for good, as keeping its slot would leave
+   * its partitions unread.
+   */
+  checkPoll(nowMs: number, lastPollMs: number | undefined): PollCheck {
+    const maxMs = this.config.maxPollIntervalMs;
+    if (this.leftIdle) return { left: false, checkInMs: Infinity };
+    if (lastPollMs === undefined) return { left: false, checkInMs: maxMs };
+    if (nowMs - lastPollMs < maxMs) return { left: false, checkInMs: Math.max(1, lastPollMs + maxMs - nowMs) };
+    this.leftIdle = true;
+    this.leave(nowMs, false);
     this.lose();
+    return { left: true };
+  }
+
+  /** The application asked for a record. Returns true if that rejoins a member that had left while it was away. */
+  polled(nowMs: number): boolean {
+    if (!this.leftIdle) return false;
+    this.leftIdle = false;
+    this.join(nowMs);
+    return true;
   }
 
   private fence(nowMs: number): void {
@@ -362,6 +471,7 @@ export class GroupMembership {
   private lose(): void {
     this.lost.push(...this.ownedByKey.values());
     this.ownedByKey.clear();
+    this.committedByKey.clear();
     this.target = undefined;
     this.ownedChanged = true;
     this.incarnationNumber++;
@@ -371,11 +481,6 @@ export class GroupMembership {
     this.ownedChanged = true;
     if (this.stateName === MemberState.MEMBER || this.stateName === MemberState.JOINING) this.dueMs = nowMs;
   }
-}
-
-/** `topic\0partition`, the key of a partition in maps. */
-export function keyOf(topic: string, partition: number): string {
-  return `${topic}\u0000${String(partition)}`;
 }
 
 /** Partitions grouped by topic, topics and partitions sorted, as the wire carries them. */

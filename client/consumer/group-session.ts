@@ -2,8 +2,9 @@
  * The driver of a consumer's group membership: it finds the coordinator, sends the heartbeats the membership core
  * asks for on their own timer (never tied to how long the application takes per record), performs the core's
  * reconciliation steps on the consumer (commit and release revoked partitions, start granted ones at their
- * committed offsets), commits on an interval, leaves when the application stops asking for records for longer than
- * maxPollIntervalMs, and leaves on close. It decides nothing the core can decide.
+ * committed offsets), commits on an interval, checks the max poll interval, and leaves on close. It decides nothing the
+ * core can decide: where partitions start, what a commit carries, when to leave and what an error means are the
+ * core's answers.
  */
 import { BrookError, type RequestOf } from '../../protocol/index.js';
 import { backoffDelayMs } from '../backoff.js';
@@ -16,23 +17,13 @@ import {
   GroupMembership,
   MemberState,
   groupByTopic,
-  keyOf,
+  type PartitionPosition,
+  type PartitionStart,
   type Subscription,
 } from './group-membership.js';
 import type { ResolvedGroupOptions } from './group-options.js';
-import type { OffsetReset, StartPosition } from './options.js';
+import type { OffsetReset } from './options.js';
 import type { TopicPartition } from './partition-stream.js';
-
-/** A partition to start reading, and where. */
-export interface PartitionStart extends TopicPartition {
-  /** null: nothing committed and offsetReset 'none': the partition is owned but stopped until seek(). */
-  readonly start: StartPosition | null;
-}
-
-/** A partition's position to commit. */
-export interface PartitionPosition extends TopicPartition {
-  readonly offset: number;
-}
 
 /**
  * Which positions to commit: after every record handed to the application (`'taken'`: an explicit commit, close),
@@ -72,9 +63,6 @@ export class GroupSession {
   private reconciling: Promise<void> | undefined;
   private reconcileAgain = false;
   private commits: Promise<unknown> = Promise.resolve();
-  private readonly committed = new Map<string, number>();
-  /** Left the group because the application stopped asking for records; rejoins on its next ask. */
-  private leftIdle = false;
   private closing = false;
   private closed = false;
   private leftWaiters: (() => void)[] = [];
@@ -84,7 +72,7 @@ export class GroupSession {
     private readonly client: ResolvedClientOptions,
     private readonly group: ResolvedGroupOptions & { readonly groupId: string },
     subscription: Subscription,
-    private readonly offsetReset: OffsetReset,
+    offsetReset: OffsetReset,
     private readonly host: GroupHost,
   ) {
     this.membership = new GroupMembership({
@@ -96,6 +84,8 @@ export class GroupSession {
       assignor: group.assignor,
       sessionTimeoutMs: group.sessionTimeoutMs,
       rebalanceTimeoutMs: group.rebalanceTimeoutMs,
+      offsetReset,
+      maxPollIntervalMs: group.maxPollIntervalMs,
     });
   }
 
@@ -119,9 +109,7 @@ export class GroupSession {
 
   /** The application asked for a record: rejoins if it had been away too long. */
   onPoll(): void {
-    if (!this.leftIdle || this.closing) return;
-    this.leftIdle = false;
-    this.membership.join(this.nowMs());
+    if (this.closing || !this.membership.polled(this.nowMs())) return;
     this.pump();
     this.armPollCheck(this.group.maxPollIntervalMs);
   }
@@ -316,7 +304,6 @@ export class GroupSession {
     }
     if (this.membership.incarnation !== incarnation) return;
     this.host.release(partitions);
-    for (const { topic, partition } of partitions) this.committed.delete(keyOf(topic, partition));
     this.membership.released(partitions, incarnation, this.nowMs());
   }
 
@@ -332,7 +319,6 @@ export class GroupSession {
       valid,
     );
     if (!valid()) return;
-    const committedAt = new Map(offsets.map((o) => [keyOf(o.topic, o.partition), o.offset]));
     if (this.group.onAssigned !== undefined) {
       try {
         await this.group.onAssigned(partitions);
@@ -341,25 +327,8 @@ export class GroupSession {
       }
       if (!valid()) return;
     }
-    const starts: PartitionStart[] = [];
-    for (const { topic, partition } of partitions) {
-      const key = keyOf(topic, partition);
-      const offset = committedAt.get(key) ?? -1;
-      if (offset >= 0) {
-        this.committed.set(key, offset);
-        starts.push({ topic, partition, start: { offset } });
-      } else if (this.offsetReset === 'none') {
-        starts.push({ topic, partition, start: null });
-        this.host.fail(
-          new BrookError(
-            'OFFSET_OUT_OF_RANGE',
-            `group ${this.group.groupId} has no committed offset for ${topic}/${String(partition)} and offsetReset is 'none': seek() it`,
-          ),
-        );
-      } else {
-        starts.push({ topic, partition, start: this.offsetReset });
-      }
-    }
+    const { starts, errors } = this.membership.starts(partitions, offsets);
+    for (const error of errors) this.host.fail(error);
     this.host.startPartitions(starts);
     this.membership.acquired(partitions, incarnation, this.nowMs());
   }
@@ -368,7 +337,6 @@ export class GroupSession {
   private dropLost(): void {
     this.membership.takeLost();
     const reading = this.host.assignment();
-    this.committed.clear();
     if (reading.length === 0) return;
     this.host.withhold(reading);
     this.host.release(reading);
@@ -387,14 +355,7 @@ export class GroupSession {
   // ---- commits ----------------------------------------------------------------------------------------------------
 
   private async commitOnce(kind: PositionKind): Promise<void> {
-    const owned = new Set(this.membership.owned().map((tp) => keyOf(tp.topic, tp.partition)));
-    const offsets = this.host
-      .positions(kind)
-      .filter((p) => {
-        const key = keyOf(p.topic, p.partition);
-        return owned.has(key) && this.committed.get(key) !== p.offset;
-      })
-      .map(({ topic, partition, offset }) => ({ topic, partition, offset }));
+    const offsets = this.membership.toCommit(this.host.positions(kind));
     if (offsets.length === 0) return;
     const incarnation = this.membership.incarnation;
     let results;
@@ -421,7 +382,7 @@ export class GroupSession {
         continue;
       }
       const sent = offsets.find((o) => o.topic === result.topic && o.partition === result.partition);
-      if (sent !== undefined) this.committed.set(keyOf(sent.topic, sent.partition), sent.offset);
+      if (sent !== undefined) this.membership.committed(sent, incarnation);
     }
     if (failure !== undefined) {
       if (this.membership.incarnation === incarnation) this.onError(failure, true);
@@ -448,20 +409,14 @@ export class GroupSession {
   }
 
   private checkPoll(): void {
-    if (this.closing || this.leftIdle) return;
-    const lastMs = this.host.lastPollMs();
-    const max = this.group.maxPollIntervalMs;
-    if (lastMs === undefined || this.nowMs() - lastMs < max) {
-      this.armPollCheck(lastMs === undefined ? max : Math.max(1, lastMs + max - this.nowMs()));
-      return;
+    if (this.closing) return;
+    const check = this.membership.checkPoll(this.nowMs(), this.host.lastPollMs());
+    if (check.left) {
+      this.dropLost();
+      this.pump();
+    } else if (Number.isFinite(check.checkInMs)) {
+      this.armPollCheck(check.checkInMs);
     }
-    // The application is stuck or too slow: let members that make progress take over its partitions at once (a
-    // static member too leaves for good here: keeping its slot would leave its partitions unread).
-    this.leftIdle = true;
-    this.membership.leave(this.nowMs(), false);
-    this.membership.abandon();
-    this.dropLost();
-    this.pump();
   }
 
   // ---- helpers ----------------------------------------------------------------------------------------------------

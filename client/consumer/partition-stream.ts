@@ -1,7 +1,8 @@
 /**
- * One assigned partition inside a consumer: its subscription's bookkeeping (which connection and id, where the next
- * delivery starts), the batches delivered but not yet taken, and the decoded batch the application is reading.
- * Batches are decoded only when the application reaches them, and their credit is given back at that moment.
+ * One assigned partition inside a consumer: whether its records are handed out ({@link StreamState}), its
+ * subscription's bookkeeping (which connection and id, where the next delivery starts), the batches delivered but not
+ * yet taken, and the decoded batch the application is reading. Batches are decoded only when the application reaches
+ * them, and their credit is given back at that moment. Other files change it only through its methods.
  */
 import {
   CONTROL_BATCH,
@@ -22,7 +23,11 @@ export interface ConsumerRecord<T> {
   readonly offset: number;
   /** Milliseconds since the epoch. */
   readonly timestamp: number;
-  /** The key bytes, or null. A view into the received batch: copy it to keep it beyond the record. */
+  /**
+   * The key bytes, or null. Keys are bytes on the wire: a Producer's string key was stored as its UTF-8 bytes and
+   * comes back as those bytes (`new TextDecoder().decode(key)` gives the string). A view into the received batch:
+   * copy it to keep it beyond the record.
+   */
   readonly key: Uint8Array | null;
   /**
    * The decoded value. A record stored with a null value (a tombstone written by another client; this client never
@@ -38,35 +43,39 @@ export interface TopicPartition {
   readonly partition: number;
 }
 
+/** Whether a partition's records are handed out to the application. */
+export const StreamState = {
+  /** Records are handed out as they arrive. */
+  READING: 'reading',
+  /** The application paused it; resume() hands records out again. */
+  PAUSED: 'paused',
+  /** A group is revoking it: nothing more is handed out, and resume() does not undo it. */
+  WITHHELD: 'withheld',
+} as const;
+export type StreamStateName = (typeof StreamState)[keyof typeof StreamState];
+
+/** A subscription in place on a broker. */
+export interface LiveSubscription {
+  readonly connection: Connection;
+  readonly subscriptionId: number;
+}
+
 const EMPTY: readonly never[] = Object.freeze([]);
 
 export class PartitionStream<T> {
-  /** Bumped whenever the subscription is replaced (seek, reset, close): pushes for older ones are ignored. */
-  generation = 0;
-  connection: Connection | undefined;
-  subscriptionId: number | undefined;
+  private stateName: StreamStateName = StreamState.READING;
+  private generationNumber = 0;
+  private live: LiveSubscription | undefined;
   /** Where to subscribe when there is no fetch position yet. */
-  start: StartPosition;
+  private startPosition: StartPosition;
   /** Offset of the next record the application gets (undefined until the start position is resolved). */
-  position: number | undefined;
+  private positionOffset: number | undefined;
   /** End of the last control batch skipped (0 if none): the position passes it once nothing is buffered before it. */
   private controlEnd = 0;
   /** Offset the next delivered batch must continue from (undefined until the first subscribe). */
-  fetchOffset: number | undefined;
-  /** The partition's high watermark as of the last delivery or subscribe. */
-  highWatermark = 0;
-  paused = false;
-  /** Set while a group revokes the partition: nothing more is handed out, and resume() does not undo it. */
-  withheld = false;
-  /**
-   * Position after the records the application has finished (it asked for the next record since it took them);
-   * what auto-commit stores. Undefined until it has taken one.
-   */
-  finished: number | undefined;
-  /** Set when the partition stopped on an error; seek() restarts it. */
-  stopped = false;
-  /** Set when this partition is in the consumer's ready ring. */
-  inRing = false;
+  private fetchOffset: number | undefined;
+  private highWatermarkOffset = 0;
+  private finishedOffset: number | undefined;
   readonly credit: CreditWindow;
 
   private batches: FetchedBatch[] = [];
@@ -88,7 +97,7 @@ export class PartitionStream<T> {
     /** Sends credit to the broker for this partition's live subscription; false if there is none right now. */
     private readonly onCredit: (stream: PartitionStream<T>, credit: Credit) => boolean,
   ) {
-    this.start = start;
+    this.startPosition = start;
     this.credit = new CreditWindow(settings.creditRecords, settings.creditBytes);
     this.onDecodeError = settings.onDecodeError;
     const { codec } = settings;
@@ -102,6 +111,110 @@ export class PartitionStream<T> {
       }
       return { topic, partition, offset, timestamp, key, value: decoded, headers };
     };
+  }
+
+  /** Whether records are handed out. */
+  get state(): StreamStateName {
+    return this.stateName;
+  }
+
+  /** Whether a record can be handed out now: reading, and something is buffered. */
+  get ready(): boolean {
+    return this.stateName === StreamState.READING && this.hasRecords;
+  }
+
+  /** Stops handing out records (the credit, once spent, stops the broker too). */
+  pause(): void {
+    if (this.stateName === StreamState.READING) this.stateName = StreamState.PAUSED;
+  }
+
+  /** Hands out records again after {@link pause}; a withheld partition stays withheld. */
+  resume(): void {
+    if (this.stateName === StreamState.PAUSED) this.stateName = StreamState.READING;
+  }
+
+  /** A group revokes the partition: nothing more is handed out, ever, and what is buffered is dropped. */
+  withhold(): void {
+    this.stateName = StreamState.WITHHELD;
+    this.clear();
+  }
+
+  /** Bumped whenever the subscription is replaced (seek, reset, close): pushes for older ones are ignored. */
+  get generation(): number {
+    return this.generationNumber;
+  }
+
+  /** Whether `generation` is still the current subscription's. */
+  isCurrent(generation: number): boolean {
+    return generation === this.generationNumber;
+  }
+
+  /**
+   * Ends the current subscription's claim on this stream: pushes and answers for it are ignored from now on.
+   * Returns the subscription that was in place, for the caller to end on the broker.
+   */
+  supersede(): LiveSubscription | undefined {
+    this.generationNumber++;
+    const live = this.live;
+    this.live = undefined;
+    return live;
+  }
+
+  /** The subscription in place, if any (credit goes to it). */
+  get subscription(): LiveSubscription | undefined {
+    return this.live;
+  }
+
+  /** A subscription was placed at `offset` (the broker's answer); a first one fixes the position. */
+  subscribed(live: LiveSubscription, offset: number, highWatermark: number): void {
+    this.live = live;
+    this.highWatermarkOffset = highWatermark;
+    this.fetchOffset ??= offset;
+    this.positionOffset ??= offset;
+  }
+
+  /** Where the next subscription starts: where deliveries left off, else the start position. */
+  get subscribeAt(): number | StartPosition {
+    return this.fetchOffset ?? this.startPosition;
+  }
+
+  /** Continues from `offset`: what is buffered is dropped. */
+  seek(offset: number): void {
+    this.clear();
+    this.positionOffset = offset;
+    this.fetchOffset = offset;
+    this.startPosition = { offset };
+  }
+
+  /** Restarts at the log's start or end (offsetReset): what is buffered is dropped, the position is found again. */
+  reset(to: 'earliest' | 'latest'): void {
+    this.clear();
+    this.positionOffset = undefined;
+    this.fetchOffset = undefined;
+    this.startPosition = to;
+  }
+
+  /** Offset of the next record the application gets (undefined until the start position is resolved). */
+  get position(): number | undefined {
+    return this.positionOffset;
+  }
+
+  /** The partition's high watermark as of the last delivery or subscribe. */
+  get highWatermark(): number {
+    return this.highWatermarkOffset;
+  }
+
+  /**
+   * Position after the records the application has finished (it asked for the next record since it took them);
+   * what auto-commit stores. Undefined until it has taken one.
+   */
+  get finished(): number | undefined {
+    return this.finishedOffset;
+  }
+
+  /** The application asked for more: every record it took so far is finished. */
+  finish(): void {
+    this.finishedOffset = this.positionOffset;
   }
 
   /** Records delivered and not yet decoded. */
@@ -124,7 +237,7 @@ export class PartitionStream<T> {
    * is given back at once). Returns true if records became available.
    */
   accept(batches: readonly FetchedBatch[], highWatermark: number): boolean {
-    this.highWatermark = highWatermark;
+    this.highWatermarkOffset = highWatermark;
     let added = false;
     let skippedRecords = 0;
     let skippedBytes = 0;
@@ -156,7 +269,7 @@ export class PartitionStream<T> {
    * leader's no-op occupies an offset), so a position compared with the high watermark can reach it.
    */
   private passControlBatches(): void {
-    if (this.controlEnd > (this.position ?? 0) && !this.hasRecords) this.position = this.controlEnd;
+    if (this.controlEnd > (this.positionOffset ?? 0) && !this.hasRecords) this.positionOffset = this.controlEnd;
   }
 
   /**
@@ -167,7 +280,7 @@ export class PartitionStream<T> {
     const record = this.nextDecoded();
     if (record === undefined) return undefined;
     this.index++;
-    this.position = record.offset + 1;
+    this.positionOffset = record.offset + 1;
     this.passControlBatches();
     return record;
   }
@@ -181,11 +294,11 @@ export class PartitionStream<T> {
       const entry = this.current[this.index];
       if (!(entry instanceof DecodeError)) return entry;
       if (this.onDecodeError === 'throw') {
-        this.position = entry.offset;
+        this.positionOffset = entry.offset;
         throw entry;
       }
       this.index++;
-      this.position = entry.offset + 1;
+      this.positionOffset = entry.offset + 1;
     }
   }
 
@@ -214,7 +327,7 @@ export class PartitionStream<T> {
       if (record === undefined) break;
       out.push(record);
       this.index++;
-      this.position = record.offset + 1;
+      this.positionOffset = record.offset + 1;
       taken++;
     }
     this.passControlBatches();
@@ -247,7 +360,7 @@ export class PartitionStream<T> {
       this.giveBack(batch.count, batch.records.byteLength);
       const records: (ConsumerRecord<T> | DecodeError)[] = [];
       // Throws ProtocolError for a malformed batch: the application sees it; the batch is skipped.
-      decodeRecordsWith(batch, this.position ?? 0, this.makeRecord, records);
+      decodeRecordsWith(batch, this.positionOffset ?? 0, this.makeRecord, records);
       if (records.length === 0) continue;
       this.current = records;
       this.index = 0;

@@ -19,8 +19,8 @@ export interface SubscriberHost<T> {
   isClosed(): boolean;
   /** Records became available on `stream`. */
   enqueue(stream: PartitionStream<T>): void;
-  /** `stream` stopped on a non-retriable error, reported to the iterator. */
-  fail(stream: PartitionStream<T>, error: BrookError): void;
+  /** A partition stopped on a non-retriable error (seek() restarts it): the iterator reports it. */
+  fail(error: BrookError): void;
 }
 
 export class PartitionSubscriber<T> {
@@ -39,12 +39,12 @@ export class PartitionSubscriber<T> {
   async subscribe(stream: PartitionStream<T>, generation: number, reportToIterator = false): Promise<void> {
     const firstMs = this.client.clock.nowMs();
     for (let attempt = 0; ; attempt++) {
-      if (this.host.isClosed() || stream.generation !== generation) return;
+      if (this.host.isClosed() || !stream.isCurrent(generation)) return;
       try {
         await this.subscribeOnce(stream, generation);
         return;
       } catch (err: unknown) {
-        if (this.host.isClosed() || stream.generation !== generation) return;
+        if (this.host.isClosed() || !stream.isCurrent(generation)) return;
         const error = BrookError.from(err);
         if (error.code === 'OFFSET_OUT_OF_RANGE' && this.offsetReset !== 'none') {
           this.resetPosition(stream);
@@ -54,8 +54,7 @@ export class PartitionSubscriber<T> {
         const retriable =
           error.retriable || (unknownTopic && this.client.clock.nowMs() - firstMs < this.client.metadataWaitMs);
         if (!retriable) {
-          stream.stopped = true;
-          if (reportToIterator) this.host.fail(stream, error);
+          if (reportToIterator) this.host.fail(error);
           throw error;
         }
         if (isRoutingError(error)) this.cluster.invalidate(stream.topic);
@@ -71,15 +70,15 @@ export class PartitionSubscriber<T> {
   private async subscribeOnce(stream: PartitionStream<T>, generation: number): Promise<void> {
     const connection = await this.cluster.leaderConnection(stream.topic, stream.partition);
     const offset = await this.startOffset(stream, connection);
-    if (this.host.isClosed() || stream.generation !== generation) return;
+    if (this.host.isClosed() || !stream.isCurrent(generation)) return;
     const credit = stream.credit.subscribe(stream.bufferedRecords, stream.bufferedBytes);
     const handler: SubscriptionHandler = {
       deliver: (push) => {
-        if (stream.generation !== generation || this.host.isClosed()) return;
+        if (!stream.isCurrent(generation) || this.host.isClosed()) return;
         if (stream.accept(push.batches, push.highWatermark)) this.host.enqueue(stream);
       },
       end: (error) => {
-        if (stream.generation !== generation || this.host.isClosed()) return;
+        if (!stream.isCurrent(generation) || this.host.isClosed()) return;
         this.onSubscriptionEnd(stream, error);
       },
     };
@@ -97,16 +96,12 @@ export class PartitionSubscriber<T> {
       connection.removeSubscription(subscriptionId);
       throw err;
     }
-    if (this.host.isClosed() || stream.generation !== generation) {
+    if (this.host.isClosed() || !stream.isCurrent(generation)) {
       connection.request('unsubscribe', { subscriptionId }).catch(() => undefined);
       connection.removeSubscription(subscriptionId);
       return;
     }
-    stream.connection = connection;
-    stream.subscriptionId = subscriptionId;
-    stream.highWatermark = response.highWatermark;
-    stream.fetchOffset ??= response.offset;
-    stream.position ??= response.offset;
+    stream.subscribed({ connection, subscriptionId }, response.offset, response.highWatermark);
   }
 
   /** The offset to subscribe at: where deliveries left off, or the start position (timestamps via listOffsets). */
@@ -114,9 +109,8 @@ export class PartitionSubscriber<T> {
     stream: PartitionStream<T>,
     connection: Connection,
   ): Promise<number | 'earliest' | 'latest'> {
-    if (stream.fetchOffset !== undefined) return stream.fetchOffset;
-    const start = stream.start;
-    if (start === 'earliest' || start === 'latest') return start;
+    const start = stream.subscribeAt;
+    if (typeof start === 'number' || start === 'earliest' || start === 'latest') return start;
     if ('offset' in start) return start.offset;
     const found = await connection.request('listOffsets', {
       topic: stream.topic,
@@ -127,40 +121,32 @@ export class PartitionSubscriber<T> {
   }
 
   private onSubscriptionEnd(stream: PartitionStream<T>, error: BrookError): void {
-    stream.connection = undefined;
-    stream.subscriptionId = undefined;
+    // The broker ended it: nothing to unsubscribe, and its late pushes are stale.
+    stream.supersede();
     if (error.code === 'OFFSET_OUT_OF_RANGE') {
       if (this.offsetReset === 'none') {
-        stream.generation++;
-        this.host.fail(stream, error);
+        this.host.fail(error);
         return;
       }
       this.resetPosition(stream);
     } else if (!error.retriable) {
-      stream.generation++;
-      this.host.fail(stream, error);
+      this.host.fail(error);
       return;
     }
     if (isRoutingError(error)) this.cluster.invalidate(stream.topic);
-    stream.generation++;
     this.subscribe(stream, stream.generation, true).catch(() => undefined);
   }
 
   /** Applies offsetReset: buffered records are dropped and the partition restarts at its first or next offset. */
   private resetPosition(stream: PartitionStream<T>): void {
-    stream.clear();
-    stream.position = undefined;
-    stream.fetchOffset = undefined;
-    stream.start = this.offsetReset === 'latest' ? 'latest' : 'earliest';
+    stream.reset(this.offsetReset === 'latest' ? 'latest' : 'earliest');
   }
 
   /** Ends the stream's subscription (best effort) and makes pushes for it stale. */
   async drop(stream: PartitionStream<T>): Promise<void> {
-    stream.generation++;
-    const { connection, subscriptionId } = stream;
-    stream.connection = undefined;
-    stream.subscriptionId = undefined;
-    if (connection === undefined || subscriptionId === undefined) return;
+    const live = stream.supersede();
+    if (live === undefined) return;
+    const { connection, subscriptionId } = live;
     try {
       await connection.request('unsubscribe', { subscriptionId });
     } catch {
@@ -171,9 +157,10 @@ export class PartitionSubscriber<T> {
   }
 
   sendCredit(stream: PartitionStream<T>, credit: Credit): boolean {
-    const { connection, subscriptionId } = stream;
+    const live = stream.subscription;
     // Without a live subscription the next subscribe carries the credit (CreditWindow.subscribe).
-    if (connection === undefined || subscriptionId === undefined) return false;
+    if (live === undefined) return false;
+    const { connection, subscriptionId } = live;
     return connection.notify('credit', { subscriptionId, records: credit.records, bytes: credit.bytes });
   }
 }

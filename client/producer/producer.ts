@@ -24,7 +24,10 @@ export type ProducerHeaders =
 /** A record to send. */
 export interface ProducerRecord<T> {
   readonly topic: string;
-  /** Records with the same key go to the same partition (Kafka's murmur2 of the key bytes). Strings are UTF-8. */
+  /**
+   * Records with the same key go to the same partition (Kafka's murmur2 of the key bytes). A string is sent as its
+   * UTF-8 bytes; consumers receive keys as bytes either way (`ConsumerRecord.key`).
+   */
   readonly key?: string | Uint8Array | null;
   readonly value: T;
   readonly headers?: ProducerHeaders;

@@ -5,7 +5,7 @@
  * the delivery deadline; everything else fails the batch's records. An idempotent producer's batches are numbered
  * (see sequences.ts) when first sent and keep their numbers on retry, so the broker drops repeats.
  */
-import { BrookError, type Acks, type ProduceBatch, type ResponseOf } from '../../protocol/index.js';
+import { BrookError, partitionKey, type Acks, type ProduceBatch, type ResponseOf } from '../../protocol/index.js';
 import { backoffDelayMs } from '../backoff.js';
 import type { TimerHandle } from '../clock.js';
 import { isRoutingError, type Cluster } from '../cluster.js';
@@ -229,7 +229,7 @@ export class Sender {
     for (let read = 0; read < outbox.length; read++) {
       const batch = outbox[read];
       if (batch === undefined) continue;
-      const key = `${batch.topic}\u0000${String(batch.partition)}`;
+      const key = partitionKey(batch.topic, batch.partition);
       const size = batch.batch.records.byteLength + FRAME_OVERHEAD_PER_BATCH_BYTES;
       if (!partitions.has(key) && (taken.length === 0 || total + size <= maxRequestBytes)) {
         partitions.add(key);

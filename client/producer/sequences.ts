@@ -14,6 +14,7 @@ import {
   addSequence,
   BrookError,
   MAX_PRODUCER_EPOCH,
+  partitionKey,
   type ProduceBatch,
   type ResponseOf,
 } from '../../protocol/index.js';
@@ -112,7 +113,7 @@ export class ProducerSequences {
    * - undefined for a batch that already was a sequence 0, which no broker refuses unless something is wrong.
    */
   outOfOrder(topic: string, partition: number, batch: ProduceBatch): ProduceBatch | undefined {
-    const p = this.partitions.get(key(topic, partition));
+    const p = this.partitions.get(partitionKey(topic, partition));
     if (p === undefined || batch.producerEpoch !== p.epoch) return undefined;
     const i = p.outstanding.indexOf(batch.baseSequence);
     if (i > 0) return batch;
@@ -133,7 +134,7 @@ export class ProducerSequences {
 
   private resolve(topic: string, partition: number, batch: ProduceBatch): PartitionSequence | undefined {
     if (batch.producerId < 0) return undefined;
-    const p = this.partitions.get(key(topic, partition));
+    const p = this.partitions.get(partitionKey(topic, partition));
     if (p === undefined || batch.producerEpoch !== p.epoch) return undefined;
     const i = p.outstanding.indexOf(batch.baseSequence);
     if (i >= 0) p.outstanding.splice(i, 1);
@@ -141,7 +142,7 @@ export class ProducerSequences {
   }
 
   private partition(topic: string, partition: number, id: ProducerIdentity): PartitionSequence {
-    const k = key(topic, partition);
+    const k = partitionKey(topic, partition);
     let p = this.partitions.get(k);
     if (p === undefined) {
       p = { epoch: id.producerEpoch, next: 0, outstanding: [], restart: false };
@@ -149,8 +150,4 @@ export class ProducerSequences {
     }
     return p;
   }
-}
-
-function key(topic: string, partition: number): string {
-  return `${topic}\u0000${String(partition)}`;
 }

@@ -5,7 +5,7 @@ import type { AssignorInput, AssignorMember, TargetAssignment } from '../../../b
 import { rangeAssign } from '../../../broker/groups/range-assignor.js';
 import { roundRobinAssign } from '../../../broker/groups/roundrobin-assignor.js';
 import { stickyAssign } from '../../../broker/groups/sticky-assignor.js';
-import { partitionKey } from '../../../broker/groups/topic-partition.js';
+import { partitionKey, splitPartitionKey } from '../../../protocol/index.js';
 
 const counts = (entries: [string, number][]): Map<string, number> => new Map(entries);
 const members = (n: number, topics: string[]): AssignorMember[] =>
@@ -28,7 +28,7 @@ function checkCoverage(t: Test, input: AssignorInput, target: TargetAssignment):
   for (const topic of subscribed) expected += input.partitionCounts.get(topic) ?? 0;
   t.equal(owners.size, expected, 'every subscribed partition is assigned');
   for (const [key, id] of owners) {
-    const topic = key.slice(0, key.lastIndexOf(':'));
+    const { topic } = splitPartitionKey(key);
     t.ok(input.members.find((m) => m.memberId === id)?.topics.includes(topic), `${key}: owner subscribes`);
   }
 }
@@ -36,9 +36,9 @@ function checkCoverage(t: Test, input: AssignorInput, target: TargetAssignment):
 void t.test('range gives contiguous ranges per topic, the first members one more', (t) => {
   const target = rangeAssign({ members: members(3, ['a']), partitionCounts: counts([['a', 7]]), current: new Map() });
   t.same(plain(target), {
-    m0: ['a:0', 'a:1', 'a:2'],
-    m1: ['a:3', 'a:4'],
-    m2: ['a:5', 'a:6'],
+    m0: ['a/0', 'a/1', 'a/2'],
+    m1: ['a/3', 'a/4'],
+    m2: ['a/5', 'a/6'],
   });
   t.end();
 });
@@ -56,7 +56,7 @@ void t.test('roundrobin deals partitions in turn, skipping members not subscribe
     current: new Map(),
   };
   const target = roundRobinAssign(input);
-  t.same(plain(target), { m0: ['a:0', 'a:2', 'b:0', 'b:1'], m1: ['a:1'] });
+  t.same(plain(target), { m0: ['a/0', 'a/2', 'b/0', 'b/1'], m1: ['a/1'] });
   checkCoverage(t, input, target);
   t.end();
 });
@@ -85,7 +85,7 @@ void t.test('sticky drops partitions of deleted topics and of shrunk subscriptio
     partitionCounts: counts([['a', 2]]),
     current,
   });
-  t.same(plain(target), { m0: ['a:0', 'a:1'] });
+  t.same(plain(target), { m0: ['a/0', 'a/1'] });
   t.end();
 });
 

@@ -35,16 +35,16 @@ void t.test('group, offsets, snapshot and delete entries replay to the same stat
   t.equal(groupFingerprint(loaded), groupFingerprint(group), 'members, epochs, target survive');
   t.same([...(loaded.members.get('m1')?.revoking ?? [])], [...(group.members.get('m1')?.revoking ?? [])]);
   t.same(Object.fromEntries(loaded.offsets), {
-    'orders:1': { offset: 9, metadata: 'x' },
-    'orders:2': { offset: 4, metadata: '' },
+    'orders/1': { offset: 9, metadata: 'x' },
+    'orders/2': { offset: 4, metadata: '' },
   });
 
   // A later group entry keeps the offsets; a snapshot replaces them; a delete removes the group.
   applyEntry(replayed, through(groupEntry(group)));
   t.equal(replayed.get('g')?.offsets.size, 2);
-  const snap = { ...loaded, offsets: new Map([['orders:3', { offset: 1, metadata: '' }]]) };
+  const snap = { ...loaded, offsets: new Map([['orders/3', { offset: 1, metadata: '' }]]) };
   applyEntry(replayed, through(snapshotEntry(snap)));
-  t.same(Object.fromEntries(replayed.get('g')?.offsets ?? []), { 'orders:3': { offset: 1, metadata: '' } });
+  t.same(Object.fromEntries(replayed.get('g')?.offsets ?? []), { 'orders/3': { offset: 1, metadata: '' } });
   applyEntry(replayed, through(deleteEntry('g')));
   t.notOk(replayed.has('g'));
 

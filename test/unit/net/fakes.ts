@@ -8,6 +8,7 @@ import {
   encodeFrame,
   LENGTH_PREFIX_BYTES,
   notices,
+  partitionKey,
   requests,
   type FetchedBatch,
   type Frame,
@@ -251,14 +252,14 @@ export class FakeCore implements BrokerCore {
   };
 
   feed(topic: string, partition: number): PartitionFeed {
-    const feed = this.feeds.get(`${topic}-${String(partition)}`);
+    const feed = this.feeds.get(partitionKey(topic, partition));
     if (feed === undefined) throw new BrookError('UNKNOWN_TOPIC');
     return feed;
   }
 
   /** Creates (or returns) the feed of a partition. */
   addFeed(topic: string, partition = 0): FakeFeed {
-    const key = `${topic}-${String(partition)}`;
+    const key = partitionKey(topic, partition);
     let feed = this.feeds.get(key);
     if (feed === undefined) {
       feed = new FakeFeed(topic, partition);

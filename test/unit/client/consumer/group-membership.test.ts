@@ -17,6 +17,8 @@ const config: MembershipConfig = {
   assignor: 'sticky',
   sessionTimeoutMs: 45_000,
   rebalanceTimeoutMs: 60_000,
+  offsetReset: 'earliest',
+  maxPollIntervalMs: 300_000,
 };
 
 const tp = (partition: number, topic = 'orders') => ({ topic, partition });
@@ -259,17 +261,100 @@ void t.test('leave while the join is in flight waits for the member id, then lea
   t.end();
 });
 
-void t.test('abandon (poll interval exceeded) loses partitions; join() starts again', (t) => {
-  const m = joined();
+void t.test('past maxPollIntervalMs the member leaves and loses its partitions; the next ask rejoins', (t) => {
+  const m = joined({ maxPollIntervalMs: 1_000 });
   m.acquired([tp(0), tp(1)], m.incarnation, 20);
-  m.leave(20, false);
-  m.abandon();
-  t.same(m.takeLost(), [tp(0), tp(1)]);
-  m.heartbeat(20);
-  m.onResponse({ memberId: 'm-1', memberEpoch: -1, heartbeatIntervalMs: 0, assignment: null }, 30);
+  t.same(m.checkPoll(20, undefined), { left: false, checkInMs: 1_000 }, 'waiting for a record counts as asking');
+  t.same(m.checkPoll(500, 100), { left: false, checkInMs: 600 }, 'checked again when the interval would end');
+  t.same(m.checkPoll(1_099, 100), { left: false, checkInMs: 1 });
+  t.equal(m.polled(1_099), false, 'asking within the interval changes nothing');
+  t.same(m.checkPoll(1_100, 100), { left: true }, 'the interval has passed');
+  t.equal(m.state, MemberState.LEAVING);
+  t.same(m.takeLost(), [tp(0), tp(1)], 'dropped without a commit');
+  t.same(m.owned(), []);
+  t.same(m.checkPoll(5_000, 100), { left: false, checkInMs: Infinity }, 'no more checks while away');
+  m.heartbeat(1_100);
+  m.onResponse({ memberId: 'm-1', memberEpoch: -1, heartbeatIntervalMs: 0, assignment: null }, 1_110);
   t.equal(m.state, MemberState.LEFT);
-  m.join(1_000);
-  t.match(m.heartbeat(1_000), { memberEpoch: 0, subscribedTopics: ['orders'], owned: [] });
+  t.equal(m.polled(2_000), true, 'the application asks again: rejoin');
+  t.match(m.heartbeat(2_000), { memberEpoch: 0, subscribedTopics: ['orders'], owned: [] });
+  t.equal(m.polled(2_001), false, 'only once');
+  t.end();
+});
+
+void t.test('a static member past maxPollIntervalMs leaves for good (epoch -1), not for a restart', (t) => {
+  const m = joined({ groupInstanceId: 'host-a', maxPollIntervalMs: 1_000 });
+  t.same(m.checkPoll(2_000, 0), { left: true });
+  t.match(m.heartbeat(2_000), { memberEpoch: -1 });
+  t.end();
+});
+
+void t.test('granted partitions start at the committed offset, else per offsetReset', (t) => {
+  const m = joined({}, [0, 1, 2]);
+  const { starts, errors } = m.starts(
+    [tp(0), tp(1), tp(2)],
+    [
+      { topic: 'orders', partition: 0, offset: 7 },
+      { topic: 'orders', partition: 1, offset: -1 },
+    ],
+  );
+  t.same(starts, [
+    { topic: 'orders', partition: 0, start: { offset: 7 } },
+    { topic: 'orders', partition: 1, start: 'earliest' },
+    { topic: 'orders', partition: 2, start: 'earliest' },
+  ]);
+  t.same(errors, []);
+  t.same(joined({ offsetReset: 'latest' }).starts([tp(0)], []).starts, [
+    { topic: 'orders', partition: 0, start: 'latest' },
+  ]);
+  t.end();
+});
+
+void t.test("offsetReset 'none': a partition without a committed offset starts nowhere, with an error", (t) => {
+  const m = joined({ offsetReset: 'none' });
+  const { starts, errors } = m.starts([tp(0), tp(1)], [{ topic: 'orders', partition: 0, offset: 3 }]);
+  t.same(starts, [
+    { topic: 'orders', partition: 0, start: { offset: 3 } },
+    { topic: 'orders', partition: 1, start: null },
+  ]);
+  t.equal(errors.length, 1);
+  t.equal(errors[0]?.code, 'OFFSET_OUT_OF_RANGE');
+  t.match(errors[0]?.message, /orders\/1.*seek\(\)/);
+  t.end();
+});
+
+void t.test('a commit carries only owned positions that moved since their last commit', (t) => {
+  const m = joined({}, [0, 1, 2]);
+  m.starts([tp(0), tp(1)], [{ topic: 'orders', partition: 0, offset: 5 }]);
+  m.acquired([tp(0), tp(1)], m.incarnation, 20);
+  const at = (partition: number, offset: number) => ({ topic: 'orders', partition, offset });
+  t.same(m.toCommit([at(0, 5), at(1, 2), at(2, 9)]), [at(1, 2)], 'partition 0 is where it was committed; 2 not owned');
+  m.committed(at(1, 2), m.incarnation);
+  t.same(m.toCommit([at(0, 5), at(1, 2)]), [], 'nothing moved');
+  t.same(m.toCommit([at(0, 6), at(1, 2)]), [at(0, 6)]);
+
+  const before = m.incarnation;
+  m.onError(new BrookError('FENCED_MEMBER_EPOCH'), 30);
+  m.committed(at(0, 6), before);
+  m.join(40);
+  m.heartbeat(40);
+  m.onResponse({ memberId: 'm-1', memberEpoch: 2, heartbeatIntervalMs: 500, assignment: null }, 50);
+  m.acquired([tp(0)], m.incarnation, 50);
+  t.same(
+    m.toCommit([at(0, 6)]),
+    [at(0, 6)],
+    'fencing forgets what was committed, and a late answer does not restore it',
+  );
+  t.end();
+});
+
+void t.test('a released partition forgets its commit: a later grant starts from what the coordinator says', (t) => {
+  const m = joined();
+  m.starts([tp(0)], [{ topic: 'orders', partition: 0, offset: 4 }]);
+  m.acquired([tp(0)], m.incarnation, 20);
+  m.released([tp(0)], m.incarnation, 30);
+  m.acquired([tp(0)], m.incarnation, 40);
+  t.same(m.toCommit([{ topic: 'orders', partition: 0, offset: 4 }]), [{ topic: 'orders', partition: 0, offset: 4 }]);
   t.end();
 });
 

@@ -3,6 +3,7 @@ import { ProducerStateTable } from '../../../../broker/partitions/producer-state
 import {
   BrookError,
   decodeRecords,
+  partitionKey,
   pushes,
   requests,
   type DecodedRecord,
@@ -47,7 +48,7 @@ function makeIdempotent(broker: FakeBroker): Control {
     const forced = control.forced.shift();
     const partitions = request.partitions.map(({ topic, partition, batch }) => {
       if (forced !== undefined) return { topic, partition, baseOffset: -1, error: new BrookError(forced).toWire() };
-      const key = `${topic}/${String(partition)}`;
+      const key = partitionKey(topic, partition);
       const table = tables.get(key) ?? new ProducerStateTable();
       tables.set(key, table);
       try {
