@@ -215,3 +215,30 @@ void t.test('a reassignment marks the partition moving over old and new replicas
   );
   t.end();
 });
+
+void t.test('a changed config and added partitions survive a reopen; a stale add is refused', (t) => {
+  const dir = tempDir(t);
+  const first = TopicStore.open(dir, { brokerIds: [1, 2] });
+  first.create(spec('orders', { partitions: 2 }), 5);
+  const before = first.get('orders');
+  first.alterConfig('orders', { 'retention.ms': '60000' });
+  const grown = first.addPartitions('orders', 2, [[2], [1]]);
+  t.equal(grown.partitions, 4);
+  t.strictSame(grown.replicas.slice(0, 2), before?.replicas, 'the existing partitions keep their replicas');
+  t.equal(
+    codeOf(() => first.addPartitions('orders', 2, [[1]])),
+    'INVALID_TOPIC',
+    'the topic has 4 partitions now',
+  );
+  t.equal(
+    codeOf(() => first.alterConfig('nosuch', {})),
+    'UNKNOWN_TOPIC',
+  );
+  first.close();
+  const again = open(t, dir, { brokerIds: [1, 2] });
+  const reopened = again.get('orders');
+  t.strictSame(reopened?.config, { 'retention.ms': '60000' });
+  t.equal(reopened?.partitions, 4);
+  t.strictSame(reopened?.replicas.slice(2), [[2], [1]]);
+  t.end();
+});
