@@ -25,6 +25,7 @@ import { ClusterMetrics } from './metrics/cluster-metrics.js';
 import { GroupMetrics } from './metrics/group-metrics.js';
 import type { BrokerCore } from './net/broker-api.js';
 import { startServers } from './net/servers.js';
+import { loadConsoleFiles } from './net/console-files.js';
 import { readMetricsToken } from './net/metrics-token.js';
 import { serverTlsFiles } from './net/tls-files.js';
 import { PartitionRegistry } from './partitions/partition-registry.js';
@@ -277,6 +278,7 @@ export class Broker {
       tls: serverTlsFiles(config),
       allowedOrigins: config.wsAllowedOrigins,
       metricsToken: readMetricsToken(config.metricsTokenFile),
+      console: loadConsoleFiles(config.consoleDir),
       registry: this.metrics.registry,
     });
     this.startTimers();

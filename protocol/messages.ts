@@ -87,6 +87,8 @@ const partitionInfo = object({
   isr: array(int()),
   logStartOffset: offset,
   highWatermark: offset,
+  /** Record batch bytes the answering broker's replica holds; absent where it hosts none (ask the leader). */
+  sizeBytes: optional(int({ min: 0 })),
 });
 const topicInfo = object({
   name: str(),
