@@ -81,6 +81,12 @@ export const ErrorCodes = {
   },
   INVALID_RECORD: { code: 34, retriable: false, message: "a batch's records do not match its count" },
   UNKNOWN_USER: { code: 35, retriable: false, message: 'the user does not exist' },
+  /** Kafka's name: more replicas asked for than there are (live) brokers to hold them. */
+  INVALID_REPLICATION_FACTOR: {
+    code: 36,
+    retriable: false,
+    message: 'the replication factor exceeds the brokers available',
+  },
   NETWORK_ERROR: {
     code: 100,
     retriable: true,

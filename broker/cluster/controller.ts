@@ -19,7 +19,10 @@ import type { TopicStore } from './topic-store.js';
 export interface Controller {
   /** Broker id of the controller (metadata leader), or -1 while there is none. */
   controllerId(): number;
-  /** Creates a topic and its replicas; throws TOPIC_EXISTS, INVALID_TOPIC, NOT_LEADER (not the controller). */
+  /**
+   * Creates a topic and its replicas; throws TOPIC_EXISTS, INVALID_TOPIC, INVALID_REPLICATION_FACTOR, NOT_LEADER (not the
+   * controller).
+   */
   createTopic(spec: TopicSpec, nowMs: number): Promise<TopicRecord>;
   /** Deletes a topic and its replicas; throws UNKNOWN_TOPIC, NOT_LEADER. */
   deleteTopic(name: string): Promise<void>;
@@ -41,7 +44,7 @@ export interface Controller {
   alterTopicConfig(name: string, change: TopicConfigChange): Promise<TopicRecord>;
   /**
    * Grows a topic to `count` partitions; the new ones are placed as a created topic's are, the existing ones are
-   * untouched. Throws UNKNOWN_TOPIC, INVALID_TOPIC (not more than now), NOT_LEADER.
+   * untouched. Throws UNKNOWN_TOPIC, INVALID_TOPIC (not more than now), INVALID_REPLICATION_FACTOR, NOT_LEADER.
    */
   createPartitions(name: string, count: number): Promise<TopicRecord>;
 }

@@ -120,7 +120,7 @@ export class MetadataGroup implements Controller {
 
   /**
    * Async so that a spec refused by the store (TOPIC_EXISTS, invalid) rejects: ensureInternalTopic catches that.
-   * Replicas go on live brokers only; INVALID_TOPIC when fewer are live than the replication factor after waiting up
+   * Replicas go on live brokers only; INVALID_REPLICATION_FACTOR when fewer are live than the replication factor after waiting up
    * to 3 s for them to be heard from. An internal
    * topic (`__offsets`) needs only a live majority of its replicas, the rest going on brokers that are down: consumer
    * groups must work while one broker of three is down, and the topic keeps its replication factor for their return.
@@ -160,7 +160,7 @@ export class MetadataGroup implements Controller {
   }
 
   /**
-   * Replicas for partitions 0 to `partitions - 1` of `topic` on live brokers only (INVALID_TOPIC when fewer are live
+   * Replicas for partitions 0 to `partitions - 1` of `topic` on live brokers only (INVALID_REPLICATION_FACTOR when fewer are live
    * than the replication factor after waiting up to 3 s for them to be heard from). An internal topic needs only a
    * live majority of its replicas (see {@link createTopic}).
    */
@@ -341,7 +341,7 @@ export class MetadataGroup implements Controller {
 
 /**
  * Every partition whose rendezvous placement over `brokerIds`, live ones first, differs from its replicas now. A
- * replica stays on a dead broker only where too few are live for the replication factor; throws INVALID_TOPIC when
+ * replica stays on a dead broker only where too few are live for the replication factor; throws INVALID_REPLICATION_FACTOR when
  * not even a majority of a topic's replicas could be live.
  */
 function rebalancedPlacement(

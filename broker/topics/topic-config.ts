@@ -55,7 +55,8 @@ export function checkTopicName(name: string): void {
 
 /**
  * Throws INVALID_TOPIC, with a message naming the problem, when `spec` cannot be created on a cluster of
- * `brokerCount` brokers: a bad name, partition count, replication factor or config.
+ * `brokerCount` brokers: a bad name, partition count, replication factor or config; INVALID_REPLICATION_FACTOR when
+ * the replication factor exceeds `brokerCount`.
  */
 export function checkTopicSpec(spec: TopicSpec, brokerCount: number): void {
   checkTopicName(spec.name);
@@ -73,7 +74,7 @@ export function checkTopicSpec(spec: TopicSpec, brokerCount: number): void {
   }
   if (spec.replicationFactor > brokerCount) {
     throw new BrookError(
-      'INVALID_TOPIC',
+      'INVALID_REPLICATION_FACTOR',
       `replication factor ${String(spec.replicationFactor)} exceeds the ${String(brokerCount)} available broker(s)`,
     );
   }

@@ -34,8 +34,8 @@ export interface TopicRegistry {
   /** Ids of the brokers replicas may be placed on. */
   readonly brokerIds: readonly number[];
   /**
-   * Creates a topic and places its replicas. Throws BrookError TOPIC_EXISTS, or INVALID_TOPIC for a bad name,
-   * partition count, replication factor or config.
+   * Creates a topic and places its replicas. Throws BrookError TOPIC_EXISTS, INVALID_REPLICATION_FACTOR (more
+   * than the brokers), or INVALID_TOPIC for a bad name, partition count, replication factor or config.
    */
   create(spec: TopicSpec, nowMs: number): TopicRecord;
   /** Deletes a topic's metadata; throws BrookError UNKNOWN_TOPIC. */

@@ -62,7 +62,7 @@ void t.test('with broker 3 SIGKILLed', async (t) => {
   await t.test('a replication factor above the live brokers is refused, naming them', async (t) => {
     await t.rejects(liveAdmin.createTopic('rf3', { partitions: 1, replicationFactor: 3 }), {
       constructor: BrookError,
-      code: 'INVALID_TOPIC',
+      code: 'INVALID_REPLICATION_FACTOR',
       message: /needs 3 live brokers, but only 2 of 3 are live \(live: \[1,2\], not reachable: \[3\]\)/,
     });
     t.notOk((await liveAdmin.listTopics()).includes('rf3'), 'and not created');

@@ -131,7 +131,7 @@ void t.test('invalid topics are refused with INVALID_TOPIC and TOPIC_EXISTS', (t
     'INVALID_TOPIC',
   );
   t.throws(() => store.create(spec('t', { replicationFactor: 3 }), 0), {
-    code: 'INVALID_TOPIC',
+    code: 'INVALID_REPLICATION_FACTOR',
     message: 'replication factor 3 exceeds the 1 available broker(s)',
   });
   t.same(

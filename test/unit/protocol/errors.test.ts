@@ -51,6 +51,7 @@ void t.test('the error table is the documented one', (t) => {
     INVALID_REPLICA_ASSIGNMENT: [33, false],
     INVALID_RECORD: [34, false],
     UNKNOWN_USER: [35, false],
+    INVALID_REPLICATION_FACTOR: [36, false],
     NETWORK_ERROR: [100, true],
     CLOSED: [101, false],
   });
@@ -107,7 +108,7 @@ void t.test('a cause is kept on the local error but never sent', (t) => {
 });
 
 void t.test('unknown codes become UNKNOWN and keep the code in the message', (t) => {
-  for (const code of [0, 36, 99, 102, 999, -5]) {
+  for (const code of [0, 37, 99, 102, 999, -5]) {
     const err = BrookError.fromWire({ code, message: 'from the future' });
     t.equal(err.code, 'UNKNOWN');
     t.equal(err.retriable, false);

@@ -69,7 +69,7 @@ void t.test('topic spec: name, partitions, replication factor', (t) => {
     () => {
       checkTopicSpec({ ...ok, replicationFactor: 2 }, 1);
     },
-    { code: 'INVALID_TOPIC', message: 'replication factor 2 exceeds the 1 available broker(s)' },
+    { code: 'INVALID_REPLICATION_FACTOR', message: 'replication factor 2 exceeds the 1 available broker(s)' },
   );
   t.doesNotThrow(() => {
     checkTopicSpec({ ...ok, replicationFactor: 3 }, 3);
