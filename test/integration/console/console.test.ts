@@ -5,12 +5,14 @@
  * where Chromium is not installed (`apt-get install -y chromium`).
  */
 import fs from 'node:fs';
-import t from 'tap';
+import path from 'node:path';
+import t, { type Test } from 'tap';
 import { chromium, type Page } from 'playwright-core';
 import { Admin, Producer, stringCodec } from '../../../client/index.js';
 import { buildConsole } from '../../../cli/console/build.js';
 import { startBrokerProcess } from '../../helpers/broker-process.js';
 import { tempDir } from '../../helpers/temp-dir.js';
+import { makeCertificates, opensslMissing } from '../../helpers/tls-certs.js';
 
 const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((file) => fs.existsSync(file));
 const TOPIC = 'clicks';
@@ -30,10 +32,29 @@ const skip =
     ? 'Chromium is not installed (apt-get install -y chromium): no browser to test the console'
     : false;
 
+/** Opens `url` in a fresh Chromium page (closed when `t` ends); collects the page's uncaught errors. */
+async function openPage(t: Test, url: string): Promise<{ page: Page; pageErrors: string[] }> {
+  const browser = await chromium.launch({ executablePath: CHROMIUM ?? 'chromium', args: ['--no-sandbox'] });
+  t.teardown(() => browser.close());
+  // The test CA is not the browser's: accept the broker's certificate for the page and its wss:// connection alike.
+  const context = await browser.newContext({ ignoreHTTPSErrors: true });
+  const page = await context.newPage();
+  page.setDefaultTimeout(PAGE_TIMEOUT_MS);
+  const pageErrors: string[] = [];
+  page.on('pageerror', (err) => pageErrors.push(err.message));
+  await page.goto(url);
+  return { page, pageErrors };
+}
+
+/** The console built into a temp dir, for --console-dir. */
+async function builtConsole(t: Test): Promise<string> {
+  const dir = tempDir(t, 'brook-console-');
+  await buildConsole(dir);
+  return dir;
+}
+
 void t.test('the console shows the broker and tails a record produced from the page', { skip }, async (t) => {
-  const consoleDir = tempDir(t, 'brook-console-');
-  await buildConsole(consoleDir);
-  const broker = await startBrokerProcess(t, { args: ['--console-dir', consoleDir] });
+  const broker = await startBrokerProcess(t, { args: ['--console-dir', await builtConsole(t)] });
   const admin = new Admin({ bootstrap: broker.bootstrap });
   t.teardown(() => admin.close());
   await admin.createTopic(TOPIC, { partitions: 2 });
@@ -45,13 +66,7 @@ void t.test('the console shows the broker and tails a record produced from the p
   const [described] = await admin.describeTopics([TOPIC]);
   const end0 = described?.partitions[0]?.highWatermark ?? -1;
 
-  const browser = await chromium.launch({ executablePath: CHROMIUM ?? 'chromium', args: ['--no-sandbox'] });
-  t.teardown(() => browser.close());
-  const page = await browser.newPage();
-  page.setDefaultTimeout(PAGE_TIMEOUT_MS);
-  const pageErrors: string[] = [];
-  page.on('pageerror', (err) => pageErrors.push(err.message));
-  await page.goto(`http://127.0.0.1:${String(broker.wsPort)}/`);
+  const { page, pageErrors } = await openPage(t, `http://127.0.0.1:${String(broker.wsPort)}/`);
   t.equal(
     await page.inputValue('#login [name=bootstrap]'),
     `ws://127.0.0.1:${String(broker.wsPort)}`,
@@ -96,3 +111,54 @@ void t.test('the console shows the broker and tails a record produced from the p
   t.match(tail[1], [/^[01]$/, /^\d+$/, /^\d{4}-\d\d-\d\dT/, 'k1', 'hello from the page'], 'the tail shows the record');
   t.strictSame(pageErrors, [], 'no uncaught errors on the page');
 });
+
+void t.test(
+  'over https:// with SCRAM users the page connects over wss:// with the user of its form',
+  { skip: skip || (opensslMissing() ? 'openssl is not installed: no test certificates' : false) },
+  async (t) => {
+    const certs = makeCertificates(t);
+    const usersFile = path.join(tempDir(t, 'brook-console-users-'), 'users');
+    fs.writeFileSync(usersFile, 'operator:s3cret-pass\n');
+    const broker = await startBrokerProcess(t, {
+      args: [
+        '--console-dir',
+        await builtConsole(t),
+        '--tls-cert',
+        certs.broker.cert,
+        '--tls-key',
+        certs.broker.key,
+        '--users-file',
+        usersFile,
+      ],
+    });
+    const wss = `wss://127.0.0.1:${String(broker.wsPort)}`;
+    const admin = new Admin({
+      bootstrap: wss,
+      tls: { ca: fs.readFileSync(certs.caCert) },
+      username: 'operator',
+      password: 's3cret-pass',
+    });
+    t.teardown(() => admin.close());
+    await admin.createTopic('secured', { partitions: 1 });
+
+    const { page, pageErrors } = await openPage(t, `https://127.0.0.1:${String(broker.wsPort)}/`);
+    t.equal(await page.inputValue('#login [name=bootstrap]'), wss, 'a page served over https offers wss://');
+    await page.fill('#login [name=username]', 'operator');
+    await page.fill('#login [name=password]', 'wrong');
+    await page.click('#login button');
+    await page.waitForFunction(() => document.querySelector('#status')?.textContent.startsWith('Could not connect'));
+    t.match(await page.textContent('#status'), /UNAUTHORIZED|authentication/i, 'a wrong password is reported');
+
+    await page.fill('#login [name=password]', 's3cret-pass');
+    await page.click('#login button');
+    await page.waitForFunction(() => document.querySelector('#topics')?.textContent.includes('secured'));
+    t.match(await page.textContent('#status'), /^Connected to wss:\/\//);
+    await page.fill('#produce [name=topic]', 'secured');
+    await page.fill('#produce [name=value]', 'over wss');
+    await page.click('#produce button');
+    await page.waitForFunction(() => document.querySelector('#produced')?.textContent.startsWith('Sent to'));
+    const [described] = await admin.describeTopics(['secured']);
+    t.ok((described?.partitions[0]?.highWatermark ?? 0) > 0, 'the record reached the broker');
+    t.strictSame(pageErrors, [], 'no uncaught errors on the page');
+  },
+);
