@@ -403,5 +403,6 @@ function soleBrokerClusterMetrics(brokerId: number, partitions: PartitionRegistr
         followerLag: () => [],
       })),
     livePeers: () => 0,
+    unhostedOfflinePartitions: () => 0,
   });
 }

@@ -27,6 +27,15 @@ export function hostsOf(record: TopicRecord, p: number): readonly number[] {
   return record.moving?.[p] ?? record.replicas[p] ?? [];
 }
 
+/** How many partitions of `records` have no live broker among those that may host them (all replicas down). */
+export function partitionsWithoutLiveHost(records: readonly TopicRecord[], isLive: (id: number) => boolean): number {
+  let count = 0;
+  for (const record of records) {
+    for (let p = 0; p < record.partitions; p++) if (!hostsOf(record, p).some(isLive)) count++;
+  }
+  return count;
+}
+
 /** Topic metadata: create, delete, look up. */
 export interface TopicRegistry {
   /** The id of the cluster this metadata belongs to. */

@@ -1,6 +1,7 @@
 import t, { type Test } from 'tap';
 import { TopicStore, type TopicStoreOptions } from '../../../broker/cluster/topic-store.js';
 import type { TopicSpec } from '../../../broker/topics/topic-config.js';
+import { partitionsWithoutLiveHost } from '../../../broker/topics/topic-registry.js';
 import { BrookError } from '../../../protocol/index.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 
@@ -240,5 +241,24 @@ void t.test('a changed config and added partitions survive a reopen; a stale add
   t.strictSame(reopened?.config, { 'retention.ms': '60000' });
   t.equal(reopened?.partitions, 4);
   t.strictSame(reopened?.replicas.slice(2), [[2], [1]]);
+  t.end();
+});
+
+void t.test('partitions without a live host: every replica (and, while moving, every old one) is down', (t) => {
+  const record = {
+    name: 'orders',
+    partitions: 3,
+    replicationFactor: 1,
+    replicas: [[3], [1], [3]],
+    config: {},
+    createdMs: 0,
+    moving: { 2: [1, 3] },
+  };
+  const live = (id: number): boolean => id !== 3;
+  t.equal(partitionsWithoutLiveHost([record], live), 1, 'orders-0 only: orders-2 still has broker 1 while it moves');
+  t.equal(
+    partitionsWithoutLiveHost([record], () => true),
+    0,
+  );
   t.end();
 });
