@@ -165,6 +165,8 @@ function idleCore(): BrokerCore {
       fetch: unused,
       listOffsets: unused,
       reassignPartitions: unused,
+      alterTopicConfigs: unused,
+      createPartitions: unused,
       createUser: unused,
       deleteUser: unused,
       listUsers: unused,

@@ -29,6 +29,7 @@ import { startServers } from './net/servers.js';
 import { ANONYMOUS } from './net/session.js';
 import { QuotaMetrics } from './metrics/quota-metrics.js';
 import { ClientQuotas } from './quota/client-quotas.js';
+import { loadConsoleFiles } from './net/console-files.js';
 import { readMetricsToken } from './net/metrics-token.js';
 import { serverTlsFiles } from './net/tls-files.js';
 import { PartitionRegistry } from './partitions/partition-registry.js';
@@ -283,6 +284,7 @@ export class Broker {
       tls: serverTlsFiles(config),
       allowedOrigins: config.wsAllowedOrigins,
       metricsToken: readMetricsToken(config.metricsTokenFile),
+      console: loadConsoleFiles(config.consoleDir),
       registry: this.metrics.registry,
       timers: this.runtime.timers,
     });
@@ -426,5 +428,6 @@ function soleBrokerClusterMetrics(brokerId: number, partitions: PartitionRegistr
         followerLag: () => [],
       })),
     livePeers: () => 0,
+    unhostedOfflinePartitions: () => 0,
   });
 }

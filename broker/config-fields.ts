@@ -20,6 +20,7 @@ import { MAX_BROKER_ID, checkPeers, parsePeers, type PeerConfig } from './config
 import { AUTH_CONFIG_FIELDS } from './config-fields-auth.js';
 import { LIMITS_CONFIG_FIELDS } from './config-fields-limits.js';
 import { TRANSPORT_CONFIG_FIELDS } from './config-fields-transport.js';
+import { CONSOLE_CONFIG_FIELDS } from './config-fields-console.js';
 
 const MAX_BYTES = 1024 * MiB;
 /** The largest delay Node's timers accept. */
@@ -65,6 +66,7 @@ export const CONFIG_FIELDS = {
     max: MAX_PORT,
   }),
   ...TRANSPORT_CONFIG_FIELDS,
+  ...CONSOLE_CONFIG_FIELDS,
   maxFrameBytes: integerField({
     doc: 'largest frame accepted or sent; a larger one closes its connection with FRAME_TOO_LARGE',
     default: 8 * MiB,

@@ -12,7 +12,14 @@ import { integerFlag } from './flag-error.js';
 import { produceCommand } from './produce-command.js';
 import { parseReplicas, reassignPartitions } from './partition-commands.js';
 import { deleteGroup, describeGroup, listGroups, resetGroupOffsets } from './group-commands.js';
-import { createTopic, deleteTopic, describeTopics, listTopics } from './topic-commands.js';
+import {
+  addPartitions,
+  alterTopicConfig,
+  createTopic,
+  deleteTopic,
+  describeTopics,
+  listTopics,
+} from './topic-commands.js';
 import { aclCommands } from './acl-commands.js';
 import { userCommand } from './user-commands.js';
 import { packageVersion } from './version.js';
@@ -40,7 +47,7 @@ const program = new Command('brook')
   });
 program.addCommand(brokerCommand());
 
-const topic = new Command('topic').description('create, list, describe and delete topics');
+const topic = new Command('topic').description('create, list, describe, change and delete topics');
 topic.addCommand(
   clientCommand('create')
     .description('create a topic')
@@ -95,6 +102,29 @@ topic.addCommand(
     .argument('<name>')
     .action(async (name: string, opts: { bootstrap: string }) => {
       await deleteTopic(connection(opts), name, print);
+    }),
+);
+topic.addCommand(
+  clientCommand('alter-config')
+    .description("change a topic's config (retention.ms, retention.bytes, cleanup.policy)")
+    .argument('<name>')
+    .option('--set <key=value>', 'set a config key (repeatable)', collect, [])
+    .option('--delete <key>', "take a config key back to the broker's default (repeatable)", collect, [])
+    .action(async (name: string, opts: { set: string[]; delete: string[]; bootstrap: string }) => {
+      await alterTopicConfig(connection(opts), name, opts, print);
+    }),
+);
+topic.addCommand(
+  clientCommand('add-partitions')
+    .description('grow a topic to --partitions in all (existing partitions are untouched)')
+    .argument('<name>')
+    .requiredOption(
+      '--partitions <n>',
+      'the new total partition count (2 to 100000)',
+      integerFlag('--partitions', 2, 100_000),
+    )
+    .action(async (name: string, opts: { partitions: number; bootstrap: string }) => {
+      await addPartitions(connection(opts), name, opts, print);
     }),
 );
 program.addCommand(topic);

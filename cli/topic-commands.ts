@@ -1,4 +1,4 @@
-/** `brook topic create|list|describe|delete`. */
+/** `brook topic create|list|describe|delete|alter-config|add-partitions`. */
 import { withAdmin, type CliConnection } from './client-options.js';
 import { FlagError } from './flag-error.js';
 
@@ -12,12 +12,7 @@ export async function createTopic(
   opts: { partitions: number; replicationFactor: number; config: readonly string[]; ifNotExists: boolean },
   print: Print,
 ): Promise<void> {
-  const config: Record<string, string> = {};
-  for (const entry of opts.config) {
-    const eq = entry.indexOf('=');
-    if (eq <= 0) throw new FlagError('--config', entry, 'must be key=value with a non-empty key');
-    config[entry.slice(0, eq)] = entry.slice(eq + 1);
-  }
+  const config = configEntries('--config', opts.config);
   await withAdmin(conn, (admin) =>
     admin.createTopic(name, {
       partitions: opts.partitions,
@@ -63,4 +58,42 @@ function leaderName(leader: number): string {
 export async function deleteTopic(conn: CliConnection, name: string, print: Print): Promise<void> {
   await withAdmin(conn, (admin) => admin.deleteTopic(name));
   print(`Deleted topic ${name}.`);
+}
+
+/** Sets (`--set key=value`) and deletes (`--delete key`: back to the broker's default) config keys of a topic. */
+export async function alterTopicConfig(
+  conn: CliConnection,
+  name: string,
+  opts: { set: readonly string[]; delete: readonly string[] },
+  print: Print,
+): Promise<void> {
+  if (opts.set.length === 0 && opts.delete.length === 0) {
+    throw new FlagError('--set', '(none)', 'give at least one --set key=value or --delete key');
+  }
+  const set = configEntries('--set', opts.set);
+  await withAdmin(conn, (admin) => admin.alterTopicConfig(name, { set, delete: opts.delete }));
+  const changes = [...Object.entries(set).map(([k, v]) => `${k}=${v}`), ...opts.delete.map((k) => `-${k}`)];
+  print(`Changed the config of topic ${name}: ${changes.join(', ')}.`);
+}
+
+/** Grows a topic to `--partitions` in all (Kafka's and rpk's meaning: the new total). */
+export async function addPartitions(
+  conn: CliConnection,
+  name: string,
+  opts: { partitions: number },
+  print: Print,
+): Promise<void> {
+  await withAdmin(conn, (admin) => admin.createPartitions(name, opts.partitions));
+  print(`Topic ${name} now has ${String(opts.partitions)} partitions.`);
+}
+
+/** `key=value` entries of a repeatable flag as a config map. */
+function configEntries(flag: string, entries: readonly string[]): Record<string, string> {
+  const config: Record<string, string> = {};
+  for (const entry of entries) {
+    const eq = entry.indexOf('=');
+    if (eq <= 0) throw new FlagError(flag, entry, 'must be key=value with a non-empty key');
+    config[entry.slice(0, eq)] = entry.slice(eq + 1);
+  }
+  return config;
 }

@@ -1,5 +1,5 @@
 /** Topic administration: create, delete, list and describe topics, and look up offsets. */
-import { BrookError } from '../protocol/index.js';
+import { BrookError, type WireError } from '../protocol/index.js';
 import {
   GroupAdmin,
   type GroupDescription,
@@ -42,6 +42,14 @@ export interface TopicResult {
   readonly name: string;
   /** Set when the operation failed for this topic. */
   readonly error?: BrookError;
+}
+
+/** A change of a topic's config, as {@link AdminCore.alterTopicConfig} takes it. */
+export interface TopicConfigChange {
+  /** Keys to set (`retention.ms`, `retention.bytes`, `cleanup.policy`), checked as at creation. Default none. */
+  readonly set?: Readonly<Record<string, string>>;
+  /** Keys to take back to the broker's default. Default none. */
+  readonly delete?: readonly string[];
 }
 
 /** A topic with its partitions and config. */
@@ -202,6 +210,32 @@ export class AdminCore {
     if (result?.error !== undefined) throw result.error;
   }
 
+  /**
+   * Changes an existing topic's config through the controller (every replica applies it: a shorter `retention.ms`
+   * deletes old records at the next retention pass). Rejects with UNKNOWN_TOPIC, or INVALID_TOPIC for an unknown key
+   * or a bad value (the same checks as createTopic's config).
+   */
+  async alterTopicConfig(name: string, change: TopicConfigChange): Promise<void> {
+    const asked = { name, set: { ...(change.set ?? {}) }, delete: [...(change.delete ?? [])] };
+    const response = await this.controllerRequest((c) => c.request('alterTopicConfigs', { topics: [asked] }));
+    this.cluster.invalidate(name);
+    throwTopicError(response.results);
+  }
+
+  /**
+   * Grows a topic to `newTotal` partitions (as Kafka's createPartitions: the total, not the number added). The new
+   * partitions are placed on live brokers as createTopic places them; the existing ones keep their records and
+   * replicas. Producers and group consumers use the new partitions once their metadata is refreshed. Rejects with
+   * UNKNOWN_TOPIC, or INVALID_TOPIC when `newTotal` is not more than the topic has.
+   */
+  async createPartitions(name: string, newTotal: number): Promise<void> {
+    const response = await this.controllerRequest((c) =>
+      c.request('createPartitions', { topics: [{ name, count: newTotal }] }),
+    );
+    this.cluster.invalidate(name);
+    throwTopicError(response.results);
+  }
+
   /** The cluster's id, its controller, and the brokers heard from (with their client ports), as Kafka's describeCluster. */
   async describeCluster(): Promise<ClusterDescription> {
     const response = await this.cluster.refresh([]);
@@ -334,4 +368,10 @@ export class AdminCore {
       { deadlineMs },
     );
   }
+}
+
+/** Throws the error of the first topic that failed, if one did. */
+function throwTopicError(results: readonly { readonly error?: WireError | undefined }[]): void {
+  const failed = results.find((r) => r.error !== undefined)?.error;
+  if (failed !== undefined) throw BrookError.fromWire(failed);
 }

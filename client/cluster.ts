@@ -25,6 +25,8 @@ export interface PartitionMetadata {
   readonly isr: readonly number[];
   readonly logStartOffset: number;
   readonly highWatermark: number;
+  /** Record batch bytes of the partition's log, as Admin.describeTopics reads it from the leader; else absent. */
+  readonly sizeBytes?: number;
 }
 
 /** A topic as metadata describes it. */

@@ -25,6 +25,7 @@ export type {
   OffsetQuery,
   PartitionOffset,
   PartitionReassignment,
+  TopicConfigChange,
   TopicDescription,
   TopicResult,
 } from './admin.js';

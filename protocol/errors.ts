@@ -84,6 +84,12 @@ export const ErrorCodes = {
   // Kafka's THROTTLING_QUOTA_EXCEEDED: the same request succeeds after the wait the message names.
   QUOTA_EXCEEDED: { code: 36, retriable: true, message: 'a quota is exceeded: retry after the throttle time' },
   LIMIT_EXCEEDED: { code: 37, retriable: false, message: 'a broker limit is reached' },
+  /** Kafka's name: more replicas asked for than there are (live) brokers to hold them. */
+  INVALID_REPLICATION_FACTOR: {
+    code: 38,
+    retriable: false,
+    message: 'the replication factor exceeds the brokers available',
+  },
   NETWORK_ERROR: {
     code: 100,
     retriable: true,

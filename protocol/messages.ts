@@ -87,6 +87,8 @@ const partitionInfo = object({
   isr: array(int()),
   logStartOffset: offset,
   highWatermark: offset,
+  /** Record batch bytes the answering broker's replica holds; absent where it hosts none (ask the leader). */
+  sizeBytes: optional(int({ min: 0 })),
 });
 const topicInfo = object({
   name: str(),
@@ -135,6 +137,31 @@ export const reassignPartitionsRequest = object({
 export const reassignPartitionsResponse = object({
   partitions: array(object({ topic: str(), partition: int(), replicas: array(int()) })),
 });
+
+/**
+ * Changes the config of existing topics through the metadata log (every replica applies it): `set` keys are set
+ * (validated as createTopics' config), `delete` keys go back to the broker's default.
+ */
+export const alterTopicConfigsRequest = object({
+  topics: array(
+    object({
+      name: topic,
+      set: map(str({ maxLength: 1024 }), { maxKeys: 64 }),
+      delete: optional(array(str({ maxLength: 256 }), { maxLength: 64 })),
+    }),
+    { maxLength: 1000 },
+  ),
+});
+export const alterTopicConfigsResponse = object({ results: array(topicResult) });
+
+/**
+ * Grows topics to `count` partitions in all (never fewer). The new partitions are placed on live brokers as
+ * createTopics places them; existing partitions, and the records they hold, are untouched.
+ */
+export const createPartitionsRequest = object({
+  topics: array(object({ name: topic, count: int({ min: 1, max: 100_000 }) }), { maxLength: 1000 }),
+});
+export const createPartitionsResponse = object({ results: array(topicResult) });
 
 // ---- produce and fetch ----------------------------------------------------------------------------------------
 

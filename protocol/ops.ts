@@ -29,6 +29,8 @@ export const requests = {
   createAcls: { code: 18, request: acl.createAclsRequest, response: m.emptyBody },
   listAcls: { code: 19, request: acl.aclFilter, response: acl.listAclsResponse },
   deleteAcls: { code: 20, request: acl.aclFilter, response: acl.deleteAclsResponse },
+  alterTopicConfigs: { code: 50, request: m.alterTopicConfigsRequest, response: m.alterTopicConfigsResponse },
+  createPartitions: { code: 51, request: m.createPartitionsRequest, response: m.createPartitionsResponse },
   groupHeartbeat: { code: 40, request: g.groupHeartbeatRequest, response: g.groupHeartbeatResponse },
   commitOffsets: { code: 41, request: g.commitOffsetsRequest, response: g.commitOffsetsResponse },
   fetchOffsets: { code: 42, request: g.fetchOffsetsRequest, response: g.fetchOffsetsResponse },

@@ -44,6 +44,8 @@ export const OP_PERMISSIONS: { readonly [K in RequestOp]: (request: RequestOf<K>
   subscribe: (r) => [on('read', topic(r.topic))],
   listOffsets: (r) => [on('describe', topic(r.topic))],
   reassignPartitions: () => [on('alter', CLUSTER)],
+  alterTopicConfigs: (r) => r.topics.map((t) => on('alterConfigs', topic(t.name))),
+  createPartitions: (r) => r.topics.map((t) => on('alter', topic(t.name))),
   groupHeartbeat: (r) => [on('read', group(r.groupId))],
   commitOffsets: (r) => [on('read', group(r.groupId)), ...r.offsets.map((o) => on('read', topic(o.topic)))],
   fetchOffsets: (r) => [on('describe', group(r.groupId))],

@@ -16,6 +16,7 @@ import { PartitionReplica } from './partition-replica.js';
 import { PeerTransport, type PeerAddress, type PeerTransportOptions } from './peer-transport.js';
 import { RaftHost } from './raft-host.js';
 import { isInternalTopic } from '../topics/topic-config.js';
+import { partitionsWithoutLiveHost } from '../topics/topic-registry.js';
 import type { TopicSpec } from '../topics/topic-config.js';
 import type { TopicStore } from './topic-store.js';
 import { readClusterSecret } from './peer-secret.js';
@@ -77,6 +78,10 @@ export class ClusterNode {
     this.metrics = new ClusterMetrics({
       replicas: () => this.replicas,
       livePeers: () => others().filter((id) => this.host.isLive(id)).length,
+      unhostedOfflinePartitions: () =>
+        this.metadata?.isLeader === true
+          ? partitionsWithoutLiveHost(topics.list(), (id) => id === config.brokerId || this.host.isLive(id))
+          : 0,
     });
     this.host = new RaftHost({
       selfId: config.brokerId,

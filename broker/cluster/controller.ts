@@ -5,14 +5,24 @@
  */
 import type { PartitionRegistry } from '../partitions/partition-registry.js';
 import { BrookError } from '../../protocol/index.js';
-import type { TopicSpec } from '../topics/topic-config.js';
+import {
+  alteredConfig,
+  checkPartitionGrowth,
+  isInternalTopic,
+  type TopicConfigChange,
+  type TopicSpec,
+} from '../topics/topic-config.js';
+import { assignReplicas } from './placement.js';
 import type { TopicRecord } from '../topics/topic-registry.js';
 import type { TopicStore } from './topic-store.js';
 
 export interface Controller {
   /** Broker id of the controller (metadata leader), or -1 while there is none. */
   controllerId(): number;
-  /** Creates a topic and its replicas; throws TOPIC_EXISTS, INVALID_TOPIC, NOT_LEADER (not the controller). */
+  /**
+   * Creates a topic and its replicas; throws TOPIC_EXISTS, INVALID_TOPIC, INVALID_REPLICATION_FACTOR, NOT_LEADER (not the
+   * controller).
+   */
   createTopic(spec: TopicSpec, nowMs: number): Promise<TopicRecord>;
   /** Deletes a topic and its replicas; throws UNKNOWN_TOPIC, NOT_LEADER. */
   deleteTopic(name: string): Promise<void>;
@@ -27,6 +37,16 @@ export interface Controller {
    * are recorded, not when they finish. Throws UNKNOWN_TOPIC, UNKNOWN_PARTITION, INVALID_REPLICA_ASSIGNMENT.
    */
   reassign(moves: readonly PartitionMove[], rebalance: boolean): Promise<PartitionMove[]>;
+  /**
+   * Changes a topic's config, checked as a created topic's is; every replica applies it. Throws UNKNOWN_TOPIC,
+   * INVALID_TOPIC, NOT_LEADER.
+   */
+  alterTopicConfig(name: string, change: TopicConfigChange): Promise<TopicRecord>;
+  /**
+   * Grows a topic to `count` partitions; the new ones are placed as a created topic's are, the existing ones are
+   * untouched. Throws UNKNOWN_TOPIC, INVALID_TOPIC (not more than now), INVALID_REPLICATION_FACTOR, NOT_LEADER.
+   */
+  createPartitions(name: string, count: number): Promise<TopicRecord>;
 }
 
 /** A partition and the replicas it moves to, preferred leader first. */
@@ -67,6 +87,27 @@ export class LocalController implements Controller {
 
   async ensureInternalTopic(spec: TopicSpec, nowMs: number): Promise<void> {
     await this.createTopic(spec, nowMs).catch(ignoreTopicExists);
+  }
+
+  // The store's checks throw: inside a promise's executor they reject it, as the interface promises.
+  alterTopicConfig(name: string, change: TopicConfigChange): Promise<TopicRecord> {
+    return new Promise((resolve) => {
+      const record = this.topics.existingTopic(name);
+      const next = this.topics.alterConfig(name, alteredConfig(record.config, change, isInternalTopic(name)));
+      this.partitions.configChanged(next);
+      resolve(next);
+    });
+  }
+
+  createPartitions(name: string, count: number): Promise<TopicRecord> {
+    return new Promise((resolve) => {
+      const record = this.topics.existingTopic(name);
+      checkPartitionGrowth(name, record.partitions, count);
+      const placed = assignReplicas(name, count, record.replicationFactor, this.topics.brokerIds);
+      const next = this.topics.addPartitions(name, record.partitions, placed.slice(record.partitions));
+      this.partitions.partitionsAdded(next);
+      resolve(next);
+    });
   }
 
   /** A one-broker cluster has nowhere to move partitions: only its own id is a valid replica set. */

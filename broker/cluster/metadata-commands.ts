@@ -27,6 +27,15 @@ export type MetadataCommand =
       readonly partition: number;
       readonly replicas: readonly number[];
     }
+  /** A topic's config is now `config` (checked by the controller). */
+  | { readonly type: 'alterTopicConfig'; readonly name: string; readonly config: Readonly<Record<string, string>> }
+  /** Partitions `from`, `from + 1`, ... are added to a topic, with these replicas each. */
+  | {
+      readonly type: 'createPartitions';
+      readonly name: string;
+      readonly from: number;
+      readonly replicas: readonly (readonly number[])[];
+    }
   /** A user created, changed or deleted (broker/auth/security-changes.ts). */
   | { readonly type: 'security'; readonly change: SecurityChange };
 
@@ -43,6 +52,8 @@ const FIELDS: Readonly<Record<MetadataCommand['type'], readonly string[]>> = {
   addBroker: ['broker'],
   reassignPartition: ['topic', 'partition', 'replicas'],
   completeMove: ['topic', 'partition', 'replicas'],
+  alterTopicConfig: ['name', 'config'],
+  createPartitions: ['name', 'from', 'replicas'],
   security: ['change'],
 };
 

@@ -20,7 +20,13 @@ import { assignLiveReplicas, majorityOf } from './placement.js';
 import { decodeCommand, encodeCommand, type MetadataCommand } from './metadata-commands.js';
 import { RaftGroup } from './raft-group.js';
 import type { RaftHost } from './raft-host.js';
-import { isInternalTopic, type TopicSpec } from '../topics/topic-config.js';
+import {
+  alteredConfig,
+  checkPartitionGrowth,
+  isInternalTopic,
+  type TopicConfigChange,
+  type TopicSpec,
+} from '../topics/topic-config.js';
 import type { TopicRecord } from '../topics/topic-registry.js';
 import type { TopicStore } from './topic-store.js';
 
@@ -114,29 +120,60 @@ export class MetadataGroup implements Controller {
 
   /**
    * Async so that a spec refused by the store (TOPIC_EXISTS, invalid) rejects: ensureInternalTopic catches that.
-   * Replicas go on live brokers only; INVALID_TOPIC when fewer are live than the replication factor after waiting up
+   * Replicas go on live brokers only; INVALID_REPLICATION_FACTOR when fewer are live than the replication factor after waiting up
    * to 3 s for them to be heard from. An internal
    * topic (`__offsets`) needs only a live majority of its replicas, the rest going on brokers that are down: consumer
    * groups must work while one broker of three is down, and the topic keeps its replication factor for their return.
    */
   async createTopic(spec: TopicSpec, nowMs: number): Promise<TopicRecord> {
-    const { topics, host } = this.options;
-    const planned = topics.plan(spec, nowMs);
-    const rf = spec.replicationFactor;
-    const minLive = isInternalTopic(spec.name) ? majorityOf(rf) : rf;
-    const live = (id: number): boolean => host.mayBeLive(id);
-    // A broker that just started may not have been heard from yet (its peers marked it dead while it was down): give
-    // the brokers a moment to be heard before refusing, so a topic created as a cluster starts is placed.
-    for (let poll = 0; poll < LIVE_WAIT_POLLS && topics.brokerIds.filter(live).length < minLive; poll++) {
-      await new Promise<void>((resolve) => this.options.runtime.timers.setTimeout(resolve, LIVE_POLL_MS));
-    }
-    const replicas = assignLiveReplicas(spec.name, spec.partitions, rf, topics.brokerIds, live, minLive);
+    const planned = this.options.topics.plan(spec, nowMs);
+    const replicas = await this.placeLive(spec.name, spec.partitions, spec.replicationFactor);
     const record: TopicRecord = Object.freeze({
       ...planned,
       replicas: Object.freeze(replicas.map((r) => Object.freeze(r))),
     });
     await this.propose({ type: 'createTopic', record });
     return record;
+  }
+
+  /** Proposes the checked config; resolves once applied here. */
+  async alterTopicConfig(name: string, change: TopicConfigChange): Promise<TopicRecord> {
+    const { topics } = this.options;
+    const config = alteredConfig(topics.existingTopic(name).config, change, isInternalTopic(name));
+    await this.propose({ type: 'alterTopicConfig', name, config });
+    return topics.existingTopic(name);
+  }
+
+  /** Places the new partitions on live brokers as {@link createTopic} does; resolves once applied here. */
+  async createPartitions(name: string, count: number): Promise<TopicRecord> {
+    const { topics } = this.options;
+    const record = topics.existingTopic(name);
+    checkPartitionGrowth(name, record.partitions, count);
+    const placed = await this.placeLive(name, count, record.replicationFactor);
+    await this.propose({
+      type: 'createPartitions',
+      name,
+      from: record.partitions,
+      replicas: placed.slice(record.partitions),
+    });
+    return topics.existingTopic(name);
+  }
+
+  /**
+   * Replicas for partitions 0 to `partitions - 1` of `topic` on live brokers only (INVALID_REPLICATION_FACTOR when fewer are live
+   * than the replication factor after waiting up to 3 s for them to be heard from). An internal topic needs only a
+   * live majority of its replicas (see {@link createTopic}).
+   */
+  private async placeLive(topic: string, partitions: number, rf: number): Promise<number[][]> {
+    const { topics, host } = this.options;
+    const minLive = isInternalTopic(topic) ? majorityOf(rf) : rf;
+    const live = (id: number): boolean => host.mayBeLive(id);
+    // A broker that just started may not have been heard from yet (its peers marked it dead while it was down): give
+    // the brokers a moment to be heard before refusing, so a topic created as a cluster starts is placed.
+    for (let poll = 0; poll < LIVE_WAIT_POLLS && topics.brokerIds.filter(live).length < minLive; poll++) {
+      await new Promise<void>((resolve) => this.options.runtime.timers.setTimeout(resolve, LIVE_POLL_MS));
+    }
+    return assignLiveReplicas(topic, partitions, rf, topics.brokerIds, live, minLive);
   }
 
   async ensureInternalTopic(spec: TopicSpec, nowMs: number): Promise<void> {
@@ -276,6 +313,21 @@ export class MetadataGroup implements Controller {
         logger.info({ broker: command.broker }, 'metadata: broker added');
         this.options.brokerAdded(command.broker);
         return;
+      case 'alterTopicConfig': {
+        logger.info({ topic: command.name, config: command.config }, 'metadata: topic config changed');
+        const record = topics.get(command.name);
+        if (record !== undefined) partitions.configChanged(record);
+        return;
+      }
+      case 'createPartitions': {
+        logger.info(
+          { topic: command.name, from: command.from, replicas: command.replicas },
+          'metadata: partitions added',
+        );
+        const record = topics.get(command.name);
+        if (record !== undefined) partitions.partitionsAdded(record);
+        return;
+      }
       case 'reassignPartition':
       case 'completeMove': {
         const { topic, partition, replicas } = command;
@@ -289,7 +341,7 @@ export class MetadataGroup implements Controller {
 
 /**
  * Every partition whose rendezvous placement over `brokerIds`, live ones first, differs from its replicas now. A
- * replica stays on a dead broker only where too few are live for the replication factor; throws INVALID_TOPIC when
+ * replica stays on a dead broker only where too few are live for the replication factor; throws INVALID_REPLICATION_FACTOR when
  * not even a majority of a topic's replicas could be live.
  */
 function rebalancedPlacement(
@@ -367,6 +419,12 @@ function applyCommand(topics: TopicStore, command: MetadataCommand): void {
       if (sameMembers(current, command.replicas)) topics.completeMove(command.topic, command.partition);
       return;
     }
+    case 'alterTopicConfig':
+      topics.alterConfig(command.name, command.config);
+      return;
+    case 'createPartitions':
+      topics.addPartitions(command.name, command.from, command.replicas);
+      return;
     case 'security':
       applySecurityChange(topics, command.change);
   }

@@ -31,7 +31,7 @@ export function assignReplicas(
  * highest, so a new partition is not placed on a broker that is down (its replica would be offline from the start).
  * Leaving dead brokers out keeps the rendezvous order of the others. With fewer live brokers than the replication
  * factor, the remaining replicas go on dead brokers (in rank order) as long as at least `minLive` are live (default:
- * all of them); below that, throws INVALID_TOPIC (Kafka's INVALID_REPLICATION_FACTOR) naming the brokers that are not.
+ * all of them); below that, throws INVALID_REPLICATION_FACTOR (Kafka's name) naming the brokers that are not.
  */
 export function assignLiveReplicas(
   topic: string,
@@ -45,7 +45,7 @@ export function assignLiveReplicas(
   if (live.length < minLive) {
     const down = brokerIds.filter((id) => !isLive(id));
     throw new BrookError(
-      'INVALID_TOPIC',
+      'INVALID_REPLICATION_FACTOR',
       `replication factor ${String(replicationFactor)} of '${topic}' needs ${String(minLive)} live brokers, ` +
         `but only ${String(live.length)} of ${String(brokerIds.length)} are live ` +
         `(live: [${live.join(',')}], not reachable: [${down.join(',')}])`,

@@ -64,6 +64,8 @@ export class TopicStore implements TopicRegistry {
   private readonly insertStmt;
   private readonly deleteStmt;
   private readonly placementStmt;
+  private readonly configStmt;
+  private readonly growStmt;
   private readonly appliedStmt;
   private readonly brokerStmt;
   private closed = false;
@@ -81,6 +83,10 @@ export class TopicStore implements TopicRegistry {
     this.deleteStmt = db.prepare<[string]>('DELETE FROM topics WHERE name = ?');
     this.placementStmt = db.prepare<[string, string, string]>(
       'UPDATE topics SET replicas = ?, moving = ? WHERE name = ?',
+    );
+    this.configStmt = db.prepare<[string, string]>('UPDATE topics SET config = ? WHERE name = ?');
+    this.growStmt = db.prepare<[number, string, string]>(
+      'UPDATE topics SET partitions = ?, replicas = ? WHERE name = ?',
     );
     this.appliedStmt = db.prepare<[string]>(
       "INSERT INTO cluster (key, value) VALUES ('applied_index', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -130,6 +136,37 @@ export class TopicStore implements TopicRegistry {
       replicas,
       [...hosts].sort((a, b) => a - b),
     );
+  }
+
+  /** Replaces a topic's config (checked by the caller, with topic-config.ts' alteredConfig). Returns the new record. Throws UNKNOWN_TOPIC. */
+  alterConfig(topic: string, config: Readonly<Record<string, string>>): TopicRecord {
+    const record = this.existingTopic(topic);
+    const next: TopicRecord = Object.freeze({ ...record, config: Object.freeze({ ...config }) });
+    this.configStmt.run(JSON.stringify(next.config), topic);
+    this.topics.set(topic, next);
+    return next;
+  }
+
+  /**
+   * Appends partitions `from`, `from + 1`, ... to a topic, with the given replicas each. Throws UNKNOWN_TOPIC, or
+   * INVALID_TOPIC when the topic no longer has `from` partitions (another change got to the log first).
+   */
+  addPartitions(topic: string, from: number, replicas: readonly (readonly number[])[]): TopicRecord {
+    const record = this.existingTopic(topic);
+    if (record.partitions !== from) {
+      throw new BrookError(
+        'INVALID_TOPIC',
+        `topic '${topic}' has ${String(record.partitions)} partitions, not ${String(from)}: it changed meanwhile`,
+      );
+    }
+    const next: TopicRecord = Object.freeze({
+      ...record,
+      partitions: from + replicas.length,
+      replicas: Object.freeze([...record.replicas, ...replicas.map((r) => Object.freeze([...r]))]),
+    });
+    this.growStmt.run(next.partitions, JSON.stringify(next.replicas), topic);
+    this.topics.set(topic, next);
+    return next;
   }
 
   /** Ends a partition's move: only its target replicas host it from now on. Returns the new record. */
@@ -248,12 +285,18 @@ export class TopicStore implements TopicRegistry {
   }
 
   private existing(topic: string, partition: number): TopicRecord {
-    this.checkOpen();
-    const record = this.topics.get(topic);
-    if (record === undefined) throw new BrookError('UNKNOWN_TOPIC', `topic '${topic}' does not exist`);
+    const record = this.existingTopic(topic);
     if (!Number.isInteger(partition) || partition < 0 || partition >= record.partitions) {
       throw new BrookError('UNKNOWN_PARTITION', `topic '${topic}' has no partition ${String(partition)}`);
     }
+    return record;
+  }
+
+  /** The topic called `topic`; throws UNKNOWN_TOPIC when there is none. */
+  existingTopic(topic: string): TopicRecord {
+    this.checkOpen();
+    const record = this.topics.get(topic);
+    if (record === undefined) throw new BrookError('UNKNOWN_TOPIC', `topic '${topic}' does not exist`);
     return record;
   }
 

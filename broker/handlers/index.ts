@@ -15,7 +15,13 @@ import { initProducerHandler } from './init-producer.js';
 import { listOffsetsHandler } from './list-offsets.js';
 import { metadataHandler } from './metadata.js';
 import { produceHandler } from './produce.js';
-import { createTopicsHandler, deleteTopicsHandler, reassignPartitionsHandler } from './topics.js';
+import {
+  alterTopicConfigsHandler,
+  createPartitionsHandler,
+  createTopicsHandler,
+  deleteTopicsHandler,
+  reassignPartitionsHandler,
+} from './topics.js';
 import { createAclsHandler, deleteAclsHandler, listAclsHandler } from './acls.js';
 import { createUserHandler, deleteUserHandler, listUsersHandler } from './users.js';
 
@@ -32,6 +38,8 @@ export function createHandlers(ctx: HandlerContext): CoreHandlers {
     listOffsets: listOffsetsHandler(ctx),
     initProducer: initProducerHandler(ctx),
     reassignPartitions: reassignPartitionsHandler(ctx),
+    alterTopicConfigs: alterTopicConfigsHandler(ctx),
+    createPartitions: createPartitionsHandler(ctx),
     groupHeartbeat: groupHeartbeatHandler(ctx),
     commitOffsets: commitOffsetsHandler(ctx),
     fetchOffsets: fetchOffsetsHandler(ctx),

@@ -46,6 +46,7 @@ function describeTopic(ctx: HandlerContext, record: TopicRecord): TopicInfo {
       isr: local === undefined ? replicas.filter((id) => ctx.isLive(id)) : [...local.isr],
       logStartOffset: local?.logStartOffset ?? 0,
       highWatermark: local?.highWatermark ?? 0,
+      ...(local === undefined ? {} : { sizeBytes: local.sizeBytes }),
     });
   }
   const retention = topicRetention(record.config, ctx.retentionDefaults);

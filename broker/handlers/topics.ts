@@ -1,9 +1,9 @@
-/** createTopics, deleteTopics and reassignPartitions, through the controller (this broker alone, or the cluster's metadata group). */
+/** createTopics, deleteTopics, alterTopicConfigs, createPartitions and reassignPartitions, through the controller (this broker alone, or the cluster's metadata group). */
 import type { Controller } from '../cluster/controller.js';
 import type { TopicSpec } from '../topics/topic-config.js';
 import { isInternalTopic } from '../topics/topic-config.js';
 import { OFFSETS_TOPIC } from '../groups/offsets-topic.js';
-import { BrookError, type RequestOf, type ResponseOf } from '../../protocol/index.js';
+import { BrookError, type RequestOf, type RequestOp, type ResponseOf } from '../../protocol/index.js';
 import type { HandlerContext } from './context.js';
 import { refuseWhenStopping, reportedError } from './errors.js';
 
@@ -49,23 +49,35 @@ export function createTopicsHandler(ctx: HandlerContext) {
 }
 
 export function deleteTopicsHandler(ctx: HandlerContext) {
-  return async (request: RequestOf<'deleteTopics'>): Promise<ResponseOf<'deleteTopics'>> => {
-    refuseWhenStopping(ctx);
-    const controller = requireController(ctx);
-    const results: TopicResult[] = [];
-    for (const name of request.names) {
-      try {
-        if (isInternalTopic(name)) throw new BrookError('INVALID_TOPIC', `'${name}' is an internal topic`);
-        await controller.deleteTopic(name);
-        ctx.metrics.topicDeleted(name);
-        ctx.logger.info({ topic: name }, 'topic deleted');
-        results.push({ name });
-      } catch (err) {
-        results.push({ name, error: reportedError(ctx, err, 'deleteTopics') });
-      }
-    }
-    return { results };
-  };
+  return async (request: RequestOf<'deleteTopics'>): Promise<ResponseOf<'deleteTopics'>> => ({
+    results: await eachTopic(ctx, 'deleteTopics', request.names, async (controller, name) => {
+      refuseInternal(name);
+      await controller.deleteTopic(name);
+      ctx.metrics.topicDeleted(name);
+      ctx.logger.info({ topic: name }, 'topic deleted');
+    }),
+  });
+}
+
+/** Internal topics keep the config and partition count the broker gives them (`__offsets`' count places groups). */
+export function alterTopicConfigsHandler(ctx: HandlerContext) {
+  return async (request: RequestOf<'alterTopicConfigs'>): Promise<ResponseOf<'alterTopicConfigs'>> => ({
+    results: await eachTopic(ctx, 'alterTopicConfigs', request.topics, async (controller, asked) => {
+      refuseInternal(asked.name);
+      const record = await controller.alterTopicConfig(asked.name, asked);
+      ctx.logger.info({ topic: asked.name, config: record.config }, 'topic config changed');
+    }),
+  });
+}
+
+export function createPartitionsHandler(ctx: HandlerContext) {
+  return async (request: RequestOf<'createPartitions'>): Promise<ResponseOf<'createPartitions'>> => ({
+    results: await eachTopic(ctx, 'createPartitions', request.topics, async (controller, asked) => {
+      refuseInternal(asked.name);
+      const record = await controller.createPartitions(asked.name, asked.count);
+      ctx.logger.info({ topic: record.name, partitions: record.partitions }, 'partitions added');
+    }),
+  });
 }
 
 export function reassignPartitionsHandler(ctx: HandlerContext) {
@@ -102,4 +114,33 @@ function internalSpec(ctx: HandlerContext, spec: TopicSpec): TopicSpec {
     throw new BrookError('INVALID_TOPIC', `topic names starting with '__' are reserved for internal topics`);
   }
   return spec;
+}
+
+/**
+ * Runs `change` for each topic of a request, one after another, at the controller (the whole request is refused with
+ * NOT_LEADER elsewhere): a result per topic, with the error of those that failed.
+ */
+async function eachTopic<T extends string | { readonly name: string }>(
+  ctx: HandlerContext,
+  op: RequestOp,
+  topics: readonly T[],
+  change: (controller: Controller, asked: T) => Promise<void>,
+): Promise<TopicResult[]> {
+  refuseWhenStopping(ctx);
+  const controller = requireController(ctx);
+  const results: TopicResult[] = [];
+  for (const asked of topics) {
+    const name = typeof asked === 'string' ? asked : asked.name;
+    try {
+      await change(controller, asked);
+      results.push({ name });
+    } catch (err) {
+      results.push({ name, error: reportedError(ctx, err, op) });
+    }
+  }
+  return results;
+}
+
+function refuseInternal(name: string): void {
+  if (isInternalTopic(name)) throw new BrookError('INVALID_TOPIC', `'${name}' is an internal topic`);
 }

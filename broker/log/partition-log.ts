@@ -102,8 +102,8 @@ export class PartitionLog {
   private constructor(
     /** The log's name in its shard (`<topic>-<n>`), as errors show it. */
     readonly name: string,
-    /** The options after defaults. */
-    readonly options: ResolvedLogOptions,
+    /** The options after defaults (its retention changes with {@link setRetention}). */
+    private resolved: ResolvedLogOptions,
     private readonly shard: Shard,
     private readonly store: LogStore,
     state: RecoveredState,
@@ -119,6 +119,16 @@ export class PartitionLog {
     this.hard = state.hardState;
     this.bytes = state.sizeBytes;
     this.head = state.head;
+  }
+
+  /** The options after defaults. */
+  get options(): ResolvedLogOptions {
+    return this.resolved;
+  }
+
+  /** Applies a topic's changed retention (alter-config): the next retention pass deletes by the new limits. */
+  setRetention(options: LogOptions): void {
+    this.resolved = resolveLogOptions(options);
   }
 
   /**

@@ -23,6 +23,11 @@ export interface ClusterMetricsSource {
   replicas(): Iterable<ReplicaGaugeSource>;
   /** Peer brokers this broker currently hears from. */
   livePeers(): number;
+  /**
+   * Partitions no live broker hosts (every replica is down, so no replica is left to count itself offline): counted by
+   * the controller only, from the metadata and liveness, so each is counted once in the cluster. 0 elsewhere.
+   */
+  unhostedOfflinePartitions(): number;
 }
 
 /**
@@ -59,10 +64,12 @@ export class ClusterMetrics {
     });
     const offline = new Gauge({
       name: 'brook_offline_partitions',
-      help: 'Partitions hosted here whose replica knows no leader (none elected: a majority of replicas is down).',
+      help:
+        'Partitions hosted here whose replica knows no leader (none elected: a majority of replicas is down), plus, ' +
+        'on the controller, partitions whose replicas are all down.',
       registers,
       collect() {
-        let count = 0;
+        let count = source.unhostedOfflinePartitions();
         for (const r of source.replicas()) if (r.leaderId < 0) count++;
         this.set(count);
       },

@@ -1,5 +1,6 @@
-/** The broker's HTTP endpoints, served by uWS on the WebSocket port: /metrics, /healthz, /readyz. */
+/** The broker's HTTP endpoints, served by uWS on the WebSocket port: /metrics, /healthz, /readyz, and the console. */
 import type { HttpResponse, TemplatedApp } from 'uWebSockets.js';
+import type { ConsoleFiles } from './console-files.js';
 import { bearerMatches } from './metrics-token.js';
 
 /**
@@ -19,9 +20,14 @@ export interface HttpRoutesOptions {
   readonly onError: (err: unknown) => void;
   /** GET /metrics needs `Authorization: Bearer <this>` (else 401); undefined: open. Health endpoints stay open. */
   readonly metricsToken?: string | undefined;
+  /** The browser console's files, by URL path; undefined: `/` says the console is not built. */
+  readonly console?: ConsoleFiles | undefined;
 }
 
-/** Adds the routes to `app`; anything else answers 404. WebSocket upgrades on `/` are routed before these. */
+/**
+ * Adds the routes to `app`; anything else answers 404. WebSocket upgrades on `/` are routed before these (uWS hands a
+ * `GET /` without an upgrade on to the next route: the console's page).
+ */
 export function addHttpRoutes(app: TemplatedApp, options: HttpRoutesOptions): void {
   app.get('/metrics', (res, req) => {
     const { metricsToken } = options;
@@ -47,6 +53,19 @@ export function addHttpRoutes(app: TemplatedApp, options: HttpRoutesOptions): vo
         .writeHeader('Content-Type', 'text/plain')
         .end('not ready\n', CLOSE_CONNECTION);
   });
+  for (const [url, file] of options.console ?? []) {
+    app.get(url, (res) => {
+      res.writeHeader('Content-Type', file.contentType).end(file.body, CLOSE_CONNECTION);
+    });
+  }
+  if (options.console === undefined) {
+    app.get('/', (res) => {
+      res
+        .writeStatus('404 Not Found')
+        .writeHeader('Content-Type', 'text/plain')
+        .end('the browser console is not built: run `make build` (or give --console-dir)\n', CLOSE_CONNECTION);
+    });
+  }
   app.any('/*', (res) => {
     res.writeStatus('404 Not Found').writeHeader('Content-Type', 'text/plain').end('not found\n', CLOSE_CONNECTION);
   });

@@ -3,6 +3,7 @@
  * rotation), and the graceful shutdown order (stop accepting, drain in-flight produce requests, close every
  * connection).
  */
+import type { ConsoleFiles } from './console-files.js';
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
 import { BrookError } from '../../protocol/index.js';
@@ -39,6 +40,8 @@ export interface StartServersOptions {
   readonly allowedOrigins?: AllowedOrigins;
   /** The bearer token GET /metrics asks for (health endpoints stay open). Default: none, /metrics is open. */
   readonly metricsToken?: string | undefined;
+  /** The browser console's files, served at `/` on the WebSocket/HTTP port. Default: none. */
+  readonly console?: ConsoleFiles | undefined;
   /** Where the listeners' own metrics (failed TLS handshakes) are registered. Default: nowhere. */
   readonly registry?: Registry;
 }
@@ -88,6 +91,7 @@ export async function startServers(options: StartServersOptions): Promise<Runnin
       tls: tlsFiles,
       allowedOrigins: options.allowedOrigins ?? [],
       metricsToken: options.metricsToken,
+      console: options.console,
     });
   } catch (err: unknown) {
     await tcp.close();

@@ -5,6 +5,7 @@ import uWS from 'uWebSockets.js';
 import type { Logger } from 'pino';
 import { BrookError } from '../../protocol/index.js';
 import type { SessionLimits } from './broker-api.js';
+import type { ConsoleFiles } from './console-files.js';
 import { addHttpRoutes, type MetricsText } from './http-routes.js';
 import type { SessionRegistry } from './session-registry.js';
 import { PRE_HELLO_BUFFER_BYTES } from './tcp-server.js';
@@ -27,6 +28,8 @@ export interface WsServerOptions {
   readonly allowedOrigins: AllowedOrigins;
   /** The bearer token GET /metrics asks for; undefined: open. */
   readonly metricsToken?: string | undefined;
+  /** The browser console's files, served at `/`. */
+  readonly console?: ConsoleFiles | undefined;
 }
 
 /**
@@ -171,6 +174,7 @@ export class WsServer {
       isReady: this.options.isReady,
       onError: (err) => logger?.error({ err }, 'metrics scrape failed'),
       metricsToken: this.options.metricsToken,
+      console: this.options.console,
     });
   }
 

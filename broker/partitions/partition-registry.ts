@@ -237,6 +237,31 @@ export class PartitionRegistry {
     }
   }
 
+  /** Applies a topic's changed config (the metadata's new record): each replica here runs with its new retention. */
+  configChanged(record: TopicRecord): void {
+    const hosted = this.topics.get(record.name);
+    if (hosted === undefined) return;
+    this.topics.set(record.name, { record, partitions: hosted.partitions });
+    const retention = topicRetention(record.config, this.options.retentionDefaults);
+    for (const replica of hosted.partitions.values()) replica.setRetention(retention);
+  }
+
+  /**
+   * Applies partitions added to a topic (the metadata's new record): the new ones placed here open fresh, as a
+   * created topic's do; the existing ones are untouched.
+   */
+  partitionsAdded(record: TopicRecord): void {
+    const hosted = this.topics.get(record.name);
+    if (hosted === undefined) return;
+    const previous = hosted.record.partitions;
+    this.topics.set(record.name, { record, partitions: hosted.partitions });
+    for (let p = previous; p < record.partitions; p++) {
+      if (hostsOf(record, p).includes(this.options.brokerId)) {
+        hosted.partitions.set(p, this.openPartition(record, p, true, false));
+      }
+    }
+  }
+
   private hasLog(topic: string, partition: number): boolean {
     return this.logs.has(topic, partition);
   }

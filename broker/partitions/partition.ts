@@ -9,6 +9,7 @@
  * original offsets, out-of-order or fenced batches are refused. The table is built from the log's tail on first
  * use and again after {@link Partition.reloadProducerState} (a replica that becomes leader calls it).
  */
+import type { LogOptions } from '../log/log-options.js';
 import type { PartitionLog } from '../log/partition-log.js';
 import type { PartitionFeed } from '../net/broker-api.js';
 import {
@@ -405,6 +406,11 @@ export class Partition implements PartitionFeed {
   applyRetention(nowMs: number): number {
     if (this.closedAs !== null) return 0;
     return this.log.applyRetention(nowMs, this.hw);
+  }
+
+  /** Applies the topic's changed retention to this replica's log (alter-config). */
+  setRetention(retention: LogOptions): void {
+    this.log.setRetention(retention);
   }
 
   /** Makes every commit so far durable (WAL checkpoint with fsync). */

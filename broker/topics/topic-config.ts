@@ -55,7 +55,8 @@ export function checkTopicName(name: string): void {
 
 /**
  * Throws INVALID_TOPIC, with a message naming the problem, when `spec` cannot be created on a cluster of
- * `brokerCount` brokers: a bad name, partition count, replication factor or config.
+ * `brokerCount` brokers: a bad name, partition count, replication factor or config; INVALID_REPLICATION_FACTOR when
+ * the replication factor exceeds `brokerCount`.
  */
 export function checkTopicSpec(spec: TopicSpec, brokerCount: number): void {
   checkTopicName(spec.name);
@@ -73,7 +74,7 @@ export function checkTopicSpec(spec: TopicSpec, brokerCount: number): void {
   }
   if (spec.replicationFactor > brokerCount) {
     throw new BrookError(
-      'INVALID_TOPIC',
+      'INVALID_REPLICATION_FACTOR',
       `replication factor ${String(spec.replicationFactor)} exceeds the ${String(brokerCount)} available broker(s)`,
     );
   }
@@ -98,11 +99,46 @@ export function checkTopicConfig(config: Readonly<Record<string, string>>, inter
         }
         break;
       default:
-        throw new BrookError(
-          'INVALID_TOPIC',
-          `unknown topic config key ${JSON.stringify(key)} (known: ${TOPIC_CONFIG_KEYS.join(', ')})`,
-        );
+        throw unknownConfigKey(key);
     }
+  }
+}
+
+/** A change of a topic's config: keys to set, and keys to take back to the broker's default. */
+export interface TopicConfigChange {
+  readonly set: Readonly<Record<string, string>>;
+  readonly delete?: readonly string[] | undefined;
+}
+
+/**
+ * The config of a topic after `change`, checked as a created topic's config is (INVALID_TOPIC for an unknown key
+ * or a bad value, also among the deleted keys). Pure.
+ */
+export function alteredConfig(
+  current: Readonly<Record<string, string>>,
+  change: TopicConfigChange,
+  internal: boolean,
+): Record<string, string> {
+  const unknown = (change.delete ?? []).find((key) => !(TOPIC_CONFIG_KEYS as readonly string[]).includes(key));
+  if (unknown !== undefined) throw unknownConfigKey(unknown);
+  const config = Object.fromEntries(
+    Object.entries({ ...current, ...change.set }).filter(([key]) => change.delete?.includes(key) !== true),
+  );
+  checkTopicConfig(config, internal);
+  return config;
+}
+
+/**
+ * Throws INVALID_TOPIC unless `count` can be the new partition count of a topic that has `current`: more than now,
+ * and at most {@link MAX_PARTITIONS} (partitions are never removed: their records would be lost). Pure.
+ */
+export function checkPartitionGrowth(topic: string, current: number, count: number): void {
+  if (!Number.isSafeInteger(count) || count <= current || count > MAX_PARTITIONS) {
+    throw new BrookError(
+      'INVALID_TOPIC',
+      `topic '${topic}' has ${String(current)} partitions: the new count must be an integer from ` +
+        `${String(current + 1)} to ${String(MAX_PARTITIONS)}, got ${String(count)}`,
+    );
   }
 }
 
@@ -126,4 +162,11 @@ function parseLimit(key: string, value: string): number {
     );
   }
   return n;
+}
+
+function unknownConfigKey(key: string): BrookError {
+  return new BrookError(
+    'INVALID_TOPIC',
+    `unknown topic config key ${JSON.stringify(key)} (known: ${TOPIC_CONFIG_KEYS.join(', ')})`,
+  );
 }

@@ -27,6 +27,15 @@ export function hostsOf(record: TopicRecord, p: number): readonly number[] {
   return record.moving?.[p] ?? record.replicas[p] ?? [];
 }
 
+/** How many partitions of `records` have no live broker among those that may host them (all replicas down). */
+export function partitionsWithoutLiveHost(records: readonly TopicRecord[], isLive: (id: number) => boolean): number {
+  let count = 0;
+  for (const record of records) {
+    for (let p = 0; p < record.partitions; p++) if (!hostsOf(record, p).some(isLive)) count++;
+  }
+  return count;
+}
+
 /** Topic metadata: create, delete, look up. */
 export interface TopicRegistry {
   /** The id of the cluster this metadata belongs to. */
@@ -34,8 +43,8 @@ export interface TopicRegistry {
   /** Ids of the brokers replicas may be placed on. */
   readonly brokerIds: readonly number[];
   /**
-   * Creates a topic and places its replicas. Throws BrookError TOPIC_EXISTS, or INVALID_TOPIC for a bad name,
-   * partition count, replication factor or config.
+   * Creates a topic and places its replicas. Throws BrookError TOPIC_EXISTS, INVALID_REPLICATION_FACTOR (more
+   * than the brokers), or INVALID_TOPIC for a bad name, partition count, replication factor or config.
    */
   create(spec: TopicSpec, nowMs: number): TopicRecord;
   /** Deletes a topic's metadata; throws BrookError UNKNOWN_TOPIC. */

@@ -29,6 +29,15 @@ void t.test('with broker 3 SIGKILLed', async (t) => {
     what: 'a leader for every partition of pairs',
   });
   const [pairs] = await admin.describeTopics(['pairs']);
+  // One replica each: its partitions on broker 3 are hosted by no live broker once 3 is gone.
+  await admin.createTopic('solo', { partitions: PARTITIONS, replicationFactor: 1 });
+  await waitFor(async () => (await admin.describeTopics(['solo']))[0]?.partitions.every((p) => p.leader > 0), {
+    timeoutMs: 20_000,
+    what: 'a leader for every partition of solo',
+  });
+  const soloOnDead = ((await admin.describeTopics(['solo']))[0]?.partitions ?? []).filter((p) =>
+    p.replicas.includes(DEAD),
+  ).length;
 
   await cluster.kill(DEAD);
   for (const id of live) {
@@ -62,7 +71,7 @@ void t.test('with broker 3 SIGKILLed', async (t) => {
   await t.test('a replication factor above the live brokers is refused, naming them', async (t) => {
     await t.rejects(liveAdmin.createTopic('rf3', { partitions: 1, replicationFactor: 3 }), {
       constructor: BrookError,
-      code: 'INVALID_TOPIC',
+      code: 'INVALID_REPLICATION_FACTOR',
       message: /needs 3 live brokers, but only 2 of 3 are live \(live: \[1,2\], not reachable: \[3\]\)/,
     });
     t.notOk((await liveAdmin.listTopics()).includes('rf3'), 'and not created');
@@ -73,11 +82,24 @@ void t.test('with broker 3 SIGKILLed', async (t) => {
     const broker = cluster.broker(1);
     const orphaned = (pairs?.partitions ?? []).filter((p) => [...p.replicas].sort().join(',') === '1,3');
     t.ok(orphaned.length > 0, `some partitions of pairs are on brokers 1 and 3 (${String(orphaned.length)})`);
-    await waitFor(async () => (await scrapeMetric(broker.wsPort, 'brook_offline_partitions')) === orphaned.length, {
-      timeoutMs: 20_000,
-      what: `brook_offline_partitions on broker 1 to count the ${String(orphaned.length)} partitions on brokers 1 and 3`,
-    });
-    t.pass('brook_offline_partitions counts them');
+    // The controller also counts the partitions whose only replica was on broker 3 (no live broker hosts them).
+    const { controllerId } = await liveAdmin.describeCluster();
+    t.ok(soloOnDead > 0, `some partitions of solo were on broker 3 (${String(soloOnDead)})`);
+    const expected = (id: number): number =>
+      (pairs?.partitions ?? []).filter((p) => p.replicas.includes(id) && p.replicas.includes(DEAD)).length +
+      (id === controllerId ? soloOnDead : 0);
+    for (const id of live) {
+      await waitFor(
+        async () => (await scrapeMetric(cluster.broker(id).wsPort, 'brook_offline_partitions')) === expected(id),
+        {
+          timeoutMs: 20_000,
+          what:
+            `brook_offline_partitions on broker ${String(id)} to be ${String(expected(id))}: its partitions of pairs ` +
+            `shared with broker 3${id === controllerId ? ', and (the controller) the partitions of solo on broker 3' : ''}`,
+        },
+      );
+    }
+    t.pass('brook_offline_partitions counts them, each once in the cluster');
     const described = await runBrook(t, ['topic', 'describe', 'pairs', '--bootstrap', broker.bootstrap]);
     t.equal(described.code, 0, described.stderr);
     for (const p of orphaned) {

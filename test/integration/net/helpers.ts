@@ -50,6 +50,8 @@ export class FakeCore implements BrokerCore {
     listOffsets: () => Promise.reject(new BrookError('UNKNOWN_TOPIC')),
     initProducer: () => Promise.resolve({ producerId: 0, producerEpoch: 0 }),
     reassignPartitions: () => Promise.reject(new BrookError('INVALID_REPLICA_ASSIGNMENT')),
+    alterTopicConfigs: () => Promise.reject(new BrookError('UNKNOWN_TOPIC')),
+    createPartitions: () => Promise.reject(new BrookError('UNKNOWN_TOPIC')),
     createUser: () => Promise.reject(new BrookError('INVALID_REQUEST')),
     deleteUser: () => Promise.reject(new BrookError('UNKNOWN_USER')),
     listUsers: () => Promise.resolve({ users: [] }),

@@ -12,6 +12,16 @@ void t.test('every command survives encoding', (t) => {
     { type: 'addBroker', broker: { id: 4, host: '127.0.0.1', port: 9402 } },
     { type: 'reassignPartition', topic: 'a', partition: 0, replicas: [4, 1] },
     { type: 'completeMove', topic: 'a', partition: 0, replicas: [4, 1] },
+    { type: 'alterTopicConfig', name: 'a', config: { 'retention.ms': '60000' } },
+    {
+      type: 'createPartitions',
+      name: 'a',
+      from: 1,
+      replicas: [
+        [2, 1],
+        [1, 3],
+      ],
+    },
   ];
   for (const command of commands) t.same(decodeCommand(encodeCommand(command)), command, command.type);
   t.end();

@@ -56,7 +56,7 @@ function startCluster(t: Test): Cluster {
       retentionBytes: -1,
     });
     const host = peers.host(id, IDS, { electionTicks: ELECTION_TICKS, logger, runtime });
-    const metrics = new ClusterMetrics({ replicas: () => [], livePeers: () => 0 });
+    const metrics = new ClusterMetrics({ replicas: () => [], livePeers: () => 0, unhostedOfflinePartitions: () => 0 });
     if (id === 1) metrics.registerIn(registry);
     const leadership: boolean[] = [];
     const broker: Broker = {

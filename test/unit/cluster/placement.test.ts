@@ -42,7 +42,7 @@ void t.test('live placement: dead brokers get no replica, and live ones keep the
 void t.test('live placement with fewer live brokers than the replication factor is refused, naming them', (t) => {
   t.throws(() => assignLiveReplicas('orders', 6, 3, [1, 2, 3], (id) => id !== 3), {
     constructor: BrookError,
-    code: 'INVALID_TOPIC',
+    code: 'INVALID_REPLICATION_FACTOR',
     message:
       /replication factor 3 of 'orders' needs 3 live brokers, but only 2 of 3 are live \(live: \[1,2\], not reachable: \[3\]\)/,
   });
@@ -59,7 +59,7 @@ void t.test('live placement with minLive: live brokers first, dead ones only to 
     t.equal(placed[p]?.[0], all[p]?.find(isLive), 'the preferred leader is the highest-ranked live broker');
   }
   t.throws(() => assignLiveReplicas('__offsets', 1, 3, [1, 2, 3], (id) => id === 1, 2), {
-    code: 'INVALID_TOPIC',
+    code: 'INVALID_REPLICATION_FACTOR',
     message: /needs 2 live brokers, but only 1 of 3 are live/,
   });
   t.end();

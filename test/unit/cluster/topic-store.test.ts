@@ -1,6 +1,7 @@
 import t, { type Test } from 'tap';
 import { TopicStore, type TopicStoreOptions } from '../../../broker/cluster/topic-store.js';
 import type { TopicSpec } from '../../../broker/topics/topic-config.js';
+import { partitionsWithoutLiveHost } from '../../../broker/topics/topic-registry.js';
 import { BrookError } from '../../../protocol/index.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 
@@ -131,7 +132,7 @@ void t.test('invalid topics are refused with INVALID_TOPIC and TOPIC_EXISTS', (t
     'INVALID_TOPIC',
   );
   t.throws(() => store.create(spec('t', { replicationFactor: 3 }), 0), {
-    code: 'INVALID_TOPIC',
+    code: 'INVALID_REPLICATION_FACTOR',
     message: 'replication factor 3 exceeds the 1 available broker(s)',
   });
   t.same(
@@ -212,6 +213,52 @@ void t.test('a reassignment marks the partition moving over old and new replicas
   t.equal(
     codeOf(() => reopened.reassign('orders', 2, [1])),
     'UNKNOWN_PARTITION',
+  );
+  t.end();
+});
+
+void t.test('a changed config and added partitions survive a reopen; a stale add is refused', (t) => {
+  const dir = tempDir(t);
+  const first = TopicStore.open(dir, { brokerIds: [1, 2] });
+  first.create(spec('orders', { partitions: 2 }), 5);
+  const before = first.get('orders');
+  first.alterConfig('orders', { 'retention.ms': '60000' });
+  const grown = first.addPartitions('orders', 2, [[2], [1]]);
+  t.equal(grown.partitions, 4);
+  t.strictSame(grown.replicas.slice(0, 2), before?.replicas, 'the existing partitions keep their replicas');
+  t.equal(
+    codeOf(() => first.addPartitions('orders', 2, [[1]])),
+    'INVALID_TOPIC',
+    'the topic has 4 partitions now',
+  );
+  t.equal(
+    codeOf(() => first.alterConfig('nosuch', {})),
+    'UNKNOWN_TOPIC',
+  );
+  first.close();
+  const again = open(t, dir, { brokerIds: [1, 2] });
+  const reopened = again.get('orders');
+  t.strictSame(reopened?.config, { 'retention.ms': '60000' });
+  t.equal(reopened?.partitions, 4);
+  t.strictSame(reopened?.replicas.slice(2), [[2], [1]]);
+  t.end();
+});
+
+void t.test('partitions without a live host: every replica (and, while moving, every old one) is down', (t) => {
+  const record = {
+    name: 'orders',
+    partitions: 3,
+    replicationFactor: 1,
+    replicas: [[3], [1], [3]],
+    config: {},
+    createdMs: 0,
+    moving: { 2: [1, 3] },
+  };
+  const live = (id: number): boolean => id !== 3;
+  t.equal(partitionsWithoutLiveHost([record], live), 1, 'orders-0 only: orders-2 still has broker 1 while it moves');
+  t.equal(
+    partitionsWithoutLiveHost([record], () => true),
+    0,
   );
   t.end();
 });

@@ -18,11 +18,14 @@ void t.test('metadata lists brokers and topics with leaders, replicas and offset
     all.topics.map((x) => x.name),
     ['c', 'm'],
   );
+  const sizes = all.topics[1]?.partitions.map((p) => p.sizeBytes) ?? [];
+  t.equal(sizes[0], 0, 'an empty partition holds no bytes');
+  t.ok((sizes[1] ?? 0) > 0, `a partition with records holds bytes (${String(sizes[1])})`);
   t.same(all.topics[1], {
     name: 'm',
     partitions: [
-      { partition: 0, leader: 1, replicas: [1], isr: [1], logStartOffset: 0, highWatermark: 0 },
-      { partition: 1, leader: 1, replicas: [1], isr: [1], logStartOffset: 0, highWatermark: 4 },
+      { partition: 0, leader: 1, replicas: [1], isr: [1], logStartOffset: 0, highWatermark: 0, sizeBytes: 0 },
+      { partition: 1, leader: 1, replicas: [1], isr: [1], logStartOffset: 0, highWatermark: 4, sizeBytes: sizes[1] },
     ],
     config: { 'cleanup.policy': 'delete', 'retention.ms': '604800000', 'retention.bytes': '-1' },
   });

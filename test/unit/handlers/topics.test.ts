@@ -17,11 +17,11 @@ void t.test('createTopics answers per topic', async (t) => {
   t.match(results[1], { name: 'ok', error: { code: 6 } }, 'TOPIC_EXISTS');
   t.match(results[2], {
     name: 'rf',
-    error: { code: 7, message: 'replication factor 3 exceeds the 1 available broker(s)' },
+    error: { code: 36, message: 'replication factor 3 exceeds the 1 available broker(s)' },
   });
   t.match(results[3], { name: 'compact', error: { code: 7 } });
   t.match(results[4], { name: 'typo', error: { code: 7, message: /unknown topic config key/ } });
-  t.same(h.recorded.errors, ['TOPIC_EXISTS', 'INVALID_TOPIC', 'INVALID_TOPIC', 'INVALID_TOPIC']);
+  t.same(h.recorded.errors, ['TOPIC_EXISTS', 'INVALID_REPLICATION_FACTOR', 'INVALID_TOPIC', 'INVALID_TOPIC']);
   t.same(
     h.topics.list().map((r) => r.name),
     ['ok'],

@@ -242,6 +242,8 @@ export class FakeCore implements BrokerCore {
     listOffsets: () => Promise.resolve({ offset: 0, timestamp: null }),
     initProducer: () => Promise.resolve({ producerId: 0, producerEpoch: 0 }),
     reassignPartitions: (request) => Promise.resolve({ partitions: request.partitions }),
+    alterTopicConfigs: (request) => Promise.resolve({ results: request.topics.map((t) => ({ name: t.name })) }),
+    createPartitions: (request) => Promise.resolve({ results: request.topics.map((t) => ({ name: t.name })) }),
     createUser: () => Promise.resolve({}),
     deleteUser: () => Promise.resolve({}),
     listUsers: () => Promise.resolve({ users: [] }),

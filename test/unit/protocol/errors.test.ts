@@ -53,6 +53,7 @@ void t.test('the error table is the documented one', (t) => {
     UNKNOWN_USER: [35, false],
     QUOTA_EXCEEDED: [36, true],
     LIMIT_EXCEEDED: [37, false],
+    INVALID_REPLICATION_FACTOR: [38, false],
     NETWORK_ERROR: [100, true],
     CLOSED: [101, false],
   });
@@ -109,7 +110,7 @@ void t.test('a cause is kept on the local error but never sent', (t) => {
 });
 
 void t.test('unknown codes become UNKNOWN and keep the code in the message', (t) => {
-  for (const code of [0, 38, 99, 102, 999, -5]) {
+  for (const code of [0, 39, 99, 102, 999, -5]) {
     const err = BrookError.fromWire({ code, message: 'from the future' });
     t.equal(err.code, 'UNKNOWN');
     t.equal(err.retriable, false);

@@ -38,6 +38,8 @@ void t.test('the op codes are the documented ones', (t) => {
       createAcls: 18,
       listAcls: 19,
       deleteAcls: 20,
+      alterTopicConfigs: 50,
+      createPartitions: 51,
       groupHeartbeat: 40,
       commitOffsets: 41,
       fetchOffsets: 42,

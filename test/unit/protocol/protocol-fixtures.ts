@@ -277,6 +277,20 @@ export const requestSamples: { [K in RequestOp]: { requests: RequestOf<K>[]; res
     ],
     responses: [{ partitions: [{ topic: 'orders', partition: 3, replicas: [4, 2, 1] }] }, { partitions: [] }],
   },
+  alterTopicConfigs: {
+    requests: [
+      { topics: [{ name: 'orders', set: { 'retention.ms': '3600000' } }] },
+      { topics: [{ name: 'orders', set: {}, delete: ['retention.bytes'] }] },
+    ],
+    responses: [
+      { results: [{ name: 'orders' }] },
+      { results: [{ name: 'orders', error: { code: 4, message: "topic 'orders' does not exist" } }] },
+    ],
+  },
+  createPartitions: {
+    requests: [{ topics: [{ name: 'orders', count: 12 }] }],
+    responses: [{ results: [{ name: 'orders' }] }],
+  },
   groupHeartbeat: {
     requests: [
       {

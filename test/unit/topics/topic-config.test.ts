@@ -1,5 +1,11 @@
 import t from 'tap';
-import { checkTopicConfig, checkTopicSpec, topicRetention } from '../../../broker/topics/topic-config.js';
+import {
+  alteredConfig,
+  checkPartitionGrowth,
+  checkTopicConfig,
+  checkTopicSpec,
+  topicRetention,
+} from '../../../broker/topics/topic-config.js';
 
 const defaults = { retentionMs: 7, retentionBytes: -1 };
 
@@ -63,7 +69,7 @@ void t.test('topic spec: name, partitions, replication factor', (t) => {
     () => {
       checkTopicSpec({ ...ok, replicationFactor: 2 }, 1);
     },
-    { code: 'INVALID_TOPIC', message: 'replication factor 2 exceeds the 1 available broker(s)' },
+    { code: 'INVALID_REPLICATION_FACTOR', message: 'replication factor 2 exceeds the 1 available broker(s)' },
   );
   t.doesNotThrow(() => {
     checkTopicSpec({ ...ok, replicationFactor: 3 }, 3);
@@ -77,5 +83,51 @@ void t.test('retention comes from the topic where set, else the defaults', (t) =
     retentionMs: -1,
     retentionBytes: 100,
   });
+  t.end();
+});
+
+void t.test('an altered config: keys set, keys deleted, checked as at creation', (t) => {
+  const current = { 'retention.ms': '1000', 'cleanup.policy': 'delete' };
+  t.strictSame(alteredConfig(current, { set: { 'retention.bytes': '10' } }, false), {
+    'retention.ms': '1000',
+    'cleanup.policy': 'delete',
+    'retention.bytes': '10',
+  });
+  t.strictSame(
+    alteredConfig(current, { set: { 'retention.ms': '5' }, delete: ['cleanup.policy'] }, false),
+    { 'retention.ms': '5' },
+    'a deleted key goes (back to the default)',
+  );
+  t.strictSame(current, { 'retention.ms': '1000', 'cleanup.policy': 'delete' }, 'the current config is not changed');
+  t.throws(() => alteredConfig(current, { set: { 'retention.ms': 'x' } }, false), {
+    code: 'INVALID_TOPIC',
+    message: /retention.ms must be an integer/,
+  });
+  t.throws(() => alteredConfig(current, { set: {}, delete: ['segment.ms'] }, false), {
+    code: 'INVALID_TOPIC',
+    message: /unknown topic config key "segment.ms"/,
+  });
+  t.throws(() => alteredConfig(current, { set: { 'cleanup.policy': 'checkpoint' } }, false), {
+    message: /cleanup.policy must be 'delete'/,
+  });
+  t.end();
+});
+
+void t.test('partitions only grow, up to the maximum', (t) => {
+  t.doesNotThrow(() => {
+    checkPartitionGrowth('a', 3, 4);
+  });
+  for (const count of [3, 2, 3.5, 100_001]) {
+    t.throws(
+      () => {
+        checkPartitionGrowth('a', 3, count);
+      },
+      {
+        code: 'INVALID_TOPIC',
+        message: /topic 'a' has 3 partitions: the new count must be an integer from 4 to 100000/,
+      },
+      String(count),
+    );
+  }
   t.end();
 });
