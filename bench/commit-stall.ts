@@ -11,7 +11,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { FlushPolicy, PartitionLog, recordsCrc, Shard, type BatchToAppend } from '../broker/log/index.js';
+import { plainBatch } from '../broker/log/batch.js';
+import { FlushPolicy, PartitionLog, Shard } from '../broker/log/index.js';
 import { percentile } from './stats.js';
 
 const RECORD_SIZES = [100, 1024, 16 * 1024] as const;
@@ -25,27 +26,12 @@ const PER_COMMIT = Number(values['per-commit']);
 if (!Number.isInteger(ROUNDS) || ROUNDS < 100) throw new Error('--rounds must be an integer >= 100');
 if (!Number.isInteger(PER_COMMIT) || PER_COMMIT < 1) throw new Error('--per-commit must be a positive integer');
 
-function batchOf(recordBytes: number): BatchToAppend {
-  const records = new Uint8Array(recordBytes);
-  return {
-    count: 1,
-    firstTimestamp: 0,
-    maxTimestamp: 0,
-    crc: recordsCrc(records),
-    producerId: -1,
-    producerEpoch: -1,
-    baseSequence: -1,
-    attributes: 0,
-    records,
-  };
-}
-
 /** Milliseconds each of `ROUNDS` commits of `PER_COMMIT` batches held the thread. */
 async function commitTimes(flush: FlushPolicy, recordBytes: number): Promise<number[]> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'brook-commit-stall-'));
   const shard = Shard.open(path.join(dir, 'shard-0.db'), { flush });
   const log = PartitionLog.open(shard, 'bench-0', { retentionMs: -1, retentionBytes: -1 });
-  const batch = batchOf(recordBytes);
+  const batch = plainBatch(new Uint8Array(recordBytes), 1, 0);
   const times: number[] = [];
   try {
     for (let round = 0; round < ROUNDS; round++) {
