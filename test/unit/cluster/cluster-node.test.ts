@@ -11,9 +11,10 @@ import type { HostEnvelope } from '../../../broker/cluster/raft-host.js';
 import type { PeerEnvelope, PeerTransportOptions } from '../../../broker/cluster/peer-transport.js';
 import { TopicStore } from '../../../broker/cluster/topic-store.js';
 import { resolveConfig } from '../../../broker/config.js';
-import { PartitionRegistry } from '../../../broker/partitions/partition-registry.js';
+import type { PartitionRegistry } from '../../../broker/partitions/partition-registry.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 import { ManualRuntime, WALL_START_MS } from './helpers/manual-runtime.js';
+import { testPartitions } from './helpers/test-partitions.js';
 import { settle } from './helpers/memory-peers.js';
 
 const IDS = [1, 2];
@@ -103,14 +104,7 @@ async function startCluster(t: Test): Promise<Cluster> {
       runtime,
       (o) => router.transport(o),
     );
-    const partitions = new PartitionRegistry({
-      dataDir,
-      brokerId: id,
-      flush: 'never',
-      retentionDefaults: { retentionMs: -1, retentionBytes: -1 },
-      maxMessageBytes: 1 << 20,
-      replicate: node.replicate,
-    });
+    const partitions = testPartitions(dataDir, id, node.replicate);
     await node.start(partitions);
     nodes.push({ id, node, topics, partitions });
   }

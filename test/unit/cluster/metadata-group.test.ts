@@ -11,10 +11,10 @@ import { METADATA_GROUP, MetadataGroup } from '../../../broker/cluster/metadata-
 import type { PeerAddress } from '../../../broker/cluster/peer-link.js';
 import { TopicStore } from '../../../broker/cluster/topic-store.js';
 import { PartitionLog } from '../../../broker/log/partition-log.js';
-import { PartitionRegistry } from '../../../broker/partitions/partition-registry.js';
 import type { TopicSpec } from '../../../broker/topics/topic-config.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 import { ManualRuntime, WALL_START_MS } from './helpers/manual-runtime.js';
+import { testPartitions } from './helpers/test-partitions.js';
 import type { RaftHost } from '../../../broker/cluster/raft-host.js';
 import { MemoryPeers, settle } from './helpers/memory-peers.js';
 
@@ -50,13 +50,7 @@ function startCluster(t: Test): Cluster {
     const dataDir = tempDir(t, `metadata-group-${String(id)}-`);
     const host = peers.host(id, IDS, { electionTicks: ELECTION_TICKS, logger, runtime });
     const topics = TopicStore.open(dataDir, { clusterId: 'test', brokerIds: IDS });
-    const partitions = new PartitionRegistry({
-      dataDir,
-      brokerId: id,
-      flush: 'never',
-      retentionDefaults: { retentionMs: -1, retentionBytes: -1 },
-      maxMessageBytes: 1 << 20,
-    });
+    const partitions = testPartitions(dataDir, id);
     const added: PeerAddress[] = [];
     const asked: { controllerId: number; spec: TopicSpec }[] = [];
     const metadata = MetadataGroup.open({
