@@ -47,6 +47,12 @@ export interface RetryOptions {
   readonly topic?: string;
   /** Also retry UNKNOWN_TOPIC / UNKNOWN_PARTITION (a topic just created may not be everywhere yet). */
   readonly retryUnknownTopic?: boolean;
+  /** Which errors are retried, instead of the retriable ones (e.g. the coordinator errors of a group request). */
+  readonly retryIf?: (error: BrookError) => boolean;
+  /** Told of each error that is retried, before the backoff (e.g. to forget a coordinator). */
+  readonly onRetry?: (error: BrookError) => void;
+  /** Stops the retries (rethrowing the last error) once true: checked before and after each backoff. */
+  readonly abandoned?: () => boolean;
 }
 
 export class Cluster {
@@ -222,11 +228,14 @@ export class Cluster {
       try {
         return await attempt();
       } catch (err: unknown) {
-        if (!this.shouldRetry(err, options)) throw err;
+        if (!(err instanceof BrookError) || !this.shouldRetry(err, options) || options.abandoned?.() === true)
+          throw err;
         if (options.topic !== undefined && isRoutingError(err)) this.invalidate(options.topic);
+        options.onRetry?.(err);
         const delayMs = backoffDelayMs(n, this.options.retryBackoff, this.options.random);
         if (this.options.clock.nowMs() + delayMs > options.deadlineMs) throw err;
         await this.sleep(delayMs);
+        if (options.abandoned?.() === true) throw err;
       }
     }
   }
@@ -258,8 +267,9 @@ export class Cluster {
     await Promise.all(all.map((c) => c.close()));
   }
 
-  private shouldRetry(err: unknown, options: RetryOptions): boolean {
-    if (this.closed || !(err instanceof BrookError)) return false;
+  private shouldRetry(err: BrookError, options: RetryOptions): boolean {
+    if (this.closed) return false;
+    if (options.retryIf !== undefined) return options.retryIf(err);
     if (err.retriable) return true;
     return options.retryUnknownTopic === true && (err.code === 'UNKNOWN_TOPIC' || err.code === 'UNKNOWN_PARTITION');
   }

@@ -232,23 +232,16 @@ export class GroupSession {
    * Runs a request on the coordinator, finding it again with backoff after coordinator errors, for up to
    * requestTimeoutMs (or until the session closes, or `stillValid` turns false).
    */
-  private async onCoordinator<R>(send: (connection: Connection) => Promise<R>, stillValid: () => boolean): Promise<R> {
-    const deadlineMs = this.nowMs() + this.client.requestTimeoutMs;
-    const abandoned = (): boolean => this.closed || !stillValid();
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await send(await this.coordinatorConnection());
-      } catch (err: unknown) {
-        const error = BrookError.from(err);
-        if (!error.findCoordinator || abandoned()) throw error;
+  private onCoordinator<R>(send: (connection: Connection) => Promise<R>, stillValid: () => boolean): Promise<R> {
+    return this.cluster.retry(async () => send(await this.coordinatorConnection()), {
+      deadlineMs: this.nowMs() + this.client.requestTimeoutMs,
+      retryIf: (error) => error.findCoordinator,
+      onRetry: (error) => {
         this.lostCoordinator(error);
-        const delayMs = backoffDelayMs(attempt, this.client.retryBackoff, this.client.random);
-        if (this.nowMs() + delayMs > deadlineMs) throw error;
-        await this.cluster.sleep(delayMs);
-        // Fenced meanwhile: what this request carries belongs to the incarnation that ended.
-        if (abandoned()) throw error;
-      }
-    }
+      },
+      // Closed or fenced meanwhile: what the request carries belongs to an incarnation that ended.
+      abandoned: () => this.closed || !stillValid(),
+    });
   }
 
   /** Forgets the coordinator; a NOT_COORDINATOR naming the new one (`leaderId`) is tried first next time. */

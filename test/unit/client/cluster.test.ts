@@ -1,4 +1,7 @@
 import t from 'tap';
+import { BrookError } from '../../../protocol/index.js';
+import { Cluster } from '../../../client/cluster.js';
+import { resolveClientOptions } from '../../../client/options.js';
 import { ConsumerCore } from '../../../client/consumer/consumer.js';
 import { ProducerCore } from '../../../client/producer/producer.js';
 import { memoryTransportFactory } from '../../../client/transport/memory.js';
@@ -89,3 +92,46 @@ void t.test('a consumer subscribes at the leader and moves when leadership chang
   t.equal(b1.session.ops('subscribe').length, 1, 're-subscribed on the new leader');
   await consumer.close();
 });
+
+void t.test(
+  'retry: retryIf picks the errors retried, onRetry hears each, abandoned stops after a backoff',
+  async (t) => {
+    const { clock, options } = twoBrokers([1]);
+    const cluster = new Cluster(resolveClientOptions(options, noPlatform));
+    t.teardown(() => cluster.close());
+    const heard: string[] = [];
+    let attempts = 0;
+    let abandon = false;
+    const outcome = cluster
+      .retry(
+        () => {
+          attempts++;
+          // NOT_COORDINATOR is not retriable by itself; retryIf makes it so. The second attempt abandons the request.
+          if (attempts === 2) abandon = true;
+          return Promise.reject(new BrookError('NOT_COORDINATOR', `attempt ${String(attempts)}`));
+        },
+        {
+          deadlineMs: clock.nowMs() + 60_000,
+          retryIf: (error) => error.code === 'NOT_COORDINATOR',
+          onRetry: (error) => heard.push(error.message),
+          abandoned: () => abandon,
+        },
+      )
+      .then(
+        () => 'resolved',
+        (err: unknown) => (err instanceof BrookError ? err.message : String(err)),
+      );
+    for (let i = 0; i < 10 && attempts < 2; i++) await clock.advance(1_000);
+    t.equal(await outcome, 'attempt 2', 'the error of the attempt after which the caller gave up');
+    t.same(heard, ['attempt 1'], 'onRetry heard the retried error only');
+    t.equal(attempts, 2);
+
+    const notRetried = await cluster
+      .retry(() => Promise.reject(new BrookError('NOT_LEADER', 'moved')), {
+        deadlineMs: clock.nowMs() + 60_000,
+        retryIf: () => false,
+      })
+      .catch((err: unknown) => err);
+    t.ok(notRetried instanceof BrookError && notRetried.code === 'NOT_LEADER', 'retryIf false: thrown at once');
+  },
+);
