@@ -167,17 +167,26 @@ void t.test('§5.3 fast backtracking: a divergent term costs one round trip, not
   t.end();
 });
 
-void t.test('§5.4.2 leader commits previous-term entries only via current-term entry (figure 8)', (t) => {
-  // (a)-(b) of figure 8 as starting logs: S1 led term 2 and put (2, t2) on S2 only; S5 led term 3 and
-  // appended (2, t3) that reached nobody.
-  const voters = [1, 2, 3, 4, 5];
-  const storages = new Map<number, MemoryStorage>([
+/**
+ * The starting logs of figure 8 (a)-(b), five voters at term 3: S1 led term 2 and put (2, t2) on S2 only; S5 led term 3
+ * and appended (2, t3) that reached nobody.
+ */
+const FIGURE_8_VOTERS = [1, 2, 3, 4, 5];
+
+function figure8Storages(): Map<number, MemoryStorage> {
+  const voters = FIGURE_8_VOTERS;
+  return new Map<number, MemoryStorage>([
     [1, storageWithTerms(voters, [1, 2], 3)],
     [2, storageWithTerms(voters, [1, 2], 3)],
     [3, storageWithTerms(voters, [1], 3)],
     [4, storageWithTerms(voters, [1], 3)],
     [5, storageWithTerms(voters, [1, 3], 3)],
   ]);
+}
+
+void t.test('§5.4.2 leader commits previous-term entries only via current-term entry (figure 8)', (t) => {
+  const voters = FIGURE_8_VOTERS;
+  const storages = figure8Storages();
   // One entry per append, so that (2, t2) can reach a majority before S1's own no-op does.
   const c = new TestCluster(voters, { ...paperOptions, maxMsgBytes: 1 }, storages);
   c.isolate(5);
@@ -207,14 +216,8 @@ void t.test('§5.4.2 leader commits previous-term entries only via current-term 
 });
 
 void t.test('§5.4.2 (figure 8e) once an entry of the current term commits, earlier entries commit with it', (t) => {
-  const voters = [1, 2, 3, 4, 5];
-  const storages = new Map<number, MemoryStorage>([
-    [1, storageWithTerms(voters, [1, 2], 3)],
-    [2, storageWithTerms(voters, [1, 2], 3)],
-    [3, storageWithTerms(voters, [1], 3)],
-    [4, storageWithTerms(voters, [1], 3)],
-    [5, storageWithTerms(voters, [1, 3], 3)],
-  ]);
+  const voters = FIGURE_8_VOTERS;
+  const storages = figure8Storages();
   const c = new TestCluster(voters, paperOptions, storages);
   c.isolate(5);
   c.elect(1);
