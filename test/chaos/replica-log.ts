@@ -5,6 +5,7 @@
  * STOPPED broker: a running one holds its shards with `locking_mode = EXCLUSIVE` (readers get SQLITE_BUSY).
  */
 import type Database from 'better-sqlite3';
+import { logName } from '../../broker/log/index.js';
 import { findInShards } from '../helpers/shard-files.js';
 import { CONTROL_BATCH, decodeRecordsWith, type FetchedBatch } from '../../protocol/index.js';
 import type { ReadBatch, ReadRecord } from './checker.js';
@@ -40,7 +41,7 @@ interface Row {
  * killed broker left) but only read. Throws if no shard holds the replica.
  */
 export function readReplicaLog(dataDir: string, topic: string, partition: number): ReplicaLog {
-  return withPartition(dataDir, `${topic}-${String(partition)}`, (db, part) => {
+  return withPartition(dataDir, logName(topic, partition), (db, part) => {
     const rows = db
       .prepare<[number], Row>(
         'SELECT base_offset, last_offset, count, first_ts, max_ts, crc32c, producer_id, producer_epoch, ' +

@@ -10,6 +10,7 @@ import { Admin, Consumer, Producer, stringCodec } from '../../../client/index.js
 import { runBrook } from '../../helpers/brook-cli.js';
 import { TestCluster } from '../../helpers/cluster.js';
 import { consumeUntil } from '../../helpers/consume.js';
+import { logName } from '../../../broker/log/index.js';
 import { storedLogNames } from '../../helpers/shard-files.js';
 import { waitFor } from '../../helpers/wait-for.js';
 
@@ -107,8 +108,7 @@ void t.test('a broker joins a running cluster and partitions move to it while pr
       moves.every((m) =>
         [1, 2, 3, joined].every(
           (id) =>
-            storedLogNames(cluster.dataDir(id)).includes(`${m.topic}-${String(m.partition)}`) ===
-            m.replicas.includes(id),
+            storedLogNames(cluster.dataDir(id)).includes(logName(m.topic, m.partition)) === m.replicas.includes(id),
         ),
       ),
     { timeoutMs: 30_000, what: 'partition logs only on the new replicas' },
