@@ -145,7 +145,7 @@ async function tail(topic: string): Promise<void> {
         String(record.offset),
         new Date(record.timestamp).toISOString(),
         record.key === null ? '' : keys.decode(record.key),
-        record.value,
+        record.value ?? '(null: a tombstone)',
       ]);
       rows.length = Math.min(rows.length, TAIL_ROWS);
       render();

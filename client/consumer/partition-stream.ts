@@ -30,10 +30,10 @@ export interface ConsumerRecord<T> {
    */
   readonly key: Uint8Array | null;
   /**
-   * The decoded value. A record stored with a null value (a tombstone written by another client; this client never
-   * writes one) has `null` here whatever T is.
+   * The decoded value, or null for a record stored with a null value (a tombstone, which a compacted topic keeps to
+   * mark a key deleted; Kafka clients write them). The codec never sees a tombstone.
    */
-  readonly value: T;
+  readonly value: T | null;
   readonly headers: readonly RecordHeader[];
 }
 
@@ -102,9 +102,9 @@ export class PartitionStream<T> {
     this.onDecodeError = settings.onDecodeError;
     const { codec } = settings;
     this.makeRecord = (offset, timestamp, key, value, headers) => {
-      let decoded: T;
+      let decoded: T | null;
       try {
-        decoded = value === null ? (null as T) : codec.decode(value);
+        decoded = value === null ? null : codec.decode(value);
       } catch (err: unknown) {
         // Kept in place of the record, so that the records around it are not lost with the batch.
         return new DecodeError(topic, partition, offset, err);

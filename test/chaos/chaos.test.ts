@@ -19,6 +19,7 @@ import { planFaults, runFault } from './nemesis.js';
 import { agreedLeaders, caughtUp, leaderOf } from './observe.js';
 import { readReplicaLog } from './replica-log.js';
 import { Workload } from './workload.js';
+import { valueOf } from '../helpers/consume.js';
 
 const TOPIC = 'chaos';
 const PARTITIONS = 3;
@@ -156,7 +157,7 @@ void t.test(`writes survive faults on a 3-broker cluster (${replay})`, async (t)
   for (let p = 0; p < PARTITIONS; p++) {
     const records = consumed
       .filter((r: ConsumerRecord<string>) => r.partition === p)
-      .map((r) => ({ offset: r.offset, value: r.value }));
+      .map((r) => ({ offset: r.offset, value: valueOf(r) }));
     reads.push({ replica: 'leader (consumer)', partition: p, records });
   }
 

@@ -77,3 +77,21 @@ export function consumeToOffsets<T>(
     endOffsets.every((end, partition) => end === 0 || (consumer.position({ topic, partition }) ?? 0) >= end);
   return consumeUntil(consumer, reached, options);
 }
+
+/**
+ * The value of a record the test wrote with one (never a tombstone): `record.value` is null only for a record stored
+ * with a null value, which these tests do not produce; one turning up fails the test here with where it was.
+ */
+export function valueOf<T>(record: {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: number;
+  readonly value: T | null;
+}): T {
+  if (record.value === null) {
+    throw new Error(
+      `${record.topic}/${String(record.partition)} at ${String(record.offset)} is a tombstone (null value)`,
+    );
+  }
+  return record.value;
+}

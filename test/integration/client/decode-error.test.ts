@@ -6,6 +6,7 @@
 import t from 'tap';
 import { Admin, Consumer, DecodeError, Producer, stringCodec } from '../../../client/index.js';
 import { closeAtEnd, startTestBroker } from './helpers.js';
+import { valueOf } from '../../helpers/consume.js';
 
 interface Order {
   id: number;
@@ -46,7 +47,7 @@ void t.test('undecodable records: typed error, position kept, nothing after them
         const take = async (): Promise<number> => {
           const next = await it.next();
           if (next.done === true) throw new Error('iteration ended');
-          return next.value.value.id;
+          return valueOf(next.value).id;
         };
         t.equal(await take(), 0);
         const first = await it.next().catch((e: unknown) => e);

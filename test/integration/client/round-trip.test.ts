@@ -9,6 +9,7 @@ import {
   type ConsumerRecord,
 } from '../../../client/index.js';
 import { closeAtEnd, startTestBroker } from './helpers.js';
+import { valueOf } from '../../helpers/consume.js';
 
 interface Order {
   id: number;
@@ -49,14 +50,14 @@ for (const transport of ['tcp', 'ws'] as const) {
     await consumer.assign('orders');
     const received = await takeN(consumer, 300);
     t.same(
-      received.map((r) => r.value.id).sort((a, b) => a - b),
+      received.map((r) => valueOf(r).id).sort((a, b) => a - b),
       Array.from({ length: 300 }, (_, i) => i),
     );
     for (const record of received) {
-      const meta = sent[record.value.id];
+      const meta = sent[valueOf(record).id];
       t.equal(record.partition, meta?.partition);
       t.equal(record.offset, meta?.offset);
-      t.equal(new TextDecoder().decode(record.headers[0]?.[1] ?? new Uint8Array()), `t${String(record.value.id)}`);
+      t.equal(new TextDecoder().decode(record.headers[0]?.[1] ?? new Uint8Array()), `t${String(valueOf(record).id)}`);
     }
     // Per partition, offsets arrive in order without gaps.
     for (const p of [0, 1, 2]) {
@@ -88,7 +89,7 @@ void t.test('keyed records land on the murmur2 partition (as a Java Kafka client
   await consumer.assign('keyed');
   const received = await takeN(consumer, keys.length);
   for (const record of received) {
-    const expected = partitionForKey(new TextEncoder().encode(record.value), 7);
+    const expected = partitionForKey(new TextEncoder().encode(valueOf(record)), 7);
     t.equal(record.partition, expected, `key ${record.value} on partition ${String(expected)}`);
     t.equal(new TextDecoder().decode(record.key ?? new Uint8Array()), record.value);
   }

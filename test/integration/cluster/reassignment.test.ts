@@ -13,6 +13,7 @@ import { consumeUntil } from '../../helpers/consume.js';
 import { logName } from '../../../broker/log/index.js';
 import { storedLogNames } from '../../helpers/shard-files.js';
 import { waitFor } from '../../helpers/wait-for.js';
+import { valueOf } from '../../helpers/consume.js';
 
 const SPREAD = 'spread';
 const SPREAD_PARTITIONS = 6;
@@ -130,7 +131,7 @@ void t.test('a broker joins a running cluster and partitions move to it while pr
   for (const { topic, partition } of partitions) {
     const numbers = records
       .filter((r) => r.topic === topic && r.partition === partition)
-      .map((r) => Number(r.value.slice(1)));
+      .map((r) => Number(valueOf(r).slice(1)));
     t.same(
       numbers,
       [...numbers].sort((a, b) => a - b),

@@ -12,6 +12,7 @@ import { findInShards } from '../../helpers/shard-files.js';
 import { consumeToOffsets } from '../../helpers/consume.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 import { waitFor } from '../../helpers/wait-for.js';
+import { valueOf } from '../../helpers/consume.js';
 
 const TOPIC = 'crash';
 const PARTITIONS = 4;
@@ -166,7 +167,7 @@ async function crashAndRecover(t: Test, flushArgs: readonly string[], acks: 1 | 
     );
   }
   t.ok(
-    after.every((r) => metas[Number(r.value.slice('after-'.length))]?.offset === r.offset),
+    after.every((r) => metas[Number(valueOf(r).slice('after-'.length))]?.offset === r.offset),
     'each new record is at the offset its send reported',
   );
   t.equal((await second.stop()).code, 0, 'the restarted broker shuts down cleanly on SIGTERM');

@@ -6,6 +6,7 @@
 import t from 'tap';
 import { Admin, Consumer, partitionForKey, Producer, rawCodec } from '../../../client/index.js';
 import { startBrokerProcess } from '../../helpers/broker-process.js';
+import { valueOf } from '../../helpers/consume.js';
 
 const TOTAL = 1_000_000;
 const PARTITIONS = 4;
@@ -104,7 +105,9 @@ void t.test(`${String(TOTAL)} records produced, then consumed exactly once in or
         continue;
       }
       const seq =
-        record.value.byteLength === 4 ? new DataView(record.value.buffer, record.value.byteOffset, 4).getUint32(0) : -1;
+        valueOf(record).byteLength === 4
+          ? new DataView(valueOf(record).buffer, valueOf(record).byteOffset, 4).getUint32(0)
+          : -1;
       if (seq !== expected)
         problem(`partition ${String(record.partition)}: sequence ${String(seq)}, expected ${String(expected)}`);
       if (record.offset !== expected)

@@ -10,6 +10,7 @@ import { startBrokerProcess } from '../../helpers/broker-process.js';
 import { consumeBatches } from '../../helpers/consume.js';
 import { httpGet, metricSum } from '../../helpers/http.js';
 import { waitFor } from '../../helpers/wait-for.js';
+import { valueOf } from '../../helpers/consume.js';
 
 const TOPIC = 'slow';
 const VALUE_BYTES = 1024;
@@ -128,7 +129,7 @@ void t.test(
       consumer,
       (batch) => {
         for (const record of batch) {
-          const seq = new DataView(record.value.buffer, record.value.byteOffset, 4).getUint32(0);
+          const seq = new DataView(valueOf(record).buffer, valueOf(record).byteOffset, 4).getUint32(0);
           if (record.offset !== next || seq !== next) {
             if (outOfOrder++ === 0)
               t.fail(`offset ${String(record.offset)} with value #${String(seq)}, expected ${String(next)}`);

@@ -12,6 +12,7 @@ import { startBrokerProcess } from '../../helpers/broker-process.js';
 import { startTestCluster } from '../../helpers/cluster.js';
 import { consumeToOffsets } from '../../helpers/consume.js';
 import { tempDir } from '../../helpers/temp-dir.js';
+import { valueOf } from '../../helpers/consume.js';
 
 const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'fixtures', 'data-v2');
 const RECORDS = 30;
@@ -33,7 +34,7 @@ function rows(records: readonly ConsumerRecord<string>[]): [number, number, stri
         r.partition,
         r.offset,
         r.key === null ? '' : decoder.decode(r.key),
-        r.value,
+        valueOf(r),
         header === undefined || header === null ? '' : decoder.decode(header),
       ];
     })

@@ -7,6 +7,7 @@ import type { ConsumerRecord } from '../../../../client/consumer/partition-strea
 import { FakeBroker, endSubscription } from '../helpers/fake-broker.js';
 import { ManualClock, settle } from '../helpers/manual-clock.js';
 import { clientOptions, noPlatform } from '../helpers/options.js';
+import { valueOf } from '../../../helpers/consume.js';
 
 interface Order {
   id: number;
@@ -47,7 +48,7 @@ void t.test('reads typed records from earliest, in offset order', async (t) => {
   await consumer.assign('orders');
   const records = await take(consumer[Symbol.asyncIterator](), 5);
   t.same(
-    records.map((r) => r.value.id),
+    records.map((r) => valueOf(r).id),
     [0, 1, 2, 3, 4],
   );
   t.same(
@@ -142,7 +143,7 @@ void t.test('credit is given back only as the application takes records', async 
   t.equal(broker.delivered, 16);
   const rest = await take(it, 13);
   t.same(
-    rest.map((r) => r.value.id),
+    rest.map((r) => valueOf(r).id),
     Array.from({ length: 13 }, (_, i) => i + 7),
   );
   await consumer.close();
@@ -169,7 +170,7 @@ void t.test('a paused partition stops yielding and, once its credit is spent, st
   await next;
   const rest = await take(it, 3);
   t.same(
-    rest.map((r) => r.value.id),
+    rest.map((r) => valueOf(r).id),
     [1, 2, 3],
   );
   await consumer.close();
@@ -185,7 +186,7 @@ void t.test('partitions take turns batch by batch', async (t) => {
   await settle();
   const records = await take(consumer[Symbol.asyncIterator](), 8);
   t.same(
-    records.map((r) => r.value.id),
+    records.map((r) => valueOf(r).id),
     [0, 1, 10, 11, 2, 3, 12, 13],
   );
   await consumer.close();

@@ -9,9 +9,11 @@ import { jsonCodec } from '../../../../client/codecs.js';
 import { ConsumerCore } from '../../../../client/consumer/consumer.js';
 import { DecodeError } from '../../../../client/consumer/decode-error.js';
 import type { ConsumerOptions } from '../../../../client/consumer/options.js';
+import type { ConsumerRecord } from '../../../../client/consumer/partition-stream.js';
 import { FakeBroker } from '../helpers/fake-broker.js';
 import { ManualClock } from '../helpers/manual-clock.js';
 import { clientOptions, noPlatform } from '../helpers/options.js';
+import { valueOf } from '../../../helpers/consume.js';
 
 interface Order {
   id: number;
@@ -40,10 +42,10 @@ function setup(extra: Partial<ConsumerOptions<Order>> = {}) {
   return { broker, consumer };
 }
 
-async function nextValue(iterator: AsyncIterator<{ value: Order }>): Promise<number> {
+async function nextValue(iterator: AsyncIterator<ConsumerRecord<Order>>): Promise<number> {
   const next = await iterator.next();
   if (next.done === true) throw new Error('iteration ended');
-  return next.value.value.id;
+  return valueOf(next.value).id;
 }
 
 void t.test("'throw' (default): a DecodeError at the record, again until seek moves past it", async (t) => {
@@ -86,7 +88,7 @@ void t.test("batches(): the records before an undecodable one come out, then it 
   t.equal(consumer.position(TP), 1);
   await consumer.seek(TP, 3);
   const rest = await it.next();
-  t.same(rest.done === true ? [] : rest.value.map((r) => r.value.id), [3, 4]);
+  t.same(rest.done === true ? [] : rest.value.map((r) => valueOf(r).id), [3, 4]);
   await consumer.close();
 });
 
@@ -98,7 +100,7 @@ void t.test("batches() with 'skip' yields every decodable record", async (t) => 
   while (ids.length < 3) {
     const next = await it.next();
     if (next.done === true) break;
-    ids.push(...next.value.map((r) => r.value.id));
+    ids.push(...next.value.map((r) => valueOf(r).id));
   }
   t.same(ids, [0, 3, 4]);
   t.equal(consumer.position(TP), 5);
