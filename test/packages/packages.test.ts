@@ -106,7 +106,7 @@ void t.test('the browser entry type-checks with the DOM library and without @typ
       "await producer.send({ topic: 't', value: { n: 1 } });",
       "const consumer = new Consumer<{ n: number }>({ bootstrap: 'ws://127.0.0.1:9401' });",
       "await consumer.assign('t');",
-      'for await (const record of consumer) document.title = String(record.value.n);',
+      'for await (const record of consumer) document.title = String(record.value?.n);',
       '',
     ].join('\n'),
   );
