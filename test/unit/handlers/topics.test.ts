@@ -1,4 +1,5 @@
 import t from 'tap';
+import { ErrorCodes } from '../../../protocol/index.js';
 import { storedLogNames } from '../../helpers/shard-files.js';
 import { harness } from './fixtures.js';
 
@@ -17,7 +18,10 @@ void t.test('createTopics answers per topic', async (t) => {
   t.match(results[1], { name: 'ok', error: { code: 6 } }, 'TOPIC_EXISTS');
   t.match(results[2], {
     name: 'rf',
-    error: { code: 36, message: 'replication factor 3 exceeds the 1 available broker(s)' },
+    error: {
+      code: ErrorCodes.INVALID_REPLICATION_FACTOR.code,
+      message: 'replication factor 3 exceeds the 1 available broker(s)',
+    },
   });
   t.match(results[3], { name: 'compact', error: { code: 7 } });
   t.match(results[4], { name: 'typo', error: { code: 7, message: /unknown topic config key/ } });
