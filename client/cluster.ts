@@ -45,8 +45,6 @@ export interface RetryOptions {
   readonly deadlineMs: number;
   /** Topic whose metadata to refresh after a routing error. */
   readonly topic?: string;
-  /** Also retry UNKNOWN_TOPIC / UNKNOWN_PARTITION (a topic just created may not be everywhere yet). */
-  readonly retryUnknownTopic?: boolean;
   /** Which errors are retried, instead of the retriable ones (e.g. the coordinator errors of a group request). */
   readonly retryIf?: (error: BrookError) => boolean;
   /** Told of each error that is retried, before the backoff (e.g. to forget a coordinator). */
@@ -173,7 +171,11 @@ export class Cluster {
         if (stored === undefined) throw new BrookError('UNKNOWN_TOPIC', `topic ${topic} does not exist`);
         return stored;
       },
-      { deadlineMs, retryUnknownTopic: true },
+      // Also UNKNOWN_TOPIC / UNKNOWN_PARTITION: a topic just created may not be everywhere yet.
+      {
+        deadlineMs,
+        retryIf: (err) => err.retriable || err.code === 'UNKNOWN_TOPIC' || err.code === 'UNKNOWN_PARTITION',
+      },
     );
   }
 
@@ -269,9 +271,7 @@ export class Cluster {
 
   private shouldRetry(err: BrookError, options: RetryOptions): boolean {
     if (this.closed) return false;
-    if (options.retryIf !== undefined) return options.retryIf(err);
-    if (err.retriable) return true;
-    return options.retryUnknownTopic === true && (err.code === 'UNKNOWN_TOPIC' || err.code === 'UNKNOWN_PARTITION');
+    return options.retryIf === undefined ? err.retriable : options.retryIf(err);
   }
 
   private bootstrap(): Connection {
