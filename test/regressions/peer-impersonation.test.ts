@@ -104,6 +104,10 @@ void t.test('peer port under mutual TLS', { skip: opensslMissing() ?? false }, a
     const admin = new Admin({ bootstrap: broker2.bootstrap });
     t.teardown(() => admin.close());
     await admin.createTopic('after', { partitions: 1, replicationFactor: 2 });
-    t.ok((await admin.listTopics()).includes('after'), 'createTopics answered: the controller kept its majority');
+    // broker2 may apply the committed topic a moment after the controller answered.
+    t.ok(
+      await waitFor(async () => (await admin.listTopics()).includes('after'), { what: 'the new topic listed' }),
+      'createTopics answered: the controller kept its majority',
+    );
   });
 });
