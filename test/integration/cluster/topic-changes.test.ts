@@ -141,8 +141,15 @@ void t.test('topic changes on a 3-broker cluster', async (t) => {
     t.pass('the old records are gone');
 
     await admin.alterTopicConfig('aged', { delete: ['retention.ms'] });
-    const [restored] = await admin.describeTopics(['aged']);
-    t.equal(restored?.config['retention.ms'], defaultRetentionMs, "retention.ms is back to the broker's default");
+    // The broker asked may apply the committed change a moment after the controller answered.
+    const restored = await waitFor(
+      async () => {
+        const [topic] = await admin.describeTopics(['aged']);
+        return topic?.config['retention.ms'] === defaultRetentionMs ? topic : undefined;
+      },
+      { what: 'retention.ms back to the default' },
+    );
+    t.equal(restored.config['retention.ms'], defaultRetentionMs, "retention.ms is back to the broker's default");
     await t.rejects(admin.alterTopicConfig('aged', { set: { 'segment.ms': '1' } }), {
       code: 'INVALID_TOPIC',
       message: /unknown topic config key "segment.ms"/,
