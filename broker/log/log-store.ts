@@ -3,6 +3,8 @@ import Database from 'better-sqlite3';
 import type { HardState } from '../raft/messages.js';
 import { LogError, LogErrorKind } from './log-error.js';
 import type { ShardStatements } from './shard-statements.js';
+import type { ShardWriter } from './shard-writer.js';
+import * as writes from './shard-writes.js';
 
 /** One `batches` row in column order, as read with `.raw()` and as bound on insert. */
 export type BatchRow = [
@@ -79,8 +81,11 @@ export interface Removed {
 export class LogStore {
   constructor(
     private readonly sql: ShardStatements,
+    private readonly writer: ShardWriter,
     /** The partition's number in its shard. */
     readonly part: number,
+    /** The log's name, for errors. */
+    private readonly name: string,
   ) {}
 
   /** Reads an integer from the partition's meta values (0 when absent). */
@@ -97,12 +102,12 @@ export class LogStore {
 
   /** Records the membership as of the start index. */
   setSnapshotVoters(voters: string): void {
-    this.sql.metaSet.run(this.part, 'snapshot_voters', voters);
+    this.writer.runSync(writes.setMeta(this.part, 'snapshot_voters', voters), `recording the voters of ${this.name}`);
   }
 
   /** Inserts the rows in one transaction (all or nothing). */
   insert(rows: readonly BatchRow[]): void {
-    this.sql.insertRows(this.part, rows);
+    this.writer.runSync(writes.insertRows(this.part, rows), `appending ${String(rows.length)} batches to ${this.name}`);
   }
 
   /** Rows from the batch containing `fromOffset` up to (excluding) base offset `endOffset`, in order. */
@@ -184,22 +189,22 @@ export class LogStore {
 
   /** Deletes rows with base offset < `offset` and records `start` (whose offset is `offset`), atomically. */
   deleteBefore(offset: number, start: StartPoint): void {
-    this.sql.deleteBefore(this.part, offset, start);
+    this.writer.runSync(writes.deleteBefore(this.part, offset, start), `deleting the head of ${this.name}`);
   }
 
   /** Deletes rows with base offset >= `offset`. */
   deleteFrom(offset: number): void {
-    this.sql.deleteFrom.run(this.part, offset);
+    this.writer.runSync(writes.deleteFrom(this.part, offset), `truncating ${this.name}`);
   }
 
   /** Deletes every row and records a new start, atomically. */
   reset(start: StartPoint): void {
-    this.sql.reset(this.part, start);
+    this.writer.runSync(writes.reset(this.part, start), `resetting ${this.name}`);
   }
 
   /** Applies a Raft write (reset, truncation, rows, hard state, in that order) in one transaction. */
   writeRaft(plan: RaftWritePlan): void {
-    this.sql.writeRaft(this.part, plan);
+    this.writer.runSync(writes.writeRaft(this.part, plan), `writing Raft entries to ${this.name}`);
   }
 
   /** The Raft hard state recorded in meta. */

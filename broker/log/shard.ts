@@ -9,6 +9,9 @@ import { synchronousFor, type FlushPolicy } from './log-options.js';
 import { LogStore, storageError } from './log-store.js';
 import { COPY_LEGACY_BATCHES, COPY_LEGACY_META, SHARD_SCHEMA_VERSION, prepareShardSchema } from './shard-schema.js';
 import { prepareStatements, type ShardStatements } from './shard-statements.js';
+import { ShardWriter } from './shard-writer.js';
+import * as writes from './shard-writes.js';
+import { WRITE_STATEMENTS } from './shard-writes.js';
 import { Checkpointer } from './checkpointer.js';
 
 /** How a shard's database is opened. */
@@ -57,15 +60,21 @@ export class Shard {
   /** Payload bytes written since the last checkpoint request. */
   private unsyncedBytes = 0;
   private closing: Promise<void> | null = null;
+  /** The `part` the next new log gets. */
+  private nextPart: number;
 
   private constructor(
     /** The database file. */
     readonly file: string,
+    /** The network thread's connection: reads only (and the upgrade's copy of legacy logs, before any write). */
     private readonly db: Database.Database,
     private readonly sql: ShardStatements,
+    /** Runs every write, on its own thread. */
+    private readonly writer: ShardWriter,
     private readonly checkpointer: Checkpointer,
   ) {
     for (const [part, name] of sql.partitions.all()) this.parts.set(name, part);
+    this.nextPart = (sql.maxPart.get() ?? 0) + 1;
   }
 
   /**
@@ -106,11 +115,20 @@ export class Shard {
         );
       }
       const sql = prepareStatements(db);
+      // The writer's connection is the one that appends to the WAL and restarts it (journal_size_limit).
+      const pragmas = [
+        `synchronous = ${synchronous}`,
+        `cache_size = -${String(cacheKiB)}`,
+        `journal_size_limit = ${String(JOURNAL_SIZE_LIMIT_BYTES)}`,
+        'wal_autocheckpoint = 0',
+      ];
+      if (maxPageCount !== null) pragmas.push(`max_page_count = ${String(maxPageCount)}`);
+      const writer = ShardWriter.start({ file, pragmas, statements: WRITE_STATEMENTS });
       const warn = options.warn;
       const checkpointer = new Checkpointer({ file, synchronous }, (message) => {
         warn?.({ shard: file, error: message }, 'WAL checkpoint failed');
       });
-      return new Shard(file, db, sql, checkpointer);
+      return new Shard(file, db, sql, writer, checkpointer);
     } catch (err) {
       db?.close();
       throw storageError(err, `opening ${file}`);
@@ -131,14 +149,12 @@ export class Shard {
   partition(name: string): LogStore {
     let part = this.parts.get(name);
     if (part === undefined) {
-      try {
-        part = this.sql.addPartition(name);
-      } catch (err) {
-        throw storageError(err, `adding ${name} to ${this.file}`);
-      }
+      part = this.nextPart;
+      this.writer.runSync(writes.addPartition(part, name), `adding ${name} to ${this.file}`);
+      this.nextPart++;
       this.parts.set(name, part);
     }
-    return new LogStore(this.sql, part);
+    return new LogStore(this.sql, this.writer, part, name);
   }
 
   /**
@@ -152,12 +168,16 @@ export class Shard {
       // ATTACH cannot run inside a transaction; the copy runs in one between ATTACH and DETACH.
       this.db.prepare('ATTACH DATABASE ? AS legacy').run(file);
       try {
-        part = this.db.transaction(() => {
-          const added = this.sql.addPartition(name);
+        const added = this.nextPart;
+        this.db.transaction(() => {
+          for (const [statement, ...params] of writes.addPartition(added, name)) {
+            this.db.prepare(WRITE_STATEMENTS[statement as keyof typeof WRITE_STATEMENTS]).run(...params);
+          }
           this.db.prepare(COPY_LEGACY_BATCHES).run(added);
           this.db.prepare(COPY_LEGACY_META).run(added);
-          return added;
         })();
+        part = added;
+        this.nextPart++;
       } finally {
         this.db.exec('DETACH DATABASE legacy');
       }
@@ -172,11 +192,7 @@ export class Shard {
   drop(name: string): void {
     const part = this.parts.get(name);
     if (part === undefined) return;
-    try {
-      this.sql.dropPartition(part);
-    } catch (err) {
-      throw storageError(err, `removing ${name} from ${this.file}`);
-    }
+    this.writer.runSync(writes.dropPartition(part), `removing ${name} from ${this.file}`);
     this.parts.delete(name);
     this.unsynced = true;
   }
@@ -215,6 +231,7 @@ export class Shard {
   close(): Promise<void> {
     this.closing ??= (async () => {
       try {
+        await this.writer.close();
         this.db.close();
       } catch (err) {
         await this.checkpointer.close();
