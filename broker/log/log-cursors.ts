@@ -42,12 +42,21 @@ export function appended(cursors: LogCursors, count: number, term: number): LogC
   return checked({ ...cursors, end: { offset: end.offset + count, term, index: end.index + 1 } }, 'append');
 }
 
-/** The queued appends were written: everything up to `end` is stored. */
-export function committedAll(cursors: LogCursors): LogCursors {
-  return checked({ ...cursors, committed: cursors.end }, 'commit');
+/**
+ * The queued appends up to `point` were written (a group commit that began when the end was at `point`; appends
+ * queued after it are still queued). `point` lies between what was stored and the end.
+ */
+export function committedThrough(cursors: LogCursors, point: LogPoint): LogCursors {
+  if (point.offset < cursors.committed.offset || point.index < cursors.committed.index) {
+    throw invalid(`commit through ${show(point)} moves the stored end back from ${show(cursors.committed)}`);
+  }
+  return checked({ ...cursors, committed: point }, 'commit');
 }
 
-/** The write of the queued appends failed: they are gone, and the end goes back to what is stored. */
+/**
+ * The write of a group of queued appends failed: they are gone, and so are the appends queued after them (their
+ * offsets followed the failed ones); the end goes back to what is stored.
+ */
 export function queueDropped(cursors: LogCursors): LogCursors {
   return checked({ ...cursors, end: cursors.committed }, 'failed commit');
 }

@@ -3,7 +3,7 @@ import Database from 'better-sqlite3';
 import type { HardState } from '../raft/messages.js';
 import { LogError, LogErrorKind } from './log-error.js';
 import type { ShardStatements } from './shard-statements.js';
-import type { ShardWriter } from './shard-writer.js';
+import type { ShardWriter, WriteDone } from './shard-writer.js';
 import * as writes from './shard-writes.js';
 
 /** One `batches` row in column order, as read with `.raw()` and as bound on insert. */
@@ -108,6 +108,25 @@ export class LogStore {
   /** Inserts the rows in one transaction (all or nothing). */
   insert(rows: readonly BatchRow[]): void {
     this.writer.runSync(writes.insertRows(this.part, rows), `appending ${String(rows.length)} batches to ${this.name}`);
+  }
+
+  /** Inserts the rows in one transaction on the shard's writer thread, with other groups; `done` hears the outcome. */
+  submitInsert(rows: readonly BatchRow[], done: WriteDone): void {
+    this.writer.submit(
+      writes.insertRows(this.part, rows),
+      `appending ${String(rows.length)} batches to ${this.name}`,
+      done,
+    );
+  }
+
+  /** {@link writeRaft} on the shard's writer thread, with other groups; `done` hears the outcome. */
+  submitRaft(plan: RaftWritePlan, done: WriteDone): void {
+    this.writer.submit(writes.writeRaft(this.part, plan), `writing Raft entries to ${this.name}`, done);
+  }
+
+  /** Blocks until every write submitted to the shard (by any partition) has been answered. */
+  drainWrites(): void {
+    this.writer.drainSync();
   }
 
   /** Rows from the batch containing `fromOffset` up to (excluding) base offset `endOffset`, in order. */

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { HardState } from '../raft/messages.js';
 import { decodeConfigEntry } from '../raft/membership.js';
-import { AppendQueue, type AppendResult, type Settle } from './append-queue.js';
+import { AppendQueue, type AppendGroup, type AppendResult, type Settle } from './append-queue.js';
 import { checkBatch, type BatchToAppend, type StoredBatch } from './batch.js';
 import { LogError, LogErrorKind } from './log-error.js';
 import { resolveLogOptions, type LogOptions, type ResolvedLogOptions } from './log-options.js';
@@ -12,7 +12,7 @@ import { readHead, recover, type RecoveredState, type RecoveryReport } from './r
 import { latestCompleteCheckpoint } from './checkpoint.js';
 import {
   appended,
-  committedAll,
+  committedThrough,
   headRemoved,
   queueDropped,
   raftWritten,
@@ -20,6 +20,7 @@ import {
   reset,
   truncated,
   type LogCursors,
+  type LogPoint,
 } from './log-cursors.js';
 import { retentionCut, retentionMayDelete, type HeadBatch } from './retention.js';
 import { migrateLegacyLog } from './migrate-v2.js';
@@ -68,11 +69,9 @@ export interface LogStats {
  * logs), one row per batch, records opaque.
  *
  * Appends are group-committed: {@link append} assigns offsets at once (consecutive, in call order) and queues
- * the row; every append queued in one event-loop turn is written in one transaction from a `setImmediate`.
- * Readers see a batch once its transaction has committed.
- *
- * The shard's database is opened in exclusive locking mode: a second open of it (in this process or another) fails
- * with STORAGE_ERROR instead of sharing it.
+ * the row; the appends queued in one event-loop turn go to the shard's writer thread as one group, which commits
+ * them in one transaction with the groups of other partitions. One group per log is with the writer at a time; appends
+ * queued meanwhile form the next. Readers see a batch once its transaction has committed.
  *
  * Every batch also has a Raft index, one more than the batch before it, so the log can be a Raft log (see
  * `RaftLogStorage`): {@link writeRaft} applies what Raft persists, and retention keeps the Raft view of the head
@@ -92,11 +91,12 @@ export class PartitionLog {
   private head: HeadBatch | null;
   private readonly queue = new AppendQueue();
   private commitTimer: NodeJS.Immediate | null = null;
+  /** A group of appends is with the shard's writer. */
+  private committing = false;
   private readonly counters: LogStats = { commits: 0, batchesCommitted: 0, failedCommits: 0 };
   private readonly commitTurn = (): void => {
     this.commitTimer = null;
-    // A failure has already rejected every append in the group; nobody else waits for it.
-    this.commitQueued();
+    this.submitQueued();
   };
 
   private constructor(
@@ -643,33 +643,71 @@ export class PartitionLog {
   }
 
   /**
-   * The one write path for appends: commits every queued row in one transaction and settles their promises.
-   * On failure the end offset and term go back to the committed ones. Returns the error (already delivered
-   * to the async appenders) or null.
+   * Sends the queued appends to the shard's writer as one group, unless a group is already there (then they go when
+   * it has been answered). Failures reach the appenders through their promises.
+   */
+  private submitQueued(): void {
+    if (this.committing || this.closed) return;
+    const group = this.queue.takeAll();
+    if (group === null) return;
+    const through = this.cursors.end;
+    this.committing = true;
+    this.store.submitInsert(group.rows, (err) => {
+      this.committing = false;
+      if (err === null) {
+        this.groupStored(group, through);
+        this.submitQueued();
+      } else {
+        this.groupFailed(group, err);
+      }
+    });
+  }
+
+  /**
+   * Commits every queued append before returning: waits for the group with the writer, then writes the rest in one
+   * transaction. Returns the error (already delivered to the appenders) or null.
    */
   private commitQueued(): LogError | null {
+    // An answered group may send the appends queued behind it as the next one: wait until none is out.
+    while (this.committing) this.store.drainWrites();
     const group = this.queue.takeAll();
     if (group === null) return null;
+    const through = this.cursors.end;
     try {
       this.db().insert(group.rows);
     } catch (err) {
       const error = storageError(err, `appending ${String(group.rows.length)} batches to ${this.name}`);
-      this.cursors = queueDropped(this.cursors);
-      this.counters.failedCommits++;
-      group.reject(error);
+      this.groupFailed(group, error);
       return error;
     }
+    this.groupStored(group, through);
+    return null;
+  }
+
+  /** A group of appends that ends at `through` has committed. */
+  private groupStored(group: AppendGroup, through: LogPoint): void {
     const first = group.rows[0];
     if (this.cursors.committed.offset === this.cursors.start.offset && first !== undefined) {
       this.head = { maxTimestamp: first[5], bytes: first[11].byteLength };
     }
     this.shard.wrote(group.bytes);
-    this.cursors = committedAll(this.cursors);
+    this.cursors = committedThrough(this.cursors, through);
     this.bytes += group.bytes;
     this.counters.commits++;
     this.counters.batchesCommitted += group.rows.length;
     group.resolve();
-    return null;
+  }
+
+  /**
+   * A group of appends failed: it is gone, and so are the appends queued after it, whose offsets followed its own. The
+   * end offset and term go back to the stored ones.
+   */
+  private groupFailed(group: AppendGroup, err: LogError): void {
+    const later = this.queue.takeAll();
+    this.cursors = queueDropped(this.cursors);
+    this.counters.failedCommits++;
+    group.reject(err);
+    later?.reject(err);
   }
 
   private commitOrThrow(): void {

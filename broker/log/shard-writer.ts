@@ -2,7 +2,7 @@
  * The network thread's side of a shard's writer thread (shard-writer-worker.ts): every write of the shard goes there,
  * so that no commit, fsync or busy wait for the disk runs on the thread that serves clients (issue 10).
  *
- * {@link ShardWriter.submit} queues a group of writes (one partition's, done atomically) and resolves once a round
+ * {@link ShardWriter.submit} queues a group of writes (one partition's, done atomically) and calls back once a round
  * holding it has committed. Groups submitted while a round runs go together in the next round: one transaction, and
  * under flush 'always' one fsync, for all of them, whichever partitions they belong to. {@link ShardWriter.runSync} is
  * for the rare writes whose callers cannot wait (creating or dropping a log, recovery at open): it blocks until its
@@ -67,11 +67,17 @@ export interface ShardWriterOptions {
   readonly syncTimeoutMs?: number;
 }
 
+/**
+ * Told the outcome of a group: null once it committed, else why none of it was written. Called synchronously when the
+ * answer is read (by the event loop, or inside a later {@link ShardWriter.runSync}), never from a microtask, so a
+ * caller's state has moved before any later synchronous write returns.
+ */
+export type WriteDone = (err: LogError | null) => void;
+
 interface Pending {
   readonly group: readonly WriteOp[];
   readonly action: string;
-  readonly resolve: () => void;
-  readonly reject: (err: LogError) => void;
+  readonly done: WriteDone;
 }
 
 /**
@@ -137,27 +143,32 @@ export class ShardWriter {
   }
 
   /**
-   * Queues `group` (writes done atomically: all or none) for the next round; resolves once it has committed, rejects
-   * with a {@link LogError} (STORAGE_FULL, STORAGE_ERROR, CLOSED) when it did not, and then none of it was written.
-   * `action` names what the group does, for the error ("appending 3 batches to orders-0").
+   * Queues `group` (writes done atomically: all or none) for the next round and calls `done` once that round has
+   * answered: with null when the group committed, else with a {@link LogError} (STORAGE_FULL, STORAGE_ERROR, CLOSED),
+   * and then none of it was written. `action` names what the group does, for the error ("appending 3 batches to
+   * orders-0"). A writer that is closed or failed calls `done` before this returns.
    */
-  submit(group: readonly WriteOp[], action: string): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const unavailable = this.unavailable();
-      if (unavailable !== null) {
-        reject(unavailable);
-        return;
-      }
-      this.queued.push({ group, action, resolve, reject });
-      if (!this.flushScheduled && this.rounds.size === 0) {
-        // Everything submitted in this event-loop turn joins the round.
-        this.flushScheduled = true;
-        setImmediate(() => {
-          this.flushScheduled = false;
-          this.postQueued();
-        });
-      }
-    });
+  submit(group: readonly WriteOp[], action: string, done: WriteDone): void {
+    const unavailable = this.unavailable();
+    if (unavailable !== null) {
+      done(unavailable);
+      return;
+    }
+    this.queued.push({ group, action, done });
+    if (!this.flushScheduled && this.rounds.size === 0) {
+      // Everything submitted in this event-loop turn joins the round.
+      this.flushScheduled = true;
+      setImmediate(() => {
+        this.flushScheduled = false;
+        this.postQueued();
+      });
+    }
+  }
+
+  /** Blocks until every group submitted so far has been answered (their `done` callbacks have run). */
+  drainSync(): void {
+    if (this.queued.length > 0) this.postQueued();
+    if (this.rounds.size > 0) this.waitFor(this.nextId - 1, 'waiting for earlier writes');
   }
 
   /**
@@ -171,14 +182,17 @@ export class ShardWriter {
     this.queued.push({
       group,
       action,
-      resolve: () => {
-        outcome = null;
-      },
-      reject: (err) => {
+      done: (err) => {
         outcome = err;
       },
     });
-    const id = this.postQueued();
+    // The wait settles our round, or fails the writer (which answers every pending group): `outcome` is set either way.
+    this.waitFor(this.postQueued(), action);
+    if (outcome !== null && outcome !== undefined) throw outcome;
+  }
+
+  /** Blocks until round `id` has answered, settling every answered round in order; fails the writer on a timeout. */
+  private waitFor(id: number, action: string): void {
     // Every answer wakes the wait; the timeout only detects a writer that stopped answering at all.
     for (let last = Atomics.load(this.answered, 0); last < id; last = Atomics.load(this.answered, 0)) {
       if (Atomics.wait(this.answered, 0, last, this.syncTimeoutMs) === 'timed-out') break;
@@ -191,15 +205,14 @@ export class ShardWriter {
     ) {
       this.settle(message.message as WriteReply);
     }
-    if (outcome === undefined) {
-      const err = new LogError(
-        LogErrorKind.STORAGE_ERROR,
-        `the writer of ${this.file} did not answer within ${String(this.syncTimeoutMs)} ms while ${action}`,
+    if (this.rounds.has(id)) {
+      this.fail(
+        new LogError(
+          LogErrorKind.STORAGE_ERROR,
+          `the writer of ${this.file} did not answer within ${String(this.syncTimeoutMs)} ms while ${action}`,
+        ),
       );
-      this.fail(err);
-      throw err;
     }
-    if (outcome !== null) throw outcome;
   }
 
   /** Waits for every submitted group, then stops the thread (closing its connection). Idempotent. */
@@ -252,8 +265,11 @@ export class ShardWriter {
     this.roundsAnswered++;
     pending.forEach((p, i) => {
       const failure = reply.failures[i];
-      if (failure === null || failure === undefined) p.resolve();
-      else p.reject(storageError(new Database.SqliteError(failure.message, failure.code ?? 'SQLITE_ERROR'), p.action));
+      p.done(
+        failure === null || failure === undefined
+          ? null
+          : storageError(new Database.SqliteError(failure.message, failure.code ?? 'SQLITE_ERROR'), p.action),
+      );
     });
     if (this.rounds.size > 0) return;
     if (this.queued.length > 0) {
@@ -268,10 +284,10 @@ export class ShardWriter {
 
   private fail(err: LogError): void {
     this.failure ??= err;
-    for (const pending of this.rounds.values()) for (const p of pending) p.reject(err);
+    const failed = [...this.rounds.values(), this.queued];
     this.rounds.clear();
-    for (const p of this.queued) p.reject(err);
     this.queued = [];
+    for (const pending of failed) for (const p of pending) p.done(err);
     const idle = this.onIdle;
     this.onIdle = null;
     idle?.();

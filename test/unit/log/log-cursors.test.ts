@@ -4,7 +4,7 @@ import t, { type Test } from 'tap';
 import { LogErrorKind } from '../../../broker/log/log-error.js';
 import {
   appended,
-  committedAll,
+  committedThrough,
   headRemoved,
   queueDropped,
   raftWritten,
@@ -28,7 +28,11 @@ void t.test('appends take consecutive offsets and indices; commits and failed co
   t.same(one.committed, EMPTY.committed, 'nothing stored yet');
   const two = appended(one, 2, 2);
   t.same(two.end, point(5, 2, 2), 'the next batch follows it');
-  t.same(committedAll(two).committed, point(5, 2, 2), 'a commit stores everything queued');
+  t.same(committedThrough(two, two.end).committed, point(5, 2, 2), 'a commit stores everything queued');
+  const first = committedThrough(two, one.end);
+  t.same([first.committed, first.end], [point(3, 1, 1), point(5, 2, 2)], 'or a first group, the rest still queued');
+  rejects(t, () => committedThrough(first, EMPTY.end), /moves the stored end back/, 'the stored end never goes back');
+  rejects(t, () => committedThrough(one, point(9, 1, 4)), /out of order/, 'nor past the queued end');
   t.same(queueDropped(two).end, EMPTY.committed, 'a failed commit drops what was queued');
   rejects(t, () => appended(two, 1, 1), /term 1 is below the log's last term 2/, 'the term never goes back');
   rejects(t, () => appended(two, 0, 2), /append of 0 records/, 'an empty batch has no offsets');
@@ -36,7 +40,8 @@ void t.test('appends take consecutive offsets and indices; commits and failed co
 });
 
 void t.test('head removal, truncation, reset and Raft writes keep the cursors in order', (t) => {
-  const stored = committedAll(appended(appended(EMPTY, 3, 1), 2, 1));
+  const appendedTwo = appended(appended(EMPTY, 3, 1), 2, 1);
+  const stored = committedThrough(appendedTwo, appendedTwo.end);
   t.same(headRemoved(stored, point(3, 1, 1)).start, point(3, 1, 1), 'retention moves the start');
   rejects(
     t,
@@ -65,14 +70,14 @@ void t.test('head removal, truncation, reset and Raft writes keep the cursors in
 /** One step of the property test. */
 type Step =
   | { op: 'append'; count: number; termUp: number }
-  | { op: 'commit' }
+  | { op: 'commit'; groups: number }
   | { op: 'drop' }
   | { op: 'removeHead'; by: number }
   | { op: 'truncate'; by: number };
 
 const step: fc.Arbitrary<Step> = fc.oneof(
   fc.record({ op: fc.constant('append' as const), count: fc.integer({ min: 1, max: 5 }), termUp: fc.nat(1) }),
-  fc.constant({ op: 'commit' as const }),
+  fc.record({ op: fc.constant('commit' as const), groups: fc.nat(3) }),
   fc.constant({ op: 'drop' as const }),
   fc.record({ op: fc.constant('removeHead' as const), by: fc.nat(3) }),
   fc.record({ op: fc.constant('truncate' as const), by: fc.nat(3) }),
@@ -91,9 +96,13 @@ void t.test('any sequence of steps keeps start <= committed <= end, and stored o
             cursors = appended(cursors, s.count, cursors.end.term + s.termUp);
             queued.push(cursors.end);
           } else if (s.op === 'commit') {
-            cursors = committedAll(cursors);
-            stored = [...stored, ...queued];
-            queued = [];
+            // A group commit stores the first `groups` queued batches (at least one); the rest stay queued.
+            const through = queued[Math.min(Math.max(s.groups, 1), queued.length) - 1];
+            if (through !== undefined) {
+              cursors = committedThrough(cursors, through);
+              stored = [...stored, ...queued.slice(0, queued.indexOf(through) + 1)];
+              queued = queued.slice(queued.indexOf(through) + 1);
+            }
           } else if (s.op === 'drop') {
             cursors = queueDropped(cursors);
             queued = [];

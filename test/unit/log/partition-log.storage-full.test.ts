@@ -69,3 +69,30 @@ void t.test('a full disk rejects the whole group, keeps committed data, and reco
   t.equal(bigger.logStartOffset, start, 'the start retention left');
   t.equal(bigger.read(start, Number.MAX_SAFE_INTEGER, bigger.logEndOffset).length, 2 + 1 + 5, 'every batch after it');
 });
+
+void t.test(
+  'appends queued behind a group that fails are rejected with it: their offsets followed its own',
+  async (t) => {
+    const log = PartitionLog.openAlone(tempDir(t), { ...TEST_OPTIONS, retentionBytes: 0, maxPageCount: QUOTA_PAGES });
+    t.teardown(() => log.close());
+    // Too big for the quota: its group fails.
+    const big = log.append(makeBatch(1, QUOTA_PAGES * 16 * 1024, 1), 1);
+    // One turn later that group is with the writer (its commit turn ran first) and its answer cannot have been read yet,
+    // so this append waits behind it, as the next group.
+    await new Promise((resolve) => setImmediate(resolve));
+    const small = log.append(makeBatch(1, 10, 2), 1);
+    const results = await Promise.allSettled([big, small]);
+    t.same(
+      results.map((r) => r.status === 'rejected' && isLogError(r.reason, 'STORAGE_FULL')),
+      [true, true],
+      'the small append fails with the big one although it alone would fit',
+    );
+    t.equal(log.logEndOffset, 0, 'the end went back to what is stored');
+    t.same(
+      await log.append(makeBatch(1, 10, 3), 1),
+      { baseOffset: 0, lastOffset: 0 },
+      'the next append takes offset 0',
+    );
+    t.equal(log.read(0, Number.MAX_SAFE_INTEGER, log.logEndOffset).length, 1, 'and is the only batch stored');
+  },
+);

@@ -56,13 +56,23 @@ async function rejection(promise: Promise<unknown>): Promise<LogErrorKind | null
   }
 }
 
+/** {@link ShardWriter.submit} as a promise. */
+function submit(writer: ShardWriter, group: readonly WriteOp[], action: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    writer.submit(group, action, (err) => {
+      if (err === null) resolve();
+      else reject(err);
+    });
+  });
+}
+
 function rows(reader: Database.Database): [number, string][] {
   return reader.prepare<[], [number, string]>('SELECT k, v FROM kv ORDER BY k').raw(true).all();
 }
 
 void t.test('submitted groups commit and are visible to a reader once their promise resolves', async (t) => {
   const { writer, reader } = setUp(t);
-  await Promise.all([writer.submit([put(1, 'a'), put(2, 'b')], 'putting'), writer.submit([put(3, 'c')], 'putting')]);
+  await Promise.all([submit(writer, [put(1, 'a'), put(2, 'b')], 'putting'), submit(writer, [put(3, 'c')], 'putting')]);
   t.same(rows(reader), [
     [1, 'a'],
     [2, 'b'],
@@ -72,12 +82,12 @@ void t.test('submitted groups commit and are visible to a reader once their prom
 
 void t.test('a failing group is rolled back alone; the other groups of its round commit', async (t) => {
   const { writer, reader } = setUp(t);
-  await writer.submit([put(1, 'a')], 'putting');
+  await submit(writer, [put(1, 'a')], 'putting');
   const results = await Promise.allSettled([
-    writer.submit([put(2, 'b')], 'putting 2'),
+    submit(writer, [put(2, 'b')], 'putting 2'),
     // Its first write succeeds, its second breaks the primary key: neither may stay.
-    writer.submit([put(3, 'c'), put(1, 'again')], 'putting 3 and 1'),
-    writer.submit([put(4, 'd')], 'putting 4'),
+    submit(writer, [put(3, 'c'), put(1, 'again')], 'putting 3 and 1'),
+    submit(writer, [put(4, 'd')], 'putting 4'),
   ]);
   t.same(
     results.map((r) => r.status),
@@ -100,47 +110,65 @@ void t.test('a failing group is rolled back alone; the other groups of its round
 void t.test('groups submitted in one event-loop turn are committed in one round', async (t) => {
   const { writer, reader } = setUp(t);
   const sends: Promise<void>[] = [];
-  for (let k = 0; k < 100; k++) sends.push(writer.submit([put(k, `v${String(k)}`)], 'putting'));
+  for (let k = 0; k < 100; k++) sends.push(submit(writer, [put(k, `v${String(k)}`)], 'putting'));
   await Promise.all(sends);
   t.equal(writer.roundsAnswered, 1, 'one transaction for 100 groups');
   t.equal(rows(reader).length, 100);
 });
 
-void t.test('runSync runs after every group submitted before it and settles them first', async (t) => {
+void t.test('runSync runs after every group submitted before it and calls their callbacks first', (t) => {
   const { writer, reader } = setUp(t);
-  let earlierSettled = false;
-  const earlier = writer.submit([put(1, 'first')], 'putting').then(() => {
-    earlierSettled = true;
+  let earlier: LogError | null | undefined;
+  writer.submit([put(1, 'first')], 'putting', (err) => {
+    earlier = err;
   });
   writer.runSync([['set', 'second', 1]], 'setting');
   t.same(rows(reader), [[1, 'second']], 'the update found the row the earlier group put');
-  await earlier;
-  t.ok(earlierSettled, 'the earlier group resolved');
+  t.equal(earlier, null, "the earlier group's callback ran before runSync returned");
   const thrown = catchError(() => {
     writer.runSync([put(1, 'duplicate')], 'putting 1 again');
   });
   t.equal(thrown?.kind, LogErrorKind.STORAGE_ERROR, 'a failing synchronous group throws STORAGE_ERROR');
   t.same(rows(reader), [[1, 'second']], 'and wrote nothing');
+  t.end();
+});
+
+void t.test('drainSync returns once every submitted group has been answered', (t) => {
+  const { writer, reader } = setUp(t);
+  const answers: (LogError | null)[] = [];
+  for (const k of [1, 2, 1]) {
+    writer.submit([put(k, 'v')], `putting ${String(k)}`, (err) => {
+      answers.push(err);
+    });
+  }
+  writer.drainSync();
+  t.same(
+    answers.map((a) => a?.kind ?? 'ok'),
+    ['ok', 'ok', LogErrorKind.STORAGE_ERROR],
+    'both puts committed and the duplicate failed, all answered synchronously',
+  );
+  t.equal(rows(reader).length, 2);
+  t.end();
 });
 
 void t.test('a full database is STORAGE_FULL and later writes that fit still commit', async (t) => {
   // 20 pages of 4 KiB: room for the tables and a few small rows, not for 1 MiB.
   const { writer, reader } = setUp(t, ['max_page_count = 20']);
   t.equal(
-    await rejection(writer.submit([['blob', new Uint8Array(1024 * 1024)]], 'storing a big blob')),
+    await rejection(submit(writer, [['blob', new Uint8Array(1024 * 1024)]], 'storing a big blob')),
     LogErrorKind.STORAGE_FULL,
   );
-  await writer.submit([put(1, 'small')], 'putting');
+  await submit(writer, [put(1, 'small')], 'putting');
   t.same(rows(reader), [[1, 'small']]);
 });
 
 void t.test('close waits for submitted groups; afterwards submits are refused as CLOSED', async (t) => {
   const { writer, reader } = setUp(t);
-  const pending = writer.submit([put(7, 'x')], 'putting');
+  const pending = submit(writer, [put(7, 'x')], 'putting');
   await writer.close();
   await pending;
   t.same(rows(reader), [[7, 'x']], 'the group submitted before close committed');
-  t.equal(await rejection(writer.submit([put(8, 'y')], 'putting')), LogErrorKind.CLOSED);
+  t.equal(await rejection(submit(writer, [put(8, 'y')], 'putting')), LogErrorKind.CLOSED);
   const thrown = catchError(() => {
     writer.runSync([put(9, 'z')], 'putting');
   });
