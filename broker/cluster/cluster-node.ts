@@ -37,6 +37,14 @@ const MEMBERSHIP_INTERVAL_MS = 200;
 /** What the cluster node needs of the peer transport (tests put a fake in its place). */
 export type ClusterTransport = Pick<PeerTransport, 'start' | 'send' | 'flush' | 'setPeers' | 'close'>;
 
+/** What tests replace in a cluster node. */
+export interface ClusterNodeTesting {
+  /** The peer transport (default: TCP). */
+  readonly createTransport?: (options: PeerTransportOptions) => ClusterTransport;
+  /** Whether Raft groups store Readies without waiting (default true; false for tests on manual time). */
+  readonly asyncWrites?: boolean;
+}
+
 export class ClusterNode {
   readonly host: RaftHost;
   private readonly transport: ClusterTransport;
@@ -54,8 +62,9 @@ export class ClusterNode {
     private readonly logger: Logger,
     endpoint: () => BrokerEndpoint,
     private readonly runtime: Runtime,
-    createTransport: (options: PeerTransportOptions) => ClusterTransport = (options) => new PeerTransport(options),
+    testing: ClusterNodeTesting = {},
   ) {
+    const createTransport = testing.createTransport ?? ((options) => new PeerTransport(options));
     const others = (): number[] => topics.brokerIds.filter((id) => id !== config.brokerId);
     this.transport = createTransport({
       selfId: config.brokerId,
@@ -99,6 +108,7 @@ export class ClusterNode {
       electionTicks: config.raftElectionTicks,
       logger,
       runtime,
+      asyncWrites: testing.asyncWrites ?? true,
       onClusterMessage: (from, message) => {
         if (message.kind === 'join') this.joinRequested({ id: from, host: message.host, port: message.port });
         else if (message.kind === 'moved') this.metadata?.completeMove(message);

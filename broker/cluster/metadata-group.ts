@@ -80,6 +80,7 @@ export class MetadataGroup implements Controller {
       heartbeatTicks: options.heartbeatTicks,
       random: options.runtime.rng,
       applied: Math.min(options.topics.appliedIndex, storage.lastIndex()),
+      asyncWrites: options.host.asyncWrites,
       events: {
         committed: () => undefined,
         leaderChanged: (leader, term) => {

@@ -71,6 +71,7 @@ export class PartitionReplica implements ReplicaGaugeSource {
       electionTicks: options.electionTicks,
       heartbeatTicks: options.heartbeatTicks,
       random: options.runtime.rng,
+      asyncWrites: options.host.asyncWrites,
       events: {
         committed: options.committed,
         leaderChanged: (_leader, _term, role) => {

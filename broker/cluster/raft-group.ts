@@ -40,6 +40,12 @@ export interface RaftGroupOptions {
   readonly random: Rng;
   /** Last index already applied by the state machine (metadata group); default: none. */
   readonly applied?: number;
+  /**
+   * Persist each Ready on the shard's writer thread and handle the rest of it when the write is answered (etcd raft's
+   * asynchronous storage writes), rather than blocking the thread until the write is done. Default false (the
+   * deterministic simulations persist synchronously).
+   */
+  readonly asyncWrites?: boolean;
   readonly events: GroupEvents;
 }
 
@@ -62,14 +68,19 @@ export class RaftGroup {
   private readonly events: GroupEvents;
   /** Proposals not yet persisted (acks=1) or committed (acks=all), by index. */
   private readonly waiting = new Map<number, Waiting>();
+  private readonly asyncWrites: boolean;
+  /** A Ready's write is with the storage: the next Ready waits for it. */
+  private persisting = false;
   private quiescedState = false;
   private idleTicks = 0;
   private lastLeader: NodeId = NO_NODE;
+  private lastRole: Role = Role.Follower;
 
   constructor(options: RaftGroupOptions) {
     this.id = options.id;
     this.storage = options.storage;
     this.events = options.events;
+    this.asyncWrites = options.asyncWrites ?? false;
     this.nodeOptions = {
       id: options.selfId,
       storage: options.storage,
@@ -88,12 +99,18 @@ export class RaftGroup {
     return this.nodeState;
   }
 
+  /**
+   * The leader as last announced through {@link GroupEvents.leaderChanged}: the Raft node may know of a new leader a
+   * little earlier (before the Ready that says so has been stored and handled), but what depends on leadership (the
+   * leader's producer state, routing) follows the announcement, so this replica takes proposals only once it is made.
+   */
   get leader(): NodeId {
-    return this.node.raft.lead;
+    return this.lastLeader;
   }
 
+  /** Whether this replica has announced itself leader (see {@link leader}). */
   get isLeader(): boolean {
-    return this.node.raft.role === Role.Leader;
+    return this.lastRole === Role.Leader;
   }
 
   get term(): number {
@@ -147,7 +164,8 @@ export class RaftGroup {
 
   /** A follower stops ticking when its leader says the group is idle (the leader's own message). */
   quiesceFromLeader(from: NodeId, term: number): void {
-    if (from === this.leader && term === this.term && !this.isLeader) this.quiescedState = true;
+    const raft = this.node.raft;
+    if (from === raft.lead && term === this.term && raft.role !== Role.Leader) this.quiescedState = true;
   }
 
   /**
@@ -155,7 +173,9 @@ export class RaftGroup {
    * been so for a few ticks (so the last heartbeat carried the final commit index). `live` says which peers are up.
    */
   shouldQuiesce(live: (id: NodeId) => boolean): boolean {
-    if (!this.isLeader || this.quiescedState || this.waiting.size > 0) return false;
+    if (this.node.raft.role !== Role.Leader || this.quiescedState || this.persisting || this.waiting.size > 0) {
+      return false;
+    }
     const status = this.node.status();
     const caughtUp =
       status.commit === status.lastIndex &&
@@ -178,6 +198,7 @@ export class RaftGroup {
     reject: (err: BrookError) => void,
   ): number {
     this.wake();
+    if (!this.isLeader) throw this.notLeader();
     const result = this.node.propose([data]);
     if (!result.ok) throw this.notLeader();
     this.waiting.set(result.lastIndex, { term: result.term, onPersisted, onCommitted, reject, range: null });
@@ -193,34 +214,61 @@ export class RaftGroup {
       : new BrookError('NOT_LEADER', message, { leaderId: leader });
   }
 
+  /** Whether a Ready is due (never while the previous one's write is out). */
   hasReady(): boolean {
-    return this.node.hasReady();
+    return !this.persisting && this.node.hasReady();
   }
 
   /**
    * Handles one Ready in the order Raft needs: persist (one SQLite transaction), then send, then apply, then
-   * advance. `send` queues a message for its peer.
+   * advance. `send` queues a message for its peer; `handled` is called once all of it is done, with null, or with the
+   * error that stopped it (then nothing of the Ready was acted on and the replica restarted from what storage holds).
+   * With {@link RaftGroupOptions.asyncWrites} that is after the shard's writer answered, and the replica takes steps,
+   * ticks and proposals meanwhile (they go in the next Ready); nothing that depends on the write is sent before it.
    */
-  handleReady(send: (message: Message) => void): void {
+  handleReady(send: (message: Message) => void, handled: (err: unknown) => void): void {
     const rd = this.node.ready();
-    let persisted: readonly EntryRange[];
-    try {
-      persisted = this.storage.persist(rd.snapshot, rd.entries, rd.hardState);
-    } catch (err) {
-      // Nothing of this Ready may be acted on. Restart the replica from what storage holds, as after a crash.
-      const applied = this.node.status().applied;
-      this.nodeState = new RaftNode({ ...this.nodeOptions, applied });
-      this.failAll(toBrookError(err, 'SHUTTING_DOWN'));
-      throw err;
+    this.persisting = true;
+    const persisted = (err: unknown, ranges: readonly EntryRange[]): void => {
+      this.persisting = false;
+      if (err !== null) {
+        // Nothing of this Ready may be acted on. Restart the replica from what storage holds, as after a crash.
+        const applied = this.node.status().applied;
+        this.nodeState = new RaftNode({ ...this.nodeOptions, applied });
+        this.failAll(toBrookError(err, 'SHUTTING_DOWN'));
+        this.softStateChanged(NO_NODE, Role.Follower);
+        handled(err);
+        return;
+      }
+      for (const range of ranges) this.persistedEntry(range);
+      // A snapshot point is committed by definition: the high watermark is at least the new log start (a replica that
+      // restarted from the leader's log start would otherwise keep its old, lower one until the next commit).
+      if (rd.snapshot !== null) this.events.committed(this.storage.endOffsetOfIndex(rd.snapshot.index));
+      for (const message of rd.messages) send(message);
+      if (rd.committedEntries.length > 0) this.committedEntries(rd.committedEntries);
+      if (rd.softState !== null) this.softStateChanged(rd.softState.leader, rd.softState.role);
+      this.node.advance();
+      handled(null);
+    };
+    if (this.asyncWrites) {
+      this.storage.submit(rd.snapshot, rd.entries, rd.hardState, (err, ranges) => {
+        // The writer's answer arrives outside the driver's loop: what the Ready's handling throws goes to the driver.
+        try {
+          persisted(err, ranges);
+        } catch (thrown) {
+          handled(thrown);
+        }
+      });
+      return;
     }
-    for (const range of persisted) this.persistedEntry(range);
-    // A snapshot point is committed by definition: the high watermark is at least the new log start (a replica that
-    // restarted from the leader's log start would otherwise keep its old, lower one until the next commit).
-    if (rd.snapshot !== null) this.events.committed(this.storage.endOffsetOfIndex(rd.snapshot.index));
-    for (const message of rd.messages) send(message);
-    if (rd.committedEntries.length > 0) this.committedEntries(rd.committedEntries);
-    if (rd.softState !== null) this.softStateChanged(rd.softState.leader, rd.softState.role);
-    this.node.advance();
+    let ranges: readonly EntryRange[];
+    try {
+      ranges = this.storage.persist(rd.snapshot, rd.entries, rd.hardState);
+    } catch (err) {
+      persisted(err, []);
+      return;
+    }
+    persisted(null, ranges);
   }
 
   /**
@@ -267,15 +315,15 @@ export class RaftGroup {
   }
 
   private softStateChanged(leader: NodeId, role: Role): void {
+    const announce = leader !== this.lastLeader || role === Role.Leader;
+    this.lastLeader = leader;
+    this.lastRole = role;
     if (role !== Role.Leader) {
       // A proposal of a deposed leader may still commit under the next one; the client cannot know, so it is
       // told to retry, and the idempotent producer turns a retry of a committed batch into a duplicate answer.
       this.failAll(this.notLeader());
     }
-    if (leader !== this.lastLeader || role === Role.Leader) {
-      this.lastLeader = leader;
-      this.events.leaderChanged(leader, this.term, role);
-    }
+    if (announce) this.events.leaderChanged(leader, this.term, role);
   }
 }
 

@@ -47,6 +47,11 @@ export interface RaftHostOptions {
   readonly runtime: Runtime;
   /** Messages for the cluster node rather than a group (a broker joining, a move done). */
   readonly onClusterMessage?: (from: number, message: ClusterMessage) => void;
+  /**
+   * Whether the groups store their Readies on the shards' writer threads without waiting (RaftGroup's `asyncWrites`):
+   * a broker does; tests on manual time, whose ticks outrun real writes, do not.
+   */
+  readonly asyncWrites: boolean;
 }
 
 /** Most Ready rounds one group gets per turn before yielding to the event loop. */
@@ -55,6 +60,10 @@ const MAX_ROUNDS_PER_TURN = 4;
 export class RaftHost {
   private readonly groups = new Map<string, RaftGroup>();
   private readonly dirty = new Set<RaftGroup>();
+  /** The group the Ready pass is handling. */
+  private handling: RaftGroup | null = null;
+  /** Groups whose Ready failed in this pass: they get their next one in the next pass. */
+  private readonly failedInPass = new Set<RaftGroup>();
   private readonly liveness: PeerLiveness;
   private readonly endpoints = new Map<number, BrokerEndpoint>();
   /** Peers whose latest `alive` said they are shutting down. */
@@ -257,6 +266,11 @@ export class RaftHost {
     }
   }
 
+  /** Whether this host's groups store their Readies without waiting (see {@link RaftHostOptions.asyncWrites}). */
+  get asyncWrites(): boolean {
+    return this.options.asyncWrites;
+  }
+
   /** Sends a broker-level message (of no group) to `to` with the next flush. */
   sendClusterMessage(to: number, message: ClusterMessage): void {
     this.sendControl(to, '', message);
@@ -281,18 +295,35 @@ export class RaftHost {
     this.dirty.clear();
     for (const group of groups) {
       let rounds = 0;
-      try {
-        while (group.hasReady() && rounds++ < MAX_ROUNDS_PER_TURN) group.handleReady(this.sender(group));
-      } catch (err) {
-        // The group already failed its proposals and restarted its node from storage: drive it again next turn.
-        this.options.logger.error({ err, group: group.id }, 'raft ready handling failed');
-        this.dirty.add(group);
-        continue;
+      this.handling = group;
+      while (!this.failedInPass.has(group) && group.hasReady() && rounds++ < MAX_ROUNDS_PER_TURN) {
+        group.handleReady(this.sender(group), (err) => {
+          this.readyHandled(group, err);
+        });
       }
-      if (group.hasReady()) this.dirty.add(group);
+      this.handling = null;
+      if (this.failedInPass.has(group) || group.hasReady()) this.dirty.add(group);
     }
+    this.failedInPass.clear();
     this.options.link.flush();
     if (this.dirty.size > 0) this.schedule();
+  }
+
+  /**
+   * A group's Ready has been handled. Within the pass (storage written synchronously) the pass goes on with the group;
+   * later (the shard's writer answered) the group's messages are flushed and its next Ready handled in a pass of its own.
+   */
+  private readyHandled(group: RaftGroup, err: unknown): void {
+    if (err !== null) {
+      // The group already failed its proposals and restarted its node from storage: drive it again next turn.
+      this.options.logger.error({ err, group: group.id }, 'raft ready handling failed');
+    }
+    if (group === this.handling) {
+      if (err !== null) this.failedInPass.add(group);
+      return;
+    }
+    this.dirty.add(group);
+    this.schedule();
   }
 
   private sender(group: RaftGroup): (message: Message) => void {

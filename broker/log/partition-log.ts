@@ -7,7 +7,7 @@ import { checkBatch, type BatchToAppend, type StoredBatch } from './batch.js';
 import { LogError, LogErrorKind } from './log-error.js';
 import { resolveLogOptions, type LogOptions, type ResolvedLogOptions } from './log-options.js';
 import { batchRow, storageError, type LogStore, type BatchRow, type Removed, type StartPoint } from './log-store.js';
-import { planRaftWrite, votersJson, type LogBounds, type RaftWrite } from './raft-write.js';
+import { planRaftWrite, votersJson, type LogBounds, type PlannedRaftWrite, type RaftWrite } from './raft-write.js';
 import { readHead, recover, type RecoveredState, type RecoveryReport } from './recovery.js';
 import { latestCompleteCheckpoint } from './checkpoint.js';
 import {
@@ -93,6 +93,8 @@ export class PartitionLog {
   private commitTimer: NodeJS.Immediate | null = null;
   /** A group of appends is with the shard's writer. */
   private committing = false;
+  /** A Raft write ({@link submitRaft}) is with the shard's writer. */
+  private raftWriting = false;
   private readonly counters: LogStats = { commits: 0, batchesCommitted: 0, failedCommits: 0 };
   private readonly commitTurn = (): void => {
     this.commitTimer = null;
@@ -373,7 +375,8 @@ export class PartitionLog {
    * batch and, when a config row goes, {@link snapshotVoters} becomes the membership it holds.
    */
   applyRetention(nowMs: number, upToOffset: number = this.cursors.committed.offset): number {
-    if (this.closed) return 0;
+    // A Raft write with the writer may reset the log: the next pass cuts against what it leaves.
+    if (this.closed || this.raftWriting) return 0;
     // Checkpoint cleanup: every batch before the latest complete checkpoint goes, whatever its age.
     if (this.options.checkpointCleanup) return this.deleteHead(this.checkpointCut(upToOffset));
     const input = {
@@ -497,9 +500,46 @@ export class PartitionLog {
    * nothing was written and the log is as before.
    */
   writeRaft(write: RaftWrite): AppendResult[] {
-    if (write.reset === null && write.batches.length === 0 && write.hardState === null) return [];
+    const planned = this.planRaft(write);
+    if (planned === null) return [];
+    try {
+      this.db().writeRaft(planned.plan);
+    } catch (err) {
+      throw storageError(err, `writing Raft entries to ${this.name}`);
+    }
+    return this.raftStored(write, planned);
+  }
+
+  /**
+   * {@link writeRaft} without waiting: the write goes to the shard's writer thread, with other partitions' writes, and
+   * `done` hears the outcome (the offsets each batch got, or why nothing was written). Until then the log is as
+   * before; the caller submits nothing else to this log meanwhile (Raft holds its next Ready until `done`).
+   */
+  submitRaft(write: RaftWrite, done: (err: LogError | null, results: readonly AppendResult[]) => void): void {
+    let planned: PlannedRaftWrite | null;
+    try {
+      planned = this.planRaft(write);
+    } catch (err) {
+      done(storageError(err, `writing Raft entries to ${this.name}`), []);
+      return;
+    }
+    if (planned === null) {
+      done(null, []);
+      return;
+    }
+    const checked = planned;
+    this.raftWriting = true;
+    this.store.submitRaft(checked.plan, (err) => {
+      this.raftWriting = false;
+      if (err === null) done(null, this.raftStored(write, checked));
+      else done(err, []);
+    });
+  }
+
+  /** Checks a Raft write against the log's ends and plans its transaction; null when there is nothing to write. */
+  private planRaft(write: RaftWrite): PlannedRaftWrite | null {
+    if (write.reset === null && write.batches.length === 0 && write.hardState === null) return null;
     this.commitOrThrow();
-    const store = this.db();
     const bounds: LogBounds = {
       startOffset: this.cursors.start.offset,
       startTerm: this.cursors.start.term,
@@ -508,13 +548,12 @@ export class PartitionLog {
       endTerm: this.cursors.end.term,
       endIndex: this.cursors.end.index,
     };
-    const planned = planRaftWrite(store, bounds, write);
+    return planRaftWrite(this.db(), bounds, write);
+  }
+
+  /** Moves the log's state past a stored Raft write; returns the offsets of its batches. */
+  private raftStored(write: RaftWrite, planned: PlannedRaftWrite): AppendResult[] {
     const { plan } = planned;
-    try {
-      store.writeRaft(plan);
-    } catch (err) {
-      throw storageError(err, `writing Raft entries to ${this.name}`);
-    }
     const after = planned.bounds;
     const emptied = plan.reset !== null || plan.truncateFromOffset === this.cursors.start.offset;
     if (plan.reset !== null) {
@@ -550,6 +589,7 @@ export class PartitionLog {
    */
   setSnapshotVoters(voters: readonly number[]): void {
     const text = votersJson(voters);
+    this.commitOrThrow();
     const store = this.db();
     try {
       store.setSnapshotVoters(text);
@@ -668,8 +708,9 @@ export class PartitionLog {
    * transaction. Returns the error (already delivered to the appenders) or null.
    */
   private commitQueued(): LogError | null {
-    // An answered group may send the appends queued behind it as the next one: wait until none is out.
-    while (this.committing) this.store.drainWrites();
+    // Every write of this log with the writer is answered first (an answered group may send the appends queued behind
+    // it as the next one: wait until none is out), so that what follows plans against the log as stored.
+    while (this.committing || this.raftWriting) this.store.drainWrites();
     const group = this.queue.takeAll();
     if (group === null) return null;
     const through = this.cursors.end;

@@ -20,13 +20,21 @@ import {
 } from './control.js';
 import { EntryCache } from './entry-cache.js';
 import { LogError, LogErrorKind } from './log-error.js';
-import type { IndexedBatch, PartitionLog, RaftAppend, RaftStart } from './partition-log.js';
+import type { AppendResult } from './append-queue.js';
+import type { IndexedBatch, PartitionLog, RaftAppend, RaftStart, RaftWrite } from './partition-log.js';
 
 /** Where a persisted entry landed in the partition log. */
 export interface PersistedRange {
   readonly index: number;
   readonly baseOffset: number;
   readonly lastOffset: number;
+}
+
+/** A Ready's write to the log, with the entries it stores. */
+interface PlannedEntries {
+  /** The entries after the snapshot point, in order. */
+  readonly fresh: readonly Entry[];
+  readonly write: RaftWrite;
 }
 
 /** Tuning of a {@link RaftLogStorage}. */
@@ -161,6 +169,40 @@ export class RaftLogStorage implements RaftStorage {
    * Returns where each appended entry landed. Throws a {@link LogError}; then nothing was written.
    */
   persist(snapshot: SnapshotMeta | null, entries: readonly Entry[], hardState: HardState | null): PersistedRange[] {
+    const write = this.raftWrite(snapshot, entries, hardState);
+    return this.persisted(write, this.log.writeRaft(write.write));
+  }
+
+  /**
+   * {@link persist} on the shard's writer thread: returns at once, and `done` hears where each entry landed, or why
+   * nothing was written. The driver sends nothing that depends on this write before `done` (etcd raft's asynchronous
+   * storage writes), and submits no other write meanwhile.
+   */
+  submit(
+    snapshot: SnapshotMeta | null,
+    entries: readonly Entry[],
+    hardState: HardState | null,
+    done: (err: LogError | null, persisted: readonly PersistedRange[]) => void,
+  ): void {
+    let write: PlannedEntries;
+    try {
+      write = this.raftWrite(snapshot, entries, hardState);
+    } catch (err) {
+      done(err instanceof LogError ? err : new LogError(LogErrorKind.INVALID_ARGUMENT, String(err)), []);
+      return;
+    }
+    this.log.submitRaft(write.write, (err, results) => {
+      if (err === null) done(null, this.persisted(write, results));
+      else done(err, []);
+    });
+  }
+
+  /** The log write a Ready asks for (entries at or below the snapshot point skipped); throws on a malformed Ready. */
+  private raftWrite(
+    snapshot: SnapshotMeta | null,
+    entries: readonly Entry[],
+    hardState: HardState | null,
+  ): PlannedEntries {
     let reset: RaftStart | null = null;
     if (snapshot !== null) {
       if (snapshot.index <= this.log.startIndex) {
@@ -188,9 +230,16 @@ export class RaftLogStorage implements RaftStorage {
       }
       return { batch: batchOfEntry(entry), term: entry.term };
     });
+    // In step with the log before the write, so that the entries it stores extend the cache.
     this.syncCache();
-    const results = this.log.writeRaft({ reset, firstIndex: first?.index ?? 0, batches, hardState });
-    if (reset !== null) this.cache.clear();
+    return { fresh, write: { reset, firstIndex: first?.index ?? 0, batches, hardState } };
+  }
+
+  /** Brings the entry cache in step with a stored write; returns where each entry landed. */
+  private persisted(planned: PlannedEntries, results: readonly AppendResult[]): PersistedRange[] {
+    const { fresh, write } = planned;
+    if (write.reset !== null) this.cache.clear();
+    const first = fresh[0];
     if (first !== undefined) this.cache.truncateFrom(first.index);
     const persisted: PersistedRange[] = [];
     fresh.forEach((entry, i) => {

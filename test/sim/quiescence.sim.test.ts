@@ -62,6 +62,7 @@ class Sim {
         electionTicks: ELECTION_TICKS,
         logger,
         runtime,
+        asyncWrites: false,
       });
       this.peers.attach(id, host);
       this.hosts.set(id, host);

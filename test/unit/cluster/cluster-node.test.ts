@@ -96,14 +96,10 @@ async function startCluster(t: Test): Promise<Cluster> {
     });
     const topics = TopicStore.open(dataDir, { clusterId: 'test', brokerIds: IDS });
     const endpoint = { host: '127.0.0.1', port: 100 + id, wsPort: 200 + id };
-    const node = new ClusterNode(
-      config,
-      topics,
-      logger,
-      () => endpoint,
-      runtime,
-      (o) => router.transport(o),
-    );
+    const node = new ClusterNode(config, topics, logger, () => endpoint, runtime, {
+      createTransport: (o) => router.transport(o),
+      asyncWrites: false,
+    });
     const partitions = testPartitions(dataDir, id, node.replicate);
     await node.start(partitions);
     nodes.push({ id, node, topics, partitions });

@@ -10,7 +10,7 @@ import { encodeBatchEntry } from '../../../broker/log/batch-entry.js';
 import { plainBatch } from '../../../broker/log/batch.js';
 import { PartitionLog } from '../../../broker/log/partition-log.js';
 import { RaftLogStorage } from '../../../broker/log/raft-log-storage.js';
-import { MessageType, Role, createRng, type Message, type Rng } from '../../../broker/raft/index.js';
+import { EntryType, MessageType, Role, createRng, type Message, type Rng } from '../../../broker/raft/index.js';
 import { BrookError } from '../../../protocol/index.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 
@@ -24,11 +24,19 @@ interface Opened {
   readonly committed: number[];
   /** Handles every Ready the group has. */
   readonly drain: () => void;
+  readonly log: PartitionLog;
 }
 
 function open(
   t: Test,
-  options: { selfId?: number; voters?: number[]; group?: string; random?: Rng; events?: Partial<GroupEvents> } = {},
+  options: {
+    selfId?: number;
+    voters?: number[];
+    group?: string;
+    random?: Rng;
+    events?: Partial<GroupEvents>;
+    asyncWrites?: boolean;
+  } = {},
 ): Opened {
   const selfId = options.selfId ?? 1;
   const log = PartitionLog.openAlone(tempDir(t, 'raft-group-'), {
@@ -46,6 +54,7 @@ function open(
     electionTicks: ELECTION_TICKS,
     heartbeatTicks: 1,
     random: options.random ?? createRng(1),
+    asyncWrites: options.asyncWrites ?? false,
     events: {
       committed: (endOffset) => committed.push(endOffset),
       leaderChanged: () => undefined,
@@ -53,9 +62,17 @@ function open(
     },
   });
   const drain = (): void => {
-    while (group.hasReady()) group.handleReady((m) => sent.push(m));
+    while (group.hasReady()) {
+      group.handleReady(
+        (m) => sent.push(m),
+        (err) => {
+          if (err instanceof Error) throw err;
+          if (err !== null) throw new Error('the Ready failed');
+        },
+      );
+    }
   };
-  return { group, sent, committed, drain };
+  return { group, sent, committed, drain, log };
 }
 
 /** Ticks (handling each Ready) until the replica campaigns; returns how many ticks that took. */
@@ -126,6 +143,47 @@ void t.test('a proposal hears of persistence, then of its commit, with its offse
   t.same(ranges[1], ranges[0], 'both callbacks get the same range');
   t.equal(committed.at(-1), (ranges[0]?.lastOffset ?? -2) + 1, 'the high watermark is the end of the batch');
   t.end();
+});
+
+void t.test('with asynchronous writes, nothing of a Ready is sent before the shard has stored it', async (t) => {
+  const { group, sent, log } = open(t, { selfId: 1, voters: [1, 2, 3], asyncWrites: true });
+  group.step({ type: MessageType.Vote, from: 2, to: 1, term: 5, index: 0, logTerm: 0, transfer: false });
+  t.ok(group.hasReady(), 'the vote request needs a Ready: a new term and vote to store, an answer to send');
+  const handled = new Promise<unknown>((resolve) => {
+    group.handleReady((m) => sent.push(m), resolve);
+  });
+  t.same(sent, [], 'the vote is not answered while the writer holds the new term and vote');
+  t.same(log.hardState, { term: 0, vote: 0, commit: 0 }, 'the log does not have them yet either');
+  t.notOk(group.hasReady(), 'and no next Ready is handed out meanwhile');
+  group.step({
+    type: MessageType.Append,
+    from: 2,
+    to: 1,
+    term: 5,
+    index: 0,
+    logTerm: 0,
+    entries: [{ index: 1, term: 5, type: EntryType.Normal, data: entry('a') }],
+    commit: 0,
+  });
+  t.equal(await handled, null, 'the write was answered');
+  t.same(log.hardState, { term: 5, vote: 2, commit: 0 }, 'the term and vote are stored');
+  t.same(
+    sent.map((m) => [m.type, m.to, m.type === MessageType.VoteResponse && m.reject]),
+    [[MessageType.VoteResponse, 2, false]],
+    'then the vote is granted',
+  );
+  t.ok(group.hasReady(), 'the append that arrived meanwhile is the next Ready');
+  const second = new Promise<unknown>((resolve) => {
+    group.handleReady((m) => sent.push(m), resolve);
+  });
+  t.equal(sent.length, 1, 'its acknowledgement waits for the entry to be stored');
+  t.equal(await second, null);
+  t.equal(log.lastIndex, 1, 'the entry is stored');
+  t.same(
+    sent.slice(1).map((m) => [m.type, m.to]),
+    [[MessageType.AppendResponse, 2]],
+    'then acknowledged',
+  );
 });
 
 void t.test('a follower refuses proposals with NOT_LEADER naming the leader it knows', (t) => {

@@ -56,6 +56,7 @@ export class MemoryPeers {
       electionTicks: options.electionTicks,
       logger: options.logger,
       runtime: options.runtime,
+      asyncWrites: false,
     });
     this.attach(id, host);
     return host;
