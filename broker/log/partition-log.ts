@@ -644,13 +644,13 @@ export class PartitionLog {
   }
 
   /**
-   * Commits queued appends, then runs a PASSIVE WAL checkpoint, which fsyncs the WAL and the database under
-   * flush 'interval' or 'always' (under 'never' it only moves pages, without fsync). The broker calls this on
-   * a timer under flush 'interval'. Does nothing, and opens no released handle, when nothing was written since
-   * the last sync.
+   * Asks the shard's checkpointer for a PASSIVE WAL checkpoint, which fsyncs the WAL and the database under flush
+   * 'interval' or 'always' (under 'never' it only moves pages, without fsync): every commit so far becomes durable.
+   * Appends still queued or with the writer are not waited for (the next sync covers them), so the flush timer that
+   * calls this under flush 'interval' never holds the thread. Does nothing when nothing was written since the last
+   * sync.
    */
   sync(): void {
-    this.commitOrThrow();
     if (this.closed) return;
     this.shard.sync();
   }

@@ -2,6 +2,7 @@ import t, { type Test } from 'tap';
 import { PartitionLog } from '../../../broker/log/partition-log.js';
 import { Partition, type PartitionOptions } from '../../../broker/partitions/partition.js';
 import { BrookError, decodeRecords, type DecodedRecord } from '../../../protocol/index.js';
+import { waitFor } from '../../helpers/wait-for.js';
 import { batchOf, ManualTimer, tempDir } from './fixtures.js';
 
 function openPartition(t: Test, options: Partial<PartitionOptions> = {}, dir = tempDir(t)): Partition {
@@ -196,14 +197,19 @@ void t.test('when another replica must commit: the high watermark waits for adva
   t.same(events, ['data']);
   await Promise.resolve();
   t.equal(acked, false, 'still below its batch');
-  p.advanceHighWatermark(100);
-  t.equal(p.highWatermark, 3, 'never past the committed end');
+  // The batch's local commit is with the shard's writer: until it answers, the log holds 2 records, then 3.
+  await waitFor(() => {
+    p.advanceHighWatermark(100);
+    return p.highWatermark === 3;
+  });
+  t.equal(p.highWatermark, 3, 'never past the committed end: 100 was asked, the log holds 3');
   t.same(await all, { baseOffset: 2, lastOffset: 2 });
   p.advanceHighWatermark(1);
   t.equal(p.highWatermark, 3, 'never back');
 
   const late = p.append(batchOf(1), -1, 1000);
-  await new Promise((resolve) => setImmediate(resolve));
+  // Its wait for the commit starts once the shard's writer has stored it locally.
+  await waitFor(() => timer.armed > 0);
   timer.advance(1000);
   t.equal(await codeOf(late), 'REQUEST_TIMED_OUT');
 });
