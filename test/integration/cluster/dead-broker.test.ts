@@ -56,9 +56,13 @@ void t.test('with broker 3 SIGKILLed', async (t) => {
     for (const replicationFactor of [1, 2]) {
       const name = `rf${String(replicationFactor)}`;
       await liveAdmin.createTopic(name, { partitions: PARTITIONS, replicationFactor });
-      const [topic] = await liveAdmin.describeTopics([name]);
-      t.equal(topic?.partitions.length, PARTITIONS);
-      for (const p of topic?.partitions ?? []) {
+      // The broker asked may apply the committed topic a moment after the controller answered.
+      const topic = await waitFor(
+        async () => (await liveAdmin.listTopics()).includes(name) && (await liveAdmin.describeTopics([name]))[0],
+        { what: `${name} described` },
+      );
+      t.equal(topic.partitions.length, PARTITIONS);
+      for (const p of topic.partitions) {
         t.notOk(
           p.replicas.includes(DEAD),
           `${name}-${String(p.partition)}: replicas [${p.replicas.join(',')}] avoid ${String(DEAD)}`,
