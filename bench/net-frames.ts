@@ -173,6 +173,7 @@ function idleCore(): BrokerCore {
       createAcls: unused,
       listAcls: unused,
       deleteAcls: unused,
+      removeBroker: unused,
     },
     feed: () => {
       throw new Error('not in this benchmark');

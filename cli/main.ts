@@ -5,6 +5,7 @@
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { brokerCommand, integer } from '../broker/main.js';
+import { brokerRemoveCommand } from './broker-commands.js';
 import { clientCommand, connection, print } from './client-command.js';
 import { clusterCommand } from './cluster-commands.js';
 import { consumeCommand } from './consume-command.js';
@@ -45,7 +46,10 @@ const program = new Command('brook')
       write(text);
     },
   });
-program.addCommand(brokerCommand());
+// Positional options (here and on `brook`): the flags after `brook broker remove` are the client command's, not the
+// broker's (both take --tls-ca, and the broker has --id).
+program.enablePositionalOptions();
+program.addCommand(brokerCommand().enablePositionalOptions().addCommand(brokerRemoveCommand()));
 
 const topic = new Command('topic').description('create, list, describe, change and delete topics');
 topic.addCommand(

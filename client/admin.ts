@@ -9,6 +9,7 @@ import {
 } from './admin-groups.js';
 import type { AclBinding, AclFilter } from '../protocol/index.js';
 import { AclAdmin } from './admin-acls.js';
+import { BrokerAdmin, type RemovalMove, type RemoveBrokerOptions } from './admin-brokers.js';
 import { UserAdmin, type UserListing } from './admin-users.js';
 import { Cluster, type BrokerInfo, type PartitionMetadata } from './cluster.js';
 import { resolveClientOptions, type ClientOptions, type Platform } from './options.js';
@@ -91,12 +92,24 @@ export class AdminCore {
   private readonly groups: GroupAdmin;
   private readonly users: UserAdmin;
   private readonly acls: AclAdmin;
+  private readonly brokers: BrokerAdmin;
 
   constructor(options: ClientOptions, platform: Platform) {
     this.cluster = new Cluster(resolveClientOptions(options, platform));
     this.groups = new GroupAdmin(this.cluster, (topic, at, partitions) => this.listOffsets(topic, at, partitions));
     this.users = new UserAdmin((send) => this.controllerRequest(send));
     this.acls = new AclAdmin((send) => this.controllerRequest(send));
+    this.brokers = new BrokerAdmin((send) => this.controllerRequest(send));
+  }
+
+  /**
+   * Removes broker `id` from the cluster (metadata voters and replica placement), so that a bad join can be undone;
+   * see {@link BrokerAdmin.removeBroker}.
+   */
+  async removeBroker(id: number, options: RemoveBrokerOptions = {}): Promise<RemovalMove[]> {
+    const moves = await this.brokers.removeBroker(id, options);
+    for (const m of moves) this.cluster.invalidate(m.topic);
+    return moves;
   }
 
   /** Adds ACL bindings (with `--authorizer acl`, what no binding allows is denied; deny wins). */

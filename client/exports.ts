@@ -37,6 +37,7 @@ export type {
   OffsetResetTarget,
   ResetOffsetsOptions,
 } from './admin-groups.js';
+export type { RemovalMove, RemoveBrokerOptions } from './admin-brokers.js';
 export type { UserListing } from './admin-users.js';
 export type { BackoffOptions } from './backoff.js';
 export { systemClock, systemRandom, type Clock, type Random, type TimerHandle } from './clock.js';

@@ -4,6 +4,7 @@
  */
 import * as acl from './acl-messages.js';
 import * as a from './auth-messages.js';
+import * as b from './broker-messages.js';
 import * as g from './group-messages.js';
 import * as m from './messages.js';
 import type { Infer } from './schema.js';
@@ -31,6 +32,7 @@ export const requests = {
   deleteAcls: { code: 20, request: acl.aclFilter, response: acl.deleteAclsResponse },
   alterTopicConfigs: { code: 50, request: m.alterTopicConfigsRequest, response: m.alterTopicConfigsResponse },
   createPartitions: { code: 51, request: m.createPartitionsRequest, response: m.createPartitionsResponse },
+  removeBroker: { code: 60, request: b.removeBrokerRequest, response: b.removeBrokerResponse },
   groupHeartbeat: { code: 40, request: g.groupHeartbeatRequest, response: g.groupHeartbeatResponse },
   commitOffsets: { code: 41, request: g.commitOffsetsRequest, response: g.commitOffsetsResponse },
   fetchOffsets: { code: 42, request: g.fetchOffsetsRequest, response: g.fetchOffsetsResponse },

@@ -36,6 +36,8 @@ export type MetadataCommand =
       readonly from: number;
       readonly replicas: readonly (readonly number[])[];
     }
+  /** A broker left the cluster for good: nobody places replicas on it or dials it, and it is no metadata voter. */
+  | { readonly type: 'removeBroker'; readonly id: number }
   /** A user created, changed or deleted (broker/auth/security-changes.ts). */
   | { readonly type: 'security'; readonly change: SecurityChange };
 
@@ -55,6 +57,7 @@ const FIELDS: Readonly<Record<MetadataCommand['type'], readonly string[]>> = {
   alterTopicConfig: ['name', 'config'],
   createPartitions: ['name', 'from', 'replicas'],
   security: ['change'],
+  removeBroker: ['id'],
 };
 
 /** Decodes a command; throws on bytes that are not one (a corrupt metadata log must stop the broker loudly). */

@@ -27,6 +27,7 @@ CREATE TABLE IF NOT EXISTS topics (
   created_ms INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS brokers (id INTEGER PRIMARY KEY, host TEXT NOT NULL, port INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS removed_brokers (id INTEGER PRIMARY KEY);
 `;
 
 /** Added by partition reassignment: JSON of {@link TopicRecord.moving}. */
@@ -61,6 +62,8 @@ export class TopicStore implements TopicRegistry {
   private readonly topics = new Map<string, TopicRecord>();
   /** Brokers that joined after the cluster was formed, with their peer addresses. */
   private readonly joined = new Map<number, PeerAddress>();
+  /** Brokers removed from the cluster (`brook broker remove`): never placed on, dialled or admitted again. */
+  private readonly removed = new Set<number>();
   private readonly insertStmt;
   private readonly deleteStmt;
   private readonly placementStmt;
@@ -68,6 +71,7 @@ export class TopicStore implements TopicRegistry {
   private readonly growStmt;
   private readonly appliedStmt;
   private readonly brokerStmt;
+  private readonly removeStmt;
   private closed = false;
 
   private constructor(
@@ -94,6 +98,7 @@ export class TopicStore implements TopicRegistry {
     this.brokerStmt = db.prepare<[number, string, number]>(
       'INSERT INTO brokers (id, host, port) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET host = excluded.host, port = excluded.port',
     );
+    this.removeStmt = db.prepare<[number]>('INSERT OR IGNORE INTO removed_brokers (id) VALUES (?)');
     const rows = db
       .prepare<[], TopicRow>(
         'SELECT name, partitions, replication_factor, replicas, config, created_ms, moving FROM topics',
@@ -103,11 +108,28 @@ export class TopicStore implements TopicRegistry {
     for (const row of rows) this.topics.set(row[0], fromRow(row));
     const brokers = db.prepare<[], PeerAddress>('SELECT id, host, port FROM brokers').all();
     for (const broker of brokers) this.joined.set(broker.id, broker);
+    for (const id of db.prepare<[], number>('SELECT id FROM removed_brokers').pluck().all()) this.removed.add(id);
   }
 
   /** Ids of the brokers replicas may be placed on: the founding ones and those that joined, ascending. */
   get brokerIds(): readonly number[] {
-    return [...new Set([...this.bootstrapIds, ...this.joined.keys()])].sort((a, b) => a - b);
+    return [...new Set([...this.bootstrapIds, ...this.joined.keys()])]
+      .filter((id) => !this.removed.has(id))
+      .sort((a, b) => a - b);
+  }
+
+  /** Whether broker `id` was removed from the cluster. */
+  isRemoved(id: number): boolean {
+    return this.removed.has(id);
+  }
+
+  /** Records that broker `id` left the cluster for good (its peer address is forgotten). */
+  removeBroker(id: number): void {
+    this.checkOpen();
+    this.removeStmt.run(id);
+    this.db.prepare<[number]>('DELETE FROM brokers WHERE id = ?').run(id);
+    this.joined.delete(id);
+    this.removed.add(id);
   }
 
   /** Brokers that joined the cluster after it was formed (their peer addresses are not in anyone's --peers). */

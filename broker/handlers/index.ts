@@ -22,6 +22,7 @@ import {
   deleteTopicsHandler,
   reassignPartitionsHandler,
 } from './topics.js';
+import { removeBrokerHandler } from './brokers.js';
 import { createAclsHandler, deleteAclsHandler, listAclsHandler } from './acls.js';
 import { createUserHandler, deleteUserHandler, listUsersHandler } from './users.js';
 
@@ -53,5 +54,6 @@ export function createHandlers(ctx: HandlerContext): CoreHandlers {
     createAcls: createAclsHandler(ctx),
     listAcls: listAclsHandler(ctx),
     deleteAcls: deleteAclsHandler(ctx),
+    removeBroker: removeBrokerHandler(ctx),
   });
 }

@@ -65,6 +65,7 @@ function startCluster(t: Test): Cluster {
       logger,
       runtime,
       brokerAdded: (broker) => added.push(broker),
+      brokerRemoved: () => undefined,
       askController: (controllerId, spec) => asked.push({ controllerId, spec }),
     });
     brokers.set(id, { id, dataDir, host, topics, metadata, added, asked });

@@ -250,6 +250,7 @@ export class FakeCore implements BrokerCore {
     createAcls: () => Promise.resolve({}),
     listAcls: () => Promise.resolve({ acls: [] }),
     deleteAcls: () => Promise.resolve({ acls: [] }),
+    removeBroker: () => Promise.resolve({ partitions: [] }),
     ...noGroupHandlers(),
   };
 

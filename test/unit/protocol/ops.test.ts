@@ -40,6 +40,7 @@ void t.test('the op codes are the documented ones', (t) => {
       deleteAcls: 20,
       alterTopicConfigs: 50,
       createPartitions: 51,
+      removeBroker: 60,
       groupHeartbeat: 40,
       commitOffsets: 41,
       fetchOffsets: 42,

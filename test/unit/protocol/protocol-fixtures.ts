@@ -144,6 +144,10 @@ export const requestSamples: { [K in RequestOp]: { requests: RequestOf<K>[]; res
   },
   listAcls: { requests: [{}, { principal: 'User:alice', resourceType: 'topic' }], responses: [{ acls: [] }] },
   deleteAcls: { requests: [{ resourceName: 'orders.' }], responses: [{ acls: [] }] },
+  removeBroker: {
+    requests: [{ brokerId: 7 }, { brokerId: 7, force: true }],
+    responses: [{ partitions: [] }, { partitions: [{ topic: 'orders', partition: 0, replicas: [2, 1] }] }],
+  },
   listUsers: {
     requests: [{}],
     responses: [{ users: [] }, { users: [{ name: 'alice', mechanism: 'SCRAM-SHA-256', iterations: 4096 }] }],
