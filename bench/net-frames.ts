@@ -174,6 +174,9 @@ function idleCore(): BrokerCore {
       listAcls: unused,
       deleteAcls: unused,
       removeBroker: unused,
+      setQuota: unused,
+      listQuotas: unused,
+      removeQuota: unused,
     },
     feed: () => {
       throw new Error('not in this benchmark');

@@ -29,6 +29,7 @@ import { startServers } from './net/servers.js';
 import { ANONYMOUS } from './net/session.js';
 import { QuotaMetrics } from './metrics/quota-metrics.js';
 import { ClientQuotas } from './quota/client-quotas.js';
+import type { QuotaOverrides } from './quota/quota-resolution.js';
 import { loadConsoleFiles } from './net/console-files.js';
 import { readMetricsToken } from './net/metrics-token.js';
 import { serverTlsFiles } from './net/tls-files.js';
@@ -127,6 +128,7 @@ export class Broker {
       controller: () => this.controller(),
       users: topics.users,
       acls: topics.acls,
+      quotas: topics.quotas,
       changeSecurity: (change) => this.changeSecurity(change),
       groups: this.groups,
       metrics: this.metrics,
@@ -160,7 +162,7 @@ export class Broker {
           : NO_ACCESS_CONTROL,
         new ProducerOwners(),
       ),
-      quotas: clientQuotas(config, new QuotaMetrics(this.metrics.registry)),
+      quotas: clientQuotas(config, topics.quotas, new QuotaMetrics(this.metrics.registry)),
     });
   }
 
@@ -393,8 +395,8 @@ export class Broker {
   }
 }
 
-/** The per-client quotas of the config (--quota-*), reporting throttles to `metrics`. */
-function clientQuotas(config: Readonly<BrokerConfig>, metrics: QuotaMetrics): ClientQuotas {
+/** The per-client quotas of the config (--quota-*) and of the overrides in the metadata log, reporting throttles to `metrics`. */
+function clientQuotas(config: Readonly<BrokerConfig>, overrides: QuotaOverrides, metrics: QuotaMetrics): ClientQuotas {
   return new ClientQuotas(
     {
       limits: {
@@ -403,6 +405,7 @@ function clientQuotas(config: Readonly<BrokerConfig>, metrics: QuotaMetrics): Cl
         partitionCreation: config.quotaPartitionCreationsPerSec,
       },
       window: { samples: config.quotaWindowSamples, sampleMs: config.quotaSampleMs },
+      overrides,
       throttled: (kind, principal, throttleMs) => {
         metrics.record(kind, principal, throttleMs);
       },

@@ -23,6 +23,7 @@ import {
 } from './topic-commands.js';
 import { aclCommands } from './acl-commands.js';
 import { userCommand } from './user-commands.js';
+import { quotaCommand } from './quota-commands.js';
 import { packageVersion } from './version.js';
 
 function collect(value: string, previous: string[]): string[] {
@@ -210,6 +211,7 @@ program.addCommand(group);
 program.addCommand(clusterCommand());
 program.addCommand(userCommand());
 program.addCommand(aclCommands());
+program.addCommand(quotaCommand());
 program.addCommand(produceCommand());
 program.addCommand(consumeCommand());
 

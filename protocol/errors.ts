@@ -95,6 +95,7 @@ export const ErrorCodes = {
   BROKER_HAS_REPLICAS: { code: 61, retriable: false, message: 'the broker still hosts partition replicas' },
   /** The change would leave the metadata voters without a live majority (or without any voter). */
   WOULD_LOSE_QUORUM: { code: 62, retriable: false, message: 'the metadata voters would lose their quorum' },
+  UNKNOWN_QUOTA: { code: 63, retriable: false, message: 'no quota is set for the entity' },
   NETWORK_ERROR: {
     code: 100,
     retriable: true,

@@ -5,6 +5,7 @@ export * from './group-messages.js';
 export * from './auth-messages.js';
 export * from './acl-messages.js';
 export * from './broker-messages.js';
+export * from './quota-messages.js';
 export * from './scram.js';
 export * from './ops.js';
 export * from './frame.js';

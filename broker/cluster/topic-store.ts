@@ -8,6 +8,7 @@ import Database from 'better-sqlite3';
 import { BrookError } from '../../protocol/index.js';
 import { AclStore } from '../auth/acl-store.js';
 import { UserStore } from '../auth/user-store.js';
+import { QuotaStore } from '../quota/quota-store.js';
 import { assignReplicas } from './placement.js';
 import { checkTopicSpec, type TopicSpec } from '../topics/topic-config.js';
 import type { PeerAddress } from './peer-link.js';
@@ -59,6 +60,8 @@ export class TopicStore implements TopicRegistry {
   readonly users: UserStore;
   /** The cluster's ACL bindings, in the same database. */
   readonly acls: AclStore;
+  /** The cluster's quota overrides, in the same database. */
+  readonly quotas: QuotaStore;
   private readonly topics = new Map<string, TopicRecord>();
   /** Brokers that joined after the cluster was formed, with their peer addresses. */
   private readonly joined = new Map<number, PeerAddress>();
@@ -81,6 +84,7 @@ export class TopicStore implements TopicRegistry {
   ) {
     this.users = new UserStore(db);
     this.acls = new AclStore(db);
+    this.quotas = new QuotaStore(db);
     this.insertStmt = db.prepare<[TopicRow]>(
       'INSERT INTO topics (name, partitions, replication_factor, replicas, config, created_ms, moving) VALUES (?, ?, ?, ?, ?, ?, ?)',
     );

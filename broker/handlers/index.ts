@@ -23,6 +23,7 @@ import {
   reassignPartitionsHandler,
 } from './topics.js';
 import { removeBrokerHandler } from './brokers.js';
+import { listQuotasHandler, removeQuotaHandler, setQuotaHandler } from './quotas.js';
 import { createAclsHandler, deleteAclsHandler, listAclsHandler } from './acls.js';
 import { createUserHandler, deleteUserHandler, listUsersHandler } from './users.js';
 
@@ -55,5 +56,8 @@ export function createHandlers(ctx: HandlerContext): CoreHandlers {
     listAcls: listAclsHandler(ctx),
     deleteAcls: deleteAclsHandler(ctx),
     removeBroker: removeBrokerHandler(ctx),
+    setQuota: setQuotaHandler(ctx),
+    listQuotas: listQuotasHandler(ctx),
+    removeQuota: removeQuotaHandler(ctx),
   });
 }

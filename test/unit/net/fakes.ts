@@ -251,6 +251,9 @@ export class FakeCore implements BrokerCore {
     listAcls: () => Promise.resolve({ acls: [] }),
     deleteAcls: () => Promise.resolve({ acls: [] }),
     removeBroker: () => Promise.resolve({ partitions: [] }),
+    setQuota: () => Promise.resolve({}),
+    listQuotas: () => Promise.resolve({ quotas: [] }),
+    removeQuota: () => Promise.resolve({}),
     ...noGroupHandlers(),
   };
 

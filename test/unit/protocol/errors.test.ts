@@ -57,6 +57,7 @@ void t.test('the error table is the documented one', (t) => {
     UNKNOWN_BROKER: [60, false],
     BROKER_HAS_REPLICAS: [61, false],
     WOULD_LOSE_QUORUM: [62, false],
+    UNKNOWN_QUOTA: [63, false],
     NETWORK_ERROR: [100, true],
     CLOSED: [101, false],
   });
