@@ -11,8 +11,10 @@ import { Admin } from '../../../client/index.js';
 import { RecordBatchBuilder, type RequestOf } from '../../../protocol/index.js';
 import { runBrook } from '../../helpers/brook-cli.js';
 import { metricSum } from '../../helpers/http.js';
+import { TestCluster } from '../../helpers/cluster.js';
 import { RawTcpConnection } from '../../helpers/raw-connection.js';
 import { tempDir } from '../../helpers/temp-dir.js';
+import { waitFor } from '../../helpers/wait-for.js';
 import { closeAtEnd, startTestBroker } from '../client/helpers.js';
 
 const USERS = { admin: 'admin-pw', alice: 'alice-pw', bob: 'bob-pw' } as const;
@@ -87,4 +89,22 @@ void t.test('a quota set for alice holds alice back and not bob', async (t) => {
   t.same(await admin.listQuotas(), [], 'removed');
   t.same(await throttles('alice', 2), [0, 0], 'alice is no longer held back');
   await t.rejects(admin.removeQuota({ user: 'alice' }), { code: 'UNKNOWN_QUOTA' }, 'a second removal is refused');
+});
+
+void t.test('a quota set through the controller reaches every broker of a cluster', async (t) => {
+  const cluster = await TestCluster.start(t, 2);
+  const admin = new Admin({ bootstrap: cluster.bootstrap, requestTimeoutMs: 30_000 });
+  closeAtEnd(t, admin);
+  await admin.setQuota({ clientId: 'etl' }, { fetchBytesPerSec: 12_345 });
+  for (const id of cluster.ids) {
+    // listQuotas is answered from the broker's own copy of the metadata log, so each broker is asked directly.
+    const connection = await RawTcpConnection.open(t, cluster.broker(id).tcpPort);
+    await connection.hello();
+    await waitFor(
+      async () => (await connection.request('listQuotas', {})).quotas.some((q) => q.fetchBytesPerSec === 12_345),
+      { timeoutMs: 10_000, intervalMs: 50, what: `broker ${String(id)} to hold the quota of client-id etl` },
+    );
+    t.pass(`broker ${String(id)} applied it`);
+    connection.destroy();
+  }
 });
