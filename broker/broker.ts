@@ -12,7 +12,6 @@ import { ScramAuthenticator } from './auth/scram-authenticator.js';
 import { applySecurityChange, type SecurityChange } from './auth/security-changes.js';
 import { createMissingUsers, readUsersFile } from './auth/users-file.js';
 import { systemRuntime, type Runtime, type TimerHandle } from './clock.js';
-import { defaultClusterId } from './cluster/cluster-id.js';
 import { ClusterNode } from './cluster/cluster-node.js';
 import { LocalController, type Controller } from './cluster/controller.js';
 import { ProducerIdAllocator } from './cluster/producer-ids.js';
@@ -54,8 +53,6 @@ const FILE_USERS_CHECK_INTERVAL_MS = 500;
 export class Broker {
   /** The resolved, frozen config. */
   readonly config: Readonly<BrokerConfig>;
-  /** The cluster id (configured, persisted in the data dir, or generated on first start). */
-  readonly clusterId: string;
   /** This broker's metrics. */
   readonly metrics: BrokerMetrics;
   readonly logger: Logger;
@@ -96,7 +93,6 @@ export class Broker {
     this.partitions = partitions;
     this.cluster = cluster;
     this.localController = new LocalController(config.brokerId, topics, partitions);
-    this.clusterId = topics.clusterId;
     this.metrics = new BrokerMetrics({
       brokerId: config.brokerId,
       dataDir: config.dataDir,
@@ -121,7 +117,9 @@ export class Broker {
     });
     const ctx: HandlerContext = {
       brokerId: config.brokerId,
-      clusterId: this.clusterId,
+      get clusterId() {
+        return topics.clusterId;
+      },
       topics,
       partitions,
       producerIds: ProducerIdAllocator.open(config.dataDir, config.brokerId),
@@ -143,7 +141,9 @@ export class Broker {
     };
     this.core = Object.freeze({
       brokerId: config.brokerId,
-      clusterId: this.clusterId,
+      get clusterId() {
+        return topics.clusterId;
+      },
       handlers: createHandlers(ctx),
       metrics: this.metrics,
       feed: (topic: string, partition: number) => partitions.leader(topic, partition),
@@ -179,7 +179,8 @@ export class Broker {
     const clustered = isClustered(config);
     const topics = TopicStore.open(config.dataDir, {
       clusterId: config.clusterId,
-      ...(clustered ? { newClusterId: () => defaultClusterId(config) } : {}),
+      // The brokers of a new cluster learn its id from the metadata log (cluster/cluster-id.ts).
+      learnClusterId: clustered,
       // A joining broker is no replica candidate until the cluster has added it (its metadata log says so).
       brokerIds: clustered
         ? config.peers.filter((p) => !config.join || p.id !== config.brokerId).map((p) => p.id)
@@ -241,6 +242,14 @@ export class Broker {
   /** The bound WebSocket and HTTP port. */
   get wsPort(): number {
     return this.servers?.wsPort ?? 0;
+  }
+
+  /**
+   * The cluster id: configured, persisted in the data dir, or made on first start; empty while a broker of a new
+   * cluster has not learned it from the metadata log yet (cluster/cluster-id.ts).
+   */
+  get clusterId(): string {
+    return this.topics.clusterId;
   }
 
   /** The bound inter-broker port (0 for a one-broker cluster). */

@@ -59,7 +59,7 @@ export class ClusterNode {
     const others = (): number[] => topics.brokerIds.filter((id) => id !== config.brokerId);
     this.transport = createTransport({
       selfId: config.brokerId,
-      clusterId: topics.clusterId,
+      clusterId: () => topics.clusterId,
       peers: this.peerAddresses(),
       listenHost: config.peerHost ?? config.host,
       tls: readPeerTls(config),
@@ -235,6 +235,7 @@ export class ClusterNode {
       }
     }
     metadata.reconcileVoters();
+    metadata.announceClusterId();
     const self = this.config.brokerId;
     // A removed broker does not ask again: it would be refused.
     if (this.config.join && !metadata.voters.includes(self) && !this.topics.isRemoved(self)) {

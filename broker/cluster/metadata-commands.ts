@@ -38,6 +38,8 @@ export type MetadataCommand =
     }
   /** A broker left the cluster for good: nobody places replicas on it or dials it, and it is no metadata voter. */
   | { readonly type: 'removeBroker'; readonly id: number }
+  /** The cluster's id, made by the first controller (cluster-id.ts): brokers without one take it. */
+  | { readonly type: 'clusterId'; readonly id: string }
   /** A user created, changed or deleted (broker/auth/security-changes.ts). */
   | { readonly type: 'security'; readonly change: SecurityChange };
 
@@ -58,6 +60,7 @@ const FIELDS: Readonly<Record<MetadataCommand['type'], readonly string[]>> = {
   createPartitions: ['name', 'from', 'replicas'],
   security: ['change'],
   removeBroker: ['id'],
+  clusterId: ['id'],
 };
 
 /** Decodes a command; throws on bytes that are not one (a corrupt metadata log must stop the broker loudly). */

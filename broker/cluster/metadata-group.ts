@@ -18,6 +18,7 @@ import { ignoreTopicExists, type Controller, type PartitionMove } from './contro
 import type { PeerAddress } from './peer-link.js';
 import { assignLiveReplicas, majorityOf } from './placement.js';
 import { planBrokerRemoval } from './broker-removal.js';
+import { newClusterId, UNKNOWN_CLUSTER_ID } from './cluster-id.js';
 import { decodeCommand, encodeCommand, type MetadataCommand } from './metadata-commands.js';
 import { RaftGroup } from './raft-group.js';
 import type { RaftHost } from './raft-host.js';
@@ -71,6 +72,8 @@ export class MetadataGroup implements Controller {
   private readonly waiting = new Map<number, (outcome: Outcome) => void>();
   /** Partitions whose completeMove is being proposed. */
   private readonly completing = new Set<string>();
+  /** Whether this controller is proposing the cluster id. */
+  private announcing = false;
 
   private constructor(
     private readonly options: MetadataGroupOptions,
@@ -267,6 +270,24 @@ export class MetadataGroup implements Controller {
   }
 
   /**
+   * Controller only: puts the cluster id in the metadata log if it is not there yet, once. A new cluster's first
+   * controller makes it (random); a cluster made before keeps the id its brokers hold, and joiners learn it.
+   */
+  announceClusterId(): void {
+    const { topics, logger } = this.options;
+    if (!this.group.isLeader || this.announcing || topics.clusterIdLogged) return;
+    this.announcing = true;
+    const id = topics.clusterId === UNKNOWN_CLUSTER_ID ? newClusterId() : topics.clusterId;
+    this.propose({ type: 'clusterId', id })
+      .catch((err: unknown) => {
+        logger.warn({ err }, 'cluster id not recorded (the next controller tries again)');
+      })
+      .finally(() => {
+        this.announcing = false;
+      });
+  }
+
+  /**
    * Controller only: makes one more broker a metadata voter if one is missing, or takes a removed broker out of the
    * voters (one change at a time).
    */
@@ -376,6 +397,11 @@ export class MetadataGroup implements Controller {
       case 'addBroker':
         logger.info({ broker: command.broker }, 'metadata: broker added');
         this.options.brokerAdded(command.broker);
+        return;
+      case 'clusterId':
+        if (topics.clusterId === command.id) logger.info({ clusterId: command.id }, 'metadata: cluster id');
+        else
+          logger.error({ clusterId: topics.clusterId, logged: command.id }, 'this broker belongs to another cluster');
         return;
       case 'removeBroker':
         logger.info({ broker: command.id }, 'metadata: broker removed');
@@ -495,6 +521,9 @@ function applyCommand(topics: TopicStore, command: MetadataCommand): void {
       return;
     case 'removeBroker':
       topics.removeBroker(command.id);
+      return;
+    case 'clusterId':
+      topics.adoptClusterId(command.id);
       return;
     case 'security':
       applySecurityChange(topics, command.change);

@@ -1,14 +1,14 @@
 /**
  * The topic registry of a single broker, persisted in `<dataDir>/meta.db` (SQLite, WAL, synchronous FULL: topic
- * changes are rare and must survive a power loss). Also holds the cluster id, generated once.
+ * changes are rare and must survive a power loss). Also holds the cluster id, made or learned once.
  */
-import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { BrookError } from '../../protocol/index.js';
 import { AclStore } from '../auth/acl-store.js';
 import { UserStore } from '../auth/user-store.js';
 import { QuotaStore } from '../quota/quota-store.js';
+import { newClusterId, UNKNOWN_CLUSTER_ID } from './cluster-id.js';
 import { assignReplicas } from './placement.js';
 import { checkTopicSpec, type TopicSpec } from '../topics/topic-config.js';
 import type { PeerAddress } from './peer-link.js';
@@ -52,6 +52,11 @@ export interface TopicStoreOptions {
   brokerIds: readonly number[];
   /** Makes a new cluster id on first start. Default: 16 random bytes, base64url (22 characters, as Kafka's). */
   newClusterId?: () => string;
+  /**
+   * A broker of a cluster: without a persisted or configured id, start without one and learn it from the metadata log
+   * ({@link adoptClusterId}) instead of making one. Default false.
+   */
+  learnClusterId?: boolean;
 }
 
 /** A {@link TopicRegistry} in one SQLite file. */
@@ -79,7 +84,7 @@ export class TopicStore implements TopicRegistry {
 
   private constructor(
     private readonly db: Database.Database,
-    readonly clusterId: string,
+    private id: string,
     private readonly bootstrapIds: readonly number[],
   ) {
     this.users = new UserStore(db);
@@ -113,6 +118,30 @@ export class TopicStore implements TopicRegistry {
     const brokers = db.prepare<[], PeerAddress>('SELECT id, host, port FROM brokers').all();
     for (const broker of brokers) this.joined.set(broker.id, broker);
     for (const id of db.prepare<[], number>('SELECT id FROM removed_brokers').pluck().all()) this.removed.add(id);
+  }
+
+  /** The cluster's id; {@link UNKNOWN_CLUSTER_ID} until a broker of a new cluster has learned it. */
+  get clusterId(): string {
+    return this.id;
+  }
+
+  /** Whether the cluster id is in the metadata log (the controller puts it there once). */
+  get clusterIdLogged(): boolean {
+    return this.db.prepare("SELECT 1 FROM cluster WHERE key = 'cluster_id_logged'").get() !== undefined;
+  }
+
+  /**
+   * The metadata log names the cluster id: a broker without one takes it (kept in meta.db for good); a broker with one
+   * keeps its own. Returns whether the log's id is this broker's now.
+   */
+  adoptClusterId(clusterId: string): boolean {
+    this.checkOpen();
+    if (this.id === UNKNOWN_CLUSTER_ID) {
+      this.db.prepare<[string]>("INSERT INTO cluster (key, value) VALUES ('cluster_id', ?)").run(clusterId);
+      this.id = clusterId;
+    }
+    this.db.prepare("INSERT OR IGNORE INTO cluster (key, value) VALUES ('cluster_id_logged', '1')").run();
+    return this.id === clusterId;
   }
 
   /** Ids of the brokers replicas may be placed on: the founding ones and those that joined, ascending. */
@@ -361,13 +390,10 @@ function resolveClusterId(db: Database.Database, file: string, options: TopicSto
     }
     return stored;
   }
-  const clusterId = options.clusterId ?? (options.newClusterId ?? defaultClusterId)();
+  if (options.clusterId === undefined && options.learnClusterId === true) return UNKNOWN_CLUSTER_ID;
+  const clusterId = options.clusterId ?? (options.newClusterId ?? newClusterId)();
   db.prepare<[string]>("INSERT INTO cluster (key, value) VALUES ('cluster_id', ?)").run(clusterId);
   return clusterId;
-}
-
-function defaultClusterId(): string {
-  return randomBytes(16).toString('base64url');
 }
 
 function fromRow(row: TopicRow): TopicRecord {
