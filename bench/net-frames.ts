@@ -173,6 +173,10 @@ function idleCore(): BrokerCore {
       createAcls: unused,
       listAcls: unused,
       deleteAcls: unused,
+      removeBroker: unused,
+      setQuota: unused,
+      listQuotas: unused,
+      removeQuota: unused,
     },
     feed: () => {
       throw new Error('not in this benchmark');

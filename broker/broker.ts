@@ -12,7 +12,6 @@ import { ScramAuthenticator } from './auth/scram-authenticator.js';
 import { applySecurityChange, type SecurityChange } from './auth/security-changes.js';
 import { createMissingUsers, readUsersFile } from './auth/users-file.js';
 import { systemRuntime, type Runtime, type TimerHandle } from './clock.js';
-import { defaultClusterId } from './cluster/cluster-id.js';
 import { ClusterNode } from './cluster/cluster-node.js';
 import { LocalController, type Controller } from './cluster/controller.js';
 import { ProducerIdAllocator } from './cluster/producer-ids.js';
@@ -29,6 +28,7 @@ import { startServers } from './net/servers.js';
 import { ANONYMOUS } from './net/session.js';
 import { QuotaMetrics } from './metrics/quota-metrics.js';
 import { ClientQuotas } from './quota/client-quotas.js';
+import type { QuotaOverrides } from './quota/quota-resolution.js';
 import { loadConsoleFiles } from './net/console-files.js';
 import { readMetricsToken } from './net/metrics-token.js';
 import { serverTlsFiles } from './net/tls-files.js';
@@ -53,8 +53,6 @@ const FILE_USERS_CHECK_INTERVAL_MS = 500;
 export class Broker {
   /** The resolved, frozen config. */
   readonly config: Readonly<BrokerConfig>;
-  /** The cluster id (configured, persisted in the data dir, or generated on first start). */
-  readonly clusterId: string;
   /** This broker's metrics. */
   readonly metrics: BrokerMetrics;
   readonly logger: Logger;
@@ -95,7 +93,6 @@ export class Broker {
     this.partitions = partitions;
     this.cluster = cluster;
     this.localController = new LocalController(config.brokerId, topics, partitions);
-    this.clusterId = topics.clusterId;
     this.metrics = new BrokerMetrics({
       brokerId: config.brokerId,
       dataDir: config.dataDir,
@@ -120,13 +117,16 @@ export class Broker {
     });
     const ctx: HandlerContext = {
       brokerId: config.brokerId,
-      clusterId: this.clusterId,
+      get clusterId() {
+        return topics.clusterId;
+      },
       topics,
       partitions,
       producerIds: ProducerIdAllocator.open(config.dataDir, config.brokerId),
       controller: () => this.controller(),
       users: topics.users,
       acls: topics.acls,
+      quotas: topics.quotas,
       changeSecurity: (change) => this.changeSecurity(change),
       groups: this.groups,
       metrics: this.metrics,
@@ -141,7 +141,9 @@ export class Broker {
     };
     this.core = Object.freeze({
       brokerId: config.brokerId,
-      clusterId: this.clusterId,
+      get clusterId() {
+        return topics.clusterId;
+      },
       handlers: createHandlers(ctx),
       metrics: this.metrics,
       feed: (topic: string, partition: number) => partitions.leader(topic, partition),
@@ -160,7 +162,7 @@ export class Broker {
           : NO_ACCESS_CONTROL,
         new ProducerOwners(),
       ),
-      quotas: clientQuotas(config, new QuotaMetrics(this.metrics.registry)),
+      quotas: clientQuotas(config, topics.quotas, new QuotaMetrics(this.metrics.registry)),
     });
   }
 
@@ -177,7 +179,8 @@ export class Broker {
     const clustered = isClustered(config);
     const topics = TopicStore.open(config.dataDir, {
       clusterId: config.clusterId,
-      ...(clustered ? { newClusterId: () => defaultClusterId(config) } : {}),
+      // The brokers of a new cluster learn its id from the metadata log (cluster/cluster-id.ts).
+      learnClusterId: clustered,
       // A joining broker is no replica candidate until the cluster has added it (its metadata log says so).
       brokerIds: clustered
         ? config.peers.filter((p) => !config.join || p.id !== config.brokerId).map((p) => p.id)
@@ -239,6 +242,14 @@ export class Broker {
   /** The bound WebSocket and HTTP port. */
   get wsPort(): number {
     return this.servers?.wsPort ?? 0;
+  }
+
+  /**
+   * The cluster id: configured, persisted in the data dir, or made on first start; empty while a broker of a new
+   * cluster has not learned it from the metadata log yet (cluster/cluster-id.ts).
+   */
+  get clusterId(): string {
+    return this.topics.clusterId;
   }
 
   /** The bound inter-broker port (0 for a one-broker cluster). */
@@ -393,8 +404,8 @@ export class Broker {
   }
 }
 
-/** The per-client quotas of the config (--quota-*), reporting throttles to `metrics`. */
-function clientQuotas(config: Readonly<BrokerConfig>, metrics: QuotaMetrics): ClientQuotas {
+/** The per-client quotas of the config (--quota-*) and of the overrides in the metadata log, reporting throttles to `metrics`. */
+function clientQuotas(config: Readonly<BrokerConfig>, overrides: QuotaOverrides, metrics: QuotaMetrics): ClientQuotas {
   return new ClientQuotas(
     {
       limits: {
@@ -403,6 +414,7 @@ function clientQuotas(config: Readonly<BrokerConfig>, metrics: QuotaMetrics): Cl
         partitionCreation: config.quotaPartitionCreationsPerSec,
       },
       window: { samples: config.quotaWindowSamples, sampleMs: config.quotaSampleMs },
+      overrides,
       throttled: (kind, principal, throttleMs) => {
         metrics.record(kind, principal, throttleMs);
       },

@@ -44,9 +44,9 @@ export const CONFIG_FIELDS = {
   }),
   clusterId: optionalTextField({
     doc:
-      'the cluster id (letters, digits, `_` and `-`): by default the one kept in `meta.db`, else made on first start: ' +
-      'random for one broker; for a cluster a hash of the founding ids keyed by `--cluster-secret-file` or ' +
-      '`--peer-tls-ca`, the same on every founder (`brook-<sorted ids>` without either); a set id must match the kept one',
+      'the cluster id (letters, digits, `_` and `-`): by default the one kept in `meta.db`, else a random one, made on ' +
+      'first start by a broker alone, by the first controller of a cluster (every broker learns it from the metadata ' +
+      'log); a set id must match the kept one',
     defaultText: 'made on first start',
     arg: 'id',
     pattern: /^[A-Za-z0-9_-]{1,64}$/,

@@ -5,6 +5,7 @@
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { brokerCommand, integer } from '../broker/main.js';
+import { brokerRemoveCommand } from './broker-commands.js';
 import { clientCommand, connection, print } from './client-command.js';
 import { clusterCommand } from './cluster-commands.js';
 import { consumeCommand } from './consume-command.js';
@@ -22,6 +23,7 @@ import {
 } from './topic-commands.js';
 import { aclCommands } from './acl-commands.js';
 import { userCommand } from './user-commands.js';
+import { quotaCommand } from './quota-commands.js';
 import { packageVersion } from './version.js';
 
 function collect(value: string, previous: string[]): string[] {
@@ -45,7 +47,10 @@ const program = new Command('brook')
       write(text);
     },
   });
-program.addCommand(brokerCommand());
+// Positional options (here and on `brook`): the flags after `brook broker remove` are the client command's, not the
+// broker's (both take --tls-ca, and the broker has --id).
+program.enablePositionalOptions();
+program.addCommand(brokerCommand().enablePositionalOptions().addCommand(brokerRemoveCommand()));
 
 const topic = new Command('topic').description('create, list, describe, change and delete topics');
 topic.addCommand(
@@ -206,6 +211,7 @@ program.addCommand(group);
 program.addCommand(clusterCommand());
 program.addCommand(userCommand());
 program.addCommand(aclCommands());
+program.addCommand(quotaCommand());
 program.addCommand(produceCommand());
 program.addCommand(consumeCommand());
 

@@ -7,8 +7,10 @@ import {
   type OffsetResetTarget,
   type ResetOffsetsOptions,
 } from './admin-groups.js';
-import type { AclBinding, AclFilter } from '../protocol/index.js';
+import type { AclBinding, AclFilter, QuotaEntity, QuotaOverride } from '../protocol/index.js';
 import { AclAdmin } from './admin-acls.js';
+import { BrokerAdmin, type RemovalMove, type RemoveBrokerOptions } from './admin-brokers.js';
+import { QuotaAdmin, type QuotaRates } from './admin-quotas.js';
 import { UserAdmin, type UserListing } from './admin-users.js';
 import { Cluster, type BrokerInfo, type PartitionMetadata } from './cluster.js';
 import { resolveClientOptions, type ClientOptions, type Platform } from './options.js';
@@ -91,12 +93,44 @@ export class AdminCore {
   private readonly groups: GroupAdmin;
   private readonly users: UserAdmin;
   private readonly acls: AclAdmin;
+  private readonly brokers: BrokerAdmin;
+  private readonly quotas: QuotaAdmin;
 
   constructor(options: ClientOptions, platform: Platform) {
     this.cluster = new Cluster(resolveClientOptions(options, platform));
     this.groups = new GroupAdmin(this.cluster, (topic, at, partitions) => this.listOffsets(topic, at, partitions));
     this.users = new UserAdmin((send) => this.controllerRequest(send));
     this.acls = new AclAdmin((send) => this.controllerRequest(send));
+    this.brokers = new BrokerAdmin((send) => this.controllerRequest(send));
+    this.quotas = new QuotaAdmin((send) => this.controllerRequest(send));
+  }
+
+  /**
+   * Sets produce and fetch byte rates for `entity`: `{ user }`, `{ clientId }`, both, or `{}` (the default of every
+   * user). The most specific quota set holds a client (see {@link QuotaAdmin}).
+   */
+  setQuota(entity: QuotaEntity, rates: QuotaRates): Promise<void> {
+    return this.quotas.setQuota(entity, rates);
+  }
+
+  /** Every quota override of the cluster. */
+  listQuotas(): Promise<QuotaOverride[]> {
+    return this.quotas.listQuotas();
+  }
+
+  /** Removes the quota override of `entity` (UNKNOWN_QUOTA when there is none). */
+  removeQuota(entity: QuotaEntity): Promise<void> {
+    return this.quotas.removeQuota(entity);
+  }
+
+  /**
+   * Removes broker `id` from the cluster (metadata voters and replica placement), so that a bad join can be undone;
+   * see {@link BrokerAdmin.removeBroker}.
+   */
+  async removeBroker(id: number, options: RemoveBrokerOptions = {}): Promise<RemovalMove[]> {
+    const moves = await this.brokers.removeBroker(id, options);
+    for (const m of moves) this.cluster.invalidate(m.topic);
+    return moves;
   }
 
   /** Adds ACL bindings (with `--authorizer acl`, what no binding allows is denied; deny wins). */

@@ -13,6 +13,8 @@ export {
   type AclOperation,
   type AssignorName,
   type ErrorName,
+  type QuotaEntity,
+  type QuotaOverride,
   type RecordHeader,
   type ResourceType,
 } from '../protocol/index.js';
@@ -37,6 +39,8 @@ export type {
   OffsetResetTarget,
   ResetOffsetsOptions,
 } from './admin-groups.js';
+export type { RemovalMove, RemoveBrokerOptions } from './admin-brokers.js';
+export type { QuotaRates } from './admin-quotas.js';
 export type { UserListing } from './admin-users.js';
 export type { BackoffOptions } from './backoff.js';
 export { systemClock, systemRandom, type Clock, type Random, type TimerHandle } from './clock.js';

@@ -90,6 +90,12 @@ export const ErrorCodes = {
     retriable: false,
     message: 'the replication factor exceeds the brokers available',
   },
+  UNKNOWN_BROKER: { code: 60, retriable: false, message: 'the cluster has no such broker' },
+  /** Its replicas must be moved off first (`brook partition reassign`), or the removal forced. */
+  BROKER_HAS_REPLICAS: { code: 61, retriable: false, message: 'the broker still hosts partition replicas' },
+  /** The change would leave the metadata voters without a live majority (or without any voter). */
+  WOULD_LOSE_QUORUM: { code: 62, retriable: false, message: 'the metadata voters would lose their quorum' },
+  UNKNOWN_QUOTA: { code: 63, retriable: false, message: 'no quota is set for the entity' },
   NETWORK_ERROR: {
     code: 100,
     retriable: true,

@@ -4,6 +4,8 @@ export * from './messages.js';
 export * from './group-messages.js';
 export * from './auth-messages.js';
 export * from './acl-messages.js';
+export * from './broker-messages.js';
+export * from './quota-messages.js';
 export * from './scram.js';
 export * from './ops.js';
 export * from './frame.js';

@@ -4,8 +4,10 @@
  */
 import * as acl from './acl-messages.js';
 import * as a from './auth-messages.js';
+import * as b from './broker-messages.js';
 import * as g from './group-messages.js';
 import * as m from './messages.js';
+import * as q from './quota-messages.js';
 import type { Infer } from './schema.js';
 
 /** Request/response ops: the client sends a request with a correlation id and gets one response (or an error). */
@@ -31,6 +33,10 @@ export const requests = {
   deleteAcls: { code: 20, request: acl.aclFilter, response: acl.deleteAclsResponse },
   alterTopicConfigs: { code: 50, request: m.alterTopicConfigsRequest, response: m.alterTopicConfigsResponse },
   createPartitions: { code: 51, request: m.createPartitionsRequest, response: m.createPartitionsResponse },
+  removeBroker: { code: 60, request: b.removeBrokerRequest, response: b.removeBrokerResponse },
+  setQuota: { code: 61, request: q.setQuotaRequest, response: m.emptyBody },
+  listQuotas: { code: 62, request: m.emptyBody, response: q.listQuotasResponse },
+  removeQuota: { code: 63, request: q.removeQuotaRequest, response: m.emptyBody },
   groupHeartbeat: { code: 40, request: g.groupHeartbeatRequest, response: g.groupHeartbeatResponse },
   commitOffsets: { code: 41, request: g.commitOffsetsRequest, response: g.commitOffsetsResponse },
   fetchOffsets: { code: 42, request: g.fetchOffsetsRequest, response: g.fetchOffsetsResponse },

@@ -58,6 +58,10 @@ export const OP_PERMISSIONS: { readonly [K in RequestOp]: (request: RequestOf<K>
   createAcls: () => [on('alter', CLUSTER)],
   deleteAcls: () => [on('alter', CLUSTER)],
   listAcls: () => [on('describe', CLUSTER)],
+  removeBroker: () => [on('clusterAction', CLUSTER)],
+  setQuota: () => [on('alter', CLUSTER)],
+  removeQuota: () => [on('alter', CLUSTER)],
+  listQuotas: () => [on('describe', CLUSTER)],
 };
 
 /** Answers cut down to what the principal may describe. */

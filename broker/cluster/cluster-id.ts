@@ -1,45 +1,24 @@
 /**
- * The cluster id brokers of a new cluster make on first start without `--cluster-id` (it is kept in `meta.db`
- * afterwards, so data directories made with an earlier default keep theirs). The founding brokers must agree on it
- * without talking, since a peer's hello is checked against it before anything else: each derives it from what they
- * already share, the founding ids and the peer credential. With a cluster secret or a peer CA the id is a keyed hash,
- * random-looking and different for every cluster (two clusters of brokers 1-3 no longer share `brook-1-2-3`, so a
- * broker pointed at the wrong cluster is refused); without either the peer port authenticates nothing anyway, and the
- * id stays `brook-<sorted ids>`.
+ * Cluster ids. A broker alone makes its id on first start; the brokers of a new cluster (without `--cluster-id`) start
+ * without one, and the first controller makes it and commits it in the metadata log, so every broker, a joiner too,
+ * learns the same id from the log and keeps it in its data dir (metadata-group.ts). Until a broker has learned it, its
+ * peer hello carries no id and it accepts peers whatever id they greet with: what admits a peer is the peer credential
+ * (mutual TLS or the cluster secret), checked as always. Once both sides know an id, they must agree, so a broker of
+ * one cluster is refused by another.
+ *
+ * Ids are random (128 bits, base64url: 22 characters, as Kafka's), not derived from anything guessable.
  */
-import { createHmac } from 'node:crypto';
-import fs from 'node:fs';
-import type { BrokerConfig } from '../config.js';
-import { readClusterSecret } from './peer-secret.js';
+import { randomBytes } from 'node:crypto';
 
-/** Base64url characters of a derived id: 132 bits of the hash. */
-const DERIVED_ID_CHARS = 22;
+/** The id of a broker that has not learned its cluster's yet (in the peer hello: "no id"). */
+export const UNKNOWN_CLUSTER_ID = '';
 
-/**
- * The default cluster id: the same on every founding broker of one peer list and credential (a joining broker leaves
- * itself out: it was not there when the cluster formed).
- */
-export function defaultClusterId(
-  config: Pick<Readonly<BrokerConfig>, 'peers' | 'join' | 'brokerId' | 'clusterSecretFile' | 'peerTlsCa'>,
-): string {
-  const founders = config.peers
-    .map((p) => p.id)
-    .filter((id) => !config.join || id !== config.brokerId)
-    .sort((a, b) => a - b)
-    .join('-');
-  const key = readClusterSecret(config.clusterSecretFile) ?? peerCa(config.peerTlsCa);
-  if (key === undefined) return `brook-${founders}`;
-  const digest = createHmac('sha256', key).update(`brook cluster id ${founders}`).digest('base64url');
-  return `brook-${digest.slice(0, DERIVED_ID_CHARS)}`;
+/** A new random cluster id. */
+export function newClusterId(): string {
+  return randomBytes(16).toString('base64url');
 }
 
-function peerCa(file: string | undefined): Buffer | undefined {
-  // The peer TLS files are checked, with a clear error, when the peer transport starts; an unreadable CA here only
-  // means the id cannot be keyed by it.
-  if (file === undefined) return undefined;
-  try {
-    return fs.readFileSync(file);
-  } catch {
-    return undefined;
-  }
+/** Whether a peer greeting with `theirs` may belong to this broker's cluster `ours` (either may be unknown). */
+export function clusterIdsAgree(ours: string, theirs: string): boolean {
+  return ours === UNKNOWN_CLUSTER_ID || theirs === UNKNOWN_CLUSTER_ID || ours === theirs;
 }

@@ -68,7 +68,7 @@ export class ClusterNode {
     const others = (): number[] => topics.brokerIds.filter((id) => id !== config.brokerId);
     this.transport = createTransport({
       selfId: config.brokerId,
-      clusterId: topics.clusterId,
+      clusterId: () => topics.clusterId,
       peers: this.peerAddresses(),
       listenHost: config.peerHost ?? config.host,
       tls: readPeerTls(config),
@@ -183,6 +183,9 @@ export class ClusterNode {
       brokerAdded: () => {
         this.transport.setPeers(this.peerAddresses());
       },
+      brokerRemoved: () => {
+        this.transport.setPeers(this.peerAddresses());
+      },
       askController: (controllerId, spec) => {
         this.host.sendClusterMessage(controllerId, { kind: 'createTopic', spec });
       },
@@ -217,11 +220,11 @@ export class ClusterNode {
     await this.transport.close();
   }
 
-  /** Peer addresses of every broker: the founding ones from --peers, and those that joined later. */
+  /** Peer addresses of every broker: the founding ones from --peers, and those that joined later, less removed ones. */
   private peerAddresses(): PeerAddress[] {
     const byId = new Map<number, PeerAddress>(this.config.peers.map((p) => [p.id, p]));
     for (const broker of this.topics.joinedBrokers()) byId.set(broker.id, broker);
-    return [...byId.values()];
+    return [...byId.values()].filter((p) => !this.topics.isRemoved(p.id));
   }
 
   /**
@@ -242,8 +245,10 @@ export class ClusterNode {
       }
     }
     metadata.reconcileVoters();
+    metadata.announceClusterId();
     const self = this.config.brokerId;
-    if (this.config.join && !metadata.voters.includes(self)) {
+    // A removed broker does not ask again: it would be refused.
+    if (this.config.join && !metadata.voters.includes(self) && !this.topics.isRemoved(self)) {
       const address = this.config.peers.find((p) => p.id === self);
       for (const peer of this.config.peers) {
         if (peer.id !== self && address !== undefined) {
@@ -259,7 +264,9 @@ export class ClusterNode {
     if (metadata?.isLeader !== true || this.pendingJoins.has(broker.id)) return;
     const known = this.topics.joinedBrokers().find((b) => b.id === broker.id);
     const founding = this.config.peers.some((p) => p.id === broker.id);
-    if (founding || (known?.host === broker.host && known.port === broker.port)) return;
+    // A removed id stays out (the undone bad join would otherwise come straight back): a replacement takes a new id.
+    if (this.topics.isRemoved(broker.id) || founding || (known?.host === broker.host && known.port === broker.port))
+      return;
     this.pendingJoins.add(broker.id);
     this.logger.info({ broker }, 'broker asks to join');
     metadata

@@ -12,6 +12,7 @@ import {
   type TopicConfigChange,
   type TopicSpec,
 } from '../topics/topic-config.js';
+import { planBrokerRemoval } from './broker-removal.js';
 import { assignReplicas } from './placement.js';
 import type { TopicRecord } from '../topics/topic-registry.js';
 import type { TopicStore } from './topic-store.js';
@@ -47,6 +48,12 @@ export interface Controller {
    * untouched. Throws UNKNOWN_TOPIC, INVALID_TOPIC (not more than now), INVALID_REPLICATION_FACTOR, NOT_LEADER.
    */
   createPartitions(name: string, count: number): Promise<TopicRecord>;
+  /**
+   * Removes broker `id` from the cluster: from replica placement and from the metadata voters (resolves once the
+   * voter change is committed). With `force`, first moves the replicas it hosts to other brokers; resolves with those
+   * moves. Throws UNKNOWN_BROKER, BROKER_HAS_REPLICAS, WOULD_LOSE_QUORUM, NOT_LEADER.
+   */
+  removeBroker(id: number, force: boolean): Promise<PartitionMove[]>;
 }
 
 /** A partition and the replicas it moves to, preferred leader first. */
@@ -107,6 +114,16 @@ export class LocalController implements Controller {
       const next = this.topics.addPartitions(name, record.partitions, placed.slice(record.partitions));
       this.partitions.partitionsAdded(next);
       resolve(next);
+    });
+  }
+
+  /** A broker alone can only be asked to remove itself, its cluster's last voter: refused. */
+  removeBroker(id: number, force: boolean): Promise<PartitionMove[]> {
+    return new Promise((resolve) => {
+      const self = [this.brokerId];
+      resolve(
+        planBrokerRemoval({ id, force, brokerIds: self, voters: self, removed: false, isLive: () => true, topics: [] }),
+      );
     });
   }
 

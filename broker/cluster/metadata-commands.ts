@@ -36,6 +36,10 @@ export type MetadataCommand =
       readonly from: number;
       readonly replicas: readonly (readonly number[])[];
     }
+  /** A broker left the cluster for good: nobody places replicas on it or dials it, and it is no metadata voter. */
+  | { readonly type: 'removeBroker'; readonly id: number }
+  /** The cluster's id, made by the first controller (cluster-id.ts): brokers without one take it. */
+  | { readonly type: 'clusterId'; readonly id: string }
   /** A user created, changed or deleted (broker/auth/security-changes.ts). */
   | { readonly type: 'security'; readonly change: SecurityChange };
 
@@ -55,6 +59,8 @@ const FIELDS: Readonly<Record<MetadataCommand['type'], readonly string[]>> = {
   alterTopicConfig: ['name', 'config'],
   createPartitions: ['name', 'from', 'replicas'],
   security: ['change'],
+  removeBroker: ['id'],
+  clusterId: ['id'],
 };
 
 /** Decodes a command; throws on bytes that are not one (a corrupt metadata log must stop the broker loudly). */

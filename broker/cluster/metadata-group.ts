@@ -17,6 +17,8 @@ import { applySecurityChange, type SecurityChange } from '../auth/security-chang
 import { ignoreTopicExists, type Controller, type PartitionMove } from './controller.js';
 import type { PeerAddress } from './peer-link.js';
 import { assignLiveReplicas, majorityOf } from './placement.js';
+import { planBrokerRemoval } from './broker-removal.js';
+import { newClusterId, UNKNOWN_CLUSTER_ID } from './cluster-id.js';
 import { decodeCommand, encodeCommand, type MetadataCommand } from './metadata-commands.js';
 import { RaftGroup } from './raft-group.js';
 import type { RaftHost } from './raft-host.js';
@@ -36,6 +38,8 @@ export const METADATA_GROUP = '__metadata';
 /** How long topic creation waits for enough brokers to be heard from before refusing: 30 polls of 100 ms. */
 const LIVE_WAIT_POLLS = 30;
 const LIVE_POLL_MS = 100;
+/** How long a broker removal waits for the voter change to commit: 100 polls of 100 ms. */
+const VOTER_WAIT_POLLS = 100;
 
 export interface MetadataGroupOptions {
   readonly selfId: number;
@@ -52,6 +56,8 @@ export interface MetadataGroupOptions {
   readonly runtime: Runtime;
   /** A broker joined (every broker dials it from now on). */
   readonly brokerAdded: (broker: PeerAddress) => void;
+  /** A broker was removed (nobody dials it from now on). */
+  readonly brokerRemoved: (id: number) => void;
   /** Asks the controller (another broker) to create an internal topic. */
   readonly askController: (controllerId: number, spec: TopicSpec) => void;
 }
@@ -66,6 +72,8 @@ export class MetadataGroup implements Controller {
   private readonly waiting = new Map<number, (outcome: Outcome) => void>();
   /** Partitions whose completeMove is being proposed. */
   private readonly completing = new Set<string>();
+  /** Whether this controller is proposing the cluster id. */
+  private announcing = false;
 
   private constructor(
     private readonly options: MetadataGroupOptions,
@@ -234,15 +242,74 @@ export class MetadataGroup implements Controller {
       .finally(() => this.completing.delete(key));
   }
 
-  /** Controller only: makes one more broker a metadata voter if one is missing (one change at a time). */
+  async removeBroker(id: number, force: boolean): Promise<PartitionMove[]> {
+    if (!this.group.isLeader) throw this.group.notLeader();
+    const { topics, selfId } = this.options;
+    const moves = planBrokerRemoval({
+      id,
+      force,
+      brokerIds: topics.brokerIds,
+      voters: this.group.voters,
+      removed: topics.isRemoved(id),
+      isLive: (b) => this.isLive(b),
+      topics: topics.list(),
+    });
+    // The controller cannot vote itself out and keep leading: it hands over, and the client asks the next one.
+    if (id === selfId) throw this.handOver();
+    await Promise.all(moves.map((m) => this.propose({ type: 'reassignPartition', ...m })));
+    if (!topics.isRemoved(id)) await this.propose({ type: 'removeBroker', id });
+    this.reconcileVoters();
+    for (let poll = 0; this.group.voters.includes(id) || !this.group.configCommitted; poll++) {
+      if (poll >= VOTER_WAIT_POLLS) {
+        throw new BrookError('REQUEST_TIMED_OUT', `broker ${String(id)} is removed, but still a metadata voter`);
+      }
+      // Leadership may have moved while waiting (a getter TypeScript would take as still narrowed by the check above).
+      if (this.controllerId() !== selfId) throw this.group.notLeader();
+      await new Promise<void>((resolve) => this.options.runtime.timers.setTimeout(resolve, LIVE_POLL_MS));
+    }
+    return moves;
+  }
+
+  /**
+   * Controller only: puts the cluster id in the metadata log if it is not there yet, once. A new cluster's first
+   * controller makes it (random); a cluster made before keeps the id its brokers hold, and joiners learn it.
+   */
+  announceClusterId(): void {
+    const { topics, logger } = this.options;
+    if (!this.group.isLeader || this.announcing || topics.clusterIdLogged) return;
+    this.announcing = true;
+    const id = topics.clusterId === UNKNOWN_CLUSTER_ID ? newClusterId() : topics.clusterId;
+    this.propose({ type: 'clusterId', id })
+      .catch((err: unknown) => {
+        logger.warn({ err }, 'cluster id not recorded (the next controller tries again)');
+      })
+      .finally(() => {
+        this.announcing = false;
+      });
+  }
+
+  /**
+   * Controller only: makes one more broker a metadata voter if one is missing, or takes a removed broker out of the
+   * voters (one change at a time).
+   */
   reconcileVoters(): void {
     if (!this.group.isLeader || !this.group.configCommitted) return;
-    const missing = this.options.topics.brokerIds.find((id) => !this.group.voters.includes(id));
-    if (missing === undefined) return;
-    if (this.group.changeMembership({ type: ConfigChangeType.AddVoter, nodeId: missing })) {
-      this.options.logger.info({ broker: missing }, 'metadata: adding a voter');
-      this.options.host.touch(this.group);
+    const { topics, logger, selfId } = this.options;
+    const removed = this.group.voters.find((id) => topics.isRemoved(id));
+    if (removed === selfId) {
+      this.handOver();
+      return;
     }
+    const missing = topics.brokerIds.find((id) => !this.group.voters.includes(id));
+    const change =
+      removed !== undefined
+        ? { type: ConfigChangeType.RemoveVoter, nodeId: removed }
+        : missing !== undefined
+          ? { type: ConfigChangeType.AddVoter, nodeId: missing }
+          : undefined;
+    if (change === undefined || !this.group.changeMembership(change)) return;
+    logger.info({ broker: change.nodeId }, `metadata: ${removed !== undefined ? 'removing' : 'adding'} a voter`);
+    this.options.host.touch(this.group);
   }
 
   /** Leaves the group and closes the metadata log. */
@@ -254,6 +321,24 @@ export class MetadataGroup implements Controller {
     this.waiting.clear();
     await this.applying;
     await this.log.close();
+  }
+
+  private isLive(id: number): boolean {
+    return id === this.options.selfId || this.options.host.isLive(id);
+  }
+
+  /**
+   * Hands the controller role to a live voter (Raft's leadership transfer) and returns the NOT_LEADER to answer:
+   * the client asks again once metadata names the next controller.
+   */
+  private handOver(): BrookError {
+    const { selfId } = this.options;
+    const successor = this.group.voters.find((id) => id !== selfId && this.isLive(id));
+    if (successor !== undefined && this.group.node.transferLeadership(successor)) this.options.host.touch(this.group);
+    return new BrookError(
+      'NOT_LEADER',
+      `broker ${String(selfId)} is being removed and hands the controller role to broker ${String(successor ?? -1)}`,
+    );
   }
 
   private propose(command: MetadataCommand): Promise<void> {
@@ -313,6 +398,15 @@ export class MetadataGroup implements Controller {
       case 'addBroker':
         logger.info({ broker: command.broker }, 'metadata: broker added');
         this.options.brokerAdded(command.broker);
+        return;
+      case 'clusterId':
+        if (topics.clusterId === command.id) logger.info({ clusterId: command.id }, 'metadata: cluster id');
+        else
+          logger.error({ clusterId: topics.clusterId, logged: command.id }, 'this broker belongs to another cluster');
+        return;
+      case 'removeBroker':
+        logger.info({ broker: command.id }, 'metadata: broker removed');
+        this.options.brokerRemoved(command.id);
         return;
       case 'alterTopicConfig': {
         logger.info({ topic: command.name, config: command.config }, 'metadata: topic config changed');
@@ -425,6 +519,12 @@ function applyCommand(topics: TopicStore, command: MetadataCommand): void {
       return;
     case 'createPartitions':
       topics.addPartitions(command.name, command.from, command.replicas);
+      return;
+    case 'removeBroker':
+      topics.removeBroker(command.id);
+      return;
+    case 'clusterId':
+      topics.adoptClusterId(command.id);
       return;
     case 'security':
       applySecurityChange(topics, command.change);

@@ -9,6 +9,7 @@ import { LengthPrefixSplitter } from '../../protocol/length-prefix.js';
 import { admitEnvelopes } from './peer-admission.js';
 import { decodeEnvelopes, decodeHello, decodeProof, encodeChallenge, type PeerEnvelope } from './peer-codec.js';
 import { NONCE_BYTES, handshakeProof, newNonce, proofMatches, type HandshakeFacts } from './peer-secret.js';
+import { clusterIdsAgree } from './cluster-id.js';
 import { peerIdentityRefusal } from './peer-tls.js';
 import type { PeerTransportStats } from './peer-stats.js';
 
@@ -17,7 +18,8 @@ export const PEER_PRE_HELLO_BYTES = 64 * 1024;
 
 /** What an accepted socket needs from the transport. */
 export interface PeerInboundContext {
-  readonly clusterId: string;
+  /** This broker's cluster id now (empty while not learned yet: cluster-id.ts). */
+  readonly clusterId: () => string;
   readonly maxFrameBytes: number;
   /** A connection that has not greeted after this long (ms) is closed. */
   readonly helloTimeoutMs: number;
@@ -111,14 +113,16 @@ export class PeerInbound {
     const { context } = this;
     let from: number;
     let nonce: Uint8Array | undefined;
+    let clusterId: string;
     try {
       const hello = decodeHello(frame);
-      if (hello.clusterId !== context.clusterId) {
+      if (!clusterIdsAgree(context.clusterId(), hello.clusterId)) {
         this.reject(`hello for cluster ${JSON.stringify(hello.clusterId)}`);
         return;
       }
       from = hello.from;
       nonce = hello.nonce;
+      clusterId = hello.clusterId;
     } catch (err: unknown) {
       this.reject('bad hello', err);
       return;
@@ -134,19 +138,20 @@ export class PeerInbound {
       return;
     }
     if (context.secret !== undefined) {
-      this.challenge(context.secret, from, nonce);
+      this.challenge(context.secret, clusterId, from, nonce);
       return;
     }
     this.admit(from);
   }
 
   /** Answers a hello under a cluster secret: our nonce and proof; the dialler's proof must follow. */
-  private challenge(secret: Uint8Array, from: number, dialerNonce: Uint8Array | undefined): void {
+  private challenge(secret: Uint8Array, clusterId: string, from: number, dialerNonce: Uint8Array | undefined): void {
     if (dialerNonce?.byteLength !== NONCE_BYTES) {
       this.reject(`hello from broker ${String(from)} without a nonce: this cluster authenticates peers by its secret`);
       return;
     }
-    const facts = { clusterId: this.context.clusterId, from, dialerNonce, acceptorNonce: newNonce() };
+    // The proofs cover the id the dialler greeted with (it may not know the cluster's yet).
+    const facts = { clusterId, from, dialerNonce, acceptorNonce: newNonce() };
     this.challenged = facts;
     this.socket.write(
       encodeChallenge({ nonce: facts.acceptorNonce, proof: handshakeProof(secret, 'acceptor', facts) }),

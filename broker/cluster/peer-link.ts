@@ -9,7 +9,7 @@ import type { Logger } from '../logger.js';
 import type { Backoff } from './peer-backoff.js';
 import { LengthPrefixSplitter } from '../../protocol/length-prefix.js';
 import { decodeChallenge, encodeHello, encodeProof, type PeerChallenge } from './peer-codec.js';
-import { handshakeProof, newNonce, proofMatches } from './peer-secret.js';
+import { handshakeProof, newNonce, proofMatches, type HandshakeFacts } from './peer-secret.js';
 import type { PeerTransportStats } from './peer-stats.js';
 import { peerDialOptions, type PeerTls } from './peer-tls.js';
 
@@ -23,7 +23,8 @@ export interface PeerAddress {
 /** Options of {@link PeerLink}. */
 export interface PeerLinkOptions {
   readonly selfId: number;
-  readonly clusterId: string;
+  /** This broker's cluster id now, read at each dial (empty while not learned yet: cluster-id.ts). */
+  readonly clusterId: () => string;
   readonly address: PeerAddress;
   readonly backoff: Backoff;
   /** A dial that has not connected after this long (ms) is abandoned and retried. */
@@ -129,13 +130,14 @@ export class PeerLink {
     socket.on('error', (err) => logger?.debug({ err, peer: address.id }, 'peer link error'));
     // Over TLS, the hello waits for the handshake (the peer's certificate checked).
     socket.once(tls === undefined ? 'connect' : 'secureConnect', () => {
-      const { secret, clusterId, selfId } = this.options;
+      const { secret, selfId } = this.options;
+      const clusterId = this.options.clusterId();
       const nonce = secret === undefined ? undefined : newNonce();
       const hello = encodeHello({ clusterId, from: selfId, nonce });
       socket.write(hello);
       this.options.stats.bytesSent += hello.byteLength;
       if (secret === undefined || nonce === undefined) this.up(socket);
-      else this.awaitChallenge(socket, secret, nonce);
+      else this.awaitChallenge(socket, secret, { clusterId, from: selfId, dialerNonce: nonce });
     });
     socket.once('close', () => {
       this.onSocketClosed(socket);
@@ -155,8 +157,8 @@ export class PeerLink {
    * Under a cluster secret, the acceptor answers our hello with its nonce and proof: a peer that cannot prove it
    * holds the secret gets nothing (not even our proof) and the link redials later. The connect timeout still runs.
    */
-  private awaitChallenge(socket: Socket, secret: Uint8Array, dialerNonce: Uint8Array): void {
-    const { address, clusterId, selfId, logger } = this.options;
+  private awaitChallenge(socket: Socket, secret: Uint8Array, greeted: Omit<HandshakeFacts, 'acceptorNonce'>): void {
+    const { address, logger } = this.options;
     const splitter = new LengthPrefixSplitter(CHALLENGE_MAX_BYTES);
     socket.on('data', (chunk: Buffer) => {
       if (this.connected || this.socket !== socket) return;
@@ -170,7 +172,7 @@ export class PeerLink {
         socket.destroy();
         return;
       }
-      const facts = { clusterId, from: selfId, dialerNonce, acceptorNonce: challenge.nonce };
+      const facts = { ...greeted, acceptorNonce: challenge.nonce };
       if (!proofMatches(secret, 'acceptor', facts, challenge.proof)) {
         logger?.warn({ peer: address.id }, 'peer does not hold the cluster secret');
         socket.destroy();

@@ -31,8 +31,11 @@ export type { PeerTransportStats } from './peer-stats.js';
 export interface PeerTransportOptions {
   /** This broker's id (a positive integer). */
   readonly selfId: number;
-  /** Connections greeting with another cluster id are closed. */
-  readonly clusterId: string;
+  /**
+   * This broker's cluster id, asked at each hello: it is learned after start in a new cluster (cluster-id.ts).
+   * Connections greeting with another id are closed.
+   */
+  readonly clusterId: () => string;
   /** Every broker of the cluster; an entry for `selfId` is ignored. */
   readonly peers: readonly PeerAddress[];
   /** Address the peer listener binds. */

@@ -16,14 +16,37 @@ export function assignReplicas(
     throw new RangeError(`replication factor ${String(replicationFactor)} exceeds ${String(brokerIds.length)} brokers`);
   }
   const assignment: number[][] = [];
-  for (let p = 0; p < partitions; p++) {
-    const key = `${topic}\u0000${String(p)}\u0000`;
-    const ranked = brokerIds
-      .map((id) => ({ id, weight: fnv1a(key + String(id)) }))
-      .sort((a, b) => b.weight - a.weight || a.id - b.id);
-    assignment.push(ranked.slice(0, replicationFactor).map((r) => r.id));
-  }
+  for (let p = 0; p < partitions; p++) assignment.push(rankBrokers(topic, p, brokerIds).slice(0, replicationFactor));
   return assignment;
+}
+
+/** Every broker of `brokerIds` in the rendezvous order of one partition, the preferred one first. */
+function rankBrokers(topic: string, partition: number, brokerIds: readonly number[]): number[] {
+  const key = `${topic}\u0000${String(partition)}\u0000`;
+  return brokerIds
+    .map((id) => ({ id, weight: fnv1a(key + String(id)) }))
+    .sort((a, b) => b.weight - a.weight || a.id - b.id)
+    .map((r) => r.id);
+}
+
+/**
+ * A partition's replicas with broker `removed` replaced, in its place, by the live broker of `brokerIds` that the
+ * partition's rendezvous order ranks highest among those not holding it yet; without such a broker the replica set
+ * shrinks. Only the removed replica moves: the others keep their copies and their order (so the preferred leader
+ * changes only when it was the removed broker).
+ */
+export function replaceReplica(
+  topic: string,
+  partition: number,
+  replicas: readonly number[],
+  removed: number,
+  brokerIds: readonly number[],
+  isLive: (id: number) => boolean,
+): number[] {
+  const replacement = rankBrokers(topic, partition, brokerIds).find(
+    (id) => id !== removed && isLive(id) && !replicas.includes(id),
+  );
+  return replicas.flatMap((id) => (id !== removed ? [id] : replacement === undefined ? [] : [replacement]));
 }
 
 /**

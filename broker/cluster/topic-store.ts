@@ -1,13 +1,14 @@
 /**
  * The topic registry of a single broker, persisted in `<dataDir>/meta.db` (SQLite, WAL, synchronous FULL: topic
- * changes are rare and must survive a power loss). Also holds the cluster id, generated once.
+ * changes are rare and must survive a power loss). Also holds the cluster id, made or learned once.
  */
-import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { BrookError } from '../../protocol/index.js';
 import { AclStore } from '../auth/acl-store.js';
 import { UserStore } from '../auth/user-store.js';
+import { QuotaStore } from '../quota/quota-store.js';
+import { newClusterId, UNKNOWN_CLUSTER_ID } from './cluster-id.js';
 import { assignReplicas } from './placement.js';
 import { checkTopicSpec, type TopicSpec } from '../topics/topic-config.js';
 import type { PeerAddress } from './peer-link.js';
@@ -27,6 +28,7 @@ CREATE TABLE IF NOT EXISTS topics (
   created_ms INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS brokers (id INTEGER PRIMARY KEY, host TEXT NOT NULL, port INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS removed_brokers (id INTEGER PRIMARY KEY);
 `;
 
 /** Added by partition reassignment: JSON of {@link TopicRecord.moving}. */
@@ -50,6 +52,11 @@ export interface TopicStoreOptions {
   brokerIds: readonly number[];
   /** Makes a new cluster id on first start. Default: 16 random bytes, base64url (22 characters, as Kafka's). */
   newClusterId?: () => string;
+  /**
+   * A broker of a cluster: without a persisted or configured id, start without one and learn it from the metadata log
+   * ({@link adoptClusterId}) instead of making one. Default false.
+   */
+  learnClusterId?: boolean;
 }
 
 /** A {@link TopicRegistry} in one SQLite file. */
@@ -58,9 +65,13 @@ export class TopicStore implements TopicRegistry {
   readonly users: UserStore;
   /** The cluster's ACL bindings, in the same database. */
   readonly acls: AclStore;
+  /** The cluster's quota overrides, in the same database. */
+  readonly quotas: QuotaStore;
   private readonly topics = new Map<string, TopicRecord>();
   /** Brokers that joined after the cluster was formed, with their peer addresses. */
   private readonly joined = new Map<number, PeerAddress>();
+  /** Brokers removed from the cluster (`brook broker remove`): never placed on, dialled or admitted again. */
+  private readonly removed = new Set<number>();
   private readonly insertStmt;
   private readonly deleteStmt;
   private readonly placementStmt;
@@ -68,15 +79,17 @@ export class TopicStore implements TopicRegistry {
   private readonly growStmt;
   private readonly appliedStmt;
   private readonly brokerStmt;
+  private readonly removeStmt;
   private closed = false;
 
   private constructor(
     private readonly db: Database.Database,
-    readonly clusterId: string,
+    private id: string,
     private readonly bootstrapIds: readonly number[],
   ) {
     this.users = new UserStore(db);
     this.acls = new AclStore(db);
+    this.quotas = new QuotaStore(db);
     this.insertStmt = db.prepare<[TopicRow]>(
       'INSERT INTO topics (name, partitions, replication_factor, replicas, config, created_ms, moving) VALUES (?, ?, ?, ?, ?, ?, ?)',
     );
@@ -94,6 +107,7 @@ export class TopicStore implements TopicRegistry {
     this.brokerStmt = db.prepare<[number, string, number]>(
       'INSERT INTO brokers (id, host, port) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET host = excluded.host, port = excluded.port',
     );
+    this.removeStmt = db.prepare<[number]>('INSERT OR IGNORE INTO removed_brokers (id) VALUES (?)');
     const rows = db
       .prepare<[], TopicRow>(
         'SELECT name, partitions, replication_factor, replicas, config, created_ms, moving FROM topics',
@@ -103,11 +117,52 @@ export class TopicStore implements TopicRegistry {
     for (const row of rows) this.topics.set(row[0], fromRow(row));
     const brokers = db.prepare<[], PeerAddress>('SELECT id, host, port FROM brokers').all();
     for (const broker of brokers) this.joined.set(broker.id, broker);
+    for (const id of db.prepare<[], number>('SELECT id FROM removed_brokers').pluck().all()) this.removed.add(id);
+  }
+
+  /** The cluster's id; {@link UNKNOWN_CLUSTER_ID} until a broker of a new cluster has learned it. */
+  get clusterId(): string {
+    return this.id;
+  }
+
+  /** Whether the cluster id is in the metadata log (the controller puts it there once). */
+  get clusterIdLogged(): boolean {
+    return this.db.prepare("SELECT 1 FROM cluster WHERE key = 'cluster_id_logged'").get() !== undefined;
+  }
+
+  /**
+   * The metadata log names the cluster id: a broker without one takes it (kept in meta.db for good); a broker with one
+   * keeps its own. Returns whether the log's id is this broker's now.
+   */
+  adoptClusterId(clusterId: string): boolean {
+    this.checkOpen();
+    if (this.id === UNKNOWN_CLUSTER_ID) {
+      this.db.prepare<[string]>("INSERT INTO cluster (key, value) VALUES ('cluster_id', ?)").run(clusterId);
+      this.id = clusterId;
+    }
+    this.db.prepare("INSERT OR IGNORE INTO cluster (key, value) VALUES ('cluster_id_logged', '1')").run();
+    return this.id === clusterId;
   }
 
   /** Ids of the brokers replicas may be placed on: the founding ones and those that joined, ascending. */
   get brokerIds(): readonly number[] {
-    return [...new Set([...this.bootstrapIds, ...this.joined.keys()])].sort((a, b) => a - b);
+    return [...new Set([...this.bootstrapIds, ...this.joined.keys()])]
+      .filter((id) => !this.removed.has(id))
+      .sort((a, b) => a - b);
+  }
+
+  /** Whether broker `id` was removed from the cluster. */
+  isRemoved(id: number): boolean {
+    return this.removed.has(id);
+  }
+
+  /** Records that broker `id` left the cluster for good (its peer address is forgotten). */
+  removeBroker(id: number): void {
+    this.checkOpen();
+    this.removeStmt.run(id);
+    this.db.prepare<[number]>('DELETE FROM brokers WHERE id = ?').run(id);
+    this.joined.delete(id);
+    this.removed.add(id);
   }
 
   /** Brokers that joined the cluster after it was formed (their peer addresses are not in anyone's --peers). */
@@ -335,13 +390,10 @@ function resolveClusterId(db: Database.Database, file: string, options: TopicSto
     }
     return stored;
   }
-  const clusterId = options.clusterId ?? (options.newClusterId ?? defaultClusterId)();
+  if (options.clusterId === undefined && options.learnClusterId === true) return UNKNOWN_CLUSTER_ID;
+  const clusterId = options.clusterId ?? (options.newClusterId ?? newClusterId)();
   db.prepare<[string]>("INSERT INTO cluster (key, value) VALUES ('cluster_id', ?)").run(clusterId);
   return clusterId;
-}
-
-function defaultClusterId(): string {
-  return randomBytes(16).toString('base64url');
 }
 
 function fromRow(row: TopicRow): TopicRecord {

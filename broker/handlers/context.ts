@@ -11,6 +11,7 @@ import type { ResponseOf } from '../../protocol/index.js';
 import type { SecurityChange } from '../auth/security-changes.js';
 import type { AclStore } from '../auth/acl-store.js';
 import type { UserStore } from '../auth/user-store.js';
+import type { QuotaStore } from '../quota/quota-store.js';
 
 /** A broker as metadata describes it. */
 export type BrokerInfo = ResponseOf<'metadata'>['brokers'][number];
@@ -26,6 +27,8 @@ export interface HandlerContext {
   readonly users: Pick<UserStore, 'list' | 'get'>;
   /** The cluster's ACL bindings (read-only here: they change through {@link changeSecurity}). */
   readonly acls: Pick<AclStore, 'all'>;
+  /** The cluster's quota overrides (read-only here: they change through {@link changeSecurity}). */
+  readonly quotas: Pick<QuotaStore, 'list' | 'rates'>;
   /**
    * Applies a user change: through the metadata log in a cluster (controller only: resolves once applied here), in
    * place on a broker without peers.

@@ -22,6 +22,8 @@ import {
   deleteTopicsHandler,
   reassignPartitionsHandler,
 } from './topics.js';
+import { removeBrokerHandler } from './brokers.js';
+import { listQuotasHandler, removeQuotaHandler, setQuotaHandler } from './quotas.js';
 import { createAclsHandler, deleteAclsHandler, listAclsHandler } from './acls.js';
 import { createUserHandler, deleteUserHandler, listUsersHandler } from './users.js';
 
@@ -53,5 +55,9 @@ export function createHandlers(ctx: HandlerContext): CoreHandlers {
     createAcls: createAclsHandler(ctx),
     listAcls: listAclsHandler(ctx),
     deleteAcls: deleteAclsHandler(ctx),
+    removeBroker: removeBrokerHandler(ctx),
+    setQuota: setQuotaHandler(ctx),
+    listQuotas: listQuotasHandler(ctx),
+    removeQuota: removeQuotaHandler(ctx),
   });
 }

@@ -45,7 +45,7 @@ function makeNode(
   );
   const transport = new PeerTransport({
     selfId: id,
-    clusterId: CLUSTER,
+    clusterId: () => CLUSTER,
     peers,
     listenHost: '127.0.0.1',
     listenPort: 0,
@@ -245,7 +245,7 @@ void t.test('the receiver drops only the link: a wrong cluster id or an unknown 
   t.ok(two.warnings.some((w) => w.reason === 'hello from unknown broker 99'));
 
   // A whole transport of another cluster never gets through either.
-  const intruder = makeNode(t, 3, [{ id: 2, host: '127.0.0.1', port: two.port }], { clusterId: 'other-cluster' });
+  const intruder = makeNode(t, 3, [{ id: 2, host: '127.0.0.1', port: two.port }], { clusterId: () => 'other-cluster' });
   await intruder.transport.start();
   await waitFor(() => two.warnings.filter((w) => w.reason?.includes('other-cluster') === true).length >= 2);
   one.transport.send(2, { group: 'g', message: heartbeat(1, 2, 1) });

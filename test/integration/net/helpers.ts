@@ -58,6 +58,10 @@ export class FakeCore implements BrokerCore {
     createAcls: () => Promise.resolve({}),
     listAcls: () => Promise.resolve({ acls: [] }),
     deleteAcls: () => Promise.resolve({ acls: [] }),
+    removeBroker: () => Promise.resolve({ partitions: [] }),
+    setQuota: () => Promise.resolve({}),
+    listQuotas: () => Promise.resolve({ quotas: [] }),
+    removeQuota: () => Promise.resolve({}),
     ...noGroupHandlers(),
     produce: (request: RequestOf<'produce'>): Promise<ResponseOf<'produce'>> => {
       const response = {

@@ -1,42 +1,19 @@
-import fs from 'node:fs';
-import path from 'node:path';
+// Cluster ids (broker/cluster/cluster-id.ts): random, and how a peer's id is checked while one side has not learned
+// its cluster's yet.
 import t from 'tap';
-import { defaultClusterId } from '../../../broker/cluster/cluster-id.js';
-import { tempDir } from '../../helpers/temp-dir.js';
+import { clusterIdsAgree, newClusterId, UNKNOWN_CLUSTER_ID } from '../../../broker/cluster/cluster-id.js';
 
-const peers = [3, 1, 2].map((id) => ({ id, host: '127.0.0.1', port: 9402 }));
-const plain = { peers, join: false, brokerId: 1, clusterSecretFile: undefined, peerTlsCa: undefined };
-
-/** Writes `text` to a new file in `dir`. */
-function file(dir: string, name: string, text: string): string {
-  const at = path.join(dir, name);
-  fs.writeFileSync(at, text);
-  return at;
-}
-
-void t.test('without a peer credential the id is brook-<sorted founding ids>, as before', (t) => {
-  t.equal(defaultClusterId(plain), 'brook-1-2-3');
-  t.equal(defaultClusterId({ ...plain, brokerId: 3 }), 'brook-1-2-3', 'the same on every founder');
-  t.equal(defaultClusterId({ ...plain, brokerId: 3, join: true }), 'brook-1-2', 'a joiner leaves itself out');
+void t.test('a new cluster id is 128 random bits, base64url', (t) => {
+  const ids = new Set(Array.from({ length: 1000 }, () => newClusterId()));
+  t.equal(ids.size, 1000, 'no two alike');
+  for (const id of ids) t.match(id, /^[A-Za-z0-9_-]{22}$/);
   t.end();
 });
 
-void t.test('with a cluster secret the id is keyed by it: the same on every founder, unguessable without it', (t) => {
-  const dir = tempDir(t, 'brook-cluster-id-');
-  const secret = file(dir, 'secret', 'a cluster secret of enough bytes\n');
-  const other = file(dir, 'other', 'another cluster secret, also long\n');
-  const id = defaultClusterId({ ...plain, clusterSecretFile: secret });
-  t.match(id, /^brook-[A-Za-z0-9_-]{22}$/);
-  t.equal(defaultClusterId({ ...plain, brokerId: 2, clusterSecretFile: secret }), id, 'founders agree');
-  t.not(defaultClusterId({ ...plain, clusterSecretFile: other }), id, 'another cluster of brokers 1-3 differs');
-  t.not(id, 'brook-1-2-3');
-  t.end();
-});
-
-void t.test('with peer TLS the id is keyed by the peer CA', (t) => {
-  const ca = file(tempDir(t, 'brook-cluster-id-'), 'ca.crt', '-----BEGIN CERTIFICATE-----\nnot parsed here\n');
-  const id = defaultClusterId({ ...plain, peerTlsCa: ca });
-  t.match(id, /^brook-[A-Za-z0-9_-]{22}$/);
-  t.equal(defaultClusterId({ ...plain, brokerId: 3, peerTlsCa: ca }), id);
+void t.test('peers agree when their ids match or one side does not know its id yet', (t) => {
+  t.ok(clusterIdsAgree('a', 'a'));
+  t.notOk(clusterIdsAgree('a', 'b'), 'a broker of another cluster is refused');
+  t.ok(clusterIdsAgree(UNKNOWN_CLUSTER_ID, 'b'), 'a broker that has not learned the id yet accepts');
+  t.ok(clusterIdsAgree('a', UNKNOWN_CLUSTER_ID), 'a peer that has not learned it yet is accepted');
   t.end();
 });

@@ -65,6 +65,7 @@ function startCluster(t: Test): Cluster {
       logger,
       runtime,
       brokerAdded: (broker) => added.push(broker),
+      brokerRemoved: () => undefined,
       askController: (controllerId, spec) => asked.push({ controllerId, spec }),
     });
     brokers.set(id, { id, dataDir, host, topics, metadata, added, asked });
@@ -153,6 +154,32 @@ void t.test('an added broker is applied everywhere and reported to the transport
   t.same(controller.added, [joiner]);
   t.same(other.added, [joiner]);
   t.same(other.topics.joinedBrokers(), [joiner]);
+});
+
+void t.test('a removed broker leaves the voters everywhere; the last voter is never removed', async (t) => {
+  const { cluster, controller, other } = await elected(t);
+  const removing = controller.metadata.removeBroker(other.id, false);
+  await cluster.until(() => controller.metadata.voters.length === 1);
+  // The removal answers once it sees the voter change committed, polling on the runtime's timers.
+  cluster.runtime.advance(1_000);
+  t.same(await removing, [], 'it hosted nothing: no moves');
+  t.same(controller.metadata.voters, [controller.id], 'one voter left (Raft thesis §4.1: one change at a time)');
+  await cluster.until(() => other.topics.isRemoved(other.id));
+  t.same(controller.topics.brokerIds, [controller.id], 'no replica is placed on it any more');
+  await t.rejects(controller.metadata.removeBroker(controller.id, false), {
+    code: 'WOULD_LOSE_QUORUM',
+    message: /last metadata voter/,
+  });
+});
+
+void t.test('a controller asked to remove itself hands its role over and refuses with NOT_LEADER', async (t) => {
+  const { cluster, controller, other } = await elected(t);
+  await t.rejects(controller.metadata.removeBroker(controller.id, false), {
+    code: 'NOT_LEADER',
+    message: new RegExp(`hands the controller role to broker ${String(other.id)}`),
+  });
+  await cluster.until(() => other.metadata.isLeader);
+  t.equal(controller.metadata.voters.length, 2, 'still a voter until the next controller removes it');
 });
 
 void t.test('only the controller proposes; the others refuse with NOT_LEADER or ask it', async (t) => {

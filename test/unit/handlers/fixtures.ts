@@ -77,6 +77,7 @@ export async function harness(t: Test, maxMessageBytes = 1 << 20, maxPartitions 
     controller: () => controller,
     users: topics.users,
     acls: topics.acls,
+    quotas: topics.quotas,
     changeSecurity: (change) => {
       applySecurityChange(topics, change);
       return Promise.resolve();

@@ -250,6 +250,10 @@ export class FakeCore implements BrokerCore {
     createAcls: () => Promise.resolve({}),
     listAcls: () => Promise.resolve({ acls: [] }),
     deleteAcls: () => Promise.resolve({ acls: [] }),
+    removeBroker: () => Promise.resolve({ partitions: [] }),
+    setQuota: () => Promise.resolve({}),
+    listQuotas: () => Promise.resolve({ quotas: [] }),
+    removeQuota: () => Promise.resolve({}),
     ...noGroupHandlers(),
   };
 

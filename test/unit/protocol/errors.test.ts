@@ -54,6 +54,10 @@ void t.test('the error table is the documented one', (t) => {
     QUOTA_EXCEEDED: [36, true],
     LIMIT_EXCEEDED: [37, false],
     INVALID_REPLICATION_FACTOR: [38, false],
+    UNKNOWN_BROKER: [60, false],
+    BROKER_HAS_REPLICAS: [61, false],
+    WOULD_LOSE_QUORUM: [62, false],
+    UNKNOWN_QUOTA: [63, false],
     NETWORK_ERROR: [100, true],
     CLOSED: [101, false],
   });

@@ -144,6 +144,23 @@ export const requestSamples: { [K in RequestOp]: { requests: RequestOf<K>[]; res
   },
   listAcls: { requests: [{}, { principal: 'User:alice', resourceType: 'topic' }], responses: [{ acls: [] }] },
   deleteAcls: { requests: [{ resourceName: 'orders.' }], responses: [{ acls: [] }] },
+  setQuota: {
+    requests: [
+      { entity: { user: 'alice' }, produceBytesPerSec: 1_000_000 },
+      { entity: { user: 'alice', clientId: 'etl' }, produceBytesPerSec: 0, fetchBytesPerSec: 5_000_000 },
+      { entity: {}, fetchBytesPerSec: 2_000_000 },
+    ],
+    responses: [{}],
+  },
+  listQuotas: {
+    requests: [{}],
+    responses: [{ quotas: [] }, { quotas: [{ entity: { clientId: 'etl' }, produceBytesPerSec: 1024 }] }],
+  },
+  removeQuota: { requests: [{ entity: { user: 'alice' } }], responses: [{}] },
+  removeBroker: {
+    requests: [{ brokerId: 7 }, { brokerId: 7, force: true }],
+    responses: [{ partitions: [] }, { partitions: [{ topic: 'orders', partition: 0, replicas: [2, 1] }] }],
+  },
   listUsers: {
     requests: [{}],
     responses: [{ users: [] }, { users: [{ name: 'alice', mechanism: 'SCRAM-SHA-256', iterations: 4096 }] }],
