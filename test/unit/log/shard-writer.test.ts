@@ -9,6 +9,7 @@ import t from 'tap';
 import type { Test } from 'tap';
 import { LogError, LogErrorKind } from '../../../broker/log/log-error.js';
 import { ShardWriter, type WriteOp } from '../../../broker/log/shard-writer.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 const STATEMENTS = {
   put: 'INSERT INTO kv (k, v) VALUES (?, ?)',
@@ -18,7 +19,7 @@ const STATEMENTS = {
 
 /** A fresh database with the test's tables, a reader on it and a writer thread, all closed in teardown. */
 function setUp(t: Test, pragmas: readonly string[] = []): { writer: ShardWriter; reader: Database.Database } {
-  const file = path.join(t.testdir(), 'shard.db');
+  const file = path.join(tempDir(t, 'shard-writer-'), 'shard.db');
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.exec('CREATE TABLE kv (k INTEGER PRIMARY KEY, v TEXT NOT NULL); CREATE TABLE blobs (b BLOB NOT NULL)');
