@@ -200,7 +200,10 @@ export class AdminCore {
     return this.groups.resetOffsets(groupId, topic, to, options);
   }
 
-  /** Creates topics; resolves with a result per topic (never rejects for per-topic errors such as TOPIC_EXISTS). */
+  /**
+   * Creates topics; resolves with a result per topic (never rejects for per-topic errors such as TOPIC_EXISTS), once each
+   * created topic is in the metadata this client reads (or its metadata wait has passed).
+   */
   async createTopics(topics: readonly NewTopic[]): Promise<TopicResult[]> {
     const response = await this.controllerRequest((c) =>
       c.request('createTopics', {
@@ -213,6 +216,11 @@ export class AdminCore {
       }),
     );
     for (const t of topics) this.cluster.invalidate(t.name);
+    // The controller answers once the topic is committed; the broker this client reads metadata from may apply it a
+    // moment later. Wait for it there (as kafkajs waits for leaders), so that what follows finds the topic. Best effort:
+    // the creation succeeded whatever this wait sees, and a broker that stays behind is the next request's error.
+    const created = response.results.filter((r) => r.error === undefined).map((r) => r.name);
+    await Promise.all(created.map((name) => this.cluster.topic(name).catch(() => undefined)));
     return response.results.map((r) =>
       r.error === undefined ? { name: r.name } : { name: r.name, error: BrookError.fromWire(r.error) },
     );
