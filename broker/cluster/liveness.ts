@@ -11,10 +11,12 @@ export class PeerLiveness {
   /** @param timeoutTicks silence longer than this makes a peer dead. */
   constructor(private readonly timeoutTicks: number) {}
 
-  /** Something arrived from `peer`. */
-  heard(peer: number): void {
+  /** Something arrived from `peer`. Returns whether that made it live (never heard from before, or dead). */
+  heard(peer: number): boolean {
+    const wasLive = this.isLive(peer);
     this.lastHeard.set(peer, this.now);
     this.dead.delete(peer);
+    return !wasLive;
   }
 
   /** Sending to `peer` failed at the socket (refused, reset): dead now, without waiting for the timeout. */

@@ -35,11 +35,11 @@ import type { TopicStore } from './topic-store.js';
 /** The metadata group's id in peer envelopes. */
 export const METADATA_GROUP = '__metadata';
 
-/** How long topic creation waits for enough brokers to be heard from before refusing: 30 polls of 100 ms. */
-const LIVE_WAIT_POLLS = 30;
-const LIVE_POLL_MS = 100;
+/** How long topic creation waits for enough brokers to be heard from before refusing. */
+const LIVE_WAIT_MS = 3_000;
 /** How long a broker removal waits for the voter change to commit: 100 polls of 100 ms. */
 const VOTER_WAIT_POLLS = 100;
+const VOTER_POLL_MS = 100;
 
 export interface MetadataGroupOptions {
   readonly selfId: number;
@@ -179,9 +179,7 @@ export class MetadataGroup implements Controller {
     const live = (id: number): boolean => host.mayBeLive(id);
     // A broker that just started may not have been heard from yet (its peers marked it dead while it was down): give
     // the brokers a moment to be heard before refusing, so a topic created as a cluster starts is placed.
-    for (let poll = 0; poll < LIVE_WAIT_POLLS && topics.brokerIds.filter(live).length < minLive; poll++) {
-      await new Promise<void>((resolve) => this.options.runtime.timers.setTimeout(resolve, LIVE_POLL_MS));
-    }
+    await host.untilLive(() => topics.brokerIds.filter(live).length >= minLive, LIVE_WAIT_MS);
     return assignLiveReplicas(topic, partitions, rf, topics.brokerIds, live, minLive);
   }
 
@@ -265,7 +263,7 @@ export class MetadataGroup implements Controller {
       }
       // Leadership may have moved while waiting (a getter TypeScript would take as still narrowed by the check above).
       if (this.controllerId() !== selfId) throw this.group.notLeader();
-      await new Promise<void>((resolve) => this.options.runtime.timers.setTimeout(resolve, LIVE_POLL_MS));
+      await new Promise<void>((resolve) => this.options.runtime.timers.setTimeout(resolve, VOTER_POLL_MS));
     }
     return moves;
   }

@@ -60,6 +60,8 @@ const MAX_ROUNDS_PER_TURN = 4;
 export class RaftHost {
   private readonly groups = new Map<string, RaftGroup>();
   private readonly dirty = new Set<RaftGroup>();
+  /** Conditions of {@link untilLive} calls, checked when a peer turns live. */
+  private readonly liveWaiters = new Set<() => void>();
   /** The group the Ready pass is handling. */
   private handling: RaftGroup | null = null;
   /** Groups whose Ready failed in this pass: they get their next one in the next pass. */
@@ -130,10 +132,31 @@ export class RaftHost {
     return all;
   }
 
+  /**
+   * Resolves once `enough()` holds: checked now and each time a peer turns live (first heard from, or heard again
+   * after it was dead), and given up on after `timeoutMs` (or when the host closes), whatever it says then.
+   */
+  untilLive(enough: () => boolean, timeoutMs: number): Promise<void> {
+    if (this.closed || enough()) return Promise.resolve();
+    const timers = this.options.runtime.timers;
+    return new Promise((resolve) => {
+      const done = (): void => {
+        this.liveWaiters.delete(check);
+        timers.clear(timer);
+        resolve();
+      };
+      const check = (): void => {
+        if (this.closed || enough()) done();
+      };
+      const timer = timers.setTimeout(done, timeoutMs);
+      this.liveWaiters.add(check);
+    });
+  }
+
   /** Envelopes from one peer's frame (Raft messages checked by the transport, control messages here). */
   receive(from: number, envelopes: readonly PeerEnvelope[]): void {
     if (this.closed) return;
-    this.liveness.heard(from);
+    if (this.liveness.heard(from)) for (const check of [...this.liveWaiters]) check();
     for (const { group: id, message } of envelopes) {
       if ('kind' in message) {
         const control = asControl(message);
@@ -203,6 +226,7 @@ export class RaftHost {
     this.timer = null;
     this.pass = null;
     for (const group of this.groups.values()) group.failAll(new BrookError('SHUTTING_DOWN', 'broker is shutting down'));
+    for (const check of [...this.liveWaiters]) check();
   }
 
   /** One tick of every group (the timer calls this; tests call it directly). */

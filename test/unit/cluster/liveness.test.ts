@@ -25,12 +25,13 @@ void t.test('a peer first named after the start timeout is dead at the next tick
 
 void t.test('silence longer than the timeout kills a peer; hearing from it revives it', (t) => {
   const liveness = new PeerLiveness(3);
-  liveness.heard(2);
+  t.equal(liveness.heard(2), true, 'the first message makes it live');
+  t.equal(liveness.heard(2), false, 'the next ones change nothing');
   for (let i = 0; i < 3; i++) t.same(liveness.tick([2]), [], `tick ${String(i + 1)}: within the timeout`);
   t.equal(liveness.isLive(2), true);
   t.same(liveness.tick([2]), [2], 'the fourth silent tick exceeds it');
   t.equal(liveness.isLive(2), false);
-  liveness.heard(2);
+  t.equal(liveness.heard(2), true, 'a message from a dead peer makes it live again');
   t.equal(liveness.isLive(2), true, 'alive again at the next message');
   t.end();
 });

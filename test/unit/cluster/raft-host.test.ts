@@ -14,6 +14,7 @@ import { plainBatch } from '../../../broker/log/batch.js';
 import { PartitionLog } from '../../../broker/log/partition-log.js';
 import { RaftLogStorage } from '../../../broker/log/raft-log-storage.js';
 import { tempDir } from '../../helpers/temp-dir.js';
+import { ManualRuntime } from './helpers/manual-runtime.js';
 import { MemoryPeers, settle } from './helpers/memory-peers.js';
 
 const IDS = [1, 2, 3];
@@ -222,4 +223,40 @@ void t.test('a stopping broker declines leadership handed to it', async (t) => {
   await tickUntil(net, () => leader.group.status().leadTransferee === 0, ELECTION_TICKS * 3);
   t.equal(stopping.group.isLeader, false, 'it did not take over');
   t.equal(leaderOf(net)?.id, leader.id, 'the leader keeps leading once its transfer times out');
+});
+
+void t.test('untilLive resolves when a peer turns live, or gives up at its timeout', async (t) => {
+  const runtime = new ManualRuntime();
+  const host = new MemoryPeers().host(1, IDS, {
+    electionTicks: ELECTION_TICKS,
+    logger: pino({ level: 'silent' }),
+    runtime,
+  });
+  t.teardown(() => {
+    host.close();
+  });
+  let heard = false;
+  const waiting = host
+    .untilLive(() => host.isLive(2), 3_000)
+    .then(() => {
+      heard = true;
+    });
+  await settle();
+  t.notOk(heard, 'not before broker 2 is heard from');
+  host.receive(2, []);
+  await waiting;
+  t.ok(host.isLive(2), 'resolved by the first message from broker 2, with no time passing');
+
+  let gaveUp = false;
+  const silent = host
+    .untilLive(() => host.isLive(3), 3_000)
+    .then(() => {
+      gaveUp = true;
+    });
+  runtime.advance(2_999);
+  await settle();
+  t.notOk(gaveUp, 'still waiting just before the timeout');
+  runtime.advance(1);
+  await silent;
+  t.notOk(host.isLive(3), 'given up on at the timeout, broker 3 still silent');
 });
