@@ -3,6 +3,7 @@
  * timer for handshake deadlines and idle timeouts (no timer per connection), graceful drain and close.
  */
 import { BrookError } from '../../protocol/index.js';
+import { systemTimers, type TimerHandle, type Timers } from '../clock.js';
 import type { SessionLimits } from './broker-api.js';
 import type { ServerConnection } from './connection.js';
 import { FrameWriter } from './frame-writer.js';
@@ -19,7 +20,7 @@ export class SessionRegistry {
   private readonly sessions = new Set<Session>();
   /** Produce requests of ended sessions still being appended: drain() waits for them too. */
   private readonly endedInFlight = new Set<Promise<void>>();
-  private sweepTimer: NodeJS.Timeout | undefined;
+  private sweepTimer: TimerHandle | undefined;
 
   constructor(private readonly options: SessionOptions) {}
 
@@ -79,18 +80,21 @@ export class SessionRegistry {
     for (const session of this.sessions) session.checkDeadlines(nowMs);
   }
 
-  /** Starts the periodic sweep (unref'd: it never keeps the process alive). */
+  /** Starts the periodic sweep, on the injected timers (the system's are unref'd: they never keep the process alive). */
   startSweep(intervalMs: number = sweepIntervalMs(this.options.limits)): void {
     if (this.sweepTimer !== undefined) return;
-    this.sweepTimer = setInterval(() => {
+    this.sweepTimer = this.timers.setInterval(() => {
       this.sweep(this.options.clock.nowMs());
     }, intervalMs);
-    this.sweepTimer.unref();
   }
 
   stopSweep(): void {
-    clearInterval(this.sweepTimer);
+    if (this.sweepTimer !== undefined) this.timers.clear(this.sweepTimer);
     this.sweepTimer = undefined;
+  }
+
+  private get timers(): Timers {
+    return this.options.timers ?? systemTimers;
   }
 
   /**
