@@ -126,9 +126,12 @@ export class LogManager {
   open(topic: string, partition: number, options: LogOptions): PartitionLog {
     const name = logName(topic, partition);
     const existing = this.entries.get(name);
-    if (existing !== undefined && !existing.log.isClosed) return existing.log;
+    if (existing !== undefined) return existing.log;
     const shard = this.homes.get(name) ?? this.placeFor(name);
-    const log = PartitionLog.open(shard, name, options);
+    // A log closed by its owner (its partition closing) leaves the open logs.
+    const log = PartitionLog.open(shard, name, options, () => {
+      if (this.entries.get(name)?.log === log) this.entries.delete(name);
+    });
     this.homes.set(name, shard);
     this.entries.set(name, { topic, partition, log });
     return log;
@@ -136,8 +139,7 @@ export class LogManager {
 
   /** The open log of a partition, if any. */
   get(topic: string, partition: number): PartitionLog | undefined {
-    const log = this.entries.get(logName(topic, partition))?.log;
-    return log?.isClosed === false ? log : undefined;
+    return this.entries.get(logName(topic, partition))?.log;
   }
 
   /** Closes a partition's log (if open) and deletes it from its shard. */
@@ -156,17 +158,16 @@ export class LogManager {
    */
   discard(topic: string, partition: number): void {
     const name = logName(topic, partition);
-    if (this.entries.get(name)?.log.isClosed === false) {
+    if (this.entries.has(name)) {
       throw new LogError(LogErrorKind.INVALID_ARGUMENT, `log ${name} is open`);
     }
-    this.entries.delete(name);
     this.homes.get(name)?.drop(name);
     this.homes.delete(name);
   }
 
   /** Every open log. */
   list(): PartitionLogEntry[] {
-    return [...this.entries.values()].filter((entry) => !entry.log.isClosed);
+    return [...this.entries.values()];
   }
 
   /**

@@ -138,8 +138,15 @@ export class PartitionLog {
    * from `meta`, a corrupt tail truncated (see {@link recovery}), the log end offset from the last intact batch.
    * Throws a {@link LogError}: STORAGE_ERROR or STORAGE_FULL, INVALID_ARGUMENT for bad options.
    */
-  static open(shard: Shard, name: string, options: LogOptions): PartitionLog {
-    return PartitionLog.recoverIn(shard, name, resolveLogOptions(options), null);
+  static open(shard: Shard, name: string, options: LogOptions, onClosed?: () => void): PartitionLog {
+    const release =
+      onClosed === undefined
+        ? null
+        : (): Promise<void> => {
+            onClosed();
+            return Promise.resolve();
+          };
+    return PartitionLog.recoverIn(shard, name, resolveLogOptions(options), release);
   }
 
   /**
