@@ -297,6 +297,7 @@ export class Broker {
       metricsToken: readMetricsToken(config.metricsTokenFile),
       console: loadConsoleFiles(config.consoleDir),
       registry: this.metrics.registry,
+      clock: this.runtime.monotonic,
       timers: this.runtime.timers,
     });
     this.startTimers();
