@@ -7,14 +7,12 @@
  *
  *   make build && node dist/bench/acl-overhead.js [--records 300000] [--rounds 5]
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Admin, type AclBinding } from '../client/index.js';
-import { BrokerProcess } from './harness/broker-process.js';
-import { ensureTopic, produceScenario, type BenchLogin } from './scenarios.js';
-import { pairedRatios, spread } from './stats.js';
+import { pairedSummary, produceRate, rate, withBrokers } from './paired-brokers.js';
+import type { BenchLogin } from './scenarios.js';
 
 const RECORD_BYTES = 100;
 const ACLS = 1000;
@@ -49,90 +47,29 @@ function bindings(): AclBinding[] {
   return [...others, ...everyone, ...own];
 }
 
-interface Side {
-  readonly name: 'none' | 'acl';
-  readonly broker: BrokerProcess;
-  readonly produced: number[];
-}
-
-async function round(side: Side, run: number): Promise<void> {
-  const topic = `${TOPIC_PREFIX}${side.name}-${String(run)}`;
-  const bootstrap = [side.broker.bootstrap];
-  await ensureTopic(bootstrap, topic, { partitions: 1, replicas: 1, login: PRODUCER });
-  const produced = await produceScenario({
-    bootstrap,
-    topic,
-    records,
-    recordBytes: RECORD_BYTES,
-    producers: 1,
-    acks: 1,
-    api: 'write',
-    partitioner: 'sticky',
-    login: PRODUCER,
-  });
-  side.produced.push(produced.records / produced.seconds);
-  console.log(`round ${String(run)} ${side.name.padEnd(4)} produce ${rate(produced.records / produced.seconds)}`);
-}
-
-function rate(perSecond: number): string {
-  return `${Math.round(perSecond).toLocaleString('en-US').padStart(9)} rec/s`;
-}
-
-async function main(): Promise<void> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'brook-acl-bench-'));
-  const entry = path.join(import.meta.dirname, '..', 'cli', 'main.js');
-  const brokers: BrokerProcess[] = [];
+await withBrokers('brook-acl-bench-', async (start, dir) => {
+  const usersFile = path.join(dir, 'users');
+  writeFileSync(usersFile, [ADMIN, PRODUCER].map((u) => `${u.username}:${u.password}\n`).join(''), { mode: 0o600 });
+  const brokerOf = (authorizer: 'none' | 'acl') =>
+    start(authorizer, ['--users-file', usersFile, '--authorizer', authorizer, '--super-users', 'User:admin']);
+  const none = { name: 'none', broker: await brokerOf('none'), rates: [] as number[] };
+  const acl = { name: 'acl', broker: await brokerOf('acl'), rates: [] as number[] };
+  const admin = new Admin({ bootstrap: [acl.broker.bootstrap], ...ADMIN });
   try {
-    const usersFile = path.join(dir, 'users');
-    writeFileSync(usersFile, [ADMIN, PRODUCER].map((u) => `${u.username}:${u.password}\n`).join(''), { mode: 0o600 });
-    const start = async (name: Side['name']): Promise<BrokerProcess> => {
-      const broker = await BrokerProcess.start(
-        { entry, nodeArgs: [] },
-        {
-          dataDir: path.join(dir, name),
-          args: [
-            '--retention-ms',
-            '-1',
-            '--users-file',
-            usersFile,
-            '--authorizer',
-            name,
-            '--super-users',
-            'User:admin',
-          ],
-        },
-      );
-      brokers.push(broker);
-      return broker;
-    };
-    const none = await start('none');
-    const acl = await start('acl');
-    const admin = new Admin({ bootstrap: [acl.bootstrap], ...ADMIN });
-    try {
-      await admin.createAcls(bindings());
-    } finally {
-      await admin.close();
-    }
-    const sides: Side[] = [
-      { name: 'none', broker: none, produced: [] },
-      { name: 'acl', broker: acl, produced: [] },
-    ];
-    console.log(
-      `${String(records)} records of ${String(RECORD_BYTES)} B, ${String(rounds)} rounds, acks=1, ${String(ACLS)} ACLs`,
-    );
-    for (let run = 1; run <= rounds; run++) for (const side of sides) await round(side, run);
-    const [off, on] = sides;
-    if (off === undefined || on === undefined) return;
-    const ratios = pairedRatios(on.produced, off.produced);
-    const percent = (x: number): string => `${(x * 100).toFixed(1)}%`;
-    console.log(
-      `median produce: authorizer none ${rate(spread(off.produced).median)}, acl ${rate(spread(on.produced).median)}; ` +
-        `acl/none per round: median ${percent(ratios.median)} (min ${percent(ratios.min)}, max ${percent(ratios.max)})`,
-    );
+    await admin.createAcls(bindings());
   } finally {
-    await Promise.all(brokers.map((b) => b.stop()));
-    rmSync(dir, { recursive: true, force: true });
+    await admin.close();
   }
-}
-
-await main();
+  console.log(
+    `${String(records)} records of ${String(RECORD_BYTES)} B, ${String(rounds)} rounds, acks=1, ${String(ACLS)} ACLs`,
+  );
+  for (let run = 1; run <= rounds; run++) {
+    for (const side of [none, acl]) {
+      const client = { bootstrap: side.broker.bootstrap, login: PRODUCER };
+      const perSecond = await produceRate(client, `${TOPIC_PREFIX}${side.name}-${String(run)}`, records, RECORD_BYTES);
+      side.rates.push(perSecond);
+      console.log(`round ${String(run)} ${side.name.padEnd(4)} produce ${rate(perSecond)}`);
+    }
+  }
+  console.log(pairedSummary('produce', none, acl));
+});

@@ -6,14 +6,11 @@
  *
  *   make build && node dist/bench/tls-throughput.js [--records 300000] [--rounds 3]
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import type { ClientTlsOptions } from '../client/index.js';
-import { BrokerProcess } from './harness/broker-process.js';
 import { makeTestCertificates, opensslMissing } from './harness/tls-certs.js';
-import { consumeScenario, ensureTopic, produceScenario } from './scenarios.js';
+import { pairedSummary, produceRate, rate, withBrokers, type SideClient } from './paired-brokers.js';
+import { consumeScenario } from './scenarios.js';
 
 const RECORD_BYTES = 100;
 
@@ -24,92 +21,40 @@ const records = Number(values.records);
 const rounds = Number(values.rounds);
 
 interface Side {
-  readonly name: 'plaintext' | 'tls';
-  readonly broker: BrokerProcess;
-  readonly bootstrap: string;
-  readonly tls: ClientTlsOptions | undefined;
+  readonly name: string;
+  readonly client: SideClient;
   readonly produced: number[];
   readonly consumed: number[];
 }
 
-function median(xs: readonly number[]): number {
-  const sorted = [...xs].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? 0;
-}
-
 async function round(side: Side, run: number): Promise<void> {
   const topic = `tls-bench-${side.name}-${String(run)}`;
-  const tls = side.tls === undefined ? {} : { tls: side.tls };
-  await ensureTopic([side.bootstrap], topic, { partitions: 1, replicas: 1, ...tls });
-  const produced = await produceScenario({
-    bootstrap: [side.bootstrap],
-    topic,
-    records,
-    recordBytes: RECORD_BYTES,
-    producers: 1,
-    acks: 1,
-    api: 'write',
-    partitioner: 'sticky',
-    ...tls,
-  });
-  const consumed = await consumeScenario([side.bootstrap], topic, records, side.tls);
-  side.produced.push(produced.records / produced.seconds);
+  const produced = await produceRate(side.client, topic, records, RECORD_BYTES);
+  const consumed = await consumeScenario([side.client.bootstrap], topic, records, side.client.tls);
+  side.produced.push(produced);
   side.consumed.push(consumed.records / consumed.seconds);
   console.log(
-    `round ${String(run)} ${side.name.padEnd(9)} produce ${rate(produced.records / produced.seconds)} ` +
+    `round ${String(run)} ${side.name.padEnd(9)} produce ${rate(produced)} ` +
       `consume ${rate(consumed.records / consumed.seconds)}`,
   );
 }
 
-function rate(perSecond: number): string {
-  return `${Math.round(perSecond).toLocaleString('en-US').padStart(9)} rec/s`;
-}
-
-async function main(): Promise<void> {
-  const missing = opensslMissing();
-  if (missing !== undefined) throw new Error(missing);
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'brook-tls-bench-'));
-  const entry = path.join(import.meta.dirname, '..', 'cli', 'main.js');
-  const brokers: BrokerProcess[] = [];
-  try {
-    const certs = makeTestCertificates(dir);
-    const start = async (name: string, args: readonly string[]): Promise<BrokerProcess> => {
-      const broker = await BrokerProcess.start(
-        { entry, nodeArgs: [] },
-        { dataDir: path.join(dir, name), args: ['--retention-ms', '-1', ...args] },
-      );
-      brokers.push(broker);
-      return broker;
-    };
-    const plain = await start('plain', []);
-    const secure = await start('tls', ['--tls-cert', certs.broker.cert, '--tls-key', certs.broker.key]);
-    const sides: Side[] = [
-      { name: 'plaintext', broker: plain, bootstrap: plain.bootstrap, tls: undefined, produced: [], consumed: [] },
-      {
-        name: 'tls',
-        broker: secure,
-        bootstrap: `tls://127.0.0.1:${String(secure.tcpPort)}`,
-        tls: { ca: readFileSync(certs.caCert) },
-        produced: [],
-        consumed: [],
-      },
-    ];
-    console.log(`${String(records)} records of ${String(RECORD_BYTES)} B, ${String(rounds)} rounds, acks=1`);
-    for (let run = 1; run <= rounds; run++) for (const side of sides) await round(side, run);
-    const [p, t] = sides;
-    if (p === undefined || t === undefined) return;
-    const ratio = (a: readonly number[], b: readonly number[]): string =>
-      `${((median(b) / median(a)) * 100).toFixed(0)}%`;
-    console.log(
-      `median produce: plaintext ${rate(median(p.produced))}, tls ${rate(median(t.produced))} (${ratio(p.produced, t.produced)})`,
-    );
-    console.log(
-      `median consume: plaintext ${rate(median(p.consumed))}, tls ${rate(median(t.consumed))} (${ratio(p.consumed, t.consumed)})`,
-    );
-  } finally {
-    await Promise.all(brokers.map((b) => b.stop()));
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-await main();
+const missing = opensslMissing();
+if (missing !== undefined) throw new Error(missing);
+await withBrokers('brook-tls-bench-', async (start, dir) => {
+  const certs = makeTestCertificates(dir);
+  const plain = await start('plain', []);
+  const secure = await start('tls', ['--tls-cert', certs.broker.cert, '--tls-key', certs.broker.key]);
+  const plaintext: Side = { name: 'plaintext', client: { bootstrap: plain.bootstrap }, produced: [], consumed: [] };
+  const tls: Side = {
+    name: 'tls',
+    client: { bootstrap: `tls://127.0.0.1:${String(secure.tcpPort)}`, tls: { ca: readFileSync(certs.caCert) } },
+    produced: [],
+    consumed: [],
+  };
+  console.log(`${String(records)} records of ${String(RECORD_BYTES)} B, ${String(rounds)} rounds, acks=1`);
+  for (let run = 1; run <= rounds; run++) for (const side of [plaintext, tls]) await round(side, run);
+  const rates = (side: Side, of: 'produced' | 'consumed') => ({ name: side.name, rates: side[of] });
+  console.log(pairedSummary('produce', rates(plaintext, 'produced'), rates(tls, 'produced')));
+  console.log(pairedSummary('consume', rates(plaintext, 'consumed'), rates(tls, 'consumed')));
+});
