@@ -2,6 +2,8 @@
 SHELL := /bin/bash
 NODE_MODULES := node_modules/.install-stamp
 SOURCES := $(shell find protocol broker client cli bench -path client/dist -prune -o -name '*.ts' -print 2>/dev/null)
+# The browser console's page is bundled with its scripts (cli/console/build.ts).
+SOURCES += cli/console/index.html
 
 .PHONY: run cluster cluster-join test build typecheck lint format readme-config tap chaos bench bench-quick bench-cluster bench-groups bench-peers clean
 
