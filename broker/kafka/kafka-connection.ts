@@ -15,7 +15,7 @@ import { KAFKA_ERRORS } from './error-codes.js';
 import { decodeRequestFrame, encodeErrorOnlyFrame, encodeResponseFrame, type KafkaRequest } from './frames.js';
 import type { KafkaContext, RequestScope } from './kafka-context.js';
 import { KAFKA_APIS, type KafkaApiName, type KafkaResponses } from './messages/apis.js';
-import { SaslLogin } from './sasl.js';
+import { SASL_MECHANISMS, SaslLogin } from './sasl.js';
 import { isServed, type ServedApi } from './served-apis.js';
 
 /** The principal of a connection to a broker without users (the native listener's name for it too). */
@@ -149,7 +149,11 @@ export class KafkaConnection implements FramedConnection {
     let closeAfter = false;
     let body: KafkaResponses[KafkaApiName];
     if (request.api === 'SaslHandshake') {
-      body = this.sasl.handshake(request.body.mechanism);
+      body =
+        request.version === 0
+          ? { errorCode: KAFKA_ERRORS.UNSUPPORTED_VERSION, mechanisms: [...SASL_MECHANISMS] }
+          : this.sasl.handshake(request.body.mechanism);
+      closeAfter = request.version === 0;
     } else if (request.api === 'SaslAuthenticate') {
       if (!this.sasl.started || this.principal !== undefined) {
         closeAfter = true;

@@ -23,8 +23,9 @@ export const SERVED_APIS = {
   CreateTopics: all('CreateTopics'),
   DeleteTopics: all('DeleteTopics'),
   CreatePartitions: all('CreatePartitions'),
-  // v0 exchanges raw SASL tokens outside Kafka's framing after the handshake: only v1 (then SaslAuthenticate).
-  SaslHandshake: { minVersion: 1, maxVersion: 1 },
+  // librdkafka needs v0 in the range to log in at all, but uses v1 (then SaslAuthenticate) when offered; a client
+  // that does choose v0 (raw SASL tokens after it) is answered UNSUPPORTED_VERSION (kafka-connection.ts).
+  SaslHandshake: all('SaslHandshake'),
   SaslAuthenticate: all('SaslAuthenticate'),
   DescribeConfigs: all('DescribeConfigs'),
   AlterConfigs: all('AlterConfigs'),
