@@ -9,6 +9,12 @@ import { createTopics } from './api/create-topics.js';
 import { deleteTopics } from './api/delete-topics.js';
 import { describeCluster } from './api/describe-cluster.js';
 import { describeConfigs } from './api/describe-configs.js';
+import { describeGroups } from './api/describe-groups.js';
+import { deleteGroups } from './api/delete-groups.js';
+import { findCoordinator } from './api/find-coordinator.js';
+import { listGroups } from './api/list-groups.js';
+import { offsetCommit } from './api/offset-commit.js';
+import { offsetFetch } from './api/offset-fetch.js';
 import { initProducerId } from './api/init-producer-id.js';
 import { listOffsets } from './api/list-offsets.js';
 import { metadata } from './api/metadata.js';
@@ -39,4 +45,10 @@ export const KAFKA_HANDLERS: { readonly [K in Exclude<ServedApi, SaslApi>]: Kafk
   IncrementalAlterConfigs: incrementalAlterConfigs,
   ListOffsets: listOffsets,
   InitProducerId: initProducerId,
+  FindCoordinator: findCoordinator,
+  OffsetCommit: offsetCommit,
+  OffsetFetch: offsetFetch,
+  ListGroups: listGroups,
+  DescribeGroups: describeGroups,
+  DeleteGroups: deleteGroups,
 };

@@ -1,6 +1,7 @@
 /**
  * The Kafka APIs this listener serves, with the versions it serves of each: what ApiVersions advertises and what
- * the dispatcher accepts, from this one table. Produce and Fetch join once Brook stores Kafka RecordBatch v2.
+ * the dispatcher accepts, from this one table. Produce and Fetch join once Brook stores Kafka RecordBatch v2; the
+ * classic group protocol (JoinGroup, SyncGroup, Heartbeat, LeaveGroup) and ConsumerGroupHeartbeat are not served yet.
  */
 import { KAFKA_APIS, type KafkaApiName } from './messages/apis.js';
 
@@ -32,6 +33,12 @@ export const SERVED_APIS = {
   IncrementalAlterConfigs: all('IncrementalAlterConfigs'),
   ListOffsets: all('ListOffsets'),
   InitProducerId: all('InitProducerId'),
+  FindCoordinator: all('FindCoordinator'),
+  OffsetCommit: all('OffsetCommit'),
+  OffsetFetch: all('OffsetFetch'),
+  ListGroups: all('ListGroups'),
+  DescribeGroups: all('DescribeGroups'),
+  DeleteGroups: all('DeleteGroups'),
 } as const satisfies Partial<Record<KafkaApiName, VersionRange>>;
 
 /** The name of a served API. */

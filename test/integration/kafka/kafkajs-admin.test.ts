@@ -10,6 +10,7 @@ import kafkajs, { type Admin, type KafkaConfig, type SASLOptions } from 'kafkajs
 import { startBrokerProcess, type BrokerProcess } from '../../helpers/broker-process.js';
 import { runBrook } from '../../helpers/brook-cli.js';
 import { tempDir } from '../../helpers/temp-dir.js';
+import { waitFor } from '../../helpers/wait-for.js';
 
 const { ConfigResourceTypes, Kafka, logLevel } = kafkajs;
 
@@ -170,5 +171,32 @@ void t.test(
     );
     t.equal(granted.code, 0, granted.stderr);
     t.same(await alice.listTopics(), ['secret'], 'listed once alice may describe it');
+  },
+);
+
+void t.test(
+  'groups: FindCoordinator, DescribeGroups, OffsetFetch, ListGroups and DeleteGroups of a group without members',
+  async (t) => {
+    const broker = await startBrokerProcess(t);
+    const admin = await adminOf(t, broker);
+    await admin.createTopics({ topics: [{ topic: 'grouped', numPartitions: 2 }] });
+    // The first FindCoordinator creates `__offsets`: COORDINATOR_LOAD_IN_PROGRESS until its partitions are loaded.
+    const described = await waitFor(() => admin.describeGroups(['g1']), { timeoutMs: 30_000, what: 'a coordinator' });
+    t.same(
+      described.groups.map((g) => [g.groupId, g.state, g.members.length]),
+      [['g1', 'Dead', 0]],
+      'a group that does not exist is Dead, as Kafka says',
+    );
+    t.same(await admin.fetchOffsets({ groupId: 'g1', topics: ['grouped'] }), [
+      {
+        topic: 'grouped',
+        partitions: [
+          { partition: 0, offset: '-1', metadata: null },
+          { partition: 1, offset: '-1', metadata: null },
+        ],
+      },
+    ]);
+    t.same(await admin.listGroups(), { groups: [] });
+    await t.rejects(admin.deleteGroups(['g1']), { name: 'KafkaJSDeleteGroupsError' }, 'GROUP_ID_NOT_FOUND');
   },
 );
