@@ -26,15 +26,16 @@ build: dist/.build-stamp
 run: build
 	node dist/cli/main.js broker --data-dir ./data
 
-## Starts a local 3-broker cluster (ids 1-3, client ports 9400/9410/9420, data in ./data/cluster). Ctrl-C stops it.
+## Starts a local 3-broker cluster (ids 1-3, client ports 9400/9410/9420, Kafka ports 9092/9093/9094, data in
+## ./data/cluster). Ctrl-C stops it.
 cluster: build
 	deploy/local-cluster.sh
 
-## Adds a 4th broker (client port 9430, data in ./data/cluster/4) to the running `make cluster`; then move partitions to
-## it with `node dist/cli/main.js partition reassign --rebalance --wait 60000`. Ctrl-C stops it.
+## Adds a 4th broker (client port 9430, Kafka port 9095, data in ./data/cluster/4) to the running `make cluster`; then
+## move partitions to it with `node dist/cli/main.js partition reassign --rebalance --wait 60000`. Ctrl-C stops it.
 cluster-join: build
 	mkdir -p data/cluster/4
-	node dist/cli/main.js broker --id 4 --join --data-dir data/cluster/4 --port 9430 --ws-port 9431 --peer-port 9432 \
+	node dist/cli/main.js broker --id 4 --join --data-dir data/cluster/4 --port 9430 --ws-port 9431 --peer-port 9432 --kafka-port 9095 \
 	  --peers 1@127.0.0.1:9402,2@127.0.0.1:9412,3@127.0.0.1:9422,4@127.0.0.1:9432
 
 ## Installs, builds, type-checks, lints, checks formatting and runs every test.

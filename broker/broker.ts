@@ -20,6 +20,9 @@ import { isClustered, resolveConfig, sessionLimits, type BrokerConfig, type Brok
 import { createHandlers, type BrokerInfo, type HandlerContext } from './handlers/index.js';
 import { createLogger, type Logger } from './logger.js';
 import { GroupService } from './groups/group-service.js';
+import type { KafkaBrokerEndpoint } from './kafka/kafka-context.js';
+import { KafkaListener } from './kafka/kafka-listener.js';
+import { KafkaMetrics } from './metrics/kafka-metrics.js';
 import { BrokerMetrics } from './metrics/broker-metrics.js';
 import { ClusterMetrics } from './metrics/cluster-metrics.js';
 import { GroupMetrics } from './metrics/group-metrics.js';
@@ -67,6 +70,7 @@ export class Broker {
   /** The consumer-group coordinators hosted here. */
   private readonly groups: GroupService;
   private servers: Servers | null = null;
+  private kafka: KafkaListener | null = null;
   private readonly timers: TimerHandle[] = [];
   private started = false;
   private stopping = false;
@@ -186,7 +190,11 @@ export class Broker {
         ? config.peers.filter((p) => !config.join || p.id !== config.brokerId).map((p) => p.id)
         : [config.brokerId],
     });
-    const endpoint = { host: config.advertisedHost, port: 0, wsPort: 0 };
+    const endpoint: { host: string; port: number; wsPort: number; kafka?: { host: string; port: number } } = {
+      host: config.advertisedHost,
+      port: 0,
+      wsPort: 0,
+    };
     const cluster = clustered ? new ClusterNode(config, topics, logger, () => endpoint, runtime) : null;
     const partitions = new PartitionRegistry({
       dataDir: config.dataDir,
@@ -220,6 +228,7 @@ export class Broker {
       await broker.listen();
       endpoint.port = broker.tcpPort;
       endpoint.wsPort = broker.wsPort;
+      endpoint.kafka = { host: broker.kafkaAdvertisedHost, port: broker.kafkaPort };
       await cluster?.start(partitions);
       broker.logStarted();
     } catch (err) {
@@ -252,6 +261,16 @@ export class Broker {
     return this.topics.clusterId;
   }
 
+  /** The bound Kafka protocol port. */
+  get kafkaPort(): number {
+    return this.kafka?.port ?? 0;
+  }
+
+  /** The host Kafka clients are told to connect to. */
+  private get kafkaAdvertisedHost(): string {
+    return this.config.kafkaAdvertisedHost ?? this.config.advertisedHost;
+  }
+
   /** The bound inter-broker port (0 for a one-broker cluster). */
   get peerPort(): number {
     return this.cluster?.peerPort ?? 0;
@@ -264,6 +283,7 @@ export class Broker {
   reloadTls(): void {
     if (this.servers === null) throw new Error('the broker is not listening');
     this.servers.reloadTls();
+    this.kafka?.reloadTls();
   }
 
   /** True from the end of start until close begins (what /readyz reports). */
@@ -300,6 +320,23 @@ export class Broker {
       clock: this.runtime.monotonic,
       timers: this.runtime.timers,
     });
+    this.kafka = await KafkaListener.listen({
+      ctx: {
+        core: this.core,
+        topics: this.topics,
+        brokers: () => this.kafkaBrokers(),
+        autoCreateTopics: config.autoCreateTopics === 'on',
+        clock: this.runtime.monotonic,
+        logger: this.logger,
+      },
+      host: config.kafkaHost ?? config.host,
+      port: config.kafkaPort,
+      limits: sessionLimits(config),
+      timers: this.runtime.timers,
+      tls: serverTlsFiles(config),
+      metrics: new KafkaMetrics(this.metrics.registry),
+      logger: this.logger,
+    });
     this.startTimers();
     this.groups.start();
     this.started = true;
@@ -310,6 +347,7 @@ export class Broker {
       {
         tcpPort: this.tcpPort,
         wsPort: this.wsPort,
+        kafkaPort: this.kafkaPort,
         peerPort: this.peerPort,
         dataDir: path.resolve(this.config.dataDir),
         clusterId: this.clusterId,
@@ -378,10 +416,12 @@ export class Broker {
     try {
       if (servers !== null) {
         servers.stopAccepting();
+        this.kafka?.stopAccepting();
         // Long polls answer now with what they have, instead of holding the shutdown for up to maxWaitMs.
         this.partitions.wakeWaiters();
         // close() drains in-flight produce requests (new ones get SHUTTING_DOWN), then closes every connection.
         await servers.close();
+        await this.kafka?.close();
       }
     } finally {
       try {
@@ -393,6 +433,16 @@ export class Broker {
         this.logger.info('broker stopped');
       }
     }
+  }
+
+  /** The live brokers' Kafka listeners (brokers of older versions, which have none, are left out). */
+  private kafkaBrokers(): KafkaBrokerEndpoint[] {
+    if (this.cluster === null) {
+      return [{ nodeId: this.config.brokerId, host: this.kafkaAdvertisedHost, port: this.kafkaPort }];
+    }
+    return [...this.cluster.host.brokerEndpoints()]
+      .flatMap(([id, e]) => (e.kafka === undefined ? [] : [{ nodeId: id, host: e.kafka.host, port: e.kafka.port }]))
+      .sort((a, b) => a.nodeId - b.nodeId);
   }
 
   private brokers(): BrokerInfo[] {

@@ -21,6 +21,7 @@ import { AUTH_CONFIG_FIELDS } from './config-fields-auth.js';
 import { LIMITS_CONFIG_FIELDS } from './config-fields-limits.js';
 import { TRANSPORT_CONFIG_FIELDS } from './config-fields-transport.js';
 import { CONSOLE_CONFIG_FIELDS } from './config-fields-console.js';
+import { KAFKA_CONFIG_FIELDS } from './config-fields-kafka.js';
 
 const MAX_BYTES = 1024 * MiB;
 /** The largest delay Node's timers accept. */
@@ -65,6 +66,7 @@ export const CONFIG_FIELDS = {
     min: 0,
     max: MAX_PORT,
   }),
+  ...KAFKA_CONFIG_FIELDS,
   ...TRANSPORT_CONFIG_FIELDS,
   ...CONSOLE_CONFIG_FIELDS,
   maxFrameBytes: integerField({

@@ -243,7 +243,12 @@ export class ScramServer {
     this.finished = true;
     const found = attributes(clientFinal, ['c', 'r', 'p']);
     if (attribute(found, 'c') !== btoa(GS2_HEADER)) throw new ProtocolError('SCRAM channel binding mismatch');
-    if (attribute(found, 'r') !== this.nonce) throw new ProtocolError('SCRAM nonce mismatch (replayed exchange?)');
+    // Kafka's own server checks only that the nonce ends with the combined one (ScramSaslServer), and librdkafka
+    // relies on it: it sends its client nonce in front of the combined nonce again. The fresh server nonce at the end
+    // still ties the proof to this exchange.
+    if (!attribute(found, 'r').endsWith(this.nonce)) {
+      throw new ProtocolError('SCRAM nonce mismatch (replayed exchange?)');
+    }
     const proof = fromBase64(attribute(found, 'p'));
     const withoutProof = clientFinal.slice(0, clientFinal.lastIndexOf(',p='));
     const message = authMessage(this.bare, this.serverFirst, withoutProof);

@@ -1,6 +1,7 @@
 /**
  * A real broker as a child process (the way users run it: `node <entry> broker ...`), for the bench, the integration
- * tests and the chaos suite alike. It listens on 127.0.0.1 (port 0 unless the flags say otherwise); its ports come
+ * tests and the chaos suite alike. It listens on 127.0.0.1 (every port 0, the Kafka port too, unless the flags say
+ * otherwise, so no two brokers fight over a default port); its ports come
  * from the broker's "broker started" log line. Both output pipes are drained for the process's whole life and the
  * last lines kept for error messages.
  */
@@ -62,6 +63,7 @@ const KEPT_LINES = 2_000;
 interface StartedPorts {
   readonly tcpPort: number;
   readonly wsPort: number;
+  readonly kafkaPort: number;
 }
 
 /** A running broker process. Create with {@link BrokerProcess.start}. */
@@ -71,7 +73,7 @@ export class BrokerProcess {
   private exitInfo: ExitInfo | undefined;
   private readonly lines: string[] = [];
   private started: ((ports: StartedPorts) => void) | undefined;
-  private ports: StartedPorts = { tcpPort: 0, wsPort: 0 };
+  private ports: StartedPorts = { tcpPort: 0, wsPort: 0, kafkaPort: 0 };
 
   private constructor(
     private readonly child: ChildProcess,
@@ -106,6 +108,16 @@ export class BrokerProcess {
   /** WebSocket and HTTP port (/metrics, /healthz, /readyz). */
   get wsPort(): number {
     return this.ports.wsPort;
+  }
+
+  /** Kafka protocol port. */
+  get kafkaPort(): number {
+    return this.ports.kafkaPort;
+  }
+
+  /** `127.0.0.1:<kafkaPort>`, a bootstrap for Kafka clients. */
+  get kafkaBootstrap(): string {
+    return `127.0.0.1:${String(this.kafkaPort)}`;
   }
 
   /** `127.0.0.1:<tcpPort>`, a TCP bootstrap for clients. */
@@ -185,7 +197,8 @@ export class BrokerProcess {
   }
 
   /**
-   * Starts `brook broker --data-dir <dir> --host 127.0.0.1 --port 0 --ws-port 0 ...options.args` and resolves once it
+   * Starts `brook broker --data-dir <dir> --host 127.0.0.1 --port 0 --ws-port 0 --kafka-port 0 ...options.args` (later
+   * flags win) and resolves once it
    * has logged "broker started" (it is killed if it does not start). Stopping it is the caller's.
    */
   static async start(launch: BrookLaunch, options: BrokerStartOptions): Promise<BrokerProcess> {
@@ -198,6 +211,8 @@ export class BrokerProcess {
       '--port',
       '0',
       '--ws-port',
+      '0',
+      '--kafka-port',
       '0',
       ...(options.args ?? []),
     ];
@@ -253,9 +268,9 @@ export class BrokerProcess {
 function startedPorts(line: string): StartedPorts | undefined {
   const entry = parseJsonLine(line);
   if (entry?.['msg'] !== 'broker started') return undefined;
-  const { tcpPort, wsPort } = entry;
-  if (typeof tcpPort !== 'number' || typeof wsPort !== 'number') return undefined;
-  return tcpPort > 0 && wsPort > 0 ? { tcpPort, wsPort } : undefined;
+  const { tcpPort, wsPort, kafkaPort } = entry;
+  if (typeof tcpPort !== 'number' || typeof wsPort !== 'number' || typeof kafkaPort !== 'number') return undefined;
+  return tcpPort > 0 && wsPort > 0 && kafkaPort > 0 ? { tcpPort, wsPort, kafkaPort } : undefined;
 }
 
 function parseJsonLine(line: string): Record<string, unknown> | undefined {

@@ -43,6 +43,9 @@ export interface LocalClusterOptions {
 /** Attempts at starting a broker whose port was taken between picking and binding it. */
 const PORT_ATTEMPTS = 3;
 
+/** Ports each broker listens on: client TCP, WebSocket/HTTP, peer, Kafka. */
+const PORTS_PER_MEMBER = 4;
+
 /** One broker: what survives its restarts, and its current (or last) process. */
 interface Member {
   readonly id: number;
@@ -50,6 +53,7 @@ interface Member {
   port: number;
   wsPort: number;
   peerPort: number;
+  kafkaPort: number;
   process: BrokerProcess | undefined;
 }
 
@@ -67,10 +71,12 @@ export class LocalCluster {
     const size = options.size ?? 3;
     const ids = Array.from({ length: size }, (_, i) => i + 1);
     // All ports in one call: ports picked in separate calls could repeat.
-    const ports = await freePorts(ids.length * 3);
+    const ports = await freePorts(ids.length * PORTS_PER_MEMBER);
     const cluster = new LocalCluster(
       options,
-      ids.map((id, i) => newMember(id, options.dataDir(id), ports.slice(i * 3, i * 3 + 3))),
+      ids.map((id, i) =>
+        newMember(id, options.dataDir(id), ports.slice(i * PORTS_PER_MEMBER, (i + 1) * PORTS_PER_MEMBER)),
+      ),
     );
     if (options.routes !== undefined) {
       cluster.routes = await options.routes(new Map(cluster.members.map((m) => [m.id, m.peerPort])));
@@ -92,6 +98,11 @@ export class LocalCluster {
   /** Client bootstrap list: every broker's TCP address, comma-separated. */
   get bootstrap(): string {
     return this.members.map((m) => `127.0.0.1:${String(m.port)}`).join(',');
+  }
+
+  /** Kafka bootstrap list: every broker's Kafka listener address, comma-separated. */
+  get kafkaBootstrap(): string {
+    return this.members.map((m) => `127.0.0.1:${String(m.kafkaPort)}`).join(',');
   }
 
   /** The current process of broker `id`, or its last one once it has died (for its output). */
@@ -142,7 +153,7 @@ export class LocalCluster {
    */
   async join(): Promise<number> {
     const id = Math.max(...this.ids) + 1;
-    const member = newMember(id, this.options.dataDir(id), await freePorts(3));
+    const member = newMember(id, this.options.dataDir(id), await freePorts(PORTS_PER_MEMBER));
     this.members.push(member);
     await this.startMember(member, ['--join']);
     return member.id;
@@ -200,6 +211,8 @@ export class LocalCluster {
             String(member.port),
             '--ws-port',
             String(member.wsPort),
+            '--kafka-port',
+            String(member.kafkaPort),
             ...(this.options.args ?? []),
             ...args,
           ],
@@ -224,9 +237,10 @@ export class LocalCluster {
   }
 
   private async movePorts(member: Member): Promise<void> {
-    const [port = 0, wsPort = 0, peerPort = 0] = await freePorts(3);
+    const [port = 0, wsPort = 0, peerPort = 0, kafkaPort = 0] = await freePorts(PORTS_PER_MEMBER);
     member.port = port;
     member.wsPort = wsPort;
+    member.kafkaPort = kafkaPort;
     if (this.routes === undefined) return;
     member.peerPort = peerPort;
     this.routes.peerPortMoved(member.id, peerPort);
@@ -242,8 +256,8 @@ export function brokerDirsUnder(root: string): (id: number) => string {
   };
 }
 
-/** A member not started yet, on `ports` (client, WebSocket, peer). */
+/** A member not started yet, on `ports` (client, WebSocket, peer, Kafka). */
 function newMember(id: number, dataDir: string, ports: readonly number[]): Member {
-  const [port = 0, wsPort = 0, peerPort = 0] = ports;
-  return { id, dataDir, port, wsPort, peerPort, process: undefined };
+  const [port = 0, wsPort = 0, peerPort = 0, kafkaPort = 0] = ports;
+  return { id, dataDir, port, wsPort, peerPort, kafkaPort, process: undefined };
 }

@@ -11,6 +11,8 @@ export interface BrokerEndpoint {
   readonly host: string;
   readonly port: number;
   readonly wsPort: number;
+  /** The Kafka listener, where Kafka clients reach the broker (absent from brokers of older versions). */
+  readonly kafka?: { readonly host: string; readonly port: number };
 }
 
 /** Sent to every peer once per tick, so that silence means trouble (liveness), and to share endpoints. */
@@ -88,7 +90,16 @@ export function asControl(payload: { readonly kind: unknown }): ControlMessage |
   const e = p['endpoint'] as Record<string, unknown> | null | undefined;
   if (p['kind'] === 'alive' && typeof e === 'object' && e !== null && typeof e['host'] === 'string') {
     if (isCount(e['port']) && isCount(e['wsPort'])) {
-      const endpoint = { host: e['host'], port: e['port'], wsPort: e['wsPort'] };
+      const kafka = e['kafka'] as Record<string, unknown> | null | undefined;
+      const endpoint: BrokerEndpoint =
+        typeof kafka === 'object' && kafka !== null && typeof kafka['host'] === 'string' && isCount(kafka['port'])
+          ? {
+              host: e['host'],
+              port: e['port'],
+              wsPort: e['wsPort'],
+              kafka: { host: kafka['host'], port: kafka['port'] },
+            }
+          : { host: e['host'], port: e['port'], wsPort: e['wsPort'] };
       return p['stopping'] === true ? { kind: 'alive', endpoint, stopping: true } : { kind: 'alive', endpoint };
     }
   }

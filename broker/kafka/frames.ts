@@ -99,6 +99,19 @@ export function encodeResponseFrame<K extends KafkaApiName>(
   return withSize(w);
 }
 
+/**
+ * The answer to a request of an API or version the listener does not serve (other than ApiVersions, which answers
+ * in its v0 layout): the response header v0 and an int16 error code, as every response of Kafka's older versions
+ * begins. Kafka itself closes such a connection without a word; Brook answers first, so a client sees why.
+ */
+export function encodeErrorOnlyFrame(correlationId: number, errorCode: number): Uint8Array[] {
+  const w = new KafkaWriter();
+  w.int32(0);
+  writeResponseHeader(w, 0, { correlationId });
+  w.int16(errorCode);
+  return withSize(w);
+}
+
 /** Encodes a request frame, size prefix included (Brook's tests and tools speak to Kafka listeners with it). */
 export function encodeRequestFrame<K extends KafkaApiName>(
   api: K,

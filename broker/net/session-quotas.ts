@@ -14,7 +14,10 @@ export function fetchThrottleMs(ctx: SessionContext, response: ResponseOf<'fetch
  * is spent. As Kafka's controller mutation quota, a request is let through while the rate is within the quota, so one
  * large request is never refused for good; the next ones wait until the window has absorbed it.
  */
-export function chargePartitionCreations(ctx: SessionContext, request: RequestOf<'createTopics'>): void {
+export function chargePartitionCreations(
+  ctx: Pick<SessionContext, 'core' | 'clock' | 'quotaEntity'>,
+  request: RequestOf<'createTopics'>,
+): void {
   const { quotas } = ctx.core;
   const entity = ctx.quotaEntity();
   const nowMs = ctx.clock.nowMs();

@@ -16,6 +16,47 @@ export function sweepIntervalMs(limits: Pick<SessionLimits, 'handshakeTimeoutMs'
   return Math.min(1000, Math.max(5, Math.floor(shortestMs / 10)));
 }
 
+/** A live connection as the connection caps count it. */
+export interface CountedConnection {
+  /** Past its handshake (and login, when one is required). */
+  readonly isGreeted: boolean;
+  readonly sourceAddress: string;
+}
+
+/**
+ * Why a new connection from `address` is refused given the live ones of its listener, or undefined: maxConnections
+ * past their handshake, or too many still in it, in all or from `address`. The one rule of every client listener.
+ */
+export function connectionRefusal(
+  limits: Pick<
+    SessionLimits,
+    'maxConnections' | 'maxUnauthenticatedConnections' | 'maxUnauthenticatedConnectionsPerIp'
+  >,
+  live: Iterable<CountedConnection>,
+  address: string,
+): string | undefined {
+  let greeted = 0;
+  let pending = 0;
+  let pendingFromAddress = 0;
+  for (const conn of live) {
+    if (conn.isGreeted) greeted++;
+    else {
+      pending++;
+      if (conn.sourceAddress === address) pendingFromAddress++;
+    }
+  }
+  if (greeted >= limits.maxConnections) {
+    return `broker limit of ${String(limits.maxConnections)} connections reached`;
+  }
+  if (pending >= limits.maxUnauthenticatedConnections) {
+    return `broker limit of ${String(limits.maxUnauthenticatedConnections)} connections in their handshake reached`;
+  }
+  if (pendingFromAddress >= limits.maxUnauthenticatedConnectionsPerIp) {
+    return `limit of ${String(limits.maxUnauthenticatedConnectionsPerIp)} connections in their handshake from ${address} reached`;
+  }
+  return undefined;
+}
+
 export class SessionRegistry {
   private readonly sessions = new Set<Session>();
   /** Produce requests of ended sessions still being appended: drain() waits for them too. */
@@ -52,27 +93,7 @@ export class SessionRegistry {
 
   /** Why a connection from `address` is refused now, or undefined. */
   private refusal(address: string): string | undefined {
-    const { limits } = this.options;
-    let greeted = 0;
-    let pending = 0;
-    let pendingFromAddress = 0;
-    for (const session of this.sessions) {
-      if (session.isGreeted) greeted++;
-      else {
-        pending++;
-        if (session.sourceAddress === address) pendingFromAddress++;
-      }
-    }
-    if (greeted >= limits.maxConnections) {
-      return `broker limit of ${String(limits.maxConnections)} connections reached`;
-    }
-    if (pending >= limits.maxUnauthenticatedConnections) {
-      return `broker limit of ${String(limits.maxUnauthenticatedConnections)} connections in their handshake reached`;
-    }
-    if (pendingFromAddress >= limits.maxUnauthenticatedConnectionsPerIp) {
-      return `limit of ${String(limits.maxUnauthenticatedConnectionsPerIp)} connections in their handshake from ${address} reached`;
-    }
-    return undefined;
+    return connectionRefusal(this.options.limits, this.sessions, address);
   }
 
   /** Applies deadlines to every session at time `nowMs`. */

@@ -8,8 +8,7 @@ import { Server as TlsServer, TLSSocket, createServer as createTlsServer, type T
 import type { Logger } from 'pino';
 import { BrookError, LengthPrefixSplitter } from '../../protocol/index.js';
 import type { SessionLimits } from './broker-api.js';
-import type { SessionRegistry } from './session-registry.js';
-import type { FlushScheduler } from './connection.js';
+import type { FlushScheduler, ServerConnection } from './connection.js';
 import { TcpConnection, remoteAddressOf } from './tcp-connection.js';
 import { clientCertificateRefusal } from './tls-client-certificate.js';
 import type { ClientAuth } from './tls-files.js';
@@ -26,12 +25,34 @@ export interface TcpTls {
   readonly onHandshakeFailure: (reason: string, remoteAddress: string) => void;
 }
 
+/**
+ * What the listener feeds the frames of one accepted connection to: a native {@link Session}, or a Kafka connection
+ * (broker/kafka), so both listeners share the socket handling, TLS and the pre-login buffer bound.
+ */
+export interface FramedConnection {
+  /** Whether the connection has ended (its remaining bytes are dropped). */
+  readonly isClosed: boolean;
+  /** Whether it is past its handshake and login: before that, at most {@link PRE_HELLO_BUFFER_BYTES} are buffered. */
+  readonly isGreeted: boolean;
+  /** One frame, without its length prefix. */
+  receive(frame: Uint8Array): void;
+  /** A connection-level failure (oversized frame, too much before login): answer if the protocol can, then close. */
+  connectionError(error: BrookError): void;
+  /** The socket is gone. */
+  handleClosed(): void;
+}
+
+/** Opens the {@link FramedConnection} of each accepted socket, or refuses it (connection caps) with undefined. */
+export interface ConnectionOpener {
+  open(conn: ServerConnection): FramedConnection | undefined;
+}
+
 export interface TcpServerOptions {
   readonly host: string;
   /** 0 picks a free port; read it back from {@link TcpServer.port}. */
   readonly port: number;
   readonly limits: SessionLimits;
-  readonly registry: SessionRegistry;
+  readonly registry: ConnectionOpener;
   readonly logger?: Logger | undefined;
   /** When a turn's writes are flushed (default: process.nextTick, see connection.ts). */
   readonly scheduleFlush?: FlushScheduler;

@@ -17,7 +17,7 @@ import { RawTcpConnection, type HelloCredentials } from '../../helpers/raw-conne
 import { tempDir } from '../../helpers/temp-dir.js';
 
 async function start(t: Test, dataDir: string, config: BrokerConfigInput = {}): Promise<Broker> {
-  const broker = await startBroker({ dataDir, port: 0, wsPort: 0, logLevel: 'silent', ...config });
+  const broker = await startBroker({ dataDir, port: 0, wsPort: 0, kafkaPort: 0, logLevel: 'silent', ...config });
   t.teardown(() => broker.close());
   return broker;
 }
@@ -193,6 +193,7 @@ void t.test('close then restart on the same data dir keeps topics, offsets and t
     dataDir,
     port: 0,
     wsPort: 0,
+    kafkaPort: 0,
     logLevel: 'silent',
     flush: 'interval',
     flushIntervalMs: 50,
@@ -280,7 +281,7 @@ void t.test('with a users file, a login needs the right password (SCRAM-SHA-256)
 
 void t.test('a bad config is refused before anything is opened', async (t) => {
   const dataDir = path.join(tempDir(t), 'never-created');
-  await t.rejects(startBroker({ dataDir, port: 0, wsPort: 0, maxConnections: 0 }), {
+  await t.rejects(startBroker({ dataDir, port: 0, wsPort: 0, kafkaPort: 0, maxConnections: 0 }), {
     name: 'ConfigError',
     field: 'maxConnections',
   });
@@ -344,7 +345,7 @@ void t.test('a failed start (port taken) releases the data dir', async (t) => {
   const address = blocker.address();
   const takenPort = typeof address === 'object' && address !== null ? address.port : 0;
   const dataDir = tempDir(t);
-  await t.rejects(startBroker({ dataDir, port: takenPort, wsPort: 0, logLevel: 'silent' }));
+  await t.rejects(startBroker({ dataDir, port: takenPort, wsPort: 0, kafkaPort: 0, logLevel: 'silent' }));
   const broker = await start(t, dataDir);
   t.equal(broker.ready, true, 'the same data dir opens again');
 });

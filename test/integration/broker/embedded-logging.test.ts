@@ -8,10 +8,10 @@ import { startBrokerProcess } from '../../helpers/broker-process.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 
 void t.test('startBroker logs nothing by default, and at the level asked for', async (t) => {
-  const quiet = await startBroker({ dataDir: tempDir(t), port: 0, wsPort: 0 });
+  const quiet = await startBroker({ dataDir: tempDir(t), port: 0, wsPort: 0, kafkaPort: 0 });
   t.teardown(() => quiet.close());
   t.equal(quiet.logger.level, 'silent', 'silent without logLevel');
-  const chatty = await startBroker({ dataDir: tempDir(t), port: 0, wsPort: 0, logLevel: 'warn' });
+  const chatty = await startBroker({ dataDir: tempDir(t), port: 0, wsPort: 0, kafkaPort: 0, logLevel: 'warn' });
   t.teardown(() => chatty.close());
   t.equal(chatty.logger.level, 'warn', 'an explicit logLevel wins');
 });

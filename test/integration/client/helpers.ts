@@ -6,7 +6,14 @@ import { tempDir } from '../../helpers/temp-dir.js';
 
 /** Starts a broker (closed in teardown). */
 export async function startTestBroker(t: Test, config: BrokerConfigInput = {}): Promise<Broker> {
-  const broker = await startBroker({ dataDir: tempDir(t), port: 0, wsPort: 0, logLevel: 'silent', ...config });
+  const broker = await startBroker({
+    dataDir: tempDir(t),
+    port: 0,
+    wsPort: 0,
+    kafkaPort: 0,
+    logLevel: 'silent',
+    ...config,
+  });
   t.teardown(() => broker.close());
   return broker;
 }

@@ -5,7 +5,7 @@ import { closeAtEnd, tempDir } from './helpers.js';
 
 void t.test('producer and consumer carry on across a broker restart', async (t) => {
   const dataDir = tempDir(t);
-  let broker = await startBroker({ dataDir, port: 0, wsPort: 0, logLevel: 'silent' });
+  let broker = await startBroker({ dataDir, port: 0, wsPort: 0, kafkaPort: 0, logLevel: 'silent' });
   const port = broker.tcpPort;
   const wsPort = broker.wsPort;
   t.teardown(() => broker.close());
@@ -35,7 +35,7 @@ void t.test('producer and consumer carry on across a broker restart', async (t) 
   );
 
   await broker.close();
-  broker = await startBroker({ dataDir, port, wsPort, logLevel: 'silent' });
+  broker = await startBroker({ dataDir, port, wsPort, kafkaPort: 0, logLevel: 'silent' });
 
   // The producer reconnects (its first attempt may fail with a retriable error and be retried).
   for (let i = 5; i < 10; i++) await producer.send({ topic: 'restart', value: i });

@@ -2,13 +2,14 @@
  * A real Prometheus for the tests of deploy/: finding (or installing) prometheus and promtool, running promtool,
  * deriving a test config from a deploy/ scrape config, running Prometheus against real brokers, and its HTTP API.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Test } from 'tap';
 import { REPO_ROOT } from '../../helpers/broker-process.js';
 import { freePorts } from '../../../bench/harness/free-port.js';
 import { httpGet } from '../../helpers/http.js';
+import { findOrInstall, onPath } from '../../helpers/external-tools.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 import { waitFor } from '../../helpers/wait-for.js';
 
@@ -23,27 +24,10 @@ export function alertNames(): string[] {
   return [...rules.matchAll(/^\s*-\s*alert:\s*(\S+)\s*$/gm)].map((m) => m[1] ?? '').sort();
 }
 
-const APT_TIMEOUT_MS = 180_000;
-const PROMTOOL_TIMEOUT_MS = 20_000;
 /** Prometheus starts in about a second; the bound leaves room for two busy cores. */
 export const PROMETHEUS_WAIT_MS = 30_000;
 /** Most output lines of the Prometheus process kept for assertion messages. */
 const KEPT_LINES = 200;
-
-/** The absolute path of executable `name` on PATH, if any. */
-function onPath(name: string): string | undefined {
-  for (const dir of (process.env['PATH'] ?? '').split(path.delimiter)) {
-    if (dir === '') continue;
-    const candidate = path.join(dir, name);
-    try {
-      fs.accessSync(candidate, fs.constants.X_OK);
-      return candidate;
-    } catch {
-      // Not in this directory.
-    }
-  }
-  return undefined;
-}
 
 /** Where prometheus and promtool are. */
 export interface PrometheusTools {
@@ -53,48 +37,14 @@ export interface PrometheusTools {
 
 /** Finds prometheus and promtool, installing the Debian package when allowed; a reason string when impossible. */
 export function findOrInstallPrometheus(): PrometheusTools | string {
-  const find = (): PrometheusTools | undefined => {
+  return findOrInstall('prometheus/promtool', 'prometheus', () => {
     const prometheus = onPath('prometheus');
     const promtool = onPath('promtool');
     return prometheus !== undefined && promtool !== undefined ? { prometheus, promtool } : undefined;
-  };
-  const found = find();
-  if (found !== undefined) return found;
-  if (process.getuid?.() !== 0) return 'prometheus/promtool not on PATH and not running as root';
-  if (onPath('apt-get') === undefined) return 'prometheus/promtool not on PATH and no apt-get';
-  const install = spawnSync('apt-get', ['install', '-y', 'prometheus'], {
-    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-    timeout: APT_TIMEOUT_MS,
-    encoding: 'utf8',
-  });
-  const installed = find();
-  if (installed !== undefined) return installed;
-  const why =
-    install.error !== undefined
-      ? install.error.message
-      : `exit ${String(install.status)}: ${install.stderr.trim().split('\n').slice(-3).join(' / ')}`;
-  return `apt-get install -y prometheus failed (${why})`;
-}
-
-/** How a command ended, with its stdout and stderr together. */
-export interface RunResult {
-  readonly code: number | null;
-  readonly output: string;
-}
-
-/** Runs a command to completion (killed after `timeoutMs`), with stdout and stderr together. */
-export function run(command: string, args: readonly string[], timeoutMs = PROMTOOL_TIMEOUT_MS): Promise<RunResult> {
-  return new Promise((resolve) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs });
-    let output = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-    child.on('error', (err) => (output += `\nspawn error: ${err.message}`));
-    child.on('close', (code) => {
-      resolve({ code, output });
-    });
   });
 }
+
+export { run, type RunResult } from '../../helpers/external-tools.js';
 
 /**
  * A deploy/ scrape config made to scrape and evaluate every second, with `targets` mapping each of its
