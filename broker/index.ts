@@ -4,7 +4,7 @@
  * output of the tests and programs that embed it.
  *
  * ```ts
- * const broker = await startBroker({ dataDir: '/var/lib/brook', port: 0, wsPort: 0 });
+ * const broker = await startBroker({ dataDir: '/var/lib/brook', port: 0, wsPort: 0, kafkaPort: 0 });
  * console.log(broker.tcpPort, broker.wsPort);
  * await broker.close();
  * ```
@@ -30,7 +30,7 @@ const EMBEDDED_LOG_LEVEL = 'silent';
 /**
  * Starts a broker with `options` over the defaults (see BrokerConfig) and resolves once it listens.
  * Without `dataDir` the broker keeps its data in `./data` under the current working directory; pass a directory
- * of your own (tests: a temp dir, with `port: 0` and `wsPort: 0` for free ports). Call `close()` to stop it.
+ * of your own (tests: a temp dir, with `port: 0`, `wsPort: 0` and `kafkaPort: 0` for free ports). Call `close()` to stop it.
  * Unlike `brook broker` (default `info`), the embedded broker's `logLevel` defaults to `'silent'`.
  */
 export function startBroker(options: BrokerConfigInput = {}, deps: BrokerDeps = {}): Promise<Broker> {
