@@ -28,12 +28,12 @@ export type CompressionPrimitives = Partial<Record<Exclude<CompressionName, 'non
 /** Compression of records sections with every codec a platform has. */
 export interface RecordCompression {
   /** Compresses a batch's records section with `codec` ('none' returns it as is). */
-  compress(codec: CompressionName, records: Uint8Array): Promise<Uint8Array>;
+  readonly compress: (codec: CompressionName, records: Uint8Array) => Promise<Uint8Array>;
   /**
    * Decompresses a batch's records section written with `codec`. Throws INVALID_RECORD if the bytes are not valid for
    * the codec or inflate past `maxBytes`, INVALID_RECORD too if the platform lacks the codec.
    */
-  decompress(codec: CompressionName, records: Uint8Array, maxBytes?: number): Promise<Uint8Array>;
+  readonly decompress: (codec: CompressionName, records: Uint8Array, maxBytes?: number) => Promise<Uint8Array>;
 }
 
 /** The default cap on one batch's decompressed records (Kafka's default max.message.bytes is about 1 MiB). */

@@ -91,7 +91,7 @@ export class PartitionSubscriber<T> {
       return;
     }
     const done = (before ?? Promise.resolve())
-      .then(() => Promise.all(batches))
+      .then(() => Promise.all(batches.map((b) => Promise.resolve(b))))
       .then(
         (ready) => {
           if (!stream.isCurrent(generation) || this.host.isClosed()) return;
