@@ -46,7 +46,7 @@ void t.test('a batch whose records do not match its count is refused and stores 
   ] as const) {
     const answer = await produce(batch);
     t.match(answer.partitions[0], { baseOffset: -1, error: { code: 34 } }, `${what}: INVALID_RECORD`);
-    t.match(answer.partitions[0]?.error?.message, /count/, 'the message says what is wrong');
+    t.match(answer.partitions[0]?.error?.message, /records of the batch/, 'the message says what is wrong');
     t.equal(await endOffset(), 0, `${what}: nothing stored`);
   }
 

@@ -110,23 +110,10 @@ void t.test(
       [10, 15, 20],
     );
     t.same(
-      log
-        .read(10, 100_000, 21)
-        .flatMap((b) => decodeRecordBatch(b.bytes).map((r) => [r.offset, r.timestamp, r.value?.[0]])),
-      [
-        [10, 1, 1],
-        [11, 1, 1],
-        [12, 1, 1],
-        [13, 1, 1],
-        [14, 1, 1],
-        [15, 1, 2],
-        [16, 1, 2],
-        [17, 1, 2],
-        [18, 1, 2],
-        [19, 1, 2],
-        [20, 1, 3],
-      ],
-      'the records, re-encoded as RecordBatch v2 at their offsets',
+      log.read(10, 100_000, 21).map((b) => decodeRecordBatch(b.bytes)[0]?.value?.byteLength),
+      [25, 25, 5],
+      // The log kept alone is the metadata log, whose old batches held one opaque value each (migrate-v3.ts).
+      'the rows, re-encoded as RecordBatch v2 of one record holding the old payload',
     );
     log.appendSync(makeBatch(2, 10), 3);
     t.same(log.rowAtIndex(4), { baseOffset: 21, lastOffset: 22, term: 3 });
