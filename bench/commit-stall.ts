@@ -39,7 +39,7 @@ async function measure(flush: FlushPolicy, recordBytes: number): Promise<Measure
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'brook-commit-stall-'));
   const shard = Shard.open(path.join(dir, 'shard-0.db'), { flush });
   const log = PartitionLog.open(shard, 'bench-0', { retentionMs: -1, retentionBytes: -1 });
-  const batch = plainBatch(new Uint8Array(recordBytes), 1, 0);
+  const batch = plainBatch([{ key: null, value: new Uint8Array(recordBytes), timestamp: 0 }]);
   const commitMs: number[] = [];
   const delay = monitorEventLoopDelay({ resolution: 1 });
   delay.enable();

@@ -9,7 +9,7 @@
  */
 import { parseArgs } from 'node:util';
 import { decodeRequestFrame, encodeRequestFrame, encodeResponseFrame } from '../broker/kafka/frames.js';
-import { hardwareCrc32c } from '../broker/kafka/batches.js';
+import { hardwareCrc32c } from '../broker/log/batch.js';
 import { encodeRecordBatch, validateRecordBatch } from '../protocol/kafka-record-batch.js';
 import { ZERO_UUID } from '../protocol/kafka-uuid.js';
 
@@ -20,7 +20,7 @@ const seconds = Number(values.seconds);
 const value = new Uint8Array(90).fill(0x61);
 const batch = encodeRecordBatch(
   Array.from({ length: 160 }, (_, i) => ({ key: null, value, timestamp: 1_700_000_000_000 + i })),
-);
+).bytes;
 const produce = encodeRequestFrame(
   'Produce',
   9,

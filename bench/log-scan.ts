@@ -35,9 +35,12 @@ function parseOptions(): { flush: FlushPolicy; group: number } {
 function makeBatches(): BatchToAppend[] {
   const batches: BatchToAppend[] = [];
   for (let i = 0; i < DISTINCT_PAYLOADS; i++) {
-    const records = new Uint8Array(RECORDS_PER_BATCH * RECORD_BYTES);
-    for (let j = 0; j < records.length; j++) records[j] = (i * 7919 + j * 31) & 0xff;
-    batches.push(plainBatch(records, RECORDS_PER_BATCH, 1_700_000_000_000 + i));
+    const records = Array.from({ length: RECORDS_PER_BATCH }, (_, r) => {
+      const value = new Uint8Array(RECORD_BYTES);
+      for (let j = 0; j < value.length; j++) value[j] = (i * 7919 + r * 131 + j * 31) & 0xff;
+      return { key: null, value, timestamp: 1_700_000_000_000 + i };
+    });
+    batches.push(plainBatch(records));
   }
   return batches;
 }

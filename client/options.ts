@@ -2,7 +2,7 @@
  * Options every client object (Producer, Consumer, Admin) accepts, with their defaults. Options are read once,
  * validated and frozen into a {@link ResolvedClientOptions}; the caller's object is never modified.
  */
-import type { Checksum } from '../protocol/index.js';
+import type { Checksum, RecordCompression } from '../protocol/index.js';
 import type { BackoffOptions } from './backoff.js';
 import { systemClock, systemRandom, type Clock, type Random } from './clock.js';
 import { parseBootstrap, type Endpoint } from './endpoint.js';
@@ -85,6 +85,8 @@ export interface Platform {
   ): TransportFactory;
   /** CRC32C for the batches the producer builds. */
   readonly checksum: Checksum;
+  /** The record compression codecs this platform has (the producer's `compression`, the consumer's decoding). */
+  readonly compression: RecordCompression;
 }
 
 /** {@link ClientOptions} with defaults applied, validated and frozen. */

@@ -11,6 +11,8 @@ export * from './ops.js';
 export * from './frame.js';
 export * from './length-prefix.js';
 export * from './records.js';
+export * from './kafka-record-batch.js';
+export * from './kafka-compression.js';
 export { crc32c } from './crc32c.js';
 export type { Infer, Schema } from './schema.js';
 export { addSequence } from './sequence.js';

@@ -7,20 +7,26 @@
  *   17 crc uint32 | 21 attributes int16 | 23 lastOffsetDelta int32 | 27 baseTimestamp int64 | 35 maxTimestamp int64
  *   43 producerId int64 | 51 producerEpoch int16 | 53 baseSequence int32 | 57 recordCount int32 | 61 records
  *
- * A record: length varint, attributes int8, timestampDelta varlong, offsetDelta varint, key (varint length, -1 =
- * null), value (likewise), header count varint, per header a key (varint length + UTF-8) and a value (varint length,
- * -1 = null). Compression (attributes bits 0-2) covers the records only; it needs Node and lives in broker/kafka/.
+ * The records section is records.ts. Compression (attributes bits 0-2) covers the records section only; the codecs
+ * need the platform and live in broker/kafka/compression.ts and the client's platform files.
  */
-import { BrookError, ProtocolError } from './errors.js';
+import { BrookError } from './errors.js';
 import { crc32c } from './crc32c.js';
-import { KafkaReader } from './kafka-reader.js';
-import { KafkaWriter } from './kafka-writer.js';
-import type { Checksum, DecodedRecord, RecordHeader, RecordToEncode } from './records.js';
+import {
+  MAX_TIMESTAMP_MS,
+  checkRecords,
+  decodeRecords,
+  encodeRecord,
+  recordSizeBound,
+  type Checksum,
+  type DecodedRecord,
+  type RecordToEncode,
+} from './records.js';
 
 /** Bytes before the records. */
 export const RECORD_BATCH_OVERHEAD = 61;
 /** Where the CRC-covered bytes start (attributes). */
-const CRC_START = 21;
+export const CRC_START = 21;
 
 /** Attribute bits of a batch. */
 export const BatchAttributes = {
@@ -148,7 +154,8 @@ export function validateRecordBatch(batch: Uint8Array, checksum: Checksum = crc3
       `lastOffsetDelta ${String(header.lastOffsetDelta)} with ${String(header.recordCount)} records`,
     );
   }
-  if (compressionOf(header.attributes) === 'none') checkRecords(batch.subarray(RECORD_BATCH_OVERHEAD), header);
+  if (compressionOf(header.attributes) === 'none')
+    checkRecords(batch.subarray(RECORD_BATCH_OVERHEAD), header.recordCount);
   return header;
 }
 
@@ -156,99 +163,17 @@ function hex(n: number): string {
   return `0x${n.toString(16).padStart(8, '0')}`;
 }
 
-/**
- * Checks that `records` (uncompressed) are exactly `header.recordCount` records, each one's fields inside its length,
- * with offset deltas 0, 1, 2, ... Walks lengths and skips contents: no record is built.
- */
-export function checkRecords(records: Uint8Array, header: RecordBatchHeader): void {
-  eachRecord(records, header, null);
-}
-
-/** Decodes the (uncompressed) `records` of a batch with `header`; keys, values and header values are views. */
-export function decodeKafkaRecords(records: Uint8Array, header: RecordBatchHeader): DecodedRecord[] {
-  const out: DecodedRecord[] = [];
-  eachRecord(records, header, (r) => {
-    out.push(r);
+/** Decodes every record of an uncompressed batch (offsets from its baseOffset); throws INVALID_RECORD. */
+export function decodeRecordBatch(batch: Uint8Array): DecodedRecord[] {
+  const header = readRecordBatchHeader(batch);
+  if (compressionOf(header.attributes) !== 'none') {
+    throw new BrookError('INVALID_RECORD', 'decodeRecordBatch takes uncompressed batches only');
+  }
+  return decodeRecords(batch.subarray(RECORD_BATCH_OVERHEAD), {
+    baseOffset: header.baseOffset,
+    baseTimestamp: header.baseTimestamp,
+    count: header.recordCount,
   });
-  return out;
-}
-
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-const NO_HEADERS: readonly RecordHeader[] = Object.freeze([]);
-
-/**
- * Walks the records, calling `visit` with each one (offsets absolute), or only checking them when `visit` is null
- * (then no view or record object is made: a produce is checked this way); throws INVALID_RECORD on any framing fault.
- */
-function eachRecord(
-  records: Uint8Array,
-  header: RecordBatchHeader,
-  visit: ((record: DecodedRecord) => void) | null,
-): void {
-  const r = new KafkaReader(records);
-  try {
-    for (let i = 0; i < header.recordCount; i++) {
-      const length = r.varint();
-      const start = r.pos;
-      if (length < 0 || length > r.remaining) throw new ProtocolError(`record ${String(i)} length ${String(length)}`);
-      r.int8(); // record attributes: unused in v2
-      const timestampDelta = r.varlong();
-      const offsetDelta = r.varint();
-      if (offsetDelta !== i) throw new ProtocolError(`record ${String(i)} has offset delta ${String(offsetDelta)}`);
-      if (visit === null) {
-        skipVarintBytes(r); // key
-        skipVarintBytes(r); // value
-        const headerCount = r.varint();
-        if (headerCount < 0) throw new ProtocolError('negative header count');
-        for (let h = 0; h < headerCount; h++) {
-          skipVarintBytes(r);
-          skipVarintBytes(r);
-        }
-      } else {
-        const key = varintBytes(r);
-        const value = varintBytes(r);
-        const headerCount = r.varint();
-        if (headerCount < 0) throw new ProtocolError('negative header count');
-        const headers = headerCount === 0 ? NO_HEADERS : readHeaders(r, headerCount);
-        visit({ offset: header.baseOffset + i, timestamp: header.baseTimestamp + timestampDelta, key, value, headers });
-      }
-      if (r.pos !== start + length) throw new ProtocolError(`record ${String(i)} does not end where its length says`);
-    }
-    if (r.remaining !== 0) throw new ProtocolError(`${String(r.remaining)} bytes follow the last record`);
-  } catch (err: unknown) {
-    if (!(err instanceof ProtocolError)) throw err;
-    throw new BrookError('INVALID_RECORD', `records of the batch at ${String(header.baseOffset)}: ${err.message}`);
-  }
-}
-
-function skipVarintBytes(r: KafkaReader): void {
-  const n = r.varint();
-  if (n < -1) throw new ProtocolError('negative length');
-  if (n > 0) r.skip(n);
-}
-
-function varintBytes(r: KafkaReader): Uint8Array | null {
-  const n = r.varint();
-  if (n < -1) throw new ProtocolError('negative length');
-  if (n === -1) return null;
-  const at = r.take(n);
-  return r.buf.subarray(at, at + n);
-}
-
-function readHeaders(r: KafkaReader, count: number): RecordHeader[] {
-  const headers: RecordHeader[] = [];
-  for (let h = 0; h < count; h++) {
-    const key = varintBytes(r);
-    if (key === null) throw new ProtocolError('null header key');
-    let text: string;
-    try {
-      text = utf8.decode(key);
-    } catch {
-      throw new ProtocolError('header key is not UTF-8');
-    }
-    headers.push([text, varintBytes(r)]);
-  }
-  return headers;
 }
 
 /** Sets a stored batch's baseOffset in place (outside the CRC: the batch stays valid). */
@@ -262,63 +187,88 @@ export function setPartitionLeaderEpoch(batch: Uint8Array, epoch: number): void 
 }
 
 /**
- * Encodes records as a batch's records section (before any compression). Offsets deltas are positions; timestamp
- * deltas are from `baseTimestamp`.
+ * The producerId in the header of `batch`, or -1 when the bytes are too short to hold one (such a batch is refused
+ * when it is validated): lets an access check read it before the batch is.
  */
-export function encodeKafkaRecords(records: readonly RecordToEncode[], baseTimestamp: number): Uint8Array {
-  const w = new KafkaWriter(records.length * 32 + 64);
-  records.forEach((record, i) => {
-    // A record's length precedes it: encode the body apart, then copy it after its length.
-    const b = new KafkaWriter(64);
-    b.int8(0);
-    b.varlong(record.timestamp - baseTimestamp);
-    b.varint(i);
-    writeVarintBytes(b, record.key);
-    writeVarintBytes(b, record.value);
-    const headers = record.headers ?? NO_HEADERS;
-    b.varint(headers.length);
-    for (const [key, value] of headers) {
-      writeVarintBytes(b, utf8Encoder.encode(key));
-      writeVarintBytes(b, value);
-    }
-    const bytes = b.toBytes();
-    w.varint(bytes.byteLength);
-    w.raw(bytes);
-  });
-  return w.toBytes();
+export function producerIdOf(batch: Uint8Array): number {
+  if (batch.byteLength < RECORD_BATCH_OVERHEAD) return -1;
+  return safe(new DataView(batch.buffer, batch.byteOffset, RECORD_BATCH_OVERHEAD).getBigInt64(43), 'producerId');
 }
 
-const utf8Encoder = new TextEncoder();
-
-function writeVarintBytes(w: KafkaWriter, bytes: Uint8Array | null): void {
-  if (bytes === null) {
-    w.varint(-1);
-    return;
-  }
-  w.varint(bytes.byteLength);
-  w.raw(bytes);
+/**
+ * A whole batch with the header fields a log and a producer read often. `bytes` is the RecordBatch v2 itself; the
+ * fields repeat what its header says (the log indexes them as columns).
+ */
+export interface RecordBatch {
+  /** The batch: header, CRC32C and records section, as the producer encoded it. */
+  readonly bytes: Uint8Array;
+  /** Records in the batch (>= 1); the batch takes this many offsets. */
+  readonly count: number;
+  /** The batch's base timestamp, epoch milliseconds (its first record's, as Brook's producer writes it). */
+  readonly firstTimestamp: number;
+  /** Largest record timestamp, epoch milliseconds (drives time retention and offsets by time). */
+  readonly maxTimestamp: number;
+  /** The header's CRC32C of attributes..end, an unsigned 32-bit integer. */
+  readonly crc: number;
+  /** Idempotent producer id, or -1. */
+  readonly producerId: number;
+  /** Idempotent producer epoch, or -1. */
+  readonly producerEpoch: number;
+  /** Sequence number of the first record for idempotence, or -1. */
+  readonly baseSequence: number;
+  /** The batch's attribute bits (compression in bits 0-2, control in bit 5, ...). */
+  readonly attributes: number;
 }
+
+/** The {@link RecordBatch} view of batch bytes (the header read, nothing checked beyond its size). */
+export function recordBatchOf(bytes: Uint8Array): RecordBatch {
+  const header = readRecordBatchHeader(bytes);
+  return {
+    bytes,
+    count: header.recordCount,
+    firstTimestamp: header.baseTimestamp,
+    maxTimestamp: header.maxTimestamp,
+    crc: header.crc,
+    producerId: header.producerId,
+    producerEpoch: header.producerEpoch,
+    baseSequence: header.baseSequence,
+    attributes: header.attributes,
+  };
+}
+
+/** The idempotent producer fields of a batch; all -1 for a producer without idempotence. */
+export interface ProducerFields {
+  readonly producerId: number;
+  readonly producerEpoch: number;
+  readonly baseSequence: number;
+}
+
+const NO_PRODUCER: ProducerFields = { producerId: -1, producerEpoch: -1, baseSequence: -1 };
 
 /** The fields of a batch to build; the CRC and lengths are computed. */
-export interface RecordBatchToBuild {
-  baseOffset: number;
-  partitionLeaderEpoch: number;
+export interface RecordBatchToBuild extends ProducerFields {
+  readonly baseOffset: number;
+  readonly partitionLeaderEpoch: number;
   /** Including the compression codec of `records` in bits 0-2. */
-  attributes: number;
-  recordCount: number;
-  baseTimestamp: number;
-  maxTimestamp: number;
-  producerId: number;
-  producerEpoch: number;
-  baseSequence: number;
-  /** The records section: {@link encodeKafkaRecords}'s output, compressed as `attributes` says. */
-  records: Uint8Array;
+  readonly attributes: number;
+  readonly recordCount: number;
+  readonly baseTimestamp: number;
+  readonly maxTimestamp: number;
+  /** The records section (records.ts), compressed as `attributes` says. */
+  readonly records: Uint8Array;
 }
 
 /** Builds a whole batch (header, CRC32C and records). */
 export function buildRecordBatch(batch: RecordBatchToBuild, checksum: Checksum = crc32c): Uint8Array {
   const out = new Uint8Array(RECORD_BATCH_OVERHEAD + batch.records.byteLength);
-  const view = new DataView(out.buffer);
+  out.set(batch.records, RECORD_BATCH_OVERHEAD);
+  writeHeader(out, batch, checksum);
+  return out;
+}
+
+/** Writes the header of `batch` into `out` (whose records section is in place after it) and then its CRC. */
+function writeHeader(out: Uint8Array, batch: Omit<RecordBatchToBuild, 'records'>, checksum: Checksum): void {
+  const view = new DataView(out.buffer, out.byteOffset, RECORD_BATCH_OVERHEAD);
   view.setBigInt64(0, BigInt(batch.baseOffset));
   view.setInt32(8, out.byteLength - 12);
   view.setInt32(12, batch.partitionLeaderEpoch);
@@ -327,44 +277,145 @@ export function buildRecordBatch(batch: RecordBatchToBuild, checksum: Checksum =
   view.setInt32(23, batch.recordCount - 1);
   view.setBigInt64(27, BigInt(batch.baseTimestamp));
   view.setBigInt64(35, BigInt(batch.maxTimestamp));
-  view.setBigInt64(43, BigInt(batch.producerId));
-  view.setInt16(51, batch.producerEpoch);
-  view.setInt32(53, batch.baseSequence);
+  writeProducer(view, batch);
   view.setInt32(57, batch.recordCount);
-  out.set(batch.records, RECORD_BATCH_OVERHEAD);
   view.setUint32(17, checksum(out.subarray(CRC_START)));
-  return out;
+}
+
+function writeProducer(view: DataView, producer: ProducerFields): void {
+  view.setBigInt64(43, BigInt(producer.producerId));
+  view.setInt16(51, producer.producerEpoch);
+  view.setInt32(53, producer.baseSequence);
 }
 
 /**
- * The fields of a batch holding `records` (base offset 0, as a producer sends it), with their uncompressed records
- * section: pass it to {@link buildRecordBatch} as is, or with the section compressed and the codec in `attributes`.
+ * `batch` with new producer fields (an idempotent producer stamps its batches when it first sends them): a copy of
+ * the bytes with the fields and the CRC32C rewritten (they are inside the CRC). The records are untouched.
  */
-export function recordBatchFor(
-  records: readonly RecordToEncode[],
-  producer: { producerId: number; producerEpoch: number; baseSequence: number } = NO_PRODUCER,
-): RecordBatchToBuild {
-  const first = records[0];
-  if (first === undefined) throw new RangeError('a record batch holds at least one record');
-  return {
-    baseOffset: 0,
-    partitionLeaderEpoch: -1,
-    attributes: 0,
-    recordCount: records.length,
-    baseTimestamp: first.timestamp,
-    maxTimestamp: records.reduce((max, r) => Math.max(max, r.timestamp), first.timestamp),
-    ...producer,
-    records: encodeKafkaRecords(records, first.timestamp),
-  };
+export function withProducer(batch: RecordBatch, producer: ProducerFields, checksum: Checksum = crc32c): RecordBatch {
+  const bytes = batch.bytes.slice();
+  const view = new DataView(bytes.buffer, bytes.byteOffset, RECORD_BATCH_OVERHEAD);
+  writeProducer(view, producer);
+  const crc = checksum(bytes.subarray(CRC_START));
+  view.setUint32(17, crc);
+  return { ...batch, ...producer, bytes, crc };
 }
 
-/** Encodes `records` as one uncompressed batch. */
+/**
+ * `batch` (uncompressed) with its records section replaced by `section`, the same records compressed with `codec`:
+ * the header's fields are kept, the codec goes into attributes bits 0-2, lengths and CRC are recomputed.
+ */
+export function withCompressedRecords(
+  batch: RecordBatch,
+  codec: CompressionName,
+  section: Uint8Array,
+  checksum: Checksum = crc32c,
+): RecordBatch {
+  const header = readRecordBatchHeader(batch.bytes);
+  const bytes = buildRecordBatch(
+    {
+      ...header,
+      attributes: (header.attributes & ~BatchAttributes.COMPRESSION_MASK) | Compression[codec],
+      records: section,
+    },
+    checksum,
+  );
+  return recordBatchOf(bytes);
+}
+
+/**
+ * Accumulates records into one uncompressed batch, encoding each as it comes into a buffer that already leaves room
+ * for the header: {@link build} then costs one copy and one CRC.
+ */
+export class RecordBatchBuilder {
+  private buf: Uint8Array;
+  private pos = RECORD_BATCH_OVERHEAD;
+  private n = 0;
+  private firstTs = 0;
+  private maxTs = 0;
+
+  /**
+   * @param initialBytes starting buffer size; it doubles as needed.
+   * @param checksum CRC32C (Node passes @node-rs/crc32's hardware one).
+   */
+  constructor(
+    initialBytes = 16 * 1024,
+    private readonly checksum: Checksum = crc32c,
+  ) {
+    this.buf = new Uint8Array(Math.max(initialBytes, RECORD_BATCH_OVERHEAD + 64));
+  }
+
+  /** Records added so far. */
+  get count(): number {
+    return this.n;
+  }
+
+  /** Bytes of the batch so far, header included. */
+  get sizeBytes(): number {
+    return this.pos;
+  }
+
+  /** Appends a record; throws a RangeError for a timestamp outside [0, 2^52 - 1]. */
+  add(record: RecordToEncode): void {
+    const ts = record.timestamp;
+    if (!Number.isSafeInteger(ts) || ts < 0 || ts > MAX_TIMESTAMP_MS) {
+      throw new RangeError(`record timestamp must be an integer in [0, 2^52 - 1] ms, got ${String(ts)}`);
+    }
+    if (this.n === 0) {
+      this.firstTs = ts;
+      this.maxTs = ts;
+    } else if (ts > this.maxTs) {
+      this.maxTs = ts;
+    }
+    this.ensure(recordSizeBound(record));
+    this.pos = encodeRecord(this.buf, this.pos, record, this.n, ts - this.firstTs);
+    this.n++;
+  }
+
+  /**
+   * Finishes the batch (base offset 0 and leader epoch -1, as a producer sends it; `attributes` without a codec) and
+   * resets the builder for reuse. Throws a RangeError when no record was added.
+   */
+  build(producer: ProducerFields = NO_PRODUCER, attributes = 0): RecordBatch {
+    if (this.n === 0) throw new RangeError('a record batch holds at least one record');
+    const bytes = this.buf.slice(0, this.pos);
+    const fields = {
+      baseOffset: 0,
+      partitionLeaderEpoch: -1,
+      attributes,
+      recordCount: this.n,
+      baseTimestamp: this.firstTs,
+      maxTimestamp: this.maxTs,
+      ...producer,
+    };
+    writeHeader(bytes, fields, this.checksum);
+    const batch = recordBatchOf(bytes);
+    this.pos = RECORD_BATCH_OVERHEAD;
+    this.n = 0;
+    return batch;
+  }
+
+  private ensure(extra: number): void {
+    if (this.pos + extra <= this.buf.byteLength) return;
+    let size = this.buf.byteLength * 2;
+    while (size < this.pos + extra) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(this.buf.subarray(0, this.pos));
+    this.buf = next;
+  }
+}
+
+/** Encodes `records` as one uncompressed batch (see {@link RecordBatchBuilder.build}). */
 export function encodeRecordBatch(
   records: readonly RecordToEncode[],
-  producer?: { producerId: number; producerEpoch: number; baseSequence: number },
+  producer: ProducerFields = NO_PRODUCER,
   checksum: Checksum = crc32c,
-): Uint8Array {
-  return buildRecordBatch(recordBatchFor(records, producer), checksum);
+  attributes = 0,
+): RecordBatch {
+  const builder = new RecordBatchBuilder(
+    RECORD_BATCH_OVERHEAD + records.reduce((n, r) => n + recordSizeBound(r), 0),
+    checksum,
+  );
+  for (const record of records) builder.add(record);
+  return builder.build(producer, attributes);
 }
-
-const NO_PRODUCER = { producerId: -1, producerEpoch: -1, baseSequence: -1 };

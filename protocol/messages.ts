@@ -22,7 +22,6 @@ import {
 export { TOPIC_NAME } from './fields.js';
 const offset = int({ min: 0 });
 const u32 = int({ min: 0, max: 0xffffffff });
-const count = int({ min: 1, max: 1_000_000 });
 
 /** Largest producer epoch (an int16, as in Kafka). */
 export const MAX_PRODUCER_EPOCH = 0x7fff;
@@ -34,28 +33,16 @@ export const wireError = object({ code: int(), message: str(), leaderId: optiona
 
 // ---- record batches -------------------------------------------------------------------------------------------
 
-/** The fields every record batch carries, as produced and as fetched. */
-const batchFields = {
-  count,
-  firstTimestamp: int({ min: 0 }),
-  maxTimestamp: int({ min: 0 }),
-  crc: u32,
-  producerId: int({ min: -1 }),
-  producerEpoch: int({ min: -1, max: MAX_PRODUCER_EPOCH }),
-  baseSequence: int({ min: -1, max: MAX_SEQUENCE }),
-  attributes: int({ min: 0, max: 0xffff }),
-  records: bytes,
-};
-
 /**
- * A record batch as a producer sends it. `records` holds the records encoded as in records.ts; the broker stores
- * it as is and never decodes it. `crc` is CRC32C of `records`. `attributes` bit 0 marks a control batch.
+ * A record batch as a producer sends it: a Kafka RecordBatch v2 (magic 2, protocol.md section 8), as the producer
+ * encoded it (baseOffset 0, partitionLeaderEpoch -1). The broker checks it and stores it untouched but for those two
+ * fields, which lie outside the CRC.
  */
-export const produceBatch = object(batchFields);
+export const produceBatch = bytes;
 export type ProduceBatch = Infer<typeof produceBatch>;
 
-/** A stored batch as fetch and deliver return it: the producer's batch plus the offset the log gave it. */
-export const fetchedBatch = object({ baseOffset: offset, ...batchFields });
+/** A stored batch as fetch and deliver return it: the bytes the log holds, with their baseOffset set. */
+export const fetchedBatch = bytes;
 export type FetchedBatch = Infer<typeof fetchedBatch>;
 
 // ---- handshake and metadata -----------------------------------------------------------------------------------

@@ -1,18 +1,21 @@
 /**
- * The encoding of records inside a batch's `records` bytes. The producer encodes, the consumer decodes; the broker
- * stores and forwards the bytes untouched. Per record, in order (varints are unsigned LEB128, "zigzag" maps a
- * signed integer n to 2n or -2n-1):
+ * Kafka's record encoding (RecordBatch v2, magic 2), the records section of every batch Brook stores: the producer
+ * encodes, the consumer decodes, the broker only walks the framing. Per record (varints are zigzag LEB128, Kafka's
+ * VARINT and VARLONG):
  *
- *   timestampDelta  zigzag varint, record timestamp minus the batch's firstTimestamp (ms)
- *   keyLength       varint, byte length + 1, or 0 for a null key;   then the key bytes
- *   valueLength     varint, byte length + 1, or 0 for a null value; then the value bytes
- *   headerCount     varint; then per header: keyLength varint + UTF-8 key, valueLength varint (+1, 0 = null) + bytes
+ *   length          varint, bytes of the rest of the record
+ *   attributes      int8, unused (0)
+ *   timestampDelta  varlong, record timestamp minus the batch's baseTimestamp (ms)
+ *   offsetDelta     varint, the record's position in the batch (0, 1, 2, ...)
+ *   keyLength       varint, -1 for a null key; then the key bytes
+ *   valueLength     varint, -1 for a null value (a tombstone); then the value bytes
+ *   headerCount     varint; then per header: keyLength varint + UTF-8 key, valueLength varint (-1 = null) + bytes
  *
- * A record's offset is the batch's baseOffset plus its position in the batch.
+ * A record's offset is the batch's baseOffset plus its offsetDelta. The batch header around these bytes is
+ * kafka-record-batch.ts.
  */
-import { crc32c } from './crc32c.js';
 import { BrookError, ProtocolError } from './errors.js';
-import type { FetchedBatch, ProduceBatch } from './messages.js';
+import { KafkaReader } from './kafka-reader.js';
 
 /** A header: a UTF-8 key and a byte value (null allowed). Keys may repeat, as in Kafka. */
 export type RecordHeader = readonly [key: string, value: Uint8Array | null];
@@ -20,6 +23,7 @@ export type RecordHeader = readonly [key: string, value: Uint8Array | null];
 /** A record to encode. */
 export interface RecordToEncode {
   key: Uint8Array | null;
+  /** The value bytes, or null for a tombstone. */
   value: Uint8Array | null;
   /** Milliseconds since the Unix epoch. */
   timestamp: number;
@@ -35,140 +39,93 @@ export interface DecodedRecord {
   headers: readonly RecordHeader[];
 }
 
-/** Largest timestamp a record may carry (ms): deltas stay exact in a double's 53-bit mantissa. */
-export const MAX_TIMESTAMP_MS = 2 ** 52;
+/**
+ * Largest timestamp a record may carry (ms): a delta between two of them, zigzagged, stays a safe integer (a reader
+ * refuses a varlong beyond 2^53 rather than rounding it).
+ */
+export const MAX_TIMESTAMP_MS = 2 ** 52 - 1;
 
-/** Bit 0 of a batch's attributes: a control batch (Raft no-op or marker) that consumers skip. */
-export const CONTROL_BATCH = 1;
+/** A CRC32C implementation: the protocol's JavaScript one, or a faster native one where the platform has it. */
+export type Checksum = (data: Uint8Array) => number;
 
 const NO_HEADERS: readonly RecordHeader[] = Object.freeze([]);
 const utf8Encoder = new TextEncoder();
 const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
 
-/** Worst-case encoded size of one record, for batch size planning. */
+/** Worst-case encoded size of one record (header keys at 3 bytes per UTF-16 unit), for buffer planning. */
 export function recordSizeBound(record: RecordToEncode): number {
-  let size = 10 + 10 + (record.key?.byteLength ?? 0) + 10 + (record.value?.byteLength ?? 0) + 5;
-  for (const [k, v] of record.headers ?? NO_HEADERS) size += 10 + k.length * 3 + 10 + (v?.byteLength ?? 0);
+  let size = 5 + 1 + 10 + 5 + 5 + (record.key?.byteLength ?? 0) + 5 + (record.value?.byteLength ?? 0) + 5;
+  for (const [k, v] of record.headers ?? NO_HEADERS) size += 5 + k.length * 3 + 5 + (v?.byteLength ?? 0);
   return size;
 }
 
-/** A CRC32C implementation: the protocol's JavaScript one, or a faster native one where the platform has it. */
-export type Checksum = (data: Uint8Array) => number;
-
-/** Accumulates records into one batch's bytes. */
-export class RecordBatchBuilder {
-  private buf: Uint8Array;
-  private pos = 0;
-  private n = 0;
-  private firstTs = 0;
-  private maxTs = 0;
-
-  /**
-   * @param initialBytes starting buffer size; it doubles as needed.
-   * @param checksum CRC32C of the finished records (Node passes @node-rs/crc32's hardware one).
-   */
-  constructor(
-    initialBytes = 16 * 1024,
-    private readonly checksum: Checksum = crc32c,
-  ) {
-    this.buf = new Uint8Array(initialBytes);
-  }
-
-  /** Records added so far. */
-  get count(): number {
-    return this.n;
-  }
-
-  /** Encoded bytes so far. */
-  get sizeBytes(): number {
-    return this.pos;
-  }
-
-  /** Appends a record. */
-  add(record: RecordToEncode): void {
-    const ts = record.timestamp;
-    if (!Number.isSafeInteger(ts) || ts < 0 || ts > MAX_TIMESTAMP_MS) {
-      throw new RangeError(`record timestamp must be an integer in [0, 2^52] ms, got ${String(ts)}`);
-    }
-    if (this.n === 0) {
-      this.firstTs = record.timestamp;
-      this.maxTs = record.timestamp;
-    } else if (record.timestamp > this.maxTs) {
-      this.maxTs = record.timestamp;
-    }
-    this.ensure(recordSizeBound(record));
-    this.writeVarint(zigzag(record.timestamp - this.firstTs));
-    this.writeBytes(record.key);
-    this.writeBytes(record.value);
-    const headers = record.headers ?? NO_HEADERS;
-    this.writeVarint(headers.length);
-    for (const [k, v] of headers) {
-      const keyBytes = utf8Encoder.encode(k);
-      this.writeVarint(keyBytes.byteLength);
-      this.buf.set(keyBytes, this.pos);
-      this.pos += keyBytes.byteLength;
-      this.writeBytes(v);
-    }
-    this.n++;
-  }
-
-  /** Finishes the batch (with its CRC32C) and resets the builder for reuse. */
-  build(producer: { producerId: number; producerEpoch: number; baseSequence: number } = NO_PRODUCER): ProduceBatch {
-    const records = this.buf.slice(0, this.pos);
-    const batch: ProduceBatch = {
-      count: this.n,
-      firstTimestamp: this.firstTs,
-      maxTimestamp: this.maxTs,
-      crc: this.checksum(records),
-      producerId: producer.producerId,
-      producerEpoch: producer.producerEpoch,
-      baseSequence: producer.baseSequence,
-      attributes: 0,
-      records,
-    };
-    this.pos = 0;
-    this.n = 0;
-    return batch;
-  }
-
-  private ensure(extra: number): void {
-    if (this.pos + extra <= this.buf.byteLength) return;
-    let size = Math.max(this.buf.byteLength * 2, 64);
-    while (size < this.pos + extra) size *= 2;
-    const next = new Uint8Array(size);
-    next.set(this.buf.subarray(0, this.pos));
-    this.buf = next;
-  }
-
-  private writeBytes(bytes: Uint8Array | null): void {
-    if (bytes === null) {
-      this.writeVarint(0);
-      return;
-    }
-    this.writeVarint(bytes.byteLength + 1);
-    this.buf.set(bytes, this.pos);
-    this.pos += bytes.byteLength;
-  }
-
-  private writeVarint(value: number): void {
-    const buf = this.buf;
-    let v = value;
-    while (v >= 0x80) {
-      buf[this.pos++] = (v % 0x80) | 0x80;
-      v = Math.floor(v / 0x80);
-    }
-    buf[this.pos++] = v;
-  }
+/**
+ * Encodes `record` into `buf` at `pos` as the record at `offsetDelta`, stamped `timestampDelta` after the batch's
+ * base timestamp, and returns the position after it. `buf` must have {@link recordSizeBound} bytes free at `pos`.
+ */
+export function encodeRecord(
+  buf: Uint8Array,
+  pos: number,
+  record: RecordToEncode,
+  offsetDelta: number,
+  timestampDelta: number,
+): number {
+  const headers = record.headers ?? NO_HEADERS;
+  const headerKeys = headers.length === 0 ? [] : headers.map(([k]) => utf8Encoder.encode(k));
+  let bodyBytes =
+    1 +
+    zigzagSize(timestampDelta) +
+    zigzagSize(offsetDelta) +
+    bytesFieldSize(record.key) +
+    bytesFieldSize(record.value) +
+    zigzagSize(headers.length);
+  headers.forEach(([, v], h) => {
+    bodyBytes += bytesFieldSize(headerKeys[h] ?? null) + bytesFieldSize(v);
+  });
+  let at = writeZigzag(buf, pos, bodyBytes);
+  buf[at++] = 0; // attributes
+  at = writeZigzag(buf, at, timestampDelta);
+  at = writeZigzag(buf, at, offsetDelta);
+  at = writeBytesField(buf, at, record.key);
+  at = writeBytesField(buf, at, record.value);
+  at = writeZigzag(buf, at, headers.length);
+  headers.forEach(([, v], h) => {
+    at = writeBytesField(buf, at, headerKeys[h] ?? null);
+    at = writeBytesField(buf, at, v);
+  });
+  return at;
 }
 
-const NO_PRODUCER = { producerId: -1, producerEpoch: -1, baseSequence: -1 };
-
-function zigzag(n: number): number {
-  return n >= 0 ? n * 2 : -n * 2 - 1;
+function zigzagSize(n: number): number {
+  let v = n >= 0 ? n * 2 : -n * 2 - 1;
+  let size = 1;
+  while (v >= 0x80) {
+    v = Math.floor(v / 0x80);
+    size++;
+  }
+  return size;
 }
 
-function unzigzag(n: number): number {
-  return n % 2 === 0 ? n / 2 : -(n + 1) / 2;
+function bytesFieldSize(bytes: Uint8Array | null): number {
+  return bytes === null ? 1 : zigzagSize(bytes.byteLength) + bytes.byteLength;
+}
+
+function writeZigzag(buf: Uint8Array, pos: number, n: number): number {
+  let v = n >= 0 ? n * 2 : -n * 2 - 1;
+  let at = pos;
+  while (v >= 0x80) {
+    buf[at++] = (v % 0x80) | 0x80;
+    v = Math.floor(v / 0x80);
+  }
+  buf[at++] = v;
+  return at;
+}
+
+function writeBytesField(buf: Uint8Array, pos: number, bytes: Uint8Array | null): number {
+  if (bytes === null) return writeZigzag(buf, pos, -1);
+  const at = writeZigzag(buf, pos, bytes.byteLength);
+  buf.set(bytes, at);
+  return at + bytes.byteLength;
 }
 
 /**
@@ -191,125 +148,113 @@ const toDecodedRecord: RecordFactory<DecodedRecord> = (offset, timestamp, key, v
   headers,
 });
 
-/**
- * Decodes the records of `batch` with offset >= `fromOffset` and appends them to `out`. Throws a
- * {@link ProtocolError} if the bytes do not hold `batch.count` well-formed records.
- */
-export function decodeRecords(batch: FetchedBatch, fromOffset: number, out: DecodedRecord[]): void {
-  decodeRecordsWith(batch, fromOffset, toDecodedRecord, out);
+/** Where a batch's records sit: its first offset, its base timestamp and how many records it counts. */
+export interface RecordsPlacement {
+  readonly baseOffset: number;
+  readonly baseTimestamp: number;
+  readonly count: number;
 }
 
 /**
- * {@link decodeRecords} with records built by `make` (called in offset order, only for offsets >= `fromOffset`).
- * Throws the same {@link ProtocolError}s; records made before the error stay in `out`.
+ * Decodes the (uncompressed) `records` section of a batch placed at `at`, appending the records with offset >=
+ * `fromOffset` to `out`. Throws INVALID_RECORD (a {@link BrookError}) if the bytes are not exactly `at.count`
+ * well-framed records with offset deltas 0, 1, 2, ...; records made before the error stay in `out`.
  */
-export function decodeRecordsWith<R>(batch: FetchedBatch, fromOffset: number, make: RecordFactory<R>, out: R[]): void {
-  const reader = new RecordReader(batch.records);
-  for (let i = 0; i < batch.count; i++) {
-    const timestamp = batch.firstTimestamp + unzigzag(reader.varint());
-    const key = reader.bytesOrNull();
-    const value = reader.bytesOrNull();
-    const headerCount = reader.varint();
-    const headers = headerCount > 0 ? reader.headers(headerCount) : NO_HEADERS;
-    const offset = batch.baseOffset + i;
+export function decodeRecordsWith<R>(
+  records: Uint8Array,
+  at: RecordsPlacement,
+  fromOffset: number,
+  make: RecordFactory<R>,
+  out: R[],
+): void {
+  walkRecords(records, at, (offset, timestamp, key, value, headers) => {
     if (offset >= fromOffset) out.push(make(offset, timestamp, key, value, headers));
-  }
-  if (reader.pos !== reader.end) throw new ProtocolError('record batch has trailing bytes');
+  });
+}
+
+/** {@link decodeRecordsWith} into plain {@link DecodedRecord}s, every record of the batch. */
+export function decodeRecords(records: Uint8Array, at: RecordsPlacement): DecodedRecord[] {
+  const out: DecodedRecord[] = [];
+  decodeRecordsWith(records, at, 0, toDecodedRecord, out);
+  return out;
 }
 
 /**
- * Checks that `records` is exactly `count` records (section 8.2 of protocol.md): each one's fields in place, the
- * last ending at the last byte. Lengths are walked and the bytes they cover skipped, so it costs a few varint reads
- * per record and decodes nothing (header keys are not checked to be UTF-8). Throws a BrookError INVALID_RECORD
- * saying what is wrong: a broker storing such a batch would hand every consumer a batch it cannot decode.
+ * Checks that (uncompressed) `records` are exactly `count` records, each one's fields inside its length, with
+ * offset deltas 0, 1, 2, ... Walks lengths and skips contents: nothing is built and header keys are not checked to
+ * be UTF-8. Throws INVALID_RECORD saying what is wrong: a broker storing such a batch would hand every consumer a
+ * batch it cannot decode.
  */
-export function checkRecordFraming(records: Uint8Array, count: number): void {
-  const reader = new RecordReader(records);
+export function checkRecords(records: Uint8Array, count: number): void {
+  walkRecords(records, { baseOffset: 0, baseTimestamp: 0, count }, null);
+}
+
+/** Walks the records, calling `visit` with each one, or only checking the framing when `visit` is null. */
+function walkRecords(records: Uint8Array, at: RecordsPlacement, visit: RecordFactory<void> | null): void {
+  const r = new KafkaReader(records);
   try {
-    for (let i = 0; i < count; i++) {
-      reader.varint(); // timestampDelta
-      reader.skipBytesOrNull(); // key
-      reader.skipBytesOrNull(); // value
-      const headerCount = reader.varint();
-      for (let h = 0; h < headerCount; h++) {
-        reader.skip(reader.varint()); // header key
-        reader.skipBytesOrNull(); // header value
+    for (let i = 0; i < at.count; i++) {
+      const length = r.varint();
+      const start = r.pos;
+      if (length < 0 || length > r.remaining) throw new ProtocolError(`record ${String(i)} length ${String(length)}`);
+      r.skip(1); // attributes: unused in v2
+      const timestampDelta = r.varlong();
+      const offsetDelta = r.varint();
+      if (offsetDelta !== i) throw new ProtocolError(`record ${String(i)} has offset delta ${String(offsetDelta)}`);
+      if (visit === null) {
+        skipBytesField(r); // key
+        skipBytesField(r); // value
+        const headerCount = r.varint();
+        if (headerCount < 0) throw new ProtocolError('negative header count');
+        for (let h = 0; h < headerCount; h++) {
+          skipBytesField(r);
+          skipBytesField(r);
+        }
+      } else {
+        const key = bytesField(r);
+        const value = bytesField(r);
+        const headerCount = r.varint();
+        if (headerCount < 0) throw new ProtocolError('negative header count');
+        const headers = headerCount === 0 ? NO_HEADERS : readHeaders(r, headerCount);
+        visit(at.baseOffset + i, at.baseTimestamp + timestampDelta, key, value, headers);
       }
+      if (r.pos !== start + length) throw new ProtocolError(`record ${String(i)} does not end where its length says`);
+    }
+    if (r.remaining !== 0) {
+      throw new ProtocolError(`${String(r.remaining)} bytes follow the ${String(at.count)} records the batch counts`);
     }
   } catch (err: unknown) {
     if (!(err instanceof ProtocolError)) throw err;
-    throw new BrookError('INVALID_RECORD', `records end before the ${String(count)} the batch counts: ${err.message}`);
-  }
-  if (reader.pos !== reader.end) {
-    throw new BrookError(
-      'INVALID_RECORD',
-      `${String(reader.end - reader.pos)} bytes follow the ${String(count)} records the batch counts`,
-    );
+    throw new BrookError('INVALID_RECORD', `records of the batch at ${String(at.baseOffset)}: ${err.message}`);
   }
 }
 
-/** A cursor over one batch's records bytes. A class, not closures over `pos`: field access is faster per record. */
-class RecordReader {
-  pos = 0;
-  readonly end: number;
+function skipBytesField(r: KafkaReader): void {
+  const n = r.varint();
+  if (n < -1) throw new ProtocolError('negative length');
+  if (n > 0) r.skip(n);
+}
 
-  constructor(private readonly buf: Uint8Array) {
-    this.end = buf.byteLength;
-  }
+function bytesField(r: KafkaReader): Uint8Array | null {
+  const n = r.varint();
+  if (n < -1) throw new ProtocolError('negative length');
+  if (n === -1) return null;
+  const at = r.take(n);
+  return r.buf.subarray(at, at + n);
+}
 
-  varint(): number {
-    const buf = this.buf;
-    const end = this.end;
-    let pos = this.pos;
-    let result = 0;
-    let scale = 1;
-    for (;;) {
-      if (pos >= end) throw new ProtocolError('record batch truncated');
-      const b = buf[pos++] ?? 0;
-      result += (b & 0x7f) * scale;
-      if (b < 0x80) {
-        this.pos = pos;
-        return result;
-      }
-      scale *= 0x80;
-      if (scale > 2 ** 56) throw new ProtocolError('varint too long');
+function readHeaders(r: KafkaReader, count: number): RecordHeader[] {
+  const headers: RecordHeader[] = [];
+  for (let h = 0; h < count; h++) {
+    const key = bytesField(r);
+    if (key === null) throw new ProtocolError('null header key');
+    let text: string;
+    try {
+      text = utf8Decoder.decode(key);
+    } catch {
+      throw new ProtocolError('header key is not UTF-8');
     }
+    headers.push([text, bytesField(r)]);
   }
-
-  bytesOrNull(): Uint8Array | null {
-    const len = this.varint();
-    if (len === 0) return null;
-    const pos = this.pos;
-    this.skip(len - 1);
-    return this.buf.subarray(pos, this.pos);
-  }
-
-  /** Moves past `length` bytes. */
-  skip(length: number): void {
-    if (this.pos + length > this.end) throw new ProtocolError('record batch truncated');
-    this.pos += length;
-  }
-
-  /** Moves past a nullable byte string (its length varint, +1, 0 = null, then its bytes). */
-  skipBytesOrNull(): void {
-    const len = this.varint();
-    if (len > 0) this.skip(len - 1);
-  }
-
-  headers(count: number): RecordHeader[] {
-    const list: RecordHeader[] = [];
-    for (let h = 0; h < count; h++) {
-      const keyLength = this.varint();
-      const pos = this.pos;
-      this.skip(keyLength);
-      let headerKey: string;
-      try {
-        headerKey = utf8Decoder.decode(this.buf.subarray(pos, this.pos));
-      } catch {
-        throw new ProtocolError('header key is not UTF-8');
-      }
-      list.push([headerKey, this.bytesOrNull()]);
-    }
-    return list;
-  }
+  return headers;
 }

@@ -9,7 +9,7 @@
  * is refused to one of the two principals, never silently shared. The table is bounded: past
  * {@link MAX_PRODUCER_OWNERS} ids the oldest bindings are forgotten (their ids are then bound again on first use).
  */
-import { BrookError, type RequestOf, type RequestOp, type ResponseOf } from '../../protocol/index.js';
+import { BrookError, producerIdOf, type RequestOf, type RequestOp, type ResponseOf } from '../../protocol/index.js';
 import type { AccessControl } from '../net/broker-api.js';
 
 /** Producer ids whose owner a broker remembers (about 100 bytes each). */
@@ -48,7 +48,8 @@ export function withProducerOwnership(base: AccessControl, owners: ProducerOwner
       if (op !== 'produce') return;
       // Checked for every batch before any is appended: a refused request stores nothing.
       for (const { batch } of (request as RequestOf<'produce'>).partitions) {
-        if (batch.producerId >= 0) owners.use(principal, batch.producerId);
+        const producerId = producerIdOf(batch);
+        if (producerId >= 0) owners.use(principal, producerId);
       }
     },
     visible<K extends RequestOp>(principal: string, op: K, response: ResponseOf<K>): ResponseOf<K> {

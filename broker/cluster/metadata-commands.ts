@@ -4,6 +4,9 @@
  * controller when it proposes), so applying is deterministic.
  */
 import { Packr } from 'msgpackr';
+import { decodeBatchEntry, encodeBatchEntry } from '../log/batch-entry.js';
+import { plainBatch } from '../log/batch.js';
+import { decodeRecordBatch } from '../../protocol/index.js';
 import type { SecurityChange } from '../auth/security-changes.js';
 import type { PeerAddress } from './peer-link.js';
 import type { TopicRecord } from '../topics/topic-registry.js';
@@ -62,6 +65,21 @@ const FIELDS: Readonly<Record<MetadataCommand['type'], readonly string[]>> = {
   removeBroker: ['id'],
   clusterId: ['id'],
 };
+
+/**
+ * The data of the Raft entry proposing `command`: a RecordBatch v2 of one record, its value the command, stamped
+ * `nowMs` (the metadata log is a partition log like any other).
+ */
+export function encodeCommandEntry(command: MetadataCommand, nowMs: number): Uint8Array {
+  return encodeBatchEntry(plainBatch([{ key: null, value: encodeCommand(command), timestamp: nowMs }]));
+}
+
+/** The command in a Raft entry's data (the converse of {@link encodeCommandEntry}); throws on anything else. */
+export function decodeCommandEntry(data: Uint8Array): MetadataCommand {
+  const value = decodeRecordBatch(decodeBatchEntry(data).bytes)[0]?.value;
+  if (value === undefined || value === null) throw new Error('corrupt metadata log entry: an empty batch');
+  return decodeCommand(value);
+}
 
 /** Decodes a command; throws on bytes that are not one (a corrupt metadata log must stop the broker loudly). */
 export function decodeCommand(bytes: Uint8Array): MetadataCommand {

@@ -6,8 +6,6 @@
 import path from 'node:path';
 import type { Runtime } from '../clock.js';
 import type { Logger } from '../logger.js';
-import { decodeBatchEntry, encodeBatchEntry } from '../log/batch-entry.js';
-import { plainBatch } from '../log/batch.js';
 import { PartitionLog } from '../log/partition-log.js';
 import { RaftLogStorage } from '../log/raft-log-storage.js';
 import type { PartitionRegistry } from '../partitions/partition-registry.js';
@@ -19,7 +17,7 @@ import type { PeerAddress } from './peer-link.js';
 import { assignLiveReplicas, majorityOf } from './placement.js';
 import { planBrokerRemoval } from './broker-removal.js';
 import { newClusterId, UNKNOWN_CLUSTER_ID } from './cluster-id.js';
-import { decodeCommand, encodeCommand, type MetadataCommand } from './metadata-commands.js';
+import { decodeCommandEntry, encodeCommandEntry, type MetadataCommand } from './metadata-commands.js';
 import { RaftGroup } from './raft-group.js';
 import type { RaftHost } from './raft-host.js';
 import {
@@ -343,8 +341,7 @@ export class MetadataGroup implements Controller {
     // Rejected, never thrown: completeMove chains .finally on this promise to release its partition, and a peer's
     // `moved` may reach a broker that has just stopped being the controller.
     if (!this.group.isLeader) return Promise.reject(this.group.notLeader());
-    const records = encodeCommand(command);
-    const data = encodeBatchEntry(plainBatch(records, 1, this.options.runtime.wall.nowMs()));
+    const data = encodeCommandEntry(command, this.options.runtime.wall.nowMs());
     return new Promise((resolve, reject) => {
       const index = this.group.propose(
         data,
@@ -366,7 +363,7 @@ export class MetadataGroup implements Controller {
   private apply(entries: readonly Entry[]): void {
     const { topics, logger } = this.options;
     for (const entry of entries) {
-      const command = decodeCommand(decodeBatchEntry(entry.data).records);
+      const command = decodeCommandEntry(entry.data);
       const applied = applyToStore(topics, entry.index, command);
       this.applying = this.applying.then(async () => {
         let result = applied;

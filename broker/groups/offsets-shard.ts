@@ -18,7 +18,7 @@ import {
   snapshotEntry,
   type OffsetsEntry,
 } from './offsets-records.js';
-import { decodeBatch, encodeBatches, markCheckpoint, OFFSETS_TOPIC } from './offsets-topic.js';
+import { decodeBatch, encodeBatches, OFFSETS_TOPIC } from './offsets-topic.js';
 
 /** What a shard needs from the service. */
 export interface ShardContext {
@@ -139,9 +139,9 @@ export class OffsetsShard {
   async append(entries: readonly OffsetsEntry[], checkpoint = false): Promise<void> {
     const replica = this.ctx.replica();
     if (replica === undefined) throw new BrookError('NOT_LEADER', `${OFFSETS_TOPIC}-${String(this.partition)} is gone`);
-    const batches = encodeBatches(entries, this.ctx.nowMs());
+    const batches = encodeBatches(entries, this.ctx.nowMs(), checkpoint);
     try {
-      for (const batch of checkpoint ? markCheckpoint(batches) : batches) {
+      for (const batch of batches) {
         await replica.append(batch, -1, this.ctx.appendTimeoutMs, true);
       }
       this.expectedEnd = replica.logEndOffset;

@@ -4,15 +4,9 @@
  * mapping is stable across brokers and versions). Pure.
  */
 import { CHECKPOINT_POLICY, type TopicSpec } from '../topics/topic-config.js';
-import { CHECKPOINT_END, CHECKPOINT_START } from '../log/control.js';
-import {
-  CONTROL_BATCH,
-  decodeRecords,
-  RecordBatchBuilder,
-  type DecodedRecord,
-  type FetchedBatch,
-  type ProduceBatch,
-} from '../../protocol/index.js';
+import { plainBatch, type BatchToAppend, type StoredBatch } from '../log/batch.js';
+import { CHECKPOINT_END, CHECKPOINT_START, CONTROL_BATCH } from '../log/control.js';
+import { decodeRecordBatch, recordSizeBound, type DecodedRecord, type RecordToEncode } from '../../protocol/index.js';
 import { partitionForKey } from '../../protocol/murmur2.js';
 import { decodeEntry, encodeEntry, type OffsetsEntry } from './offsets-records.js';
 
@@ -31,7 +25,7 @@ export function offsetsPartitionFor(groupId: string, partitions: number): number
 
 /**
  * The spec the controller creates the topic with: replication factor min(3, brokers), checkpoint cleanup (each
- * replica keeps its log from the latest complete checkpoint on: see {@link markCheckpoint}).
+ * replica keeps its log from the latest complete checkpoint on: see {@link encodeBatches}).
  */
 export function offsetsTopicSpec(partitions: number, brokerCount: number): TopicSpec {
   return {
@@ -42,40 +36,43 @@ export function offsetsTopicSpec(partitions: number, brokerCount: number): Topic
   };
 }
 
-/** Marks batches as one checkpoint: the first CHECKPOINT_START, the last CHECKPOINT_END (one batch may be both). */
-export function markCheckpoint(batches: readonly ProduceBatch[]): ProduceBatch[] {
-  const last = batches.length - 1;
-  return batches.map((batch, i) => {
-    const marks = (i === 0 ? CHECKPOINT_START : 0) | (i === last ? CHECKPOINT_END : 0);
-    return marks === 0 ? batch : { ...batch, attributes: batch.attributes | marks };
-  });
-}
-
-/** Batches of entries (each record keyed by its group id), none over {@link MAX_OFFSETS_BATCH_BYTES} unless one entry is. */
-export function encodeBatches(entries: readonly OffsetsEntry[], nowMs: number): ProduceBatch[] {
-  const batches: ProduceBatch[] = [];
-  let builder = new RecordBatchBuilder();
+/**
+ * Batches of entries (each record keyed by its group id), none over {@link MAX_OFFSETS_BATCH_BYTES} unless one entry
+ * is. With `checkpoint` they are marked as one checkpoint: the first CHECKPOINT_START, the last CHECKPOINT_END (one
+ * batch may be both); the marks are attributes bits, inside each batch's CRC, so they are set as the batch is built.
+ */
+export function encodeBatches(entries: readonly OffsetsEntry[], nowMs: number, checkpoint = false): BatchToAppend[] {
+  const groups: RecordToEncode[][] = [];
+  let group: RecordToEncode[] = [];
+  let groupBytes = 0;
   for (const entry of entries) {
-    const value = encodeEntry(entry);
-    if (builder.count > 0 && builder.sizeBytes + value.byteLength > MAX_OFFSETS_BATCH_BYTES) {
-      batches.push(builder.build());
-      builder = new RecordBatchBuilder();
+    const record = { key: utf8.encode(entry.groupId), value: encodeEntry(entry), timestamp: nowMs };
+    const bytes = recordSizeBound(record);
+    if (group.length > 0 && groupBytes + bytes > MAX_OFFSETS_BATCH_BYTES) {
+      groups.push(group);
+      group = [];
+      groupBytes = 0;
     }
-    builder.add({ key: utf8.encode(entry.groupId), value, timestamp: nowMs });
+    group.push(record);
+    groupBytes += bytes;
   }
-  if (builder.count > 0) batches.push(builder.build());
-  return batches;
+  if (group.length > 0) groups.push(group);
+  const last = groups.length - 1;
+  return groups.map((records, i) => {
+    const marks = checkpoint ? (i === 0 ? CHECKPOINT_START : 0) | (i === last ? CHECKPOINT_END : 0) : 0;
+    return plainBatch(records, marks);
+  });
 }
 
 /**
  * The entries of a fetched batch (none for a control batch). A record that does not decode is passed to
  * `skipped` and left out: one bad record must not stop a coordinator from loading every other group.
  */
-export function decodeBatch(batch: FetchedBatch, skipped: (offset: number, err: unknown) => void): OffsetsEntry[] {
+export function decodeBatch(batch: StoredBatch, skipped: (offset: number, err: unknown) => void): OffsetsEntry[] {
   if ((batch.attributes & CONTROL_BATCH) !== 0) return [];
-  const records: DecodedRecord[] = [];
+  let records: DecodedRecord[];
   try {
-    decodeRecords(batch, batch.baseOffset, records);
+    records = decodeRecordBatch(batch.bytes);
   } catch (err) {
     skipped(batch.baseOffset, err);
     return [];

@@ -19,10 +19,14 @@ export function fetchHandler(ctx: HandlerContext) {
       let bytes = 0;
       for (const batch of batches) {
         records += batch.count;
-        bytes += batch.records.byteLength;
+        bytes += batch.bytes.byteLength;
       }
       if (batches.length > 0) ctx.metrics.fetched(topic, records, bytes);
-      return { highWatermark: partition.highWatermark, logStartOffset: partition.logStartOffset, batches };
+      return {
+        highWatermark: partition.highWatermark,
+        logStartOffset: partition.logStartOffset,
+        batches: batches.map((b) => b.bytes),
+      };
     } catch (err) {
       throw wireErrorOf(ctx, err, 'fetch');
     }

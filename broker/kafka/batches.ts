@@ -1,43 +1,43 @@
 /**
- * Record batches with their compression: what the Kafka listener (validating a produce) and Brook's producer and
- * consumer (encoding, decoding) need beyond the pure RecordBatch v2 code in protocol/, which cannot reach node:zlib or
- * the native codecs.
+ * Record batches with their compression: what the broker needs (validating a produce, decoding its own batches)
+ * beyond the pure RecordBatch v2 code in protocol/, which cannot reach node:zlib or the native codecs.
  */
-import { crc32c as nativeCrc32c } from '@node-rs/crc32';
-import type { DecodedRecord, RecordToEncode } from '../../protocol/records.js';
 import {
-  Compression,
   RECORD_BATCH_OVERHEAD,
-  type CompressionName,
-  type RecordBatchHeader,
-  buildRecordBatch,
   checkRecords,
   compressionOf,
-  decodeKafkaRecords,
-  recordBatchFor,
+  decodeRecords,
+  encodeRecordBatch,
+  recordBatchOf,
   validateRecordBatch,
-} from '../../protocol/kafka-record-batch.js';
+  withCompressedRecords,
+  type CompressionName,
+  type DecodedRecord,
+  type ProducerFields,
+  type RecordBatch,
+  type RecordToEncode,
+} from '../../protocol/index.js';
+import { hardwareCrc32c } from '../log/batch.js';
 import { DEFAULT_MAX_DECOMPRESSED_BYTES, compressRecords, decompressRecords } from './compression.js';
-
-/** The hardware CRC32C (the same checksum as protocol/crc32c.ts, several times faster). */
-export function hardwareCrc32c(data: Uint8Array): number {
-  return nativeCrc32c(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
-}
 
 /**
  * Validates a batch as the broker must before storing it ({@link validateRecordBatch}), and for a compressed one
  * also that its records decompress (within `maxBytes`) into exactly the records it counts. Throws CORRUPT_BATCH or
- * INVALID_RECORD; returns the header.
+ * INVALID_RECORD; returns the batch with its header fields. An uncompressed batch is answered synchronously (a
+ * promise only for a compressed one): the appends of one produce request must all start in the same event-loop turn
+ * to share a group commit.
  */
-export async function validateBatch(
+export function validateBatch(
   batch: Uint8Array,
   maxBytes = DEFAULT_MAX_DECOMPRESSED_BYTES,
-): Promise<RecordBatchHeader> {
+): RecordBatch | Promise<RecordBatch> {
   const header = validateRecordBatch(batch, hardwareCrc32c);
   const codec = compressionOf(header.attributes);
-  if (codec !== 'none')
-    checkRecords(await decompressRecords(codec, batch.subarray(RECORD_BATCH_OVERHEAD), maxBytes), header);
-  return header;
+  if (codec === 'none') return recordBatchOf(batch);
+  return decompressRecords(codec, batch.subarray(RECORD_BATCH_OVERHEAD), maxBytes).then((records) => {
+    checkRecords(records, header.recordCount);
+    return recordBatchOf(batch);
+  });
 }
 
 /** Decodes a whole batch's records, decompressing as its attributes say (after validating it). */
@@ -51,16 +51,21 @@ export async function decodeBatchRecords(
     batch.subarray(RECORD_BATCH_OVERHEAD),
     maxBytes,
   );
-  return decodeKafkaRecords(records, header);
+  return decodeRecords(records, {
+    baseOffset: header.baseOffset,
+    baseTimestamp: header.baseTimestamp,
+    count: header.recordCount,
+  });
 }
 
 /** Encodes `records` as one batch compressed with `codec` (base offset 0; the broker sets the real one). */
 export async function encodeBatch(
   records: readonly RecordToEncode[],
   codec: CompressionName,
-  producer?: { producerId: number; producerEpoch: number; baseSequence: number },
+  producer?: ProducerFields,
 ): Promise<Uint8Array> {
-  const batch = recordBatchFor(records, producer);
-  const section = await compressRecords(codec, batch.records);
-  return buildRecordBatch({ ...batch, attributes: Compression[codec], records: section }, hardwareCrc32c);
+  const batch = encodeRecordBatch(records, producer, hardwareCrc32c);
+  if (codec === 'none') return batch.bytes;
+  const section = await compressRecords(codec, batch.bytes.subarray(RECORD_BATCH_OVERHEAD));
+  return withCompressedRecords(batch, codec, section, hardwareCrc32c).bytes;
 }

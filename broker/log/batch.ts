@@ -1,103 +1,93 @@
 import { crc32c } from '@node-rs/crc32';
+import {
+  CRC_START,
+  RECORD_BATCH_OVERHEAD,
+  encodeRecordBatch,
+  recordBatchOf,
+  setBaseOffset,
+  setPartitionLeaderEpoch,
+  type RecordBatch,
+  type RecordToEncode,
+} from '../../protocol/index.js';
 import { LogError, LogErrorKind } from './log-error.js';
 
 /**
- * A record batch as the producer sent it, before the log assigns offsets.
+ * A record batch to append: a Kafka RecordBatch v2 (`bytes`) with the header fields the log indexes as columns.
  *
- * The broker never decodes `records`: it is the producer's encoding of the batch's records (offset and
- * timestamp deltas inside), stored and served as is.
+ * The broker never re-encodes `bytes`: it stores them as the producer encoded them, setting only baseOffset and
+ * partitionLeaderEpoch (outside the CRC) in place when the batch is given its offsets ({@link placeBatch}). The log
+ * keeps a reference to the bytes until the append's promise settles: callers must not reuse their memory before then
+ * (copy views into pooled or socket buffers).
  */
-export interface BatchToAppend {
-  /** Number of records in the batch (>= 1); the batch takes this many offsets. */
-  count: number;
-  /** Timestamp of the first record, epoch milliseconds. */
-  firstTimestamp: number;
-  /** Largest record timestamp in the batch, epoch milliseconds (drives time retention and offsetForTimestamp). */
-  maxTimestamp: number;
-  /** CRC32C (Castagnoli) of `records`, as an unsigned 32-bit integer (see {@link recordsCrc}). */
-  crc: number;
-  /** Idempotent producer id, or -1 when the producer is not idempotent. */
-  producerId: number;
-  /** Idempotent producer epoch, or -1. */
-  producerEpoch: number;
-  /** Sequence number of the first record for idempotence, or -1. */
-  baseSequence: number;
-  /** Batch attribute bits (compression, control flag, ...), opaque to the log. */
-  attributes: number;
-  /**
-   * The encoded records. The log keeps a reference to this array until the append's promise settles:
-   * callers must not mutate or reuse its memory before then (copy views into pooled or socket buffers).
-   */
-  records: Uint8Array;
-}
+export type BatchToAppend = RecordBatch;
 
 /** A batch as stored. `lastOffset = baseOffset + count - 1`. */
 export interface StoredBatch extends BatchToAppend {
-  /** Offset of the first record in the batch. */
+  /** Offset of the first record in the batch (also in the bytes' baseOffset). */
   baseOffset: number;
-  /** Raft term of the leader that appended the batch. */
+  /** Raft term of the leader that appended the batch (also the bytes' partitionLeaderEpoch). */
   term: number;
 }
 
-/** The CRC32C (Castagnoli) of a batch's encoded records, as an unsigned 32-bit integer. */
-export function recordsCrc(records: Uint8Array): number {
-  return crc32c(records);
+/** The hardware CRC32C (Castagnoli) of `data`, as an unsigned 32-bit integer. */
+export function hardwareCrc32c(data: Uint8Array): number {
+  return crc32c(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+}
+
+/** The CRC32C a batch's header must hold: that of its bytes from attributes to the end. */
+export function batchCrc(bytes: Uint8Array): number {
+  return hardwareCrc32c(bytes.subarray(CRC_START));
 }
 
 /**
- * A batch of `count` records already encoded in `records`, from no idempotent producer, stamped `timestampMs`
- * (broker-internal entries such as metadata commands; benchmarks and tests).
+ * A batch of `records` from no idempotent producer, with `attributes` (broker-internal entries such as metadata
+ * commands and group offsets; benchmarks and tests).
  */
-export function plainBatch(records: Uint8Array, count: number, timestampMs: number): BatchToAppend {
-  return {
-    count,
-    firstTimestamp: timestampMs,
-    maxTimestamp: timestampMs,
-    crc: recordsCrc(records),
-    producerId: -1,
-    producerEpoch: -1,
-    baseSequence: -1,
-    attributes: 0,
-    records,
-  };
+export function plainBatch(records: readonly RecordToEncode[], attributes = 0): BatchToAppend {
+  return encodeRecordBatch(records, undefined, hardwareCrc32c, attributes);
 }
 
-const MAX_UINT32 = 0xffff_ffff;
+/**
+ * Gives `batch` its place in the log: sets baseOffset and partitionLeaderEpoch (the Raft term) in its bytes, in place.
+ * Both lie outside the CRC, and every replica sets the same values for the same entry, so replicas hold identical
+ * bytes and a fetch serves them as they are.
+ */
+export function placeBatch(batch: BatchToAppend, baseOffset: number, term: number): void {
+  setBaseOffset(batch.bytes, baseOffset);
+  setPartitionLeaderEpoch(batch.bytes, term);
+}
 
 /**
- * Checks that a batch is well formed and that its CRC matches its records.
- * Throws a {@link LogError}: INVALID_ARGUMENT for a malformed field, CORRUPT_BATCH for a CRC mismatch.
+ * Checks that a batch's bytes are a RecordBatch v2 whose header says what its fields say and whose CRC matches.
+ * The records are not walked here (the produce path checks them once, where it validates what a client sent).
+ * Throws a {@link LogError}: INVALID_ARGUMENT for a malformed batch, CORRUPT_BATCH for a CRC mismatch.
  */
 export function checkBatch(batch: BatchToAppend): void {
-  if (!Number.isSafeInteger(batch.count) || batch.count < 1) invalid('count must be an integer >= 1', batch.count);
-  checkInteger('firstTimestamp', batch.firstTimestamp);
-  checkInteger('maxTimestamp', batch.maxTimestamp);
-  checkInteger('producerId', batch.producerId);
-  checkInteger('producerEpoch', batch.producerEpoch);
-  checkInteger('baseSequence', batch.baseSequence);
-  checkInteger('attributes', batch.attributes);
-  if (!Number.isInteger(batch.crc) || batch.crc < 0 || batch.crc > MAX_UINT32) {
-    invalid('crc must be an unsigned 32-bit integer', batch.crc);
+  if (!(batch.bytes instanceof Uint8Array) || batch.bytes.byteLength < RECORD_BATCH_OVERHEAD) {
+    throw new LogError(LogErrorKind.INVALID_ARGUMENT, 'invalid batch: bytes must hold a RecordBatch v2 header');
   }
-  if (!(batch.records instanceof Uint8Array)) {
-    throw new LogError(LogErrorKind.INVALID_ARGUMENT, 'records must be a Uint8Array');
+  const header = recordBatchOf(batch.bytes);
+  if (
+    header.count !== batch.count ||
+    header.count < 1 ||
+    header.firstTimestamp !== batch.firstTimestamp ||
+    header.maxTimestamp !== batch.maxTimestamp ||
+    header.producerId !== batch.producerId ||
+    header.producerEpoch !== batch.producerEpoch ||
+    header.baseSequence !== batch.baseSequence ||
+    header.attributes !== batch.attributes ||
+    header.crc !== batch.crc
+  ) {
+    throw new LogError(LogErrorKind.INVALID_ARGUMENT, 'invalid batch: its fields differ from its header');
   }
-  const actual = recordsCrc(batch.records);
+  const actual = batchCrc(batch.bytes);
   if (actual !== batch.crc) {
     throw new LogError(
       LogErrorKind.CORRUPT_BATCH,
-      `batch CRC32C mismatch: header says ${hex(batch.crc)}, records hash to ${hex(actual)} ` +
-        `(${String(batch.records.byteLength)} bytes)`,
+      `batch CRC32C mismatch: header says ${hex(batch.crc)}, bytes hash to ${hex(actual)} ` +
+        `(${String(batch.bytes.byteLength)} bytes)`,
     );
   }
-}
-
-function checkInteger(name: string, value: number): void {
-  if (!Number.isSafeInteger(value)) invalid(`${name} must be a safe integer`, value);
-}
-
-function invalid(message: string, value: unknown): never {
-  throw new LogError(LogErrorKind.INVALID_ARGUMENT, `invalid batch: ${message}, got ${String(value)}`);
 }
 
 function hex(crc: number): string {

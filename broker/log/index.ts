@@ -1,7 +1,7 @@
 /** The partition logs: record batches in storage shards, SQLite databases that each hold many partition replicas. */
 export type { AppendResult } from './append-queue.js';
-export { recordsCrc, type BatchToAppend, type StoredBatch } from './batch.js';
-export { BATCH_ENTRY_HEADER_BYTES, decodeBatchEntry, encodeBatchEntry } from './batch-entry.js';
+export { batchCrc, type BatchToAppend, type StoredBatch } from './batch.js';
+export { decodeBatchEntry, encodeBatchEntry } from './batch-entry.js';
 export { CONTROL_BATCH, CONTROL_CONFIG, CONTROL_MASK } from './control.js';
 export { isLogError, LogError, LogErrorKind } from './log-error.js';
 export {

@@ -1,4 +1,4 @@
-import type { BatchToAppend } from './batch.js';
+import { placeBatch, type BatchToAppend } from './batch.js';
 import Database from 'better-sqlite3';
 import type { HardState } from '../raft/messages.js';
 import { LogError, LogErrorKind } from './log-error.js';
@@ -49,8 +49,12 @@ export interface RaftWritePlan {
   readonly hardState: HardState | null;
 }
 
-/** The row of `batch` stored at `baseOffset` with Raft `term` and `index`. */
+/**
+ * The row of `batch` stored at `baseOffset` with Raft `term` and `index`; sets the batch's baseOffset and
+ * partitionLeaderEpoch in its bytes (see placeBatch).
+ */
 export function batchRow(batch: BatchToAppend, baseOffset: number, term: number, index: number): BatchRow {
+  placeBatch(batch, baseOffset, term);
   return [
     baseOffset,
     baseOffset + batch.count - 1,
@@ -63,7 +67,7 @@ export function batchRow(batch: BatchToAppend, baseOffset: number, term: number,
     batch.producerEpoch,
     batch.baseSequence,
     batch.attributes,
-    batch.records,
+    batch.bytes,
     index,
   ];
 }

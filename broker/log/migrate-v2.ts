@@ -1,5 +1,5 @@
 /**
- * The upgrade from storage schema v1/v2 (one SQLite database per partition log, `<dir>/log.db`) to shards (v3): a
+ * The upgrade from storage schema v1/v2 (one SQLite database per partition log, `<dir>/log.db`) to shards (v4): a
  * log's old database is copied into its shard in one transaction (its name, batches and meta values), then deleted.
  * A crash before the copy commits leaves the old file to copy again on the next start; a crash after it leaves a file
  * whose log the shard already holds, which is then only deleted. Records keep their offsets, Raft indices and terms.

@@ -5,6 +5,7 @@ import { decodeConfigEntry } from '../raft/membership.js';
 import { AppendQueue, type AppendGroup, type AppendResult, type Settle } from './append-queue.js';
 import { checkBatch, type BatchToAppend, type StoredBatch } from './batch.js';
 import { LogError, LogErrorKind } from './log-error.js';
+import { controlData } from './control.js';
 import { resolveLogOptions, type LogOptions, type ResolvedLogOptions } from './log-options.js';
 import { batchRow, storageError, type LogStore, type BatchRow, type Removed, type StartPoint } from './log-store.js';
 import { planRaftWrite, votersJson, type LogBounds, type PlannedRaftWrite, type RaftWrite } from './raft-write.js';
@@ -24,14 +25,12 @@ import {
 } from './log-cursors.js';
 import { retentionCut, retentionMayDelete, type HeadBatch } from './retention.js';
 import { migrateLegacyLog } from './migrate-v2.js';
+import { ALONE_LOG_NAME } from './shard-schema.js';
 import { Shard, type ShardOptions } from './shard.js';
 import { DirectoryLock } from './directory-lock.js';
 
 /** The shard file of a log kept alone ({@link PartitionLog.openAlone}), inside its directory. */
 export const ALONE_SHARD_FILE = 'shard.db';
-
-/** The name of a log kept alone, inside its shard. */
-const ALONE_LOG_NAME = 'log';
 
 export type { AppendResult } from './append-queue.js';
 export type { RaftAppend, RaftStart, RaftWrite } from './raft-write.js';
@@ -418,7 +417,7 @@ export class PartitionLog {
       const [term, index] = this.pointBefore(store, cut);
       const config = store.configAtOrBefore(index);
       if (config !== undefined && config[0] > this.cursors.start.index)
-        voters = decodeConfigEntry(config[1]).config.voters;
+        voters = decodeConfigEntry(controlData(config[1])).config.voters;
       start = {
         offset: cut,
         term,
@@ -644,7 +643,9 @@ export class PartitionLog {
   lastConfigRows(): ConfigRow[] {
     const store = this.db();
     try {
-      return store.lastConfigsAfter(this.cursors.start.index).map(([index, data]) => ({ index, data }));
+      return store
+        .lastConfigsAfter(this.cursors.start.index)
+        .map(([index, payload]) => ({ index, data: controlData(payload) }));
     } catch (err) {
       throw storageError(err, `reading the membership of ${this.name}`);
     }
@@ -803,7 +804,7 @@ function toStoredBatch(row: BatchRow): StoredBatch {
     producerEpoch: row[8],
     baseSequence: row[9],
     attributes: row[10],
-    records: row[11],
+    bytes: row[11],
   };
 }
 
@@ -820,7 +821,7 @@ function toIndexedBatch(row: BatchRow): IndexedBatch {
     producerEpoch: row[8],
     baseSequence: row[9],
     attributes: row[10],
-    records: row[11],
+    bytes: row[11],
     index: row[12],
   };
 }

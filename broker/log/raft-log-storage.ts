@@ -1,23 +1,16 @@
 /**
  * The partition log as a Raft log: one batch row per Raft entry (see log-schema.ts and control.ts). Normal
- * entries carry an encoded batch (batch-entry.ts) whose records become the row's payload; Noop and Config
- * entries are control rows of one offset. The snapshot point is the head of the log: the last row removed by
+ * entries carry a batch (batch-entry.ts) that becomes the row's payload; Noop and Config entries are control
+ * batches of one record and one offset (control.ts). The snapshot point is the head of the log: the last row removed by
  * retention, or the point a follower reset to when it installed the leader's snapshot.
  */
 import { decodeConfigEntry, makeConfig } from '../raft/membership.js';
 import { EntryType, entrySizeBytes } from '../raft/messages.js';
 import type { Config, Entry, HardState, NodeId, SnapshotMeta } from '../raft/messages.js';
 import type { InitialState, RaftStorage } from '../raft/storage.js';
-import { recordsCrc, type BatchToAppend } from './batch.js';
+import type { BatchToAppend } from './batch.js';
 import { decodeBatchEntry, encodeBatchEntry } from './batch-entry.js';
-import {
-  CONFIG_ATTRIBUTES,
-  CONTROL_BATCH,
-  CONTROL_CONFIG,
-  CONTROL_MASK,
-  CONTROL_TIMESTAMP_MS,
-  NOOP_ATTRIBUTES,
-} from './control.js';
+import { CONTROL_BATCH, CONTROL_CONFIG, CONTROL_MASK, controlBatch, controlData } from './control.js';
 import { EntryCache } from './entry-cache.js';
 import { LogError, LogErrorKind } from './log-error.js';
 import type { AppendResult } from './append-queue.js';
@@ -308,17 +301,7 @@ function batchOfEntry(entry: Entry): BatchToAppend {
     }
     return batch;
   }
-  return {
-    count: 1,
-    firstTimestamp: CONTROL_TIMESTAMP_MS,
-    maxTimestamp: CONTROL_TIMESTAMP_MS,
-    crc: recordsCrc(entry.data),
-    producerId: -1,
-    producerEpoch: -1,
-    baseSequence: -1,
-    attributes: entry.type === EntryType.Config ? CONFIG_ATTRIBUTES : NOOP_ATTRIBUTES,
-    records: entry.data,
-  };
+  return controlBatch(entry.type === EntryType.Config ? 'config' : 'noop', entry.data);
 }
 
 /** The entry a stored row holds (the converse of {@link batchOfEntry}). */
@@ -328,7 +311,7 @@ function entryOfBatch(batch: IndexedBatch): Entry {
     return { index, term, type: EntryType.Normal, data: encodeBatchEntry(batch) };
   }
   const type = (batch.attributes & CONTROL_CONFIG) !== 0 ? EntryType.Config : EntryType.Noop;
-  return { index, term, type, data: batch.records };
+  return { index, term, type, data: controlData(batch.bytes) };
 }
 
 function missingEntry(index: number): LogError {

@@ -114,7 +114,7 @@ export function planRaftWrite(store: LogStore, bounds: LogBounds, write: RaftWri
     endIndex++;
     rows.push(batchRow(batch, endOffset, term, endIndex));
     results.push({ baseOffset: endOffset, lastOffset });
-    appendedBytes += batch.records.byteLength;
+    appendedBytes += batch.bytes.byteLength;
     endOffset = lastOffset + 1;
     endTerm = term;
   }

@@ -1,5 +1,5 @@
 import type { HardState } from '../raft/messages.js';
-import { recordsCrc } from './batch.js';
+import { batchCrc } from './batch.js';
 import { LogError, LogErrorKind } from './log-error.js';
 import type { BatchRow, LogStore } from './log-store.js';
 import type { HeadBatch } from './retention.js';
@@ -90,7 +90,7 @@ function isIntact(row: BatchRow, logStartOffset: number, startIndex: number): bo
     lastOffset === baseOffset + count - 1 &&
     // A damaged row may hold a value of another type: SQLite columns are dynamically typed.
     payload instanceof Uint8Array &&
-    recordsCrc(payload) === crc
+    batchCrc(payload) === crc
   );
 }
 

@@ -1,17 +1,25 @@
 /**
  * The schema of a storage shard (`shard-<n>.db`): the logs of many partition replicas in one SQLite database.
  *
- * Version 3. `partitions` names each log (`<topic>-<n>`) and gives it a small integer `part`; every batch row and
+ * Version 4. `partitions` names each log (`<topic>-<n>`) and gives it a small integer `part`; every batch row and
  * meta value carries its `part`. Batches live in a rowid table (payloads spill to overflow pages, which WITHOUT ROWID
  * tables handle badly: bench/storage-layout.ts measured 3-15x slower appends) with a unique index on
- * (part, base_offset), the order every read follows, and one on (part, idx) for Raft. Versions 1 and 2 were one
- * database per partition (log-schema.ts); migrate-v2.ts copies them in.
+ * (part, base_offset), the order every read follows, and one on (part, idx) for Raft. A row's `payload` is the batch
+ * itself, a Kafka RecordBatch v2 (placed at its offset: batch.ts); the other columns repeat header fields as indexes.
+ * Version 3 held Brook's own record encoding in `payload` (migrate-v3.ts re-encodes it); versions 1 and 2 were one
+ * database per partition (log-schema.ts; migrate-v2.ts copies them in).
  */
 import type Database from 'better-sqlite3';
 import { CONFIG_ATTRIBUTES, CONTROL_MASK } from './control.js';
 
 /** The version this code writes. */
-export const SHARD_SCHEMA_VERSION = 3;
+export const SHARD_SCHEMA_VERSION = 4;
+
+/**
+ * The name of a log kept alone in its own shard (PartitionLog.openAlone: the metadata log). A partition's log is named
+ * `<topic>-<n>`, so no partition is ever called this.
+ */
+export const ALONE_LOG_NAME = 'log';
 
 /**
  * The WHERE clause of the partial index over config rows; a query must repeat it word for word for SQLite to use

@@ -8,6 +8,7 @@ import { LogError, LogErrorKind } from './log-error.js';
 import { synchronousFor, type FlushPolicy } from './log-options.js';
 import { LogStore, storageError } from './log-store.js';
 import { COPY_LEGACY_BATCHES, COPY_LEGACY_META, SHARD_SCHEMA_VERSION, prepareShardSchema } from './shard-schema.js';
+import { migrateShardV3, reencodeV3Rows } from './migrate-v3.js';
 import { prepareStatements, type ShardStatements } from './shard-statements.js';
 import { ShardWriter } from './shard-writer.js';
 import * as writes from './shard-writes.js';
@@ -107,7 +108,11 @@ export class Shard {
       db.pragma(`journal_size_limit = ${String(JOURNAL_SIZE_LIMIT_BYTES)}`);
       db.pragma('wal_autocheckpoint = 0');
       if (maxPageCount !== null) db.pragma(`max_page_count = ${String(maxPageCount)}`);
-      const version = prepareShardSchema(db);
+      let version = prepareShardSchema(db);
+      if (version === 3) {
+        migrateShardV3(db);
+        version = SHARD_SCHEMA_VERSION;
+      }
       if (version !== SHARD_SCHEMA_VERSION) {
         throw new LogError(
           LogErrorKind.STORAGE_ERROR,
@@ -174,6 +179,7 @@ export class Shard {
             this.db.prepare(WRITE_STATEMENTS[statement as keyof typeof WRITE_STATEMENTS]).run(...params);
           }
           this.db.prepare(COPY_LEGACY_BATCHES).run(added);
+          reencodeV3Rows(this.db, added, name);
           this.db.prepare(COPY_LEGACY_META).run(added);
         })();
         part = added;

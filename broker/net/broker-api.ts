@@ -2,15 +2,8 @@
  * What the network layer needs from the rest of the broker. Sessions speak the protocol (handshake, limits,
  * produce window, subscriptions and credit); everything about topics and logs is behind {@link BrokerCore}.
  */
-import type {
-  BrookError,
-  ErrorName,
-  FetchedBatch,
-  RequestOf,
-  RequestOp,
-  ResponseOf,
-  ScramServer,
-} from '../../protocol/index.js';
+import type { BrookError, ErrorName, RequestOf, RequestOp, ResponseOf, ScramServer } from '../../protocol/index.js';
+import type { StoredBatch } from '../log/batch.js';
 import type { ClientQuotas } from '../quota/client-quotas.js';
 
 /** Ops a session answers by calling the core; the handshake, ping, subscribe, unsubscribe and credit are the session's. */
@@ -38,7 +31,7 @@ export interface PartitionFeed {
    * records bytes are exceeded but always at least one batch when `offset` < high watermark; [] when `offset` equals
    * it. Throws BrookError OFFSET_OUT_OF_RANGE when `offset` is below the log start or above the high watermark.
    */
-  read(offset: number, maxBytes: number): FetchedBatch[];
+  read(offset: number, maxBytes: number): StoredBatch[];
   /**
    * Calls `listener('data')` after the high watermark advances and `listener('closed')` once if the partition is
    * deleted. Returns a function that removes the listener. Listeners are called outside of `read`.

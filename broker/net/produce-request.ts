@@ -4,10 +4,10 @@ import { BrookError, type RequestOf, type ResponseOf } from '../../protocol/inde
 type ProduceRequest = RequestOf<'produce'>;
 type PartitionResult = ResponseOf<'produce'>['partitions'][number];
 
-/** What a produce costs against the window: the sum of its batches' records bytes. */
+/** What a produce costs against the window: the sum of its batches' bytes. */
 export function produceCost(request: ProduceRequest): number {
   let bytes = 0;
-  for (const p of request.partitions) bytes += p.batch.records.byteLength;
+  for (const p of request.partitions) bytes += p.batch.byteLength;
   return bytes;
 }
 
@@ -21,16 +21,16 @@ export function splitOversized(
 ): { forward: ProduceRequest | null; refused: PartitionResult[] } {
   const refused: PartitionResult[] = [];
   for (const p of request.partitions) {
-    if (p.batch.records.byteLength > maxMessageBytes) {
+    if (p.batch.byteLength > maxMessageBytes) {
       const error = new BrookError(
         'MESSAGE_TOO_LARGE',
-        `batch of ${String(p.batch.records.byteLength)} bytes exceeds maxMessageBytes ${String(maxMessageBytes)}`,
+        `batch of ${String(p.batch.byteLength)} bytes exceeds maxMessageBytes ${String(maxMessageBytes)}`,
       );
       refused.push({ topic: p.topic, partition: p.partition, baseOffset: -1, error: error.toWire() });
     }
   }
   if (refused.length === 0) return { forward: request, refused };
-  const kept = request.partitions.filter((p) => p.batch.records.byteLength <= maxMessageBytes);
+  const kept = request.partitions.filter((p) => p.batch.byteLength <= maxMessageBytes);
   return { forward: kept.length === 0 ? null : { ...request, partitions: kept }, refused };
 }
 

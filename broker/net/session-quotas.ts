@@ -5,7 +5,7 @@ import type { SessionContext } from './session-context.js';
 /** Counts a fetch answer's records bytes against the fetch quota; returns the throttle time to hold it back by. */
 export function fetchThrottleMs(ctx: SessionContext, response: ResponseOf<'fetch'>): number {
   let bytes = 0;
-  for (const batch of response.batches) bytes += batch.records.byteLength;
+  for (const batch of response.batches) bytes += batch.byteLength;
   return ctx.core.quotas.record('fetch', ctx.quotaEntity(), bytes, ctx.clock.nowMs());
 }
 

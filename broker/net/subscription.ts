@@ -2,7 +2,8 @@
  * One push subscription: where it is in its partition and how much credit it has. Picks the batches of the next
  * deliver frame; the session's {@link Subscriptions} decides when to ask.
  */
-import { BrookError, type FetchedBatch, type RequestOf } from '../../protocol/index.js';
+import { BrookError, type RequestOf } from '../../protocol/index.js';
+import type { StoredBatch } from '../log/batch.js';
 import type { PartitionFeed } from './broker-api.js';
 import { Credit } from './credit.js';
 
@@ -44,7 +45,7 @@ export class Subscription {
    * started while both credits were positive. Charges them and moves past them. [] when nothing is available
    * (then {@link awaitingData} is set). Throws what the feed throws (OFFSET_OUT_OF_RANGE, ...).
    */
-  take(deliverMaxBytes: number): FetchedBatch[] {
+  take(deliverMaxBytes: number): StoredBatch[] {
     // Reading no more than the byte credit allows avoids reading batches only to drop them.
     const maxBytes = Math.max(1, Math.min(deliverMaxBytes, this.credit.bytesLeft));
     const batches = this.feed.read(this.nextOffset, maxBytes);
@@ -52,10 +53,10 @@ export class Subscription {
       this.awaitingData = true;
       return batches;
     }
-    const taken: FetchedBatch[] = [];
+    const taken: StoredBatch[] = [];
     for (const batch of batches) {
       if (!this.credit.canStart()) break;
-      this.credit.charge(batch.count, batch.records.byteLength);
+      this.credit.charge(batch.count, batch.bytes.byteLength);
       taken.push(batch);
       this.nextOffset = batch.baseOffset + batch.count;
     }

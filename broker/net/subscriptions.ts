@@ -144,13 +144,13 @@ export class Subscriptions {
       frameBytes = this.ctx.out.push('deliver', {
         subscriptionId: sub.id,
         highWatermark: sub.feed.highWatermark,
-        batches,
+        batches: batches.map((b) => b.bytes),
       });
       let records = 0;
       let bytes = 0;
       for (const b of batches) {
         records += b.count;
-        bytes += b.records.byteLength;
+        bytes += b.bytes.byteLength;
       }
       this.ctx.core.metrics.delivered(sub.feed.topic, records, bytes);
       this.chargeFetchQuota(bytes);

@@ -12,17 +12,10 @@
 import type { LogOptions } from '../log/log-options.js';
 import type { PartitionLog } from '../log/partition-log.js';
 import type { PartitionFeed } from '../net/broker-api.js';
-import {
-  BrookError,
-  checkRecordFraming,
-  type Acks,
-  type ErrorName,
-  type FetchedBatch,
-  type ProduceBatch,
-} from '../../protocol/index.js';
+import { BrookError, type Acks, type ErrorName } from '../../protocol/index.js';
 import { HighWatermarkWaiters, type SetTimer, type WaitOutcome } from './hw-waiters.js';
 import { toBrookError } from './log-errors.js';
-import { recordsCrc } from '../log/batch.js';
+import type { BatchToAppend, StoredBatch } from '../log/batch.js';
 import { BROKER_ATTRIBUTES } from '../log/control.js';
 import type { AppendedRange, PartitionReplication, StartReplication } from './replication.js';
 import { ProducerStateTable, type ProducerBatchRow, type ProducerCheck } from './producer-state.js';
@@ -35,19 +28,6 @@ import { ProducerStateTable, type ProducerBatchRow, type ProducerCheck } from '.
 const PRODUCER_STATE_SCAN_BYTES = 32 * 1024 * 1024;
 /** Records bytes read per step of that scan. */
 const PRODUCER_STATE_READ_BYTES = 1024 * 1024;
-
-/**
- * Refuses a producer's batch whose records are not `count` records (INVALID_RECORD): stored bytes are served as they
- * are, and these would fail every consumer. A batch damaged in transit breaks its framing too; that one has a wrong
- * CRC and is left to the log's check, which answers CORRUPT_BATCH (retriable) instead.
- */
-function checkFraming(batch: ProduceBatch): void {
-  try {
-    checkRecordFraming(batch.records, batch.count);
-  } catch (err: unknown) {
-    if (recordsCrc(batch.records) === batch.crc) throw err;
-  }
-}
 
 /** Why a partition was closed: its topic was deleted, or the broker is stopping. */
 export type CloseReason = 'deleted' | 'shutdown';
@@ -193,7 +173,7 @@ export class Partition implements PartitionFeed {
     return this.waiters.size;
   }
 
-  read(offset: number, maxBytes: number): FetchedBatch[] {
+  read(offset: number, maxBytes: number): StoredBatch[] {
     this.checkOpen();
     if (offset < this.log.logStartOffset || offset > this.hw) {
       throw new BrookError(
@@ -203,18 +183,7 @@ export class Partition implements PartitionFeed {
     }
     if (offset === this.hw) return [];
     try {
-      return this.log.read(offset, maxBytes, this.hw).map((b): FetchedBatch => ({
-        baseOffset: b.baseOffset,
-        count: b.count,
-        firstTimestamp: b.firstTimestamp,
-        maxTimestamp: b.maxTimestamp,
-        crc: b.crc,
-        producerId: b.producerId,
-        producerEpoch: b.producerEpoch,
-        baseSequence: b.baseSequence,
-        attributes: b.attributes,
-        records: b.records,
-      }));
+      return this.log.read(offset, maxBytes, this.hw);
     } catch (err) {
       throw this.mapError(err);
     }
@@ -246,21 +215,20 @@ export class Partition implements PartitionFeed {
    * INVALID_PRODUCER_EPOCH, STORAGE_ERROR, UNKNOWN_TOPIC (deleted meanwhile), SHUTTING_DOWN. `internal`: the broker's
    * own batch (the group coordinator's), which may carry checkpoint bits.
    */
-  async append(batch: ProduceBatch, acks: Acks, timeoutMs: number, internal = false): Promise<AppendedRange> {
+  async append(batch: BatchToAppend, acks: Acks, timeoutMs: number, internal = false): Promise<AppendedRange> {
     this.checkOpen();
-    if (batch.records.byteLength > this.maxMessageBytes) {
+    if (batch.bytes.byteLength > this.maxMessageBytes) {
       throw new BrookError(
         'MESSAGE_TOO_LARGE',
-        `batch of ${String(batch.records.byteLength)} bytes exceeds maxMessageBytes ${String(this.maxMessageBytes)}`,
+        `batch of ${String(batch.bytes.byteLength)} bytes exceeds maxMessageBytes ${String(this.maxMessageBytes)}`,
       );
     }
     if (!internal && (batch.attributes & BROKER_ATTRIBUTES) !== 0) {
       throw new BrookError(
         'INVALID_REQUEST',
-        'batch attributes bits 0-3 mark control batches and checkpoints: only the broker sets them',
+        'batch attributes bits 5 and 7-9 mark control batches and checkpoints: only the broker sets them',
       );
     }
-    if (!internal) checkFraming(batch);
     if (this.replication !== null) return this.appendReplicated(this.replication, batch, acks, timeoutMs);
     const verdict = this.checkProducer(batch);
     if (verdict.kind === 'duplicate') return this.answerDuplicate(verdict, acks, timeoutMs);
@@ -303,7 +271,7 @@ export class Partition implements PartitionFeed {
    */
   private async appendReplicated(
     replication: PartitionReplication,
-    batch: ProduceBatch,
+    batch: BatchToAppend,
     acks: Acks,
     timeoutMs: number,
   ): Promise<AppendedRange> {
@@ -334,7 +302,7 @@ export class Partition implements PartitionFeed {
 
   private async propose(
     replication: PartitionReplication,
-    batch: ProduceBatch,
+    batch: BatchToAppend,
     acks: Acks,
     timeoutMs: number,
     onPersisted: ((range: AppendedRange) => void) | null,
@@ -439,7 +407,7 @@ export class Partition implements PartitionFeed {
     }
   }
 
-  private checkProducer(batch: ProduceBatch): ProducerCheck {
+  private checkProducer(batch: BatchToAppend): ProducerCheck {
     if (batch.producerId < 0) return { kind: 'append' };
     if (this.producersStale) {
       try {

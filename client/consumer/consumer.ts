@@ -78,6 +78,7 @@ export class ConsumerCore<T> implements AsyncIterable<ConsumerRecord<T>> {
       fail: (error) => {
         this.fail(error);
       },
+      decompress: (codec, records) => platform.compression.decompress(codec, records),
     });
   }
 

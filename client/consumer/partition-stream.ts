@@ -4,17 +4,12 @@
  * yet taken, and the decoded batch the application is reading. Batches are decoded only when the application reaches
  * them, and their credit is given back at that moment. Other files change it only through its methods.
  */
-import {
-  CONTROL_BATCH,
-  decodeRecordsWith,
-  type FetchedBatch,
-  type RecordFactory,
-  type RecordHeader,
-} from '../../protocol/index.js';
+import { BatchAttributes, decodeRecordsWith, type RecordFactory, type RecordHeader } from '../../protocol/index.js';
 import type { Connection } from '../connection.js';
 import { CreditWindow, type Credit } from './credit.js';
 import { DecodeError } from './decode-error.js';
 import type { DecodeErrorPolicy, ResolvedConsumerOptions, StartPosition } from './options.js';
+import type { ReadableBatch } from './readable-batch.js';
 
 /** A record as the application receives it. */
 export interface ConsumerRecord<T> {
@@ -78,7 +73,7 @@ export class PartitionStream<T> {
   private finishedOffset: number | undefined;
   readonly credit: CreditWindow;
 
-  private batches: FetchedBatch[] = [];
+  private batches: ReadableBatch[] = [];
   private head = 0;
   private records = 0;
   private bytes = 0;
@@ -236,7 +231,7 @@ export class PartitionStream<T> {
    * Takes delivered batches. Control batches and batches wholly before the fetch position are skipped (their credit
    * is given back at once). Returns true if records became available.
    */
-  accept(batches: readonly FetchedBatch[], highWatermark: number): boolean {
+  accept(batches: readonly ReadableBatch[], highWatermark: number): boolean {
     this.highWatermarkOffset = highWatermark;
     let added = false;
     let skippedRecords = 0;
@@ -244,9 +239,9 @@ export class PartitionStream<T> {
     for (const batch of batches) {
       const end = batch.baseOffset + batch.count;
       const from = this.fetchOffset ?? 0;
-      if ((batch.attributes & CONTROL_BATCH) !== 0 || end <= from) {
+      if ((batch.attributes & BatchAttributes.CONTROL) !== 0 || end <= from) {
         skippedRecords += batch.count;
-        skippedBytes += batch.records.byteLength;
+        skippedBytes += batch.sizeBytes;
         if (end > from) {
           this.fetchOffset = end;
           this.controlEnd = end;
@@ -256,7 +251,7 @@ export class PartitionStream<T> {
       this.fetchOffset = end;
       this.batches.push(batch);
       this.records += batch.count;
-      this.bytes += batch.records.byteLength;
+      this.bytes += batch.sizeBytes;
       added = true;
     }
     if (skippedRecords > 0) this.giveBack(skippedRecords, skippedBytes);
@@ -355,12 +350,12 @@ export class PartitionStream<T> {
       }
       if (batch === undefined) continue;
       this.records -= batch.count;
-      this.bytes -= batch.records.byteLength;
+      this.bytes -= batch.sizeBytes;
       // The application now takes this batch: its credit goes back to the window.
-      this.giveBack(batch.count, batch.records.byteLength);
+      this.giveBack(batch.count, batch.sizeBytes);
       const records: (ConsumerRecord<T> | DecodeError)[] = [];
-      // Throws ProtocolError for a malformed batch: the application sees it; the batch is skipped.
-      decodeRecordsWith(batch, this.positionOffset ?? 0, this.makeRecord, records);
+      // Throws INVALID_RECORD for a malformed batch: the application sees it; the batch is skipped.
+      decodeRecordsWith(batch.records, batch, this.positionOffset ?? 0, this.makeRecord, records);
       if (records.length === 0) continue;
       this.current = records;
       this.index = 0;

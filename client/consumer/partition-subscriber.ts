@@ -4,7 +4,7 @@
  * recover from, ending subscriptions, and sending credit. The consumer owns the streams and what is done with
  * deliveries ({@link SubscriberHost}).
  */
-import { BrookError } from '../../protocol/index.js';
+import { BrookError, type PushOf } from '../../protocol/index.js';
 import { backoffDelayMs } from '../backoff.js';
 import { isRoutingError, type Cluster } from '../cluster.js';
 import type { Connection, SubscriptionHandler } from '../connection.js';
@@ -12,6 +12,7 @@ import type { ResolvedClientOptions } from '../options.js';
 import type { Credit } from './credit.js';
 import type { OffsetReset } from './options.js';
 import type { PartitionStream } from './partition-stream.js';
+import { readableBatch, type Decompress, type ReadableBatch } from './readable-batch.js';
 
 /** What the subscriber needs from its consumer. */
 export interface SubscriberHost<T> {
@@ -21,9 +22,14 @@ export interface SubscriberHost<T> {
   enqueue(stream: PartitionStream<T>): void;
   /** A partition stopped on a non-retriable error (seek() restarts it): the iterator reports it. */
   fail(error: BrookError): void;
+  /** Decompresses a delivered batch's records section (the platform's codecs). */
+  readonly decompress: Decompress;
 }
 
 export class PartitionSubscriber<T> {
+  /** Per stream, the deliveries still decompressing, in order: later ones are accepted after them. */
+  private readonly decompressing = new Map<PartitionStream<T>, Promise<void>>();
+
   constructor(
     private readonly client: ResolvedClientOptions,
     private readonly cluster: Cluster,
@@ -67,6 +73,40 @@ export class PartitionSubscriber<T> {
     }
   }
 
+  /**
+   * Hands a delivery to `stream`: at once when none of its batches is compressed and nothing delivered before is
+   * still decompressing, else after its batches are decompressed (deliveries stay in order either way).
+   */
+  private deliver(stream: PartitionStream<T>, generation: number, push: PushOf<'deliver'>): void {
+    let batches: (ReadableBatch | Promise<ReadableBatch>)[];
+    try {
+      batches = push.batches.map((bytes) => readableBatch(bytes, this.host.decompress));
+    } catch (err: unknown) {
+      this.host.fail(BrookError.from(err));
+      return;
+    }
+    const before = this.decompressing.get(stream);
+    if (before === undefined && !batches.some((b) => b instanceof Promise)) {
+      if (stream.accept(batches as ReadableBatch[], push.highWatermark)) this.host.enqueue(stream);
+      return;
+    }
+    const done = (before ?? Promise.resolve())
+      .then(() => Promise.all(batches.map((b) => Promise.resolve(b))))
+      .then(
+        (ready) => {
+          if (!stream.isCurrent(generation) || this.host.isClosed()) return;
+          if (stream.accept(ready, push.highWatermark)) this.host.enqueue(stream);
+        },
+        (err: unknown) => {
+          if (stream.isCurrent(generation) && !this.host.isClosed()) this.host.fail(BrookError.from(err));
+        },
+      )
+      .finally(() => {
+        if (this.decompressing.get(stream) === done) this.decompressing.delete(stream);
+      });
+    this.decompressing.set(stream, done);
+  }
+
   private async subscribeOnce(stream: PartitionStream<T>, generation: number): Promise<void> {
     const connection = await this.cluster.leaderConnection(stream.topic, stream.partition);
     const offset = await this.startOffset(stream, connection);
@@ -75,7 +115,7 @@ export class PartitionSubscriber<T> {
     const handler: SubscriptionHandler = {
       deliver: (push) => {
         if (!stream.isCurrent(generation) || this.host.isClosed()) return;
-        if (stream.accept(push.batches, push.highWatermark)) this.host.enqueue(stream);
+        this.deliver(stream, generation, push);
       },
       end: (error) => {
         if (!stream.isCurrent(generation) || this.host.isClosed()) return;

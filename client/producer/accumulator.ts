@@ -8,7 +8,7 @@
  * cannot overtake an older batch. (With maxInFlight > 1 a later batch already in flight may still succeed before
  * an earlier one is retried; set maxInFlight to 1 for strict order under errors.)
  */
-import { RecordBatchBuilder, type Checksum, type ProduceBatch, type RecordToEncode } from '../../protocol/index.js';
+import { RecordBatchBuilder, type Checksum, type RecordBatch, type RecordToEncode } from '../../protocol/index.js';
 
 /**
  * How a record's sender is told the outcome. Kept as parallel arrays in the batch (not an object per record): a
@@ -26,7 +26,7 @@ export interface ProducerBatch<M> {
   readonly topic: string;
   readonly partition: number;
   /** The batch as sent: an idempotent producer sets its producer fields before the first send. */
-  batch: ProduceBatch;
+  batch: RecordBatch;
   /** Per record, in record order: how to resolve its send. */
   readonly resolves: readonly ((metadata: M) => void)[];
   /** Per record, in record order: how to reject its send. */

@@ -105,7 +105,7 @@ export class ProducerCore<T> {
         this.partitioner.batchClosed(topic, partition, count);
       },
     });
-    this.sequences = this.settings.idempotent ? new ProducerSequences() : undefined;
+    this.sequences = this.settings.idempotent ? new ProducerSequences(platform.checksum) : undefined;
     this.sender = new Sender(this.cluster, this.accumulator, {
       sequences: this.sequences,
       acks: this.settings.acks,

@@ -5,7 +5,7 @@
  * the delivery deadline; everything else fails the batch's records. An idempotent producer's batches are numbered
  * (see sequences.ts) when first sent and keep their numbers on retry, so the broker drops repeats.
  */
-import { BrookError, partitionKey, type Acks, type ProduceBatch, type ResponseOf } from '../../protocol/index.js';
+import { BrookError, partitionKey, type Acks, type RecordBatch, type ResponseOf } from '../../protocol/index.js';
 import { backoffDelayMs } from '../backoff.js';
 import type { TimerHandle } from '../clock.js';
 import { isRoutingError, type Cluster } from '../cluster.js';
@@ -40,7 +40,7 @@ export interface SenderOptions {
   readonly onBatchDone: (batch: Batch) => void;
 }
 
-/** Room left in a frame for everything but the records bytes (headers, batch fields), per batch and per request. */
+/** Room left in a frame for everything but the batch bytes (topic, partition, msgpack framing), per batch and per request. */
 const FRAME_OVERHEAD_PER_BATCH_BYTES = 128;
 const FRAME_OVERHEAD_BYTES = 1024;
 
@@ -117,7 +117,7 @@ export class Sender {
   private stamp(batch: Batch, nowMs: number): boolean {
     const sequences = this.options.sequences;
     if (sequences === undefined) return true;
-    let stamped: ProduceBatch | undefined;
+    let stamped: RecordBatch | undefined;
     try {
       stamped = sequences.stamp(batch.topic, batch.partition, batch.batch);
     } catch (err: unknown) {
@@ -193,7 +193,7 @@ export class Sender {
         const windowBytes = connection.window.capacityBytes;
         const maxRequestBytes = Math.min(windowBytes, (hello?.maxFrameBytes ?? windowBytes) - FRAME_OVERHEAD_BYTES);
         const batches = this.compose(outbox, maxRequestBytes);
-        const bytes = batches.reduce((sum, b) => sum + b.batch.records.byteLength, 0);
+        const bytes = batches.reduce((sum, b) => sum + b.batch.bytes.byteLength, 0);
         const session = connection.session;
         try {
           if (!connection.window.tryAcquire(bytes)) await connection.window.acquire(bytes);
@@ -230,7 +230,7 @@ export class Sender {
       const batch = outbox[read];
       if (batch === undefined) continue;
       const key = partitionKey(batch.topic, batch.partition);
-      const size = batch.batch.records.byteLength + FRAME_OVERHEAD_PER_BATCH_BYTES;
+      const size = batch.batch.bytes.byteLength + FRAME_OVERHEAD_PER_BATCH_BYTES;
       if (!partitions.has(key) && (taken.length === 0 || total + size <= maxRequestBytes)) {
         partitions.add(key);
         taken.push(batch);
@@ -247,7 +247,7 @@ export class Sender {
     const body = {
       acks: this.options.acks,
       timeoutMs: this.options.requestTimeoutMs,
-      partitions: batches.map((b) => ({ topic: b.topic, partition: b.partition, batch: b.batch })),
+      partitions: batches.map((b) => ({ topic: b.topic, partition: b.partition, batch: b.batch.bytes })),
     };
     if (this.options.acks === 0) {
       if (!connection.sendWithoutResponse('produce', body)) {

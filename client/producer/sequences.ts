@@ -13,9 +13,12 @@
 import {
   addSequence,
   BrookError,
+  crc32c,
   MAX_PRODUCER_EPOCH,
   partitionKey,
-  type ProduceBatch,
+  withProducer,
+  type Checksum,
+  type RecordBatch,
   type ResponseOf,
 } from '../../protocol/index.js';
 
@@ -36,6 +39,9 @@ export class ProducerSequences {
   private id: ProducerIdentity | undefined;
   private fenced: BrookError | undefined;
   private readonly partitions = new Map<string, PartitionSequence>();
+
+  /** @param checksum the CRC32C a stamped batch's header is rewritten with (its producer fields are inside the CRC). */
+  constructor(private readonly checksum: Checksum = crc32c) {}
 
   /** Whether initProducer has answered. */
   get hasIdentity(): boolean {
@@ -61,7 +67,7 @@ export class ProducerSequences {
    * while its partition waits for outstanding batches before restarting its sequence (send it again later).
    * Throws the fatal error once fenced; Error if called before {@link setIdentity}.
    */
-  stamp(topic: string, partition: number, batch: ProduceBatch): ProduceBatch | undefined {
+  stamp(topic: string, partition: number, batch: RecordBatch): RecordBatch | undefined {
     if (this.fenced !== undefined) throw this.fenced;
     if (batch.producerId >= 0) return batch;
     const id = this.id;
@@ -80,24 +86,23 @@ export class ProducerSequences {
       p.next = 0;
       p.restart = false;
     }
-    const stamped: ProduceBatch = {
-      ...batch,
-      producerId: id.producerId,
-      producerEpoch: p.epoch,
-      baseSequence: p.next,
-    };
+    const stamped = withProducer(
+      batch,
+      { producerId: id.producerId, producerEpoch: p.epoch, baseSequence: p.next },
+      this.checksum,
+    );
     p.outstanding.push(p.next);
     p.next = addSequence(p.next, batch.count);
     return stamped;
   }
 
   /** A stamped batch was acknowledged (appended, or recognised by the broker as a duplicate). */
-  acknowledged(topic: string, partition: number, batch: ProduceBatch): void {
+  acknowledged(topic: string, partition: number, batch: RecordBatch): void {
     this.resolve(topic, partition, batch);
   }
 
   /** A stamped batch failed for good: its partition's sequence restarts once nothing is outstanding. */
-  failed(topic: string, partition: number, batch: ProduceBatch): void {
+  failed(topic: string, partition: number, batch: RecordBatch): void {
     const p = this.resolve(topic, partition, batch);
     if (p !== undefined) p.restart = true;
   }
@@ -112,7 +117,7 @@ export class ProducerSequences {
    *   epoch once its other outstanding batches are back;
    * - undefined for a batch that already was a sequence 0, which no broker refuses unless something is wrong.
    */
-  outOfOrder(topic: string, partition: number, batch: ProduceBatch): ProduceBatch | undefined {
+  outOfOrder(topic: string, partition: number, batch: RecordBatch): RecordBatch | undefined {
     const p = this.partitions.get(partitionKey(topic, partition));
     if (p === undefined || batch.producerEpoch !== p.epoch) return undefined;
     const i = p.outstanding.indexOf(batch.baseSequence);
@@ -120,7 +125,7 @@ export class ProducerSequences {
     if (i < 0 || batch.baseSequence === 0) return undefined;
     p.outstanding.splice(i, 1);
     p.restart = true;
-    return { ...batch, producerId: -1, producerEpoch: -1, baseSequence: -1 };
+    return withProducer(batch, { producerId: -1, producerEpoch: -1, baseSequence: -1 }, this.checksum);
   }
 
   /** The broker refused an epoch as stale: a newer instance owns the producer id. Everything after fails with it. */
@@ -132,7 +137,7 @@ export class ProducerSequences {
     );
   }
 
-  private resolve(topic: string, partition: number, batch: ProduceBatch): PartitionSequence | undefined {
+  private resolve(topic: string, partition: number, batch: RecordBatch): PartitionSequence | undefined {
     if (batch.producerId < 0) return undefined;
     const p = this.partitions.get(partitionKey(topic, partition));
     if (p === undefined || batch.producerEpoch !== p.epoch) return undefined;

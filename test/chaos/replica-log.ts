@@ -5,9 +5,9 @@
  * STOPPED broker: a running one holds its shards with `locking_mode = EXCLUSIVE` (readers get SQLITE_BUSY).
  */
 import type Database from 'better-sqlite3';
-import { logName } from '../../broker/log/index.js';
+import { CONTROL_BATCH, logName } from '../../broker/log/index.js';
 import { findInShards } from '../helpers/shard-files.js';
-import { CONTROL_BATCH, decodeRecordsWith, type FetchedBatch } from '../../protocol/index.js';
+import { decodeRecordBatch } from '../../protocol/index.js';
 import type { ReadBatch, ReadRecord } from './checker.js';
 
 /** One replica's copy of a partition as its file holds it. */
@@ -55,24 +55,9 @@ export function readReplicaLog(dataDir: string, topic: string, partition: number
     for (const row of rows) {
       batches.push({ baseOffset: row.base_offset, lastOffset: row.last_offset, crc: row.crc32c });
       if ((row.attributes & CONTROL_BATCH) !== 0) continue;
-      const batch: FetchedBatch = {
-        baseOffset: row.base_offset,
-        count: row.count,
-        firstTimestamp: row.first_ts,
-        maxTimestamp: row.max_ts,
-        crc: row.crc32c,
-        producerId: row.producer_id,
-        producerEpoch: row.producer_epoch,
-        baseSequence: row.base_sequence,
-        attributes: row.attributes,
-        records: row.payload,
-      };
-      decodeRecordsWith(
-        batch,
-        row.base_offset,
-        (offset, _timestamp, _key, value) => ({ offset, value: value === null ? '(null)' : text.decode(value) }),
-        records,
-      );
+      for (const r of decodeRecordBatch(row.payload)) {
+        records.push({ offset: r.offset, value: r.value === null ? '(null)' : text.decode(r.value) });
+      }
     }
     const last = rows.at(-1);
     return { logStartOffset, endOffset: last === undefined ? logStartOffset : last.last_offset + 1, batches, records };

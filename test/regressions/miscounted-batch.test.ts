@@ -3,7 +3,13 @@
 // nothing is stored (the end offset does not move), and a good batch after it is appended at offset 0.
 import t from 'tap';
 import { Admin } from '../../client/index.js';
-import { RecordBatchBuilder, type ProduceBatch } from '../../protocol/index.js';
+import {
+  RECORD_BATCH_OVERHEAD,
+  RecordBatchBuilder,
+  buildRecordBatch,
+  readRecordBatchHeader,
+  type ProduceBatch,
+} from '../../protocol/index.js';
 import { startBrokerProcess } from '../helpers/broker-process.js';
 import { RawTcpConnection } from '../helpers/raw-connection.js';
 
@@ -12,7 +18,13 @@ const TOPIC = 'miscounted';
 function batchOf(values: readonly string[]): ProduceBatch {
   const builder = new RecordBatchBuilder();
   for (const value of values) builder.add({ key: null, value: Buffer.from(value), timestamp: 1_700_000_000_000 });
-  return builder.build();
+  return builder.build().bytes;
+}
+
+/** `bytes` with its header saying `count` records (and lastOffsetDelta count - 1), with a valid CRC. */
+function withCount(bytes: ProduceBatch, count: number): ProduceBatch {
+  const header = readRecordBatchHeader(bytes);
+  return buildRecordBatch({ ...header, recordCount: count, records: bytes.subarray(RECORD_BATCH_OVERHEAD) });
 }
 
 void t.test('a batch whose records do not match its count is refused and stores nothing', async (t) => {
@@ -29,12 +41,12 @@ void t.test('a batch whose records do not match its count is refused and stores 
 
   const two = batchOf(['a', 'b']);
   for (const [what, batch] of [
-    ['count 3 for 2 records', { ...two, count: 3 }],
-    ['count 1 for 2 records', { ...two, count: 1 }],
+    ['count 3 for 2 records', withCount(two, 3)],
+    ['count 1 for 2 records', withCount(two, 1)],
   ] as const) {
     const answer = await produce(batch);
     t.match(answer.partitions[0], { baseOffset: -1, error: { code: 34 } }, `${what}: INVALID_RECORD`);
-    t.match(answer.partitions[0]?.error?.message, /count/, 'the message says what is wrong');
+    t.match(answer.partitions[0]?.error?.message, /records of the batch/, 'the message says what is wrong');
     t.equal(await endOffset(), 0, `${what}: nothing stored`);
   }
 

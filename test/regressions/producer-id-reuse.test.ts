@@ -5,7 +5,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
-import { decodeRecords, RecordBatchBuilder, type DecodedRecord, type ProduceBatch } from '../../protocol/index.js';
+import {
+  decodeRecordBatch,
+  producerIdOf,
+  RecordBatchBuilder,
+  type DecodedRecord,
+  type ProduceBatch,
+} from '../../protocol/index.js';
 import { startBrokerProcess } from '../helpers/broker-process.js';
 import { RawTcpConnection } from '../helpers/raw-connection.js';
 import { tempDir } from '../helpers/temp-dir.js';
@@ -15,7 +21,7 @@ const TOPIC = 'payments';
 function batchOf(value: string, producerId: number, baseSequence: number): ProduceBatch {
   const builder = new RecordBatchBuilder();
   builder.add({ key: null, value: Buffer.from(value), timestamp: 1_700_000_000_000 });
-  return builder.build({ producerId, producerEpoch: 0, baseSequence });
+  return builder.build({ producerId, producerEpoch: 0, baseSequence }).bytes;
 }
 
 void t.test("another principal's producer id is refused and stores nothing", async (t) => {
@@ -42,7 +48,7 @@ void t.test("another principal's producer id is refused and stores nothing", asy
     maxBytes: 65_536,
     maxWaitMs: 0,
   });
-  t.equal(fetched.batches[0]?.producerId, producerId, 'the producer id is visible to readers');
+  t.equal(producerIdOf(fetched.batches[0] ?? new Uint8Array()), producerId, 'the producer id is visible to readers');
   await t.rejects(produce(attacker, batchOf('attacker', producerId, 1)), {
     code: 'UNAUTHORIZED',
     message: /producer id \d+ belongs to another principal/,
@@ -51,8 +57,7 @@ void t.test("another principal's producer id is refused and stores nothing", asy
   const answer = await produce(victim, batchOf('victim-1', producerId, 1));
   t.same(answer.partitions[0], { topic: TOPIC, partition: 0, baseOffset: 1 }, "the victim's batch is appended");
   const log = await victim.request('fetch', { topic: TOPIC, partition: 0, offset: 0, maxBytes: 65_536, maxWaitMs: 0 });
-  const records: DecodedRecord[] = [];
-  for (const batch of log.batches) decodeRecords(batch, 0, records);
+  const records: DecodedRecord[] = log.batches.flatMap((batch) => decodeRecordBatch(batch));
   t.same(
     records.map((r) => Buffer.from(r.value ?? new Uint8Array()).toString()),
     ['victim-0', 'victim-1'],

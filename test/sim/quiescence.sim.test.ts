@@ -125,7 +125,12 @@ class Sim {
     const leader = this.leaderOf(g);
     if (leader === undefined) throw new Error(`seed ${String(this.seed)}: ${g} has no leader`);
     return new Promise((resolve, reject) => {
-      leader.group.propose(encodeBatchEntry(plainBatch(new Uint8Array([1]), 1, 1)), null, resolve, reject);
+      leader.group.propose(
+        encodeBatchEntry(plainBatch([{ key: null, value: new Uint8Array([1]), timestamp: 1 }])),
+        null,
+        resolve,
+        reject,
+      );
       this.hosts.get(leader.id)?.touch(leader.group);
     });
   }

@@ -13,6 +13,7 @@ import { OP_PERMISSIONS, type Needed } from '../../../broker/auth/op-permissions
 import { startBrokerProcess } from '../../helpers/broker-process.js';
 import { runBrook } from '../../helpers/brook-cli.js';
 import { RawTcpConnection, RawWsConnection, type HelloCredentials } from '../../helpers/raw-connection.js';
+import { batchOfSize } from '../../helpers/opaque-batches.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 import { requestSamples } from '../../unit/protocol/protocol-fixtures.js';
 
@@ -33,7 +34,7 @@ function sample<K extends RequestOp>(op: K): RequestOf<K> {
       ...produce,
       partitions: produce.partitions.map((p) => ({
         ...p,
-        batch: { ...p.batch, producerId: -1, producerEpoch: -1, baseSequence: -1 },
+        batch: batchOfSize(1, 16).bytes,
       })),
     },
     createUser: { ...requestSamples.createUser.requests[0], name: 'matrix-user' } as RequestOf<'createUser'>,

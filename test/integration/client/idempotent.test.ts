@@ -7,7 +7,13 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
 import t, { type Test } from 'tap';
 import { crc32c as checksum } from '@node-rs/crc32';
 import { ProducerIdAllocator } from '../../../broker/cluster/producer-ids.js';
-import { RecordBatchBuilder, type ProduceBatch, type ResponseOf } from '../../../protocol/index.js';
+import {
+  RecordBatchBuilder,
+  recordBatchOf,
+  withProducer,
+  type ProduceBatch,
+  type ResponseOf,
+} from '../../../protocol/index.js';
 import { Admin, Consumer, openTcpTransport, Producer } from '../../../client/index.js';
 import { startBrokerProcess } from '../../helpers/broker-process.js';
 import { consumeToOffsets } from '../../helpers/consume.js';
@@ -41,7 +47,8 @@ async function produce(
 function batchOf(values: readonly string[], producer: { producerId: number; baseSequence: number }): ProduceBatch {
   const builder = new RecordBatchBuilder(1024, checksum);
   for (const v of values) builder.add({ key: null, value: new TextEncoder().encode(v), timestamp: 1_700_000_000_000 });
-  return builder.build({ producerId: producer.producerId, producerEpoch: 0, baseSequence: producer.baseSequence });
+  return builder.build({ producerId: producer.producerId, producerEpoch: 0, baseSequence: producer.baseSequence })
+    .bytes;
 }
 
 void t.test(
@@ -64,7 +71,12 @@ void t.test(
     t.same(await produce(raw, 'idem', second), { topic: 'idem', partition: 0, baseOffset: 3 });
     const gap = await produce(raw, 'idem', batchOf(['x'], { producerId, baseSequence: 9 }));
     t.match(gap, { baseOffset: -1, error: { code: 24 } }, 'a sequence gap is OUT_OF_ORDER_SEQUENCE');
-    const fenced = await produce(raw, 'idem', { ...batchOf(['y'], { producerId, baseSequence: 5 }), producerEpoch: 1 });
+    const epoch1 = withProducer(recordBatchOf(batchOf(['y'], { producerId, baseSequence: 5 })), {
+      producerId,
+      producerEpoch: 1,
+      baseSequence: 5,
+    });
+    const fenced = await produce(raw, 'idem', epoch1.bytes);
     t.match(fenced, { baseOffset: -1, error: { code: 24 } }, 'a newer epoch must start at sequence 0');
     let latest = await raw.request('listOffsets', { topic: 'idem', partition: 0, at: 'latest' });
     t.equal(latest.offset, 5, 'five records: nothing of the repeats or refused batches');

@@ -26,8 +26,8 @@ const VALUE_BYTES = 5_000;
 function produceRequest(): RequestOf<'produce'> {
   const builder = new RecordBatchBuilder();
   builder.add({ key: null, value: new Uint8Array(VALUE_BYTES), timestamp: 1 });
-  const batch = builder.build({ producerId: -1, producerEpoch: -1, baseSequence: -1 });
-  return { acks: 1, timeoutMs: 10_000, partitions: [{ topic: 'metered', partition: 0, batch }] };
+  const { bytes } = builder.build();
+  return { acks: 1, timeoutMs: 10_000, partitions: [{ topic: 'metered', partition: 0, batch: bytes }] };
 }
 
 void t.test('a quota set for alice holds alice back and not bob', async (t) => {

@@ -5,16 +5,15 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import t from 'tap';
-import { Admin, Consumer, stringCodec, type ConsumerRecord } from '../../../client/index.js';
+import { Admin, type ConsumerRecord } from '../../../client/index.js';
 import { startBrokerProcess } from '../../helpers/broker-process.js';
 import { startTestCluster } from '../../helpers/cluster.js';
-import { consumeToOffsets } from '../../helpers/consume.js';
-import { tempDir } from '../../helpers/temp-dir.js';
 import { valueOf } from '../../helpers/consume.js';
+import { tempDir } from '../../helpers/temp-dir.js';
+import { fixturesOf, readTopic } from '../../helpers/upgrade-fixtures.js';
 
-const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'fixtures', 'data-v2');
+const FIXTURES = fixturesOf(2);
 const RECORDS = 30;
 /** Offset 0 of each partition holds its first leader's control entry (consumers never see it); records follow. */
 const FIRST = 1;
@@ -41,16 +40,6 @@ function rows(records: readonly ConsumerRecord<string>[]): [number, number, stri
     .sort((a, b) => a[0] - b[0] || a[1] - b[1]);
 }
 
-async function readAll(bootstrap: string, topic: string, ends: readonly number[]): Promise<ConsumerRecord<string>[]> {
-  const consumer = new Consumer<string>({ bootstrap, codec: stringCodec(), from: 'earliest' });
-  try {
-    await consumer.assign(topic);
-    return await consumeToOffsets(consumer, topic, ends);
-  } finally {
-    await consumer.close();
-  }
-}
-
 void t.test('a broker without peers (no Raft): every record at its old offset, and the group offsets', async (t) => {
   const dataDir = tempDir(t, 'brook-upgrade-');
   fs.cpSync(path.join(FIXTURES, 'standalone'), dataDir, { recursive: true });
@@ -59,7 +48,7 @@ void t.test('a broker without peers (no Raft): every record at its old offset, a
     const { key, value, header } = sent(i);
     return [i % 2, Math.floor(i / 2), key, value, header];
   }).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-  t.same(rows(await readAll(broker.bootstrap, 'orders', [15, 15])), expected, 'records 0-29 from offset 0 on');
+  t.same(rows(await readTopic(broker.bootstrap, 'orders', [15, 15])), expected, 'records 0-29 from offset 0 on');
   const admin = new Admin({ bootstrap: broker.bootstrap });
   t.teardown(() => admin.close());
   const committed = await admin.committedOffsets('fixture-group');
@@ -74,7 +63,7 @@ void t.test('a one-broker cluster: every record at its old offset, and the commi
     return [i % 2, FIRST + Math.floor(i / 2), key, value, header];
   }).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
   t.same(
-    rows(await readAll(cluster.bootstrap, 'orders', [FIRST + 15, FIRST + 15])),
+    rows(await readTopic(cluster.bootstrap, 'orders', [FIRST + 15, FIRST + 15])),
     expected,
     'records 0-29 as written',
   );
@@ -95,5 +84,9 @@ void t.test('three brokers: the replicated partition and its Raft state survive'
     const { key, value, header } = sent(i);
     return [0, FIRST + i, key, value, header];
   });
-  t.same(rows(await readAll(cluster.bootstrap, 'replicated', [FIRST + RECORDS])), expected, 'records 0-29 as written');
+  t.same(
+    rows(await readTopic(cluster.bootstrap, 'replicated', [FIRST + RECORDS])),
+    expected,
+    'records 0-29 as written',
+  );
 });

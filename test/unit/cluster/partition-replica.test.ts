@@ -105,7 +105,12 @@ function startCluster(t: Test): Cluster {
 }
 
 function append(broker: Broker, value: string, acks: Acks = -1, timeoutMs = 60_000): Promise<EntryRange> {
-  return broker.replica.append(plainBatch(new TextEncoder().encode(value), 1, 1), acks, timeoutMs, null);
+  return broker.replica.append(
+    plainBatch([{ key: null, value: new TextEncoder().encode(value), timestamp: 1 }]),
+    acks,
+    timeoutMs,
+    null,
+  );
 }
 
 /** A cluster whose preferred leader (broker 1) leads and has committed one batch on every replica. */

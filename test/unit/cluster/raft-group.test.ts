@@ -95,7 +95,7 @@ function soleLeader(t: Test, events: Partial<GroupEvents> = {}): Opened {
 }
 
 function entry(value: string): Uint8Array {
-  return encodeBatchEntry(plainBatch(new TextEncoder().encode(value), 1, 1));
+  return encodeBatchEntry(plainBatch([{ key: null, value: new TextEncoder().encode(value), timestamp: 1 }]));
 }
 
 void t.test('election jitter comes from the injected random source: one seed, one timeout', (t) => {

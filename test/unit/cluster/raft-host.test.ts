@@ -36,7 +36,7 @@ class Net extends MemoryPeers {
 
 function batch(value: string): Uint8Array {
   const records = new TextEncoder().encode(value);
-  return encodeBatchEntry(plainBatch(records, 1, 1));
+  return encodeBatchEntry(plainBatch([{ key: null, value: records, timestamp: 1 }]));
 }
 
 /** `retentionMs` applies when a test runs retention by hand (batches are stamped 1 ms after the epoch). */

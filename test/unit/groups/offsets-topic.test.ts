@@ -5,12 +5,12 @@ import {
   decodeBatch,
   encodeBatches,
   MAX_OFFSETS_BATCH_BYTES,
-  markCheckpoint,
   offsetsPartitionFor,
   offsetsTopicSpec,
 } from '../../../broker/groups/offsets-topic.js';
 import { partitionForKey } from '../../../protocol/murmur2.js';
-import { CONTROL_BATCH } from '../../../protocol/index.js';
+import { CHECKPOINT_END, CHECKPOINT_START, CONTROL_BATCH } from '../../../broker/log/control.js';
+import { setBaseOffset } from '../../../protocol/index.js';
 
 void t.test("the partition of a group is Kafka's default partitioner over its id", (t) => {
   const utf8 = new TextEncoder();
@@ -34,10 +34,11 @@ void t.test('entries go out in bounded batches and come back in order; control b
   entries.push(deleteEntry('g0'));
   const batches = encodeBatches(entries, 1_000);
   t.ok(batches.length > 1, 'split');
-  t.ok(batches.every((b) => b.records.byteLength <= MAX_OFFSETS_BATCH_BYTES));
+  t.ok(batches.every((b) => b.bytes.byteLength <= MAX_OFFSETS_BATCH_BYTES + 1024));
   let offset = 0;
   const back = batches.flatMap((b) => {
-    const fetched = { ...b, baseOffset: offset };
+    setBaseOffset(b.bytes, offset);
+    const fetched = { ...b, baseOffset: offset, term: 1 };
     offset += b.count;
     return decodeBatch(fetched, () => t.fail('nothing skipped'));
   });
@@ -45,12 +46,12 @@ void t.test('entries go out in bounded batches and come back in order; control b
   const first = batches[0];
   if (first !== undefined) {
     t.same(
-      decodeBatch({ ...first, baseOffset: 0, attributes: CONTROL_BATCH }, () => undefined),
+      decodeBatch({ ...first, baseOffset: 0, term: 1, attributes: CONTROL_BATCH }, () => undefined),
       [],
     );
     const skipped: number[] = [];
     t.same(
-      decodeBatch({ ...first, baseOffset: 0, records: new Uint8Array([1, 2, 3]) }, (at) => skipped.push(at)),
+      decodeBatch({ ...first, baseOffset: 0, term: 1, bytes: new Uint8Array([1, 2, 3]) }, (at) => skipped.push(at)),
       [],
     );
     t.same(skipped, [0], 'a corrupt batch is reported and skipped');
@@ -60,20 +61,25 @@ void t.test('entries go out in bounded batches and come back in order; control b
 
 void t.test('a checkpoint marks its first batch as the start and its last as the end', (t) => {
   const entries = Array.from({ length: 400 }, (_, i) => offsetsEntry(`g${String(i)}`, []));
-  const one = markCheckpoint(encodeBatches(entries.slice(0, 1), 5));
+  const one = encodeBatches(entries.slice(0, 1), 5, true);
   t.same(
     one.map((b) => b.attributes),
-    [12],
+    [CHECKPOINT_START | CHECKPOINT_END],
     'a single batch is both',
   );
   const big = Array.from({ length: 400 }, (_, i) =>
     offsetsEntry(`g${String(i)}`, [{ topic: 'm'.repeat(3000), partition: 0, offset: i }]),
   );
-  const many = markCheckpoint(encodeBatches(big, 5));
+  const many = encodeBatches(big, 5, true);
   t.ok(many.length > 2, 'several batches');
   t.same(
     many.map((b) => b.attributes),
-    [4, ...Array.from({ length: many.length - 2 }, () => 0), 8],
+    [CHECKPOINT_START, ...Array.from({ length: many.length - 2 }, () => 0), CHECKPOINT_END],
+  );
+  t.same(
+    encodeBatches(big, 5).map((b) => b.attributes),
+    many.map(() => 0),
+    'without a checkpoint, no marks',
   );
   t.end();
 });

@@ -136,7 +136,7 @@ void t.test(
     const produced = await h.handlers.produce({
       acks: 1,
       timeoutMs: 1000,
-      partitions: [{ topic: '__offsets', partition: 0, batch: builder.build() }],
+      partitions: [{ topic: '__offsets', partition: 0, batch: builder.build().bytes }],
     });
     t.equal(produced.partitions[0]?.error?.code, new BrookError('INVALID_REQUEST').toWire().code);
     const deleted = await h.handlers.deleteTopics({ names: ['__offsets'] });

@@ -14,8 +14,8 @@ void t.test('listOffsets: earliest, latest, by timestamp (rule 10)', async (t) =
     acks: 1,
     timeoutMs: 0,
     partitions: [
-      { topic: 'o', partition: 0, batch: batchOf(3, 1_000) }, // max 1002
-      { topic: 'o', partition: 0, batch: batchOf(3, 2_000) }, // max 2002
+      { topic: 'o', partition: 0, batch: batchOf(3, 1_000).bytes }, // max 1002
+      { topic: 'o', partition: 0, batch: batchOf(3, 2_000).bytes }, // max 2002
     ],
   });
   t.same(await ask('earliest'), { offset: 0, timestamp: null });

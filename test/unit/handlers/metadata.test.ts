@@ -8,7 +8,11 @@ void t.test('metadata lists brokers and topics with leaders, replicas and offset
   await h.handlers.createTopics({
     topics: [{ name: 'c', partitions: 1, replicationFactor: 1, config: { 'retention.ms': '-1' } }],
   });
-  await h.handlers.produce({ acks: 1, timeoutMs: 0, partitions: [{ topic: 'm', partition: 1, batch: batchOf(4) }] });
+  await h.handlers.produce({
+    acks: 1,
+    timeoutMs: 0,
+    partitions: [{ topic: 'm', partition: 1, batch: batchOf(4).bytes }],
+  });
 
   const all = await h.handlers.metadata({});
   t.equal(all.clusterId, 'test-cluster');

@@ -10,16 +10,22 @@ import {
   RECORD_BATCH_OVERHEAD,
   buildRecordBatch,
   compressionOf,
-  decodeKafkaRecords,
-  encodeKafkaRecords,
-  encodeRecordBatch,
+  encodeRecordBatch as encodeBatchOf,
   readRecordBatchHeader,
   recordBatchSpans,
   setBaseOffset,
   setPartitionLeaderEpoch,
   validateRecordBatch,
 } from '../../../protocol/kafka-record-batch.js';
-import type { RecordToEncode } from '../../../protocol/records.js';
+import {
+  decodeRecords,
+  encodeRecord,
+  recordSizeBound,
+  type DecodedRecord,
+  type ProducerFields,
+  type RecordBatchHeader,
+  type RecordToEncode,
+} from '../../../protocol/index.js';
 import { CompressionTypes, Long, Record, RecordBatch, type KafkajsRecord } from './kafkajs.js';
 
 const enc = new TextEncoder();
@@ -65,6 +71,30 @@ async function kafkajsBatch(rs: readonly RecordToEncode[], compression = Compres
     records: asKafkajs(rs).map(Record),
   });
   return new Uint8Array(batch.buffer);
+}
+
+/** The bytes of one uncompressed batch of `rs`. */
+function encodeRecordBatch(rs: readonly RecordToEncode[], producer?: ProducerFields): Uint8Array {
+  return encodeBatchOf(rs, producer).bytes;
+}
+
+/** The records of an uncompressed records section under `header`. */
+function decodeKafkaRecords(section: Uint8Array, header: RecordBatchHeader): DecodedRecord[] {
+  return decodeRecords(section, {
+    baseOffset: header.baseOffset,
+    baseTimestamp: header.baseTimestamp,
+    count: header.recordCount,
+  });
+}
+
+/** A records section of `rs` with timestamp deltas from `baseTimestamp`. */
+function encodeKafkaRecords(rs: readonly RecordToEncode[], baseTimestamp: number): Uint8Array {
+  const buf = new Uint8Array(rs.reduce((n, r) => n + recordSizeBound(r), 0));
+  let pos = 0;
+  rs.forEach((r, i) => {
+    pos = encodeRecord(buf, pos, r, i, r.timestamp - baseTimestamp);
+  });
+  return buf.slice(0, pos);
 }
 
 function hex(b: Uint8Array): string {

@@ -6,6 +6,8 @@ import t from 'tap';
 import { RaftLogStorage } from '../../../broker/log/raft-log-storage.js';
 import { LEGACY_LOG_FILE } from '../../../broker/log/migrate-v2.js';
 import { ALONE_SHARD_FILE } from '../../../broker/log/partition-log.js';
+import { SHARD_SCHEMA_VERSION } from '../../../broker/log/shard-schema.js';
+import { crc32c, decodeRecordBatch } from '../../../protocol/index.js';
 import { makeBatch, tempDir } from './log-fixtures.js';
 import { dataEntry, openLog, plain } from './raft-fixtures.js';
 
@@ -84,8 +86,10 @@ void t.test(
       [10, 5, 1],
       [20, 1, 3],
     ] as const) {
-      const b = makeBatch(count, 30, seed);
-      insert.run(base, base + count - 1, 3, count, 1, 1, b.crc, -1, -1, -1, 0, Buffer.from(b.records));
+      // Version 1-3 payloads: Brook's own record encoding (timestamp delta 0, null key, value of one byte `seed`,
+      // no headers), which the move into a shard re-encodes as a RecordBatch v2.
+      const payload = Buffer.from(Array.from({ length: count }, () => [0x00, 0x00, 0x02, seed, 0x00]).flat());
+      insert.run(base, base + count - 1, 3, count, 1, 1, crc32c(payload), -1, -1, -1, 0, payload);
     }
     raw.close();
 
@@ -105,6 +109,12 @@ void t.test(
       log.read(10, 100_000, 21).map((b) => b.baseOffset),
       [10, 15, 20],
     );
+    t.same(
+      log.read(10, 100_000, 21).map((b) => decodeRecordBatch(b.bytes)[0]?.value?.byteLength),
+      [25, 25, 5],
+      // The log kept alone is the metadata log, whose old batches held one opaque value each (migrate-v3.ts).
+      'the rows, re-encoded as RecordBatch v2 of one record holding the old payload',
+    );
     log.appendSync(makeBatch(2, 10), 3);
     t.same(log.rowAtIndex(4), { baseOffset: 21, lastOffset: 22, term: 3 });
 
@@ -123,7 +133,11 @@ void t.test(
     await log.close();
 
     const check = new Database(path.join(dir, ALONE_SHARD_FILE));
-    t.equal(check.prepare("SELECT value FROM shard WHERE key = 'schema_version'").pluck().get(), 3, 'now a shard');
+    t.equal(
+      check.prepare("SELECT value FROM shard WHERE key = 'schema_version'").pluck().get(),
+      SHARD_SCHEMA_VERSION,
+      'now a shard',
+    );
     t.notOk(fs.existsSync(path.join(dir, LEGACY_LOG_FILE)), 'the old file is gone');
     t.same(check.prepare('SELECT idx FROM batches ORDER BY base_offset').pluck().all(), [1, 2, 3, 4, 5]);
     t.throws(

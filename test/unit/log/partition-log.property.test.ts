@@ -126,7 +126,7 @@ function checkAgainstModel(log: PartitionLog, model: Model): void {
   }
   if (expected !== log.logEndOffset)
     throw new Error(`read ends at ${String(expected)}, log end ${String(log.logEndOffset)}`);
-  const actual = read.map((b) => [b.baseOffset, b.count, b.records.byteLength, b.term, b.maxTimestamp]);
+  const actual = read.map((b) => [b.baseOffset, b.count, b.bytes.byteLength, b.term, b.maxTimestamp]);
   const wanted = model.batches.map((b) => [b.baseOffset, b.count, b.bytes, b.term, b.maxTimestamp]);
   if (JSON.stringify(actual) !== JSON.stringify(wanted)) {
     throw new Error(`batches differ: ${JSON.stringify(actual)} vs model ${JSON.stringify(wanted)}`);
@@ -152,8 +152,9 @@ void t.test('appends, retention, truncation and reopen keep offsets gapless, mon
               const term = model.term + (command.termBump ? 1 : 0);
               const pending = command.batches.map((b) => {
                 const expectedBase = model.logEndOffset;
-                model.append(b.count, b.bytes, b.maxTimestamp, term);
-                const result = log.append(makeBatch(b.count, b.bytes, seed++, { maxTimestamp: b.maxTimestamp }), term);
+                const batch = makeBatch(b.count, b.bytes, seed++, { maxTimestamp: b.maxTimestamp });
+                model.append(b.count, batch.bytes.byteLength, b.maxTimestamp, term);
+                const result = log.append(batch, term);
                 return result.then((r) => {
                   if (r.baseOffset !== expectedBase)
                     throw new Error(`base ${String(r.baseOffset)} != ${String(expectedBase)}`);

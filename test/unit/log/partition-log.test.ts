@@ -5,6 +5,7 @@ import type { BatchToAppend } from '../../../broker/log/batch.js';
 import type { LogOptions } from '../../../broker/log/log-options.js';
 import type { ShardOptions } from '../../../broker/log/shard.js';
 import { ALONE_SHARD_FILE, PartitionLog } from '../../../broker/log/partition-log.js';
+import { readRecordBatchHeader, setBaseOffset, setPartitionLeaderEpoch } from '../../../protocol/index.js';
 import { makeBatch, tempDir, TEST_OPTIONS } from './log-fixtures.js';
 
 function openLog(t: Test, dir: string, options: Partial<LogOptions & ShardOptions> = {}): PartitionLog {
@@ -20,28 +21,37 @@ async function appendAll(log: PartitionLog, batches: BatchToAppend[], term = 1):
 
 void t.test('append then read returns the batches as appended, offsets consecutive', async (t) => {
   const log = openLog(t, tempDir(t));
-  const first = makeBatch(3, 20, 1, {
+  const first = makeBatch(3, 120, 1, {
     firstTimestamp: 10,
     maxTimestamp: 12,
     producerId: 7,
     producerEpoch: 2,
     baseSequence: 40,
-    attributes: 5,
+    attributes: 8,
   });
-  const second = makeBatch(1, 0, 2);
-  const third = makeBatch(100, 500, 3);
+  const second = makeBatch(1, 80, 2);
+  const third = makeBatch(100, 1000, 3);
   t.same(await log.append(first, 1), { baseOffset: 0, lastOffset: 2 });
   t.same(await log.append(second, 1), { baseOffset: 3, lastOffset: 3 });
   t.same(await log.append(third, 2), { baseOffset: 4, lastOffset: 103 });
 
   const read = log.read(0, 1_000_000, log.logEndOffset);
   t.equal(read.length, 3);
-  t.same(read[0], { ...first, baseOffset: 0, term: 1, records: Buffer.from(first.records) });
-  t.same(read[1], { ...second, baseOffset: 3, term: 1, records: Buffer.from(second.records) });
-  t.same(read[2], { ...third, baseOffset: 4, term: 2, records: Buffer.from(third.records) });
+  t.same(read[0], { ...first, baseOffset: 0, term: 1, bytes: Buffer.from(first.bytes) });
+  t.same(read[1], { ...second, baseOffset: 3, term: 1, bytes: Buffer.from(second.bytes) });
+  t.same(read[2], { ...third, baseOffset: 4, term: 2, bytes: Buffer.from(third.bytes) });
+  t.strictSame(
+    read.map((b) => [readRecordBatchHeader(b.bytes).baseOffset, readRecordBatchHeader(b.bytes).partitionLeaderEpoch]),
+    [
+      [0, 1],
+      [3, 1],
+      [4, 2],
+    ],
+    'the stored bytes carry their base offset and leader epoch (the term)',
+  );
   t.equal(log.logEndOffset, 104);
   t.equal(log.committedEndOffset, 104);
-  t.equal(log.sizeBytes, 520);
+  t.equal(log.sizeBytes, 1200);
   t.equal(log.lastTerm, 2);
 });
 
@@ -76,18 +86,18 @@ void t.test('appendSync commits at once, together with appends queued before it'
 
 void t.test('read: first batch always, maxBytes, maxOffset exclusive, mid-batch offsets', async (t) => {
   const log = openLog(t, tempDir(t));
-  // Four batches of 10 records, 100 payload bytes each: offsets 0-9, 10-19, 20-29, 30-39.
+  // Four batches of 10 records, 200 bytes each: offsets 0-9, 10-19, 20-29, 30-39.
   await appendAll(
     log,
-    [1, 2, 3, 4].map((seed) => makeBatch(10, 100, seed)),
+    [1, 2, 3, 4].map((seed) => makeBatch(10, 200, seed)),
   );
   const bases = (offset: number, maxBytes: number, maxOffset: number): number[] =>
     log.read(offset, maxBytes, maxOffset).map((b) => b.baseOffset);
 
   t.same(bases(0, 1_000, 40), [0, 10, 20, 30]);
-  t.same(bases(0, 200, 40), [0, 10], 'stops before the bytes would exceed maxBytes');
-  t.same(bases(0, 299, 40), [0, 10]);
-  t.same(bases(0, 300, 40), [0, 10, 20], 'an exact fit is included');
+  t.same(bases(0, 400, 40), [0, 10], 'stops before the bytes would exceed maxBytes');
+  t.same(bases(0, 599, 40), [0, 10]);
+  t.same(bases(0, 600, 40), [0, 10, 20], 'an exact fit is included');
   t.same(bases(0, 1, 40), [0], 'the first batch is returned even when larger than maxBytes');
   t.same(bases(0, 0, 40), [0]);
   t.same(bases(15, 1_000, 40), [10, 20, 30], 'starts at the batch holding the offset');
@@ -118,10 +128,12 @@ void t.test('read outside [logStartOffset, logEndOffset] throws OFFSET_OUT_OF_RA
 void t.test('a batch whose CRC does not match its records is rejected and nothing is appended', async (t) => {
   const log = openLog(t, tempDir(t));
   await log.append(makeBatch(2, 10), 1);
-  const bad = { ...makeBatch(3, 10), crc: 12345 };
+  const bad = makeBatch(3, 10);
+  bad.bytes[70] = (bad.bytes[70] ?? 0) ^ 1;
   await t.rejects(log.append(bad, 1), { name: 'LogError', kind: 'CORRUPT_BATCH' });
   const flipped = makeBatch(3, 10);
-  flipped.records[4] = (flipped.records[4] ?? 0) ^ 1;
+  const last = flipped.bytes.byteLength - 1;
+  flipped.bytes[last] = (flipped.bytes[last] ?? 0) ^ 1;
   t.throws(() => log.appendSync(flipped, 1), { name: 'LogError', kind: 'CORRUPT_BATCH' });
   t.equal(log.logEndOffset, 2);
   t.same(await log.append(makeBatch(1, 10), 1), { baseOffset: 2, lastOffset: 2 }, 'offsets continue without a gap');
@@ -130,7 +142,7 @@ void t.test('a batch whose CRC does not match its records is rejected and nothin
 
 void t.test('malformed batches and a term going backwards are INVALID_ARGUMENT', async (t) => {
   const log = openLog(t, tempDir(t));
-  await t.rejects(log.append(makeBatch(0, 10), 1), { name: 'LogError', kind: 'INVALID_ARGUMENT' });
+  await t.rejects(log.append({ ...makeBatch(1, 10), count: 0 }, 1), { name: 'LogError', kind: 'INVALID_ARGUMENT' });
   await t.rejects(log.append({ ...makeBatch(1, 10), producerId: 1.5 }, 1), {
     name: 'LogError',
     kind: 'INVALID_ARGUMENT',
@@ -147,12 +159,12 @@ void t.test('retention by time deletes expired batches from the head only', asyn
   const maxTimestamps = [100, 200, 5_000, 300, 6_000];
   await appendAll(
     log,
-    maxTimestamps.map((ts, i) => makeBatch(2, 10, i, { firstTimestamp: ts - 50, maxTimestamp: ts })),
+    maxTimestamps.map((ts, i) => makeBatch(2, 100, i, { firstTimestamp: ts - 50, maxTimestamp: ts })),
   );
   t.equal(log.applyRetention(1_100), 0, 'max_ts 100 is not older than 1100 - 1000');
   t.equal(log.applyRetention(1_201), 2, 'batches with max_ts < 201 go');
   t.equal(log.logStartOffset, 4);
-  t.equal(log.sizeBytes, 30);
+  t.equal(log.sizeBytes, 300);
   t.equal(log.applyRetention(5_500), 0, 'an expired batch behind a live one stays (head only)');
   t.equal(log.applyRetention(7_001), 3, 'everything expired: all batches go');
   t.equal(log.logStartOffset, 10);
@@ -169,15 +181,15 @@ void t.test('retention by time deletes expired batches from the head only', asyn
 });
 
 void t.test('retention by size keeps at least retentionBytes', async (t) => {
-  const log = openLog(t, tempDir(t), { retentionBytes: 250 });
+  const log = openLog(t, tempDir(t), { retentionBytes: 500 });
   await appendAll(
     log,
-    [1, 2, 3, 4, 5].map((seed) => makeBatch(10, 100, seed)),
+    [1, 2, 3, 4, 5].map((seed) => makeBatch(10, 200, seed)),
   );
   t.equal(log.applyRetention(0), 2, 'deletes while size minus the head batch >= retentionBytes');
-  t.equal(log.sizeBytes, 300);
+  t.equal(log.sizeBytes, 600);
   t.equal(log.logStartOffset, 20);
-  t.equal(log.applyRetention(0), 0, 'deleting another would leave 200 < 250');
+  t.equal(log.applyRetention(0), 0, 'deleting another would leave 400 < 500');
   t.same(
     log.read(20, 10_000, 100).map((b) => b.baseOffset),
     [20, 30, 40],
@@ -201,8 +213,8 @@ void t.test('retention never deletes a batch that ends at or past upToOffset', a
 void t.test('truncateFrom removes a suffix at a batch boundary', async (t) => {
   const dir = tempDir(t);
   const log = openLog(t, dir);
-  await appendAll(log, [makeBatch(5, 10, 1), makeBatch(5, 10, 2)], 1);
-  await appendAll(log, [makeBatch(5, 10, 3), makeBatch(5, 10, 4)], 2);
+  await appendAll(log, [makeBatch(5, 100, 1), makeBatch(5, 100, 2)], 1);
+  await appendAll(log, [makeBatch(5, 100, 3), makeBatch(5, 100, 4)], 2);
   t.throws(
     () => {
       log.truncateFrom(7);
@@ -222,7 +234,7 @@ void t.test('truncateFrom removes a suffix at a batch boundary', async (t) => {
   t.equal(log.logEndOffset, 10);
   t.equal(log.committedEndOffset, 10);
   t.equal(log.lastTerm, 1, 'last term comes from the last remaining batch');
-  t.equal(log.sizeBytes, 20);
+  t.equal(log.sizeBytes, 200);
   t.same(await log.append(makeBatch(3, 10, 9), 3), { baseOffset: 10, lastOffset: 12 });
   await log.close();
 
@@ -316,7 +328,7 @@ void t.test('recovery truncates a corrupt tail and offsets continue from the las
   const log = openLog(t, dir);
   await appendAll(
     log,
-    [1, 2, 3, 4].map((seed) => makeBatch(5, 50, seed)),
+    [1, 2, 3, 4].map((seed) => makeBatch(5, 150, seed)),
   );
   await log.close();
 
@@ -328,7 +340,7 @@ void t.test('recovery truncates a corrupt tail and offsets continue from the las
   const reopened = openLog(t, dir);
   t.same(reopened.recovery, { truncatedBatches: 2 });
   t.equal(reopened.logEndOffset, 10);
-  t.equal(reopened.sizeBytes, 100);
+  t.equal(reopened.sizeBytes, 300);
   t.same(await reopened.append(makeBatch(1, 10), 1), { baseOffset: 10, lastOffset: 10 });
   t.same(
     reopened.read(0, 10_000, 100).map((b) => b.baseOffset),
@@ -368,35 +380,38 @@ void t.test('a database with another schema version is refused', async (t) => {
 
 void t.test('close commits queued appends; reopen keeps everything; use after close is CLOSED', async (t) => {
   const dir = tempDir(t);
-  const log = PartitionLog.openAlone(dir, { ...TEST_OPTIONS, retentionBytes: 100 });
+  const log = PartitionLog.openAlone(dir, { ...TEST_OPTIONS, retentionBytes: 200 });
   await appendAll(
     log,
-    [1, 2, 3].map((seed) => makeBatch(4, 60, seed, { maxTimestamp: seed * 10 })),
+    [1, 2, 3].map((seed) => makeBatch(4, 120, seed, { maxTimestamp: seed * 10 })),
     3,
   );
   t.equal(log.applyRetention(0), 1);
-  const queued = log.append(makeBatch(2, 30, 9), 3);
+  const queued = log.append(makeBatch(2, 90, 9), 3);
   await log.close();
   t.same(await queued, { baseOffset: 12, lastOffset: 13 }, 'the queued append committed before close');
   await t.rejects(log.append(makeBatch(1, 10), 3), { name: 'LogError', kind: 'CLOSED' });
   t.throws(() => log.read(4, 100, 100), { name: 'LogError', kind: 'CLOSED' });
   await log.close();
 
-  const reopened = openLog(t, dir, { retentionBytes: 100 });
+  const reopened = openLog(t, dir, { retentionBytes: 200 });
   t.equal(reopened.logStartOffset, 4);
   t.equal(reopened.logEndOffset, 14);
-  t.equal(reopened.sizeBytes, 150);
+  t.equal(reopened.sizeBytes, 330);
   t.equal(reopened.lastTerm, 3);
   const batches = reopened.read(4, 10_000, 100);
   t.same(
-    batches.map((b) => [b.baseOffset, b.count, b.maxTimestamp, b.records.byteLength]),
+    batches.map((b) => [b.baseOffset, b.count, b.maxTimestamp, b.bytes.byteLength]),
     [
-      [4, 4, 20, 60],
-      [8, 4, 30, 60],
-      [12, 2, 1000, 30],
+      [4, 4, 20, 120],
+      [8, 4, 30, 120],
+      [12, 2, 1000, 90],
     ],
   );
-  t.same(batches[2]?.records, Buffer.from(makeBatch(2, 30, 9).records));
+  const expected = makeBatch(2, 90, 9);
+  setBaseOffset(expected.bytes, 12);
+  setPartitionLeaderEpoch(expected.bytes, 3);
+  t.same(batches[2]?.bytes, Buffer.from(expected.bytes), 'the bytes as appended, placed at offset 12 in term 3');
 });
 
 void t.test('a second open of the same directory fails instead of sharing the database', async (t) => {

@@ -7,10 +7,11 @@ import { PartitionLog } from '../../../broker/log/partition-log.js';
 import { RaftLogStorage, type RaftLogStorageOptions } from '../../../broker/log/raft-log-storage.js';
 import { encodeConfigEntry } from '../../../broker/raft/membership.js';
 import type { Entry } from '../../../broker/raft/messages.js';
+import { setBaseOffset, setPartitionLeaderEpoch } from '../../../protocol/index.js';
 import { makeBatch, TEST_OPTIONS } from './log-fixtures.js';
 
-/** A Normal entry holding a batch of `count` records (so it takes `count` offsets). */
-export function dataEntry(index: number, term: number, count = 1, bytes = 20): Entry {
+/** A Normal entry holding a batch of `count` records (so it takes `count` offsets), `bytes` long (or as small as it can be). */
+export function dataEntry(index: number, term: number, count = 1, bytes = 120): Entry {
   return { index, term, type: 'normal', data: encodeBatchEntry(makeBatch(count, bytes, index * 7 + term)) };
 }
 
@@ -24,9 +25,21 @@ export function configEntry(index: number, term: number, voters: number[], nodeI
   return { index, term, type: 'config', data };
 }
 
-/** Entries as plain values, so Buffers read back from SQLite compare equal to the Uint8Arrays written. */
+/**
+ * Entries as plain values, so Buffers read back from SQLite compare equal to the Uint8Arrays written. A Normal entry's
+ * batch is compared without the two fields the log sets when it stores it (baseOffset and partitionLeaderEpoch,
+ * outside the CRC): they are shown as a producer sends them (0 and -1).
+ */
 export function plain(entries: readonly Entry[]): { index: number; term: number; type: string; data: number[] }[] {
-  return entries.map((e) => ({ index: e.index, term: e.term, type: e.type, data: Array.from(e.data) }));
+  return entries.map((e) => ({ index: e.index, term: e.term, type: e.type, data: Array.from(unplaced(e)) }));
+}
+
+function unplaced(entry: Entry): Uint8Array {
+  if (entry.type !== 'normal') return entry.data;
+  const data = entry.data.slice();
+  setBaseOffset(data, 0);
+  setPartitionLeaderEpoch(data, -1);
+  return data;
 }
 
 /** Opens a log in `dir`, closed in teardown. */

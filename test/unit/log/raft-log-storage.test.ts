@@ -2,6 +2,7 @@ import t from 'tap';
 import { encodeBatchEntry } from '../../../broker/log/batch-entry.js';
 import { CONTROL_BATCH, CONTROL_CONFIG } from '../../../broker/log/control.js';
 import { RaftLogStorage } from '../../../broker/log/raft-log-storage.js';
+import { decodeRecordBatch } from '../../../protocol/index.js';
 import { makeBatch, tempDir } from './log-fixtures.js';
 import { configEntry, dataEntry, noopEntry, openLog, openStorage, plain } from './raft-fixtures.js';
 
@@ -36,8 +37,13 @@ void t.test('persist returns where each entry landed; control entries take one o
       [7, 2, 0, 1],
     ],
   );
-  t.equal(read[0]?.records.byteLength, 0, 'a noop row has no payload');
-  t.same(Buffer.from(encodeBatchEntry(read[1] ?? makeBatch(1, 1))), Buffer.from(dataEntry(2, 1, 5).data));
+  t.same(
+    decodeRecordBatch(read[0]?.bytes ?? new Uint8Array()).map((r) => r.value?.byteLength),
+    [0],
+    'a noop row is a control batch of one record holding the (empty) entry data',
+  );
+  const stored = { index: 2, term: 1, type: 'normal' as const, data: encodeBatchEntry(read[1] ?? makeBatch(1, 1)) };
+  t.same(plain([stored]), plain([dataEntry(2, 1, 5)]), 'the data batch as proposed, but for its placement');
   t.equal(log.lastIndex, 4);
   t.end();
 });
@@ -85,7 +91,7 @@ void t.test('a conflicting suffix is truncated in the same write; offsets contin
   ]);
   t.equal(storage.lastIndex(), 3);
   t.equal(log.logEndOffset, 9);
-  t.equal(log.sizeBytes, 60);
+  t.equal(log.sizeBytes, 360);
   t.match(storage.initialState(), { config: { voters: [1, 2, 3] }, configIndex: 0 });
   // Truncating everything: the new first entry starts at the log start.
   t.same(storage.persist(null, [dataEntry(1, 3)], null), [{ index: 1, baseOffset: 0, lastOffset: 0 }]);
@@ -105,7 +111,7 @@ void t.test('a snapshot resets the log: offsets continue from its logOffset, and
   const snapshot = { index: 20, term: 4, config: { voters: [2, 3, 4] }, logOffset: 500 };
   t.same(storage.persist(snapshot, [dataEntry(21, 4, 3)], null), [{ index: 21, baseOffset: 500, lastOffset: 502 }]);
   t.equal(log.logStartOffset, 500);
-  t.equal(log.sizeBytes, 20);
+  t.equal(log.sizeBytes, 120);
   t.throws(() => log.read(499, 100, 600), { name: 'LogError', kind: 'OFFSET_OUT_OF_RANGE' });
   t.equal(storage.endOffsetOfIndex(20), 500);
   t.equal(storage.endOffsetOfIndex(21), 503);
@@ -157,7 +163,7 @@ void t.test('a failed persist writes nothing, hard state included', (t) => {
   );
   const control = { ...dataEntry(2, 2), data: encodeBatchEntry(makeBatch(1, 5)) };
   const controlData = Uint8Array.from(control.data);
-  controlData[1] = CONTROL_BATCH;
+  controlData[22] = CONTROL_BATCH; // the low byte of the attributes
   t.throws(() => storage.persist(null, [{ ...control, data: controlData }], null), {
     name: 'LogError',
     kind: 'INVALID_ARGUMENT',

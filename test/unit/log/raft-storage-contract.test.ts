@@ -92,7 +92,7 @@ for (const [name, make] of Object.entries(subjects)) {
     t.same(plain(storage.entries(1, 6, Infinity)), plain(first));
     t.same(plain(storage.entries(2, 4, Infinity)), plain(first.slice(1, 3)));
     t.equal(storage.entries(1, 6, 1).length, 1, 'always at least one entry');
-    t.equal(storage.entries(1, 6, 16 + 16 + 43 + 20).length, 2, 'a noop and a 20-byte batch fit, not more');
+    t.equal(storage.entries(1, 6, 16 + 16 + 120).length, 2, 'a noop and a 120-byte batch fit, not more');
     t.same(storage.entries(3, 3, Infinity), []);
     t.throws(() => storage.entries(0, 2, Infinity), RangeError);
     t.throws(() => storage.entries(1, 7, Infinity), RangeError);

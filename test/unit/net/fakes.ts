@@ -2,6 +2,7 @@
  * In-memory stand-ins for driving a Session without sockets or timers: a connection that records frames, a fake
  * core with controllable produce, a feed over an array of batches, a manual clock and a manual defer queue.
  */
+import type { StoredBatch } from '../../../broker/log/batch.js';
 import {
   BrookError,
   decodeFrame,
@@ -10,7 +11,6 @@ import {
   notices,
   partitionKey,
   requests,
-  type FetchedBatch,
   type Frame,
   type NoticeOf,
   type RequestOf,
@@ -131,7 +131,7 @@ export class RecordingMetrics implements NetMetrics {
 export class FakeFeed implements PartitionFeed {
   logStartOffset = 0;
   highWatermark = 0;
-  readonly batches: FetchedBatch[] = [];
+  readonly batches: StoredBatch[] = [];
   readonly listeners = new Set<(event: 'data' | 'closed') => void>();
   /** Set to make every read throw it. */
   failWith: BrookError | undefined;
@@ -148,16 +148,16 @@ export class FakeFeed implements PartitionFeed {
     this.emit('data');
   }
 
-  read(offset: number, maxBytes: number): FetchedBatch[] {
+  read(offset: number, maxBytes: number): StoredBatch[] {
     if (this.failWith !== undefined) throw this.failWith;
     if (offset < this.logStartOffset || offset > this.highWatermark) throw new BrookError('OFFSET_OUT_OF_RANGE');
-    const out: FetchedBatch[] = [];
+    const out: StoredBatch[] = [];
     let bytes = 0;
     for (const b of this.batches) {
       if (b.baseOffset + b.count <= offset) continue;
-      if (out.length > 0 && bytes + b.records.byteLength > maxBytes) break;
+      if (out.length > 0 && bytes + b.bytes.byteLength > maxBytes) break;
       out.push(b);
-      bytes += b.records.byteLength;
+      bytes += b.bytes.byteLength;
     }
     return out;
   }

@@ -78,13 +78,13 @@ void t.test(
 void t.test('acks=0 sends no response, not even for a failure, but still grants', async (t) => {
   const h = new Harness().greet();
   h.send('produce', 2, produceRequest([100], 0));
-  h.send('produce', 3, produceRequest([50], 0));
+  h.send('produce', 3, produceRequest([80], 0));
   h.core.produces[0]!.done.resolve(okFor(h.core.produces[0]!.request));
   h.core.produces[1]!.done.reject(new Error('disk on fire'));
   await settle();
   t.same(
     h.flush().map((f) => [f.op, f.body]),
-    [[33, { bytes: 150 }]],
+    [[33, { bytes: 180 }]],
     'one grant for both, coalesced',
   );
 });

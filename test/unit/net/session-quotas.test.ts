@@ -52,7 +52,7 @@ void t.test('a produce past the quota is answered, and its window granted back, 
 
 void t.test('a fetch past the quota is answered after the throttle time, which it carries', async (t) => {
   const h = quotaHarness();
-  const batches = [batchAt(0, 1, 600)];
+  const batches = [batchAt(0, 1, 600).bytes];
   h.core.handlers.fetch = () => Promise.resolve({ highWatermark: 1, logStartOffset: 0, batches });
   const fetch = { topic: 't', partition: 0, offset: 0, maxBytes: 1000, maxWaitMs: 0 };
   h.send('fetch', 2, fetch);
@@ -85,8 +85,8 @@ void t.test('push delivery past the fetch quota pauses for the throttle time', (
 
 void t.test('draining a session releases what the quota holds', async (t) => {
   const h = quotaHarness();
-  h.send('produce', 2, produceRequest([1000]));
-  h.send('produce', 3, produceRequest([0]));
+  h.send('produce', 2, produceRequest([900]));
+  h.send('produce', 3, produceRequest([70]));
   for (const p of h.core.produces) p.done.resolve({ partitions: [] });
   await settle();
   h.flush();

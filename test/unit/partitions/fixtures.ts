@@ -1,9 +1,9 @@
 import type { SetTimer } from '../../../broker/partitions/hw-waiters.js';
-import { RecordBatchBuilder, type ProduceBatch } from '../../../protocol/index.js';
+import { RecordBatchBuilder, type RecordBatch } from '../../../protocol/index.js';
 export { tempDir } from '../../helpers/temp-dir.js';
 
 /** A valid batch of `count` records with `valueBytes`-byte values, timestamps from `timestamp`. */
-export function batchOf(count: number, timestamp = 1_000, valueBytes = 8): ProduceBatch {
+export function batchOf(count: number, timestamp = 1_000, valueBytes = 8): RecordBatch {
   const builder = new RecordBatchBuilder();
   for (let i = 0; i < count; i++) {
     builder.add({ key: null, value: new Uint8Array(valueBytes).fill(i & 0xff), timestamp: timestamp + i });

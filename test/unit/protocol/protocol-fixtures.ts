@@ -4,6 +4,7 @@
  */
 import {
   RecordBatchBuilder,
+  setBaseOffset,
   type FetchedBatch,
   type NoticeOf,
   type ProduceBatch,
@@ -74,12 +75,19 @@ function sampleBatch(): ProduceBatch {
   });
   builder.add({ key: null, value: utf8.encode('no key'), timestamp: 1_699_999_999_000 });
   builder.add({ key: utf8.encode('k'), value: null, timestamp: 1_700_000_000_500 });
-  return builder.build({ producerId: 7, producerEpoch: 0, baseSequence: 120 });
+  return builder.build({ producerId: 7, producerEpoch: 0, baseSequence: 120 }).bytes;
+}
+
+/** A sample batch placed at `baseOffset`, as fetched. */
+function fetchedAt(baseOffset: number): FetchedBatch {
+  const bytes = sampleBatch();
+  setBaseOffset(bytes, baseOffset);
+  return bytes;
 }
 
 const produceBatch = sampleBatch();
-const batchA: FetchedBatch = { baseOffset: 5_000_000_000, ...produceBatch };
-const batchB: FetchedBatch = { baseOffset: 5_000_000_003, ...sampleBatch() };
+const batchA = fetchedAt(5_000_000_000);
+const batchB = fetchedAt(5_000_000_003);
 
 const notLeader: WireError = { code: 12, message: 'this broker does not lead the partition', leaderId: 3 };
 const unknownTopic: WireError = { code: 4, message: 'topic does not exist' };
@@ -228,7 +236,7 @@ export const requestSamples: { [K in RequestOp]: { requests: RequestOf<K>[]; res
         timeoutMs: 0,
         partitions: [
           { topic: 'orders', partition: 0, batch: produceBatch },
-          { topic: 'orders', partition: 1, batch: { ...produceBatch, attributes: 1 } },
+          { topic: 'orders', partition: 1, batch: sampleBatch() },
         ],
       },
       { acks: 0, timeoutMs: 1000, partitions: [] },

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { RecordBatchBuilder, CONTROL_BATCH } from '../../../../protocol/index.js';
+import { RecordBatchBuilder, BatchAttributes } from '../../../../protocol/index.js';
 import { jsonCodec } from '../../../../client/codecs.js';
 import { ConsumerCore } from '../../../../client/consumer/consumer.js';
 import type { ConsumerOptions } from '../../../../client/consumer/options.js';
@@ -27,7 +27,7 @@ function setup(extra: Partial<ConsumerOptions<Order>> = {}, partitions = 1) {
 function append(broker: FakeBroker, partition: number, from: number, to: number, timestamp = 1000): void {
   const builder = new RecordBatchBuilder();
   for (let id = from; id < to; id++) builder.add({ key: null, value: json.encode({ id }), timestamp });
-  broker.append('orders', partition, builder.build());
+  broker.append('orders', partition, builder.build().bytes);
 }
 
 /** Takes n records from the iterator. */
@@ -78,7 +78,7 @@ void t.test('a numeric start skips earlier records of the first batch; control b
   append(broker, 0, 0, 5);
   const control = new RecordBatchBuilder();
   control.add({ key: null, value: null, timestamp: 1 });
-  broker.append('orders', 0, { ...control.build(), attributes: CONTROL_BATCH });
+  broker.append('orders', 0, control.build(undefined, BatchAttributes.CONTROL).bytes);
   append(broker, 0, 6, 7);
   await consumer.assign([{ topic: 'orders', partition: 0 }], { from: { offset: 3 } });
   const records = await take(consumer[Symbol.asyncIterator](), 3);
@@ -94,7 +94,7 @@ void t.test('the position passes a trailing control batch once the records befor
   append(broker, 0, 0, 2);
   const control = new RecordBatchBuilder();
   control.add({ key: null, value: null, timestamp: 1 });
-  broker.append('orders', 0, { ...control.build(), attributes: CONTROL_BATCH });
+  broker.append('orders', 0, control.build(undefined, BatchAttributes.CONTROL).bytes);
   await consumer.assign('orders');
   const records = await take(consumer[Symbol.asyncIterator](), 2);
   t.same(

@@ -31,10 +31,10 @@ function setup(extra: Partial<ConsumerOptions<Order>> = {}) {
   for (const value of [json.encode({ id: 0 }), text.encode('a'), text.encode('b'), json.encode({ id: 3 })]) {
     first.add({ key: null, value, timestamp: 1 });
   }
-  broker.append('orders', 0, first.build());
+  broker.append('orders', 0, first.build().bytes);
   const second = new RecordBatchBuilder();
   second.add({ key: null, value: json.encode({ id: 4 }), timestamp: 1 });
-  broker.append('orders', 0, second.build());
+  broker.append('orders', 0, second.build().bytes);
   const consumer = new ConsumerCore<Order>(
     { ...clientOptions(broker, new ManualClock()), codec: json, from: 'earliest', ...extra },
     noPlatform,

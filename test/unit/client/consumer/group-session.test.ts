@@ -38,7 +38,7 @@ function setup(partitions = 4) {
 function append(broker: FakeBroker, partition: number, from: number, to: number): void {
   const builder = new RecordBatchBuilder();
   for (let id = from; id < to; id++) builder.add({ key: null, value: json.encode({ id }), timestamp: 1 });
-  broker.append('orders', partition, builder.build());
+  broker.append('orders', partition, builder.build().bytes);
 }
 
 /** Takes n records (settling between them, so group traffic can run). */

@@ -1,7 +1,8 @@
 import t, { type Test } from 'tap';
-import { RecordBatchBuilder, type FetchedBatch } from '../../../../protocol/index.js';
+import { RecordBatchBuilder, setBaseOffset } from '../../../../protocol/index.js';
 import { jsonCodec } from '../../../../client/codecs.js';
 import { PartitionStream, StreamState } from '../../../../client/consumer/partition-stream.js';
+import { readableBatch, type ReadableBatch } from '../../../../client/consumer/readable-batch.js';
 import { Connection } from '../../../../client/connection.js';
 import { parseEndpoint } from '../../../../client/endpoint.js';
 import { FakeBroker } from '../helpers/fake-broker.js';
@@ -27,10 +28,14 @@ function connection(t: Test): Connection {
   return c;
 }
 
-function batch(baseOffset: number, values: number[]): FetchedBatch {
+function batch(baseOffset: number, values: number[]): ReadableBatch {
   const builder = new RecordBatchBuilder();
   for (const value of values) builder.add({ key: null, value: json.encode(value), timestamp: 1 });
-  return { ...builder.build(), baseOffset };
+  const bytes = builder.build().bytes;
+  setBaseOffset(bytes, baseOffset);
+  const readable = readableBatch(bytes, () => Promise.reject(new Error('uncompressed')));
+  if (readable instanceof Promise) throw new Error('an uncompressed batch is readable at once');
+  return readable;
 }
 
 void t.test('pause and resume; a withheld partition stays withheld and drops what it buffered', (t) => {

@@ -13,8 +13,10 @@ import {
   requests,
   scramCredential,
   ScramServer,
+  recordBatchOf,
+  setBaseOffset,
   type ErrorName,
-  type FetchedBatch,
+  type RecordBatch,
   type RequestOf,
   type RequestOp,
   type ResponseOf,
@@ -22,8 +24,13 @@ import {
 import { memoryTransportFactory, type MemoryServerEnd } from '../../../../client/transport/memory.js';
 import type { TransportFactory } from '../../../../client/transport/transport.js';
 
+/** A batch the fake broker holds: its placed bytes and header fields. */
+export interface StoredFakeBatch extends RecordBatch {
+  readonly baseOffset: number;
+}
+
 export interface FakePartition {
-  batches: FetchedBatch[];
+  batches: StoredFakeBatch[];
   highWatermark: number;
   logStartOffset: number;
 }
@@ -84,17 +91,17 @@ export class FakeSession {
     for (const [id, sub] of this.subscriptions) {
       const partition = this.broker.partition(sub.topic, sub.partition);
       if (partition === undefined) continue;
-      const out: FetchedBatch[] = [];
+      const out: Uint8Array[] = [];
       while (sub.records > 0 && sub.bytes > 0 && sub.offset < partition.highWatermark) {
         const batch = partition.batches.find((b) => b.baseOffset <= sub.offset && sub.offset < b.baseOffset + b.count);
         if (batch === undefined) break;
-        out.push(batch);
+        out.push(batch.bytes);
         sub.records -= batch.count;
-        sub.bytes -= batch.records.byteLength;
+        sub.bytes -= batch.bytes.byteLength;
         sub.offset = batch.baseOffset + batch.count;
       }
       if (out.length > 0) {
-        this.broker.delivered += out.reduce((n, b) => n + b.count, 0);
+        this.broker.delivered += out.reduce((n, b) => n + recordBatchOf(b).count, 0);
         this.send(pushes.deliver.code, 0, { subscriptionId: id, highWatermark: partition.highWatermark, batches: out });
       }
     }
@@ -189,14 +196,17 @@ export class FakeBroker {
     const p = this.partition(topic, partition);
     if (p === undefined) throw new Error(`no ${topic}/${String(partition)}`);
     const baseOffset = p.highWatermark;
-    p.batches.push({ ...batch, baseOffset });
-    p.highWatermark += batch.count;
+    const bytes = batch.slice();
+    setBaseOffset(bytes, baseOffset);
+    const stored = { ...recordBatchOf(bytes), baseOffset };
+    p.batches.push(stored);
+    p.highWatermark += stored.count;
     for (const s of this.sessions) if (s.server.open) s.pump();
     return baseOffset;
   }
 
   /** Records of every batch of a partition, decoded by the caller. */
-  batches(topic: string, partition: number): FetchedBatch[] {
+  batches(topic: string, partition: number): StoredFakeBatch[] {
     return this.partition(topic, partition)?.batches ?? [];
   }
 
@@ -329,7 +339,7 @@ export class FakeBroker {
       }
       case 'produce': {
         const req = body as RequestOf<'produce'>;
-        const bytes = req.partitions.reduce((n, p) => n + p.batch.records.byteLength, 0);
+        const bytes = req.partitions.reduce((n, p) => n + p.batch.byteLength, 0);
         if (session.inFlightBytes + bytes > this.limits.produceWindowBytes) {
           // Like the real broker: a refused request's bytes are granted back too.
           session.send(pushes.grant.code, 0, { bytes });
@@ -360,7 +370,7 @@ export class FakeBroker {
             const code = this.topics.has(p.topic) ? 'UNKNOWN_PARTITION' : 'UNKNOWN_TOPIC';
             return { topic: p.topic, partition: p.partition, baseOffset: -1, error: new BrookError(code).toWire() };
           }
-          if (p.batch.records.byteLength > this.limits.maxMessageBytes) {
+          if (p.batch.byteLength > this.limits.maxMessageBytes) {
             return {
               topic: p.topic,
               partition: p.partition,

@@ -6,6 +6,7 @@ import {
   type Platform,
   type ResolvedClientOptions,
 } from '../../../../client/options.js';
+import { nodePlatform } from '../../../../client/platform-node.js';
 import type { FakeBroker } from './fake-broker.js';
 import { fixedRandom, type ManualClock } from './manual-clock.js';
 
@@ -15,6 +16,7 @@ export const noPlatform: Platform = {
     throw new Error('tests must pass a transport');
   },
   checksum: crc32c,
+  compression: nodePlatform.compression,
 };
 
 /** ClientOptions for a fake broker: no jitter (random 0.5), the manual clock. */

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { decodeRecords, type DecodedRecord } from '../../../../protocol/index.js';
+import { decodeRecordBatch, type DecodedRecord } from '../../../../protocol/index.js';
 import { RecordAccumulator, type ProducerBatch } from '../../../../client/producer/accumulator.js';
 
 const value = (n: number): Uint8Array => new Uint8Array(n).fill(7);
@@ -8,9 +8,7 @@ const s = (n: number) => ({ resolve: () => undefined, reject: () => undefined, t
 const record = (bytes: number, timestamp = 1000) => ({ key: null, value: value(bytes), timestamp });
 
 function decoded(batch: ProducerBatch<number>): DecodedRecord[] {
-  const out: DecodedRecord[] = [];
-  decodeRecords({ ...batch.batch, baseOffset: 0 }, 0, out);
-  return out;
+  return decodeRecordBatch(batch.batch.bytes);
 }
 
 void t.test('a batch waits lingerMs, then drains', (t) => {
@@ -46,21 +44,23 @@ void t.test('flushing drains without lingering', (t) => {
 void t.test('a batch closes when the next record would pass batchBytes', (t) => {
   const closed: string[] = [];
   const acc = new RecordAccumulator<number>({
-    // Each record encodes to 104 bytes; the caller's size bound (110) is what decides whether it fits.
-    batchBytes: 320,
+    // Each record encodes to 109 bytes after the 61-byte batch header; the caller's size bound (110) is what decides
+    // whether it fits: 61 + 3 x 110 = 391.
+    batchBytes: 391,
     lingerMs: 1000,
     maxInFlight: 10,
     onBatchClosed: (topic, partition) => closed.push(`${topic}/${String(partition)}`),
   });
   let full = false;
   for (let i = 0; i < 3; i++) full = acc.append('t', 0, record(100), 110, s(i), 0) || full;
-  t.notOk(full, 'three records fit in 320 bytes');
+  t.notOk(full, 'three records fit in 391 bytes');
   t.ok(acc.append('t', 0, record(100), 110, s(3), 0), 'the fourth closes the batch');
   t.same(closed, ['t/0']);
   const ready = acc.drain(0, false);
   t.equal(ready.length, 1, 'only the full batch is ready; the new one lingers');
   t.equal(ready[0]?.batch.count, 3);
-  t.equal(ready[0]?.batch.records.byteLength, 312);
+  // 61 header bytes, then per record: length, attributes, deltas, null key, value length (2), 100 bytes, headers.
+  t.equal(ready[0]?.batch.bytes.byteLength, 61 + 3 * 109);
   t.end();
 });
 

@@ -2,7 +2,8 @@ import t from 'tap';
 import { ProducerStateTable } from '../../../../broker/partitions/producer-state.js';
 import {
   BrookError,
-  decodeRecords,
+  decodeRecordBatch,
+  recordBatchOf,
   partitionKey,
   pushes,
   requests,
@@ -52,19 +53,20 @@ function makeIdempotent(broker: FakeBroker): Control {
       const table = tables.get(key) ?? new ProducerStateTable();
       tables.set(key, table);
       try {
-        const verdict = table.check(batch);
+        const fields = recordBatchOf(batch);
+        const verdict = table.check(fields);
         if (verdict.kind === 'duplicate') {
           control.duplicates++;
           return { topic, partition, baseOffset: verdict.baseOffset };
         }
         const baseOffset = broker.append(topic, partition, batch);
-        table.record(batch, baseOffset, baseOffset + batch.count - 1);
+        table.record(fields, baseOffset, baseOffset + fields.count - 1);
         return { topic, partition, baseOffset };
       } catch (err) {
         return { topic, partition, baseOffset: -1, error: BrookError.from(err).toWire() };
       }
     });
-    const bytes = request.partitions.reduce((n, p) => n + p.batch.records.byteLength, 0);
+    const bytes = request.partitions.reduce((n, p) => n + p.batch.byteLength, 0);
     session.send(pushes.grant.code, 0, { bytes });
     if (control.dropAfterAppend > 0) {
       control.dropAfterAppend--;
@@ -100,8 +102,7 @@ function setup(extra: Partial<ProducerOptions<Uint8Array>> = {}) {
 const value = (i: number): Uint8Array => new TextEncoder().encode(`v${String(i)}`);
 
 function storedValues(broker: FakeBroker, partition = 0): string[] {
-  const out: DecodedRecord[] = [];
-  for (const b of broker.batches('orders', partition)) decodeRecords(b, 0, out);
+  const out: DecodedRecord[] = broker.batches('orders', partition).flatMap((b) => decodeRecordBatch(b.bytes));
   return out.map((r) => (r.value === null ? 'null' : new TextDecoder().decode(r.value)));
 }
 

@@ -1,12 +1,12 @@
 import t from 'tap';
-import { decodeRecords, requests, type DecodedRecord, type FetchedBatch } from '../../../../protocol/index.js';
+import { decodeRecordBatch, requests, type DecodedRecord } from '../../../../protocol/index.js';
 import { rawCodec, stringCodec } from '../../../../client/codecs.js';
 import { partitionForKey } from '../../../../protocol/murmur2.js';
 import type { ProducerOptions } from '../../../../client/producer/options.js';
 import { NoLeaderError } from '../../../../client/producer/no-leader-error.js';
 import { ProducerCore } from '../../../../client/producer/producer.js';
 import type { RecordMetadata } from '../../../../client/producer/sender.js';
-import { FakeBroker, type RequestHook } from '../helpers/fake-broker.js';
+import { FakeBroker, type RequestHook, type StoredFakeBatch } from '../helpers/fake-broker.js';
 import { ManualClock, SeededRandom, settle } from '../helpers/manual-clock.js';
 import { clientOptions, noPlatform } from '../helpers/options.js';
 
@@ -35,10 +35,8 @@ const answerInitProducer: RequestHook = (session, op, correlationId) => {
 const holdProduces: RequestHook = (session, op, correlationId, body) =>
   op === 'produce' ? 'handled' : answerInitProducer(session, op, correlationId, body);
 
-function records(batches: readonly FetchedBatch[]): DecodedRecord[] {
-  const out: DecodedRecord[] = [];
-  for (const b of batches) decodeRecords(b, 0, out);
-  return out;
+function records(batches: readonly StoredFakeBatch[]): DecodedRecord[] {
+  return batches.flatMap((b) => decodeRecordBatch(b.bytes));
 }
 
 const text = (bytes: Uint8Array | null): string => (bytes === null ? 'null' : new TextDecoder().decode(bytes));
@@ -270,11 +268,7 @@ void t.test('the produce window bounds bytes in flight: sends wait for grants', 
   const inFlight = () =>
     produced().reduce(
       (n, r) =>
-        n +
-        (r.body as { partitions: { batch: { records: Uint8Array } }[] }).partitions.reduce(
-          (m, p) => m + p.batch.records.byteLength,
-          0,
-        ),
+        n + (r.body as { partitions: { batch: Uint8Array }[] }).partitions.reduce((m, p) => m + p.batch.byteLength, 0),
       0,
     );
   t.ok(inFlight() <= 3000, `in flight ${String(inFlight())} <= window`);

@@ -1,22 +1,12 @@
 import t from 'tap';
-import { BrookError, MAX_SEQUENCE, type ProduceBatch } from '../../../../protocol/index.js';
+import { BrookError, MAX_SEQUENCE, encodeRecordBatch, type RecordBatch } from '../../../../protocol/index.js';
 import { ProducerSequences } from '../../../../client/producer/sequences.js';
 
-function unstamped(count: number): ProduceBatch {
-  return {
-    count,
-    firstTimestamp: 0,
-    maxTimestamp: 0,
-    crc: 0,
-    producerId: -1,
-    producerEpoch: -1,
-    baseSequence: -1,
-    attributes: 0,
-    records: new Uint8Array(0),
-  };
+function unstamped(count: number): RecordBatch {
+  return encodeRecordBatch(Array.from({ length: count }, () => ({ key: null, value: null, timestamp: 0 })));
 }
 
-function stampOrFail(s: ProducerSequences, partition: number, count: number): ProduceBatch {
+function stampOrFail(s: ProducerSequences, partition: number, count: number): RecordBatch {
   const b = s.stamp('orders', partition, unstamped(count));
   if (b === undefined) throw new Error('expected a stamp');
   return b;
