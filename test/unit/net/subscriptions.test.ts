@@ -1,5 +1,12 @@
 import t from 'tap';
-import { BrookError, encodeFrame, notices, requests, type Frame } from '../../../protocol/index.js';
+import {
+  BrookError,
+  encodeFrame,
+  notices,
+  readRecordBatchHeader,
+  requests,
+  type Frame,
+} from '../../../protocol/index.js';
 import { errorCodeOf } from '../../helpers/raw-connection.js';
 import { creditFrame, Harness } from './fakes.js';
 
@@ -9,7 +16,8 @@ const SUBSCRIPTION_END = 34;
 interface Deliver {
   subscriptionId: number;
   highWatermark: number;
-  batches: { baseOffset: number; count: number; records: Uint8Array }[];
+  /** Each a stored RecordBatch v2, as the log holds it. */
+  batches: Uint8Array[];
 }
 
 function delivers(frames: Frame[]): Deliver[] {
@@ -17,14 +25,17 @@ function delivers(frames: Frame[]): Deliver[] {
 }
 
 function offsets(frames: Frame[]): number[] {
-  return delivers(frames).flatMap((d) => d.batches.map((b) => b.baseOffset));
+  return delivers(frames).flatMap((d) => d.batches.map((b) => readRecordBatchHeader(b).baseOffset));
 }
 
-/** A greeted session and a partition 't-0' holding `batches` batches of 10 records and 100 bytes each. */
+/** Bytes of one batch of 10 records in these tests (a RecordBatch v2 of 10 records takes at least 131). */
+const BATCH_BYTES = 200;
+
+/** A greeted session and a partition 't-0' holding `batches` batches of 10 records and BATCH_BYTES bytes each. */
 function setup(batches: number, limits = {}) {
   const h = new Harness({ limits }).greet();
   const feed = h.core.addFeed('t');
-  for (let i = 0; i < batches; i++) feed.append(10, 100);
+  for (let i = 0; i < batches; i++) feed.append(10, BATCH_BYTES);
   return { h, feed };
 }
 
@@ -44,11 +55,11 @@ void t.test('subscribe answers with the resolved offset, then delivers from it i
   t.same(offsets(frames), [10, 20], 'the batch containing the start offset, then the next');
   t.equal(delivers(frames)[0]?.subscriptionId, 5);
   t.equal(delivers(frames)[0]?.highWatermark, 30);
-  feed.append(10, 100);
+  feed.append(10, BATCH_BYTES);
   t.same(offsets(h.flush()), [30], 'continues right after the last batch delivered');
   t.same(h.core.metrics.of('delivered'), [
-    ['t', 20, 200],
-    ['t', 10, 100],
+    ['t', 20, 2 * BATCH_BYTES],
+    ['t', 10, BATCH_BYTES],
   ]);
   t.end();
 });
@@ -96,7 +107,7 @@ void t.test('delivery honours credit: nothing starts once it is spent, and a cre
   });
   t.same(offsets(h.flush()), [0, 10], 'the second batch starts with 5 records left, overdrawing by one batch');
   t.same(h.core.metrics.of('deliveryStalled'), [['credit']]);
-  feed.append(10, 100);
+  feed.append(10, BATCH_BYTES);
   t.same(offsets(h.flush()), [], 'new data does not override spent credit');
   h.session.receive(creditFrame({ subscriptionId: 1, records: 5, bytes: 0 }));
   t.same(offsets(h.flush()), [], 'credit adds to the debt of -5: still 0');
@@ -112,10 +123,10 @@ void t.test('byte credit is honoured the same way', (t) => {
     topic: 't',
     partition: 0,
     offset: 0,
-    credit: { records: 1e6, bytes: 250 },
+    credit: { records: 1e6, bytes: 2.5 * BATCH_BYTES },
   });
   t.same(offsets(h.flush()), [0, 10, 20]);
-  h.session.receive(creditFrame({ subscriptionId: 1, records: 0, bytes: 100 }));
+  h.session.receive(creditFrame({ subscriptionId: 1, records: 0, bytes: BATCH_BYTES }));
   t.same(offsets(h.flush()), [30]);
   t.end();
 });
@@ -130,10 +141,10 @@ void t.test('a subscription with no credit delivers nothing until granted some',
 });
 
 void t.test('a deliver frame holds at most deliverMaxBytes of records bytes', (t) => {
-  const { h } = setup(5, { deliverMaxBytes: 250 });
+  const { h } = setup(5, { deliverMaxBytes: 2.5 * BATCH_BYTES });
   h.send('subscribe', 2, { subscriptionId: 1, topic: 't', partition: 0, offset: 0, credit: plenty });
   t.same(
-    delivers(h.flush()).map((d) => d.batches.map((b) => b.baseOffset)),
+    delivers(h.flush()).map((d) => d.batches.map((b) => readRecordBatchHeader(b).baseOffset)),
     [[0, 10], [20, 30], [40]],
   );
   t.end();
@@ -145,7 +156,7 @@ void t.test('socket backpressure pauses delivery and drain resumes it', (t) => {
   h.send('subscribe', 2, { subscriptionId: 1, topic: 't', partition: 0, offset: 0, credit: plenty });
   t.same(offsets(h.flush()), [], 'the socket holds more than socketBufferBytes');
   t.same(h.core.metrics.of('deliveryStalled'), [['socket']]);
-  feed.append(10, 100);
+  feed.append(10, BATCH_BYTES);
   t.same(offsets(h.flush()), [], 'new data waits for the drain');
   h.conn.drain(4097);
   t.same(offsets(h.flush()), [], 'still above the bound');
@@ -156,7 +167,7 @@ void t.test('socket backpressure pauses delivery and drain resumes it', (t) => {
 });
 
 void t.test('delivery stops as soon as the socket fills up', (t) => {
-  const { h } = setup(6, { deliverMaxBytes: 100 });
+  const { h } = setup(6, { deliverMaxBytes: BATCH_BYTES });
   const send = h.conn.send.bind(h.conn);
   h.conn.send = (frame) => {
     send(frame);
@@ -171,7 +182,7 @@ void t.test('delivery stops as soon as the socket fills up', (t) => {
 });
 
 void t.test('one delivery turn is bounded even when the socket takes everything at once', (t) => {
-  const { h } = setup(100, { deliverMaxBytes: 100, socketBufferBytes: 1000 });
+  const { h } = setup(100, { deliverMaxBytes: BATCH_BYTES, socketBufferBytes: 10 * BATCH_BYTES });
   h.send('subscribe', 2, { subscriptionId: 1, topic: 't', partition: 0, offset: 0, credit: plenty });
   h.conn.take();
   t.ok(h.deferred.runOne());
@@ -203,7 +214,7 @@ void t.test('after unsubscribe is answered no deliver follows for that id', (t) 
   const { h, feed } = setup(1);
   h.send('subscribe', 2, { subscriptionId: 1, topic: 't', partition: 0, offset: 0, credit: plenty });
   h.flush();
-  feed.append(10, 100); // a pump is now scheduled
+  feed.append(10, BATCH_BYTES); // a pump is now scheduled
   h.send('unsubscribe', 3, { subscriptionId: 1 });
   const frames = h.flush();
   t.same(
@@ -211,7 +222,7 @@ void t.test('after unsubscribe is answered no deliver follows for that id', (t) 
     [[requests.unsubscribe.code, 3]],
   );
   t.equal(feed.listeners.size, 0, 'stopped watching the partition');
-  feed.append(10, 100);
+  feed.append(10, BATCH_BYTES);
   h.session.receive(creditFrame({ subscriptionId: 1, records: 10, bytes: 10 }));
   t.same(h.flush(), [], 'credit for a dead id is ignored');
   h.send('unsubscribe', 4, { subscriptionId: 1 });
@@ -245,8 +256,8 @@ void t.test('subscriptionEnd OFFSET_OUT_OF_RANGE when retention deletes the posi
     credit: { records: 5, bytes: 1e6 },
   });
   h.flush();
-  feed.append(10, 100);
-  feed.append(10, 100);
+  feed.append(10, BATCH_BYTES);
+  feed.append(10, BATCH_BYTES);
   feed.logStartOffset = 20;
   h.session.receive(creditFrame({ subscriptionId: 9, records: 100, bytes: 0 }));
   const [end] = h.flush();
