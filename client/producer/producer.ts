@@ -29,7 +29,11 @@ export interface ProducerRecord<T> {
    * UTF-8 bytes; consumers receive keys as bytes either way (`ConsumerRecord.key`).
    */
   readonly key?: string | Uint8Array | null;
-  readonly value: T;
+  /**
+   * Encoded with the codec; `null` is a tombstone (Kafka's null value, the codec not called), which consumers receive
+   * as `value: null` and which Kafka's compaction takes as the key's deletion.
+   */
+  readonly value: T | null;
   readonly headers?: ProducerHeaders;
   /** Milliseconds since the epoch. Default: now. */
   readonly timestamp?: number;
@@ -258,7 +262,7 @@ export class ProducerCore<T> {
 
   private prepare(record: ProducerRecord<T>): Prepared {
     const key = record.key === undefined || record.key === null ? null : this.bytesOf(record.key);
-    const value = this.settings.codec.encode(record.value);
+    const value = record.value === null ? null : this.settings.codec.encode(record.value);
     const sentMs = this.client.clock.nowMs();
     const timestamp = record.timestamp ?? sentMs;
     if (!Number.isSafeInteger(timestamp) || timestamp < 0)

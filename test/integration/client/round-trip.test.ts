@@ -76,6 +76,27 @@ for (const transport of ['tcp', 'ws'] as const) {
   });
 }
 
+for (const transport of ['tcp', 'ws'] as const) {
+  void t.test(`a tombstone (null value) comes back as null with its key, over ${transport}`, async (t) => {
+    const broker = await startTestBroker(t);
+    const bootstrap =
+      transport === 'tcp' ? `127.0.0.1:${String(broker.tcpPort)}` : `ws://127.0.0.1:${String(broker.wsPort)}`;
+    const admin = new Admin({ bootstrap });
+    // A string codec would have sent null as the text 'null': the tombstone must bypass it.
+    const producer = new Producer<string>({ bootstrap, codec: stringCodec() });
+    const consumer = new Consumer<string>({ bootstrap, codec: stringCodec(), from: 'earliest' });
+    closeAtEnd(t, admin, producer, consumer);
+    await admin.createTopic('accounts');
+    await producer.send({ topic: 'accounts', key: 'alice', value: 'open' });
+    await producer.send({ topic: 'accounts', key: 'alice', value: null });
+    await consumer.assign('accounts');
+    const [first, second] = await takeN(consumer, 2);
+    t.equal(first?.value, 'open', 'the value before');
+    t.equal(second?.value, null, 'the tombstone: null, the codec never asked to decode it');
+    t.equal(new TextDecoder().decode(second?.key ?? new Uint8Array()), 'alice', 'with its key');
+  });
+}
+
 void t.test('keyed records land on the murmur2 partition (as a Java Kafka client would place them)', async (t) => {
   const broker = await startTestBroker(t);
   const bootstrap = `127.0.0.1:${String(broker.tcpPort)}`;
